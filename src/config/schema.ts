@@ -1,0 +1,88 @@
+/**
+ * The YAML configuration file of INTERFACES.md section 4, as a zod schema.
+ * Validated once at start; every error names the field (`targets[0].url: …`).
+ */
+import { z } from 'zod';
+import { isValidTargetName, parseTarget } from '../engine/target.js';
+import { parseCidr } from './cidr.js';
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
+
+export const sshSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name'),
+    privateKeyPath: z.string().min(1).optional(),
+    knownHostsPath: z.string().min(1),
+    /** Run the commands that need it through `sudo -n`. */
+    sudo: z.boolean().default(false),
+  })
+  .strict();
+
+export const targetSchema = z
+  .object({
+    name: z.string().refine(isValidTargetName, 'must match [a-z0-9][a-z0-9-]* (at most 63 characters)'),
+    url: z.string().superRefine((url, ctx) => {
+      if (!/^rediss?:\/\//.test(url)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a redis:// or rediss:// URL' });
+        return;
+      }
+      try {
+        const parsed = parseTarget(url);
+        if (parsed.kind === 'address' && parsed.password !== undefined) {
+          ctx.addIssue({ code: 'custom', message: 'must not contain a password: use passwordEnv' });
+        }
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+    passwordEnv: envVarName.optional(),
+    user: z.string().min(1).optional(),
+    tlsCaPath: z.string().min(1).optional(),
+    tlsInsecure: z.boolean().optional(),
+    ssh: sshSchema.optional(),
+  })
+  .strict();
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be a CIDR such as 10.0.0.0/8');
+
+export const configSchema = z
+  .object({
+    targets: z.array(targetSchema).default([]),
+    access: z
+      .object({
+        diagnose: z.array(z.union([z.literal('*'), slackUserId])).default(['*']),
+        approvers: z.array(slackUserId).default([]),
+        allowAdHocTargets: z.boolean().default(false),
+        adHocNetworks: z.array(cidr).default([]),
+      })
+      .strict()
+      .default({ diagnose: ['*'], approvers: [], allowAdHocTargets: false, adHocNetworks: [] }),
+    alerts: z
+      .object({
+        channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD'),
+        intervalSeconds: z.number().int().min(5).max(86400).default(30),
+        targets: z.array(z.string().min(1)).default(['*']),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.targets.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name "${t.name}"` });
+      seen.add(t.name);
+    });
+    config.alerts?.targets.forEach((name, i) => {
+      if (name !== '*' && !seen.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'targets', i], message: `unknown target "${name}"` });
+      }
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type SshConfig = z.infer<typeof sshSchema>;

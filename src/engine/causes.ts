@@ -1,0 +1,38 @@
+/**
+ * The cause ids of INTERFACES.md section 3. They are public names: users,
+ * scripts and the acceptance checks match on them, so never rename one.
+ */
+export const CAUSE_IDS = [
+  'dns-resolution-failed',
+  'connection-refused',
+  'connection-timeout',
+  'host-unreachable',
+  'tls-mismatch',
+  'not-redis',
+  'server-not-running',
+  'wrong-port',
+  'bind-loopback-only',
+  'firewall-blocked',
+  'oom-killed',
+  'disk-full',
+  'fd-limit-too-low',
+  'container-port-not-published',
+  'k8s-service-no-endpoints',
+  'protected-mode',
+  'auth-required',
+  'auth-failed',
+  'acl-denied',
+  'max-clients-reached',
+  'loading-dataset',
+  'memory-limit-reached',
+  'persistence-failing',
+  'replica-link-down',
+  'busy-script',
+  'remote-check-failed',
+] as const;
+
+export type CauseId = (typeof CAUSE_IDS)[number];
+
+export function isCauseId(value: string): value is CauseId {
+  return (CAUSE_IDS as readonly string[]).includes(value);
+}

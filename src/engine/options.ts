@@ -1,0 +1,52 @@
+/** What a caller (CLI, worker, monitor) hands the engine for one diagnosis. */
+import type { TargetInfo } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 2000;
+
+export interface Credentials {
+  user?: string;
+  /** Never copied into observations, findings, checks or errors. */
+  password?: string;
+}
+
+export interface TlsOptions {
+  /** CA bundle (PEM) to verify the server certificate against. */
+  ca?: string;
+  /** Skip certificate verification (like redis-cli --insecure). */
+  insecure?: boolean;
+  /** SNI / name to verify; defaults to the target host when it is a name. */
+  servername?: string;
+}
+
+export interface SshTargetOptions {
+  host: string;
+  port: number;
+  user: string;
+  /** PEM/OpenSSH private key contents (read by the caller). */
+  privateKey?: string;
+  privateKeyPath?: string;
+  /** OpenSSH known_hosts contents; required: no match, no commands. */
+  knownHosts: string;
+  knownHostsPath?: string;
+  /** Run the commands that need privileges through `sudo -n`. */
+  sudo?: boolean;
+  /** Use $SSH_AUTH_SOCK when set. */
+  useAgent?: boolean;
+}
+
+export type ProgressEvent = { phase: 'start' | 'done'; step: string; detail?: string };
+
+export interface DiagnoseOptions {
+  /** Bound for each network step (default 2000 ms); the whole run stays bounded. */
+  timeoutMs?: number;
+  credentials?: Credentials;
+  tls?: TlsOptions;
+  ssh?: SshTargetOptions;
+  /** Look for Redis on neighbouring ports when the port refuses (default true). */
+  scanNeighbours?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** The resolved target: where to connect, never carrying a password. */
+export type DiagnoseTarget = TargetInfo;
