@@ -163,6 +163,18 @@ export interface TlsSniff {
   durationMs: number;
 }
 
+/**
+ * When the target address belongs to this machine and refused: does Redis
+ * answer on loopback at the same port? (Then it is bound to loopback only.)
+ */
+export interface LoopbackProbe {
+  address: string;
+  port: number;
+  redis: boolean;
+  reply?: string;
+  durationMs: number;
+}
+
 export interface ClientContext {
   /** Credentials were supplied (the values never leave the probe). */
   authProvided: boolean;
@@ -185,6 +197,7 @@ export interface Observations {
   /** CONFIG GET values the server agreed to show (may be absent under ACLs). */
   config?: Record<string, string>;
   neighbours?: NeighbourScan;
+  loopback?: LoopbackProbe;
   remote?: RemoteObservation;
 }
 
