@@ -1,0 +1,172 @@
+/**
+ * Command-line parsing, by hand: the grammar is small, and a parser library
+ * would cost start-up time on every run (the CLI must start within 3× a bare
+ * `node -e 0`).
+ *
+ *   redis-doctor diagnose <target> [options]
+ *   redis-doctor --help | -h | help        redis-doctor --version | -V
+ *
+ * Options take their value as `--opt value` or `--opt=value`. Anything the
+ * grammar does not know is an `ArgsError` (exit 2). Error messages never echo
+ * the value of an unknown option: it may be a password typed by habit.
+ */
+import type { TargetFlags } from '../config/resolve-target.js';
+
+export class ArgsError extends Error {
+  override name = 'ArgsError';
+}
+
+export const MIN_TIMEOUT_MS = 50;
+export const MAX_TIMEOUT_MS = 600_000;
+
+export interface DiagnoseArgs {
+  command: 'diagnose';
+  target: string;
+  json: boolean;
+  timeoutMs?: number;
+  config?: string;
+  flags: TargetFlags;
+}
+
+export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
+
+type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'config';
+type BoolOption = 'json' | 'tls' | 'tls-insecure';
+
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'config']);
+const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure']);
+// Options redis-cli users type by habit; each gets a pointer to ours instead of "unknown option".
+const HINTS: Record<string, string> = {
+  password: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
+  pass: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
+  '-a': 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
+  insecure: 'use --tls-insecure',
+  cacert: 'use --tls-ca <file>',
+};
+
+function parseTimeout(text: string): number {
+  if (!/^\d{1,7}$/.test(text)) throw new ArgsError(`--timeout expects a whole number of milliseconds (${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}), got "${text.slice(0, 20)}"`);
+  const ms = Number(text);
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) throw new ArgsError(`--timeout must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms, got ${ms}`);
+  return ms;
+}
+
+function unknownOption(token: string): ArgsError {
+  // Only the part before "=" is shown: `--password=hunter2` must not print hunter2.
+  const name = token.split('=')[0]!.slice(0, 40);
+  const hint = HINTS[name.replace(/^--/, '')] ?? HINTS[name];
+  return new ArgsError(`unknown option ${JSON.stringify(name).slice(1, -1)}${hint ? `: ${hint}` : ''} (see redis-doctor --help)`);
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const positional: string[] = [];
+  const values = new Map<ValueOption, string>();
+  const bools = new Set<BoolOption>();
+  let help = false;
+  let version = false;
+  let optionsEnded = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (optionsEnded || !token.startsWith('-') || token === '-') {
+      positional.push(token);
+      continue;
+    }
+    if (token === '--') {
+      optionsEnded = true;
+      continue;
+    }
+    if (token === '--help' || token === '-h') { help = true; continue; }
+    if (token === '--version' || token === '-V') { version = true; continue; }
+    if (!token.startsWith('--')) throw unknownOption(token);
+
+    const eq = token.indexOf('=');
+    const name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+    if (BOOL_OPTIONS.has(name)) {
+      if (eq !== -1) throw new ArgsError(`--${name} takes no value`);
+      bools.add(name as BoolOption);
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(name)) throw unknownOption(token);
+    let value: string | undefined;
+    if (eq !== -1) {
+      value = token.slice(eq + 1);
+    } else {
+      value = argv[i + 1];
+      // "--user --json" is a missing value, not a user called "--json".
+      if (value === undefined || value.startsWith('--')) throw new ArgsError(`--${name} needs a value`);
+      i++;
+    }
+    if (value === '') throw new ArgsError(`--${name} needs a non-empty value`);
+    if (values.has(name as ValueOption)) throw new ArgsError(`--${name} given more than once`);
+    values.set(name as ValueOption, value);
+  }
+
+  if (help) return { command: 'help' };
+  if (version) return { command: 'version' };
+  const [command, target, ...extra] = positional;
+  if (command === undefined) throw new ArgsError('missing command: redis-doctor diagnose <target> (see redis-doctor --help)');
+  if (command === 'help') return { command: 'help' };
+  if (command !== 'diagnose') throw new ArgsError(`unknown command "${JSON.stringify(command.slice(0, 40)).slice(1, -1)}": the command is "diagnose" (see redis-doctor --help)`);
+  if (target === undefined) throw new ArgsError('missing target: redis-doctor diagnose <target> (see redis-doctor --help)');
+  // Unquoted spaces split a target into several words; say so rather than ignoring the rest.
+  if (extra.length > 0) throw new ArgsError(`unexpected argument after the target (${extra.length} more): give exactly one target; targets contain no spaces`);
+
+  const flags: TargetFlags = {};
+  const user = values.get('user');
+  if (user !== undefined) flags.user = user;
+  const passwordEnv = values.get('password-env');
+  if (passwordEnv !== undefined) flags.passwordEnv = passwordEnv;
+  if (bools.has('tls')) flags.tls = true;
+  if (bools.has('tls-insecure')) flags.tlsInsecure = true;
+  const tlsCa = values.get('tls-ca');
+  if (tlsCa !== undefined) flags.tlsCa = tlsCa;
+  const ssh = values.get('ssh');
+  if (ssh !== undefined) flags.ssh = ssh;
+  const sshKey = values.get('ssh-key');
+  if (sshKey !== undefined) flags.sshKey = sshKey;
+  const knownHosts = values.get('ssh-known-hosts');
+  if (knownHosts !== undefined) flags.sshKnownHosts = knownHosts;
+
+  const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), flags };
+  const timeout = values.get('timeout');
+  if (timeout !== undefined) args.timeoutMs = parseTimeout(timeout);
+  const config = values.get('config');
+  if (config !== undefined) args.config = config;
+  return args;
+}
+
+export const HELP_TEXT = `redis-doctor: find out why a Redis endpoint refuses connections or misbehaves
+
+Usage:
+  redis-doctor diagnose <target> [options]
+  redis-doctor --help | --version
+
+Target:
+  host[:port]                       port defaults to 6379; [ipv6]:port for IPv6
+  redis://[user[:password]@]host[:port][/db]
+  rediss://…                        the same over TLS
+  <name>                            a target from the config file
+
+Options:
+  --json                  print exactly one JSON document on stdout
+  --timeout <ms>          bound for each network step (default 2000, ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS})
+  --tls                   use TLS (as rediss://)
+  --tls-ca <file>         CA bundle (PEM) to verify the server certificate (implies --tls)
+  --tls-insecure          do not verify the server certificate (implies --tls)
+  --user <name>           ACL user name
+  --password-env <VAR>    read the password from environment variable VAR;
+                          REDISCLI_AUTH is honoured as redis-cli does
+  --ssh <user@host[:port]>  also run read-only checks on the Redis host over SSH
+  --ssh-key <file>        private key for --ssh (else ssh-agent via SSH_AUTH_SOCK)
+  --ssh-known-hosts <file>  known_hosts file; required with --ssh, the host key must match
+  --config <file>         config file (default: $REDIS_DOCTOR_CONFIG, then ./redis-doctor.yaml)
+  -h, --help              show this help
+  -V, --version           show the version
+
+Password precedence: URL password, --password-env, REDISCLI_AUTH, config passwordEnv.
+Passwords are never printed.
+
+Exit status: 0 healthy, 1 a problem was found, 2 usage or input error, 3 internal error.
+Colour: on when stdout is a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it on.
+`;
