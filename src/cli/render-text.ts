@@ -1,0 +1,130 @@
+/**
+ * The human report: what was checked, what failed, why, and what to do.
+ * Pure: a Diagnosis in, a string out. Colour only through `Style`, so the
+ * same function serves a terminal and a pipe.
+ */
+import type { Check, CheckStatus, Diagnosis, Finding, Remediation, Severity, Verdict } from '../engine/types.js';
+import { safeText, type Style } from './style.js';
+
+const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip' };
+const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
+
+function statusMark(status: CheckStatus, s: Style): string {
+  const label = STATUS_LABEL[status];
+  if (status === 'pass') return s.green(label);
+  if (status === 'fail') return s.red(label);
+  if (status === 'warn') return s.yellow(label);
+  return s.dim(label);
+}
+
+function severityMark(severity: Severity, s: Style): string {
+  const label = SEVERITY_LABEL[severity];
+  if (severity === 'critical') return s.bold(s.red(label));
+  if (severity === 'warning') return s.bold(s.yellow(label));
+  return s.cyan(label);
+}
+
+function verdictMark(verdict: Verdict, s: Style): string {
+  const label = verdict.toUpperCase();
+  if (verdict === 'healthy') return s.bold(s.green(label));
+  if (verdict === 'degraded') return s.bold(s.yellow(label));
+  return s.bold(s.red(label));
+}
+
+/** Continuation lines of a multi-line value keep the indentation of the first. */
+function indentLines(text: string, indent: string): string {
+  return safeText(text).split('\n').join(`\n${indent}`);
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
+
+function targetLine(d: Diagnosis): string {
+  const t = d.target;
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const facts = [t.tls ? 'TLS' : 'plaintext'];
+  if (t.user) facts.push(`user ${t.user}`);
+  if (t.db !== undefined) facts.push(`db ${t.db}`);
+  const label = t.name ? `${t.name} → ${host}:${t.port}` : `${host}:${t.port}`;
+  return `${label} (${facts.join(', ')})`;
+}
+
+function renderChecks(checks: Check[], s: Style): string[] {
+  if (checks.length === 0) return ['  (no checks ran)'];
+  const idWidth = Math.min(24, Math.max(...checks.map((c) => c.id.length)));
+  const msWidth = Math.max(...checks.map((c) => ms(c.durationMs).length));
+  return checks.map((c) => {
+    const detail = c.detail ? `  ${indentLines(c.detail, ' '.repeat(idWidth + msWidth + 12))}` : '';
+    return `  ${statusMark(c.status, s)}  ${safeText(c.id).padEnd(idWidth)}  ${s.dim(ms(c.durationMs).padStart(msWidth))}${detail}`;
+  });
+}
+
+function renderRemediation(r: Remediation, index: number, s: Style): string[] {
+  const letter = String.fromCharCode(97 + (index % 26));
+  const meta = s.dim(`[${r.id} · ${r.mode} · risk ${r.risk}]`);
+  const lines = [`       ${letter}. ${safeText(r.title)}  ${meta}`];
+  r.steps.forEach((step, i) => {
+    lines.push(`          ${i + 1}. ${indentLines(step, '             ')}`);
+  });
+  if (r.verify) lines.push(`          ${s.dim('verify:')} ${indentLines(r.verify, '                  ')}`);
+  return lines;
+}
+
+function renderFinding(f: Finding, index: number, s: Style): string[] {
+  const lines = [`  ${index + 1}. ${severityMark(f.severity, s)}  ${s.bold(safeText(f.title))}  ${s.dim(`[${f.cause}]`)}`];
+  if (f.evidence.length > 0) {
+    lines.push(`     ${s.dim('evidence:')}`);
+    for (const e of f.evidence) lines.push(`       - ${indentLines(e, '         ')}`);
+  }
+  if (f.remediations.length > 0) {
+    lines.push(`     ${s.dim('what to do:')}`);
+    f.remediations.forEach((r, i) => lines.push(...renderRemediation(r, i, s)));
+  }
+  return lines;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function summaryLine(d: Diagnosis): string {
+  const counts = (['critical', 'warning', 'info'] as const)
+    .map((sev) => [sev, d.findings.filter((f) => f.severity === sev).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([sev, n]) => `${n} ${sev}`);
+  const findings = d.findings.length === 0 ? 'no findings' : `${plural(d.findings.length, 'finding')} (${counts.join(', ')})`;
+  const cause = d.primaryCause ? ` — ${d.primaryCause}` : '';
+  return `${d.verdict}${cause}: ${findings}, ${plural(d.checks.length, 'check')} in ${ms(d.durationMs)}`;
+}
+
+export function renderText(d: Diagnosis, s: Style): string {
+  const out: string[] = [];
+  out.push(`${s.bold('redis-doctor')} ${s.dim(d.version)}`);
+  out.push(`target   ${safeText(targetLine(d))}`);
+  out.push(`verdict  ${verdictMark(d.verdict, s)}${d.primaryCause ? `  primary cause: ${s.bold(d.primaryCause)}` : ''}`);
+  out.push('');
+  out.push(s.bold('What was checked'));
+  out.push(...renderChecks(d.checks, s));
+  out.push('');
+  if (d.findings.length === 0) {
+    out.push(s.bold('Findings'));
+    out.push(`  ${s.green('none')}: every check passed`);
+  } else {
+    out.push(s.bold(d.verdict === 'healthy' ? 'Findings' : 'What failed, why, and what to do'));
+    d.findings.forEach((f, i) => {
+      if (i > 0) out.push('');
+      out.push(...renderFinding(f, i, s));
+    });
+  }
+  out.push('');
+  out.push(colourSummary(d, s));
+  return `${out.join('\n')}\n`;
+}
+
+function colourSummary(d: Diagnosis, s: Style): string {
+  const line = summaryLine(d);
+  if (d.verdict === 'healthy') return s.green(line);
+  if (d.verdict === 'degraded') return s.yellow(line);
+  return s.red(line);
+}
