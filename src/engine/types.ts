@@ -26,6 +26,11 @@ export interface Remediation {
   steps: string[];
   /** How to confirm the fix worked (usually: run the diagnosis again). */
   verify?: string;
+  /**
+   * For mode `automatic`: the single Redis command (argv) that applies the
+   * fix, so the bot sends exactly what the approver saw. Never holds a secret.
+   */
+  redisCommand?: string[];
 }
 
 export interface Finding {
