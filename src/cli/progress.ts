@@ -41,7 +41,7 @@ export function createProgress(stream: ProgressStream, label: string, clean: (te
     const doing = active.length > 0 ? active.join(', ') : last || 'starting';
     const text = clean(safeText(`${FRAMES[frame++ % FRAMES.length]} ${label}: ${doing} … ${elapsed} s`));
     // Never wider than the terminal: a wrapped line could not be erased with one \r.
-    const width = Math.max(10, (stream.columns ?? 80) - 1);
+    const width = Math.max(10, (stream.columns || 80) - 1);
     stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     painted = true;
   };
