@@ -1,0 +1,87 @@
+/**
+ * Where finished diagnoses and each target's last known state are kept, so
+ * remediation buttons and `/redis-diagnose status` work from any process.
+ *
+ * The queue Redis is the store, under the same hash-tag prefix as the queue
+ * (one Redis Cluster slot). It may be the very thing that is down, so every
+ * write also lands in a small in-process map and reads fall back to it.
+ */
+import type { Redis } from 'ioredis';
+import type { CauseId, Diagnosis, Verdict } from '../engine/types.js';
+import { withTimeout } from './redis.js';
+
+export interface LastState {
+  verdict: Verdict;
+  primaryCause: CauseId | null;
+  /** ISO time the diagnosis started. */
+  at: string;
+  diagnosisId: string;
+}
+
+const DIAGNOSIS_TTL_S = 7 * 24 * 3600;
+const MEMORY_ENTRIES = 500;
+const REDIS_MS = 500;
+
+/** A Map that forgets its oldest entries past `max`. */
+class BoundedMap<V> extends Map<string, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: string, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    while (this.size > this.max) this.delete(this.keys().next().value as string);
+    return this;
+  }
+}
+
+export class DiagnosisStore {
+  private readonly diagnoses = new BoundedMap<Diagnosis>(MEMORY_ENTRIES);
+  private readonly states = new BoundedMap<LastState>(MEMORY_ENTRIES);
+
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private key(...parts: string[]): string {
+    return [this.prefix, 'store', ...parts].join(':');
+  }
+
+  /** Stores the diagnosis and the target's last state; true when Redis took it. */
+  async save(id: string, diagnosis: Diagnosis): Promise<boolean> {
+    this.diagnoses.set(id, diagnosis);
+    const stateKey = diagnosis.target.name ?? diagnosis.target.input;
+    const state: LastState = { verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, at: diagnosis.startedAt, diagnosisId: id };
+    this.states.set(stateKey, state);
+    try {
+      await withTimeout(
+        this.redis.multi()
+          .set(this.key('diagnosis', id), JSON.stringify(diagnosis), 'EX', DIAGNOSIS_TTL_S)
+          .hset(this.key('last-state'), stateKey, JSON.stringify(state))
+          .exec(),
+        REDIS_MS, 'storing the diagnosis',
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async get(id: string): Promise<Diagnosis | undefined> {
+    const local = this.diagnoses.get(id);
+    if (local) return local;
+    const text = await withTimeout(this.redis.get(this.key('diagnosis', id)), REDIS_MS, 'reading the diagnosis');
+    return text ? (JSON.parse(text) as Diagnosis) : undefined;
+  }
+
+  /** Last states by target name; `shared` is false when only this process's memory could be read. */
+  async lastStates(): Promise<{ states: Map<string, LastState>; shared: boolean }> {
+    try {
+      const all = await withTimeout(this.redis.hgetall(this.key('last-state')), REDIS_MS, 'reading target states');
+      const states = new Map<string, LastState>();
+      for (const [name, text] of Object.entries(all)) states.set(name, JSON.parse(text) as LastState);
+      return { states, shared: true };
+    } catch {
+      return { states: new Map(this.states), shared: false };
+    }
+  }
+}

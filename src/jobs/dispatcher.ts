@@ -1,0 +1,72 @@
+/**
+ * Hands a diagnosis to the queue, or runs it in this process when the queue
+ * Redis is unreachable: a Redis doctor must still work when Redis is the
+ * problem. In-process runs are bounded in number and deduplicated like
+ * queued ones.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { DEDUP_WINDOW_MS, dedupKey, QueueDownError, type DiagnoseJobData, type DiagnoseQueue } from './queue.js';
+import type { DiagnosisRunner } from './run-diagnosis.js';
+
+export type Submitted =
+  | { via: 'queue'; id: string; deduplicated: boolean }
+  | { via: 'inline'; id: string; deduplicated: boolean; queueError: string }
+  | { via: 'busy'; queueError: string };
+
+export const INLINE_NOTE = 'The job queue (REDIS_URL) is unreachable: this diagnosis ran inside the web process.';
+
+export class Dispatcher {
+  private readonly running = new Set<Promise<void>>();
+  private readonly recent = new Map<string, { id: string; until: number }>();
+
+  constructor(
+    private readonly queue: DiagnoseQueue,
+    private readonly runner: DiagnosisRunner,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly maxInline: number,
+  ) {}
+
+  async submit(data: DiagnoseJobData, triggerId?: string): Promise<Submitted> {
+    try {
+      const { jobId, deduplicated } = await this.queue.enqueue(data, triggerId);
+      return { via: 'queue', id: jobId, deduplicated };
+    } catch (err) {
+      if (!(err instanceof QueueDownError)) throw err;
+      this.log.log('warn', 'queue unreachable: diagnosing in process', { error: err.message });
+      return this.runInline(data, err.message);
+    }
+  }
+
+  private runInline(data: DiagnoseJobData, queueError: string): Submitted {
+    const key = dedupKey(data);
+    const now = Date.now();
+    for (const [k, v] of this.recent) if (v.until <= now) this.recent.delete(k);
+    const earlier = this.recent.get(key);
+    if (earlier) return { via: 'inline', id: earlier.id, deduplicated: true, queueError };
+    if (this.running.size >= this.maxInline) return { via: 'busy', queueError };
+
+    const id = `i-${randomBytes(12).toString('hex')}`;
+    this.recent.set(key, { id, until: now + DEDUP_WINDOW_MS });
+    const run = this.runner
+      .run(id, data, async (state) => { data.state = state; }, INLINE_NOTE)
+      .then(
+        () => { this.metrics.jobs.inc({ outcome: 'inline-completed' }); },
+        async (err: Error) => {
+          this.metrics.jobs.inc({ outcome: 'inline-failed' });
+          this.log.log('error', 'in-process diagnosis failed', { id, error: err.message });
+          await this.runner.reportFailure(data, err.message, 1);
+        },
+      )
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+    return { via: 'inline', id, deduplicated: false, queueError };
+  }
+
+  /** Resolves when every in-process diagnosis has finished (graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+}

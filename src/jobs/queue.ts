@@ -1,0 +1,116 @@
+/**
+ * The BullMQ queue `diagnose` on the bot's own Redis.
+ *
+ * Keys: BullMQ names every key `<prefix>:<queue>:…`. With a prefix such as
+ * `{redis-doctor}` the braces are a Redis Cluster hash tag ("only the
+ * substring between { and } is hashed"), so all keys share one slot and
+ * BullMQ's multi-key Lua scripts work on a cluster.
+ *
+ * Double submissions: a slash command typed twice (or delivered twice) in
+ * the same channel for the same target within DEDUP_WINDOW_MS becomes one
+ * diagnosis. BullMQ deduplication keeps a key `<prefix>:diagnose:de:<id>`
+ * for the window; a second add returns the first job's id instead of a new
+ * job. The job id itself is derived from Slack's `trigger_id`, so an exact
+ * redelivery of the same request is also the same job.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isReady, withTimeout } from './redis.js';
+
+export const QUEUE_NAME = 'diagnose';
+export const DEDUP_WINDOW_MS = 15_000;
+/** Bounded: the add happens after the ack, but the fallback must start soon enough to be useful. */
+const ADD_TIMEOUT_MS = 1000;
+
+/** Per-run progress, saved in the job so a retry resumes instead of posting twice. */
+export interface JobProgressState {
+  parentTs?: string;
+  /** The diagnosis is in the DiagnosisStore under the job id. */
+  diagnosed?: boolean;
+  /** Parent message shows the verdict. */
+  verdictShown?: boolean;
+  /** How many findings have been posted as thread replies. */
+  posted?: number;
+}
+
+/** Job data: references and Slack coordinates only; credentials are resolved by the worker from its own config. */
+export interface DiagnoseJobData {
+  /** A config target name or an admitted ad-hoc `host:port` (never a URL with a password). */
+  input: string;
+  channel: string;
+  team?: string;
+  requestedBy?: string;
+  /** Slack's response_url for ephemeral answers when the channel cannot be posted to. */
+  responseUrl?: string;
+  /** Post into this existing thread (a re-diagnosis) instead of starting a new one. */
+  threadTs?: string;
+  heading?: string;
+  requestedAt: number;
+  state?: JobProgressState;
+}
+
+export const JOB_OPTIONS: JobsOptions = {
+  // Transient failures (Slack 5xx, network) are retried: 1 s, 2 s, 4 s.
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+};
+
+export class QueueDownError extends Error {
+  override name = 'QueueDownError';
+}
+
+function digest(...parts: (string | undefined)[]): string {
+  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/** Same team, channel and target → same key: the unit a double submission collapses on. */
+export function dedupKey(data: Pick<DiagnoseJobData, 'team' | 'channel' | 'input' | 'threadTs'>): string {
+  return digest(data.team, data.channel, data.input, data.threadTs);
+}
+
+/** `d-<hex>`: no ':' (BullMQ refuses it in custom ids) and never all digits. */
+export function jobIdFor(triggerId: string | undefined): string {
+  return `d-${digest(triggerId ?? randomBytes(16).toString('hex'))}`;
+}
+
+export interface Enqueued {
+  jobId: string;
+  /** An earlier job for the same channel and target is still within the window: this is it. */
+  deduplicated: boolean;
+}
+
+export class DiagnoseQueue {
+  readonly queue: Queue<DiagnoseJobData>;
+
+  constructor(private readonly redis: Redis, readonly prefix: string) {
+    this.queue = new Queue<DiagnoseJobData>(QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: JOB_OPTIONS });
+  }
+
+  isUp(): boolean {
+    return isReady(this.redis);
+  }
+
+  /** Throws QueueDownError when the queue Redis is not usable right now. */
+  async enqueue(data: DiagnoseJobData, triggerId?: string): Promise<Enqueued> {
+    if (!this.isUp()) throw new QueueDownError(`queue Redis is ${this.redis.status}`);
+    const jobId = jobIdFor(triggerId);
+    let job;
+    try {
+      job = await withTimeout(
+        this.queue.add('diagnose', data, { jobId, deduplication: { id: dedupKey(data), ttl: DEDUP_WINDOW_MS } }),
+        ADD_TIMEOUT_MS, 'adding the job',
+      );
+    } catch (err) {
+      throw new QueueDownError((err as Error).message);
+    }
+    const id = job.id ?? jobId;
+    return { jobId: id, deduplicated: id !== jobId };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Connections to the bot's own queue Redis (REDIS_URL). Two kinds, because
+ * the failure behaviour each side needs is opposite:
+ *
+ * - the front end must answer Slack within 3 s even when this Redis is down,
+ *   so its connection fails commands at once instead of queueing them
+ *   (ioredis `enableOfflineQueue: false`: "commands are rejected immediately
+ *   when the connection is not ready");
+ * - a BullMQ worker must wait out outages: BullMQ requires
+ *   `maxRetriesPerRequest: null` for its blocking connection.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+// Reconnect quickly at first, then every 2 s: the readiness probe and the
+// fallback path look at the status, so a short interval shortens recovery.
+const retryStrategy = (times: number): number => Math.min(100 * times, 2000);
+
+export function createFrontEndRedis(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    retryStrategy,
+    ...extra,
+  });
+}
+
+export function createWorkerRedis(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy, ...extra });
+}
+
+export function isReady(redis: Redis): boolean {
+  return redis.status === 'ready';
+}
+
+/** Runs `work`, rejecting after `ms`: Redis calls on the Slack ack path must never hang. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves true once the connection is ready, false after `ms` (the caller carries on either way). */
+export function waitReady(redis: Redis, ms: number): Promise<boolean> {
+  if (isReady(redis)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(value);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.once('ready', onReady);
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * Prometheus metrics (GET /metrics). One registry per process, created by
+ * main/worker and passed down, so tests can read exact counter values.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type CommandOutcome = 'queued' | 'inline' | 'deduplicated' | 'usage' | 'status' | 'forbidden' | 'refused' | 'busy';
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'inline-completed' | 'inline-failed';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly commands: Counter<'outcome'>;
+  readonly jobs: Counter<'outcome'>;
+  readonly duration: Histogram<'verdict'>;
+  readonly causes: Counter<'cause'>;
+  readonly actions: Counter<'kind' | 'outcome'>;
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    const registers = [this.registry];
+    this.commands = new Counter({ name: 'redis_doctor_slack_commands_total', help: 'Slash commands received, by outcome', labelNames: ['outcome'], registers });
+    this.jobs = new Counter({ name: 'redis_doctor_jobs_total', help: 'Diagnosis jobs finished, by outcome', labelNames: ['outcome'], registers });
+    this.duration = new Histogram({
+      name: 'redis_doctor_diagnosis_duration_seconds',
+      help: 'Time the engine took for one diagnosis',
+      labelNames: ['verdict'],
+      // Local targets answer in milliseconds; timeouts and SSH push runs to seconds.
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.causes = new Counter({ name: 'redis_doctor_causes_found_total', help: 'Findings reported, by cause id', labelNames: ['cause'], registers });
+    this.actions = new Counter({ name: 'redis_doctor_slack_actions_total', help: 'Button clicks, by kind and outcome', labelNames: ['kind', 'outcome'], registers });
+    if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'redis_doctor_' });
+  }
+}

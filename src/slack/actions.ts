@@ -1,0 +1,154 @@
+/**
+ * Buttons: `remediate:<id>` asks for approval; `approve:<request-id>` and
+ * `deny:<request-id>` decide, by `access.approvers` only. Every request and
+ * decision is audited: a log line and a stored record.
+ *
+ * What an approval does in this version: a guided remediation posts its
+ * steps in the thread; an automatic one is recorded as approved (execution
+ * is a later issue) and a verifying re-diagnosis is queued into the thread.
+ */
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { Config } from '../config/schema.js';
+import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
+import type { Dispatcher } from '../jobs/dispatcher.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { canApprove, canDiagnose } from './admission.js';
+import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './approval-blocks.js';
+import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from './approval-store.js';
+import { section } from './blocks.js';
+import { actionSuffix, decodeRemediateRef } from './refs.js';
+import type { Reporter } from './reporter.js';
+
+export interface ActionDeps {
+  config: Config;
+  store: DiagnosisStore;
+  approvals: ApprovalStore;
+  dispatcher: Dispatcher;
+  reporter: Reporter;
+  metrics: Metrics;
+  log: Logger;
+}
+
+const STORE_DOWN = 'The bot cannot reach its Redis, where approval requests and the audit trail are kept; nothing was recorded. Try again when it is back (see /readyz).';
+
+async function tell(respond: RespondFn, text: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] });
+}
+
+function auditOf(req: ApprovalRequest, event: AuditRecord['event'], by: string, at: string): AuditRecord {
+  return {
+    at, event, requestId: req.id, by, diagnosisId: req.diagnosisId, target: req.target.name ?? req.target.input,
+    cause: req.cause, remediationId: req.remediation.id, risk: req.remediation.risk, mode: req.remediation.mode, channel: req.channel,
+  };
+}
+
+export function registerActions(app: App, deps: ActionDeps): void {
+  const { config, store, approvals, metrics, log } = deps;
+
+  const audit = async (record: AuditRecord): Promise<void> => {
+    log.log('info', 'audit', { audit: record });
+    await approvals.audit(record);
+  };
+
+  app.action<BlockAction<ButtonAction>>(/^remediate:/, async ({ ack, body, action, respond }) => {
+    await ack();
+    const user = body.user.id;
+    const remediationId = actionSuffix(action.action_id, 'remediate');
+    const ref = decodeRemediateRef(action.value);
+    const channel = body.channel?.id;
+    const threadTs = body.message?.thread_ts ?? body.message?.ts;
+    if (!canDiagnose(user, config)) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'forbidden' });
+      return tell(respond, 'You are not allowed to request remediations here (`access.diagnose`).');
+    }
+    if (!ref || ref.remediationId !== remediationId || !channel || !threadTs) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'invalid' });
+      return tell(respond, 'This button does not refer to a remediation I know.');
+    }
+    try {
+      const diagnosis = await store.get(ref.diagnosisId);
+      const finding = diagnosis?.findings.find((f) => f.cause === ref.cause);
+      const remediation = finding?.remediations.find((r) => r.id === ref.remediationId);
+      if (!diagnosis || !remediation) {
+        metrics.actions.inc({ kind: 'remediate', outcome: 'expired' });
+        return tell(respond, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
+      }
+      const { request, created } = await approvals.request({
+        diagnosisId: ref.diagnosisId, target: diagnosis.target, cause: ref.cause, remediation, requestedBy: user, channel, threadTs,
+      });
+      if (!created) {
+        metrics.actions.inc({ kind: 'remediate', outcome: 'duplicate' });
+        return tell(respond, `Approval for this fix was already requested by <@${request.requestedBy}>: see the request in this thread.`);
+      }
+      await audit(auditOf(request, 'requested', user, request.createdAt));
+      await deps.reporter.post(channel, renderApprovalRequest(request, config.access.approvers), threadTs);
+      metrics.actions.inc({ kind: 'remediate', outcome: 'requested' });
+    } catch (err) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'error' });
+      log.log('error', 'approval request failed', { error: (err as Error).message });
+      return tell(respond, STORE_DOWN);
+    }
+  });
+
+  const decide = (kind: DecisionKind) => async ({ ack, body, action, respond }: {
+    ack: () => Promise<void>; body: BlockAction; action: ButtonAction; respond: RespondFn;
+  }): Promise<void> => {
+    await ack();
+    const user = body.user.id;
+    const requestId = actionSuffix(action.action_id, kind === 'approved' ? 'approve' : 'deny');
+    const metric = kind === 'approved' ? 'approve' : 'deny';
+    if (!canApprove(user, config)) {
+      metrics.actions.inc({ kind: metric, outcome: 'forbidden' });
+      log.log('info', 'approval refused: not an approver', { user, requestId });
+      return tell(respond, 'Only approvers (`access.approvers` in the bot config) can approve or deny remediations.');
+    }
+    if (!requestId || action.value !== requestId) {
+      metrics.actions.inc({ kind: metric, outcome: 'invalid' });
+      return tell(respond, 'This button does not refer to an approval request I know.');
+    }
+    try {
+      const request = await approvals.get(requestId);
+      if (!request) {
+        metrics.actions.inc({ kind: metric, outcome: 'expired' });
+        return tell(respond, 'This approval request is no longer stored.');
+      }
+      const { decision, decided } = await approvals.decide(requestId, kind, user);
+      if (!decided) {
+        metrics.actions.inc({ kind: metric, outcome: 'duplicate' });
+        return tell(respond, `This request was already ${decision.decision} by <@${decision.by}>.`);
+      }
+      await audit(auditOf(request, kind, user, decision.at));
+      metrics.actions.inc({ kind: metric, outcome: kind });
+      const messageTs = body.message?.ts;
+      if (messageTs) await deps.reporter.update(request.channel, messageTs, renderDecided(request, decision)).catch((err: Error) => log.log('warn', 'could not update the approval message', { error: err.message }));
+      if (kind === 'approved') await afterApproval(request, decision, body.trigger_id);
+    } catch (err) {
+      metrics.actions.inc({ kind: metric, outcome: 'error' });
+      log.log('error', 'decision failed', { requestId, error: (err as Error).message });
+      return tell(respond, STORE_DOWN);
+    }
+  };
+
+  const afterApproval = async (req: ApprovalRequest, d: Decision, triggerId: string): Promise<void> => {
+    if (req.remediation.mode === 'guided') {
+      await deps.reporter.post(req.channel, renderGuidedSteps(req, d), req.threadTs);
+      return;
+    }
+    const submitted = await deps.dispatcher.submit({
+      input: req.target.name ?? req.target.input,
+      channel: req.channel,
+      threadTs: req.threadTs,
+      heading: `Verifying after "${req.remediation.title}" was approved`,
+      requestedBy: d.by,
+      requestedAt: Date.now(),
+    }, triggerId).catch((err: Error) => {
+      log.log('warn', 'verifying re-diagnosis not started', { error: err.message });
+      return undefined;
+    });
+    await deps.reporter.post(req.channel, renderAutomaticApproved(req, d, submitted !== undefined && submitted.via !== 'busy'), req.threadTs);
+  };
+
+  app.action<BlockAction<ButtonAction>>(/^approve:/, decide('approved'));
+  app.action<BlockAction<ButtonAction>>(/^deny:/, decide('denied'));
+}

@@ -1,0 +1,49 @@
+/**
+ * The Bolt app and its receiver. HTTP mode and Socket Mode differ only in
+ * wiring; the handlers are the same.
+ *
+ * - HTTP: Bolt's HTTPReceiver verifies every request's X-Slack-Signature
+ *   (HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret) and
+ *   refuses timestamps more than 5 minutes off (replay protection). Health
+ *   routes share its port (INTERFACES.md section 5).
+ * - Socket Mode (SLACK_APP_TOKEN set): events arrive over a WebSocket opened
+ *   with apps.connections.open; health routes get their own small server.
+ *
+ * SLACK_API_URL reaches both the Web API client and the Socket Mode client.
+ */
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { Route } from '../http/health.js';
+import type { Logger } from '../log.js';
+import type { Settings } from '../settings.js';
+import { webClientOptions } from './reporter.js';
+
+export interface SlackApp {
+  app: App;
+  mode: Settings['mode'];
+  /** HTTP mode: the routes are served by the receiver; Socket Mode: the caller serves them. */
+  routesServed: boolean;
+}
+
+export function createSlackApp(settings: Settings, log: Logger, routes: Route[]): SlackApp {
+  const logger = log.child('bolt');
+  const clientOptions = webClientOptions(settings.slackApiUrl, log);
+  let receiver: Receiver;
+  if (settings.mode === 'socket') {
+    receiver = new SocketModeReceiver({
+      appToken: settings.appToken!,
+      logger,
+      installerOptions: { clientOptions: settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {} },
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: settings.signingSecret!,
+      endpoints: '/slack/events',
+      logger,
+      customRoutes: routes,
+      // Ack first, then work: Bolt answers the HTTP request when ack() is called.
+      processBeforeResponse: false,
+    });
+  }
+  const app = new App({ token: settings.botToken, receiver, logger, clientOptions });
+  return { app, mode: settings.mode, routesServed: settings.mode === 'http' };
+}

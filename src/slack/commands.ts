@@ -1,0 +1,96 @@
+/**
+ * `/redis-diagnose <target> | status | help`.
+ *
+ * Slack wants the HTTP answer within 3 seconds ("your app must respond
+ * within 3000 ms", else the user sees a timeout error). Everything before
+ * ack() here is in-memory work — parse, authorize, admit — and the one Redis
+ * read (`status`) is bounded and fails fast when Redis is down. Queueing
+ * happens after the ack; its outcome is told through response_url.
+ */
+import type { App, SlashCommand } from '@slack/bolt';
+import type { Config } from '../config/schema.js';
+import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
+import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { admitTarget, canDiagnose } from './admission.js';
+import { section, type Rendered } from './blocks.js';
+import { renderHelp, renderStatus } from './command-blocks.js';
+import { code } from './mrkdwn.js';
+
+export const COMMAND = '/redis-diagnose';
+
+export interface CommandDeps {
+  config: Config;
+  dispatcher: Dispatcher;
+  store: DiagnosisStore;
+  metrics: Metrics;
+  log: Logger;
+}
+
+function ephemeral(r: Rendered) {
+  return { response_type: 'ephemeral' as const, text: r.text, blocks: r.blocks };
+}
+
+function say(text: string, blockId: string): Rendered {
+  return { text, blocks: [section(text, blockId)] };
+}
+
+function followUp(s: Submitted, shown: string): Rendered | undefined {
+  if (s.via === 'busy') {
+    return say(`:warning: The job queue is unreachable and this process is already running as many diagnoses as it may. Try ${shown} again in a moment.`, 'busy');
+  }
+  if (s.deduplicated) return say(`${shown} is already being diagnosed in this channel (sent twice?): its results will appear in one thread.`, 'duplicate');
+  if (s.via === 'inline') return say(':warning: The job queue (the bot\'s own Redis) is unreachable, so I am running this diagnosis myself.', 'queue-down');
+  return undefined;
+}
+
+export function registerCommands(app: App, deps: CommandDeps): void {
+  const { config, dispatcher, store, metrics, log } = deps;
+
+  app.command(COMMAND, async ({ command, ack, respond }) => {
+    const body = command as SlashCommand;
+    const text = (body.text ?? '').trim();
+    const word = text.toLowerCase();
+
+    if (word === '' || word === 'help') {
+      metrics.commands.inc({ outcome: 'usage' });
+      await ack(ephemeral(renderHelp(body.command || COMMAND, config)));
+      return;
+    }
+    if (!canDiagnose(body.user_id, config)) {
+      metrics.commands.inc({ outcome: 'forbidden' });
+      log.log('info', 'command refused: user not in access.diagnose', { user: body.user_id });
+      await ack(ephemeral(say('You are not allowed to run diagnoses here (`access.diagnose` in the bot config).', 'forbidden')));
+      return;
+    }
+    if (word === 'status') {
+      metrics.commands.inc({ outcome: 'status' });
+      const { states, shared } = await store.lastStates();
+      await ack(ephemeral(renderStatus(config, states, shared, Date.now())));
+      return;
+    }
+    const admission = admitTarget(text, config);
+    if (!admission.ok) {
+      metrics.commands.inc({ outcome: 'refused' });
+      await ack(ephemeral(say(`:no_entry: ${admission.reason}`, 'refused')));
+      return;
+    }
+
+    const shown = code(admission.input);
+    await ack(ephemeral(say(`:mag: Diagnosing ${shown}… the results will be posted in this channel.`, 'accepted')));
+
+    const submitted = await dispatcher.submit({
+      input: admission.input,
+      channel: body.channel_id,
+      team: body.team_id,
+      requestedBy: body.user_id,
+      responseUrl: body.response_url,
+      requestedAt: Date.now(),
+    }, body.trigger_id);
+    metrics.commands.inc({ outcome: submitted.via === 'busy' ? 'busy' : submitted.deduplicated ? 'deduplicated' : submitted.via === 'queue' ? 'queued' : 'inline' });
+    log.log('info', 'diagnosis requested', { user: body.user_id, channel: body.channel_id, target: admission.input, via: submitted.via, ...('id' in submitted ? { id: submitted.id } : {}) });
+    const note = followUp(submitted, shown);
+    if (note) await respond(ephemeral(note));
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Everything the bot says in Slack goes through here: channel messages and
+ * thread replies with the Web API, ephemeral answers through response_url.
+ *
+ * Rate limits: the Web API client answers HTTP 429 by waiting the
+ * Retry-After seconds and sending the same call again ("rejectRateLimitedCalls:
+ * false", the default), so a rate-limited post is delayed, not lost.
+ */
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../log.js';
+import type { Rendered } from './blocks.js';
+
+type WebClient = InstanceType<typeof webApi.WebClient>;
+type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
+
+/** Options shared by Bolt's client and the worker's client. */
+export function webClientOptions(slackApiUrl: string | undefined, logger: Logger): WebClientOptions {
+  return {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    logger: logger.child('slack-web-api'),
+    timeout: 10_000,
+    // Network errors, 5xx and 429 are retried by the client: 4 tries over about 10 s.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000, randomize: true },
+  };
+}
+
+export function createWebClient(token: string, slackApiUrl: string | undefined, logger: Logger): WebClient {
+  return new webApi.WebClient(token, webClientOptions(slackApiUrl, logger));
+}
+
+// Slack platform errors worth another attempt; every other one (not_in_channel,
+// channel_not_found, invalid_blocks, invalid_auth …) will fail the same way again.
+const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+
+const HINTS: Record<string, string> = {
+  not_in_channel: 'invite the app to this channel with /invite and try again',
+  channel_not_found: 'the app cannot see this channel: invite it with /invite, or use a public channel',
+};
+
+export class SlackPostError extends Error {
+  override name = 'SlackPostError';
+  constructor(message: string, readonly slackError: string | undefined, readonly transient: boolean) {
+    super(message);
+  }
+}
+
+function classify(err: unknown, what: string): SlackPostError {
+  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  if (e.code === webApi.ErrorCode.PlatformError) {
+    const code = e.data?.error ?? 'unknown_error';
+    const hint = HINTS[code] ? ` (${HINTS[code]})` : '';
+    return new SlackPostError(`${what}: Slack answered ${code}${hint}`, code, TRANSIENT_PLATFORM_ERRORS.has(code));
+  }
+  return new SlackPostError(`${what}: ${e.message ?? String(err)}`, undefined, true);
+}
+
+export class Reporter {
+  constructor(readonly client: WebClient, private readonly log: Logger) {}
+
+  /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
+  async post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
+    try {
+      const res = await this.client.chat.postMessage({
+        channel, text: r.text, blocks: r.blocks, unfurl_links: false, unfurl_media: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      if (!res.ts) throw new Error('chat.postMessage returned no ts');
+      return res.ts;
+    } catch (err) {
+      throw classify(err, 'posting to Slack');
+    }
+  }
+
+  async update(channel: string, ts: string, r: Rendered): Promise<void> {
+    try {
+      await this.client.chat.update({ channel, ts, text: r.text, blocks: r.blocks });
+    } catch (err) {
+      throw classify(err, 'updating the Slack message');
+    }
+  }
+
+  /**
+   * An ephemeral answer through the command's response_url (valid 30 minutes,
+   * up to 5 uses per Slack's docs). Never throws: this is the last resort.
+   */
+  async respond(responseUrl: string | undefined, r: Rendered): Promise<boolean> {
+    if (!responseUrl) return false;
+    try {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: r.text, blocks: r.blocks }),
+        signal: AbortSignal.timeout(5000),
+      });
+      return res.ok;
+    } catch (err) {
+      this.log.log('warn', 'response_url post failed', { error: (err as Error).message });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Turns the input of a queued job into what the engine needs, with the
+ * worker's own config and environment. Job data comes from Redis, so the
+ * admission policy is applied again here rather than trusted.
+ */
+import type { Config } from '../config/schema.js';
+import { resolveTarget, type ResolvedTarget } from '../config/resolve-target.js';
+import { admitTarget } from './admission.js';
+
+export class RefusedTargetError extends Error {
+  override name = 'RefusedTargetError';
+}
+
+/**
+ * REDISCLI_AUTH is a redis-cli convenience for a person at a terminal; in the
+ * bot it would hand the process's password to whatever target a Slack user
+ * names, so only a config target's own `passwordEnv` supplies credentials.
+ */
+function botEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const { REDISCLI_AUTH: _ignored, ...rest } = env;
+  return rest;
+}
+
+export function resolveForSlack(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string): ResolvedTarget {
+  const admission = admitTarget(input, config);
+  if (!admission.ok) throw new RefusedTargetError(admission.reason);
+  return resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });
+}

@@ -1,0 +1,190 @@
+/**
+ * Starts the real bot (Bolt HTTPReceiver on a free port, BullMQ on the
+ * machine's Redis at 127.0.0.1:6379 with a unique key prefix) against the
+ * Slack double, and sends it requests signed exactly as Slack signs them:
+ *
+ *   X-Slack-Request-Timestamp: <unix seconds>
+ *   X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:<ts>:<raw body>")>
+ *
+ * stop() stops the bot and deletes every key under the prefix (SCAN + DEL,
+ * never FLUSHALL: the queue Redis is shared).
+ */
+import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startBot, type Bot } from '../../../src/bot.js';
+import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
+import { makeTempDir } from '../../lab/tmp.js';
+import { startSlackDouble, type SlackDouble } from './slack-double.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const QUEUE_REDIS = 'redis://127.0.0.1:6379';
+
+let counter = 0;
+
+export function uniquePrefix(): string {
+  counter += 1;
+  return `{rdtest-${process.pid}-${counter}-${Date.now().toString(36)}}`;
+}
+
+export function sign(rawBody: string, timestamp: number, secret = SIGNING_SECRET): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+}
+
+export interface CommandFields {
+  text: string;
+  user?: string;
+  channel?: string;
+  triggerId?: string;
+  responseTag?: string;
+}
+
+let triggers = 0;
+
+/** The form body of a slash command, field for field as Slack sends it. */
+export function commandBody(double: SlackDouble, f: CommandFields): string {
+  triggers += 1;
+  const tag = f.responseTag ?? `cmd-${triggers}`;
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    team_domain: 'test',
+    channel_id: f.channel ?? 'C0TEST',
+    channel_name: 'ops',
+    user_id: f.user ?? 'U0ALICE',
+    user_name: 'alice',
+    command: '/redis-diagnose',
+    text: f.text,
+    api_app_id: 'A0TEST',
+    is_enterprise_install: 'false',
+    response_url: double.responseUrl(tag),
+    trigger_id: f.triggerId ?? `${process.pid}.${triggers}.${Date.now()}`,
+  }).toString();
+}
+
+/** The body of an interactivity request: `payload=<url-encoded JSON>`. */
+export function payloadBody(payload: unknown): string {
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+export interface Harness {
+  bot: Bot;
+  double: SlackDouble;
+  prefix: string;
+  redis: Redis;
+  url: string;
+  logs: string[];
+  /** POST /slack/events with a correct signature (or the given headers). */
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined; ms: number }>;
+  command(f: CommandFields): Promise<{ status: number; json: Record<string, unknown> | undefined; ms: number; responseTag: string }>;
+  /** Keys under the prefix. */
+  keys(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  config: string;
+  env?: Record<string, string>;
+  diagnose?: DiagnoseFn;
+  /** Use this REDIS_URL (queue-down tests). */
+  redisUrl?: string;
+  progressIntervalMs?: number;
+}
+
+export async function startHarness(o: HarnessOptions): Promise<Harness> {
+  const double = await startSlackDouble();
+  const tmp = makeTempDir('slack');
+  const configPath = join(tmp.path, 'redis-doctor.yaml');
+  writeFileSync(configPath, o.config);
+  const prefix = uniquePrefix();
+  const logs: string[] = [];
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: double.apiUrl,
+    PORT: '0',
+    REDIS_URL: o.redisUrl ?? QUEUE_REDIS,
+    REDIS_DOCTOR_CONFIG: configPath,
+    REDIS_DOCTOR_QUEUE_PREFIX: prefix,
+    REDIS_DOCTOR_TIMEOUT_MS: '1000',
+    LOG_LEVEL: 'debug',
+    ...o.env,
+  };
+  let bot: Bot;
+  try {
+    bot = await startBot({
+      role: 'web', env, write: (line) => { logs.push(line); },
+      ...(o.diagnose ? { diagnose: o.diagnose } : {}),
+      progressIntervalMs: o.progressIntervalMs ?? 50,
+    });
+  } catch (err) {
+    await double.close();
+    await tmp.remove();
+    throw err;
+  }
+  const redis = new Redis(QUEUE_REDIS, { maxRetriesPerRequest: 1 });
+  const url = `http://127.0.0.1:${bot.port}`;
+
+  const post: Harness['post'] = async (body, headers) => {
+    const started = performance.now();
+    const res = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(headers ?? sign(body, Math.floor(Date.now() / 1000))) },
+      body,
+    });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, text, json, ms };
+  };
+
+  const keys = async (): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor = '0';
+    // The prefix contains no glob characters ({ and } are literal in MATCH patterns).
+    for (let i = 0; i < 10_000; i++) {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      found.push(...batch);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    return found;
+  };
+
+  return {
+    bot, double, prefix, redis, url, logs, post, keys,
+    command: async (f) => {
+      const responseTag = f.responseTag ?? `cmd-${Math.random().toString(36).slice(2)}`;
+      const r = await post(commandBody(double, { ...f, responseTag }));
+      return { status: r.status, json: r.json, ms: r.ms, responseTag };
+    },
+    stop: async () => {
+      try {
+        await bot.stop();
+      } finally {
+        try {
+          const all = await keys();
+          for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
+        } finally {
+          redis.disconnect();
+          await double.close();
+          await tmp.remove();
+        }
+      }
+    },
+  };
+}
+
+/** Blocks of an ack body (an ephemeral answer). */
+export function ackText(json: Record<string, unknown> | undefined): string {
+  const blocks = (json?.blocks ?? []) as { text?: { text: string } }[];
+  return [String(json?.text ?? ''), ...blocks.map((b) => b.text?.text ?? '')].join('\n');
+}

@@ -1,0 +1,139 @@
+/**
+ * A local stand-in for the Slack Web API (reached through SLACK_API_URL) and
+ * for response_url. Records every call with its decoded body; can answer a
+ * method with HTTP 429 + Retry-After a given number of times first.
+ *
+ * The Web API client sends application/x-www-form-urlencoded bodies with
+ * `blocks` as a JSON string (or JSON bodies); both are decoded here.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pollUntil } from '../../lab/poll.js';
+
+export interface Block {
+  type: string;
+  block_id?: string;
+  text?: { type: string; text: string };
+  elements?: { type: string; action_id?: string; value?: string; text?: { text: string } | string; confirm?: unknown; style?: string }[];
+}
+
+export interface Call {
+  /** `chat.postMessage`, `chat.update`, `response_url` … */
+  method: string;
+  body: Record<string, unknown> & { channel?: string; ts?: string; thread_ts?: string; text?: string; blocks?: Block[] };
+  /** The answer given (status and, for successes, the ts handed out). */
+  status: number;
+  ts?: string;
+  at: number;
+}
+
+export interface SlackDouble {
+  url: string;
+  /** SLACK_API_URL value. */
+  apiUrl: string;
+  /** A response_url for one slash command. */
+  responseUrl(tag: string): string;
+  calls: Call[];
+  /** Successful calls of a method. */
+  ok(method: string): Call[];
+  /** Answer the next `times` calls of `method` with 429 + Retry-After. */
+  rateLimit(method: string, times: number, retryAfterS: number): void;
+  /** Answer the next `times` calls of `method` with {ok:false,error}. */
+  failWith(method: string, error: string, times: number): void;
+  waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function decode(raw: string, type: string | undefined): Call['body'] {
+  if (type?.includes('application/json')) return JSON.parse(raw || '{}') as Call['body'];
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    body[k] = k === 'blocks' || k === 'attachments' ? JSON.parse(v) : v;
+  }
+  return body as Call['body'];
+}
+
+export async function startSlackDouble(): Promise<SlackDouble> {
+  const calls: Call[] = [];
+  const limits = new Map<string, { times: number; retryAfterS: number }>();
+  const failures = new Map<string, { times: number; error: string }>();
+  let tsCounter = 0;
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req);
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const method = path.startsWith('/api/') ? path.slice(5) : path.startsWith('/response/') ? 'response_url' : path;
+      const body = decode(raw, req.headers['content-type']);
+      const at = Date.now();
+      const limit = limits.get(method);
+      if (limit && limit.times > 0) {
+        limit.times -= 1;
+        calls.push({ method, body, status: 429, at });
+        res.writeHead(429, { 'retry-after': String(limit.retryAfterS), 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      const failure = failures.get(method);
+      if (failure && failure.times > 0) {
+        failure.times -= 1;
+        calls.push({ method, body, status: 200, at });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: failure.error }));
+        return;
+      }
+      let answer: Record<string, unknown> = { ok: true };
+      let ts: string | undefined;
+      if (method === 'auth.test') answer = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST', user: 'redis-doctor' };
+      if (method === 'chat.postMessage') {
+        tsCounter += 1;
+        ts = `1700000000.${String(tsCounter).padStart(6, '0')}`;
+        answer = { ok: true, channel: body.channel, ts, message: { ts } };
+      }
+      if (method === 'chat.update') answer = { ok: true, channel: body.channel, ts: body.ts };
+      calls.push({ method, body, status: 200, ...(ts ? { ts } : {}), at });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    responseUrl: (tag) => `${url}/response/${encodeURIComponent(tag)}`,
+    calls,
+    ok: (method) => calls.filter((c) => c.method === method && c.status === 200),
+    rateLimit: (method, times, retryAfterS) => limits.set(method, { times, retryAfterS }),
+    failWith: (method, error, times) => failures.set(method, { times, error }),
+    waitFor: async (what, predicate, timeoutMs = 15_000) => {
+      await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Every block_id in a message. */
+export function blockIds(call: Call | undefined): string[] {
+  return (call?.body.blocks ?? []).map((b) => b.block_id ?? '');
+}
+
+/** Every button action_id in a message. */
+export function actionIds(call: Call | undefined): string[] {
+  return (call?.body.blocks ?? []).flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id ?? '') : []));
+}
+
+/** All mrkdwn text of a message, joined. */
+export function textOf(call: Call | undefined): string {
+  return [call?.body.text ?? '', ...(call?.body.blocks ?? []).flatMap((b) => [b.text?.text ?? '', ...(b.type === 'context' ? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')) : [])])].join('\n');
+}
