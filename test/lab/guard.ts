@@ -1,0 +1,95 @@
+/**
+ * Lab prerequisites: skip locally, fail in CI.
+ *
+ *   import { describeLab, need } from '../lab/guard.js';
+ *   describeLab('protected mode', [need.root(), need.binary('redis-server'), need.netns()], () => { … });
+ *
+ * When a prerequisite is missing the block is `describe.skip`ped with the
+ * reason in its name, unless `CI=true` or `REQUIRE_LAB=1`: then
+ * labRequirement() throws and the test file fails, so CI never passes by
+ * skipping. labRequirement() can also be used directly with `it.skipIf`.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describe } from 'vitest';
+
+/** A prerequisite: what is needed, and whether this machine has it. */
+export type Requirement = readonly [what: string, ok: boolean];
+
+export function strictLab(): boolean {
+  return process.env.CI === 'true' || process.env.REQUIRE_LAB === '1';
+}
+
+/**
+ * Returns undefined when `ok`, else the skip reason ("needs <what>").
+ * Throws instead when the lab is required (CI=true or REQUIRE_LAB=1).
+ */
+export function labRequirement(what: string, ok: boolean): string | undefined {
+  if (ok) return undefined;
+  const reason = `needs ${what}`;
+  if (strictLab()) throw new Error(`lab prerequisite missing: ${reason} (CI=true or REQUIRE_LAB=1 makes this a failure)`);
+  return reason;
+}
+
+/** The reasons (joined) for the first unmet requirements, or undefined when all are met. */
+export function labSkipReason(requirements: readonly Requirement[]): string | undefined {
+  const reasons = requirements.map(([what, ok]) => labRequirement(what, ok)).filter((r): r is string => r !== undefined);
+  return reasons.length ? reasons.join(', ') : undefined;
+}
+
+/** describe() when every requirement holds, describe.skip() with the reason otherwise. */
+export function describeLab(name: string, requirements: readonly Requirement[], body: () => void): void {
+  const reason = labSkipReason(requirements);
+  if (reason) describe.skip(`${name} (skipped: ${reason})`, body);
+  else describe(name, body);
+}
+
+// PATH as tests see it may lack the sbin directories where ip and iptables live.
+const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+/** Absolute path of an executable found on PATH (or sbin), or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of SEARCH) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const cache = new Map<string, boolean>();
+function cached(key: string, probe: () => boolean): boolean {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = probe();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function succeeds(cmd: string, argv: string[]): boolean {
+  try {
+    execFileSync(cmd, argv, { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const need = {
+  root: (): Requirement => ['root', process.getuid?.() === 0],
+  binary: (name: string): Requirement => [`the ${name} binary`, which(name) !== undefined],
+  /** Can create a network namespace (root, `ip`, kernel support): tried once with unshare. */
+  netns: (): Requirement => [
+    'network namespaces (root, ip, unshare --net)',
+    cached('netns', () => process.getuid?.() === 0 && which('ip') !== undefined && succeeds('unshare', ['--net', 'true'])),
+  ],
+  /** A mount namespace: what `ip netns exec` uses to give a namespace its own /etc/resolv.conf. */
+  mountns: (): Requirement => ['mount namespaces (unshare --mount)', cached('mountns', () => process.getuid?.() === 0 && succeeds('unshare', ['--mount', 'true']))],
+};

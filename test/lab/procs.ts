@@ -1,0 +1,110 @@
+/**
+ * Every long-running process the lab starts goes through spawnTracked(), so
+ * nothing outlives the test process:
+ *  - a registry of live children, killed with SIGKILL when this process exits;
+ *  - `setpriv --pdeathsig KILL` where the caller builds the argv with
+ *    pdeathsigArgv(): the kernel kills the child if the test process dies
+ *    without running its exit hooks (a worker killed by SIGKILL).
+ * Other resources that must go on exit (namespaces, mounts) register a
+ * synchronous hook with onExitSync().
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+const live = new Set<ChildProcess>();
+const exitHooks = new Set<() => void>();
+let installed = false;
+
+function installExitHandler(): void {
+  if (installed) return;
+  installed = true;
+  // Vitest stops its fork workers with SIGTERM, which skips 'exit' handlers
+  // unless the signal is handled: turn these signals into a normal exit.
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    process.once(signal, () => process.exit(code));
+  }
+  process.once('exit', () => {
+    for (const child of live) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const hook of exitHooks) {
+      try {
+        hook();
+      } catch {
+        // best effort: the process is exiting
+      }
+    }
+  });
+}
+
+/** Registers a synchronous cleanup for process exit; returns a function that unregisters it. */
+export function onExitSync(hook: () => void): () => void {
+  installExitHandler();
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
+}
+
+/**
+ * `setpriv --pdeathsig KILL [extra setpriv options] -- argv…`. Put credential
+ * changes (--reuid …) in `setprivOptions`: Linux clears the parent-death signal
+ * when a process changes credentials, so it must be set by the same setpriv
+ * that drops them (setpriv applies it last).
+ */
+export function pdeathsigArgv(argv: readonly string[], setprivOptions: readonly string[] = []): string[] {
+  return ['setpriv', '--pdeathsig', 'KILL', ...setprivOptions, '--', ...argv];
+}
+
+/** spawn() whose child is killed on process exit if it is still running. */
+export function spawnTracked(argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('spawnTracked: empty argv');
+  installExitHandler();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options, shell: false });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.once('error', () => live.delete(child));
+  return child;
+}
+
+/** True while a process with this pid exists (EPERM: it exists, it is just not ours). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (hasExited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, ms);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+/** SIGTERM, wait up to graceMs, then SIGKILL and wait up to 3 s more. Rejects if it still lives. */
+export async function stopProcess(child: ChildProcess, graceMs = 1500): Promise<void> {
+  if (hasExited(child) || child.pid === undefined) return;
+  if (graceMs > 0) {
+    child.kill('SIGTERM');
+    if (await waitExit(child, graceMs)) return;
+  }
+  child.kill('SIGKILL');
+  if (!(await waitExit(child, 3000))) throw new Error(`process ${child.pid} did not exit after SIGKILL`);
+}

@@ -1,0 +1,187 @@
+/**
+ * Real redis-server processes for tests.
+ *
+ *   const server = await startRedis({ password: 's3cret', args: ['--maxclients', '1'] });
+ *   await server.cli('ACL', 'SETUSER', 'app', 'on', '>pw', '-@all');
+ *   … diagnose({ input: …, host: server.host, port: server.port, tls: false }) …
+ *   await server.stop();
+ *
+ * Defaults: `--daemonize no`, `--save ''` (no RDB unless `save` is given),
+ * `--appendonly no`, its own temp dir holding `dir` and the logfile, bound to
+ * 127.0.0.1 only (to nsAddress and the namespace's loopback inside a netns),
+ * `enable-debug-command local` (DEBUG POPULATE/SLEEP from cli()). Extra
+ * `args` come last, so they override the defaults.
+ *
+ * startRedis() returns once the server answers anything to a PING (any RESP
+ * reply counts: -NOAUTH, -LOADING, -DENIED are states tests want), polling
+ * every 25 ms for at most startTimeoutMs. The process is tracked (see
+ * procs.ts): it dies with the test process in every case.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { chown, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { run, type RunOptions } from './exec.js';
+import type { Netns } from './netns.js';
+import { pollUntil } from './poll.js';
+import { freePort } from './ports.js';
+import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from './procs.js';
+import { connectRaw } from './raw-client.js';
+import type { TlsMaterial } from './tls.js';
+import { makeTempDir } from './tmp.js';
+
+export interface RedisOptions {
+  /** Extra redis-server arguments, appended after the defaults (so they win). */
+  args?: string[];
+  /** RDB save points, e.g. '3600 1'. Default: none (`--save ''`). */
+  save?: string;
+  /** Sets `requirepass`; cli() authenticates with it through REDISCLI_AUTH (never argv). */
+  password?: string;
+  /** Run inside this namespace, reachable at netns.nsAddress. */
+  netns?: Netns;
+  /** Default: a free loopback port; 6379 inside a namespace (it has its own port space). */
+  port?: number;
+  /** TLS only: `--port 0 --tls-port <port>` with these certificates, client certificates not required. */
+  tls?: TlsMaterial;
+  /** Run as nobody (setpriv); the temp dir is handed to nobody. */
+  runAsNobody?: boolean;
+  /** RLIMIT_NOFILE for the server (prlimit --nofile). */
+  nofile?: number;
+  /** Redis `dir` (RDB files), e.g. a full tmpfs. The logfile stays in the temp dir. */
+  dataDir?: string;
+  startTimeoutMs?: number;
+}
+
+export interface RedisServer {
+  /** Where clients connect: 127.0.0.1, or the namespace's address. */
+  host: string;
+  port: number;
+  pid: number;
+  /** The server's temp dir (logfile, and `dir` unless dataDir was given). */
+  dir: string;
+  logfile: string;
+  tls?: TlsMaterial;
+  netns?: Netns;
+  /** redis-cli against the server (inside the namespace for a netns server); resolves with stdout. */
+  cli(...args: string[]): Promise<string>;
+  /** The server's log so far. */
+  log(): Promise<string>;
+  /** SIGTERM, then SIGKILL after graceMs (default 1500); removes the temp dir. Idempotent. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** The underlying process (exit events, signals). */
+  process: ChildProcess;
+}
+
+/** uid/gid of `nobody` from /etc/passwd, for chown and setpriv. */
+function nobodyIds(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('no nobody user in /etc/passwd');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function serverArgs(options: RedisOptions, port: number, dir: string, logfile: string): string[] {
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile,
+      '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const bind = options.netns ? [options.netns.nsAddress, '127.0.0.1'] : ['127.0.0.1'];
+  return [
+    ...listen,
+    '--bind', ...bind,
+    '--daemonize', 'no',
+    '--save', options.save ?? '',
+    '--appendonly', 'no',
+    '--dir', options.dataDir ?? dir,
+    '--logfile', logfile,
+    '--enable-debug-command', 'local',
+    ...(options.password !== undefined ? ['--requirepass', options.password] : []),
+    ...(options.args ?? []),
+  ];
+}
+
+function commandLine(options: RedisOptions, args: string[]): string[] {
+  let argv = ['redis-server', ...args];
+  if (options.nofile !== undefined) argv = ['prlimit', `--nofile=${options.nofile}`, '--', ...argv];
+  let setprivOptions: string[] = [];
+  if (options.runAsNobody) {
+    const { uid, gid } = nobodyIds();
+    setprivOptions = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups'];
+  }
+  return pdeathsigArgv(argv, setprivOptions);
+}
+
+/** Any RESP reply to PING means the server is up and in some state. */
+async function answers(host: string, port: number, tls: TlsMaterial | undefined): Promise<true | undefined> {
+  const client = await connectRaw(host, port, { timeoutMs: 1000, ...(tls ? { tlsCa: tls.ca } : {}) });
+  try {
+    const line = await client.command('PING');
+    return /^[+\-:$*]/.test(line) ? true : undefined;
+  } finally {
+    client.close();
+  }
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const tmp = makeTempDir('redis');
+  const host = options.netns ? options.netns.nsAddress : '127.0.0.1';
+  const port = options.port ?? (options.netns ? 6379 : await freePort());
+  const logfile = join(tmp.path, 'redis.log');
+  if (options.runAsNobody) {
+    const { uid, gid } = nobodyIds();
+    await chown(tmp.path, uid, gid);
+  }
+  const argv = commandLine(options, serverArgs(options, port, tmp.path, logfile));
+  const child = options.netns ? options.netns.spawn(argv) : spawnTracked(argv);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 8192) stderr += chunk;
+  });
+  child.stdout?.resume();
+
+  let stopped = false;
+  const stop = async ({ graceMs }: { graceMs?: number } = {}): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      await stopProcess(child, graceMs);
+    } finally {
+      await tmp.remove();
+    }
+  };
+  const log = (): Promise<string> => readFile(logfile, 'utf8').catch(() => '');
+
+  const cliEnv = { ...process.env };
+  delete cliEnv.REDISCLI_AUTH;
+  if (options.password !== undefined) cliEnv.REDISCLI_AUTH = options.password;
+  const tlsArgs = options.tls ? ['--tls', '--cacert', options.tls.caFile] : [];
+  const cli = async (...args: string[]): Promise<string> => {
+    const runOptions: RunOptions = { env: cliEnv, timeoutMs: 10_000 };
+    // Inside a namespace, use its loopback: protected mode would deny the veth address.
+    const base = ['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...tlsArgs, ...args];
+    const result = options.netns
+      ? await run('ip', ['netns', 'exec', options.netns.name, ...base], runOptions)
+      : await run(base[0]!, base.slice(1), runOptions);
+    if (result.code !== 0) throw new Error(`redis-cli ${args.join(' ')} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+    return result.stdout.trim();
+  };
+
+  try {
+    await pollUntil(
+      async () => {
+        if (hasExited(child)) {
+          throw new ExitedError(`redis-server exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()} ${(await log()).trim().split('\n').slice(-5).join(' | ')}`);
+        }
+        return answers(host, port, options.tls);
+      },
+      { what: `redis-server on ${host}:${port}`, timeoutMs: options.startTimeoutMs ?? 10_000, stopOn: (e) => e instanceof ExitedError },
+    );
+  } catch (error) {
+    await stop({ graceMs: 0 });
+    throw error;
+  }
+  return { host, port, pid: child.pid!, dir: tmp.path, logfile, tls: options.tls, netns: options.netns, cli, log, stop, process: child };
+}
+
+class ExitedError extends Error {}
