@@ -169,6 +169,19 @@ export interface TlsSniff {
 }
 
 /**
+ * A TLS client whose handshake failed or got no answer: does the same port
+ * answer a plaintext PING? (+PONG or any RESP error means a plaintext Redis
+ * port, i.e. a TLS mismatch; a plaintext Redis usually leaves a ClientHello
+ * unanswered, waiting for a newline.)
+ */
+export interface PlaintextPing {
+  redis: boolean;
+  /** `+PONG`, `-NOAUTH …`, or a printable excerpt of other bytes. */
+  reply?: string;
+  durationMs: number;
+}
+
+/**
  * When the target address belongs to this machine and refused: does Redis
  * answer on loopback at the same port? (Then it is bound to loopback only.)
  */
@@ -197,6 +210,7 @@ export interface Observations {
   tcp?: TcpObservation;
   tls?: TlsObservation;
   tlsSniff?: TlsSniff;
+  plaintextPing?: PlaintextPing;
   resp?: RespObservation;
   info?: InfoObservation;
   /** CONFIG GET values the server agreed to show (may be absent under ACLs). */
