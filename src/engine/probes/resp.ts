@@ -1,0 +1,174 @@
+/**
+ * The Redis protocol handshake: on an open connection, send in one write
+ *   [AUTH [user] <password>]  PING  INFO server clients memory persistence replication keyspace
+ * and record every reply verbatim. One pipelined round trip keeps a healthy
+ * diagnosis fast, and Redis answers pipelined commands in order, so each
+ * reply maps to its command even when the first ones fail:
+ *  - without AUTH on a password-protected server every command gets -NOAUTH;
+ *  - PING gets -MISCONF when the last bgsave failed and stop-writes-on-bgsave-error
+ *    is on (PING is refused like a write command), -LOADING while the dataset
+ *    loads, -MASTERDOWN on a replica with a down link and replica-serve-stale-data no,
+ *    -BUSY while a script runs; INFO still answers in the LOADING and MASTERDOWN cases.
+ * Servers before 7.0 take one INFO section only ("-ERR syntax error"): then a
+ * plain INFO follows.
+ *
+ * Greetings: on protected mode and on maxclients, Redis writes the error right
+ * after accept, before reading any command, then closes (networking.c,
+ * clientAcceptHandler / acceptCommonHandler):
+ *   -DENIED Redis is running in protected mode because protected mode is enabled …
+ *   -ERR max number of clients reached
+ * Those two texts are recorded as `greeting`, not as the answer to AUTH or PING.
+ *
+ * Secrets: AUTH is recorded as `AUTH <redacted>`; every text received is
+ * scrubbed of the password too, in case a proxy echoes it.
+ */
+import type { Duplex } from 'node:stream';
+import { Redactor, REDACTED } from '../redact.js';
+import type { Credentials } from '../options.js';
+import type { RespExchange, RespObservation, RespReply } from '../types.js';
+import { bound, now, since } from './clock.js';
+import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
+import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+
+export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
+
+/** A socket with a sticky error seen before we attached (see tcp.ts). */
+export interface SessionSocket {
+  socket: Duplex & { destroyed: boolean };
+  error?: NodeJS.ErrnoException;
+}
+
+export interface RespSessionOptions {
+  timeoutMs: number;
+  credentials?: Credentials;
+  signal?: AbortSignal;
+}
+
+export interface RespSessionResult {
+  resp: RespObservation;
+  /** The INFO text when INFO answered with a bulk string. */
+  infoText?: string;
+}
+
+const GREETING_RE = /^(DENIED |ERR max number of clients reached)/;
+const OLD_INFO_RE = /^ERR (syntax error|wrong number of arguments)/i;
+
+interface Pending {
+  label: string;
+  args: string[];
+  role: 'auth' | 'ping' | 'info' | 'info-fallback';
+  sentAt: number;
+  exchange: RespExchange;
+}
+
+function plan(credentials: Credentials | undefined): { label: string; args: string[]; role: Pending['role'] }[] {
+  const out: { label: string; args: string[]; role: Pending['role'] }[] = [];
+  if (credentials?.password !== undefined && credentials.password !== '') {
+    const args = credentials.user ? ['AUTH', credentials.user, credentials.password] : ['AUTH', credentials.password];
+    out.push({ label: credentials.user ? `AUTH ${credentials.user} ${REDACTED}` : `AUTH ${REDACTED}`, args, role: 'auth' });
+  }
+  out.push({ label: 'PING', args: ['PING'], role: 'ping' });
+  out.push({ label: `INFO ${INFO_SECTIONS.join(' ')}`, args: ['INFO', ...INFO_SECTIONS], role: 'info' });
+  return out;
+}
+
+export function runRespSession(open: SessionSocket, options: RespSessionOptions): Promise<RespSessionResult> {
+  const { socket } = open;
+  const redactor = new Redactor().add(options.credentials?.password);
+  const parser = new RespParser();
+  const first = new FirstBytes();
+  const exchanges: RespExchange[] = [];
+  const queue: Pending[] = [];
+  const resp: RespObservation = { ok: false, exchanges, closedByServer: false, noReply: true, timedOut: false };
+  let infoText: string | undefined;
+  let repliesSeen = 0;
+
+  return new Promise<RespSessionResult>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      timer.clear();
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      socket.removeListener('close', onEnd);
+      socket.removeListener('error', onError);
+      socket.on('error', () => {});
+      socket.destroy();
+      resp.noReply = first.length === 0;
+      const ping = exchanges.find((e) => e.command === 'PING');
+      resp.ok = ping?.reply?.kind === 'status' && ping.reply.text === 'PONG';
+      resolve(infoText === undefined ? { resp } : { resp, infoText });
+    };
+
+    const send = (items: { label: string; args: string[]; role: Pending['role'] }[]) => {
+      const t = now();
+      for (const item of items) {
+        const exchange: RespExchange = { command: item.label, durationMs: 0 };
+        exchanges.push(exchange);
+        queue.push({ ...item, sentAt: t, exchange });
+      }
+      socket.write(Buffer.concat(items.map((i) => encodeCommand(i.args))));
+    };
+
+    const onReply = (reply: RespReply) => {
+      const clean: RespReply = { kind: reply.kind, text: redactor.redact(reply.text) };
+      repliesSeen++;
+      if (repliesSeen === 1 && clean.kind === 'error' && GREETING_RE.test(clean.text)) {
+        resp.greeting = clean;
+        return;
+      }
+      const pending = queue.shift();
+      if (!pending) return;
+      pending.exchange.reply = clean;
+      pending.exchange.durationMs = since(pending.sentAt);
+      if (pending.role === 'info' && clean.kind === 'error' && OLD_INFO_RE.test(clean.text)) {
+        send([{ label: 'INFO', args: ['INFO'], role: 'info-fallback' }]);
+        return;
+      }
+      if ((pending.role === 'info' || pending.role === 'info-fallback') && clean.kind === 'string') infoText = clean.text;
+      if (queue.length === 0) finish();
+    };
+
+    const onData = (chunk: Buffer) => {
+      first.add(chunk);
+      try {
+        parser.push(chunk);
+        for (let reply = parser.next(); reply && !finished; reply = parser.next()) onReply(reply);
+      } catch (err) {
+        if (!(err instanceof RespProtocolError)) throw err;
+        const bytes = first.bytes();
+        resp.nonResp = {
+          excerpt: redactor.redact(printableExcerpt(bytes)),
+          looksLikeTls: looksLikeTls(bytes),
+          looksLikeHttp: looksLikeHttp(bytes),
+        };
+        finish();
+      }
+    };
+    const onEnd = () => {
+      resp.closedByServer = true;
+      finish();
+    };
+    const onError = (err: NodeJS.ErrnoException) => {
+      resp.socketError = err.code ?? err.message;
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resp.closedByServer = true;
+      finish();
+    };
+
+    const timer = bound(options.timeoutMs, options.signal, (reason) => {
+      resp.timedOut = reason === 'timeout';
+      finish();
+    });
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    socket.on('error', onError);
+    if (open.error || socket.destroyed) {
+      if (open.error) onError(open.error);
+      else onEnd();
+      return;
+    }
+    send(plan(options.credentials));
+  });
+}

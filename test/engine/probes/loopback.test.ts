@@ -1,0 +1,70 @@
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLocalNonLoopback, isLoopbackAddress, probeLoopback } from '../../../src/engine/probes/loopback.js';
+import { probeTcp } from '../../../src/engine/probes/tcp.js';
+import { describeLab, need } from '../../lab/guard.js';
+import { startRedis, type RedisProc } from '../helpers/redis-server.js';
+
+/** A non-loopback IPv4 address configured on this machine, if any. */
+function localAddress(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  }
+  return undefined;
+}
+
+describe('address classification', () => {
+  const interfaces = {
+    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+    eth0: [
+      { address: '10.1.2.3', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '10.1.2.3/24' },
+      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+    ],
+  } as ReturnType<typeof os.networkInterfaces>;
+
+  it('knows loopback addresses', () => {
+    expect(isLoopbackAddress('127.0.0.1')).toBe(true);
+    expect(isLoopbackAddress('127.3.4.5')).toBe(true);
+    expect(isLoopbackAddress('::1')).toBe(true);
+    expect(isLoopbackAddress('::ffff:127.0.0.1')).toBe(true);
+    expect(isLoopbackAddress('10.1.2.3')).toBe(false);
+  });
+
+  it('finds addresses of this machine that are not loopback', () => {
+    expect(isLocalNonLoopback('10.1.2.3', interfaces)).toBe(true);
+    expect(isLocalNonLoopback('::ffff:10.1.2.3', interfaces)).toBe(true);
+    expect(isLocalNonLoopback('FE80::1', interfaces)).toBe(true);
+    expect(isLocalNonLoopback('127.0.0.1', interfaces)).toBe(false);
+    expect(isLocalNonLoopback('10.1.2.4', interfaces)).toBe(false);
+  });
+});
+
+const address = localAddress();
+
+describeLab(
+  'loopback probe for a Redis bound to 127.0.0.1',
+  [need.binary('redis-server'), need.binary('redis-cli'), ['a non-loopback IPv4 address on this machine', address !== undefined]],
+  () => {
+    let redis: RedisProc;
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(async () => {
+      await redis?.stop();
+    });
+
+    it("the machine's own address refuses, loopback answers +PONG", async () => {
+      const tcp = await probeTcp([address!], redis.port, 1000);
+      expect(tcp.observation.code).toBe('ECONNREFUSED');
+      expect(isLocalNonLoopback(address!)).toBe(true);
+      const probe = await probeLoopback(address!, redis.port, 1000);
+      expect(probe).toMatchObject({ address: '127.0.0.1', port: redis.port, redis: true, reply: '+PONG' });
+    });
+
+    it('reports no Redis when loopback refuses too', async () => {
+      const probe = await probeLoopback(address!, 1, 1000);
+      expect(probe).toMatchObject({ address: '127.0.0.1', port: 1, redis: false });
+      expect(probe.reply).toBeUndefined();
+    });
+  },
+);
