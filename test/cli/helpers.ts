@@ -1,13 +1,17 @@
 /**
  * Helpers for the CLI tests: run the BUILT CLI (`npm run build` first; the
- * package `test` script does), start throwaway redis-server processes on free
- * loopback ports, and count connections on a listener to prove nothing was probed.
+ * package `test` script does) and count connections on a listener to prove
+ * nothing was probed. redis-server processes come from test/lab.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+// Real redis-server processes and free ports come from the shared lab.
+export { startRedis, type RedisServer } from '../lab/redis.js';
+export { freePort } from '../lab/ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -61,15 +65,6 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   });
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** A TCP listener that counts connections: the "would-be" endpoint of a refused input. */
 export async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
@@ -81,50 +76,6 @@ export async function countingListener(): Promise<{ port: number; connections: (
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { port: address.port, connections: () => count, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-export interface RedisServer {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function pingOnce(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = connect({ host: '127.0.0.1', port });
-    let data = '';
-    s.setTimeout(500, () => { s.destroy(); r(false); });
-    s.on('error', () => r(false));
-    s.on('connect', () => s.write('PING\r\n'));
-    // Any reply (+PONG, -NOAUTH) means the server is accepting commands.
-    s.on('data', (c) => { data += c.toString(); if (data.includes('\r\n')) { s.destroy(); r(data.startsWith('+PONG') || data.startsWith('-NOAUTH')); } });
-  });
-}
-
-/** A throwaway redis-server on a free loopback port; `args` are extra `--directive value` pairs. */
-export async function startRedis(args: string[] = []): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), `${uniqueName('rd-cli-redis')}-`));
-  const port = await freePort();
-  const child: ChildProcess = spawn('/usr/bin/redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const stop = async () => {
-    if (!exited) {
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGKILL');
-      await done;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // Bounded wait: 100 tries × 50 ms.
-  for (let i = 0; i < 100; i++) {
-    if (exited) break;
-    if (await pingOnce(port)) return { port, stop };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await stop();
-  throw new Error(`redis-server on port ${port} did not start`);
 }
 
 export function readLog(path: string): string[] {

@@ -22,7 +22,7 @@ let configPath: string;
 
 beforeAll(async () => {
   ensureBuilt();
-  redis = await startRedis(['--requirepass', RIGHT]);
+  redis = await startRedis({ password: RIGHT });
   dir = mkdtempSync(join(tmpdir(), `${uniqueName('rd-cli-secrets')}-`));
   configPath = join(dir, 'redis-doctor.yaml');
   writeFileSync(configPath, `targets:\n  - name: secured\n    url: redis://127.0.0.1:${redis.port}\n    passwordEnv: RD_SECURED_PW\n`);
