@@ -5,7 +5,7 @@
  * accepts; connections are opened until one does not complete.
  */
 import net from 'node:net';
-import { startRedis } from './redis-server.js';
+import { startRedis } from '../../lab/redis.js';
 
 export interface FullBacklog {
   port: number;
@@ -29,12 +29,12 @@ function tryConnect(port: number, ms: number): Promise<net.Socket | undefined> {
 
 export async function fullBacklog(): Promise<FullBacklog> {
   const redis = await startRedis({ args: ['--tcp-backlog', '0'] });
-  redis.child.kill('SIGSTOP');
+  redis.process.kill('SIGSTOP');
   const fillers: net.Socket[] = [];
   const close = async () => {
     for (const s of fillers) s.destroy();
-    redis.child.kill('SIGKILL');
-    await redis.stop();
+    // A stopped process leaves SIGTERM pending: kill it outright.
+    await redis.stop({ graceMs: 0 });
   };
   try {
     for (let i = 0; i < 16; i++) {

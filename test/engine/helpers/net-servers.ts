@@ -1,16 +1,17 @@
 /**
- * Small local TCP servers for what Redis cannot be: a silent peer (accepts,
- * never answers), an HTTP server, an SSH-like banner server. Loopback only,
- * closed by close() with every accepted socket destroyed.
+ * Local TCP servers the lab's fake-servers.ts does not cover: one on a chosen
+ * port (a neighbour of a target port), one that never answers, and scripted
+ * ones (a reset, an old Redis's INFO syntax). Loopback only; close() destroys
+ * every accepted socket.
  */
 import net from 'node:net';
 
-export interface FakeServer {
+export interface LocalServer {
   port: number;
   close(): Promise<void>;
 }
 
-export async function startServer(onSocket: (socket: net.Socket) => void, host = '127.0.0.1', port = 0): Promise<FakeServer> {
+export async function startServer(onSocket: (socket: net.Socket) => void, port = 0): Promise<LocalServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -20,7 +21,7 @@ export async function startServer(onSocket: (socket: net.Socket) => void, host =
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port }, () => resolve());
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve());
   });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
@@ -35,21 +36,4 @@ export async function startServer(onSocket: (socket: net.Socket) => void, host =
 }
 
 /** Accepts and reads, never writes: what a plaintext Redis does with a TLS ClientHello. */
-export const silentServer = (port = 0): Promise<FakeServer> => startServer((socket) => socket.resume(), '127.0.0.1', port);
-
-/** Answers the first bytes with an HTTP 400, like a web server or proxy would. */
-export const httpServer = (port = 0): Promise<FakeServer> =>
-  startServer(
-    (socket) => {
-      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
-    },
-    '127.0.0.1',
-    port,
-  );
-
-/** Sends an SSH identification string on accept, like sshd (RFC 4253 §4.2). */
-export const sshBannerServer = (): Promise<FakeServer> =>
-  startServer((socket) => {
-    socket.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
-    socket.once('data', () => socket.end('Invalid SSH identification string.\r\n'));
-  });
+export const silentServer = (port = 0): Promise<LocalServer> => startServer((socket) => socket.resume(), port);

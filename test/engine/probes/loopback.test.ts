@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLocalNonLoopback, isLoopbackAddress, probeLoopback } from '../../../src/engine/probes/loopback.js';
 import { probeTcp } from '../../../src/engine/probes/tcp.js';
 import { describeLab, need } from '../../lab/guard.js';
-import { startRedis, type RedisProc } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../lab/redis.js';
 
 /** A non-loopback IPv4 address configured on this machine, if any. */
 function localAddress(): string | undefined {
@@ -43,9 +43,9 @@ const address = localAddress();
 
 describeLab(
   'loopback probe for a Redis bound to 127.0.0.1',
-  [need.binary('redis-server'), need.binary('redis-cli'), ['a non-loopback IPv4 address on this machine', address !== undefined]],
+  [need.binary('redis-server'), ['a non-loopback IPv4 address on this machine', address !== undefined]],
   () => {
-    let redis: RedisProc;
+    let redis: RedisServer;
     beforeAll(async () => {
       redis = await startRedis();
     });

@@ -1,40 +1,30 @@
 /**
  * The RESP session against real redis-server processes in the states each
- * reply needs, and against small servers for what Redis cannot be.
+ * reply needs (test/lab), and against small servers for what Redis cannot be.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runRespSession } from '../../../src/engine/probes/resp.js';
 import { describeLab, need } from '../../lab/guard.js';
-import { spawnTracked, stopProcess } from '../../lab/procs.js';
+import { startRedis, type RedisOptions, type RedisServer } from '../../lab/redis.js';
+import { BUSY_ARGS, holdClients, startBusyScript, startLoadingRedis, startMisconfRedis, startOrphanReplica } from '../../lab/redis-states.js';
+import { startHttpServer, startSshLikeServer, type FakeServer } from '../../lab/fake-servers.js';
 import { createTlsMaterial, type TlsMaterial } from '../../lab/tls.js';
-import { makeTempDir } from '../../lab/tmp.js';
-import { startRedis, type RedisProc } from '../helpers/redis-server.js';
-import { httpServer, silentServer, sshBannerServer, startServer, type FakeServer } from '../helpers/net-servers.js';
+import { silentServer, startServer, type LocalServer } from '../helpers/net-servers.js';
 import { openFrom, openTcp } from '../helpers/open.js';
 
 const INFO_ALL = 'INFO server clients memory persistence replication keyspace';
 const OLD_INFO = '# Server\r\nredis_version:6.2.14\r\n';
 
-async function waitFor(check: () => Promise<boolean>, what: string, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describeLab('RESP session against redis-server', [need.binary('redis-server'), need.binary('redis-cli')], () => {
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!().catch(() => {});
+    while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => {});
   });
-  async function redis(options: Parameters<typeof startRedis>[0] = {}): Promise<RedisProc> {
-    const proc = await startRedis(options);
-    cleanups.push(() => proc.stop());
-    return proc;
+  function track(server: RedisServer): RedisServer {
+    cleanups.push(() => server.stop());
+    return server;
   }
+  const redis = async (options: RedisOptions = {}) => track(await startRedis(options));
 
   it('healthy: PING +PONG and the INFO sections in one round trip', async () => {
     const r = await redis();
@@ -51,7 +41,7 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
   });
 
   it('requirepass without credentials: -NOAUTH for PING and INFO', async () => {
-    const r = await redis({ args: ['--requirepass', 'pw-one-1'], password: 'pw-one-1' });
+    const r = await redis({ password: 'pw-one-1' });
     const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
     expect(resp.ok).toBe(false);
     expect(infoText).toBeUndefined();
@@ -62,7 +52,7 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
   });
 
   it('wrong password: -WRONGPASS, AUTH recorded redacted, the password nowhere', async () => {
-    const r = await redis({ args: ['--requirepass', 'right-secret-9'], password: 'right-secret-9' });
+    const r = await redis({ password: 'right-secret-9' });
     const { resp } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials: { password: 'wrong-secret-7' } });
     expect(resp.exchanges[0]).toMatchObject({
       command: 'AUTH <redacted>',
@@ -73,7 +63,7 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
   });
 
   it('right password: AUTH +OK then PING +PONG', async () => {
-    const r = await redis({ args: ['--requirepass', 'right-secret-9'], password: 'right-secret-9' });
+    const r = await redis({ password: 'right-secret-9' });
     const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials: { password: 'right-secret-9' } });
     expect(resp.ok).toBe(true);
     expect(resp.exchanges.map((e) => e.command)).toEqual(['AUTH <redacted>', 'PING', INFO_ALL]);
@@ -81,9 +71,9 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
     expect(infoText).toContain('# Clients');
   });
 
-  it('ACL user without +ping/+info: -NOPERM, AUTH user recorded with the user name only', async () => {
+  it('ACL user without +ping/+info: -NOPERM, AUTH recorded with the user name only', async () => {
     const r = await redis();
-    await r.cli(['ACL', 'SETUSER', 'app', 'on', '>app-pass-3', '~*', '+get']);
+    await r.cli('ACL', 'SETUSER', 'app', 'on', '>app-pass-3', '~*', '+get');
     const { resp } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials: { user: 'app', password: 'app-pass-3' } });
     expect(resp.exchanges[0]).toMatchObject({ command: 'AUTH app <redacted>', reply: { kind: 'status', text: 'OK' } });
     expect(resp.exchanges[1]?.reply).toEqual({ kind: 'error', text: "NOPERM this user has no permissions to run the 'ping' command" });
@@ -105,76 +95,62 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
 
   it('maxclients reached: the error is a greeting, then the server closes', async () => {
     const r = await redis({ args: ['--maxclients', '1'] });
-    const holder = await openTcp(r.port);
-    cleanups.push(async () => void holder.socket.destroy());
+    const held = await holdClients(r, 1);
+    cleanups.push(() => held.release());
     const { resp } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
     expect(resp.greeting).toEqual({ kind: 'error', text: 'ERR max number of clients reached' });
     expect(resp.closedByServer).toBe(true);
     expect(resp.ok).toBe(false);
   });
 
-  it('failed bgsave with stop-writes-on-bgsave-error: PING -MISCONF, INFO still answers', async () => {
-    // Writes (and PING) are refused only when save points are configured and the last bgsave failed.
-    // `dir` is a protected config, so the data dir is removed under the running server instead.
-    const holder = makeTempDir('misconf');
-    cleanups.push(() => holder.remove());
-    const data = join(holder.path, 'data');
-    await mkdir(data);
-    const r = await redis({ args: ['--save', '3600 1', '--dir', data] });
-    await rm(data, { recursive: true });
-    await r.cli(['SET', 'k', 'v']);
-    await r.cli(['BGSAVE']);
-    await waitFor(async () => (await r.cli(['INFO', 'persistence'])).includes('rdb_last_bgsave_status:err'), 'bgsave to fail');
-    const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
-    expect(resp.exchanges[0]?.reply?.kind).toBe('error');
-    expect(resp.exchanges[0]?.reply?.text).toMatch(/^MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk/);
-    expect(infoText).toContain('rdb_last_bgsave_status:err');
-  });
-
   it('replica with a down link and replica-serve-stale-data no: PING -MASTERDOWN, INFO answers', async () => {
-    const r = await redis({ args: ['--replicaof', '127.0.0.1', '1', '--replica-serve-stale-data', 'no'], noWait: true });
-    await waitFor(async () => (await r.cli(['INFO', 'replication']).catch(() => '')).includes('master_link_status:down'), 'replica start');
+    const r = track(await startOrphanReplica());
+    await r.cli('CONFIG', 'SET', 'replica-serve-stale-data', 'no');
     const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
     expect(resp.exchanges[0]?.reply).toEqual({ kind: 'error', text: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." });
     expect(infoText).toContain('master_link_status:down');
   });
 
   it('a running script: -BUSY for PING and INFO', async () => {
-    const r = await redis({ args: ['--busy-reply-threshold', '100'] });
-    const script = spawnTracked(['redis-cli', '-p', String(r.port), 'EVAL', 'while true do end', '0']);
-    cleanups.push(async () => {
-      await r.cli(['SCRIPT', 'KILL']).catch(() => '');
-      await stopProcess(script, 500);
-    });
-    await waitFor(async () => (await r.cli(['PING'])).startsWith('BUSY'), 'the script to block the server');
+    const r = await redis({ args: BUSY_ARGS });
+    const busy = await startBusyScript(r);
+    cleanups.push(() => busy.release());
     const { resp } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
-    const busy = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+    const text = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
     expect(resp.exchanges.map((e) => e.reply)).toEqual([
-      { kind: 'error', text: busy },
-      { kind: 'error', text: busy },
+      { kind: 'error', text },
+      { kind: 'error', text },
     ]);
   });
 
   it('loading the dataset: PING -LOADING, INFO answers with loading:1', async () => {
-    const seed = await redis({ args: ['--enable-debug-command', 'yes'] });
-    await seed.cli(['DEBUG', 'POPULATE', '20000']);
-    await seed.cli(['SAVE']);
-    const dir = seed.dir;
-    const port = seed.port;
-    await stopProcess(seed.child, 1000);
-    // key-load-delay (µs per key) stretches the load; the small events interval keeps the server answering meanwhile.
-    const loading = await startRedis({ port, noWait: true, args: ['--dir', dir, '--key-load-delay', '200', '--loading-process-events-interval-bytes', '1024'] });
-    cleanups.push(() => loading.stop());
-    await waitFor(async () => (await loading.cli(['PING']).catch(() => '')).startsWith('LOADING'), 'loading to start');
-    const { resp, infoText } = await runRespSession(await openTcp(port), { timeoutMs: 2000 });
+    const r = track(await startLoadingRedis());
+    const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
     expect(resp.exchanges[0]?.reply).toEqual({ kind: 'error', text: 'LOADING Redis is loading the dataset in memory' });
     expect(infoText).toContain('loading:1');
   });
 });
 
-describeLab('RESP session against a TLS port', [need.binary('redis-server'), need.binary('openssl'), need.binary('redis-cli')], () => {
+describeLab('RESP session against a Redis whose bgsave failed', [need.binary('redis-server'), need.binary('redis-cli'), need.root(), need.mountns()], () => {
+  let r: RedisServer;
+  beforeAll(async () => {
+    r = await startMisconfRedis();
+  });
+  afterAll(async () => {
+    await r?.stop();
+  });
+
+  it('PING -MISCONF (stop-writes-on-bgsave-error refuses PING too), INFO still answers', async () => {
+    const { resp, infoText } = await runRespSession(await openTcp(r.port), { timeoutMs: 2000 });
+    expect(resp.exchanges[0]?.reply?.kind).toBe('error');
+    expect(resp.exchanges[0]?.reply?.text).toMatch(/^MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk/);
+    expect(infoText).toContain('rdb_last_bgsave_status:err');
+  });
+});
+
+describeLab('RESP session against a TLS port', [need.binary('redis-server'), need.binary('openssl')], () => {
   let material: TlsMaterial;
-  let r: RedisProc;
+  let r: RedisServer;
   beforeAll(async () => {
     material = await createTlsMaterial();
     r = await startRedis({ tls: material });
@@ -192,32 +168,33 @@ describeLab('RESP session against a TLS port', [need.binary('redis-server'), nee
 });
 
 describe('RESP session against servers that are not Redis', () => {
-  const servers: FakeServer[] = [];
+  const servers: (FakeServer | LocalServer)[] = [];
   afterAll(async () => {
     for (const s of servers) await s.close();
   });
-  async function serve(start: () => Promise<FakeServer>): Promise<FakeServer> {
+  async function serve<T extends FakeServer | LocalServer>(start: () => Promise<T>): Promise<T> {
     const s = await start();
     servers.push(s);
     return s;
   }
 
   it('an HTTP server: a non-RESP answer that looks like HTTP', async () => {
-    const s = await serve(httpServer);
+    const s = await serve(startHttpServer);
     const { resp } = await runRespSession(await openTcp(s.port), { timeoutMs: 2000 });
-    expect(resp.nonResp).toEqual({ excerpt: 'HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n', looksLikeTls: false, looksLikeHttp: true });
+    expect(resp.nonResp?.excerpt).toMatch(/^HTTP\/1\.1 400 Bad Request\\r\\nServer: nginx\\r\\n/);
+    expect(resp.nonResp).toMatchObject({ looksLikeTls: false, looksLikeHttp: true });
     expect(resp).toMatchObject({ ok: false, noReply: false });
   });
 
   it('an SSH server: the banner is a non-RESP answer', async () => {
-    const s = await serve(sshBannerServer);
+    const s = await serve(startSshLikeServer);
     const { resp } = await runRespSession(await openTcp(s.port), { timeoutMs: 2000 });
-    expect(resp.nonResp?.excerpt).toMatch(/^SSH-2\.0-OpenSSH_9\.2p1 Debian-2\\r\\n/);
+    expect(resp.nonResp?.excerpt).toBe('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\\r\\n');
     expect(resp.nonResp?.looksLikeHttp).toBe(false);
   });
 
   it('a silent server: timed out with no reply', async () => {
-    const s = await serve(silentServer);
+    const s = await serve(() => silentServer());
     const { resp } = await runRespSession(await openTcp(s.port), { timeoutMs: 200 });
     expect(resp).toMatchObject({ ok: false, noReply: true, timedOut: true, closedByServer: false });
   });
@@ -226,12 +203,8 @@ describe('RESP session against servers that are not Redis', () => {
     // Stands in for Redis 6.x, whose INFO answers "-ERR syntax error" to more than one argument.
     const s = await serve(() =>
       startServer((socket) => {
-        let buffered = '';
         socket.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString('latin1');
-          const commands = buffered.split('*').filter((c) => c.endsWith('\r\n'));
-          buffered = '';
-          for (const c of commands) {
+          for (const c of chunk.toString('latin1').split('*').filter((x) => x.endsWith('\r\n'))) {
             if (c.includes('PING')) socket.write('+PONG\r\n');
             else if (c.startsWith('1\r\n')) socket.write(`$${OLD_INFO.length}\r\n${OLD_INFO}\r\n`);
             else socket.write('-ERR syntax error\r\n');

@@ -9,7 +9,7 @@ import { silentServer, type FakeServer } from '../helpers/net-servers.js';
 import { fullBacklog, type FullBacklog } from '../helpers/full-backlog.js';
 
 describe('probeTcp on loopback', () => {
-  let server: FakeServer;
+  let server: LocalServer;
   beforeAll(async () => {
     server = await silentServer();
   });
