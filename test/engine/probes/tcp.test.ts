@@ -5,7 +5,7 @@ import { freePort } from '../../lab/ports.js';
 import { describeLab, need } from '../../lab/guard.js';
 import { run } from '../../lab/exec.js';
 import { onExitSync } from '../../lab/procs.js';
-import { silentServer, type FakeServer } from '../helpers/net-servers.js';
+import { silentServer, type LocalServer } from '../helpers/net-servers.js';
 import { fullBacklog, type FullBacklog } from '../helpers/full-backlog.js';
 
 describe('probeTcp on loopback', () => {
