@@ -1,0 +1,97 @@
+/**
+ * diagnose(target, options) → Diagnosis: runs the probes, the remote checks
+ * when SSH is configured, then the rules. Bounded: every network step gets
+ * at most `timeoutMs` and the whole run has a deadline, so a misbehaving
+ * server or step cannot hold it. `options.signal` aborts the run (the
+ * promise rejects with the signal's reason).
+ *
+ * Secrets: the password only travels to the RESP session; the returned
+ * document is scrubbed of it once more before it leaves.
+ */
+import { DEFAULT_TIMEOUT_MS, type DiagnoseOptions, type DiagnoseTarget } from './options.js';
+import type { Diagnosis, Observations, TargetInfo } from './types.js';
+import { Redactor, REDACTED } from './redact.js';
+import { evaluate } from './evaluate.js';
+import { runNetworkProbes } from './network-probes.js';
+import { runRemote, type RemoteOutcome } from './remote-run.js';
+import { StepRecorder } from './steps.js';
+import { now, since } from './probes/clock.js';
+import { VERSION } from '../version.js';
+
+/** Worst case of the sequential chain (dns, tcp, tls, resp, sniff) plus slack. */
+export function runDeadlineMs(timeoutMs: number): number {
+  return timeoutMs * 4 + 1000;
+}
+
+function publicTarget(target: DiagnoseTarget): TargetInfo {
+  const out: TargetInfo = {
+    // A URL password in the input string is replaced even if the caller forgot.
+    input: target.input.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, `$1${REDACTED}@`),
+    host: target.host,
+    port: target.port,
+    tls: target.tls,
+  };
+  if (target.name !== undefined) out.name = target.name;
+  if (target.user !== undefined) out.user = target.user;
+  if (target.db !== undefined) out.db = target.db;
+  return out;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The diagnosis was aborted', 'AbortError');
+}
+
+export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions = {}): Promise<Diagnosis> {
+  const startedAt = new Date().toISOString();
+  const start = now();
+  const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const deadlineAt = start + runDeadlineMs(timeoutMs);
+  if (options.signal?.aborted) throw abortError(options.signal);
+
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const hardStop = setTimeout(() => controller.abort(new Error('deadline')), runDeadlineMs(timeoutMs));
+
+  const info = publicTarget(target);
+  const user = options.credentials?.user ?? target.user;
+  const obs: Observations = {
+    target: info,
+    client: { authProvided: Boolean(options.credentials?.password), ...(user ? { user } : {}), remote: false, timeoutMs },
+  };
+  const steps = new StepRecorder(options.onProgress);
+  try {
+    const remote: Promise<RemoteOutcome> | undefined = options.ssh
+      ? runRemote(options.ssh, info, timeoutMs, deadlineAt - now(), controller.signal)
+      : undefined;
+    await runNetworkProbes({
+      obs,
+      options,
+      steps,
+      signal: controller.signal,
+      budget: () => Math.max(0, Math.min(timeoutMs, deadlineAt - now())),
+    });
+    if (remote) {
+      const outcome = await remote;
+      obs.remote = outcome.observation;
+      steps.add(outcome.checks);
+    }
+  } finally {
+    clearTimeout(hardStop);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (options.signal?.aborted) throw abortError(options.signal);
+
+  const { findings, primaryCause, verdict } = evaluate(obs);
+  const diagnosis: Diagnosis = {
+    target: info,
+    verdict,
+    primaryCause,
+    findings,
+    checks: steps.checks,
+    durationMs: since(start),
+    startedAt,
+    version: VERSION,
+  };
+  return new Redactor().add(options.credentials?.password).redactDeep(diagnosis);
+}
