@@ -183,8 +183,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   };
 }
 
-/** Blocks of an ack body (an ephemeral answer). */
+/** All text of an ack body (an ephemeral answer): fallback text, sections and context elements. */
 export function ackText(json: Record<string, unknown> | undefined): string {
-  const blocks = (json?.blocks ?? []) as { text?: { text: string } }[];
-  return [String(json?.text ?? ''), ...blocks.map((b) => b.text?.text ?? '')].join('\n');
+  const blocks = (json?.blocks ?? []) as { text?: { text: string }; elements?: { text?: unknown }[] }[];
+  const parts = blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : ''))]);
+  return [String(json?.text ?? ''), ...parts].join('\n');
 }

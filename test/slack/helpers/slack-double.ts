@@ -20,6 +20,8 @@ export interface Block {
 export interface Call {
   /** `chat.postMessage`, `chat.update`, `response_url` … */
   method: string;
+  /** The request path, e.g. `/response/<tag>` for a response_url. */
+  path: string;
   body: Record<string, unknown> & { channel?: string; ts?: string; thread_ts?: string; text?: string; blocks?: Block[] };
   /** The answer given (status and, for successes, the ts handed out). */
   status: number;
@@ -75,7 +77,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       const limit = limits.get(method);
       if (limit && limit.times > 0) {
         limit.times -= 1;
-        calls.push({ method, body, status: 429, at });
+        calls.push({ method, path, body, status: 429, at });
         res.writeHead(429, { 'retry-after': String(limit.retryAfterS), 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
         return;
@@ -83,7 +85,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       const failure = failures.get(method);
       if (failure && failure.times > 0) {
         failure.times -= 1;
-        calls.push({ method, body, status: 200, at });
+        calls.push({ method, path, body, status: 200, at });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: failure.error }));
         return;
@@ -97,7 +99,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
         answer = { ok: true, channel: body.channel, ts, message: { ts } };
       }
       if (method === 'chat.update') answer = { ok: true, channel: body.channel, ts: body.ts };
-      calls.push({ method, body, status: 200, ...(ts ? { ts } : {}), at });
+      calls.push({ method, path, body, status: 200, ...(ts ? { ts } : {}), at });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer));
     })();

@@ -1,0 +1,197 @@
+/**
+ * Remediation buttons → approval requests → decisions, driven with signed
+ * `payload=` bodies as Slack sends block_actions. Approval is for
+ * access.approvers only; double clicks are idempotent; every request and
+ * decision is audited (log line + stored record).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRaw, type RawClient } from '../lab/raw-client.js';
+import { startRedis, type RedisServer } from '../lab/redis.js';
+import { payloadBody, startHarness, type Harness } from './helpers/harness.js';
+import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
+
+const CHANNEL = 'C0ACTIONS';
+
+describe('remediation approvals', () => {
+  let full: RedisServer;
+  let holder: RawClient;
+  let h: Harness;
+  let parent: Call;
+  let finding: Call;
+  let clicks = 0;
+
+  beforeAll(async () => {
+    // maxclients 1 and one connection held: the next client gets "-ERR max number of clients reached".
+    full = await startRedis({ args: ['--maxclients', '1'] });
+    holder = await connectRaw(full.host, full.port);
+    expect(await holder.command('PING')).toBe('+PONG');
+    h = await startHarness({
+      config: [
+        'targets:',
+        '  - name: full',
+        `    url: redis://127.0.0.1:${full.port}`,
+        'access:',
+        '  diagnose: [U0ALICE, U0BOSS, U0CAROL]',
+        '  approvers: [U0BOSS, U0CAROL]',
+      ].join('\n'),
+    });
+    await h.command({ text: 'full', channel: CHANNEL });
+    await h.double.waitFor('the max-clients finding', (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.status === 200 && blockIds(c).includes('finding:max-clients-reached')));
+    finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:max-clients-reached'))!;
+    parent = h.double.ok('chat.postMessage').find((c) => c.ts === finding.body.thread_ts)!;
+  });
+
+  afterAll(async () => {
+    holder?.close();
+    await h?.stop();
+    await full?.stop();
+  });
+
+  function button(message: Call, actionId: string) {
+    for (const b of message.body.blocks ?? []) {
+      const e = b.elements?.find((x) => x.action_id === actionId);
+      if (e) return { ...e, block_id: b.block_id };
+    }
+    throw new Error(`no button ${actionId} in ${blockIds(message).join(',')}`);
+  }
+
+  /** Clicks a button as `user`, exactly as Slack posts a block_actions payload. */
+  async function click(message: Call, actionId: string, user: string) {
+    clicks += 1;
+    const b = button(message, actionId);
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEST' },
+      api_app_id: 'A0TEST',
+      token: 'deprecated-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: CHANNEL, is_ephemeral: false, thread_ts: message.body.thread_ts },
+      trigger_id: `${process.pid}.click.${clicks}`,
+      team: { id: 'T0TEST', domain: 'test' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: CHANNEL, name: 'ops' },
+      message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: message.ts, thread_ts: message.body.thread_ts, text: message.body.text, blocks: message.body.blocks },
+      state: { values: {} },
+      response_url: h.double.responseUrl(`click-${clicks}`),
+      actions: [{ action_id: actionId, block_id: b.block_id, text: b.text, value: b.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+    };
+    const r = await h.post(payloadBody(payload));
+    expect(r.status).toBe(200);
+    return `click-${clicks}`;
+  }
+
+  function approvalRequests(): Call[] {
+    return h.double.ok('chat.postMessage').filter((c) => blockIds(c).some((id) => id.startsWith('approval:')));
+  }
+
+  it('renders remediation buttons with a confirm dialog on the risky ones', () => {
+    const ids = actionIds(finding);
+    expect(ids).toContain('remediate:raise-maxclients');
+    expect(ids).toContain('remediate:set-idle-timeout');
+    expect(button(finding, 'remediate:raise-maxclients').confirm).toBeUndefined();
+    expect(button(finding, 'remediate:set-idle-timeout').confirm).toMatchObject({ confirm: { text: 'Request approval' } });
+    for (const id of ids) expect(JSON.parse(button(finding, id).value!)).toMatchObject({ c: 'max-clients-reached', r: id.slice('remediate:'.length) });
+  });
+
+  it('posts one approval request in the thread, however often the button is clicked', async () => {
+    await click(finding, 'remediate:raise-maxclients', 'U0ALICE');
+    await h.double.waitFor('the approval request', () => approvalRequests().length === 1);
+    const second = await click(finding, 'remediate:raise-maxclients', 'U0ALICE');
+    const answer = await waitResponse(second);
+    expect(answer).toContain('already requested by <@U0ALICE>');
+    expect(approvalRequests()).toHaveLength(1);
+    const req = approvalRequests()[0]!;
+    expect(req.body.thread_ts).toBe(parent.ts);
+    const ids = actionIds(req);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toMatch(/^approve:r[A-Za-z0-9_-]+$/);
+    expect(ids[1]).toBe(ids[0]!.replace('approve:', 'deny:'));
+    // The button values are the request id: a reference, nothing else.
+    expect(button(req, ids[0]!).value).toBe(ids[0]!.slice('approve:'.length));
+    expect(textOf(req)).toContain('<@U0BOSS>, <@U0CAROL>');
+  });
+
+  it('refuses approval by someone who is not an approver, ephemerally, deciding nothing', async () => {
+    const req = approvalRequests()[0]!;
+    const approve = actionIds(req)[0]!;
+    const tag = await click(req, approve, 'U0ALICE');
+    expect(await waitResponse(tag)).toContain('Only approvers');
+    expect(h.double.ok('chat.update').filter((c) => c.body.ts === req.ts)).toHaveLength(0);
+  });
+
+  it('records an approver\'s approval once, audits it, and queues the verifying re-diagnosis', async () => {
+    const req = approvalRequests()[0]!;
+    const approve = actionIds(req)[0]!;
+    const requestId = approve.slice('approve:'.length);
+    await click(req, approve, 'U0BOSS');
+    await h.double.waitFor('the decided approval message', (calls) => calls.some((c) => c.method === 'chat.update' && c.body.ts === req.ts));
+    const decided = h.double.ok('chat.update').find((c) => c.body.ts === req.ts)!;
+    expect(textOf(decided)).toContain('*approved* by <@U0BOSS>');
+    expect(actionIds(decided)).toEqual([]);
+
+    // Automatic remediation: recorded, not executed, and a re-diagnosis is posted into the same thread.
+    await h.double.waitFor('the recorded notice', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`recorded:${requestId}`)));
+    const recorded = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`recorded:${requestId}`))!;
+    expect(recorded.body.thread_ts).toBe(parent.ts);
+    expect(textOf(recorded)).toContain('Automatic execution is not enabled in this version');
+    expect(textOf(recorded)).toContain('CONFIG SET maxclients');
+    await h.double.waitFor('the verifying re-diagnosis verdict', (calls) => calls.some((c) => c.method === 'chat.update' && blockIds(c).includes('heading')));
+    const verify = h.double.ok('chat.update').find((c) => blockIds(c).includes('heading'))!;
+    expect(textOf(verify)).toContain('Verifying after "');
+    expect(h.double.ok('chat.postMessage').find((c) => c.ts === verify.body.ts)?.body.thread_ts).toBe(parent.ts);
+
+    // A second click by another approver finds the first decision.
+    const again = await click(req, approve, 'U0CAROL');
+    expect(await waitResponse(again)).toContain('already approved by <@U0BOSS>');
+    expect(h.double.ok('chat.update').filter((c) => c.body.ts === req.ts)).toHaveLength(1);
+
+    const stored = await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1);
+    const records = stored.map((s) => JSON.parse(s) as Record<string, string>).filter((r) => r.requestId === requestId);
+    expect(records.map((r) => [r.event, r.by])).toEqual([['approved', 'U0BOSS'], ['requested', 'U0ALICE']]);
+    expect(records[0]).toMatchObject({ target: 'full', cause: 'max-clients-reached', remediationId: 'raise-maxclients', mode: 'automatic' });
+    const auditLines = h.logs.filter((l) => l.includes('"msg":"audit"') && l.includes(requestId));
+    expect(auditLines).toHaveLength(2);
+  });
+
+  it('posts the steps of an approved guided remediation; a denial is recorded with no steps', async () => {
+    await click(finding, 'remediate:find-client-leak', 'U0CAROL');
+    await h.double.waitFor('the second approval request', () => approvalRequests().length === 2);
+    const guided = approvalRequests()[1]!;
+    await click(guided, actionIds(guided)[0]!, 'U0BOSS');
+    const guidedId = actionIds(guided)[0]!.slice('approve:'.length);
+    await h.double.waitFor('the guided steps', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`steps:${guidedId}`)));
+    const steps = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`steps:${guidedId}`))!;
+    expect(steps.body.thread_ts).toBe(parent.ts);
+    expect(textOf(steps)).toMatch(/1\. /);
+
+    await click(finding, 'remediate:set-idle-timeout', 'U0ALICE');
+    await h.double.waitFor('the third approval request', () => approvalRequests().length === 3);
+    const denied = approvalRequests()[2]!;
+    await click(denied, actionIds(denied)[1]!, 'U0CAROL');
+    await h.double.waitFor('the denial', (calls) => calls.some((c) => c.method === 'chat.update' && c.body.ts === denied.ts));
+    expect(textOf(h.double.ok('chat.update').find((c) => c.body.ts === denied.ts))).toContain('*denied* by <@U0CAROL>');
+    const deniedId = actionIds(denied)[1]!.slice('deny:'.length);
+    const after = h.double.ok('chat.postMessage').flatMap((c) => blockIds(c));
+    expect(after).not.toContain(`steps:${deniedId}`);
+    expect(after).not.toContain(`recorded:${deniedId}`);
+    const audit = (await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1)).map((x) => JSON.parse(x) as Record<string, string>);
+    expect(audit.find((r) => r.requestId === deniedId && r.event === 'denied')).toMatchObject({ by: 'U0CAROL', remediationId: 'set-idle-timeout' });
+  });
+
+  it('refuses a button value that does not match its action id', async () => {
+    const tampered = structuredClone(finding);
+    for (const b of tampered.body.blocks ?? []) for (const e of b.elements ?? []) if (e.action_id === 'remediate:raise-maxclients') e.value = e.value!.replace('raise-maxclients', 'set-idle-timeout');
+    const tag = await click(tampered, 'remediate:raise-maxclients', 'U0ALICE');
+    expect(await waitResponse(tag)).toContain('does not refer to a remediation I know');
+  });
+
+  /** The ephemeral answer sent to a click's response_url (`/response/<tag>`). */
+  async function waitResponse(tag: string): Promise<string> {
+    const path = `/response/${tag}`;
+    await h.double.waitFor(`the ephemeral answer to ${tag}`, (calls) => calls.some((c) => c.path === path));
+    const c = h.double.calls.find((x) => x.path === path)!;
+    expect(c.body.response_type).toBe('ephemeral');
+    expect(c.body.replace_original).toBe(false);
+    return textOf(c);
+  }
+});

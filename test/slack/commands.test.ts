@@ -1,0 +1,121 @@
+/**
+ * What the slash command answers in its ack, and that refusals queue nothing.
+ * Text typed in Slack is hostile: it must never reach mrkdwn unescaped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ackText, startHarness, type Harness } from './helpers/harness.js';
+
+const CONFIG = [
+  'targets:',
+  '  - name: cache-prod',
+  '    url: redis://127.0.0.1:1',
+  'access:',
+  '  diagnose: [U0ALICE, U0BOSS]',
+  '  approvers: [U0BOSS]',
+  '  allowAdHocTargets: true',
+  '  adHocNetworks: [10.20.0.0/16]',
+].join('\n');
+
+describe('/redis-diagnose answers', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ config: CONFIG });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function refused(text: string, user = 'U0ALICE'): Promise<string> {
+    const r = await h.command({ text, user });
+    expect(r.status).toBe(200);
+    expect(r.json?.response_type).toBe('ephemeral');
+    return ackText(r.json);
+  }
+
+  /** Job hashes: `<prefix>:diagnose:d-<hex>`, one per queued job. */
+  async function queuedJobs(): Promise<string[]> {
+    return (await h.keys()).filter((k) => /:diagnose:d-[0-9a-f]+$/.test(k)).sort();
+  }
+
+  it('gives usage for empty text and for help', async () => {
+    for (const text of ['', '   ', 'help', 'HELP']) {
+      const answer = await refused(text);
+      expect(answer).toContain('/redis-diagnose <target>');
+      expect(answer).toContain('/redis-diagnose status');
+      expect(answer).toContain('10.20.0.0/16');
+    }
+  });
+
+  it('names an unknown target and queues nothing', async () => {
+    const answer = await refused('cache-staging');
+    expect(answer).toContain('Unknown target `cache-staging`');
+    expect(answer).toContain('/redis-diagnose status');
+  });
+
+  it('escapes hostile text: no mentions, links or code-span breakouts reach Slack', async () => {
+    const hostile = [
+      '<!channel> cache-prod',
+      '<@U0BOSS>',
+      '<https://evil.example|click me>',
+      'cache-prod; rm -rf /',
+      '$(reboot)',
+      '`whoami`',
+      'a'.repeat(600),
+      'cache\u0000prod',
+      '&lt;script&gt;',
+    ];
+    for (const text of hostile) {
+      const answer = await refused(text);
+      expect(answer, text).toMatch(/not allowed|invalid|too long|Unknown target|unsupported/);
+      // Only our own mrkdwn may contain < or >: the user's text arrives as entities.
+      expect(answer, text).not.toMatch(/<!channel>|<@U0BOSS>|<https:\/\/evil/);
+      expect(answer, text).not.toContain('\u0000');
+      expect(answer.length, text).toBeLessThan(3000);
+    }
+    expect(await queuedJobs()).toEqual([]);
+  });
+
+  it('refuses a password typed in Slack, without repeating it', async () => {
+    const answer = await refused('redis://default:hunter2-secret@10.20.0.5:6379');
+    expect(answer).toContain('Never type a password in Slack');
+    expect(answer).not.toContain('hunter2-secret');
+  });
+
+  it('admits ad-hoc IP targets only inside adHocNetworks, never host names', async () => {
+    expect(await refused('10.99.0.5:6379')).toContain('outside the networks');
+    expect(await refused('cache.internal.example:6379')).toContain('must be IP addresses');
+    expect(await refused('localhost:6379')).toContain('must be IP addresses');
+    expect(await queuedJobs()).toEqual([]);
+    const ok = await h.command({ text: '10.20.0.5:6380', user: 'U0ALICE' });
+    expect(ackText(ok.json)).toContain('Diagnosing `10.20.0.5:6380`');
+  });
+
+  it('refuses users outside access.diagnose and queues nothing', async () => {
+    const before = await queuedJobs();
+    const answer = await refused('cache-prod', 'U0MALLORY');
+    expect(answer).toContain('not allowed to run diagnoses');
+    expect(await queuedJobs()).toEqual(before);
+  });
+});
+
+describe('ad-hoc targets turned off (the default)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: 'targets: []\n' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('says so and names the setting', async () => {
+    const r = await h.command({ text: '10.0.0.5:6379' });
+    expect(ackText(r.json)).toContain('ad-hoc targets are turned off (`access.allowAdHocTargets`)');
+    expect((await h.keys()).filter((k) => /:diagnose:(wait|d-)/.test(k))).toEqual([]);
+  });
+
+  it('answers status with no targets configured', async () => {
+    const r = await h.command({ text: 'status' });
+    expect(ackText(r.json)).toContain('No targets are configured');
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * The queue Redis is unreachable (REDIS_URL points at a closed loopback
+ * port): the command is still answered within Slack's 3 s, the diagnosis
+ * runs in the web process, and the user is told the queue is down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../lab/ports.js';
+import { startRedis, type RedisServer } from '../lab/redis.js';
+import { ackText, startHarness, type Harness } from './helpers/harness.js';
+import { blockIds, textOf } from './helpers/slack-double.js';
+
+describe('queue Redis down', () => {
+  let target: RedisServer;
+  let h: Harness;
+
+  beforeAll(async () => {
+    target = await startRedis({ password: 'queue-down-secret-1' });
+    const closed = await freePort();
+    h = await startHarness({
+      redisUrl: `redis://127.0.0.1:${closed}`,
+      config: `targets:\n  - name: locked\n    url: redis://127.0.0.1:${target.port}\n`,
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await target?.stop();
+  });
+
+  it('answers within 3 s, says the queue is down, and still posts the diagnosis', async () => {
+    const r = await h.command({ text: 'locked', channel: 'C0DOWN' });
+    expect(r.status).toBe(200);
+    expect(r.ms).toBeLessThan(3000);
+    expect(ackText(r.json)).toContain('Diagnosing `locked`');
+
+    await h.double.waitFor('the queue-down notice', (calls) => calls.some((c) => c.method === 'response_url' && blockIds(c).includes('queue-down')));
+    await h.double.waitFor('the finding reply', (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.body.thread_ts !== undefined));
+    const parent = h.double.ok('chat.postMessage').find((c) => !c.body.thread_ts);
+    const verdict = h.double.ok('chat.update').find((c) => c.body.ts === parent?.ts && blockIds(c).includes('verdict'));
+    expect(textOf(verdict)).toContain('auth-required');
+    expect(textOf(verdict)).toContain('The job queue (REDIS_URL) is unreachable');
+    const reply = h.double.ok('chat.postMessage').find((c) => c.body.thread_ts === parent?.ts);
+    expect(blockIds(reply)).toContain('finding:auth-required');
+  });
+
+  it('reports not ready on /readyz while staying healthy on /healthz', async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'queue-down', queue: 'down' });
+  });
+
+  it('answers status from this process memory, saying so', async () => {
+    const r = await h.command({ text: 'status' });
+    const text = ackText(r.json);
+    expect(r.ms).toBeLessThan(3000);
+    expect(text).toContain('states known to this process only');
+    expect(text).toMatch(/\*locked\* .* — unreachable \(`auth-required`\)/);
+  });
+});

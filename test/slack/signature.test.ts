@@ -1,0 +1,83 @@
+/**
+ * Request verification by the real Bolt receiver: only bodies signed with the
+ * signing secret, with a timestamp within 5 minutes, are processed. Refused
+ * requests get 401 and queue nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../lab/poll.js';
+import { commandBody, payloadBody, sign, startHarness, type Harness } from './helpers/harness.js';
+
+describe('signed requests only', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ config: 'targets:\n  - name: cache\n    url: redis://127.0.0.1:1\naccess:\n  diagnose: ["*"]\n' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const now = () => Math.floor(Date.now() / 1000);
+
+  async function assertNothingQueued(): Promise<void> {
+    // BullMQ writes `<prefix>:diagnose:<job id>` hashes and the wait list only when a job is added.
+    const keys = await h.keys();
+    expect(keys.filter((k) => /:diagnose:(wait|d-|de:|id$)/.test(k))).toEqual([]);
+    expect(h.double.ok('chat.postMessage')).toHaveLength(0);
+    expect(h.double.calls.filter((c) => c.method === 'response_url')).toHaveLength(0);
+  }
+
+  it('refuses a request signed with another secret', async () => {
+    const body = commandBody(h.double, { text: 'cache' });
+    const r = await h.post(body, sign(body, now(), 'not-the-secret-at-all-0000000000'));
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses an unsigned request', async () => {
+    const r = await h.post(commandBody(h.double, { text: 'cache' }), {});
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses a correctly signed request replayed after more than 5 minutes', async () => {
+    const body = commandBody(h.double, { text: 'cache' });
+    const r = await h.post(body, sign(body, now() - 5 * 60 - 30));
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses a body changed after signing', async () => {
+    const body = commandBody(h.double, { text: 'cache' });
+    const headers = sign(body, now());
+    const r = await h.post(body.replace('text=cache', 'text=other'), headers);
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses a forged interactivity payload', async () => {
+    const body = payloadBody({ type: 'block_actions', user: { id: 'U0BOSS' }, actions: [{ action_id: 'approve:rX', value: 'rX', type: 'button' }] });
+    const r = await h.post(body, sign(body, now(), 'forged-secret-forged-secret-0000'));
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('accepts the same command correctly signed', async () => {
+    const body = commandBody(h.double, { text: 'help' });
+    const r = await h.post(body, sign(body, now()));
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('/redis-diagnose');
+  });
+
+  it('queues a correctly signed diagnosis (so the checks above can see a job when there is one)', async () => {
+    const body = commandBody(h.double, { text: 'cache' });
+    const r = await h.post(body, sign(body, now()));
+    expect(r.status).toBe(200);
+    // The job is added just after the ack.
+    const jobKeys = await pollUntil(async () => {
+      const found = (await h.keys()).filter((k) => /:diagnose:(wait|d-|de:|id$)/.test(k));
+      return found.length > 0 ? found : undefined;
+    }, { what: 'the job keys', timeoutMs: 5000 });
+    expect(jobKeys.some((k) => /:diagnose:d-[0-9a-f]{24}$/.test(k))).toBe(true);
+  });
+});
