@@ -1,0 +1,33 @@
+/**
+ * The remediation catalogue: every fix a finding can offer, by stable id
+ * ([a-z0-9-]+, used in Slack action ids `remediate:<id>`; never rename one).
+ *
+ * Each entry builds a Remediation for one target — steps carry the real
+ * host, port and values, never a password — so rules stay declarative:
+ *   REMEDIATIONS['raise-maxclients'](fixTarget(obs), { to: 20000 })
+ *
+ * mode `automatic`: the bot can apply it with the one Redis command in
+ * `redisCommand` (CONFIG SET …, SCRIPT KILL, BGSAVE) after approval.
+ * mode `guided`: a human edits files, restarts services or decides.
+ */
+import { accessFixes } from './remediations/access.js';
+import { capacityFixes } from './remediations/capacity.js';
+import { connectFixes } from './remediations/connect.js';
+import { dataFixes } from './remediations/data.js';
+
+export { fixTarget, type FixTarget } from './remediations/fix-target.js';
+
+export const REMEDIATIONS = {
+  ...connectFixes,
+  ...accessFixes,
+  ...capacityFixes,
+  ...dataFixes,
+} as const;
+
+export type RemediationId = keyof typeof REMEDIATIONS;
+
+export const REMEDIATION_IDS = Object.keys(REMEDIATIONS) as RemediationId[];
+
+export function isRemediationId(value: string): value is RemediationId {
+  return Object.prototype.hasOwnProperty.call(REMEDIATIONS, value);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { fixTarget, isRemediationId, REMEDIATION_IDS, REMEDIATIONS, type FixTarget } from '../../src/engine/remediations.js';
+import { cli, shellWord, url } from '../../src/engine/remediations/fix-target.js';
+import { healthy } from './fixtures.js';
+
+const T: FixTarget = { host: 'cache.internal', port: 6380, tls: false, authProvided: false };
+
+describe('remediation catalogue', () => {
+  it('every entry builds a remediation whose id is its key', () => {
+    expect(REMEDIATION_IDS.length).toBeGreaterThanOrEqual(30);
+    for (const id of REMEDIATION_IDS) {
+      const r = REMEDIATIONS[id](T);
+      expect(r.id).toBe(id);
+      expect(id).toMatch(/^[a-z0-9-]+$/);
+      expect(['low', 'medium', 'high']).toContain(r.risk);
+      expect(['automatic', 'guided']).toContain(r.mode);
+      expect(r.steps.length, id).toBeGreaterThan(0);
+      expect(r.verify, id).toBeTruthy();
+      expect(r.title.length, id).toBeGreaterThan(10);
+    }
+    expect(isRemediationId('set-requirepass')).toBe(true);
+    expect(isRemediationId('toString')).toBe(false);
+  });
+
+  it('contains the ids other modules and the SSH rules rely on', () => {
+    for (const id of [
+      'set-requirepass', 'disable-protected-mode', 'bind-all-interfaces', 'start-redis', 'use-correct-port', 'open-firewall-port',
+      'raise-maxclients', 'kill-busy-script', 'raise-maxmemory', 'set-eviction-policy', 'fix-rdb-save', 'raise-nofile-limit',
+      'supply-password', 'grant-acl-permissions', 'wait-for-loading', 'fix-replica-link', 'use-tls', 'use-plaintext', 'fix-dns', 'check-network-path',
+    ]) {
+      expect(REMEDIATION_IDS).toContain(id);
+    }
+  });
+
+  it('parametrises steps with the real host, port and values', () => {
+    const steps = (r: { steps: string[] }) => r.steps.join('\n');
+    expect(steps(REMEDIATIONS['open-firewall-port'](T))).toContain('sudo ufw allow from <client-ip> to any port 6380 proto tcp');
+    expect(steps(REMEDIATIONS['open-firewall-port'](T))).toContain('sudo firewall-cmd --permanent --zone=public --add-rich-rule=');
+    expect(steps(REMEDIATIONS['open-firewall-port'](T))).toContain('sudo iptables -I INPUT -p tcp -s <client-ip> --dport 6380 -j ACCEPT');
+    expect(steps(REMEDIATIONS['start-redis'](T))).toContain('sudo systemctl start redis-server && sudo systemctl enable redis-server');
+    expect(steps(REMEDIATIONS['raise-nofile-limit'](T, { current: 1024 }))).toContain('the limit is 1024');
+    const raise = REMEDIATIONS['raise-maxclients'](T, { to: 20000 });
+    expect(raise.steps[0]).toMatch(/^redis-cli -h cache.internal -p 6380 CONFIG SET maxclients 20000/);
+    expect(raise.redisCommand).toEqual(['CONFIG', 'SET', 'maxclients', '20000']);
+    expect(REMEDIATIONS['use-correct-port'](T, { port: 6379, tls: true }).steps[1]).toContain('rediss://cache.internal:6379');
+  });
+
+  it('warns before risky fixes', () => {
+    expect(REMEDIATIONS['disable-protected-mode'](T).risk).toBe('high');
+    expect(REMEDIATIONS['bind-all-interfaces'](T).steps.join('\n')).toMatch(/needs a password \(requirepass or an ACL user\) and a firewall/);
+    expect(REMEDIATIONS['set-eviction-policy'](T).steps[0]).toMatch(/^Only when this Redis is a cache/);
+    expect(REMEDIATIONS['allow-writes-on-save-error'](T).risk).toBe('high');
+  });
+
+  it('never writes a password: placeholders, --askpass and shell-quoted user names only', () => {
+    const t: FixTarget = { ...T, user: "o'brien;rm", authProvided: true };
+    expect(cli(t)).toBe("redis-cli -h cache.internal -p 6380 --user 'o'\\''brien;rm' --askpass");
+    expect(url(t)).toBe("redis://o'brien%3Brm:<password>@cache.internal:6380");
+    expect(shellWord('app')).toBe('app');
+    for (const id of REMEDIATION_IDS) {
+      for (const step of REMEDIATIONS[id](t).steps) expect(step, id).not.toMatch(/redis-cli[^;]* -a /);
+    }
+  });
+
+  it('fixTarget takes host, port, TLS, user and the connected address from observations', () => {
+    const obs = healthy();
+    obs.client.user = 'app';
+    obs.client.authProvided = true;
+    expect(fixTarget(obs)).toEqual({ host: '10.0.0.5', port: 6379, tls: false, user: 'app', authProvided: true, address: '10.0.0.5' });
+  });
+});
