@@ -1,0 +1,45 @@
+/**
+ * Redis listens on loopback only (bind 127.0.0.1 -::1, the redis.conf
+ * default) and the client connects to another address of the host.
+ *
+ * Network evidence: the target address belongs to this machine and refused,
+ * while the same port on loopback answers like Redis (the loopback probe).
+ * Host evidence (the bind line, ss -ltn) comes from the SSH checks and is
+ * added here by the remote-checks issue.
+ */
+import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import type { Observations, Rule } from '../types.js';
+import { clip, hostPort, targetLabel } from './observed.js';
+
+export function isLoopbackAddress(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address) || address === 'localhost';
+}
+
+function networkEvidence(obs: Observations): string[] | undefined {
+  const { tcp, loopback } = obs;
+  if (!loopback?.redis || tcp?.ok !== false || tcp.code !== 'ECONNREFUSED') return undefined;
+  if (isLoopbackAddress(tcp.address)) return undefined;
+  return [
+    `TCP connect to ${targetLabel(obs)} was refused (ECONNREFUSED)`,
+    `on the same host, ${hostPort(loopback.address, loopback.port)} answers${loopback.reply ? `: ${clip(loopback.reply, 80)}` : ' like Redis'}`,
+  ];
+}
+
+export const rule: Rule = {
+  cause: 'bind-loopback-only',
+  rank: 12,
+  supersedes: ['connection-refused'],
+  evaluate(obs) {
+    const evidence = networkEvidence(obs);
+    if (!evidence) return undefined;
+    const t = fixTarget(obs);
+    return {
+      cause: 'bind-loopback-only',
+      severity: 'critical',
+      title: `Redis listens on loopback only, not on ${obs.tcp?.address ?? obs.target.host}`,
+      evidence,
+      remediations: [REMEDIATIONS['bind-all-interfaces'](t), REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['open-firewall-port'](t)],
+      details: { loopbackPort: obs.loopback!.port },
+    };
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * The open-files limit forced maxclients down. At start (and on CONFIG SET
+ * maxclients) Redis needs maxclients + 32 descriptors (CONFIG_MIN_RESERVED_FDS);
+ * when the limit is lower and cannot be raised it logs
+ *   "maxclients has been reduced to N to compensate for low ulimit"
+ * with N = limit − 32. Limits are powers of two in practice (1024, 4096 …),
+ * so a maxclients below the default 10000 that equals 2^k − 32 is that
+ * reduction (1024 → 992, 4096 → 4064). Network heuristic, hence a warning;
+ * the SSH checks add /proc/<pid>/limits evidence.
+ */
+import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import type { Observations, Rule } from '../types.js';
+import { config, infoNumber, infoQuote } from './observed.js';
+
+const RESERVED_FDS = 32;
+const DEFAULT_MAXCLIENTS = 10000;
+
+export function fdLimited(obs: Observations): { maxclients: number; nofile: number } | undefined {
+  const fromConfig = Number(config(obs, 'maxclients'));
+  const maxclients = infoNumber(obs, 'maxclients') ?? (Number.isFinite(fromConfig) && fromConfig > 0 ? fromConfig : undefined);
+  if (maxclients === undefined || maxclients <= 0 || maxclients >= DEFAULT_MAXCLIENTS) return undefined;
+  const nofile = maxclients + RESERVED_FDS;
+  // A power of two: exactly one bit set.
+  if ((nofile & (nofile - 1)) !== 0) return undefined;
+  return { maxclients, nofile };
+}
+
+export const rule: Rule = {
+  cause: 'fd-limit-too-low',
+  rank: 50,
+  evaluate(obs) {
+    const fd = fdLimited(obs);
+    if (!fd) return undefined;
+    const t = fixTarget(obs);
+    return {
+      cause: 'fd-limit-too-low',
+      severity: 'warning',
+      title: `The open-files limit (${fd.nofile}) forced maxclients down to ${fd.maxclients}`,
+      evidence: [
+        infoQuote(obs, ['connected_clients', 'maxclients']) || `maxclients:${fd.maxclients}`,
+        `maxclients ${fd.maxclients} = ${fd.nofile} − ${RESERVED_FDS}: what Redis sets when the open-files limit is ${fd.nofile} ("maxclients has been reduced to ${fd.maxclients} to compensate for low ulimit"); the default is ${DEFAULT_MAXCLIENTS}`,
+      ],
+      remediations: [REMEDIATIONS['raise-nofile-limit'](t, { current: fd.nofile })],
+      details: { maxclients: fd.maxclients, nofile: fd.nofile },
+    };
+  },
+};

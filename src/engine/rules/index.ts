@@ -1,0 +1,50 @@
+/**
+ * Every rule, one module per cause id. Adding a cause is adding a file here
+ * (and its test beside the others). The order is only the last tie-breaker
+ * after severity and rank; evaluate.ts does the ordering.
+ */
+import type { Rule } from '../types.js';
+import { rule as aclDenied } from './acl-denied.js';
+import { rule as authFailed } from './auth-failed.js';
+import { rule as authRequired } from './auth-required.js';
+import { rule as bindLoopbackOnly } from './bind-loopback-only.js';
+import { rule as busyScript } from './busy-script.js';
+import { rule as connectionRefused } from './connection-refused.js';
+import { rule as connectionTimeout } from './connection-timeout.js';
+import { rule as dnsResolutionFailed } from './dns-resolution-failed.js';
+import { rule as fdLimitTooLow } from './fd-limit-too-low.js';
+import { rule as hostUnreachable } from './host-unreachable.js';
+import { rule as loadingDataset } from './loading-dataset.js';
+import { rule as maxClientsReached } from './max-clients-reached.js';
+import { rule as memoryLimitReached } from './memory-limit-reached.js';
+import { rule as notRedis } from './not-redis.js';
+import { rule as persistenceFailing } from './persistence-failing.js';
+import { rule as protectedMode } from './protected-mode.js';
+import { rule as replicaLinkDown } from './replica-link-down.js';
+import { rule as tlsMismatch } from './tls-mismatch.js';
+import { rule as wrongPort } from './wrong-port.js';
+
+export const RULES: readonly Rule[] = [
+  // Reaching the port: name, route, TCP, TLS, protocol.
+  dnsResolutionFailed,
+  hostUnreachable,
+  connectionTimeout,
+  bindLoopbackOnly,
+  wrongPort,
+  tlsMismatch,
+  notRedis,
+  connectionRefused,
+  // Getting a session: admission and authentication.
+  protectedMode,
+  authFailed,
+  authRequired,
+  aclDenied,
+  maxClientsReached,
+  // Server state.
+  loadingDataset,
+  busyScript,
+  persistenceFailing,
+  memoryLimitReached,
+  replicaLinkDown,
+  fdLimitTooLow,
+];

@@ -1,0 +1,38 @@
+/**
+ * Every client slot is taken. Redis writes, right after accept and before
+ * reading a command, then closes (networking.c acceptCommonHandler):
+ *   -ERR max number of clients reached
+ * When maxclients itself looks cut down by the open-files limit
+ * (fd-limit-too-low), raising the limit comes first.
+ */
+import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import type { Rule } from '../types.js';
+import { firstError, infoNumber, infoQuote, replyEvidence } from './observed.js';
+import { fdLimited } from './fd-limit-too-low.js';
+
+export const rule: Rule = {
+  cause: 'max-clients-reached',
+  rank: 30,
+  evaluate(obs) {
+    const full = firstError(obs, /max number of clients reached/i);
+    if (!full) return undefined;
+    const t = fixTarget(obs);
+    const maxclients = infoNumber(obs, 'maxclients');
+    const evidence = [replyEvidence(full)];
+    const clients = infoQuote(obs, ['connected_clients', 'maxclients']);
+    if (clients) evidence.push(clients);
+    const to = Math.max(10000, (maxclients ?? 0) * 2);
+    const fd = fdLimited(obs);
+    const remediations = [REMEDIATIONS['raise-maxclients'](t, { to }), REMEDIATIONS['find-client-leak'](t), REMEDIATIONS['set-idle-timeout'](t)];
+    if (fd) remediations.unshift(REMEDIATIONS['raise-nofile-limit'](t, { current: fd.nofile }));
+    else remediations.push(REMEDIATIONS['raise-nofile-limit'](t));
+    return {
+      cause: 'max-clients-reached',
+      severity: 'critical',
+      title: `Redis refuses new clients: all ${maxclients !== undefined ? `${maxclients} ` : ''}client slots are taken`,
+      evidence,
+      remediations,
+      ...(maxclients !== undefined ? { details: { maxclients } } : {}),
+    };
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * Protected mode: with no password for the default user, Redis 7 admits only
+ * loopback clients and greets any other with (networking.c):
+ *   -DENIED Redis is running in protected mode because protected mode is enabled
+ *    and no password is set for the default user. In this mode connections are
+ *    only accepted from the loopback interface. …
+ * then closes the connection.
+ */
+import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import type { Rule } from '../types.js';
+import { firstError, replyEvidence, targetLabel } from './observed.js';
+
+export const rule: Rule = {
+  cause: 'protected-mode',
+  rank: 20,
+  evaluate(obs) {
+    const denied = firstError(obs, /^DENIED\b.*protected mode/i);
+    if (!denied) return undefined;
+    const t = fixTarget(obs);
+    return {
+      cause: 'protected-mode',
+      severity: 'critical',
+      title: 'Redis refuses remote clients: protected mode',
+      evidence: [replyEvidence(denied), `no password is set for the default user, and this client reached ${targetLabel(obs)} from a non-loopback address`],
+      remediations: [REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['disable-protected-mode'](t)],
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { rule } from '../../../src/engine/rules/auth-failed.js';
+import { allFail, err, healthy, INFO_COMMAND, session, TEXT } from '../fixtures.js';
+
+describe('auth-failed', () => {
+  it('fires on -WRONGPASS for an ACL user, naming the user', () => {
+    const obs = healthy();
+    obs.client = { ...obs.client, authProvided: true, user: 'alice' };
+    obs.resp = session([
+      ['AUTH alice <redacted>', err(TEXT.wrongpass)],
+      ['PING', err(TEXT.noauth)],
+      [INFO_COMMAND, err(TEXT.noauth)],
+    ]);
+    delete obs.info;
+    const f = rule.evaluate(obs);
+    expect(f?.cause).toBe('auth-failed');
+    expect(f?.severity).toBe('critical');
+    expect(f?.title).toBe('Authentication failed for user "alice": wrong password, or the user is disabled');
+    expect(f?.evidence).toEqual(['AUTH alice <redacted> → -WRONGPASS invalid username-password pair or user is disabled.', 'user: alice']);
+    expect(f?.remediations.map((r) => r.id)).toEqual(['supply-password']);
+    expect(f?.remediations[0]?.steps[0]).toContain('redis-cli -h 10.0.0.5 -p 6379 --user alice --askpass PING');
+    expect(rule.supersedes).toContain('auth-required');
+  });
+
+  it('fires on the pre-6 "-ERR invalid password"', () => {
+    const obs = healthy();
+    obs.client.authProvided = true;
+    obs.resp = allFail('ERR invalid password', true);
+    expect(rule.evaluate(obs)?.title).toBe('Authentication failed: wrong password');
+  });
+
+  it('warns when a password is sent to a server without one', () => {
+    const obs = healthy();
+    obs.client.authProvided = true;
+    obs.resp = session([
+      ['AUTH <redacted>', err(TEXT.noPasswordConfigured)],
+      ['PING', { kind: 'status', text: 'PONG' }],
+      [INFO_COMMAND, { kind: 'string', text: '# Server' }],
+    ]);
+    const f = rule.evaluate(obs);
+    expect(f?.severity).toBe('warning');
+    expect(f?.title).toBe('A password was given but Redis has none configured');
+    expect(f?.evidence[0]).toBe(`AUTH <redacted> → -${TEXT.noPasswordConfigured}`);
+    expect(f?.remediations.map((r) => r.id)).toEqual(['stop-sending-password', 'set-requirepass']);
+    expect(f?.details).toEqual({ reason: 'no-password-configured' });
+  });
+
+  it('does not fire on -NOAUTH alone or a healthy session', () => {
+    const obs = healthy();
+    obs.resp = allFail(TEXT.noauth);
+    expect(rule.evaluate(obs)).toBeUndefined();
+    expect(rule.evaluate(healthy())).toBeUndefined();
+  });
+});
