@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/engine/evaluate.js';
+import { RULES } from '../../src/engine/rules/index.js';
+import { CAUSE_IDS } from '../../src/engine/causes.js';
+import type { Finding, Observations, Rule } from '../../src/engine/types.js';
+import { allText, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
+import { SCENARIOS } from './scenarios.js';
+
+const MB = 1024 * 1024;
+const causes = (findings: Finding[]) => findings.map((f) => f.cause);
+
+describe('evaluate: verdicts', () => {
+  it('a healthy server: no findings, verdict healthy, primaryCause null', () => {
+    expect(evaluate(healthy())).toEqual({ findings: [], primaryCause: null, verdict: 'healthy' });
+  });
+
+  const UNREACHABLE = [
+    'dns-resolution-failed',
+    'connection-refused',
+    'connection-timeout',
+    'host-unreachable',
+    'tls-mismatch',
+    'not-redis',
+    'wrong-port',
+    'bind-loopback-only',
+    'protected-mode',
+    'auth-required',
+    'auth-failed',
+    'acl-denied',
+    'max-clients-reached',
+    'loading-dataset',
+    'busy-script',
+    'persistence-failing',
+  ] as const;
+  for (const cause of UNREACHABLE) {
+    it(`${cause}: unreachable, and it is the primary cause`, () => {
+      const result = evaluate(SCENARIOS[cause]!());
+      expect(result.verdict).toBe('unreachable');
+      expect(result.primaryCause).toBe(cause);
+      expect(result.findings[0]?.cause).toBe(cause);
+    });
+  }
+
+  for (const cause of ['memory-limit-reached', 'replica-link-down', 'fd-limit-too-low'] as const) {
+    it(`${cause}: PING works, so degraded`, () => {
+      const result = evaluate(SCENARIOS[cause]!());
+      expect(result.verdict).toBe('degraded');
+      expect(result.primaryCause).toBe(cause);
+    });
+  }
+
+  it('a password sent to a server without one is a warning: degraded, not unreachable', () => {
+    const obs = healthy();
+    obs.client.authProvided = true;
+    obs.resp = session([
+      ['AUTH <redacted>', err(TEXT.noPasswordConfigured)],
+      ['PING', { kind: 'status', text: 'PONG' }],
+      [INFO_COMMAND, { kind: 'string', text: '# Server' }],
+    ]);
+    expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'auth-failed' });
+  });
+
+  it('info findings keep a server healthy, with primaryCause null', () => {
+    const obs = healthy();
+    obs.resp = session([
+      ['PING', { kind: 'status', text: 'PONG' }],
+      [INFO_COMMAND, err(TEXT.nopermInfo)],
+    ]);
+    delete obs.info;
+    const result = evaluate(obs);
+    expect(result.verdict).toBe('healthy');
+    expect(result.primaryCause).toBeNull();
+    expect(causes(result.findings)).toEqual(['acl-denied']);
+    expect(result.findings[0]?.severity).toBe('info');
+  });
+
+  it('a PING that failed for no known reason is still unreachable, with no cause to name', () => {
+    const obs = healthy();
+    obs.resp = session([['PING', err("ERR unknown command 'PING', with args beginning with: ")]]);
+    expect(evaluate(obs)).toEqual({ findings: [], primaryCause: null, verdict: 'unreachable' });
+  });
+
+  it('a critical transport finding overrides a plaintext +PONG (TLS client, plaintext port)', () => {
+    const obs = healthy();
+    obs.target.tls = true;
+    obs.tls = { ok: false, durationMs: 2000, code: 'ETIMEDOUT', message: 'no TLS handshake answer within 2000 ms (no bytes)' };
+    obs.plaintextPing = { redis: true, reply: '+PONG', durationMs: 1 };
+    const result = evaluate(obs);
+    expect(result.verdict).toBe('unreachable');
+    expect(causes(result.findings)).toEqual(['tls-mismatch']);
+  });
+});
+
+describe('evaluate: supersession and order', () => {
+  it('wrong-port replaces the generic connection-refused', () => {
+    expect(causes(evaluate(SCENARIOS['wrong-port']!()).findings)).toEqual(['wrong-port']);
+  });
+
+  it('bind-loopback-only replaces connection-refused and ranks before wrong-port', () => {
+    const obs = refused();
+    obs.loopback = { address: '127.0.0.1', port: 6379, redis: true, reply: '+PONG', durationMs: 1 };
+    obs.neighbours = { scanned: [6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 2, truncated: false };
+    expect(causes(evaluate(obs).findings)).toEqual(['bind-loopback-only', 'wrong-port']);
+  });
+
+  it('auth-failed replaces the -NOAUTH that follows a failed AUTH', () => {
+    expect(causes(evaluate(SCENARIOS['auth-failed']!()).findings)).toEqual(['auth-failed']);
+  });
+
+  it('tls-mismatch replaces connection-refused for a TLS port that resets plaintext', () => {
+    expect(causes(evaluate(SCENARIOS['tls-mismatch']!()).findings)).toEqual(['tls-mismatch']);
+  });
+
+  it('orders by severity first: max clients (critical) before the fd limit (warning) that explains it', () => {
+    const obs = withInfo(healthy(), { clients: { connected_clients: '992', maxclients: '992' } });
+    obs.resp = session([['PING', undefined]], { greeting: err(TEXT.maxClients), closedByServer: true });
+    const result = evaluate(obs);
+    expect(causes(result.findings)).toEqual(['max-clients-reached', 'fd-limit-too-low']);
+    expect(result.verdict).toBe('unreachable');
+  });
+
+  it('orders equal severities by rank: MISCONF before the memory limit', () => {
+    const obs = withInfo(healthy(), {
+      memory: { used_memory: String(101 * MB), maxmemory: String(100 * MB), maxmemory_policy: 'noeviction' },
+      persistence: { rdb_last_bgsave_status: 'err' },
+    });
+    obs.resp = session([
+      ['PING', err(TEXT.misconf)],
+      [INFO_COMMAND, { kind: 'string', text: '# Memory' }],
+    ]);
+    const result = evaluate(obs);
+    expect(causes(result.findings)).toEqual(['persistence-failing', 'memory-limit-reached']);
+    expect(result.primaryCause).toBe('persistence-failing');
+  });
+
+  it('sorts by severity, then rank, then registration order, and applies supersedes', () => {
+    const make = (cause: Finding['cause'], severity: Finding['severity'], rank: number, supersedes?: Finding['cause'][]): Rule => ({
+      cause,
+      rank,
+      ...(supersedes ? { supersedes } : {}),
+      evaluate: () => ({ cause, severity, title: cause, evidence: [], remediations: [] }),
+    });
+    const rules = [
+      make('fd-limit-too-low', 'warning', 1),
+      make('busy-script', 'critical', 50),
+      make('loading-dataset', 'critical', 50),
+      make('max-clients-reached', 'critical', 10),
+      make('acl-denied', 'info', 0),
+      make('connection-refused', 'critical', 1),
+      make('wrong-port', 'critical', 5, ['connection-refused']),
+    ];
+    expect(causes(evaluate(healthy(), rules).findings)).toEqual([
+      'wrong-port',
+      'max-clients-reached',
+      'busy-script',
+      'loading-dataset',
+      'fd-limit-too-low',
+      'acl-denied',
+    ]);
+  });
+});
+
+describe('evaluate: the rule set', () => {
+  it('registers one rule per network-decidable cause, none for the SSH-only ones', () => {
+    const ids = RULES.map((r) => r.cause);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(CAUSE_IDS).toContain(id);
+    for (const sshOnly of ['server-not-running', 'firewall-blocked', 'oom-killed', 'disk-full', 'container-port-not-published', 'k8s-service-no-endpoints', 'remote-check-failed']) {
+      expect(ids).not.toContain(sshOnly);
+    }
+    expect(ids).toHaveLength(19);
+  });
+
+  it('no supersedes cycle: a rule never supersedes one that supersedes it', () => {
+    for (const a of RULES) for (const b of RULES) {
+      if (a.supersedes?.includes(b.cause)) expect(b.supersedes ?? []).not.toContain(a.cause);
+    }
+  });
+
+  it('every scenario fires its own rule, and every automatic remediation carries its command', () => {
+    for (const [name, build] of Object.entries(SCENARIOS)) {
+      const { findings } = evaluate(build());
+      if (name !== 'healthy') expect(causes(findings), name).toContain(name);
+      for (const r of findings.flatMap((f) => f.remediations)) {
+        expect(r.id).toMatch(/^[a-z0-9-]+$/);
+        expect(r.steps.length).toBeGreaterThan(0);
+        if (r.mode === 'automatic') expect(r.redisCommand?.length, r.id).toBeGreaterThan(0);
+        else expect(r.redisCommand, r.id).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('evaluate: secrets', () => {
+  const PASSWORD = 'Tr0ub4dor&3-s3cret';
+
+  function withCredentials(obs: Observations): Observations {
+    obs.client = { ...obs.client, authProvided: true, user: 'app' };
+    // Even a caller that forgot to redact the input must not leak it through a finding.
+    obs.target = { ...obs.target, input: `redis://app:${PASSWORD}@${obs.target.host}:${obs.target.port}`, user: 'app' };
+    return obs;
+  }
+
+  it('no finding, evidence or remediation step contains the password; steps use placeholders', () => {
+    let stepsSeen = 0;
+    for (const [name, build] of Object.entries(SCENARIOS)) {
+      const { findings } = evaluate(withCredentials(build()));
+      expect(allText(findings), name).not.toContain(PASSWORD);
+      expect(allText(findings), name).not.toContain(encodeURIComponent(PASSWORD));
+      for (const step of findings.flatMap((f) => f.remediations.flatMap((r) => r.steps))) {
+        stepsSeen++;
+        // redis-cli -a <password> would put a password on a command line.
+        expect(step, name).not.toMatch(/redis-cli[^;]* -a /);
+        expect(step, name).not.toMatch(/rediss?:\/\/[^\s:@/]*:(?!<password>@)[^\s@/]+@/);
+      }
+    }
+    expect(stepsSeen).toBeGreaterThan(50);
+  });
+
+  it('credentialled redis-cli lines prompt with --askpass', () => {
+    const { findings } = evaluate(withCredentials(SCENARIOS['busy-script']!()));
+    expect(findings[0]?.remediations[0]?.steps[0]).toBe('redis-cli -h 10.0.0.5 -p 6379 --user app --askpass SCRIPT KILL — Redis accepts it while busy and stops a script that has not written yet.');
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * One literal observation per situation the network rules decide, built from
+ * the fixtures: used by evaluate.test.ts for verdicts and for the
+ * "no password anywhere" sweep.
+ */
+import type { Observations } from '../../src/engine/types.js';
+import { allFail, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
+
+const MB = 1024 * 1024;
+
+function noInfo(obs: Observations): Observations {
+  delete obs.info;
+  return obs;
+}
+
+function failing(text: string): Observations {
+  const obs = noInfo(healthy());
+  obs.resp = allFail(text);
+  return obs;
+}
+
+export const SCENARIOS: Record<string, () => Observations> = {
+  healthy,
+  'dns-resolution-failed': () => {
+    const obs = healthy();
+    obs.target = { input: 'cache.example.invalid', host: 'cache.example.invalid', port: 6379, tls: false };
+    obs.dns = { lookedUp: true, ok: false, addresses: [], code: 'ENOTFOUND', durationMs: 5 };
+    delete obs.tcp;
+    delete obs.resp;
+    return noInfo(obs);
+  },
+  'connection-refused': refused,
+  'connection-timeout': () => {
+    const obs = refused();
+    obs.tcp = { ...obs.tcp!, code: 'ETIMEDOUT', durationMs: 2000 };
+    return obs;
+  },
+  'host-unreachable': () => {
+    const obs = refused();
+    obs.tcp = { ...obs.tcp!, code: 'EHOSTUNREACH' };
+    return obs;
+  },
+  'tls-mismatch': () => {
+    const obs = noInfo(healthy());
+    obs.resp = session([['PING', undefined]], { closedByServer: true, noReply: true, socketError: 'ECONNRESET' });
+    obs.tlsSniff = { speaksTls: true, durationMs: 3 };
+    return obs;
+  },
+  'not-redis': () => {
+    const obs = noInfo(healthy());
+    obs.resp = session([['PING', undefined]], { nonResp: { excerpt: 'SSH-2.0-OpenSSH_9.6\\r\\n', looksLikeTls: false, looksLikeHttp: false } });
+    return obs;
+  },
+  'wrong-port': () => {
+    const obs = refused();
+    obs.neighbours = { scanned: [6378, 6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
+    return obs;
+  },
+  'bind-loopback-only': () => {
+    const obs = refused();
+    obs.loopback = { address: '127.0.0.1', port: 6379, redis: true, reply: '+PONG', durationMs: 1 };
+    return obs;
+  },
+  'protected-mode': () => {
+    const obs = noInfo(healthy());
+    obs.resp = session([['PING', undefined]], { greeting: err(TEXT.denied), closedByServer: true });
+    return obs;
+  },
+  'auth-required': () => failing(TEXT.noauth),
+  'auth-failed': () => {
+    const obs = noInfo(healthy());
+    obs.client = { ...obs.client, authProvided: true, user: 'alice' };
+    obs.resp = session([
+      ['AUTH alice <redacted>', err(TEXT.wrongpass)],
+      ['PING', err(TEXT.noauth)],
+      [INFO_COMMAND, err(TEXT.noauth)],
+    ]);
+    return obs;
+  },
+  'acl-denied': () => failing(TEXT.nopermPing),
+  'max-clients-reached': () => {
+    const obs = noInfo(healthy());
+    obs.resp = session([['PING', undefined]], { greeting: err(TEXT.maxClients), closedByServer: true });
+    return obs;
+  },
+  'loading-dataset': () => withInfo(failing(TEXT.loading), { persistence: { loading: '1', loading_loaded_perc: '50.00', loading_eta_seconds: '3' } }),
+  'busy-script': () => failing(TEXT.busyScript),
+  'memory-limit-reached': () =>
+    withInfo(healthy(), { memory: { used_memory: String(101 * MB), maxmemory: String(100 * MB), maxmemory_policy: 'noeviction' } }),
+  'persistence-failing': () => {
+    const obs = withInfo(healthy(), { persistence: { rdb_last_bgsave_status: 'err' } });
+    obs.resp = session([
+      ['PING', err(TEXT.misconf)],
+      [INFO_COMMAND, { kind: 'string', text: '# Persistence' }],
+    ]);
+    return obs;
+  },
+  'replica-link-down': () =>
+    withInfo(healthy(), { replication: { role: 'slave', master_host: '10.0.0.4', master_port: '6379', master_link_status: 'down', master_link_down_since_seconds: '9' } }),
+  'fd-limit-too-low': () => withInfo(healthy(), { clients: { connected_clients: '5', maxclients: '992' } }),
+};
