@@ -1,18 +1,301 @@
 /**
- * What the read-only SSH checks saw on the Redis host. Filled by the remote
- * checks (issue #3); each field is absent when its command was not run or
- * the tool does not exist there.
+ * What the read-only SSH checks saw on the Redis host (issue #3). Plain data:
+ * every field is absent when its command was not run, the tool does not exist
+ * there, or it could not be read. Secrets are redacted by the parsers before
+ * anything lands here; raw command output is never stored.
  */
+
+/** Why the SSH session could not run commands. Public: `details.reason` of `remote-check-failed`. */
+export type RemoteFailureReason =
+  | 'host-key-mismatch'
+  | 'auth-failed'
+  | 'unreachable'
+  | 'timeout'
+  | 'no-credentials'
+  | 'key-unreadable'
+  | 'known-hosts-unreadable'
+  | 'protocol-error'
+  | 'aborted';
+
+/** How the presented host key compared with known_hosts. */
+export type HostKeyStatus = 'match' | 'mismatch' | 'unknown-host' | 'revoked' | 'not-checked';
+
+export interface RemoteSessionInfo {
+  ok: boolean;
+  /** Why no command ran: host-key-mismatch, auth-failed, unreachable, timeout, … */
+  failureReason?: RemoteFailureReason;
+  message?: string;
+  host: string;
+  port: number;
+  user?: string;
+  durationMs: number;
+  hostKey?: {
+    status: HostKeyStatus;
+    /** Key type presented by the server (ssh-ed25519, ecdsa-sha2-nistp256 …). */
+    type?: string;
+    /** OpenSSH-style fingerprint of the presented key: SHA256:… */
+    fingerprint?: string;
+    /** known_hosts line number that matched (or that listed the host with another key). */
+    line?: number;
+  };
+  /** True once a user-authentication request was sent; false proves no credentials were offered. */
+  authAttempted?: boolean;
+  sudo?: boolean;
+}
+
+/** Ids of the fixed command catalogue; the check id is `ssh-<id>`. */
+export type RemoteCommandId =
+  | 'ps'
+  | 'ss'
+  | 'systemd'
+  | 'free'
+  | 'kernel-oom'
+  | 'iptables'
+  | 'nft'
+  | 'ufw'
+  | 'firewalld'
+  | 'docker-ps'
+  | 'kubectl'
+  | 'redis-conf'
+  | 'proc-limits'
+  | 'df'
+  | 'docker-inspect';
+
+/**
+ * ok: ran and parsed · missing: tool not installed (skipped) · unavailable: tool there but its
+ * service is not (no systemd, no Docker daemon, no cluster) · denied: not permitted (try `sudo`) ·
+ * failed: ran but errored or its output was not understood · timeout: hit the step bound.
+ */
+export type RemoteCommandStatus = 'ok' | 'missing' | 'unavailable' | 'denied' | 'failed' | 'timeout';
+
+export interface RemoteCommandOutcome {
+  id: RemoteCommandId;
+  status: RemoteCommandStatus;
+  exitCode?: number;
+  /** One line, redacted: a summary on success, the reason otherwise. */
+  detail: string;
+  durationMs: number;
+}
+
+/** A redis-server process as `ps` shows it. */
+export interface RedisProcess {
+  pid: number;
+  user: string;
+  /** The command line, secrets redacted. */
+  args: string;
+  /** Redis' own process title `redis-server 127.0.0.1:6379` names the first bind address and port. */
+  titleAddress?: string;
+  titlePort?: number;
+  /** A config file named on the command line (absolute, safe characters only). */
+  configPath?: string;
+  /** `--port N` on the command line. */
+  argPort?: number;
+  /** Zombie `[redis-server] <defunct>`. */
+  defunct: boolean;
+}
+
+/** One listening TCP socket from `ss -ltnp` (or `netstat -ltnp`). */
+export interface TcpListener {
+  /** Address as printed, brackets removed: 0.0.0.0, ::, 127.0.0.1, ::1, *, 10.0.0.5 … */
+  address: string;
+  port: number;
+  process?: string;
+  pid?: number;
+  /** The output line, trimmed, for evidence. */
+  line: string;
+}
+
+export interface SystemdUnit {
+  id: string;
+  loadState?: string;
+  activeState?: string;
+  subState?: string;
+  result?: string;
+  execMainStatus?: number;
+  execMainCode?: string;
+  mainPid?: number;
+  nRestarts?: number;
+  /** argv of ExecStart, e.g. `/usr/bin/redis-server /etc/redis/redis.conf --supervised systemd`. */
+  execStartArgv?: string;
+  configPath?: string;
+  /** `redis-server.service: failed (Result: exit-code, status 1)` — for evidence. */
+  summary: string;
+}
+
+export interface RedisConfLine {
+  n: number;
+  /** The directive line, secret values replaced by `<redacted>`. */
+  text: string;
+}
+
+export interface RedisConfFile {
+  path: string;
+  source: 'process' | 'systemd' | 'default';
+  lines: RedisConfLine[];
+  bind?: string[];
+  protectedMode?: boolean;
+  port?: number;
+  tlsPort?: number;
+  /** Only whether it is set: the value never leaves the host (redacted remotely and again here). */
+  requirepassSet: boolean;
+  maxclients?: number;
+  dir?: string;
+  includes: string[];
+}
+
+export interface MemoryInfo {
+  totalBytes: number;
+  usedBytes: number;
+  freeBytes: number;
+  availableBytes?: number;
+  swapTotalBytes: number;
+  swapFreeBytes: number;
+  /** The `Mem:` line as printed. */
+  line: string;
+}
+
+export interface OomKill {
+  process: string;
+  pid?: number;
+  /** The kernel log line, as printed. */
+  line: string;
+}
+
+export interface OomEvidence {
+  source: 'dmesg' | 'journalctl';
+  /** Kills of redis-server (other processes are dropped). */
+  kills: OomKill[];
+}
+
+export interface DiskUsage {
+  /** Why this path was measured. */
+  origin: 'process-cwd' | 'config-dir' | 'default-dir';
+  pid?: number;
+  configPath?: string;
+  path: string;
+  filesystem: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  usePercent: number;
+  mountedOn: string;
+  line: string;
+}
+
+export interface OpenFilesLimit {
+  pid: number;
+  /** null = unlimited */
+  soft: number | null;
+  hard: number | null;
+  line: string;
+}
+
+export type FirewallTool = 'iptables' | 'ip6tables' | 'nft' | 'ufw' | 'firewalld';
+export type FirewallVerdict = 'accept' | 'drop' | 'reject';
+
+/** A firewall rule reduced to what decides a new TCP connection to one port. */
+export interface FirewallRule {
+  /** The rule as the tool printed it, for evidence. */
+  line: string;
+  action: FirewallVerdict | 'jump' | 'return' | 'other';
+  jumpTarget?: string;
+  protocol: 'tcp' | 'udp' | 'any' | 'other';
+  /** Destination port ranges; absent = any port. */
+  ports?: [number, number][];
+  /** Conditions that may or may not hold for our client (source address, interface …): quoted in evidence. */
+  conditions: string[];
+  /** Only applies to loopback traffic (`-i lo`): never to a remote client. */
+  loopbackOnly?: boolean;
+  /** A conntrack state match that excludes NEW connections. */
+  excludesNew?: boolean;
+  /** A negation we do not evaluate (`! --dport`): treated as "may match". */
+  negated?: boolean;
+}
+
+export interface FirewallChain {
+  name: string;
+  policy?: FirewallVerdict;
+  /** How the tool printed the policy (`-P INPUT DROP`, `policy drop;`, `Default: deny (incoming)`). */
+  policyLine?: string;
+  rules: FirewallRule[];
+}
+
+/** One tool's view of the host firewall, input path only. */
+export interface FirewallTable {
+  tool: FirewallTool;
+  family: 'ipv4' | 'ipv6' | 'inet';
+  /** false for ufw/firewalld when installed but inactive. */
+  active: boolean;
+  /** Chains traffic to the host enters first (INPUT, nft `hook input` chains, a ufw/firewalld zone). */
+  entryChains: string[];
+  chains: Record<string, FirewallChain>;
+  /** Free-form facts for evidence (`Default: deny (incoming)`, zone name …). */
+  notes: string[];
+}
+
+export interface DockerPort {
+  containerPort: number;
+  protocol: string;
+  hostIp?: string;
+  hostPort?: number;
+}
+
+export interface DockerContainer {
+  id: string;
+  name: string;
+  image: string;
+  command: string;
+  status: string;
+  running: boolean;
+  /** Image or command says redis-server / redis. */
+  redis: boolean;
+  ports: DockerPort[];
+  /** From `docker inspect`: host, bridge, a network name … */
+  networkMode?: string;
+  /** `docker ps` PORTS column as printed. */
+  portsText: string;
+}
+
+export interface K8sServicePort {
+  port: number;
+  targetPort: string;
+  nodePort?: number;
+  protocol: string;
+}
+
+export interface K8sService {
+  namespace: string;
+  name: string;
+  type: string;
+  clusterIP?: string;
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  ports: K8sServicePort[];
+  hasSelector: boolean;
+}
+
+export interface K8sEndpoints {
+  namespace: string;
+  name: string;
+  ready: string[];
+  notReady: string[];
+  ports: number[];
+}
+
 export interface RemoteObservation {
   /** The SSH session itself. */
-  session: {
-    ok: boolean;
-    /** Why no command ran: host-key-mismatch, auth-failed, unreachable, timeout, … */
-    failureReason?: string;
-    message?: string;
-    host: string;
-    port: number;
-    durationMs: number;
-  };
-  [key: string]: unknown;
+  session: RemoteSessionInfo;
+  /** Every catalogue command attempted, in catalogue order. */
+  commands: RemoteCommandOutcome[];
+  processes?: RedisProcess[];
+  listeners?: TcpListener[];
+  systemd?: { units: SystemdUnit[] };
+  redisConf?: RedisConfFile[];
+  memory?: MemoryInfo;
+  oom?: OomEvidence;
+  disks?: DiskUsage[];
+  fileLimits?: OpenFilesLimit[];
+  firewall?: FirewallTable[];
+  docker?: { containers: DockerContainer[] };
+  kubernetes?: { services: K8sService[]; endpoints: K8sEndpoints[] };
 }

@@ -1,0 +1,256 @@
+/**
+ * The fixed catalogue: one entry per remote command, chosen by id, each with
+ * its parser. Phase 1 needs nothing from the host; phase 2 needs pids, config
+ * paths or container ids that phase 1 parsed. Parsers fill the observation and
+ * return a one-line summary; raw output is never kept.
+ */
+import { parseDfOutput } from './parsers/df.js';
+import { applyDockerInspect, parseDockerPs } from './parsers/docker.js';
+import { parseFirewalldListAll } from './parsers/firewall/firewalld.js';
+import { parseIptablesSave } from './parsers/firewall/iptables.js';
+import { parseNftRuleset } from './parsers/firewall/nft.js';
+import { parseUfwStatus } from './parsers/firewall/ufw.js';
+import { parseFree } from './parsers/free.js';
+import { parseKernelOom } from './parsers/kernel-oom.js';
+import { parseKubectl } from './parsers/kubectl.js';
+import { parsePs } from './parsers/ps.js';
+import { parseProcLimits } from './parsers/proc-limits.js';
+import { parseRedisConfOutput } from './parsers/redis-conf.js';
+import { looksDenied, splitSections } from './parsers/sections.js';
+import { parseListeners } from './parsers/ss.js';
+import { parseSystemdShow } from './parsers/systemd.js';
+import * as S from './scripts.js';
+import { isSafeAbsolutePath } from './shell.js';
+import type { RemoteCommandId, RemoteCommandStatus, RemoteObservation } from './types.js';
+
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+export interface ParseResult {
+  status: RemoteCommandStatus;
+  detail: string;
+}
+
+/** What phase-2 scripts may use: only values parsed from phase-1 output, validated again when built. */
+export interface Plan {
+  pids: number[];
+  conf: S.ConfCandidate[];
+  containerIds: string[];
+  timeoutSec: number;
+}
+
+export interface CatalogueEntry {
+  id: RemoteCommandId;
+  /** Commands whose parsed output this one's script needs; it starts as soon as they are done. */
+  needs: RemoteCommandId[];
+  /** The script, or null when there is nothing to look at (no pid, no container). */
+  script(plan: Plan): string | null;
+  parse(out: CommandOutput, obs: RemoteObservation): ParseResult;
+}
+
+/** What the phase-2 commands are planned from: pids, config paths named by processes and units. */
+const PROCESS_FACTS: RemoteCommandId[] = ['ps', 'ss', 'systemd'];
+
+const ok = (detail: string): ParseResult => ({ status: 'ok', detail });
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function firewallStatus(tables: RemoteObservation['firewall'], tool: string): string {
+  const mine = (tables ?? []).filter((t) => t.tool === tool);
+  const rules = mine.reduce((n, t) => n + Object.values(t.chains).reduce((m, c) => m + c.rules.length, 0), 0);
+  return `${plural(rules, 'rule')} in ${plural(mine.length, 'table')}`;
+}
+
+function addFirewall(obs: RemoteObservation, tables: NonNullable<RemoteObservation['firewall']>): void {
+  obs.firewall = [...(obs.firewall ?? []), ...tables];
+}
+
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    id: 'ps',
+    needs: [],
+    script: () => S.PS_SCRIPT,
+    parse(out, obs) {
+      obs.processes = parsePs(out.stdout);
+      const live = obs.processes.filter((p) => !p.defunct);
+      return ok(live.length ? `redis-server: ${live.map((p) => `pid ${p.pid} "${p.args}"`).join('; ')}` : 'no redis-server process');
+    },
+  },
+  {
+    id: 'ss',
+    needs: [],
+    script: () => S.SS_SCRIPT,
+    parse(out, obs) {
+      obs.listeners = parseListeners(out.stdout);
+      const redis = obs.listeners.filter((l) => l.process === 'redis-server');
+      return ok(`${plural(obs.listeners.length, 'listening socket')}${redis.length ? `; redis-server on ${redis.map((l) => `${l.address}:${l.port}`).join(', ')}` : ''}`);
+    },
+  },
+  {
+    id: 'systemd',
+    needs: [],
+    script: () => S.SYSTEMD_SCRIPT,
+    parse(out, obs) {
+      const units = parseSystemdShow(out.stdout).filter((u) => u.loadState !== 'not-found');
+      obs.systemd = { units };
+      return ok(units.length ? units.map((u) => u.summary).join('; ') : 'no redis unit');
+    },
+  },
+  {
+    id: 'docker-ps',
+    needs: [],
+    script: () => S.DOCKER_PS_SCRIPT,
+    parse(out, obs) {
+      const containers = parseDockerPs(out.stdout);
+      obs.docker = { containers };
+      const redis = containers.filter((c) => c.redis);
+      return ok(`${plural(containers.length, 'container')}${redis.length ? `; redis: ${redis.map((c) => `${c.name} (${c.portsText || 'no ports'})`).join(', ')}` : ''}`);
+    },
+  },
+  {
+    id: 'kubectl',
+    needs: [],
+    script: (plan) => S.kubectlScript(plan.timeoutSec),
+    parse(out, obs) {
+      const k = parseKubectl(out.stdout);
+      if (!k) return { status: 'failed', detail: 'kubectl: output not understood' };
+      obs.kubernetes = k;
+      return ok(`${plural(k.services.length, 'service')}, ${plural(k.endpoints.length, 'endpoints object')}`);
+    },
+  },
+  {
+    id: 'free',
+    needs: [],
+    script: () => S.FREE_SCRIPT,
+    parse(out, obs) {
+      const mem = parseFree(out.stdout);
+      if (!mem) return { status: 'failed', detail: 'free: output not understood' };
+      obs.memory = mem;
+      const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
+      return ok(`memory ${mib(mem.totalBytes)}, available ${mib(mem.availableBytes ?? mem.freeBytes)}`);
+    },
+  },
+  {
+    id: 'kernel-oom',
+    needs: [],
+    script: () => S.KERNEL_OOM_SCRIPT,
+    parse(out, obs) {
+      const oom = parseKernelOom(out.stdout);
+      if (!oom) return { status: 'failed', detail: 'kernel log: output not understood' };
+      obs.oom = oom;
+      return ok(`${oom.source}: ${oom.kills.length ? `${plural(oom.kills.length, 'OOM kill')} of redis-server` : 'no OOM kill of redis-server'}`);
+    },
+  },
+  {
+    id: 'iptables',
+    needs: [],
+    script: () => S.IPTABLES_SCRIPT,
+    parse(out, obs) {
+      const sections = splitSections(out.stdout).filter((s) => s.name === 'iptables' || s.name === 'ip6tables');
+      const good = sections.filter((s) => s.rc === 0);
+      addFirewall(obs, good.map((s) => parseIptablesSave(s.body.join('\n'), s.name as 'iptables' | 'ip6tables')));
+      const bad = sections.find((s) => s.rc !== 0);
+      if (good.length === 0 && bad) {
+        const text = bad.body.join(' ').trim();
+        return { status: looksDenied(text) ? 'denied' : 'failed', detail: `${bad.name}: ${text.slice(0, 160)}` };
+      }
+      return ok(`iptables -S: ${firewallStatus(obs.firewall, 'iptables')}; ip6tables -S: ${firewallStatus(obs.firewall, 'ip6tables')}`);
+    },
+  },
+  {
+    id: 'nft',
+    needs: [],
+    script: () => S.NFT_SCRIPT,
+    parse(out, obs) {
+      addFirewall(obs, parseNftRuleset(out.stdout));
+      return ok(`nft list ruleset: ${firewallStatus(obs.firewall, 'nft')}`);
+    },
+  },
+  {
+    id: 'ufw',
+    needs: [],
+    script: () => S.UFW_SCRIPT,
+    parse(out, obs) {
+      const tables = parseUfwStatus(out.stdout);
+      addFirewall(obs, tables);
+      return ok(tables[0]?.active ? `ufw active: ${firewallStatus(obs.firewall, 'ufw')}` : 'ufw inactive');
+    },
+  },
+  {
+    id: 'firewalld',
+    needs: [],
+    script: () => S.FIREWALLD_SCRIPT,
+    parse(out, obs) {
+      const tables = parseFirewalldListAll(out.stdout);
+      addFirewall(obs, tables);
+      return ok(`firewalld zones: ${tables.map((t) => t.entryChains[0]).join(', ') || 'none'}`);
+    },
+  },
+  {
+    id: 'redis-conf',
+    needs: PROCESS_FACTS,
+    script: (plan) => (plan.conf.length ? S.redisConfScript(plan.conf) : null),
+    parse(out, obs) {
+      obs.redisConf = parseRedisConfOutput(out.stdout);
+      return ok(obs.redisConf.length ? obs.redisConf.map((f) => `${f.path} (${f.lines.length} directives)`).join(', ') : 'no readable redis.conf');
+    },
+  },
+  {
+    id: 'proc-limits',
+    needs: PROCESS_FACTS,
+    script: (plan) => (plan.pids.length ? S.procLimitsScript(plan.pids) : null),
+    parse(out, obs) {
+      obs.fileLimits = parseProcLimits(out.stdout);
+      return ok(obs.fileLimits.map((l) => `pid ${l.pid}: open files ${l.soft ?? 'unlimited'}`).join('; ') || 'no limits readable');
+    },
+  },
+  {
+    id: 'df',
+    needs: PROCESS_FACTS,
+    script: (plan) => S.dfScript(plan.pids, plan.conf.map((c) => c.path)),
+    parse(out, obs) {
+      obs.disks = parseDfOutput(out.stdout);
+      return ok(obs.disks.map((d) => `${d.path}: ${d.usePercent}% used`).join('; ') || 'no data directory found');
+    },
+  },
+  {
+    id: 'docker-inspect',
+    needs: ['docker-ps'],
+    script: (plan) => (plan.containerIds.length ? S.dockerInspectScript(plan.containerIds) : null),
+    parse(out, obs) {
+      if (!obs.docker) return ok('nothing to inspect');
+      obs.docker.containers = applyDockerInspect(obs.docker.containers, out.stdout);
+      return ok(`inspected ${plural(obs.docker.containers.filter((c) => c.networkMode).length, 'container')}`);
+    },
+  },
+];
+
+const MAX_PIDS = 8;
+const MAX_CONF = 8;
+
+/** Default redis.conf locations (Debian/Ubuntu, RHEL, Homebrew, the utils/install_server.sh layout). */
+export function defaultConfPaths(ports: number[]): string[] {
+  const paths = ['/etc/redis/redis.conf', '/etc/redis.conf', '/usr/local/etc/redis.conf', '/etc/redis/redis-server.conf'];
+  for (const p of ports) if (Number.isInteger(p) && p > 0 && p < 65536) paths.push(`/etc/redis/${p}.conf`);
+  return paths;
+}
+
+/** Phase-2 inputs from the phase-1 observation; every value is re-validated by the script builders. */
+export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSec: number): Plan {
+  const live = (obs.processes ?? []).filter((p) => !p.defunct);
+  const listenerPids = (obs.listeners ?? []).filter((l) => l.process === 'redis-server' && l.pid).map((l) => l.pid!);
+  // Processes that listen in this host's network namespace first: they are the ones the target reaches.
+  const pids = [...new Set([...listenerPids, ...live.map((p) => p.pid)])].slice(0, MAX_PIDS);
+  const conf: S.ConfCandidate[] = [];
+  const add = (path: string | undefined, source: S.ConfCandidate['source']) => {
+    if (path && isSafeAbsolutePath(path) && !conf.some((c) => c.path === path)) conf.push({ path, source });
+  };
+  for (const p of live) add(p.configPath, 'process');
+  for (const u of obs.systemd?.units ?? []) add(u.configPath, 'systemd');
+  const ports = [targetPort, ...live.map((p) => p.titlePort ?? p.argPort ?? 0)];
+  for (const path of defaultConfPaths([...new Set(ports)])) add(path, 'default');
+  const containerIds = (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10);
+  return { pids, conf: conf.slice(0, MAX_CONF + 4), containerIds, timeoutSec };
+}

@@ -1,0 +1,115 @@
+/**
+ * `docker ps -a --no-trunc --format '{{json .}}'` (one JSON object a line) and
+ * `docker inspect <id>…` → containers and their port mappings. Only the fields
+ * named here are read: environment variables (where passwords live) are never
+ * copied, and command lines are redacted.
+ *
+ * Docker prints a published port as `0.0.0.0:6380->6379/tcp` and an exposed but
+ * unpublished one as `6379/tcp` (docker ps "PORTS" column).
+ */
+import type { DockerContainer, DockerPort } from '../types.js';
+import { redactCommandLine } from './ps.js';
+
+const MAX_CONTAINERS = 200;
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** The PORTS column: `0.0.0.0:6380->6379/tcp, :::6380->6379/tcp, 6379/tcp`. */
+export function parseDockerPorts(text: string): DockerPort[] {
+  const out: DockerPort[] = [];
+  for (const part of text.split(/,\s*/)) {
+    const m = /^(?:(.*):(\d+)(?:-(\d+))?->)?(\d+)(?:-(\d+))?\/(\w+)$/.exec(part.trim());
+    if (!m) continue;
+    const cLo = Number(m[4]);
+    const cHi = m[5] ? Number(m[5]) : cLo;
+    const hLo = m[2] ? Number(m[2]) : undefined;
+    for (let i = 0; i <= Math.min(cHi - cLo, 64); i++) {
+      const p: DockerPort = { containerPort: cLo + i, protocol: m[6]! };
+      if (hLo !== undefined) {
+        p.hostPort = hLo + i;
+        p.hostIp = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+      }
+      if (!out.some((o) => o.containerPort === p.containerPort && o.hostPort === p.hostPort && o.hostIp === p.hostIp)) out.push(p);
+    }
+  }
+  return out;
+}
+
+function looksLikeRedis(image: string, command: string): boolean {
+  return /(^|\/)(redis|valkey|redis-stack[\w-]*|bitnami\/redis[\w-]*)(:|@|$)/i.test(image) || /\bredis-server\b/.test(command);
+}
+
+export function parseDockerPs(output: string): DockerContainer[] {
+  const out: DockerContainer[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const id = str(o.ID);
+    if (!/^[0-9a-f]{12,64}$/.test(id)) continue;
+    const image = str(o.Image);
+    const command = redactCommandLine(str(o.Command).replace(/^"|"$/g, ''));
+    const state = str(o.State);
+    const status = str(o.Status);
+    out.push({
+      id,
+      name: str(o.Names),
+      image,
+      command,
+      status,
+      running: state ? state === 'running' : /^Up\b/.test(status),
+      redis: looksLikeRedis(image, command),
+      ports: parseDockerPorts(str(o.Ports)),
+      portsText: str(o.Ports),
+    });
+    if (out.length >= MAX_CONTAINERS) break;
+  }
+  return out;
+}
+
+interface InspectEntry {
+  Id?: unknown;
+  HostConfig?: { NetworkMode?: unknown };
+  NetworkSettings?: { Ports?: Record<string, { HostIp?: unknown; HostPort?: unknown }[] | null> | null };
+}
+
+/** Merges `docker inspect` facts (network mode, bindings) into the containers from `docker ps`. */
+export function applyDockerInspect(containers: DockerContainer[], output: string): DockerContainer[] {
+  let entries: InspectEntry[];
+  try {
+    const parsed: unknown = JSON.parse(output);
+    entries = Array.isArray(parsed) ? (parsed as InspectEntry[]) : [];
+  } catch {
+    return containers;
+  }
+  return containers.map((c) => {
+    const e = entries.find((x) => str(x.Id) === c.id || str(x.Id).startsWith(c.id));
+    if (!e) return c;
+    const next: DockerContainer = { ...c };
+    const mode = str(e.HostConfig?.NetworkMode);
+    if (mode) next.networkMode = mode;
+    const ports = e.NetworkSettings?.Ports;
+    if (ports && typeof ports === 'object') {
+      const list: DockerPort[] = [];
+      for (const [key, bindings] of Object.entries(ports)) {
+        const m = /^(\d+)\/(\w+)$/.exec(key);
+        if (!m) continue;
+        const base: DockerPort = { containerPort: Number(m[1]), protocol: m[2]! };
+        if (!Array.isArray(bindings) || bindings.length === 0) list.push(base);
+        else
+          for (const b of bindings) {
+            const hp = Number(str(b.HostPort));
+            list.push(Number.isInteger(hp) && hp > 0 ? { ...base, hostIp: str(b.HostIp), hostPort: hp } : base);
+          }
+      }
+      next.ports = list;
+    }
+    return next;
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * `firewall-cmd --zone=<z> --list-all` for each active zone → one table per zone.
+ *   public (active)
+ *     target: default
+ *     services: dhcpv6-client ssh
+ *     ports: 8080/tcp 6380-6390/tcp
+ *     rich rules:
+ *   	rule family="ipv4" source address="10.0.0.0/8" port port="6379" protocol="tcp" reject
+ * A zone's `default` target rejects what no rule allows (firewalld.zone(5)); rich
+ * rules that drop or reject are evaluated before the allowing ones (deny before allow).
+ */
+import type { FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
+import { parsePortList } from './ports.js';
+
+// firewalld's own service definitions (/usr/lib/firewalld/services/*.xml) for the ports Redis uses.
+const SERVICE_PORTS: Record<string, [number, number][]> = {
+  redis: [[6379, 6379]],
+  'redis-sentinel': [[26379, 26379]],
+  ssh: [[22, 22]],
+};
+
+function richRule(text: string): FirewallRule | undefined {
+  const action = /\b(accept|reject|drop)\b(?:\s+type="[^"]*")?\s*(?:limit value="[^"]*")?\s*$/.exec(text)?.[1];
+  if (!action) return undefined;
+  const rule: FirewallRule = { line: text.trim(), action: action as FirewallVerdict, protocol: 'any', conditions: [] };
+  const port = /\bport port="([\d-]+)" protocol="(tcp|udp)"/.exec(text);
+  const service = /\bservice name="([^"]+)"/.exec(text);
+  if (port) {
+    const ports = parsePortList(port[1]!, /,/, '-');
+    if (ports) rule.ports = ports;
+    else rule.negated = true;
+    rule.protocol = port[2] as 'tcp' | 'udp';
+  } else if (service) {
+    const ports = SERVICE_PORTS[service[1]!];
+    if (ports) {
+      rule.ports = ports;
+      rule.protocol = 'tcp';
+    } else rule.negated = true;
+  }
+  const source = /\bsource (NOT )?address="([^"]+)"/.exec(text);
+  if (source) rule.conditions.push(`source ${source[1] ?? ''}address=${source[2]}`);
+  return rule;
+}
+
+function zoneTable(zone: string, lines: string[]): FirewallTable {
+  const get = (key: string) => lines.find((l) => l.trim().startsWith(`${key}:`))?.trim().slice(key.length + 1).trim() ?? '';
+  const target = get('target') || 'default';
+  const policy: FirewallVerdict = target === 'ACCEPT' ? 'accept' : target === 'DROP' ? 'drop' : 'reject';
+  const deny: FirewallRule[] = [];
+  const allow: FirewallRule[] = [];
+  const ri = lines.findIndex((l) => l.trim().startsWith('rich rules:'));
+  if (ri >= 0) {
+    for (const l of lines.slice(ri + 1)) {
+      if (!/^\s*rule\b/.test(l)) continue;
+      const r = richRule(l);
+      if (r) (r.action === 'accept' ? allow : deny).push(r);
+    }
+  }
+  for (const p of get('ports').split(/\s+/).filter(Boolean)) {
+    const m = /^([\d-]+)\/(tcp|udp)$/.exec(p);
+    const ports = m ? parsePortList(m[1]!, /,/, '-') : undefined;
+    if (m && ports) allow.push({ line: `ports: ${p}`, action: 'accept', protocol: m[2] as 'tcp' | 'udp', ports, conditions: [] });
+  }
+  for (const s of get('services').split(/\s+/).filter(Boolean)) {
+    const ports = SERVICE_PORTS[s];
+    // A service whose ports we do not know may cover the port: "may match".
+    allow.push(ports ? { line: `services: ${s}`, action: 'accept', protocol: 'tcp', ports, conditions: [] } : { line: `services: ${s}`, action: 'accept', protocol: 'tcp', conditions: [], negated: true });
+  }
+  const sources = get('sources');
+  const interfaces = get('interfaces');
+  return {
+    tool: 'firewalld',
+    family: 'inet',
+    active: true,
+    entryChains: [zone],
+    chains: { [zone]: { name: zone, policy, policyLine: `zone ${zone} target: ${target}`, rules: [...deny, ...allow] } },
+    notes: [`zone ${zone}${interfaces ? ` interfaces: ${interfaces}` : ''}${sources ? ` sources: ${sources}` : ''}`],
+  };
+}
+
+export function parseFirewalldListAll(output: string): FirewallTable[] {
+  const tables: FirewallTable[] = [];
+  let zone: string | undefined;
+  let lines: string[] = [];
+  const flush = () => {
+    if (zone) tables.push(zoneTable(zone, lines));
+    zone = undefined;
+    lines = [];
+  };
+  for (const raw of output.split('\n')) {
+    const head = /^([A-Za-z0-9_-]+)(?: \(([^)]*)\))?\s*$/.exec(raw);
+    if (head) {
+      flush();
+      zone = head[1]!;
+      continue;
+    }
+    if (zone) lines.push(raw);
+  }
+  flush();
+  return tables;
+}

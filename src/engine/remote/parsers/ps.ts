@@ -1,0 +1,67 @@
+/**
+ * `ps -eo pid=,user=,args=` → the redis-server processes.
+ *
+ * Redis rewrites its process title (redis.conf `proc-title-template`, default
+ * "{title} {listen-addr} {server-mode}", and `{listen-addr}` is the first bind
+ * address or `*` followed by the port), so a stock server shows up as
+ * `redis-server 127.0.0.1:6379`; with `set-proc-title no` the original command
+ * line (config path, `--port`, even `--requirepass`) stays visible. Secrets in it
+ * are redacted here, before the line leaves the parser.
+ */
+import { REDACTED, redactRedisConfigText } from '../../redact.js';
+import { isSafeAbsolutePath } from '../shell.js';
+import type { RedisProcess } from '../types.js';
+
+const MAX_PROCESSES = 64;
+
+/** Command-line secrets: redis.conf-style flags, `--flag=value`, ACL `>password` tokens. */
+export function redactCommandLine(args: string): string {
+  return redactRedisConfigText(args)
+    .replace(/(--(?:requirepass|masterauth|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)=)\S+/gi, `$1${REDACTED}`)
+    .replace(/(^|\s)>\S+/g, `$1>${REDACTED}`);
+}
+
+function isRedisServer(args: string): boolean {
+  const first = args.split(/\s+/)[0] ?? '';
+  return /(^|\/)redis-server$/.test(first) || first === '[redis-server]';
+}
+
+function parseTitleAddress(token: string | undefined): { address: string; port: number } | undefined {
+  if (!token) return undefined;
+  const m = /^(.+):(\d{1,5})$/.exec(token);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  // `bind -::1` keeps its "optional" dash in the title; brackets appear for some IPv6 forms.
+  const address = m[1]!.replace(/^-/, '').replace(/^\[(.*)\]$/, '$1');
+  if (!/^[0-9A-Za-z.:*%-]+$/.test(address)) return undefined;
+  return { address, port };
+}
+
+export function parsePs(output: string): RedisProcess[] {
+  const out: RedisProcess[] = [];
+  for (const raw of output.split('\n')) {
+    const m = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(raw);
+    if (!m || !isRedisServer(m[3]!)) continue;
+    const rawArgs = m[3]!;
+    const tokens = rawArgs.split(/\s+/);
+    const proc: RedisProcess = {
+      pid: Number(m[1]),
+      user: m[2]!,
+      args: redactCommandLine(rawArgs),
+      defunct: /<defunct>/.test(rawArgs),
+    };
+    const title = parseTitleAddress(tokens[1]);
+    if (title && !tokens[1]!.startsWith('/')) {
+      proc.titleAddress = title.address;
+      proc.titlePort = title.port;
+    }
+    // `redis-server /etc/redis/redis.conf [--opt …]`: the config file is the first argument.
+    if (tokens[1] && tokens[1].startsWith('/') && isSafeAbsolutePath(tokens[1])) proc.configPath = tokens[1];
+    const portIdx = tokens.indexOf('--port');
+    if (portIdx > 0 && /^\d{1,5}$/.test(tokens[portIdx + 1] ?? '')) proc.argPort = Number(tokens[portIdx + 1]);
+    out.push(proc);
+    if (out.length >= MAX_PROCESSES) break;
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * The remote scripts of the command catalogue, fed to `/bin/sh -s` on stdin.
+ *
+ * Every script is a constant. The phase-2 scripts take only values that passed
+ * the validators of shell.ts (integers we parsed, absolute paths of plain
+ * characters read from the host's own process list or unit files, hex
+ * container ids). Every command only reads: ps, ss, systemctl show, free,
+ * dmesg/journalctl, iptables -S, nft list, ufw status, firewall-cmd --list-all,
+ * docker ps/inspect, kubectl get, awk over redis.conf, cat /proc/…/limits, df.
+ *
+ * Exit status 127 means "tool not installed" and 125 "tool there, its service
+ * is not" (no systemd, no Docker socket, no kubeconfig): both are skipped.
+ */
+import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
+
+/** Stable tool output (LC_ALL=C) and the sbin directories non-root PATHs on Debian lack. */
+export function preamble(sudo: boolean): string {
+  const s = sudoPrefix(sudo).trim();
+  return [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
+    'LC_ALL=C; export LC_ALL',
+    s ? `s() { ${s} "$@"; }` : 's() { "$@"; }',
+  ].join('\n');
+}
+
+export const PS_SCRIPT = [
+  'command -v ps >/dev/null 2>&1 || exit 127',
+  // $3 is the first word of the command line; the awk process itself ($3 = "awk") never matches.
+  "ps -eo pid=,user=,args= | awk '$3 ~ /redis-server/'",
+].join('\n');
+
+export const SS_SCRIPT = [
+  'if command -v ss >/dev/null 2>&1; then s ss -ltnp',
+  'elif command -v netstat >/dev/null 2>&1; then s netstat -ltnp',
+  'else exit 127; fi',
+].join('\n');
+
+export const SYSTEMD_SCRIPT = [
+  'command -v systemctl >/dev/null 2>&1 || exit 127',
+  // sd_booted(3): systemd is the init system iff /run/systemd/system exists.
+  '[ -d /run/systemd/system ] || exit 125',
+  "units=$( { systemctl list-units --all --type=service --no-legend --plain 'redis*'; systemctl list-unit-files --type=service --no-legend --plain 'redis*'; } 2>/dev/null | awk '{print $1}' | grep -v '@\\.service$' | sort -u | head -n 16)",
+  'for u in $units; do',
+  '  systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts,ExecStart "$u"; echo',
+  'done',
+].join('\n');
+
+export const FREE_SCRIPT = ['command -v free >/dev/null 2>&1 || exit 127', 'free -b'].join('\n');
+
+export const KERNEL_OOM_SCRIPT = [
+  "p='out of memory|oom-kill|killed process'",
+  'if command -v dmesg >/dev/null 2>&1 && s dmesg >/dev/null 2>&1; then',
+  "  echo '### source dmesg'; s dmesg | grep -iE \"$p\" | tail -n 200",
+  'elif command -v journalctl >/dev/null 2>&1; then',
+  "  echo '### source journalctl'; s journalctl -k -b --no-pager -q -o short-iso 2>/dev/null | grep -iE \"$p\" | tail -n 200",
+  "elif command -v dmesg >/dev/null 2>&1; then echo 'dmesg: permission denied' >&2; exit 1",
+  'else exit 127; fi',
+  'exit 0',
+].join('\n');
+
+export const IPTABLES_SCRIPT = [
+  'found=0',
+  'for t in iptables ip6tables; do',
+  '  command -v $t >/dev/null 2>&1 || continue',
+  '  found=1; echo "### $t"; s $t -S 2>&1; echo "### rc $?"',
+  'done',
+  '[ $found = 1 ] || exit 127',
+].join('\n');
+
+export const NFT_SCRIPT = ['command -v nft >/dev/null 2>&1 || exit 127', 's nft list ruleset'].join('\n');
+
+export const UFW_SCRIPT = ['command -v ufw >/dev/null 2>&1 || exit 127', 's ufw status verbose'].join('\n');
+
+export const FIREWALLD_SCRIPT = [
+  'command -v firewall-cmd >/dev/null 2>&1 || exit 127',
+  'st=$(s firewall-cmd --state 2>&1)',
+  'if [ "$st" != running ]; then echo "$st" >&2; case "$st" in *"not running"*) exit 125;; esac; exit 1; fi',
+  "zones=$(s firewall-cmd --get-active-zones 2>/dev/null | awk '/^[^ \\t]/{print $1}')",
+  '[ -n "$zones" ] || zones=$(s firewall-cmd --get-default-zone)',
+  'for z in $zones; do s firewall-cmd --zone="$z" --list-all; done',
+].join('\n');
+
+export const DOCKER_PS_SCRIPT = [
+  'command -v docker >/dev/null 2>&1 || exit 127',
+  '[ -S /var/run/docker.sock ] || [ -n "$DOCKER_HOST" ] || exit 125',
+  "s docker ps -a --no-trunc --format '{{json .}}'",
+].join('\n');
+
+export function kubectlScript(timeoutSec: number): string {
+  return [
+    'command -v kubectl >/dev/null 2>&1 || exit 127',
+    '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ] || exit 125',
+    `kubectl get svc,endpoints --all-namespaces -o json --request-timeout=${safeInt(timeoutSec, 300)}s`,
+  ].join('\n');
+}
+
+// redis.conf directives worth reading; secret ones are printed as "<redacted>" before leaving the host.
+const CONF_AWK =
+  '{ k = tolower($1) } ' +
+  'k ~ /^(requirepass|masterauth|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/ { print NR ": " $1 " <redacted>"; next } ' +
+  'k ~ /^(bind|protected-mode|port|tls-port|maxclients|dir|include)$/ { print NR ": " $0 }';
+
+export interface ConfCandidate {
+  path: string;
+  source: 'process' | 'systemd' | 'default';
+}
+
+export function redisConfScript(files: ConfCandidate[]): string {
+  return [
+    `c() { if s test -r "$1"; then echo "### file $1 $2"; s awk '${CONF_AWK}' "$1"; fi; }`,
+    ...files.map((f) => `c ${safePath(f.path)} ${f.source}`),
+    'exit 0',
+  ].join('\n');
+}
+
+export function procLimitsScript(pids: number[]): string {
+  return [...pids.map((p) => `echo "### pid ${safeInt(p)}"; s cat /proc/${safeInt(p)}/limits`), 'exit 0'].join('\n');
+}
+
+/** Data directories to measure; defaults are tried only when neither a process nor a config names one. */
+export const DEFAULT_DATA_DIRS = ['/var/lib/redis', '/var/lib/redis-server', '/var/lib/redis-stack', '/data', '/var/db/redis'];
+
+export function dfScript(pids: number[], confPaths: string[]): string {
+  return [
+    'd() { echo "### $1 $2 $3"; s df -P -k "$4"; }',
+    'n=0',
+    'me=$(readlink /proc/self/ns/mnt 2>/dev/null)',
+    // Redis chdir()s to its `dir` (config.c), so the process cwd is the data directory. Inside another
+    // mount namespace (a container) the cwd path means something else here: measure through /proc instead.
+    ...pids.map((p) => {
+      const pid = safeInt(p);
+      return [
+        `x=$(s readlink /proc/${pid}/cwd 2>/dev/null)`,
+        `if [ -n "$x" ]; then if [ "$(s readlink /proc/${pid}/ns/mnt 2>/dev/null)" = "$me" ]; then d process-cwd ${pid} "$x" "$x"; else d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; fi; n=1; fi`,
+      ].join('\n');
+    }),
+    ...confPaths.map((f) =>
+      [
+        `f=${safePath(f)}`,
+        `if s test -r "$f"; then x=$(s awk 'tolower($1)=="dir"{v=$2} END{print v}' "$f" | tr -d "\\"'"); case "$x" in /*) d config-dir "$f" "$x" "$x"; n=1;; esac; fi`,
+      ].join('\n'),
+    ),
+    `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,
+    'exit 0',
+  ].join('\n');
+}
+
+export function dockerInspectScript(ids: string[]): string {
+  return `s docker inspect ${ids.map(safeContainerId).join(' ')}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The only values that are ever interpolated into a remote command line.
+ * Every catalogue command is a constant string; the exceptions are numbers we
+ * parsed ourselves (pids, ports), absolute paths read from the host's own
+ * process list or systemd unit, and container ids from `docker ps`. Each passes
+ * one of these validators or the command is not built. Nothing typed by a user
+ * (target string, Slack text, config values) reaches this file.
+ */
+
+export class UnsafeValueError extends Error {
+  override name = 'UnsafeValueError';
+}
+
+/** A positive decimal integer up to max (pids, ports, seconds). */
+export function safeInt(value: number, max = 4_194_304): string {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new UnsafeValueError(`not a safe integer: ${String(value)}`);
+  return String(value);
+}
+
+// Absolute path of plain characters: no quotes, spaces, `$`, backticks, globs or `..` segments.
+const SAFE_PATH_RE = /^\/[A-Za-z0-9._+@%=,/-]{0,254}$/;
+
+export function isSafeAbsolutePath(path: string): boolean {
+  return SAFE_PATH_RE.test(path) && !path.split('/').includes('..') && !path.includes('//');
+}
+
+/** A validated path, single-quoted (the validator already excludes quotes; quoting also stops globbing). */
+export function safePath(path: string): string {
+  if (!isSafeAbsolutePath(path)) throw new UnsafeValueError('not a safe absolute path');
+  return `'${path}'`;
+}
+
+/** Docker container id: 12 to 64 lower-case hex digits. */
+export function safeContainerId(id: string): string {
+  if (!/^[0-9a-f]{12,64}$/.test(id)) throw new UnsafeValueError('not a container id');
+  return id;
+}
+
+/** `sudo -n ` when the target is configured for it: -n never prompts, so a password prompt cannot hang us. */
+export function sudoPrefix(enabled: boolean): string {
+  return enabled ? 'sudo -n ' : '';
+}
