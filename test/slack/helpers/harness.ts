@@ -75,6 +75,8 @@ export interface Harness {
   prefix: string;
   redis: Redis;
   url: string;
+  /** The environment the bot was started with (to start a second process on the same queue). */
+  env: NodeJS.ProcessEnv;
   logs: string[];
   /** POST /slack/events with a correct signature (or the given headers). */
   post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined; ms: number }>;
@@ -86,7 +88,10 @@ export interface Harness {
 
 export interface HarnessOptions {
   config: string;
-  env?: Record<string, string>;
+  /** Overrides; undefined removes a variable (e.g. SLACK_SIGNING_SECRET for Socket Mode). */
+  env?: Record<string, string | undefined>;
+  /** Runs before the bot starts (e.g. to script the double's answers). */
+  beforeStart?: (double: SlackDouble) => void;
   diagnose?: DiagnoseFn;
   /** Use this REDIS_URL (queue-down tests). */
   redisUrl?: string;
@@ -113,6 +118,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: 'debug',
     ...o.env,
   };
+  o.beforeStart?.(double);
   let bot: Bot;
   try {
     bot = await startBot({
@@ -160,7 +166,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   };
 
   return {
-    bot, double, prefix, redis, url, logs, post, keys,
+    bot, double, prefix, redis, url, env, logs, post, keys,
     command: async (f) => {
       const responseTag = f.responseTag ?? `cmd-${Math.random().toString(36).slice(2)}`;
       const r = await post(commandBody(double, { ...f, responseTag }));

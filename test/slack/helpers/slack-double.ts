@@ -40,6 +40,8 @@ export interface SlackDouble {
   ok(method: string): Call[];
   /** Answer the next `times` calls of `method` with 429 + Retry-After. */
   rateLimit(method: string, times: number, retryAfterS: number): void;
+  /** A fixed successful answer for a method (e.g. apps.connections.open). */
+  answer(method: string, body: Record<string, unknown>): void;
   /** Answer the next `times` calls of `method` with {ok:false,error}. */
   failWith(method: string, error: string, times: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -65,6 +67,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
   const calls: Call[] = [];
   const limits = new Map<string, { times: number; retryAfterS: number }>();
   const failures = new Map<string, { times: number; error: string }>();
+  const fixed = new Map<string, Record<string, unknown>>();
   let tsCounter = 0;
 
   const server: Server = createServer((req, res) => {
@@ -99,6 +102,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
         answer = { ok: true, channel: body.channel, ts, message: { ts } };
       }
       if (method === 'chat.update') answer = { ok: true, channel: body.channel, ts: body.ts };
+      answer = fixed.get(method) ?? answer;
       calls.push({ method, path, body, status: 200, ...(ts ? { ts } : {}), at });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer));
@@ -115,6 +119,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     ok: (method) => calls.filter((c) => c.method === method && c.status === 200),
     rateLimit: (method, times, retryAfterS) => limits.set(method, { times, retryAfterS }),
     failWith: (method, error, times) => failures.set(method, { times, error }),
+    answer: (method, body) => fixed.set(method, body),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },
