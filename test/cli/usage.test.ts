@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, countingListener, ensureBuilt, RECORD_MODULES, readLog, ROOT, runCli, uniqueName } from './helpers.js';
+import { baseEnv, countingListener, ENGINE_MODULE, ensureBuilt, RECORD_MODULES, readLog, ROOT, runCli, uniqueName } from './helpers.js';
 
 let listener: Awaited<ReturnType<typeof countingListener>>;
 let dir: string;
@@ -68,8 +68,8 @@ describe('usage and input errors', () => {
     expectUsageError(r, message);
     expect(listener.connections()).toBe(before);
     const modules = readLog(log);
-    expect(modules.some((m) => m.endsWith('/dist/cli/run.js'))).toBe(true);
-    expect(modules.filter((m) => /\/dist\/engine\/(diagnose|probes\/)/.test(m))).toEqual([]);
+    expect(modules.some((m) => m.endsWith('/dist/cli/main.js'))).toBe(true);
+    expect(modules.filter((m) => ENGINE_MODULE.test(m) || /\/dist\/engine\/probes\//.test(m))).toEqual([]);
   });
 
   it('an unknown config name names the config file', async () => {
