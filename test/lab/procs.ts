@@ -14,30 +14,42 @@ const live = new Set<ChildProcess>();
 const exitHooks = new Set<() => void>();
 let installed = false;
 
+let cleanedUp = false;
+
+function cleanUp(): void {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // Last registered first, like nested finally blocks: a mount goes before the directory under it.
+  for (const hook of [...exitHooks].reverse()) {
+    try {
+      hook();
+    } catch {
+      // best effort: the process is exiting
+    }
+  }
+}
+
 function installExitHandler(): void {
   if (installed) return;
   installed = true;
-  // Vitest stops its fork workers with SIGTERM, which skips 'exit' handlers
-  // unless the signal is handled: turn these signals into a normal exit.
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
-    process.once(signal, () => process.exit(code));
+  process.once('exit', cleanUp);
+  // Vitest stops its fork workers with SIGTERM, which skips 'exit' handlers,
+  // and it replaces process.exit() in workers. So clean up here, then die of
+  // the same signal: with our one-shot listener gone, Node restores the
+  // default action.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.kill(process.pid, signal);
+    });
   }
-  process.once('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    for (const hook of exitHooks) {
-      try {
-        hook();
-      } catch {
-        // best effort: the process is exiting
-      }
-    }
-  });
 }
 
 /** Registers a synchronous cleanup for process exit; returns a function that unregisters it. */

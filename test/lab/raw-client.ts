@@ -27,12 +27,21 @@ export function encodeCommand(args: readonly string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
 
+/** A raw client over TCP (or TLS with options.tlsCa) to host:port. */
 export function connectRaw(host: string, port: number, options: RawClientOptions = {}): Promise<RawClient> {
-  const timeoutMs = options.timeoutMs ?? 3000;
+  const socket = options.tlsCa
+    ? tlsConnect({ host, port, ca: options.tlsCa, servername: host === '127.0.0.1' ? undefined : host })
+    : tcpConnect({ host, port });
+  return wrap(socket, options.tlsCa ? 'secureConnect' : 'connect', `${host}:${port}`, options.timeoutMs ?? 3000);
+}
+
+/** A raw client over a Unix socket (Redis `unixsocket`): always plaintext. */
+export function connectRawUnix(path: string, timeoutMs = 3000): Promise<RawClient> {
+  return wrap(tcpConnect({ path }), 'connect', path, timeoutMs);
+}
+
+function wrap(socket: Socket, ready: 'connect' | 'secureConnect', where: string, timeoutMs: number): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = options.tlsCa
-      ? tlsConnect({ host, port, ca: options.tlsCa, servername: host === '127.0.0.1' ? undefined : host })
-      : tcpConnect({ host, port });
     let buffer = '';
     let closed = false;
     const waiters: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
@@ -56,13 +65,13 @@ export function connectRaw(host: string, port: number, options: RawClientOptions
     });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`connect to ${host}:${port} timed out`));
+      reject(new Error(`connect to ${where} timed out`));
     }, timeoutMs);
     socket.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
-    socket.once(options.tlsCa ? 'secureConnect' : 'connect', () => {
+    socket.once(ready, () => {
       clearTimeout(timer);
       socket.on('error', () => undefined); // reported through close()
       const client: RawClient = {

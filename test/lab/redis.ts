@@ -12,21 +12,27 @@
  * `enable-debug-command local` (DEBUG POPULATE/SLEEP from cli()). Extra
  * `args` come last, so they override the defaults.
  *
- * startRedis() returns once the server answers anything to a PING (any RESP
- * reply counts: -NOAUTH, -LOADING, -DENIED are states tests want), polling
- * every 25 ms for at most startTimeoutMs. The process is tracked (see
- * procs.ts): it dies with the test process in every case.
+ * Every server also listens on a Unix socket in its temp dir. startRedis()
+ * returns once the server answers anything to a PING there (any RESP reply
+ * counts: -NOAUTH and -LOADING are states tests want), polling every 25 ms
+ * for at most startTimeoutMs. Redis opens all its listeners before it serves
+ * anyone, so an answer on *our* socket proves the TCP port is ours too — not
+ * another test's server that grabbed the port between freePort() and bind
+ * (then our server exits with "Address already in use" and startRedis()
+ * retries on a new port). cli() uses the socket as well: no TLS flags, and no
+ * protected mode for a server inside a namespace. The process is tracked
+ * (see procs.ts): it dies with the test process in every case.
  */
 import { type ChildProcess } from 'node:child_process';
 import { chown, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { run, type RunOptions } from './exec.js';
+import { run } from './exec.js';
 import type { Netns } from './netns.js';
 import { pollUntil } from './poll.js';
 import { freePort } from './ports.js';
 import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from './procs.js';
-import { connectRaw } from './raw-client.js';
+import { connectRawUnix } from './raw-client.js';
 import type { TlsMaterial } from './tls.js';
 import { makeTempDir } from './tmp.js';
 
@@ -60,9 +66,11 @@ export interface RedisServer {
   /** The server's temp dir (logfile, and `dir` unless dataDir was given). */
   dir: string;
   logfile: string;
+  /** The server's Unix socket (plaintext, local: protected mode does not apply). */
+  socket: string;
   tls?: TlsMaterial;
   netns?: Netns;
-  /** redis-cli against the server (inside the namespace for a netns server); resolves with stdout. */
+  /** redis-cli against the server's Unix socket, authenticated with `password`; resolves with stdout. */
   cli(...args: string[]): Promise<string>;
   /** The server's log so far. */
   log(): Promise<string>;
@@ -80,7 +88,7 @@ function nobodyIds(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-function serverArgs(options: RedisOptions, port: number, dir: string, logfile: string): string[] {
+function serverArgs(options: RedisOptions, port: number, dir: string): string[] {
   const listen = options.tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile,
       '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no']
@@ -93,7 +101,9 @@ function serverArgs(options: RedisOptions, port: number, dir: string, logfile: s
     '--save', options.save ?? '',
     '--appendonly', 'no',
     '--dir', options.dataDir ?? dir,
-    '--logfile', logfile,
+    '--logfile', join(dir, 'redis.log'),
+    '--unixsocket', join(dir, 'redis.sock'),
+    '--unixsocketperm', '700',
     '--enable-debug-command', 'local',
     ...(options.password !== undefined ? ['--requirepass', options.password] : []),
     ...(options.args ?? []),
@@ -111,9 +121,9 @@ function commandLine(options: RedisOptions, args: string[]): string[] {
   return pdeathsigArgv(argv, setprivOptions);
 }
 
-/** Any RESP reply to PING means the server is up and in some state. */
-async function answers(host: string, port: number, tls: TlsMaterial | undefined): Promise<true | undefined> {
-  const client = await connectRaw(host, port, { timeoutMs: 1000, ...(tls ? { tlsCa: tls.ca } : {}) });
+/** Any RESP reply to PING on the Unix socket means the server is up and in some state. */
+async function answers(socket: string): Promise<true | undefined> {
+  const client = await connectRawUnix(socket, 1000);
   try {
     const line = await client.command('PING');
     return /^[+\-:$*]/.test(line) ? true : undefined;
@@ -122,16 +132,35 @@ async function answers(host: string, port: number, tls: TlsMaterial | undefined)
   }
 }
 
+class ExitedError extends Error {
+  constructor(message: string, readonly portTaken: boolean) {
+    super(message);
+  }
+}
+
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  // Only a port we picked can be picked again; a fixed port (or a namespace's own) fails at once.
+  const attempts = options.port === undefined && !options.netns ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof ExitedError && error.portTaken) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function startOnce(options: RedisOptions): Promise<RedisServer> {
   const tmp = makeTempDir('redis');
   const host = options.netns ? options.netns.nsAddress : '127.0.0.1';
   const port = options.port ?? (options.netns ? 6379 : await freePort());
   const logfile = join(tmp.path, 'redis.log');
+  const socket = join(tmp.path, 'redis.sock');
   if (options.runAsNobody) {
     const { uid, gid } = nobodyIds();
     await chown(tmp.path, uid, gid);
   }
-  const argv = commandLine(options, serverArgs(options, port, tmp.path, logfile));
+  const argv = commandLine(options, serverArgs(options, port, tmp.path));
   const child = options.netns ? options.netns.spawn(argv) : spawnTracked(argv);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -155,14 +184,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const cliEnv = { ...process.env };
   delete cliEnv.REDISCLI_AUTH;
   if (options.password !== undefined) cliEnv.REDISCLI_AUTH = options.password;
-  const tlsArgs = options.tls ? ['--tls', '--cacert', options.tls.caFile] : [];
   const cli = async (...args: string[]): Promise<string> => {
-    const runOptions: RunOptions = { env: cliEnv, timeoutMs: 10_000 };
-    // Inside a namespace, use its loopback: protected mode would deny the veth address.
-    const base = ['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...tlsArgs, ...args];
-    const result = options.netns
-      ? await run('ip', ['netns', 'exec', options.netns.name, ...base], runOptions)
-      : await run(base[0]!, base.slice(1), runOptions);
+    const result = await run('redis-cli', ['-s', socket, ...args], { env: cliEnv, timeoutMs: 10_000 });
     if (result.code !== 0) throw new Error(`redis-cli ${args.join(' ')} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
     return result.stdout.trim();
   };
@@ -171,9 +194,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     await pollUntil(
       async () => {
         if (hasExited(child)) {
-          throw new ExitedError(`redis-server exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()} ${(await log()).trim().split('\n').slice(-5).join(' | ')}`);
+          const tail = (await log()).trim().split('\n').slice(-5).join(' | ');
+          throw new ExitedError(`redis-server exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()} ${tail}`, /Address already in use/.test(tail));
         }
-        return answers(host, port, options.tls);
+        return answers(socket);
       },
       { what: `redis-server on ${host}:${port}`, timeoutMs: options.startTimeoutMs ?? 10_000, stopOn: (e) => e instanceof ExitedError },
     );
@@ -181,7 +205,5 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     await stop({ graceMs: 0 });
     throw error;
   }
-  return { host, port, pid: child.pid!, dir: tmp.path, logfile, tls: options.tls, netns: options.netns, cli, log, stop, process: child };
+  return { host, port, pid: child.pid!, dir: tmp.path, logfile, socket, tls: options.tls, netns: options.netns, cli, log, stop, process: child };
 }
-
-class ExitedError extends Error {}
