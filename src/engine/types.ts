@@ -112,6 +112,14 @@ export interface TlsObservation {
   authorizationError?: string;
   /** First bytes the server sent instead of a TLS ServerHello, printable excerpt. */
   plaintextReply?: string;
+  /**
+   * A TLS alert the server sent right after a completed handshake, seen by a
+   * second handshake that writes nothing (run when the RESP session over TLS got
+   * no reply). TLS 1.3 completes the client's side before the server checks the
+   * client certificate, so Redis's default `tls-auth-clients yes` shows up here
+   * as ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED.
+   */
+  alertAfterHandshake?: string;
 }
 
 /** A RESP reply, flattened to text for evidence and matching. */
