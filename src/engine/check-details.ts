@@ -5,6 +5,7 @@
  */
 import type { CheckOutcome } from './steps.js';
 import type { PingResult } from './probes/ping.js';
+import type { TlsAlertResult } from './probes/tls-alert.js';
 import type { DnsObservation, LoopbackProbe, NeighbourScan, RespObservation, RespReply, TcpObservation, TlsObservation, TlsSniff } from './types.js';
 
 const MAX_DETAIL = 160;
@@ -86,6 +87,12 @@ export function plaintextCheck(ping: PingResult): CheckOutcome {
   if (ping.redis) return { status: 'warn', detail: clip(`the port answers plaintext RESP: ${ping.reply ?? ''}`) };
   if (!ping.open) return { status: 'pass', detail: ping.code ?? 'no connection' };
   return { status: 'pass', detail: ping.reply !== undefined ? clip(`not a RESP reply: ${ping.reply}`) : 'no plaintext RESP reply' };
+}
+
+export function alertCheck(result: TlsAlertResult): CheckOutcome {
+  if (result.alert) return { status: 'warn', detail: result.alert };
+  const what = { closed: 'closed without an alert', quiet: 'no alert', 'handshake-failed': 'second handshake failed', alert: '' }[result.outcome];
+  return { status: 'pass', detail: result.code ? `${what} (${result.code})` : what };
 }
 
 export function sniffCheck(sniff: TlsSniff): CheckOutcome {

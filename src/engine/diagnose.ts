@@ -8,6 +8,7 @@
  * Secrets: the password only travels to the RESP session; the returned
  * document is scrubbed of it once more before it leaves.
  */
+import { setMaxListeners } from 'node:events';
 import { DEFAULT_TIMEOUT_MS, type DiagnoseOptions, type DiagnoseTarget } from './options.js';
 import type { Diagnosis, Observations, TargetInfo } from './types.js';
 import { Redactor, REDACTED } from './redact.js';
@@ -49,6 +50,8 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   if (options.signal?.aborted) throw abortError(options.signal);
 
   const controller = new AbortController();
+  // The neighbour scan alone listens with a dozen probes at once; that is by design, not a leak.
+  setMaxListeners(64, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const hardStop = setTimeout(() => controller.abort(new Error('deadline')), runDeadlineMs(timeoutMs));

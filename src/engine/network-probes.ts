@@ -3,6 +3,8 @@
  *   dns → tcp-connect → tls-handshake (when TLS) → redis-handshake + info
  *   refused  → neighbour-scan and loopback-probe, in parallel
  *   no RESP reply on plaintext (closed, reset, TLS alert bytes) → tls-sniff
+ *   TLS session dropped without a reply → tls-alert: a silent second handshake
+ *     that catches a post-handshake alert (client certificate required)
  *   TLS handshake failed, not over the certificate → plaintext-ping: a bare
  *     PING on the same port in plaintext (no credentials: a password never goes
  *     out in the clear when TLS was asked for).
@@ -19,8 +21,9 @@ import { scanNeighbours } from './probes/neighbours.js';
 import { isLocalNonLoopback, isLoopbackAddress, probeLoopback } from './probes/loopback.js';
 import { sniffTls } from './probes/tls-sniff.js';
 import { pingRedis } from './probes/ping.js';
+import { probeTlsAlert } from './probes/tls-alert.js';
 import { now, since } from './probes/clock.js';
-import { dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
+import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 
 export interface ProbeContext {
@@ -70,6 +73,11 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   recordInfo(ctx, session);
 
   const resp = session.resp;
+  if (obs.target.tls && obs.tls && resp.noReply && !resp.timedOut) {
+    const address = tcp.observation.address;
+    const alert = await steps.run('tls-alert', () => probeTlsAlert(address, port, host, ctx.options.tls, ctx.budget(), signal), alertCheck);
+    if (alert.alert) obs.tls.alertAfterHandshake = alert.alert;
+  }
   const noRespReply = (resp.noReply && !resp.timedOut) || resp.nonResp?.looksLikeTls === true;
   if (!obs.target.tls && noRespReply) {
     obs.tlsSniff = await steps.run('tls-sniff', () => sniffTls(tcp.observation.address, port, host, ctx.budget(), signal), sniffCheck);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeTls } from '../../../src/engine/probes/tls.js';
 import { sniffTls } from '../../../src/engine/probes/tls-sniff.js';
+import { probeTlsAlert } from '../../../src/engine/probes/tls-alert.js';
 import { runRespSession } from '../../../src/engine/probes/resp.js';
 import { describeLab, need } from '../../lab/guard.js';
 import { createTlsMaterial, type TlsMaterial } from '../../lab/tls.js';
@@ -64,6 +65,22 @@ describeLab('TLS probe against redis-server', [need.binary('redis-server'), need
 
   it('sniff: a Redis TLS port speaks TLS', async () => {
     expect((await sniffTls('127.0.0.1', tlsRedis.port, '127.0.0.1', 2000)).speaksTls).toBe(true);
+  });
+
+  it('alert probe: a TLS Redis that does not ask for client certificates stays quiet', async () => {
+    const result = await probeTlsAlert('127.0.0.1', tlsRedis.port, '127.0.0.1', { ca: material.ca }, 300);
+    expect(result.outcome).toBe('quiet');
+    expect(result.alert).toBeUndefined();
+  });
+
+  it('alert probe: tls-auth-clients yes (the Redis default) shows as the TLS 1.3 "certificate required" alert', async () => {
+    const mtls = await startRedis({ tls: material, args: ['--tls-auth-clients', 'yes'] });
+    try {
+      const result = await probeTlsAlert('127.0.0.1', mtls.port, 'localhost', { ca: material.ca }, 2000);
+      expect(result).toMatchObject({ outcome: 'alert', alert: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
+    } finally {
+      await mtls.stop();
+    }
   });
 
   it('sniff: a plaintext Redis port does not (bounded by the timeout)', async () => {
