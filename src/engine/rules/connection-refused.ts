@@ -7,7 +7,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Observations, Rule } from '../types.js';
-import { targetLabel } from './observed.js';
+import { ms, targetLabel } from './observed.js';
 
 function closedWithoutByte(obs: Observations): boolean {
   const r = obs.resp;
@@ -22,7 +22,7 @@ export const rule: Rule = {
     if (!refused && !closedWithoutByte(obs)) return undefined;
     const label = targetLabel(obs);
     const evidence = refused
-      ? [`TCP connect to ${label} was refused: ECONNREFUSED after ${obs.tcp!.durationMs} ms (the host answered with a reset)`]
+      ? [`TCP connect to ${label} was refused: ECONNREFUSED after ${ms(obs.tcp!.durationMs)} (the host answered with a reset)`]
       : [`TCP connect to ${label} succeeded, then the server closed the connection without a byte${obs.resp?.socketError ? ` (${obs.resp.socketError})` : ''}`];
     const n = obs.neighbours;
     if (n && !n.found.some((f) => f.redis)) {

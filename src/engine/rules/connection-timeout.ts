@@ -10,7 +10,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Finding, Observations, Rule } from '../types.js';
-import { targetLabel } from './observed.js';
+import { ms, targetLabel } from './observed.js';
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT', 'ESOCKETTIMEDOUT']);
 
@@ -29,7 +29,7 @@ export const rule: Rule = {
       return finding(
         obs,
         `No answer from ${label}: the connection attempt timed out`,
-        `TCP connect to ${label} got no answer within ${tcp.durationMs} ms (${tcp.code}; bound ${obs.client.timeoutMs} ms): SYNs are dropped on the way or by the host`,
+        `TCP connect to ${label} got no answer within ${ms(tcp.durationMs)} (${tcp.code}; bound ${obs.client.timeoutMs} ms): SYNs are dropped on the way or by the host`,
         'tcp',
         [REMEDIATIONS['check-network-path'](t), REMEDIATIONS['open-firewall-port'](t)],
       );
@@ -38,7 +38,7 @@ export const rule: Rule = {
       return finding(
         obs,
         `${label} accepted the connection but did not answer the TLS handshake`,
-        `TLS handshake with ${label}: ${tls.code} after ${tls.durationMs} ms${tls.message ? ` (${tls.message})` : ''}`,
+        `TLS handshake with ${label}: ${tls.code} after ${ms(tls.durationMs)}${tls.message ? ` (${tls.message})` : ''}`,
         'tls',
         [REMEDIATIONS['use-plaintext'](t), REMEDIATIONS['check-server-responsiveness'](t)],
       );

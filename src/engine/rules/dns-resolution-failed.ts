@@ -6,6 +6,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Rule } from '../types.js';
+import { ms } from './observed.js';
 
 const TEMPORARY = new Set(['EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'EAI_FAIL']);
 
@@ -24,8 +25,8 @@ export const rule: Rule = {
       title: temporary ? `DNS lookup of ${host} failed: the resolver did not answer (${code})` : `The host name ${host} does not resolve (${code})`,
       evidence: [
         temporary
-          ? `lookup of "${host}" failed after ${dns.durationMs} ms: ${code} (temporary resolver failure or timeout)`
-          : `lookup of "${host}" failed after ${dns.durationMs} ms: ${code} (no such name or no address records)`,
+          ? `lookup of "${host}" failed after ${ms(dns.durationMs)}: ${code} (temporary resolver failure or timeout)`
+          : `lookup of "${host}" failed after ${ms(dns.durationMs)}: ${code} (no such name or no address records)`,
       ],
       remediations: [REMEDIATIONS['fix-dns'](fixTarget(obs), { temporary })],
       details: { code, temporary },

@@ -9,7 +9,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Rule } from '../types.js';
-import { targetLabel } from './observed.js';
+import { ms, targetLabel } from './observed.js';
 
 const MEANING: Record<string, string> = {
   EHOSTUNREACH: 'ICMP host unreachable or administratively prohibited (a REJECT firewall rule answers like this)',
@@ -34,7 +34,7 @@ export const rule: Rule = {
       cause: 'host-unreachable',
       severity: 'critical',
       title: local ? `The client's firewall blocks connections to ${label}` : `${label} is unreachable from here (${code})`,
-      evidence: [`TCP connect to ${label} failed after ${tcp.durationMs} ms: ${code} — ${MEANING[code]}`],
+      evidence: [`TCP connect to ${label} failed after ${ms(tcp.durationMs)}: ${code} — ${MEANING[code]}`],
       remediations: [REMEDIATIONS['check-network-path'](t), REMEDIATIONS['open-firewall-port'](t)],
       details: { code },
     };

@@ -90,6 +90,11 @@ export function config(obs: Observations, name: string): string | undefined {
   return obs.config?.[name];
 }
 
+/** A duration for evidence: whole milliseconds ("after 3 ms", not "after 2.87 ms"). */
+export function ms(durationMs: number): string {
+  return `${Math.round(durationMs)} ms`;
+}
+
 /** host:port with IPv6 literals bracketed. */
 export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

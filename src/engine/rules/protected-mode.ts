@@ -21,7 +21,7 @@ export const rule: Rule = {
       cause: 'protected-mode',
       severity: 'critical',
       title: 'Redis refuses remote clients: protected mode',
-      evidence: [replyEvidence(denied), `no password is set for the default user, and this client reached ${targetLabel(obs)} from a non-loopback address`],
+      evidence: [replyEvidence(denied), `${targetLabel(obs)} admits only loopback clients while the default user has no password; this client is not on loopback`],
       remediations: [REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['disable-protected-mode'](t)],
     };
   },

@@ -14,7 +14,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Finding, Observations, Rule } from '../types.js';
-import { clip, replyEvidence, seenReplies, targetLabel } from './observed.js';
+import { clip, ms, replyEvidence, seenReplies, targetLabel } from './observed.js';
 
 const RESP_START = /^[-+$*:]/;
 
@@ -29,7 +29,7 @@ function tlsToPlaintext(obs: Observations): string[] | undefined {
   const ping = obs.plaintextPing?.redis ? obs.plaintextPing : undefined;
   const plainAnswers = seenReplies(obs).filter((s) => s.reply.kind !== 'other');
   if (reply === undefined && !wrongVersion && !ping && plainAnswers.length === 0) return undefined;
-  const evidence = [`TLS handshake with ${label} failed after ${tls.durationMs} ms: ${tls.code ?? 'error'}${tls.message ? ` (${clip(tls.message, 120)})` : ''}`];
+  const evidence = [`TLS handshake with ${label} failed after ${ms(tls.durationMs)}: ${tls.code ?? 'error'}${tls.message ? ` (${clip(tls.message, 120)})` : ''}`];
   if (reply !== undefined) evidence.push(`the server answered the ClientHello in plaintext: ${clip(reply)}`);
   if (ping) evidence.push(`without TLS the same port answers PING: ${clip(ping.reply ?? '+PONG', 80)}`);
   else for (const s of plainAnswers.slice(0, 1)) evidence.push(`without TLS the same port answers: ${replyEvidence(s)}`);
@@ -49,7 +49,7 @@ function plaintextToTls(obs: Observations): string[] | undefined {
     const how = resp.socketError ? `the server reset the connection (${resp.socketError})` : resp.timedOut ? `nothing came back within ${obs.client.timeoutMs} ms` : 'the server closed the connection';
     evidence.push(`PING to ${label} got no reply: ${how}`);
   }
-  if (obs.tlsSniff?.speaksTls) evidence.push(`a TLS handshake on the same port succeeded in ${obs.tlsSniff.durationMs} ms`);
+  if (obs.tlsSniff?.speaksTls) evidence.push(`a TLS handshake on the same port succeeded in ${ms(obs.tlsSniff.durationMs)}`);
   return evidence;
 }
 

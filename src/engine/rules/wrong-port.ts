@@ -53,7 +53,7 @@ export const rule: Rule = {
     return {
       cause: 'wrong-port',
       severity: 'critical',
-      title: `Redis is not on port ${obs.target.port} but on port ${best.port}${others.length ? ` (also ${others.join(', ')})` : ''}`,
+      title: `Nothing listens on port ${obs.target.port}; Redis answers on port ${best.port}${others.length ? ` (also ${others.join(', ')})` : ''}`,
       evidence,
       remediations: [REMEDIATIONS['use-correct-port'](fixTarget(obs), { port: best.port, ...(best.tls !== undefined ? { tls: best.tls } : {}) })],
       details: { suggestedPort: best.port, ...(best.tls !== undefined ? { suggestedTls: best.tls } : {}) },

@@ -6,7 +6,7 @@ import { healthy } from '../fixtures.js';
 function unresolved(code: string): Observations {
   const obs = healthy();
   obs.target = { input: 'cache.example.invalid:6379', host: 'cache.example.invalid', port: 6379, tls: false };
-  obs.dns = { lookedUp: true, ok: false, addresses: [], code, durationMs: 12 };
+  obs.dns = { lookedUp: true, ok: false, addresses: [], code, durationMs: 12.4 };
   delete obs.tcp;
   delete obs.resp;
   delete obs.info;

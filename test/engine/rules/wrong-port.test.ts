@@ -20,7 +20,7 @@ describe('wrong-port', () => {
     const f = rule.evaluate(obs);
     expect(f?.cause).toBe('wrong-port');
     expect(f?.severity).toBe('critical');
-    expect(f?.title).toBe('Redis is not on port 6378 but on port 6379 (also 6381)');
+    expect(f?.title).toBe('Nothing listens on port 6378; Redis answers on port 6379 (also 6381)');
     expect(f?.evidence).toEqual([
       'TCP connect to 10.0.0.5:6378 was refused (ECONNREFUSED)',
       'Redis answers on 10.0.0.5:6379: -NOAUTH Authentication required.',

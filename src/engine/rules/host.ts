@@ -1,0 +1,91 @@
+/**
+ * Read-only lookups over what the SSH checks saw on the Redis host
+ * (Observations.remote), shared by the rules that combine host and network
+ * evidence. No decisions here; evidence lines say which command saw what.
+ *
+ * A process counts as "on this host's network" when `ss -ltnp` lists one of its
+ * listening sockets. `ps` also shows processes in other network namespaces
+ * (containers, pods), which serve other addresses: they are reported, never
+ * taken for the server behind the target.
+ */
+import type { RedisConfFile, RedisProcess, RemoteObservation, TcpListener } from '../remote/types.js';
+import type { Observations } from '../types.js';
+
+/** The host observation, only when the session ran commands. */
+export function remoteOf(obs: Observations): RemoteObservation | undefined {
+  return obs.remote?.session.ok ? obs.remote : undefined;
+}
+
+export function commandOk(remote: RemoteObservation, id: RemoteObservation['commands'][number]['id']): boolean {
+  return remote.commands.some((c) => c.id === id && c.status === 'ok');
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '*', '::', '[::]']);
+
+export function isLoopbackListen(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+}
+
+/** Does a socket bound to `listen` accept connections addressed to `target`? */
+export function listenCovers(listen: string, target: string | undefined): boolean {
+  if (WILDCARDS.has(listen)) return true;
+  if (!target) return false;
+  return listen === target || listen === `::ffff:${target}`;
+}
+
+/** The address the client connected to (the TCP probe's), else the target host. */
+export function targetAddress(obs: Observations): string {
+  return obs.tcp?.address || obs.target.host;
+}
+
+export function isRedisListener(l: TcpListener, remote: RemoteObservation): boolean {
+  if (l.process) return l.process === 'redis-server';
+  // No process column (ss without privileges): a redis-server title naming this port is the best we have.
+  return (remote.processes ?? []).some((p) => !p.defunct && (p.titlePort ?? p.argPort) === l.port);
+}
+
+export function listenersOnPort(remote: RemoteObservation, port: number): TcpListener[] {
+  return (remote.listeners ?? []).filter((l) => l.port === port);
+}
+
+export function redisListeners(remote: RemoteObservation): TcpListener[] {
+  return (remote.listeners ?? []).filter((l) => isRedisListener(l, remote));
+}
+
+/** ss printed process columns: then pids not in it are processes of another network namespace. */
+export function ssKnowsProcesses(remote: RemoteObservation): boolean {
+  return (remote.listeners ?? []).some((l) => l.pid !== undefined);
+}
+
+/** redis-server processes that do not listen in this network namespace (containers, other namespaces). */
+export function redisElsewhere(remote: RemoteObservation): RedisProcess[] {
+  if (!ssKnowsProcesses(remote)) return [];
+  const here = new Set((remote.listeners ?? []).map((l) => l.pid));
+  return (remote.processes ?? []).filter((p) => !p.defunct && !here.has(p.pid));
+}
+
+/** redis.conf files that describe the instance on `port` (a file without `port` means 6379). */
+export function confsForPort(remote: RemoteObservation, port: number, pid?: number): RedisConfFile[] {
+  const files = remote.redisConf ?? [];
+  const named = pid === undefined ? undefined : remote.processes?.find((p) => p.pid === pid)?.configPath;
+  const own = named ? files.filter((f) => f.path === named) : [];
+  return own.length ? own : files.filter((f) => (f.port ?? 6379) === port);
+}
+
+export function confLine(file: RedisConfFile, directive: string): string | undefined {
+  const l = [...file.lines].reverse().find((x) => x.text.toLowerCase().startsWith(`${directive} `) || x.text.toLowerCase() === directive);
+  return l ? `${file.path}:${l.n}: ${l.text}` : undefined;
+}
+
+export function hostName(remote: RemoteObservation): string {
+  return remote.session.host;
+}
+
+/** `ss -ltnp on cache-1: LISTEN 0 511 127.0.0.1:6379 … redis-server` */
+export function ssEvidence(remote: RemoteObservation, l: TcpListener): string {
+  return `ss -ltnp on ${hostName(remote)}: ${l.line}`;
+}
+
+export function mib(bytes: number): string {
+  return bytes >= 1073741824 ? `${(bytes / 1073741824).toFixed(1)} GiB` : `${Math.round(bytes / 1048576)} MiB`;
+}

@@ -1,0 +1,47 @@
+/**
+ * No Redis process serves the port on the host: the SSH checks found nothing
+ * listening on the target port and no redis-server listening anywhere in the
+ * host's network namespace (else it is wrong-port or bind-loopback-only).
+ * `ps` processes that listen in another namespace (a container) are named but
+ * do not count. The unit state (systemctl) and any OOM kill say why.
+ */
+import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import type { Rule } from '../types.js';
+import { commandOk, hostName, listenersOnPort, redisListeners, remoteOf } from './host.js';
+import { targetLabel } from './observed.js';
+
+export const rule: Rule = {
+  cause: 'server-not-running',
+  rank: 11,
+  supersedes: ['connection-refused'],
+  evaluate(obs) {
+    const remote = remoteOf(obs);
+    if (!remote || !commandOk(remote, 'ss') || obs.tcp?.ok !== false) return undefined;
+    const port = obs.target.port;
+    if (listenersOnPort(remote, port).length > 0 || redisListeners(remote).length > 0) return undefined;
+    const host = hostName(remote);
+    const evidence = [
+      `TCP connect to ${targetLabel(obs)}: ${obs.tcp.code ?? 'failed'}`,
+      `ss -ltnp on ${host}: nothing listens on port ${port}, and no redis-server listens on any port`,
+    ];
+    if (commandOk(remote, 'ps')) {
+      const live = (remote.processes ?? []).filter((p) => !p.defunct);
+      if (live.length === 0) evidence.push(`ps on ${host}: no redis-server process`);
+      else {
+        const list = live.slice(0, 3).map((p) => `pid ${p.pid} "${p.args}"`).join(', ');
+        evidence.push(`ps on ${host}: redis-server process${live.length === 1 ? '' : 'es'} with no listening socket here (another network namespace, e.g. a container): ${list}`);
+      }
+    }
+    for (const u of remote.systemd?.units ?? []) evidence.push(`systemctl on ${host}: ${u.summary}`);
+    const units = remote.systemd?.units ?? [];
+    const failed = units.find((u) => u.activeState === 'failed');
+    return {
+      cause: 'server-not-running',
+      severity: 'critical',
+      title: `Redis is not running on ${host}: nothing serves port ${port}`,
+      evidence,
+      remediations: [REMEDIATIONS['start-redis'](fixTarget(obs))],
+      details: { host, ...(failed ? { unit: failed.id, unitResult: failed.result ?? 'failed' } : {}) },
+    };
+  },
+};
