@@ -11,6 +11,9 @@ import { ms, targetLabel } from './observed.js';
 
 function closedWithoutByte(obs: Observations): boolean {
   const r = obs.resp;
+  // Over TLS, a drop after the handshake is the server rejecting the session
+  // (e.g. tls-auth-clients yes without a client certificate), not a refusal.
+  if (obs.target.tls) return false;
   return obs.tcp?.ok === true && r !== undefined && r.noReply && r.closedByServer && !r.timedOut;
 }
 

@@ -30,6 +30,15 @@ describe('connection-refused', () => {
     expect(f?.evidence[0]).toContain('closed the connection without a byte (ECONNRESET)');
   });
 
+  it('does not call a TLS session dropped after the handshake a refusal (client certificate required)', () => {
+    const obs = healthy();
+    obs.target.tls = true;
+    obs.tls = { ok: true, durationMs: 4, protocol: 'TLSv1.3', authorized: true };
+    obs.resp = session([['PING', undefined]], { closedByServer: true, noReply: true, socketError: 'ECONNRESET' });
+    delete obs.info;
+    expect(rule.evaluate(obs)).toBeUndefined();
+  });
+
   it('does not fire on a working session or a timeout', () => {
     expect(rule.evaluate(healthy())).toBeUndefined();
     const obs = refused();
