@@ -28,6 +28,7 @@ import { chown, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { run } from './exec.js';
+import { which } from './guard.js';
 import type { Netns } from './netns.js';
 import { pollUntil } from './poll.js';
 import { freePort } from './ports.js';
@@ -113,12 +114,12 @@ function serverArgs(options: RedisOptions, port: number, dir: string): string[] 
 function commandLine(options: RedisOptions, args: string[]): string[] {
   let argv = ['redis-server', ...args];
   if (options.nofile !== undefined) argv = ['prlimit', `--nofile=${options.nofile}`, '--', ...argv];
-  let setprivOptions: string[] = [];
   if (options.runAsNobody) {
     const { uid, gid } = nobodyIds();
-    setprivOptions = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups'];
+    return pdeathsigArgv(argv, [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups']);
   }
-  return pdeathsigArgv(argv, setprivOptions);
+  // setpriv (util-linux) is only a safety net here: without it the exit hooks still kill the server.
+  return which('setpriv') ? pdeathsigArgv(argv) : argv;
 }
 
 /** Any RESP reply to PING on the Unix socket means the server is up and in some state. */
