@@ -161,14 +161,13 @@ describe('evaluate: supersession and order', () => {
 });
 
 describe('evaluate: the rule set', () => {
-  it('registers one rule per network-decidable cause, none for the SSH-only ones', () => {
+  it('registers exactly one rule per cause, including every network-decidable cause', () => {
     const ids = RULES.map((r) => r.cause);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(CAUSE_IDS).toContain(id);
-    for (const sshOnly of ['server-not-running', 'firewall-blocked', 'oom-killed', 'disk-full', 'container-port-not-published', 'k8s-service-no-endpoints', 'remote-check-failed']) {
-      expect(ids).not.toContain(sshOnly);
-    }
-    expect(ids).toHaveLength(19);
+    const network = Object.keys(SCENARIOS).filter((name) => name !== 'healthy');
+    expect(network).toHaveLength(19);
+    for (const cause of network) expect(ids).toContain(cause);
   });
 
   it('no supersedes cycle: a rule never supersedes one that supersedes it', () => {
