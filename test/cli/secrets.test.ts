@@ -78,6 +78,15 @@ describe('passwords in bad input', () => {
     expectNoSecret(r);
   });
 
+  it('a password written into the config file url: exit 2 naming the field, not printed', async () => {
+    const bad = join(dir, 'with-password.yaml');
+    writeFileSync(bad, `targets:\n  - name: leaky\n    url: redis://:${RIGHT_MARK}@127.0.0.1:${redis.port}\n`);
+    const r = await runCli(['diagnose', 'leaky', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('targets[0].url: must not contain a password');
+    expectNoSecret(r);
+  });
+
   it('no password at all: auth-required', async () => {
     const r = await runCli(['diagnose', `127.0.0.1:${redis.port}`, '--json']);
     expect(r.code).toBe(1);
