@@ -1,9 +1,11 @@
 /**
  * Run a lab command (ip, iptables, openssl, redis-cli, mount …) with an argv
  * array — never through a shell — and a hard time bound, so a wedged command
- * fails the test instead of hanging it.
+ * fails the test instead of hanging it. which() finds a binary for the guards.
  */
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -45,4 +47,22 @@ export async function runOk(cmd: string, argv: readonly string[], options: RunOp
     throw new Error(`${cmd} ${argv.join(' ')} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
   }
   return result.stdout;
+}
+
+// PATH as tests see it may lack the sbin directories where ip and iptables live.
+const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+/** Absolute path of an executable found on PATH (or sbin), or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of SEARCH) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

@@ -10,9 +10,10 @@
  * skipping. labRequirement() can also be used directly with `it.skipIf`.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
+import { which } from './exec.js';
+
+export { which };
 
 /** A prerequisite: what is needed, and whether this machine has it. */
 export type Requirement = readonly [what: string, ok: boolean];
@@ -43,24 +44,6 @@ export function describeLab(name: string, requirements: readonly Requirement[], 
   const reason = labSkipReason(requirements);
   if (reason) describe.skip(`${name} (skipped: ${reason})`, body);
   else describe(name, body);
-}
-
-// PATH as tests see it may lack the sbin directories where ip and iptables live.
-const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-/** Absolute path of an executable found on PATH (or sbin), or undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of SEARCH) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 const cache = new Map<string, boolean>();
