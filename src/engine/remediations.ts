@@ -14,6 +14,7 @@ import { accessFixes } from './remediations/access.js';
 import { capacityFixes } from './remediations/capacity.js';
 import { connectFixes } from './remediations/connect.js';
 import { dataFixes } from './remediations/data.js';
+import { hostFixes } from './remediations/host.js';
 
 export { fixTarget, type FixTarget } from './remediations/fix-target.js';
 
@@ -22,6 +23,7 @@ export const REMEDIATIONS = {
   ...accessFixes,
   ...capacityFixes,
   ...dataFixes,
+  ...hostFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

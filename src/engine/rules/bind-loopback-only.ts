@@ -9,6 +9,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Observations, Rule } from '../types.js';
+import { hostLoopbackOnly } from './host-evidence.js';
 import { clip, hostPort, targetLabel } from './observed.js';
 
 export function isLoopbackAddress(address: string): boolean {
@@ -30,8 +31,12 @@ export const rule: Rule = {
   rank: 12,
   supersedes: ['connection-refused'],
   evaluate(obs) {
-    const evidence = networkEvidence(obs);
-    if (!evidence) return undefined;
+    // Host evidence (ss -ltnp, the redis.conf bind line over SSH) stands on its own when the
+    // loopback probe could not run (the target is not an address of this machine).
+    const onHost = hostLoopbackOnly(obs);
+    const network = networkEvidence(obs);
+    if (!network && !onHost) return undefined;
+    const evidence = [...(network ?? [`TCP connect to ${targetLabel(obs)} was refused (ECONNREFUSED)`]), ...(onHost ?? [])];
     const t = fixTarget(obs);
     return {
       cause: 'bind-loopback-only',
@@ -39,7 +44,7 @@ export const rule: Rule = {
       title: `Redis listens on loopback only, not on ${obs.tcp?.address ?? obs.target.host}`,
       evidence,
       remediations: [REMEDIATIONS['bind-all-interfaces'](t), REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['open-firewall-port'](t)],
-      details: { loopbackPort: obs.loopback!.port },
+      details: { loopbackPort: obs.loopback?.port ?? obs.target.port },
     };
   },
 };

@@ -10,6 +10,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Observations, Rule } from '../types.js';
+import { hostFdLimit } from './host-evidence.js';
 import { config, infoNumber, infoQuote } from './observed.js';
 
 const RESERVED_FDS = 32;
@@ -29,17 +30,23 @@ export const rule: Rule = {
   cause: 'fd-limit-too-low',
   rank: 50,
   evaluate(obs) {
-    const fd = fdLimited(obs);
+    const network = fdLimited(obs);
+    // Host evidence: /proc/<pid>/limits and redis.conf maxclients read over SSH.
+    const onHost = hostFdLimit(obs);
+    const fd = network ?? (onHost ? { maxclients: onHost.maxclients, nofile: onHost.nofile } : undefined);
     if (!fd) return undefined;
     const t = fixTarget(obs);
+    const networkEvidence = network
+      ? [
+        infoQuote(obs, ['connected_clients', 'maxclients']) || `maxclients:${fd.maxclients}`,
+        `maxclients ${fd.maxclients} = ${fd.nofile} − ${RESERVED_FDS}: what Redis sets when the open-files limit is ${fd.nofile} ("maxclients has been reduced to ${fd.maxclients} to compensate for low ulimit"); the default is ${DEFAULT_MAXCLIENTS}`,
+      ]
+      : [infoQuote(obs, ['connected_clients', 'maxclients'])].filter(Boolean);
     return {
       cause: 'fd-limit-too-low',
       severity: 'warning',
       title: `The open-files limit (${fd.nofile}) forced maxclients down to ${fd.maxclients}`,
-      evidence: [
-        infoQuote(obs, ['connected_clients', 'maxclients']) || `maxclients:${fd.maxclients}`,
-        `maxclients ${fd.maxclients} = ${fd.nofile} − ${RESERVED_FDS}: what Redis sets when the open-files limit is ${fd.nofile} ("maxclients has been reduced to ${fd.maxclients} to compensate for low ulimit"); the default is ${DEFAULT_MAXCLIENTS}`,
-      ],
+      evidence: [...networkEvidence, ...(onHost?.evidence ?? [])],
       remediations: [REMEDIATIONS['raise-nofile-limit'](t, { current: fd.nofile })],
       details: { maxclients: fd.maxclients, nofile: fd.nofile },
     };

@@ -11,16 +11,23 @@ import { rule as bindLoopbackOnly } from './bind-loopback-only.js';
 import { rule as busyScript } from './busy-script.js';
 import { rule as connectionRefused } from './connection-refused.js';
 import { rule as connectionTimeout } from './connection-timeout.js';
+import { rule as containerPortNotPublished } from './container-port-not-published.js';
+import { rule as diskFull } from './disk-full.js';
 import { rule as dnsResolutionFailed } from './dns-resolution-failed.js';
 import { rule as fdLimitTooLow } from './fd-limit-too-low.js';
+import { rule as firewallBlocked } from './firewall-blocked.js';
 import { rule as hostUnreachable } from './host-unreachable.js';
+import { rule as k8sServiceNoEndpoints } from './k8s-service-no-endpoints.js';
 import { rule as loadingDataset } from './loading-dataset.js';
 import { rule as maxClientsReached } from './max-clients-reached.js';
 import { rule as memoryLimitReached } from './memory-limit-reached.js';
 import { rule as notRedis } from './not-redis.js';
+import { rule as oomKilled } from './oom-killed.js';
 import { rule as persistenceFailing } from './persistence-failing.js';
 import { rule as protectedMode } from './protected-mode.js';
+import { rule as remoteCheckFailed } from './remote-check-failed.js';
 import { rule as replicaLinkDown } from './replica-link-down.js';
+import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as wrongPort } from './wrong-port.js';
 
@@ -47,4 +54,12 @@ export const RULES: readonly Rule[] = [
   memoryLimitReached,
   replicaLinkDown,
   fdLimitTooLow,
+  // Host evidence from the SSH checks (issue #3).
+  oomKilled,
+  diskFull,
+  containerPortNotPublished,
+  k8sServiceNoEndpoints,
+  serverNotRunning,
+  firewallBlocked,
+  remoteCheckFailed,
 ];

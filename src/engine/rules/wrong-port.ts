@@ -7,6 +7,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { NeighbourScan, Rule } from '../types.js';
+import { hostWrongPort, wrongPortFromHost } from './host-evidence.js';
 import { clip, hostPort, targetLabel } from './observed.js';
 
 type Found = NeighbourScan['found'][number];
@@ -39,16 +40,20 @@ export const rule: Rule = {
   rank: 14,
   supersedes: ['connection-refused'],
   evaluate(obs) {
-    if (obs.tcp?.ok !== false || obs.tcp.code !== 'ECONNREFUSED' || !obs.neighbours) return undefined;
+    // Host evidence (ss -ltnp over SSH) also finds ports the neighbour scan does not try.
+    const onHost = hostWrongPort(obs);
+    const fromHost = () => (onHost ? wrongPortFromHost(obs, onHost) : undefined);
+    if (obs.tcp?.ok !== false || obs.tcp.code !== 'ECONNREFUSED' || !obs.neighbours) return fromHost();
     const ranked = rankNeighbours(obs.neighbours.found, obs.target.port, obs.target.tls);
     const best = ranked[0];
-    if (!best) return undefined;
+    if (!best) return fromHost();
     const host = obs.tcp.address || obs.target.host;
     const evidence = [`TCP connect to ${targetLabel(obs)} was refused (ECONNREFUSED)`];
     for (const f of ranked.slice(0, 4)) {
       evidence.push(`Redis answers on ${hostPort(host, f.port)}${f.tls ? ' (TLS)' : ''}${f.reply ? `: ${clip(f.reply, 80)}` : ''}`);
     }
     evidence.push(`ports scanned: ${obs.neighbours.scanned.join(', ')}`);
+    if (onHost) evidence.push(...onHost.evidence);
     const others = ranked.slice(1).map((f) => f.port);
     return {
       cause: 'wrong-port',

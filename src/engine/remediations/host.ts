@@ -1,0 +1,148 @@
+/**
+ * Fixes that come from the host evidence of the SSH checks: a firewall rule,
+ * the OOM killer, a full data filesystem, container and Kubernetes plumbing,
+ * and the SSH access itself. Steps quote the exact rule, path or object the
+ * checks found; all of it comes from our own parsed output, never a secret.
+ */
+import type { Remediation } from '../types.js';
+import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
+
+/** iptables prints a rule as `-A CHAIN …`; the same words after `-D` delete exactly that rule. */
+function iptablesDelete(tool: string, line: string): string | undefined {
+  return /^-A \S+ /.test(line) ? `sudo ${tool} ${line.replace(/^-A /, '-D ')}` : undefined;
+}
+
+export const hostFixes = {
+  'remove-firewall-rule': (t: FixTarget, p: { tool?: string; line?: string; table?: string } = {}): Remediation => {
+    const tool = p.tool ?? 'iptables';
+    const line = p.line ?? '<the rule>';
+    const steps: string[] = [];
+    const del = tool === 'iptables' || tool === 'ip6tables' ? iptablesDelete(tool, line) : undefined;
+    if (del) {
+      steps.push(`This ${tool} rule blocks port ${t.port}: ${line}`);
+      steps.push(`Delete it: ${del} — or insert an ACCEPT for the clients before it: sudo ${tool} -I INPUT -p tcp -s <client-ip> --dport ${t.port} -j ACCEPT`);
+      steps.push('Make it permanent where the rules are kept (/etc/iptables/rules.v4 with netfilter-persistent, /etc/sysconfig/iptables, or the tool that generated them: ufw, firewalld, Docker, Kubernetes).');
+    } else if (tool === 'nft') {
+      steps.push(`This nftables rule blocks port ${t.port}${p.table ? ` (${p.table})` : ''}: ${line}`);
+      steps.push(`Find its handle: sudo nft -a list ruleset | grep -n 'dport' — then sudo nft delete rule ${p.table ? p.table.replace(/^table /, '') : '<family> <table>'} <chain> handle <n>`);
+      steps.push('Keep the change in /etc/nftables.conf (or the tool that writes the ruleset).');
+    } else if (tool === 'ufw') {
+      steps.push(`ufw blocks port ${t.port}: ${line}`);
+      steps.push(`sudo ufw status numbered, then sudo ufw delete <number> for that rule, and sudo ufw allow from <client-ip> to any port ${t.port} proto tcp`);
+    } else {
+      steps.push(`firewalld blocks port ${t.port}: ${line}`);
+      steps.push(`sudo firewall-cmd --permanent --zone=<zone> --add-rich-rule='rule family="ipv4" source address="<client-ip>" port protocol="tcp" port="${t.port}" accept' && sudo firewall-cmd --reload (remove a rejecting rich rule with --remove-rich-rule).`);
+    }
+    steps.push(`Open the port only to the application hosts, never to 0.0.0.0/0: Redis must not be reachable from the internet.`);
+    return {
+      id: 'remove-firewall-rule',
+      title: `Let the clients through the ${tool} rule that blocks port ${t.port}`,
+      risk: 'medium',
+      mode: 'guided',
+      steps,
+      verify: rerun(t, `nc -vz ${t.host} ${t.port} succeeds from a client host.`),
+    };
+  },
+
+  'prevent-oom-kill': (t: FixTarget, p: { totalBytes?: number } = {}): Remediation => ({
+    id: 'prevent-oom-kill',
+    title: 'Keep Redis below the memory the host has, so the kernel stops killing it',
+    risk: 'medium',
+    mode: 'guided',
+    steps: [
+      'Confirm: sudo dmesg -T | grep -iE "out of memory|killed process" (or journalctl -k | grep -i oom) shows redis-server killed.',
+      `Cap Redis: set maxmemory to well below the RAM${p.totalBytes ? ` (${Math.round(p.totalBytes / 1048576)} MiB here)` : ''} — leave room for fork copy-on-write during saves and for other processes — with an eviction policy that fits the data (allkeys-lru for a cache): ${localCli(t)} CONFIG SET maxmemory <bytes>, then CONFIG REWRITE.`,
+      'Find what else uses memory: free -h; ps aux --sort=-rss | head.',
+      'Redis recommends vm.overcommit_memory = 1 so background saves can fork: sudo sysctl -w vm.overcommit_memory=1 (and in /etc/sysctl.conf).',
+      'If the data must stay in memory, give the host (or the container memory limit) more RAM.',
+      'Start Redis again once memory is under control: sudo systemctl start redis-server.',
+    ],
+    verify: rerun(t, `${cli(t)} PING answers and INFO memory shows used_memory below maxmemory.`),
+  }),
+
+  'free-disk-space': (t: FixTarget, p: { path?: string; mount?: string } = {}): Remediation => {
+    const path = p.path ?? '<redis dir>';
+    return {
+      id: 'free-disk-space',
+      title: `Free space on the filesystem of the Redis data directory${p.path ? ` (${p.path})` : ''}`,
+      risk: 'medium',
+      mode: 'guided',
+      steps: [
+        `See what fills it: df -h ${path}; sudo du -xsh ${p.mount ?? path}/* 2>/dev/null | sort -h | tail`,
+        `Old files Redis leaves behind: temp-*.rdb and stale appendonly files in ${path} from failed saves can go once no save runs (INFO persistence: rdb_bgsave_in_progress:0, aof_rewrite_in_progress:0).`,
+        'Rotate or delete logs and other data on that filesystem, or grow the volume; RDB saves need room for a full second copy of the dataset while they run.',
+        `Once there is space, save again: ${localCli(t)} BGSAVE — writes refused with -MISCONF are accepted after the next successful save.`,
+      ],
+      verify: rerun(t, `df shows free space on ${path} and INFO persistence shows rdb_last_bgsave_status:ok.`),
+    };
+  },
+
+  'publish-container-port': (t: FixTarget, p: { container?: string; image?: string; containerPort?: number } = {}): Remediation => {
+    const cport = p.containerPort ?? 6379;
+    return {
+      id: 'publish-container-port',
+      title: `Publish the container's Redis port ${cport} on host port ${t.port}`,
+      risk: 'medium',
+      mode: 'guided',
+      steps: [
+        `docker ps --filter name=${p.container ?? '<container>'} --format '{{.Names}} {{.Ports}}' shows "${cport}/tcp" without "->": the port is not published.`,
+        `Recreate it with the port published, to the interface the clients use: docker run -p ${t.address && !t.address.startsWith('127.') ? `${t.address}:` : ''}${t.port}:${cport} … ${p.image ?? 'redis'} (compose: ports: ["${t.port}:${cport}"]); a running container's mappings cannot be changed.`,
+        'Inside the container Redis must listen on the container interface (bind 0.0.0.0 or * in its redis.conf) and have a password before it is reachable from other hosts.',
+        'Containers on the same Docker network need no published port: connect to <container-name>:6379 from them instead.',
+      ],
+      verify: rerun(t, `docker ps shows 0.0.0.0:${t.port}->${cport}/tcp and PING answers.`),
+    };
+  },
+
+  'fix-k8s-service-endpoints': (t: FixTarget, p: { namespace?: string; service?: string } = {}): Remediation => {
+    const ns = p.namespace ?? '<namespace>';
+    const svc = p.service ?? '<service>';
+    return {
+      id: 'fix-k8s-service-endpoints',
+      title: `Give the Kubernetes Service ${ns}/${svc} a ready Redis pod`,
+      risk: 'low',
+      mode: 'guided',
+      steps: [
+        `kubectl -n ${ns} get endpoints ${svc} -o wide — no addresses: no ready pod matches the Service.`,
+        `kubectl -n ${ns} get svc ${svc} -o jsonpath='{.spec.selector}' and kubectl -n ${ns} get pods --show-labels: the selector must match the Redis pod labels exactly.`,
+        `kubectl -n ${ns} get pods -l <selector> and kubectl -n ${ns} describe pod <pod>: a pod that is not Ready (failing readiness probe, CrashLoopBackOff, Pending) is kept out of the endpoints; kubectl -n ${ns} logs <pod> says why.`,
+        'Check targetPort: it must be the port (or port name) the Redis container listens on.',
+      ],
+      verify: rerun(t, `kubectl -n ${ns} get endpoints ${svc} lists a ready address and PING answers.`),
+    };
+  },
+
+  'verify-ssh-host-key': (t: FixTarget, q: { host?: string; port?: number; fingerprint?: string; knownHostsPath?: string } = {}): Remediation => {
+    const p = { ...q, host: q.host ?? t.host, port: q.port ?? 22 };
+    return {
+    id: 'verify-ssh-host-key',
+    title: `Check the SSH host key of ${p.host} before trusting it`,
+    risk: 'low',
+    mode: 'guided',
+    steps: [
+      `The server presented ${p.fingerprint ?? 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
+      `Compare out of band, on the host's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (and the other host keys).`,
+      `Only when it matches, replace the entry: ssh-keygen -R ${p.port === 22 ? p.host : `'[${p.host}]:${p.port}'`}${p.knownHostsPath ? ` -f ${p.knownHostsPath}` : ''}, then add the verified key (ssh-keyscan -p ${p.port} ${p.host} prints it; check its fingerprint first).`,
+    ],
+    verify: 'Run the diagnosis again: the ssh-connect check passes.',
+    };
+  },
+
+  'fix-ssh-access': (t: FixTarget, q: { host?: string; port?: number; user?: string; reason?: string } = {}): Remediation => {
+    const p = { ...q, host: q.host ?? t.host, port: q.port ?? 22, reason: q.reason ?? 'unreachable' };
+    return {
+    id: 'fix-ssh-access',
+    title: `Let the remote checks log in to ${p.host}`,
+    risk: 'low',
+    mode: 'guided',
+    steps: [
+      `Reproduce: ssh -o BatchMode=yes -p ${p.port} ${p.user ? `${p.user}@` : ''}${p.host} true (${p.reason}).`,
+      p.reason === 'auth-failed'
+        ? `Install the public key of the configured private key in ~${p.user ?? ''}/.ssh/authorized_keys on ${p.host} (ssh-keygen -y -f <key> prints it); an encrypted key must be loaded in ssh-agent instead.`
+        : `Check that sshd runs and listens on port ${p.port} (sudo ss -ltnp | grep sshd) and that a firewall admits this machine to it.`,
+      'The checks only read (ps, ss, systemctl, free, dmesg, df, iptables -S …); with sudo: true in the target\'s ssh block, a sudoers entry with NOPASSWD for those commands lets them see everything.',
+    ],
+    verify: 'Run the diagnosis again: the ssh-connect check passes.',
+    };
+  },
+} as const;
