@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs [--runs N] [--timeout MS]
 import { execFileSync, spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDropNamespace, freePort, startRedis } from './lab.mjs';
@@ -83,6 +83,7 @@ function row(what, s, target, pass, note = '') {
   rows.push({ what, n: s?.n ?? 0, median: fmt(s?.median), p90: fmt(s?.p90), target, result: pass === undefined ? 'not measured' : pass ? 'ok' : 'MISSED', note });
 }
 
+const loadBefore = loadavg()[0];
 const redis = await startRedis();
 const drop = createDropNamespace();
 const cleanup = () => drop.remove?.();
@@ -126,6 +127,8 @@ try {
 let nodeVersion = process.version;
 try { nodeVersion = execFileSync(process.execPath, ['--version'], { encoding: 'utf8' }).trim(); } catch { /* keep */ }
 console.log(`redis-doctor bench — ${new Date().toISOString()} — node ${nodeVersion}, ${cpus().length} cpu(s), ${RUNS} runs (dropped: ${DROP_RUNS}), times in ms`);
+// Other work on the box inflates both sides of the CLI ratio unevenly: the load average says how quiet it was.
+console.log(`1-minute load average: ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`);
 console.log('engine rows: durationMs reported by diagnose(); "result" compares p90 (dropped: max) with the target.');
 console.log('cli rows: wall time from spawn to exit; "result" compares the median with 3× the median of node -e 0 measured alongside.\n');
 const cols = ['what', 'n', 'median', 'p90', 'target', 'result', 'note'];
