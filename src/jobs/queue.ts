@@ -26,10 +26,6 @@ const ADD_TIMEOUT_MS = 1000;
 /** Per-run progress, saved in the job so a retry resumes instead of posting twice. */
 export interface JobProgressState {
   parentTs?: string;
-  /** The diagnosis is in the DiagnosisStore under the job id. */
-  diagnosed?: boolean;
-  /** Parent message shows the verdict. */
-  verdictShown?: boolean;
   /** How many findings have been posted as thread replies. */
   posted?: number;
 }

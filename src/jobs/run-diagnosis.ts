@@ -3,9 +3,9 @@
  * worker and the in-process fallback used when the queue Redis is down.
  *
  * Order in Slack: parent message (progress while checks run) → parent edited
- * to the one-line verdict → one threaded reply per finding. Each step is
- * checkpointed, so a retried job resumes where the last attempt stopped and
- * nothing is posted twice.
+ * to the one-line verdict → one threaded reply per finding. Every post is
+ * checkpointed (and the diagnosis is stored), so a retried job resumes where
+ * the last attempt stopped and nothing is posted twice.
  */
 import type { Config } from '../config/schema.js';
 import type { DiagnoseOptions, DiagnoseTarget } from '../engine/options.js';
@@ -44,6 +44,7 @@ export class DiagnosisRunner {
   async run(id: string, data: DiagnoseJobData, checkpoint: Checkpoint, note?: string): Promise<Diagnosis> {
     const { reporter, store, log } = this.deps;
     const state: JobProgressState = { ...data.state };
+    const resumed = state.parentTs !== undefined;
     const save = () => checkpoint({ ...state });
     const resolved = resolveForSlack(data.input, this.deps.config, this.deps.env, this.deps.configPath);
     const target = resolved.target;
@@ -55,7 +56,8 @@ export class DiagnosisRunner {
     }
     const parentTs = state.parentTs;
 
-    let diagnosis = state.diagnosed ? await store.get(id).catch(() => undefined) : undefined;
+    // The stored diagnosis is its own checkpoint: a retry finds it and does not probe again.
+    let diagnosis = resumed ? await store.get(id).catch(() => undefined) : undefined;
     if (!diagnosis) {
       const progress = new ProgressUpdater(
         (steps) => reporter.update(data.channel, parentTs, renderProgress({ target, requestedBy: data.requestedBy, steps, note })),
@@ -71,15 +73,10 @@ export class DiagnosisRunner {
       diagnosis = new Redactor().add(resolved.options.credentials?.password).redactDeep(diagnosis);
       this.record(diagnosis);
       await store.save(id, diagnosis);
-      state.diagnosed = true;
-      await save();
     }
 
-    if (!state.verdictShown) {
-      await reporter.update(data.channel, parentTs, renderResult(diagnosis, view));
-      state.verdictShown = true;
-      await save();
-    }
+    // chat.update is idempotent: a retry may edit the verdict in again, harmlessly.
+    await reporter.update(data.channel, parentTs, renderResult(diagnosis, view));
 
     const threadTs = data.threadTs ?? parentTs;
     for (let i = state.posted ?? 0; i < diagnosis.findings.length; i++) {

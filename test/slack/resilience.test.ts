@@ -68,6 +68,23 @@ describe('resilience', () => {
     expect(metrics).toMatch(/redis_doctor_jobs_total\{outcome="retried"\} 1/);
   });
 
+  it('resumes after a Slack error on a finding reply without probing again or reposting the parent', async () => {
+    let calls = 0;
+    const counted: DiagnoseFn = async (t, o) => {
+      calls += 1;
+      return diagnose(t, o);
+    };
+    h = await startHarness({ config: config(), diagnose: counted });
+    // The parent goes through; the first reply meets a transient Slack error.
+    h.double.failWith('chat.postMessage', 'internal_error', 1, 1);
+    await h.command({ text: 'locked', channel: 'C0RESUME' });
+    const double = h.double;
+    await double.waitFor('the finding reply after the retry', () => double.ok('chat.postMessage').some((x) => blockIds(x).includes('finding:auth-required')));
+    const posts = h.double.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(posts.map((p) => `${p.body.thread_ts ? 'reply' : 'parent'}${p.error ? ` (${p.error})` : ''}`)).toEqual(['parent', 'reply (internal_error)', 'reply']);
+    expect(calls).toBe(1);
+  });
+
   it('ends a job that keeps failing with a message in its thread after the last attempt', async () => {
     let calls = 0;
     const broken: DiagnoseFn = async () => {

@@ -25,6 +25,8 @@ export interface Call {
   body: Record<string, unknown> & { channel?: string; ts?: string; thread_ts?: string; text?: string; blocks?: Block[] };
   /** The answer given (status and, for successes, the ts handed out). */
   status: number;
+  /** Set when the double answered {ok:false,error}. */
+  error?: string;
   ts?: string;
   at: number;
 }
@@ -36,14 +38,14 @@ export interface SlackDouble {
   /** A response_url for one slash command. */
   responseUrl(tag: string): string;
   calls: Call[];
-  /** Successful calls of a method. */
+  /** Successful calls of a method (HTTP 200 and ok:true). */
   ok(method: string): Call[];
   /** Answer the next `times` calls of `method` with 429 + Retry-After. */
   rateLimit(method: string, times: number, retryAfterS: number): void;
   /** A fixed successful answer for a method (e.g. apps.connections.open). */
   answer(method: string, body: Record<string, unknown>): void;
-  /** Answer the next `times` calls of `method` with {ok:false,error}. */
-  failWith(method: string, error: string, times: number): void;
+  /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
+  failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ function decode(raw: string, type: string | undefined): Call['body'] {
 export async function startSlackDouble(): Promise<SlackDouble> {
   const calls: Call[] = [];
   const limits = new Map<string, { times: number; retryAfterS: number }>();
-  const failures = new Map<string, { times: number; error: string }>();
+  const failures = new Map<string, { times: number; error: string; skip: number }>();
   const fixed = new Map<string, Record<string, unknown>>();
   let tsCounter = 0;
 
@@ -86,9 +88,10 @@ export async function startSlackDouble(): Promise<SlackDouble> {
         return;
       }
       const failure = failures.get(method);
-      if (failure && failure.times > 0) {
+      if (failure && failure.skip > 0) failure.skip -= 1;
+      else if (failure && failure.times > 0) {
         failure.times -= 1;
-        calls.push({ method, path, body, status: 200, at });
+        calls.push({ method, path, body, status: 200, error: failure.error, at });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: failure.error }));
         return;
@@ -116,9 +119,9 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     apiUrl: `${url}/api/`,
     responseUrl: (tag) => `${url}/response/${encodeURIComponent(tag)}`,
     calls,
-    ok: (method) => calls.filter((c) => c.method === method && c.status === 200),
+    ok: (method) => calls.filter((c) => c.method === method && c.status === 200 && c.error === undefined),
     rateLimit: (method, times, retryAfterS) => limits.set(method, { times, retryAfterS }),
-    failWith: (method, error, times) => failures.set(method, { times, error }),
+    failWith: (method, error, times, skip = 0) => failures.set(method, { times, error, skip }),
     answer: (method, body) => fixed.set(method, body),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
