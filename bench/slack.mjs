@@ -15,11 +15,12 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer, get, request } from 'node:http';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, URLSearchParams } from 'node:url';
 import { Redis } from 'ioredis';
 import { freePort } from './lab.mjs';
 
@@ -156,7 +157,7 @@ const stopBot = () => new Promise((resolve) => {
   setTimeout(() => bot.kill('SIGKILL'), 15_000).unref();
 });
 for (let i = 0; i < 200; i++) {
-  const up = await fetch(`${botUrl}/healthz`).then((r) => r.ok, () => false);
+  const up = await new Promise((resolve) => get(`${botUrl}/healthz`, (r) => { r.resume(); resolve(r.statusCode === 200); }).on('error', () => resolve(false)));
   if (up) break;
   if (i === 199 || bot.exitCode !== null) throw new Error('the bot did not start');
   await new Promise((r) => setTimeout(r, 50));
