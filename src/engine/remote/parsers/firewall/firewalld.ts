@@ -12,11 +12,17 @@
 import type { FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
 import { parsePortList } from './ports.js';
 
-// firewalld's own service definitions (/usr/lib/firewalld/services/*.xml) for the ports Redis uses.
-const SERVICE_PORTS: Record<string, [number, number][]> = {
-  redis: [[6379, 6379]],
-  'redis-sentinel': [[26379, 26379]],
-  ssh: [[22, 22]],
+// firewalld's own service definitions (/usr/lib/firewalld/services/*.xml) for the ports Redis
+// uses and for the services default zones carry; any other service "may" cover the port.
+const SERVICE_PORTS: Record<string, { protocol: 'tcp' | 'udp'; ports: [number, number][] }> = {
+  redis: { protocol: 'tcp', ports: [[6379, 6379]] },
+  'redis-sentinel': { protocol: 'tcp', ports: [[26379, 26379]] },
+  ssh: { protocol: 'tcp', ports: [[22, 22]] },
+  'dhcpv6-client': { protocol: 'udp', ports: [[546, 546]] },
+  mdns: { protocol: 'udp', ports: [[5353, 5353]] },
+  cockpit: { protocol: 'tcp', ports: [[9090, 9090]] },
+  http: { protocol: 'tcp', ports: [[80, 80]] },
+  https: { protocol: 'tcp', ports: [[443, 443]] },
 };
 
 function richRule(text: string): FirewallRule | undefined {
@@ -31,10 +37,10 @@ function richRule(text: string): FirewallRule | undefined {
     else rule.negated = true;
     rule.protocol = port[2] as 'tcp' | 'udp';
   } else if (service) {
-    const ports = SERVICE_PORTS[service[1]!];
-    if (ports) {
-      rule.ports = ports;
-      rule.protocol = 'tcp';
+    const known = SERVICE_PORTS[service[1]!];
+    if (known) {
+      rule.ports = known.ports;
+      rule.protocol = known.protocol;
     } else rule.negated = true;
   }
   const source = /\bsource (NOT )?address="([^"]+)"/.exec(text);
@@ -62,9 +68,9 @@ function zoneTable(zone: string, lines: string[]): FirewallTable {
     if (m && ports) allow.push({ line: `ports: ${p}`, action: 'accept', protocol: m[2] as 'tcp' | 'udp', ports, conditions: [] });
   }
   for (const s of get('services').split(/\s+/).filter(Boolean)) {
-    const ports = SERVICE_PORTS[s];
+    const known = SERVICE_PORTS[s];
     // A service whose ports we do not know may cover the port: "may match".
-    allow.push(ports ? { line: `services: ${s}`, action: 'accept', protocol: 'tcp', ports, conditions: [] } : { line: `services: ${s}`, action: 'accept', protocol: 'tcp', conditions: [], negated: true });
+    allow.push(known ? { line: `services: ${s}`, action: 'accept', protocol: known.protocol, ports: known.ports, conditions: [] } : { line: `services: ${s}`, action: 'accept', protocol: 'tcp', conditions: [], negated: true });
   }
   const sources = get('sources');
   const interfaces = get('interfaces');

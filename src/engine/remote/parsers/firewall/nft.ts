@@ -71,6 +71,8 @@ function parseNftRule(line: string): FirewallRule {
   }
   // `fib daddr type local` only says "addressed to this host", true for our client.
   take(/\bfib daddr type (\{[^}]*\}|\S+)/);
+  // `ct status dnat` (firewalld, Docker) matches port-forwarded connections, not one made to the host's own address.
+  if (take(/\bct status dnat\b/)) rule.excludesNew = true;
   for (const other of rest.match(/\b(?:ip6?|ether|meta|ct|tcp|udp|th|fib|mark|socket|@\S+)\s+\S+(?:\s+(?:!=\s+)?(?:\{[^}]*\}|\S+))?/g) ?? []) {
     rule.conditions.push(other.trim());
   }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parsePs, redactCommandLine } from '../../src/engine/remote/parsers/ps.js';
+import { parseListeners, splitHostPort } from '../../src/engine/remote/parsers/ss.js';
+import { fixture } from './fixtures.js';
+
+describe('ps parser', () => {
+  it('keeps only redis-server processes from real ps output, with title address, config path and --port', () => {
+    const procs = parsePs(fixture('captured/ps.txt'));
+    expect(procs.map((p) => p.pid)).toEqual([2206, 6479, 9541, 9865, 12293, 12294, 12794, 13086]);
+    expect(procs[0]).toEqual({ pid: 2206, user: 'root', args: 'redis-server 127.0.0.1:6379', defunct: false, titleAddress: '127.0.0.1', titlePort: 6379 });
+    expect(procs[1]).toMatchObject({ titleAddress: '*', titlePort: 7777 });
+    expect(procs.find((p) => p.pid === 12293)).toEqual({ pid: 12293, user: 'root', args: 'redis-server /tmp/rdexp/r1.conf', defunct: false, configPath: '/tmp/rdexp/r1.conf' });
+    expect(procs.find((p) => p.pid === 12794)).toMatchObject({ argPort: 6381 });
+  });
+
+  it('redacts a password on the command line before it leaves the parser', () => {
+    const text = JSON.stringify(parsePs(fixture('captured/ps.txt')));
+    expect(fixture('captured/ps.txt')).toContain('cmdlinepw');
+    expect(text).not.toContain('cmdlinepw');
+    expect(text).toContain('--requirepass <redacted>');
+    expect(redactCommandLine('redis-server --masterauth=s3cr3t --user app on >pw1 ~* +@all')).toBe('redis-server --masterauth=<redacted> --user app on ><redacted> ~* +@all');
+    expect(redactCommandLine('redis-server --requirepass "a b c" --port 1')).toBe('redis-server --requirepass <redacted> --port 1');
+  });
+
+  it('reads zombies, [cluster] titles and the optional "-" of bind -::1', () => {
+    const procs = parsePs(fixture('samples/ps-defunct.txt'));
+    expect(procs.map((p) => [p.pid, p.defunct, p.titleAddress, p.titlePort])).toEqual([
+      [812, false, '127.0.0.1', 6379],
+      [12355, true, undefined, undefined],
+      [933, false, '*', 6380],
+      [941, false, '::1', 6381],
+    ]);
+  });
+
+  it('refuses config paths with shell metacharacters', () => {
+    const [p] = parsePs("  42 redis redis-server /etc/redis/$(reboot).conf\n");
+    expect(p?.configPath).toBeUndefined();
+    const [q] = parsePs('  43 redis redis-server /etc/redis/../../etc/shadow\n');
+    expect(q?.configPath).toBeUndefined();
+  });
+});
+
+describe('ss / netstat parser', () => {
+  it('reads real ss -ltnp output with process and pid', () => {
+    const l = parseListeners(fixture('captured/ss-ltnp.txt'));
+    expect(l.map((x) => `${x.address} ${x.port} ${x.process} ${x.pid}`)).toEqual([
+      '0.0.0.0 6380 redis-server 12294',
+      '0.0.0.0 6381 redis-server 12794',
+      '198.19.250.2 22 sshd 11509',
+      '127.0.0.1 6379 redis-server 12293',
+      '::1 6379 redis-server 12293',
+    ]);
+    expect(l[3]?.line).toBe('LISTEN 0 511 127.0.0.1:6379 0.0.0.0:* users:(("redis-server",pid=12293,fd=6))');
+  });
+
+  it('skips the header and handles sockets without a process column', () => {
+    const out = 'State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\nLISTEN 0      511          *:6379            *:*\nLISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:*\n';
+    expect(parseListeners(out)).toEqual([
+      { address: '*', port: 6379, line: 'LISTEN 0 511 *:6379 *:*' },
+      { address: '127.0.0.53', port: 53, line: 'LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:*' },
+    ]);
+  });
+
+  it('reads netstat -ltnp (sample) including tcp6 :::port', () => {
+    const l = parseListeners(fixture('samples/netstat-ltnp.txt'));
+    expect(l.map((x) => `${x.address} ${x.port} ${x.process ?? '-'} ${x.pid ?? '-'}`)).toEqual([
+      '127.0.0.1 6379 redis-server 812',
+      '0.0.0.0 22 sshd: 640',
+      '::1 6379 redis-server 812',
+      ':: 22 sshd: 640',
+    ]);
+  });
+
+  it('splits host:port forms', () => {
+    expect(splitHostPort('[::]:6379')).toEqual({ address: '::', port: 6379 });
+    expect(splitHostPort('[fe80::1%eth0]:22')).toEqual({ address: 'fe80::1', port: 22 });
+    expect(splitHostPort('0.0.0.0:99999')).toBeUndefined();
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE, defaultConfPaths, planPhase2 } from '../../src/engine/remote/catalogue.js';
+import { outcomeOf } from '../../src/engine/remote/outcome.js';
+import { dfScript, procLimitsScript, redisConfScript } from '../../src/engine/remote/scripts.js';
+import type { ExecResult } from '../../src/engine/remote/session.js';
+import { isSafeAbsolutePath, safeContainerId, safeInt, safePath, UnsafeValueError } from '../../src/engine/remote/shell.js';
+import type { RemoteObservation } from '../../src/engine/remote/types.js';
+import { which } from '../lab/exec.js';
+import { labRequirement } from '../lab/guard.js';
+import { startRedis, type RedisServer } from '../lab/redis.js';
+import { runLocally } from './run-script.js';
+
+const entry = (id: string) => CATALOGUE.find((e) => e.id === id)!;
+const emptyObs = (): RemoteObservation => ({ session: { ok: true, host: 'h', port: 22, durationMs: 0 }, commands: [] });
+const result = (r: Partial<ExecResult>): ExecResult => ({ stdout: '', stderr: '', exitCode: 0, timedOut: false, openFailed: false, truncated: false, durationMs: 3, ...r });
+
+describe('values that may reach a remote command line', () => {
+  it('integers only within bounds', () => {
+    expect(safeInt(6379)).toBe('6379');
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 53]) expect(() => safeInt(bad)).toThrow(UnsafeValueError);
+  });
+
+  it('absolute paths of plain characters only, single-quoted', () => {
+    expect(safePath('/etc/redis/redis.conf')).toBe("'/etc/redis/redis.conf'");
+    for (const bad of ['etc/redis.conf', '/etc/redis/../shadow', "/tmp/a'b", '/tmp/a b', '/tmp/$(id)', '/tmp/`id`', '/tmp/a;b', '/tmp/a\nb', '/tmp//x', '/tmp/*']) {
+      expect(isSafeAbsolutePath(bad), bad).toBe(false);
+    }
+    expect(() => safeContainerId('abc; reboot')).toThrow(UnsafeValueError);
+  });
+
+  it('phase-2 plans use only parsed pids and validated paths; a bad path never reaches a script', () => {
+    const obs = emptyObs();
+    obs.processes = [{ pid: 812, user: 'redis', args: 'redis-server /etc/redis/redis.conf', configPath: '/etc/redis/redis.conf', defunct: false, titlePort: 6380 }];
+    obs.listeners = [{ address: '0.0.0.0', port: 6380, process: 'redis-server', pid: 812, line: '' }];
+    obs.systemd = { units: [{ id: 'redis-server.service', summary: '', configPath: '/etc/redis/$(x).conf' }] };
+    const plan = planPhase2(obs, 6379, 2);
+    expect(plan.pids).toEqual([812]);
+    expect(plan.conf.map((c) => `${c.source} ${c.path}`)).toEqual(['process /etc/redis/redis.conf', ...defaultConfPaths([6379, 6380]).slice(1).map((p) => `default ${p}`)]);
+    expect(redisConfScript(plan.conf)).not.toContain('$(x)');
+    expect(() => procLimitsScript([812, -1])).toThrow(UnsafeValueError);
+    expect(() => dfScript([], ['/etc/x y.conf'])).toThrow(UnsafeValueError);
+  });
+});
+
+describe('exit status and stderr → outcome', () => {
+  it('127 is a missing tool, 125 an absent service, both skipped', () => {
+    expect(outcomeOf(entry('ufw'), result({ exitCode: 127 }), emptyObs())).toMatchObject({ status: 'missing', detail: 'ufw not installed' });
+    expect(outcomeOf(entry('systemd'), result({ exitCode: 125 }), emptyObs())).toMatchObject({ status: 'unavailable', detail: 'systemd is not the init system here (no /run/systemd/system)' });
+  });
+
+  it('permission problems are "denied", daemons that are down "unavailable", the rest "failed"', () => {
+    expect(outcomeOf(entry('nft'), result({ exitCode: 1, stderr: 'Operation not permitted (you must be root)\n' }), emptyObs()).status).toBe('denied');
+    expect(outcomeOf(entry('ss'), result({ exitCode: 1, stderr: 'sudo: a password is required\n' }), emptyObs()).status).toBe('denied');
+    expect(outcomeOf(entry('docker-ps'), result({ exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n' }), emptyObs()).status).toBe('unavailable');
+    expect(outcomeOf(entry('free'), result({ exitCode: 2, stderr: 'free: bad option\n' }), emptyObs())).toMatchObject({ status: 'failed', detail: 'free: bad option', exitCode: 2 });
+  });
+
+  it('timeouts, refused channels and cut output', () => {
+    expect(outcomeOf(entry('ps'), result({ exitCode: null, timedOut: true, durationMs: 2000 }), emptyObs()).status).toBe('timeout');
+    expect(outcomeOf(entry('ps'), result({ exitCode: null, openFailed: true, stderr: '(SSH) Channel open failure: open failed' }), emptyObs()).detail).toMatch(/^SSH channel refused/);
+    expect(outcomeOf(entry('ps'), result({ truncated: true }), emptyObs()).detail).toBe('output too large, cut');
+  });
+
+  it('stderr quoted in a detail is redacted', () => {
+    const o = outcomeOf(entry('ps'), result({ exitCode: 1, stderr: 'error near --requirepass s3cretvalue\n' }), emptyObs());
+    expect(o.detail).toBe('error near --requirepass <redacted>');
+  });
+});
+
+describe('the phase-1 scripts, run locally through /bin/sh -s', () => {
+  it('each ends in ok, missing or unavailable on this machine, never in a shell error', async () => {
+    const statuses: Record<string, string> = {};
+    for (const e of CATALOGUE.filter((c) => c.needs.length === 0)) {
+      const res = await runLocally(e.script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 }));
+      expect(res.stderr, e.id).not.toMatch(/syntax error|unexpected|not found.*line/i);
+      statuses[e.id] = outcomeOf(e, result({ stdout: res.stdout, stderr: res.stderr, exitCode: res.code }), emptyObs()).status;
+    }
+    for (const [id, status] of Object.entries(statuses)) expect(['ok', 'missing', 'unavailable', 'denied'], `${id}: ${status}`).toContain(status);
+    // Present on every lab machine (.ci/run installs them):
+    expect(statuses.ps).toBe('ok');
+    expect(statuses.ss).toBe('ok');
+    expect(statuses.free).toBe('ok');
+  });
+});
+
+describe('phase-2 scripts against a real redis-server', () => {
+  let server: RedisServer | undefined;
+  const skip = labRequirement('redis-server', which('redis-server') !== undefined);
+
+  beforeAll(async () => {
+    if (!skip) server = await startRedis({ nofile: 256, args: ['--maxclients', '10000'] });
+  });
+  afterAll(async () => server?.stop());
+
+  it.skipIf(skip)('df measures the process cwd (its dir); /proc/<pid>/limits shows the lowered limit', async () => {
+    const s = server!;
+    const obs = emptyObs();
+    const df = await runLocally(dfScript([s.pid], []));
+    expect(outcomeOf(entry('df'), result({ stdout: df.stdout, exitCode: df.code }), obs).status).toBe('ok');
+    expect(obs.disks?.[0]).toMatchObject({ origin: 'process-cwd', pid: s.pid, path: s.dir });
+    const lim = await runLocally(procLimitsScript([s.pid]));
+    outcomeOf(entry('proc-limits'), result({ stdout: lim.stdout, exitCode: lim.code }), obs);
+    expect(obs.fileLimits).toEqual([{ pid: s.pid, soft: 256, hard: 256, line: 'Max open files 256 256 files' }]);
+  });
+});
