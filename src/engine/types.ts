@@ -120,6 +120,20 @@ export interface TlsObservation {
    * as ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED.
    */
   alertAfterHandshake?: string;
+  /** The server's certificate, kept when verification failed or was skipped (evidence for a rejected certificate). */
+  serverCertificate?: CertificateSummary;
+}
+
+/** What a certificate says about itself, as Node's getPeerCertificate() reports it. */
+export interface CertificateSummary {
+  /** Distinguished names as `CN=cache.internal, O=Example`. */
+  subject?: string;
+  issuer?: string;
+  /** OpenSSL date strings: `Nov 25 02:23:03 2026 GMT`. */
+  validFrom?: string;
+  validTo?: string;
+  /** `DNS:cache.internal, IP Address:10.0.0.5` */
+  subjectAltName?: string;
 }
 
 /** A RESP reply, flattened to text for evidence and matching. */

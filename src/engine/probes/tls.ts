@@ -13,7 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { TlsOptions } from '../options.js';
-import type { TlsObservation } from '../types.js';
+import type { CertificateSummary, TlsObservation } from '../types.js';
 import { bound, now, since } from './clock.js';
 import { FirstBytes, looksLikeTls, printableExcerpt } from './excerpt.js';
 import type { OpenSocket } from './tcp.js';
@@ -21,6 +21,26 @@ import type { OpenSocket } from './tcp.js';
 export interface TlsResult {
   observation: TlsObservation;
   open?: OpenSocket & { socket: tls.TLSSocket };
+}
+
+/** `CN=a, O=b` from Node's { CN: 'a', O: 'b' } (a field may repeat: values joined with "+"). */
+function distinguishedName(dn: Record<string, string | string[]> | undefined): string | undefined {
+  if (!dn) return undefined;
+  const parts = Object.entries(dn).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+function summarise(cert: tls.PeerCertificate | undefined): CertificateSummary | undefined {
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  const summary: CertificateSummary = {};
+  const subject = distinguishedName(cert.subject as Record<string, string | string[]> | undefined);
+  const issuer = distinguishedName(cert.issuer as Record<string, string | string[]> | undefined);
+  if (subject) summary.subject = subject;
+  if (issuer) summary.issuer = issuer;
+  if (cert.valid_from) summary.validFrom = cert.valid_from;
+  if (cert.valid_to) summary.validTo = cert.valid_to;
+  if (cert.subjectaltname) summary.subjectAltName = cert.subjectaltname;
+  return summary;
 }
 
 /** A pass-through duplex over `socket` that keeps the first bytes received. */
@@ -65,6 +85,13 @@ export function probeTls(open: OpenSocket, host: string, options: TlsOptions | u
       ...(options?.ca ? { ca: options.ca } : {}),
       rejectUnauthorized: !insecure,
     });
+    // Node's tls.connect() checks the certificate on the 'secure' event and
+    // destroys the socket on a verification error, after which
+    // getPeerCertificate() returns nothing: read it first, for the evidence.
+    let certificate: CertificateSummary | undefined;
+    socket.prependOnceListener('secure', () => {
+      certificate = summarise(socket.getPeerCertificate());
+    });
     const fail = (code: string, message: string, authorizationError?: string) => {
       timer.clear();
       socket.removeAllListeners('secureConnect');
@@ -75,6 +102,7 @@ export function probeTls(open: OpenSocket, host: string, options: TlsOptions | u
       if (authorizationError) {
         observation.authorized = false;
         observation.authorizationError = authorizationError;
+        if (certificate) observation.serverCertificate = certificate;
       }
       if (bytes.length > 0 && !looksLikeTls(bytes)) observation.plaintextReply = printableExcerpt(bytes);
       resolve({ observation });
@@ -103,7 +131,11 @@ export function probeTls(open: OpenSocket, host: string, options: TlsOptions | u
         protocol: socket.getProtocol() ?? undefined,
         authorized: socket.authorized,
       };
-      if (!socket.authorized && socket.authorizationError) observation.authorizationError = String(socket.authorizationError);
+      if (!socket.authorized && socket.authorizationError) {
+        observation.authorizationError = String(socket.authorizationError);
+        const cert = certificate ?? summarise(socket.getPeerCertificate());
+        if (cert) observation.serverCertificate = cert;
+      }
       resolve({ observation, open: result });
     });
   });

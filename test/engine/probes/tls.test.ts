@@ -50,6 +50,18 @@ describeLab('TLS probe against redis-server', [need.binary('redis-server'), need
     expect(result.observation.authorizationError).toBe('SELF_SIGNED_CERT_IN_CHAIN');
   });
 
+  it('keeps the subject, issuer, validity and names of a certificate it rejected (or did not verify)', async () => {
+    const rejected = await probeTls(await openTcp(tlsRedis.port), '127.0.0.1', undefined, 2000);
+    expect(rejected.observation.serverCertificate).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=redis-doctor lab CA', subjectAltName: 'IP Address:127.0.0.1, DNS:localhost' });
+    expect(rejected.observation.serverCertificate?.validTo).toMatch(/^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \d{4} GMT$/);
+    const skipped = await probeTls(await openTcp(tlsRedis.port), '127.0.0.1', { insecure: true }, 2000);
+    expect(skipped.observation.serverCertificate?.subject).toBe('CN=localhost');
+    skipped.open?.socket.destroy();
+    const verified = await probeTls(await openTcp(tlsRedis.port), '127.0.0.1', { ca: material.ca }, 2000);
+    expect(verified.observation.serverCertificate).toBeUndefined();
+    verified.open?.socket.destroy();
+  });
+
   it('insecure: the handshake succeeds and says the certificate was not verified', async () => {
     const result = await probeTls(await openTcp(tlsRedis.port), '127.0.0.1', { insecure: true }, 2000);
     expect(result.observation).toMatchObject({ ok: true, authorized: false, authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' });
