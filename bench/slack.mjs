@@ -17,7 +17,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, get, request } from 'node:http';
 import { connect } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, URLSearchParams } from 'node:url';
@@ -193,7 +193,7 @@ try {
   const a = stats(acks);
   const f = first.length ? stats(first) : { n: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  console.log(`redis-doctor Slack benchmark — node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
+  console.log(`redis-doctor Slack benchmark — node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
   console.log('');
   console.log('| measure | n | p50 | p90 | p99 | max | target |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');

@@ -56,7 +56,9 @@ export interface Settings {
 
 /** `workerOnly`: the worker alone posts with the bot token and needs no signing secret or app token. */
 export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolean } = {}): Settings {
-  const parsed = (opts.workerOnly ? baseSchema : frontEndSchema).safeParse(env);
+  // `VAR=` (as docker compose and systemd write an unset value) counts as not set.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = (opts.workerOnly ? baseSchema : frontEndSchema).safeParse(given);
   if (!parsed.success) throw new ConfigError(`environment: ${formatIssues(parsed.error)}`);
   const e = parsed.data;
   const settings: Settings = {

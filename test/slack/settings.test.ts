@@ -38,6 +38,11 @@ describe('loadSettings', () => {
   it('lets a worker alone start without a signing secret or app token', () => {
     expect(loadSettings({ SLACK_BOT_TOKEN: 'xoxb-1' }, { workerOnly: true }).mode).toBe('http');
   });
+
+  it('treats an empty variable as not set', () => {
+    expect(loadSettings({ ...base, SLACK_APP_TOKEN: '', PORT: '' })).toMatchObject({ mode: 'http', port: 3000 });
+    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: '' })).toThrow(/SLACK_BOT_TOKEN: /);
+  });
 });
 
 describe('admitTarget', () => {
