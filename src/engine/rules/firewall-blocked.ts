@@ -45,7 +45,7 @@ export const rule: Rule = {
     return {
       cause: 'firewall-blocked',
       severity: 'critical',
-      title: `A ${first.tool} rule on ${host} ${first.verdict === 'drop' ? 'drops' : 'rejects'} connections to port ${port}, where Redis listens`,
+      title: `${first.tool} on ${host} ${first.verdict === 'drop' ? 'drops' : 'rejects'} connections to port ${port}, where Redis listens`,
       evidence,
       remediations: [REMEDIATIONS['remove-firewall-rule'](t, { tool: first.tool, line: first.line ?? '', ...(table ? { table } : {}) }), REMEDIATIONS['open-firewall-port'](t)],
       details: { tool: first.tool, action: first.verdict, conditional: first.conditional },

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../../src/engine/evaluate.js';
+import { rule as bindLoopbackOnly } from '../../../src/engine/rules/bind-loopback-only.js';
+import { rule as fdLimitTooLow } from '../../../src/engine/rules/fd-limit-too-low.js';
+import { rule as wrongPort } from '../../../src/engine/rules/wrong-port.js';
+import type { RedisConfFile } from '../../../src/engine/remote/types.js';
+import { healthy } from '../fixtures.js';
+import { listener, refusedWith, remote } from './remote-fixtures.js';
+
+const conf = (lines: string[], extra: Partial<RedisConfFile>): RedisConfFile => ({
+  path: '/etc/redis/redis.conf',
+  source: 'process',
+  lines: lines.map((text, i) => ({ n: 80 + i, text })),
+  requirepassSet: false,
+  includes: [],
+  ...extra,
+});
+
+describe('host evidence in the network rules', () => {
+  it('wrong-port fires from ss alone when the neighbour scan did not reach the port', () => {
+    const obs = refusedWith(remote({ listeners: [listener('0.0.0.0', 7777, 'redis-server', 812)], processes: [{ pid: 812, user: 'redis', args: 'redis-server /etc/redis/redis.conf', configPath: '/etc/redis/redis.conf', defunct: false }], redisConf: [conf(['port 7777'], { port: 7777 })] }));
+    obs.neighbours = { scanned: [6380, 6381], found: [], durationMs: 3, truncated: false };
+    const f = wrongPort.evaluate(obs);
+    expect(f?.title).toBe('Nothing listens on port 6379; Redis listens on port 7777');
+    expect(f?.evidence).toEqual([
+      'TCP connect to 10.0.0.5:6379 was refused (ECONNREFUSED)',
+      'ss -ltnp on cache-1: nothing listens on port 6379',
+      'ss -ltnp on cache-1: LISTEN 0 511 0.0.0.0:7777 0.0.0.0:* users:(("redis-server",pid=812,fd=6))',
+      '/etc/redis/redis.conf:80: port 7777',
+    ]);
+    expect(evaluate(obs).primaryCause).toBe('wrong-port');
+  });
+
+  it('wrong-port from the network also quotes the host lines', () => {
+    const obs = refusedWith(remote({ listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)] }));
+    obs.neighbours = { scanned: [6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
+    expect(wrongPort.evaluate(obs)?.evidence.at(-1)).toBe('ss -ltnp on cache-1: LISTEN 0 511 0.0.0.0:6380 0.0.0.0:* users:(("redis-server",pid=812,fd=6))');
+  });
+
+  it('bind-loopback-only fires from ss and the bind line when the target is another machine', () => {
+    const obs = refusedWith(
+      remote({
+        listeners: [listener('127.0.0.1', 6379, 'redis-server', 812), listener('::1', 6379, 'redis-server', 812)],
+        processes: [{ pid: 812, user: 'redis', args: 'redis-server /etc/redis/redis.conf', configPath: '/etc/redis/redis.conf', defunct: false }],
+        redisConf: [conf(['bind 127.0.0.1 -::1', 'port 6379'], { bind: ['127.0.0.1', '-::1'], port: 6379 })],
+      }),
+    );
+    const f = bindLoopbackOnly.evaluate(obs);
+    expect(f?.evidence).toEqual([
+      'TCP connect to 10.0.0.5:6379 was refused (ECONNREFUSED)',
+      'ss -ltnp on cache-1: LISTEN 0 511 127.0.0.1:6379 0.0.0.0:* users:(("redis-server",pid=812,fd=6))',
+      'ss -ltnp on cache-1: LISTEN 0 511 [::1]:6379 0.0.0.0:* users:(("redis-server",pid=812,fd=6))',
+      '/etc/redis/redis.conf:80: bind 127.0.0.1 -::1',
+    ]);
+    expect(f?.details).toEqual({ loopbackPort: 6379 });
+    expect(evaluate(obs).primaryCause).toBe('bind-loopback-only');
+    // Listening on a reachable address as well: not loopback-only.
+    obs.remote!.listeners!.push(listener('0.0.0.0', 6379, 'redis-server', 812));
+    expect(bindLoopbackOnly.evaluate(obs)).toBeUndefined();
+  });
+
+  it('fd-limit-too-low fires from /proc/<pid>/limits against maxclients (not a power of two, so not from INFO alone)', () => {
+    const obs = healthy();
+    obs.info!.sections.clients!.maxclients = '968';
+    obs.remote = remote({
+      listeners: [listener('0.0.0.0', 6379, 'redis-server', 812)],
+      fileLimits: [{ pid: 812, soft: 1000, hard: 1000, line: 'Max open files 1000 1000 files' }],
+    });
+    const f = fdLimitTooLow.evaluate(obs);
+    expect(f?.title).toBe('The open-files limit (1000) forced maxclients down to 968');
+    expect(f?.evidence).toEqual(['connected_clients:3 maxclients:968', '/proc/812/limits on cache-1: Max open files 1000 1000 files', 'maxclients defaults to 10000, which needs 10032 descriptors']);
+    obs.remote.fileLimits = [{ pid: 812, soft: 65536, hard: 65536, line: 'Max open files 65536 65536 files' }];
+    obs.info!.sections.clients!.maxclients = '10000';
+    expect(fdLimitTooLow.evaluate(obs)).toBeUndefined();
+  });
+});
