@@ -29,6 +29,8 @@ export const CAUSE_IDS = [
   'replica-link-down',
   'busy-script',
   'remote-check-failed',
+  // Additions to INTERFACES.md section 3 (append only):
+  'tls-certificate-rejected',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

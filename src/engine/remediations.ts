@@ -12,6 +12,7 @@
  */
 import { accessFixes } from './remediations/access.js';
 import { capacityFixes } from './remediations/capacity.js';
+import { certificateFixes } from './remediations/certificates.js';
 import { connectFixes } from './remediations/connect.js';
 import { dataFixes } from './remediations/data.js';
 import { hostFixes } from './remediations/host.js';
@@ -24,6 +25,7 @@ export const REMEDIATIONS = {
   ...capacityFixes,
   ...dataFixes,
   ...hostFixes,
+  ...certificateFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;
