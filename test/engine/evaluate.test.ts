@@ -20,6 +20,7 @@ describe('evaluate: verdicts', () => {
     'connection-timeout',
     'host-unreachable',
     'tls-mismatch',
+    'tls-certificate-rejected',
     'not-redis',
     'wrong-port',
     'bind-loopback-only',
@@ -88,6 +89,28 @@ describe('evaluate: verdicts', () => {
     const result = evaluate(obs);
     expect(result.verdict).toBe('unreachable');
     expect(causes(result.findings)).toEqual(['tls-mismatch']);
+  });
+});
+
+describe('evaluate: TLS certificates', () => {
+  it('a server that requires a client certificate: unreachable, tls-certificate-rejected, nothing else', () => {
+    const obs = healthy();
+    obs.target.tls = true;
+    obs.tls = { ok: true, durationMs: 4, protocol: 'TLSv1.3', authorized: true, alertAfterHandshake: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' };
+    obs.resp = session([['PING', undefined], [INFO_COMMAND, undefined]], { closedByServer: true, noReply: true, socketError: 'ECONNRESET' });
+    delete obs.info;
+    const result = evaluate(obs);
+    expect(result).toMatchObject({ verdict: 'unreachable', primaryCause: 'tls-certificate-rejected' });
+    expect(causes(result.findings)).toEqual(['tls-certificate-rejected']);
+  });
+
+  it('a certificate that --tls-insecure let through keeps a working server healthy (info finding)', () => {
+    const obs = healthy();
+    obs.target.tls = true;
+    obs.tls = { ok: true, durationMs: 2, protocol: 'TLSv1.3', authorized: false, authorizationError: 'CERT_HAS_EXPIRED' };
+    const result = evaluate(obs);
+    expect(result).toMatchObject({ verdict: 'healthy', primaryCause: null });
+    expect(result.findings.map((f) => [f.cause, f.severity])).toEqual([['tls-certificate-rejected', 'info']]);
   });
 });
 
@@ -166,7 +189,7 @@ describe('evaluate: the rule set', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(CAUSE_IDS).toContain(id);
     const network = Object.keys(SCENARIOS).filter((name) => name !== 'healthy');
-    expect(network).toHaveLength(19);
+    expect(network).toHaveLength(20);
     for (const cause of network) expect(ids).toContain(cause);
   });
 

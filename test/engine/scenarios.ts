@@ -46,6 +46,21 @@ export const SCENARIOS: Record<string, () => Observations> = {
     obs.tlsSniff = { speaksTls: true, durationMs: 3 };
     return obs;
   },
+  'tls-certificate-rejected': () => {
+    const obs = noInfo(healthy());
+    obs.target = { ...obs.target, input: 'rediss://10.0.0.5:6379', tls: true };
+    obs.tls = {
+      ok: false,
+      durationMs: 3,
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      message: 'self-signed certificate in certificate chain',
+      authorized: false,
+      authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN',
+      serverCertificate: { subject: 'CN=cache.internal', issuer: 'CN=Example private CA' },
+    };
+    delete obs.resp;
+    return obs;
+  },
   'not-redis': () => {
     const obs = noInfo(healthy());
     obs.resp = session([['PING', undefined]], { nonResp: { excerpt: 'SSH-2.0-OpenSSH_9.6\\r\\n', looksLikeTls: false, looksLikeHttp: false } });
