@@ -24,10 +24,19 @@ export class Redactor {
     return out;
   }
 
-  /** Deep-redacts every string in a JSON-like value. */
+  /** Deep-redacts every string in a JSON-like value (walks the values: no encoding can hide a secret). */
   redactDeep<T>(value: T): T {
     if (this.secrets.size === 0) return value;
-    return JSON.parse(this.redact(JSON.stringify(value))) as T;
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k), this.walk(v)]));
+    }
+    return value;
   }
 }
 

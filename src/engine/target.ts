@@ -79,6 +79,9 @@ function parseUrl(input: string): ParsedAddress {
   try {
     url = new URL(input);
   } catch {
+    // WHATWG URL refuses ports above 65535 without saying so; name the port.
+    const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)(?:\/|$)/i.exec(input)?.[1];
+    if (port !== undefined) parsePort(port, redactUrl(input));
     throw new TargetError(`malformed URL target "${redactUrl(input)}"`);
   }
   const tls = url.protocol === 'rediss:';
