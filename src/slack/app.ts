@@ -44,6 +44,8 @@ export function createSlackApp(settings: Settings, log: Logger, routes: Route[])
       processBeforeResponse: false,
     });
   }
-  const app = new App({ token: settings.botToken, receiver, logger, clientOptions });
+  // No conversation store: the bot keeps no per-conversation state, and Bolt's
+  // default one throws (and catches) an error for every event it has not seen.
+  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, convoStore: false });
   return { app, mode: settings.mode, routesServed: settings.mode === 'http' };
 }
