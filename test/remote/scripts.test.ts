@@ -71,7 +71,7 @@ describe('the phase-1 scripts, run locally through /bin/sh -s', () => {
   it('each ends in ok, missing or unavailable on this machine, never in a shell error', async () => {
     const statuses: Record<string, string> = {};
     for (const e of CATALOGUE.filter((c) => c.needs.length === 0)) {
-      const res = await runLocally(e.script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 }));
+      const res = await runLocally(e.script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 })!);
       expect(res.stderr, e.id).not.toMatch(/syntax error|unexpected|not found.*line/i);
       statuses[e.id] = outcomeOf(e, result({ stdout: res.stdout, stderr: res.stderr, exitCode: res.code }), emptyObs()).status;
     }

@@ -75,7 +75,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     parse(out, obs) {
       obs.processes = parsePs(out.stdout);
       const live = obs.processes.filter((p) => !p.defunct);
-      return ok(live.length ? `redis-server: ${live.map((p) => `pid ${p.pid} "${p.args}"`).join('; ')}` : 'no redis-server process');
+      const shown = live.slice(0, 4).map((p) => `pid ${p.pid} "${p.args}"`).join('; ');
+      return ok(live.length ? `${live.length} redis-server process${live.length === 1 ? '' : 'es'}: ${shown}${live.length > 4 ? '; …' : ''}` : 'no redis-server process');
     },
   },
   {
@@ -241,8 +242,10 @@ export function defaultConfPaths(ports: number[]): string[] {
 export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSec: number): Plan {
   const live = (obs.processes ?? []).filter((p) => !p.defunct);
   const listenerPids = (obs.listeners ?? []).filter((l) => l.process === 'redis-server' && l.pid).map((l) => l.pid!);
-  // Processes that listen in this host's network namespace first: they are the ones the target reaches.
-  const pids = [...new Set([...listenerPids, ...live.map((p) => p.pid)])].slice(0, MAX_PIDS);
+  // When ss names processes, the redis-servers that listen in this host's network namespace are the
+  // ones a client of this host reaches; the others ps shows live in containers or other namespaces.
+  const ssKnowsPids = (obs.listeners ?? []).some((l) => l.pid !== undefined);
+  const pids = [...new Set(ssKnowsPids ? listenerPids : live.map((p) => p.pid))].slice(0, MAX_PIDS);
   const conf: S.ConfCandidate[] = [];
   const add = (path: string | undefined, source: S.ConfCandidate['source']) => {
     if (path && isSafeAbsolutePath(path) && !conf.some((c) => c.path === path)) conf.push({ path, source });

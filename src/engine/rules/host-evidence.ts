@@ -28,9 +28,9 @@ export function hostWrongPort(obs: Observations): HostWrongPort | undefined {
   if (others.length === 0) return undefined;
   const ports = [...new Set(others.map((l) => l.port))].sort((a, b) => Math.abs(a - port) - Math.abs(b - port) || a - b);
   const evidence = others.slice(0, 4).map((l) => ssEvidence(remote, l));
-  for (const p of ports.slice(0, 2)) {
-    const line = confsForPort(remote, p).map((f) => confLine(f, 'port')).find(Boolean);
-    if (line) evidence.push(line);
+  for (const l of others.slice(0, 2)) {
+    const line = confsForPort(remote, l.port, l.pid).map((f) => confLine(f, 'port')).find(Boolean);
+    if (line && !evidence.includes(line)) evidence.push(line);
   }
   return { ports, evidence };
 }
@@ -72,9 +72,11 @@ export interface HostFdLimit {
 }
 
 /**
- * /proc/<pid>/limits of the redis-server on the target port: Redis needs maxclients + 32
- * descriptors and, when it cannot raise the limit that far, lowers maxclients to limit − 32
- * (server.c adjustOpenFilesLimit).
+ * /proc/<pid>/limits of the redis-server on the target port. Redis needs maxclients + 32
+ * descriptors and, when it cannot raise the limit that far, sets maxclients to exactly
+ * limit − 32 (server.c adjustOpenFilesLimit). With INFO at hand that equality decides;
+ * without it, the limit is compared with the maxclients its own config file asks for
+ * (the default 10000 when it names none).
  */
 export function hostFdLimit(obs: Observations): HostFdLimit | undefined {
   const remote = remoteOf(obs);
@@ -84,7 +86,9 @@ export function hostFdLimit(obs: Observations): HostFdLimit | undefined {
   if (!limit || limit.soft === null) return undefined;
   const conf = confsForPort(remote, obs.target.port, limit.pid).find((f) => f.maxclients !== undefined);
   const requested = conf?.maxclients ?? DEFAULT_MAXCLIENTS;
-  if (limit.soft >= requested + RESERVED_FDS) return undefined;
+  const infoMax = Number(obs.info?.sections.clients?.maxclients ?? Number.NaN);
+  const reduced = Number.isInteger(infoMax) ? infoMax === limit.soft - RESERVED_FDS && infoMax < requested : limit.soft < requested + RESERVED_FDS;
+  if (!reduced) return undefined;
   const evidence = [`/proc/${limit.pid}/limits on ${hostName(remote)}: ${limit.line}`];
   const line = conf && confLine(conf, 'maxclients');
   evidence.push(line ? `${line} needs ${requested + RESERVED_FDS} descriptors` : `maxclients defaults to ${DEFAULT_MAXCLIENTS}, which needs ${DEFAULT_MAXCLIENTS + RESERVED_FDS} descriptors`);

@@ -64,12 +64,22 @@ export function redisElsewhere(remote: RemoteObservation): RedisProcess[] {
   return (remote.processes ?? []).filter((p) => !p.defunct && !here.has(p.pid));
 }
 
-/** redis.conf files that describe the instance on `port` (a file without `port` means 6379). */
+/**
+ * redis.conf files that describe the instance behind `port`. A running process
+ * (`pid`) is tied only to the file on its own command line or its systemd unit:
+ * a default location may belong to another instance, so it is not quoted for it.
+ * With no process (nothing runs), the files that would serve the port are the
+ * candidates (a file without `port` means 6379), except those another process named.
+ */
 export function confsForPort(remote: RemoteObservation, port: number, pid?: number): RedisConfFile[] {
   const files = remote.redisConf ?? [];
-  const named = pid === undefined ? undefined : remote.processes?.find((p) => p.pid === pid)?.configPath;
-  const own = named ? files.filter((f) => f.path === named) : [];
-  return own.length ? own : files.filter((f) => (f.port ?? 6379) === port);
+  if (pid !== undefined) {
+    const named = remote.processes?.find((p) => p.pid === pid)?.configPath;
+    const unit = remote.systemd?.units.find((u) => u.mainPid === pid)?.configPath;
+    return files.filter((f) => f.path === named || f.path === unit);
+  }
+  const ownedByOthers = new Set((remote.processes ?? []).filter((p) => !p.defunct).map((p) => p.configPath));
+  return files.filter((f) => !(f.source === 'process' && ownedByOthers.has(f.path)) && (f.port ?? 6379) === port);
 }
 
 export function confLine(file: RedisConfFile, directive: string): string | undefined {
@@ -86,6 +96,9 @@ export function ssEvidence(remote: RemoteObservation, l: TcpListener): string {
   return `ss -ltnp on ${hostName(remote)}: ${l.line}`;
 }
 
+/** Sizes as people read them in df -h / free -h terms: GiB, MiB, or KiB for small filesystems. */
 export function mib(bytes: number): string {
-  return bytes >= 1073741824 ? `${(bytes / 1073741824).toFixed(1)} GiB` : `${Math.round(bytes / 1048576)} MiB`;
+  if (bytes >= 1073741824) return `${(bytes / 1073741824).toFixed(1)} GiB`;
+  if (bytes >= 1048576 || bytes === 0) return `${Math.round(bytes / 1048576)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
 }

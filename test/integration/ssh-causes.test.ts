@@ -1,0 +1,98 @@
+/**
+ * Remote checks against a real sshd in a network namespace that also runs the
+ * redis-server under test (issue #3). The client — diagnose() in this process —
+ * reaches both over the veth, so the network probes see a remote host and the
+ * SSH checks see that host's processes, sockets and firewall. Each case asserts
+ * the primary cause and the host line that decided it.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { diagnose } from '../../src/engine/diagnose.js';
+import type { Diagnosis } from '../../src/engine/types.js';
+import { describeLab, need } from '../lab/guard.js';
+import { createNetns, type Netns } from '../lab/netns.js';
+import { startRedis } from '../lab/redis.js';
+import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
+import { startRedisWithConf, startSshHost, type SshHost } from './ssh-lab.js';
+
+const REQUIREMENTS = [need.netns(), need.binary('redis-server'), need.binary('iptables'), need.binary('sshd'), need.binary('ssh-keygen')];
+
+describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
+  let ns: Netns;
+  let host: SshHost;
+
+  beforeAll(async () => {
+    ns = await createNetns();
+    host = await startSshHost(ns);
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await ns?.destroy();
+  });
+
+  const run = (port = 6379, timeoutMs = 2000): Promise<Diagnosis> => diagnose(targetOf(ns.nsAddress, port), { timeoutMs, ssh: host.ssh() });
+  const check = (d: Diagnosis, id: string) => d.checks.find((c) => c.id === id);
+
+  it('Redis bound to loopback only → bind-loopback-only, from ss and the bind line of its redis.conf', async () => {
+    const server = await startRedisWithConf(ns, ['bind 127.0.0.1 -::1', 'port 6379', 'protected-mode yes']);
+    try {
+      const d = await run();
+      expectDiagnosis(d, { primaryCause: 'bind-loopback-only', verdict: 'unreachable', evidence: new RegExp(`ss -ltnp on ${ns.nsAddress}: LISTEN .*127\\.0\\.0\\.1:6379 .*redis-server",pid=${server.pid}`) });
+      expect(d.findings[0]?.evidence).toContain(`${server.confPath}:9: bind 127.0.0.1 -::1`);
+      expect(check(d, 'ssh-connect')?.status).toBe('pass');
+      expect(check(d, 'ssh-redis-conf')?.detail).toContain(server.confPath);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('nothing running → server-not-running, although ps shows other redis-servers of this machine', async () => {
+    const d = await run();
+    expectDiagnosis(d, { primaryCause: 'server-not-running', verdict: 'unreachable', evidence: /nothing listens on port 6379, and no redis-server listens on any port/ });
+    expect(d.findings.map((f) => f.cause)).not.toContain('connection-refused');
+    expect(check(d, 'ssh-systemd')?.status).toBe('skip');
+  });
+
+  it('Redis on a port the neighbour scan does not try → wrong-port, from ss', async () => {
+    const server = await startRedis({ netns: ns, port: 7379, args: ['--protected-mode', 'no'] });
+    try {
+      const d = await run();
+      expectDiagnosis(d, { primaryCause: 'wrong-port', verdict: 'unreachable', evidence: new RegExp(`ss -ltnp on ${ns.nsAddress}: LISTEN .*:7379 .*redis-server`) });
+      expect(d.findings[0]?.details?.suggestedPort).toBe(7379);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('iptables REJECT in front of a listening Redis → firewall-blocked, quoting the rule', async () => {
+    const server = await startRedis({ netns: ns, args: ['--protected-mode', 'no'] });
+    await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '6379', '-j', 'REJECT']);
+    try {
+      const d = await run();
+      expectDiagnosis(d, {
+        primaryCause: 'firewall-blocked',
+        verdict: 'unreachable',
+        evidence: /iptables on .*: -A INPUT -p tcp -m tcp --dport 6379 -j REJECT --reject-with icmp-port-unreachable/,
+      });
+      expect(d.findings[0]?.details).toMatchObject({ tool: 'iptables', action: 'reject' });
+      expect(d.findings.map((f) => f.cause)).not.toContain('connection-refused');
+    } finally {
+      await ns.iptables(['-F', 'INPUT']);
+      await server.stop();
+    }
+  });
+
+  it('iptables DROP in front of a listening Redis → firewall-blocked instead of a bare timeout', async () => {
+    const server = await startRedis({ netns: ns, args: ['--protected-mode', 'no'] });
+    await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '6379', '-j', 'DROP']);
+    try {
+      const d = await run(6379, 1000);
+      expectDiagnosis(d, { primaryCause: 'firewall-blocked', verdict: 'unreachable', evidence: /iptables on .*: -A INPUT -p tcp -m tcp --dport 6379 -j DROP/ });
+      expect(d.findings[0]?.details).toMatchObject({ action: 'drop' });
+      expect(d.findings[0]?.evidence[0]).toMatch(/ETIMEDOUT/);
+      expect(d.findings.map((f) => f.cause)).not.toContain('connection-timeout');
+    } finally {
+      await ns.iptables(['-F', 'INPUT']);
+      await server.stop();
+    }
+  });
+});
