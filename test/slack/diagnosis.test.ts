@@ -4,6 +4,7 @@
  * message (progress → verdict) and one threaded reply per finding.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRaw } from '../lab/raw-client.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { ackText, startHarness, type Harness } from './helpers/harness.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
@@ -106,6 +107,25 @@ describe('/redis-diagnose through the queue', () => {
     expect(h.double.ok('chat.postMessage').filter((c) => c.body.thread_ts === parents[0]!.ts)).toHaveLength(0);
   });
 
+  it('shows progress in the parent message while a check waits, before the verdict', async () => {
+    // DEBUG SLEEP blocks the server: the connection is accepted, the PING waits.
+    const blocker = await connectRaw(healthy.host, healthy.port);
+    try {
+      blocker.send('DEBUG', 'SLEEP', '0.6');
+      await h.command({ text: 'fine', channel: 'C0SLOW' });
+      const double = h.double;
+      await double.waitFor('the verdict', () => double.ok('chat.update').some((c) => c.body.channel === 'C0SLOW' && blockIds(c).includes('verdict')));
+      const edits = double.ok('chat.update').filter((c) => c.body.channel === 'C0SLOW');
+      const progress = edits.filter((c) => blockIds(c).includes('progress'));
+      expect(progress.length).toBeGreaterThanOrEqual(1);
+      expect(textOf(progress[0])).toContain('✓ tcp-connect');
+      // The verdict is the last edit: no progress edit lands after it.
+      expect(blockIds(edits.at(-1))).toContain('verdict');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('lists targets with their last known state', async () => {
     const r = await h.command({ text: 'status', channel: 'C0STATUS' });
     expect(r.status).toBe(200);
@@ -121,6 +141,6 @@ describe('/redis-diagnose through the queue', () => {
     expect(text).toMatch(/redis_doctor_slack_commands_total\{outcome="queued"\} [1-9]/);
     expect(text).toMatch(/redis_doctor_jobs_total\{outcome="completed"\} [1-9]/);
     expect(text).toMatch(/redis_doctor_causes_found_total\{cause="auth-required"\} 1/);
-    expect(text).toMatch(/redis_doctor_diagnosis_duration_seconds_count\{verdict="healthy"\} 1/);
+    expect(text).toMatch(/redis_doctor_diagnosis_duration_seconds_count\{verdict="healthy"\} 2/);
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lab/ports.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
-import { ackText, startHarness, type Harness } from './helpers/harness.js';
+import { ackText, payloadBody, startHarness, type Harness } from './helpers/harness.js';
 import { blockIds, textOf } from './helpers/slack-double.js';
 
 describe('queue Redis down', () => {
@@ -40,6 +40,24 @@ describe('queue Redis down', () => {
     expect(textOf(verdict)).toContain('The job queue (REDIS_URL) is unreachable');
     const reply = h.double.ok('chat.postMessage').find((c) => c.body.thread_ts === parent?.ts);
     expect(blockIds(reply)).toContain('finding:auth-required');
+  });
+
+  it('records no approval while the audit store is unreachable, and says why', async () => {
+    const finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:auth-required'))!;
+    const button = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate:'))!;
+    const payload = {
+      type: 'block_actions', user: { id: 'U0ALICE', username: 'alice', team_id: 'T0TEST' }, api_app_id: 'A0TEST', token: 'x',
+      container: { type: 'message', message_ts: finding.ts, channel_id: 'C0DOWN', is_ephemeral: false },
+      trigger_id: `${process.pid}.down.1`, team: { id: 'T0TEST', domain: 'test' }, channel: { id: 'C0DOWN', name: 'ops' },
+      message: { type: 'message', ts: finding.ts, thread_ts: finding.body.thread_ts, text: finding.body.text, blocks: finding.body.blocks },
+      response_url: h.double.responseUrl('down-click'),
+      actions: [{ action_id: button.action_id, block_id: 'actions:auth-required:0', value: button.value, type: 'button', action_ts: '1' }],
+    };
+    const r = await h.post(payloadBody(payload));
+    expect(r.status).toBe(200);
+    await h.double.waitFor('the refusal', (calls) => calls.some((c) => c.path === '/response/down-click'));
+    expect(textOf(h.double.calls.find((c) => c.path === '/response/down-click'))).toContain('nothing was recorded');
+    expect(h.double.ok('chat.postMessage').some((c) => blockIds(c).some((id) => id.startsWith('approval:')))).toBe(false);
   });
 
   it('reports not ready on /readyz while staying healthy on /healthz', async () => {
