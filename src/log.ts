@@ -47,7 +47,3 @@ function joinArgs(args: unknown[]): string {
 function errorReplacer(_key: string, value: unknown): unknown {
   return value instanceof Error ? { name: value.name, message: value.message } : value;
 }
-
-export function isLevel(value: string): value is Level {
-  return value in ORDER;
-}

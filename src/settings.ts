@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ConfigError, formatIssues } from './config/load.js';
 
-export const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
+const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
 
 const boolText = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 

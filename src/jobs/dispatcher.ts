@@ -15,7 +15,7 @@ export type Submitted =
   | { via: 'inline'; id: string; deduplicated: boolean; queueError: string }
   | { via: 'busy'; queueError: string };
 
-export const INLINE_NOTE = 'The job queue (REDIS_URL) is unreachable: this diagnosis ran inside the web process.';
+const INLINE_NOTE = 'The job queue (REDIS_URL) is unreachable: this diagnosis ran inside the web process.';
 
 export class Dispatcher {
   private readonly running = new Set<Promise<void>>();

@@ -99,10 +99,4 @@ export class ApprovalStore {
     const key = this.key('audit');
     await this.run(this.redis.multi().lpush(key, JSON.stringify(record)).ltrim(key, 0, AUDIT_MAX - 1).exec(), 'writing the audit record');
   }
-
-  /** Newest first. */
-  async auditTrail(limit = 100): Promise<AuditRecord[]> {
-    const rows = await this.run(this.redis.lrange(this.key('audit'), 0, limit - 1), 'reading the audit trail');
-    return rows.map((r) => JSON.parse(r) as AuditRecord);
-  }
 }

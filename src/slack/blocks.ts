@@ -23,7 +23,7 @@ export interface Rendered {
 }
 
 const SEVERITY_ICON: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
-const VERDICT_ICON: Record<Verdict, string> = { healthy: ':large_green_circle:', degraded: ':large_orange_circle:', unreachable: ':red_circle:' };
+export const VERDICT_ICON: Record<Verdict, string> = { healthy: ':large_green_circle:', degraded: ':large_orange_circle:', unreachable: ':red_circle:' };
 const CHECK_ICON: Record<Check['status'], string> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
 
 export function section(text: string, blockId?: string): types.SectionBlock {
@@ -82,7 +82,7 @@ export interface ResultView {
 }
 
 /** The one-line verdict: what the parent message ends with. */
-export function verdictLine(d: Diagnosis): string {
+function verdictLine(d: Diagnosis): string {
   const primary = d.findings[0];
   const what = primary ? `: ${escapeMrkdwn(primary.title)} (${code(primary.cause)})` : '';
   return `${VERDICT_ICON[d.verdict]} ${targetLabel(d.target)} is *${d.verdict}*${what}`;
@@ -138,7 +138,7 @@ function confirmFor(r: Remediation): types.ConfirmationDialog | undefined {
   };
 }
 
-export function remediationButton(diagnosisId: string, finding: Finding, r: Remediation): Button {
+function remediationButton(diagnosisId: string, finding: Finding, r: Remediation): Button {
   const button: Button = {
     type: 'button',
     action_id: truncate(`${ACTION.remediate}${r.id}`, LIMITS.actionId, ''),

@@ -1,12 +1,10 @@
 /** Pure renderers for the answers of `/redis-diagnose help` and `/redis-diagnose status`. */
 import type { Config } from '../config/schema.js';
 import type { LastState } from '../jobs/diagnosis-store.js';
-import { address, context, section, type Rendered } from './blocks.js';
+import { address, context, section, VERDICT_ICON, type Rendered } from './blocks.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import { parseTarget } from '../engine/target.js';
-
-const VERDICT_ICON = { healthy: ':large_green_circle:', degraded: ':large_orange_circle:', unreachable: ':red_circle:' } as const;
 
 export function renderHelp(command: string, config: Config): Rendered {
   const adHoc = config.access.allowAdHocTargets
