@@ -6,6 +6,8 @@
  * --ssh/--ssh-key/--ssh-known-hosts, so the flags are exercised too) and the
  * raw SSH observation.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../../src/cli/run.js';
 import { diagnose } from '../../src/engine/diagnose.js';
@@ -78,5 +80,31 @@ describeLab('SSH checks never leak secrets read on the host', [need.netns(), nee
         expect(text).toMatch(/auth-required|Authentication required/i);
       }
     }
+  });
+  it('the ssh block of a config file target works the same way', async () => {
+    const config = join(host.dir, 'redis-doctor.yaml');
+    writeFileSync(
+      config,
+      [
+        'targets:',
+        '  - name: lab-cache',
+        `    url: redis://${ns.nsAddress}:6379`,
+        '    ssh:',
+        `      host: ${ns.nsAddress}`,
+        '      port: 22',
+        '      user: root',
+        `      privateKeyPath: ${host.keyPath}`,
+        `      knownHostsPath: ${host.knownHostsPath}`,
+        '',
+      ].join('\n'),
+    );
+    const out = capture();
+    const err = capture();
+    const code = await run({ argv: ['diagnose', 'lab-cache', '--config', config, '--json', '--timeout', '2000'], env: {}, stdout: out.stream, stderr: err.stream });
+    expect(code, err.text()).toBe(1);
+    const d = JSON.parse(out.text()) as { primaryCause: string; checks: { id: string; status: string }[] };
+    expect(d.primaryCause).toBe('auth-required');
+    expect(d.checks.filter((c) => c.id.startsWith('ssh-') && c.status === 'pass').map((c) => c.id)).toEqual(expect.arrayContaining(['ssh-connect', 'ssh-ps', 'ssh-ss', 'ssh-redis-conf']));
+    expect(out.text()).not.toContain(CONF_SECRET);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, defaultConfPaths, planPhase2 } from '../../src/engine/remote/catalogue.js';
 import { outcomeOf } from '../../src/engine/remote/outcome.js';
-import { dfScript, procLimitsScript, redisConfScript } from '../../src/engine/remote/scripts.js';
+import { dfScript, preamble, procLimitsScript, redisConfScript } from '../../src/engine/remote/scripts.js';
 import type { ExecResult } from '../../src/engine/remote/session.js';
 import { isSafeAbsolutePath, safeContainerId, safeInt, safePath, UnsafeValueError } from '../../src/engine/remote/shell.js';
 import type { RemoteObservation } from '../../src/engine/remote/types.js';
@@ -80,6 +80,24 @@ describe('the phase-1 scripts, run locally through /bin/sh -s', () => {
     expect(statuses.ps).toBe('ok');
     expect(statuses.ss).toBe('ok');
     expect(statuses.free).toBe('ok');
+  });
+});
+
+describe('sudo, configured per target', () => {
+  it('wraps only the privileged commands in sudo -n (never prompts), and awk never runs privileged', () => {
+    expect(preamble(true)).toContain('sudo -n "$@"');
+    expect(preamble(false)).toContain('s() { "$@"; }');
+    const conf = redisConfScript([{ path: '/etc/redis/redis.conf', source: 'default' }]);
+    expect(conf).toContain(`s cat "$1" | awk '`);
+    expect(conf).not.toMatch(/s awk/);
+    expect(dfScript([1], ['/etc/redis/redis.conf'])).not.toMatch(/s awk/);
+  });
+
+  it('with sudo configured, a host without sudo is reported as denied, not as missing tools', async () => {
+    const res = await runLocally(entry('ss').script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 })!, true);
+    const o = outcomeOf(entry('ss'), result({ stdout: res.stdout, stderr: res.stderr, exitCode: res.code }), emptyObs());
+    if (which('sudo') === undefined) expect(o).toMatchObject({ status: 'denied', detail: 'sudo not installed', exitCode: 126 });
+    else expect(['ok', 'denied']).toContain(o.status); // sudo -n as root passes; as another user it may ask for a password
   });
 });
 

@@ -19,7 +19,8 @@ export function preamble(sudo: boolean): string {
   return [
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
     'LC_ALL=C; export LC_ALL',
-    s ? `s() { ${s} "$@"; }` : 's() { "$@"; }',
+    // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
+    s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }',
   ].join('\n');
 }
 
@@ -107,7 +108,8 @@ export interface ConfCandidate {
 
 export function redisConfScript(files: ConfCandidate[]): string {
   return [
-    `c() { if s test -r "$1"; then echo "### file $1 $2"; s awk '${CONF_AWK}' "$1"; fi; }`,
+    // Only `cat` runs privileged: awk can run programs, so it never gets sudo.
+    `c() { if s test -r "$1"; then echo "### file $1 $2"; s cat "$1" | awk '${CONF_AWK}'; fi; }`,
     ...files.map((f) => `c ${safePath(f.path)} ${f.source}`),
     'exit 0',
   ].join('\n');
@@ -137,7 +139,7 @@ export function dfScript(pids: number[], confPaths: string[]): string {
     ...confPaths.map((f) =>
       [
         `f=${safePath(f)}`,
-        `if s test -r "$f"; then x=$(s awk 'tolower($1)=="dir"{v=$2} END{print v}' "$f" | tr -d "\\"'"); case "$x" in /*) d config-dir "$f" "$x" "$x"; n=1;; esac; fi`,
+        `if s test -r "$f"; then x=$(s cat "$f" | awk 'tolower($1)=="dir"{v=$2} END{print v}' | tr -d "\\"'"); case "$x" in /*) d config-dir "$f" "$x" "$x"; n=1;; esac; fi`,
       ].join('\n'),
     ),
     `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,

@@ -32,5 +32,5 @@ export function splitSections(output: string): Section[] {
 
 /** Messages that mean "not allowed", from the tools themselves or from `sudo -n`. */
 export function looksDenied(text: string): boolean {
-  return /permission denied|you must be root|operation not permitted|a password is required|a terminal is required|not in the sudoers|may not run sudo|must be run as root|need to be root|access denied/i.test(text);
+  return /sudo not installed|permission denied|you must be root|operation not permitted|a password is required|a terminal is required|not in the sudoers|may not run sudo|must be run as root|need to be root|access denied/i.test(text);
 }
