@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from './lab/poll.js';
 import { freePort } from './lab/ports.js';
 import { makeTempDir, type TempDir } from './lab/tmp.js';
+import { deleteKeysUnder } from './slack/helpers/redis-keys.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -127,13 +128,7 @@ describe('the image steps, outside Docker', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     try {
-      let cursor = '0';
-      for (let i = 0; i < 10_000; i++) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-        if (cursor === '0') break;
-      }
+      await deleteKeysUnder(redis, prefix);
     } finally {
       redis.disconnect();
       await tmp?.remove();

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { startBot, type Bot } from '../../../src/bot.js';
 import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
+import { deleteKeysUnder, keysUnder } from './redis-keys.js';
 import { startSlackDouble, type SlackDouble } from './slack-double.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -152,18 +153,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     return { status: res.status, text, json, ms };
   };
 
-  const keys = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    // The prefix contains no glob characters ({ and } are literal in MATCH patterns).
-    for (let i = 0; i < 10_000; i++) {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      found.push(...batch);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    return found;
-  };
+  const keys = (): Promise<string[]> => keysUnder(redis, prefix);
 
   return {
     bot, double, prefix, redis, url, env, logs, post, keys,
@@ -177,8 +167,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         await bot.stop();
       } finally {
         try {
-          const all = await keys();
-          for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
+          await deleteKeysUnder(redis, prefix);
         } finally {
           redis.disconnect();
           await double.close();
