@@ -15,7 +15,7 @@ import { startRedis, type RedisServer } from '../lab/redis.js';
 import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
 import { startSshHost, type SshHost } from './ssh-lab.js';
 
-describeLab('SSH checks: host key, authentication, reachability', [need.netns(), need.binary('redis-server'), need.binary('sshd'), need.binary('ssh-keygen')], () => {
+describeLab('SSH checks: host key, authentication, reachability', [need.netns(), need.binary('redis-server'), need.binary('sshd'), need.binary('ssh-keygen'), need.binary('iptables')], () => {
   let ns: Netns;
   let host: SshHost;
   let server: RedisServer;
@@ -84,6 +84,19 @@ describeLab('SSH checks: host key, authentication, reachability', [need.netns(),
     const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh({ privateKey: host.strangerKey }) });
     expect(d.primaryCause).toBe('connection-refused');
     expect(d.findings.find((x) => x.cause === 'remote-check-failed')).toMatchObject({ severity: 'info', details: { reason: 'auth-failed' } });
+  });
+
+  it('SSH packets dropped → timeout within the step bound, and the diagnosis still ends', async () => {
+    await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
+    try {
+      const r = await runRemoteChecks(host.ssh(), { target: targetOf(ns.nsAddress, 6379), timeoutMs: 500 });
+      expect(r.observation.session).toMatchObject({ ok: false, failureReason: 'timeout', authAttempted: false });
+      const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 500, ssh: host.ssh() });
+      expect(d.primaryCause).toBe('connection-refused');
+      expect(d.findings.find((x) => x.cause === 'remote-check-failed')?.details?.reason).toBe('timeout');
+    } finally {
+      await ns.iptables(['-F', 'INPUT']);
+    }
   });
 
   it('no sshd on the port → unreachable', async () => {
