@@ -30,7 +30,7 @@ export interface SshTargetOptions {
   knownHostsPath?: string;
   /** Run the commands that need privileges through `sudo -n`. */
   sudo?: boolean;
-  /** Use $SSH_AUTH_SOCK when set. */
+  /** Offer the ssh-agent at $SSH_AUTH_SOCK (after the key file) when one runs; false never does. */
   useAgent?: boolean;
 }
 

@@ -17,7 +17,7 @@ export interface RemoteOutcome {
 function failed(ssh: SshTargetOptions, reason: RemoteFailureReason, message: string, durationMs: number): RemoteOutcome {
   return {
     observation: { session: { ok: false, failureReason: reason, message, host: ssh.host, port: ssh.port, durationMs }, commands: [] },
-    checks: [{ id: 'ssh-session', status: 'fail', durationMs, detail: reason }],
+    checks: [{ id: 'ssh-connect', status: 'fail', durationMs, detail: `${message} (${reason})` }],
   };
 }
 
