@@ -115,34 +115,34 @@ export const hostFixes = {
   'verify-ssh-host-key': (t: FixTarget, q: { host?: string; port?: number; fingerprint?: string; knownHostsPath?: string } = {}): Remediation => {
     const p = { ...q, host: q.host ?? t.host, port: q.port ?? 22 };
     return {
-    id: 'verify-ssh-host-key',
-    title: `Check the SSH host key of ${p.host} before trusting it`,
-    risk: 'low',
-    mode: 'guided',
-    steps: [
-      `The server presented ${p.fingerprint ?? 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
-      `Compare out of band, on the host's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (and the other host keys).`,
-      `Only when it matches, replace the entry: ssh-keygen -R ${p.port === 22 ? p.host : `'[${p.host}]:${p.port}'`}${p.knownHostsPath ? ` -f ${p.knownHostsPath}` : ''}, then add the verified key (ssh-keyscan -p ${p.port} ${p.host} prints it; check its fingerprint first).`,
-    ],
-    verify: 'Run the diagnosis again: the ssh-connect check passes.',
+      id: 'verify-ssh-host-key',
+      title: `Check the SSH host key of ${p.host} before trusting it`,
+      risk: 'low',
+      mode: 'guided',
+      steps: [
+        `The server presented ${p.fingerprint ?? 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
+        `Compare out of band, on the host's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (and the other host keys).`,
+        `Only when it matches, replace the entry: ssh-keygen -R ${p.port === 22 ? p.host : `'[${p.host}]:${p.port}'`}${p.knownHostsPath ? ` -f ${p.knownHostsPath}` : ''}, then add the verified key (ssh-keyscan -p ${p.port} ${p.host} prints it; check its fingerprint first).`,
+      ],
+      verify: 'Run the diagnosis again: the ssh-connect check passes.',
     };
   },
 
   'fix-ssh-access': (t: FixTarget, q: { host?: string; port?: number; user?: string; reason?: string } = {}): Remediation => {
     const p = { ...q, host: q.host ?? t.host, port: q.port ?? 22, reason: q.reason ?? 'unreachable' };
     return {
-    id: 'fix-ssh-access',
-    title: `Let the remote checks log in to ${p.host}`,
-    risk: 'low',
-    mode: 'guided',
-    steps: [
-      `Reproduce: ssh -o BatchMode=yes -p ${p.port} ${p.user ? `${p.user}@` : ''}${p.host} true (${p.reason}).`,
-      p.reason === 'auth-failed'
-        ? `Install the public key of the configured private key in ~${p.user ?? ''}/.ssh/authorized_keys on ${p.host} (ssh-keygen -y -f <key> prints it); an encrypted key must be loaded in ssh-agent instead.`
-        : `Check that sshd runs and listens on port ${p.port} (sudo ss -ltnp | grep sshd) and that a firewall admits this machine to it.`,
-      'The checks only read (ps, ss, systemctl, free, dmesg, df, iptables -S …); with sudo: true in the target\'s ssh block, a sudoers entry with NOPASSWD for those commands lets them see everything.',
-    ],
-    verify: 'Run the diagnosis again: the ssh-connect check passes.',
+      id: 'fix-ssh-access',
+      title: `Let the remote checks log in to ${p.host}`,
+      risk: 'low',
+      mode: 'guided',
+      steps: [
+        `Reproduce: ssh -o BatchMode=yes -p ${p.port} ${p.user ? `${p.user}@` : ''}${p.host} true (${p.reason}).`,
+        p.reason === 'auth-failed'
+          ? `Install the public key of the configured private key in ~${p.user ?? ''}/.ssh/authorized_keys on ${p.host} (ssh-keygen -y -f <key> prints it); an encrypted key must be loaded in ssh-agent instead.`
+          : `Check that sshd runs and listens on port ${p.port} (sudo ss -ltnp | grep sshd) and that a firewall admits this machine to it.`,
+        'The checks only read (ps, ss, systemctl, free, dmesg, df, iptables -S …); with sudo: true in the target\'s ssh block, a sudoers entry with NOPASSWD for those commands lets them see everything.',
+      ],
+      verify: 'Run the diagnosis again: the ssh-connect check passes.',
     };
   },
 } as const;
