@@ -15,9 +15,10 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from './config/load.js';
 import { diagnose as engineDiagnose } from './engine/diagnose.js';
 import { healthRoutes, startRouteServer } from './http/health.js';
-import { createDiagnoseWorker } from './jobs/diagnose-worker.js';
+import { createDiagnoseWorker, type StallOptions } from './jobs/diagnose-worker.js';
 import { DiagnosisStore } from './jobs/diagnosis-store.js';
 import { Dispatcher } from './jobs/dispatcher.js';
+import { FailureNotices } from './jobs/failure-notices.js';
 import { DiagnoseQueue } from './jobs/queue.js';
 import { createFrontEndRedis, createWorkerRedis, waitReady, withTimeout } from './jobs/redis.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
@@ -40,6 +41,8 @@ export interface BotOptions {
   /** Log sink; default stderr. */
   write?: (line: string) => void;
   progressIntervalMs?: number;
+  /** BullMQ stall detection (lock duration, check interval, stalls allowed); tests shorten it. */
+  stalls?: StallOptions;
 }
 
 export interface Bot {
@@ -109,7 +112,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   if (role !== 'web') {
     workerRedis = createWorkerRedis(settings.redisUrl);
     watchRedis(workerRedis, 'worker Redis', log);
-    worker = createDiagnoseWorker({ connection: workerRedis, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, metrics, log });
+    // The marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
+    const notices = new FailureNotices(redis, settings.queuePrefix, log);
+    worker = createDiagnoseWorker({
+      connection: workerRedis, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
+      ...(opts.stalls ? { stalls: opts.stalls } : {}),
+    });
   }
 
   let server: Server | undefined;
