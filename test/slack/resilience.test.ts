@@ -9,6 +9,7 @@ import type { DiagnoseFn } from '../../src/jobs/run-diagnosis.js';
 import { pollUntil } from '../lab/poll.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { startHarness, type Harness } from './helpers/harness.js';
+import { keysUnder } from './helpers/redis-keys.js';
 import { blockIds, textOf } from './helpers/slack-double.js';
 
 /** Slack messages are posted before BullMQ marks the job finished: wait for the counter. */
@@ -106,6 +107,9 @@ describe('resilience', () => {
     expect(blockIds(lastEdit)).toEqual(['failure']);
     const metrics = await metricsWhen(h.url, /redis_doctor_jobs_total\{outcome="failed"\} 1/);
     expect(metrics).toMatch(/redis_doctor_jobs_total\{outcome="retried"\} 2/);
+    // The processor's last attempt reported and holds the marker: the worker's 'failed' event posts nothing more.
+    expect(await keysUnder(h.redis, `${h.prefix}:store:failure-reported:`)).toHaveLength(1);
+    expect(h.double.calls.filter((c) => c.method === 'chat.postMessage' && blockIds(c).includes('failure'))).toHaveLength(1);
   });
 
   it('tells the user through response_url when the bot cannot post in the channel', async () => {
