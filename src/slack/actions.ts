@@ -113,12 +113,13 @@ export function registerActions(app: App, deps: ActionDeps): void {
         metrics.actions.inc({ kind: metric, outcome: 'expired' });
         return tell(respond, 'This approval request is no longer stored.');
       }
-      const { decision, decided } = await approvals.decide(requestId, kind, user);
+      // The decision and its audit record are stored in one atomic write: never one without the other.
+      const { decision, decided } = await approvals.decide(requestId, kind, user, (d) => auditOf(request, kind, user, d.at));
       if (!decided) {
         metrics.actions.inc({ kind: metric, outcome: 'duplicate' });
         return tell(respond, `This request was already ${decision.decision} by <@${decision.by}>.`);
       }
-      await audit(auditOf(request, kind, user, decision.at));
+      log.log('info', 'audit', { audit: auditOf(request, kind, user, decision.at) });
       metrics.actions.inc({ kind: metric, outcome: kind });
       const messageTs = body.message?.ts;
       if (messageTs) await deps.reporter.update(request.channel, messageTs, renderDecided(request, decision)).catch((err: Error) => log.log('warn', 'could not update the approval message', { error: err.message }));

@@ -6,7 +6,7 @@
  * one decision per request — a double click, or two approvers clicking at
  * once, finds the first outcome instead of making a second one. There is no
  * in-memory fallback on purpose: an approval that cannot be audited is not
- * recorded.
+ * recorded — a decision and its audit record are written by one Lua script.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -53,6 +53,30 @@ const TTL_S = 30 * 24 * 3600;
 const AUDIT_MAX = 10_000;
 const REDIS_MS = 1000;
 
+/**
+ * SET NX of the decision, and only if it won, LPUSH + LTRIM of its audit
+ * record. Redis runs a script atomically ("no other script or Redis command
+ * will be executed while a script is executing"), but does not undo writes
+ * already made when a later command fails: so whatever can make the audit
+ * push fail (a key of another type) is checked before the first write. Both
+ * keys share the prefix's hash tag, one Cluster slot.
+ *
+ * KEYS: decision, audit list. ARGV: decision JSON, TTL s, audit JSON, audit max.
+ * Returns {1, decision} when this one was stored, else {0, the earlier one}.
+ */
+const DECIDE_SCRIPT = `
+local kind = redis.call('TYPE', KEYS[2]).ok
+if kind ~= 'list' and kind ~= 'none' then
+  return redis.error_reply('WRONGTYPE the audit trail ' .. KEYS[2] .. ' is a ' .. kind .. ', not a list')
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+  redis.call('LPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+  return {1, ARGV[1]}
+end
+return {0, redis.call('GET', KEYS[1])}
+`;
+
 export class ApprovalStore {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
@@ -85,13 +109,18 @@ export class ApprovalStore {
     return text ? (JSON.parse(text) as ApprovalRequest) : undefined;
   }
 
-  /** The first decision wins; `decided` is false when an earlier one was found. */
-  async decide(requestId: string, decision: DecisionKind, by: string): Promise<{ decision: Decision; decided: boolean }> {
+  /**
+   * The first decision wins, stored together with the audit record `auditOf`
+   * makes of it (or neither is); `decided` is false when an earlier one was found.
+   */
+  async decide(requestId: string, decision: DecisionKind, by: string, auditOf: (d: Decision) => AuditRecord): Promise<{ decision: Decision; decided: boolean }> {
     const mine: Decision = { requestId, decision, by, at: new Date().toISOString() };
-    const key = this.key('approval', requestId, 'decision');
-    const won = await this.run(this.redis.set(key, JSON.stringify(mine), 'EX', TTL_S, 'NX'), 'recording the decision');
-    if (won === 'OK') return { decision: mine, decided: true };
-    const text = await this.run(this.redis.get(key), 'reading the decision');
+    const keys = [this.key('approval', requestId, 'decision'), this.key('audit')];
+    const [won, text] = (await this.run(
+      this.redis.eval(DECIDE_SCRIPT, keys.length, ...keys, JSON.stringify(mine), TTL_S, JSON.stringify(auditOf(mine)), AUDIT_MAX),
+      'recording the decision and its audit record',
+    )) as [number, string | null];
+    if (won === 1) return { decision: mine, decided: true };
     return { decision: text ? (JSON.parse(text) as Decision) : mine, decided: false };
   }
 
