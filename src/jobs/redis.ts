@@ -42,6 +42,10 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, what: string)
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
   });
+  // When the timer wins, `work` may still reject later (ioredis: ECONNREFUSED on
+  // reconnect); mark it handled so that is not an unhandled rejection, which
+  // would end the process under Node's default --unhandled-rejections=throw.
+  work.catch(() => undefined);
   try {
     return await Promise.race([work, timeout]);
   } finally {

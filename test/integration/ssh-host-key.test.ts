@@ -31,10 +31,17 @@ describeLab('SSH checks: host key, authentication, reachability', [need.netns(),
     await ns?.destroy();
   });
 
-  /** The part of sshd's log written while `body` ran. */
-  async function logOf(body: () => Promise<unknown>): Promise<string> {
+  /**
+   * The part of sshd's log written while `body` ran. sshd's preauth child
+   * writes its disconnect line after our side has already closed, so wait
+   * (bounded: 50 × 50 ms) until `until` shows up or give up and return what is there.
+   */
+  async function logOf(body: () => Promise<unknown>, until?: RegExp): Promise<string> {
     const before = host.log().length;
     await body();
+    for (let i = 0; until && i < 50 && !until.test(host.log().slice(before)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     return host.log().slice(before);
   }
 
@@ -44,7 +51,7 @@ describeLab('SSH checks: host key, authentication, reachability', [need.netns(),
     let d: Awaited<ReturnType<typeof diagnose>> | undefined;
     const log = await logOf(async () => {
       d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh({ knownHosts: host.wrongKnownHosts }) });
-    });
+    }, /Received disconnect from .* port \d+:3: /);
     expectDiagnosis(d!, { primaryCause: 'connection-refused', verdict: 'unreachable' });
     const f = d!.findings.find((x) => x.cause === 'remote-check-failed');
     expect(f).toMatchObject({ severity: 'warning', details: { reason: 'host-key-mismatch', hostKey: 'mismatch', host: ns.nsAddress, port: 22 } });
