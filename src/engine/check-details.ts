@@ -50,11 +50,17 @@ export function respCheck(resp: RespObservation): CheckOutcome {
     return { status: 'fail', detail: why };
   }
   const auth = resp.exchanges.find((e) => e.command.startsWith('AUTH'));
+  const select = resp.exchanges.find((e) => e.command.startsWith('SELECT'));
   const ping = resp.exchanges.find((e) => e.command === 'PING');
+  const selectFailed = select?.reply?.kind === 'error' ? { status: 'fail' as const, detail: clip(`${select.command} ${wireText(select.reply)}`) } : undefined;
   if (resp.ok) {
-    return { status: 'pass', detail: auth ? `AUTH ${auth.reply ? wireText(auth.reply) : '?'}, PING +PONG` : 'PING +PONG' };
+    // PING still answers +PONG after a refused SELECT, but a client that asked for that database has no session.
+    if (selectFailed) return selectFailed;
+    const steps = [auth && `AUTH ${auth.reply ? wireText(auth.reply) : '?'}`, select && `${select.command} ${select.reply ? wireText(select.reply) : '?'}`, 'PING +PONG'];
+    return { status: 'pass', detail: steps.filter(Boolean).join(', ') };
   }
   if (auth?.reply?.kind === 'error') return { status: 'fail', detail: clip(`AUTH ${wireText(auth.reply)}`) };
+  if (selectFailed) return selectFailed;
   if (ping?.reply) return { status: 'fail', detail: clip(`PING ${wireText(ping.reply)}`) };
   if (resp.timedOut) return { status: 'fail', detail: 'PING not answered before the timeout' };
   return { status: 'fail', detail: resp.socketError ? `connection lost (${resp.socketError})` : 'connection closed before PING was answered' };

@@ -66,7 +66,7 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
 
   const session = await steps.run(
     'redis-handshake',
-    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, signal }),
+    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal }),
     (r) => respCheck(r.resp),
   );
   obs.resp = session.resp;

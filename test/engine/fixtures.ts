@@ -23,6 +23,7 @@ export const TEXT = {
   busyFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
   masterdown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  dbOutOfRange: 'ERR DB index is out of range',
 } as const;
 
 export const INFO_COMMAND = 'INFO server clients memory persistence replication keyspace';

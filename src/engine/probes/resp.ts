@@ -1,7 +1,10 @@
 /**
  * The Redis protocol handshake: on an open connection, send in one write
- *   [AUTH [user] <password>]  PING  INFO server clients memory persistence replication keyspace
- * and record every reply verbatim. One pipelined round trip keeps a healthy
+ *   [AUTH [user] <password>]  [SELECT <db>]  PING  INFO server clients memory persistence replication keyspace
+ * and record every reply verbatim. SELECT goes out when the target names a
+ * database other than 0, because every client configured with that URL sends
+ * it on connect: "-ERR DB index is out of range" (db >= `databases`) fails
+ * them all, while PING alone would still get +PONG. One pipelined round trip keeps a healthy
  * diagnosis fast, and Redis answers pipelined commands in order, so each
  * reply maps to its command even when the first ones fail:
  *  - without AUTH on a password-protected server every command gets -NOAUTH;
@@ -41,6 +44,8 @@ export interface SessionSocket {
 export interface RespSessionOptions {
   timeoutMs: number;
   credentials?: Credentials;
+  /** The target's database number; SELECT is sent only when it is set and not 0 (Redis's default). */
+  db?: number;
   signal?: AbortSignal;
 }
 
@@ -56,17 +61,18 @@ const OLD_INFO_RE = /^ERR (syntax error|wrong number of arguments)/i;
 interface Pending {
   label: string;
   args: string[];
-  role: 'auth' | 'ping' | 'info' | 'info-fallback';
+  role: 'auth' | 'select' | 'ping' | 'info' | 'info-fallback';
   sentAt: number;
   exchange: RespExchange;
 }
 
-function plan(credentials: Credentials | undefined): { label: string; args: string[]; role: Pending['role'] }[] {
+function plan(credentials: Credentials | undefined, db: number | undefined): { label: string; args: string[]; role: Pending['role'] }[] {
   const out: { label: string; args: string[]; role: Pending['role'] }[] = [];
   if (credentials?.password !== undefined && credentials.password !== '') {
     const args = credentials.user ? ['AUTH', credentials.user, credentials.password] : ['AUTH', credentials.password];
     out.push({ label: credentials.user ? `AUTH ${credentials.user} ${REDACTED}` : `AUTH ${REDACTED}`, args, role: 'auth' });
   }
+  if (db !== undefined && db !== 0) out.push({ label: `SELECT ${db}`, args: ['SELECT', String(db)], role: 'select' });
   out.push({ label: 'PING', args: ['PING'], role: 'ping' });
   out.push({ label: `INFO ${INFO_SECTIONS.join(' ')}`, args: ['INFO', ...INFO_SECTIONS], role: 'info' });
   return out;
@@ -169,6 +175,6 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       else onEnd();
       return;
     }
-    send(plan(options.credentials));
+    send(plan(options.credentials, options.db));
   });
 }

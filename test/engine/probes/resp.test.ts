@@ -71,6 +71,23 @@ describeLab('RESP session against redis-server', [need.binary('redis-server'), n
     expect(infoText).toContain('# Clients');
   });
 
+  it('a database: SELECT between AUTH and PING, refused past `databases`, skipped for db 0', async () => {
+    const r = await redis({ password: 'right-secret-9', args: ['--databases', '4'] });
+    const credentials = { password: 'right-secret-9' };
+    const inRange = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials, db: 3 });
+    expect(inRange.resp.exchanges.map((e) => [e.command, e.reply?.text])).toEqual([
+      ['AUTH <redacted>', 'OK'],
+      ['SELECT 3', 'OK'],
+      ['PING', 'PONG'],
+      [INFO_ALL, expect.stringContaining('# Server')],
+    ]);
+    const outOfRange = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials, db: 7 });
+    expect(outOfRange.resp.exchanges[1]).toMatchObject({ command: 'SELECT 7', reply: { kind: 'error', text: 'ERR DB index is out of range' } });
+    expect(outOfRange.resp.ok).toBe(true);
+    const db0 = await runRespSession(await openTcp(r.port), { timeoutMs: 2000, credentials, db: 0 });
+    expect(db0.resp.exchanges.map((e) => e.command)).toEqual(['AUTH <redacted>', 'PING', INFO_ALL]);
+  });
+
   it('ACL user without +ping/+info: -NOPERM, AUTH recorded with the user name only', async () => {
     const r = await redis();
     await r.cli('ACL', 'SETUSER', 'app', 'on', '>app-pass-3', '~*', '+get');
