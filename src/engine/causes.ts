@@ -31,6 +31,7 @@ export const CAUSE_IDS = [
   'remote-check-failed',
   // Additions to INTERFACES.md section 3 (append only):
   'tls-certificate-rejected',
+  'db-index-out-of-range',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

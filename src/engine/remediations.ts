@@ -15,6 +15,7 @@ import { capacityFixes } from './remediations/capacity.js';
 import { certificateFixes } from './remediations/certificates.js';
 import { connectFixes } from './remediations/connect.js';
 import { dataFixes } from './remediations/data.js';
+import { databaseFixes } from './remediations/database.js';
 import { hostFixes } from './remediations/host.js';
 
 export { fixTarget, type FixTarget } from './remediations/fix-target.js';
@@ -26,6 +27,7 @@ export const REMEDIATIONS = {
   ...dataFixes,
   ...hostFixes,
   ...certificateFixes,
+  ...databaseFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

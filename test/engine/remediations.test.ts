@@ -62,6 +62,14 @@ describe('remediation catalogue', () => {
     }
   });
 
+  it('a URL keeps the database the client selects (not db 0)', () => {
+    expect(url({ ...T, db: 3 })).toBe('redis://cache.internal:6380/3');
+    expect(url({ ...T, db: 0 })).toBe('redis://cache.internal:6380');
+    const obs = healthy();
+    obs.target.db = 3;
+    expect(fixTarget(obs).db).toBe(3);
+  });
+
   it('fixTarget takes host, port, TLS, user and the connected address from observations', () => {
     const obs = healthy();
     obs.client.user = 'app';

@@ -16,6 +16,8 @@ export interface FixTarget {
   authProvided: boolean;
   /** The address the TCP step used, when known (the server's interface address for `bind`). */
   address?: string;
+  /** The database the client selects, when not 0: part of the URL the client should use. */
+  db?: number;
 }
 
 export function fixTarget(obs: Observations): FixTarget {
@@ -28,6 +30,7 @@ export function fixTarget(obs: Observations): FixTarget {
   const user = obs.client.user ?? obs.target.user;
   if (user) t.user = user;
   if (obs.tcp?.address) t.address = obs.tcp.address;
+  if (obs.target.db) t.db = obs.target.db;
   return t;
 }
 
@@ -66,7 +69,7 @@ export function url(t: FixTarget, opts: { port?: number; tls?: boolean; auth?: b
   const auth = opts.auth ?? t.authProvided;
   const userinfo = auth ? `${t.user ? encodeURIComponent(t.user) : ''}:<password>@` : '';
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `${scheme}://${userinfo}${host}:${opts.port ?? t.port}`;
+  return `${scheme}://${userinfo}${host}:${opts.port ?? t.port}${t.db ? `/${t.db}` : ''}`;
 }
 
 export const RERUN = 'Run the diagnosis again';

@@ -12,6 +12,7 @@ import { rule as busyScript } from './busy-script.js';
 import { rule as connectionRefused } from './connection-refused.js';
 import { rule as connectionTimeout } from './connection-timeout.js';
 import { rule as containerPortNotPublished } from './container-port-not-published.js';
+import { rule as dbIndexOutOfRange } from './db-index-out-of-range.js';
 import { rule as diskFull } from './disk-full.js';
 import { rule as dnsResolutionFailed } from './dns-resolution-failed.js';
 import { rule as fdLimitTooLow } from './fd-limit-too-low.js';
@@ -48,6 +49,7 @@ export const RULES: readonly Rule[] = [
   authFailed,
   authRequired,
   aclDenied,
+  dbIndexOutOfRange,
   maxClientsReached,
   // Server state.
   loadingDataset,
