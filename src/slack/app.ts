@@ -3,9 +3,11 @@
  * wiring; the handlers are the same.
  *
  * - HTTP: Bolt's HTTPReceiver verifies every request's X-Slack-Signature
- *   (HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret) and
- *   refuses timestamps more than 5 minutes off (replay protection). Health
- *   routes share its port (INTERFACES.md section 5).
+ *   (HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret,
+ *   compared in constant time) and refuses timestamps more than 5 minutes
+ *   old; slack-guard.ts in front of it bounds the body and refuses timestamps
+ *   more than 5 minutes ahead (replay protection). Health routes share its
+ *   port (INTERFACES.md section 5).
  * - Socket Mode (SLACK_APP_TOKEN set): events arrive over a WebSocket opened
  *   with apps.connections.open; health routes get their own small server.
  *
@@ -13,9 +15,12 @@
  */
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Route } from '../http/health.js';
+import { guardSlackEvents } from '../http/slack-guard.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings.js';
 import { webClientOptions } from './reporter.js';
+
+const EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;
@@ -35,14 +40,19 @@ export function createSlackApp(settings: Settings, log: Logger, routes: Route[])
       installerOptions: { clientOptions: settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {} },
     });
   } else {
-    receiver = new HTTPReceiver({
+    const http = new HTTPReceiver({
       signingSecret: settings.signingSecret!,
-      endpoints: '/slack/events',
+      endpoints: EVENTS_PATH,
       logger,
       customRoutes: routes,
       // Ack first, then work: Bolt answers the HTTP request when ack() is called.
       processBeforeResponse: false,
     });
+    // The receiver's server calls this property for every request.
+    http.requestListener = guardSlackEvents(http.requestListener, EVENTS_PATH, (status, reason) => {
+      logger.log('warn', 'request to /slack/events refused', { status, reason });
+    });
+    receiver = http;
   }
   // No conversation store: the bot keeps no per-conversation state, and Bolt's
   // default one throws (and catches) an error for every event it has not seen.

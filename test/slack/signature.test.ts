@@ -1,9 +1,11 @@
 /**
- * Request verification by the real Bolt receiver: only bodies signed with the
- * signing secret, with a timestamp within 5 minutes, are processed. Refused
- * requests get 401 and queue nothing.
+ * Request verification by the real Bolt receiver (behind slack-guard.ts):
+ * only bodies signed with the signing secret, with a timestamp within 5
+ * minutes either way, are processed. Refused requests get 401 (413 for a
+ * body over the limit) and queue nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from '../../src/http/slack-guard.js';
 import { pollUntil } from '../lab/poll.js';
 import { commandBody, payloadBody, sign, startHarness, type Harness } from './helpers/harness.js';
 
@@ -44,6 +46,23 @@ describe('signed requests only', () => {
     const body = commandBody(h.double, { text: 'cache' });
     const r = await h.post(body, sign(body, now() - 5 * 60 - 30));
     expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses a correctly signed request whose timestamp is more than 5 minutes ahead', async () => {
+    // Slack: reject when |now - timestamp| > 5 minutes; Bolt alone checks only the past.
+    const body = commandBody(h.double, { text: 'cache' });
+    const r = await h.post(body, sign(body, now() + 5 * 60 + 30));
+    expect(r.status).toBe(401);
+    await assertNothingQueued();
+  });
+
+  it('refuses a body over 1 MiB with 413 without handing it to Bolt, even correctly signed', async () => {
+    const body = commandBody(h.double, { text: `cache ${'x'.repeat(MAX_BODY_BYTES)}` });
+    const r = await h.post(body, sign(body, now()));
+    expect(r.status).toBe(413);
+    expect(r.text).toBe('request body too large\n');
+    expect(h.logs.some((l) => l.includes('request to /slack/events refused') && l.includes('"status":413'))).toBe(true);
     await assertNothingQueued();
   });
 
