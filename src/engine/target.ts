@@ -74,6 +74,15 @@ export function printable(input: string): string {
   return escaped.slice(1, -1);
 }
 
+/** Percent-decoding that reports a malformed escape ("%zz") as bad input rather than a URIError. */
+function decodePart(text: string, what: string, input: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new TargetError(`malformed percent-encoding in the ${what} of target "${redactUrl(input)}"`);
+  }
+}
+
 function parseUrl(input: string): ParsedAddress {
   let url: URL;
   try {
@@ -89,15 +98,15 @@ function parseUrl(input: string): ParsedAddress {
   // WHATWG URL keeps IPv6 literals in brackets.
   const rawHost = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (rawHost.length === 0) throw new TargetError(`empty host in target "${redactUrl(input)}"`);
-  const host = checkHost(decodeURIComponent(rawHost), redactUrl(input));
+  const host = checkHost(decodePart(rawHost, 'host', input), redactUrl(input));
   const port = url.port === '' ? DEFAULT_PORT : parsePort(url.port, redactUrl(input));
   const result: ParsedAddress = { kind: 'address', host, port, tls };
   if (url.username) {
-    const user = decodeURIComponent(url.username);
+    const user = decodePart(url.username, 'user name', input);
     if (!/^[\x21-\x7e]+$/.test(user)) throw new TargetError(`invalid user name in target "${redactUrl(input)}"`);
     result.user = user;
   }
-  if (url.password) result.password = decodeURIComponent(url.password);
+  if (url.password) result.password = decodePart(url.password, 'password', input);
   const path = url.pathname;
   if (path && path !== '/') {
     const dbText = path.slice(1);

@@ -55,6 +55,10 @@ describe('parseTarget: refused input', () => {
     ['redis://h.example?x=1', /query strings/],
     ['h.example:1:2', /write IPv6 addresses as \[address\]:port/],
     ['Cache_Prod', /invalid target/],
+    // A lone "%" is bad input (exit 2), not a URIError from decodeURIComponent (exit 3).
+    ['redis://:50%off@h.example', /malformed percent-encoding in the password of target "redis:\/\/:<redacted>@h.example"/],
+    ['redis://u%zz@h.example', /malformed percent-encoding in the user name/],
+    ['redis://h%zz.example', /malformed percent-encoding in the host/],
   ])('%j', (input, message) => {
     expect(() => parseTarget(input)).toThrow(TargetError);
     expect(() => parseTarget(input)).toThrow(message);
