@@ -5,7 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { ApprovalRequest, Decision } from './approval-store.js';
-import { context, section, targetLabel, type Rendered } from './blocks.js';
+import { context, fallback, section, targetLabel, type Rendered } from './blocks.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from './refs.js';
@@ -39,7 +39,7 @@ export function renderApprovalRequest(req: ApprovalRequest, approvers: string[])
   }
   const deny: types.Button = { type: 'button', action_id: `${ACTION.deny}${req.id}`, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: req.id };
   return {
-    text: truncate(`Approval requested: ${req.remediation.title}`, LIMITS.fallbackText),
+    text: fallback(`Approval requested: ${req.remediation.title}`),
     blocks: [
       section(`:raised_hand: ${mention(req.requestedBy)} asks to apply ${what(req)}.`, `approval:${req.id}`),
       context([approverLine(approvers)]),
@@ -52,7 +52,7 @@ export function renderApprovalRequest(req: ApprovalRequest, approvers: string[])
 export function renderDecided(req: ApprovalRequest, d: Decision): Rendered {
   const icon = d.decision === 'approved' ? ':white_check_mark:' : ':no_entry_sign:';
   return {
-    text: `${req.remediation.title}: ${d.decision}`,
+    text: fallback(`${req.remediation.title}: ${d.decision}`),
     blocks: [
       section(`${icon} ${mention(req.requestedBy)} asked to apply ${what(req)}: *${d.decision}* by ${mention(d.by)}.`, `approval:${req.id}`),
       context([`Decided ${d.at} · request ${req.id}`]),
@@ -69,7 +69,7 @@ function stepsText(req: ApprovalRequest): string {
 /** An approved guided remediation: its steps, in the thread. */
 export function renderGuidedSteps(req: ApprovalRequest, d: Decision): Rendered {
   return {
-    text: `Steps for ${req.remediation.title}`,
+    text: fallback(`Steps for ${req.remediation.title}`),
     blocks: [
       section(`:clipboard: Approved by ${mention(d.by)}. Steps for *${escapeMrkdwn(req.remediation.title)}*:`, `steps:${req.id}`),
       section(stepsText(req)),
@@ -83,7 +83,7 @@ export function renderAutomaticApproved(req: ApprovalRequest, d: Decision, verif
     ? 'A verifying re-diagnosis has been started and will post its result in this thread.'
     : 'The verifying re-diagnosis could not be started: run `/redis-diagnose` again after applying the steps.';
   return {
-    text: `Approved: ${req.remediation.title}`,
+    text: fallback(`Approved: ${req.remediation.title}`),
     blocks: [
       section(`:white_check_mark: Approved by ${mention(d.by)} and recorded. Automatic execution is not enabled in this version: apply the steps by hand.\n${verify}`, `recorded:${req.id}`),
       section(stepsText(req)),

@@ -17,7 +17,10 @@ type KnownBlock = types.KnownBlock;
 type Button = types.Button;
 
 export interface Rendered {
-  /** Notification and fallback text: plain, short. */
+  /**
+   * Notification and fallback text, short. Slack formats it as mrkdwn too
+   * and notifies the mentions in it, so it is escaped like the blocks (fallback()).
+   */
   text: string;
   blocks: KnownBlock[];
 }
@@ -30,6 +33,11 @@ export function section(text: string, blockId?: string): types.SectionBlock {
   const block: types.SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
   if (blockId) block.block_id = truncate(blockId, LIMITS.blockId, '');
   return block;
+}
+
+/** Top-level `text` from plain words: escaped (a `<!channel>` in a title must not notify anyone) and cut. */
+export function fallback(text: string): string {
+  return truncate(escapeMrkdwn(text), LIMITS.fallbackText);
 }
 
 export function context(texts: string[]): types.ContextBlock {
@@ -70,7 +78,7 @@ export function renderProgress(view: ProgressView): Rendered {
     blocks.push(context([line]));
   }
   if (view.note) blocks.push(context([escapeMrkdwn(view.note)]));
-  return { text: truncate(`Diagnosing ${plainTargetLabel(view.target)}…`, LIMITS.fallbackText), blocks };
+  return { text: fallback(`Diagnosing ${plainTargetLabel(view.target)}…`), blocks };
 }
 
 export interface ResultView {
@@ -107,7 +115,7 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
   const primary = d.findings[0];
   const text = `${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
-  return { text: truncate(text, LIMITS.fallbackText), blocks };
+  return { text: fallback(text), blocks };
 }
 
 /** Evidence as one code block; past the section limit it is cut with a note saying how much was left out. */
@@ -171,14 +179,14 @@ export function renderFinding(finding: Finding, diagnosisId: string): Rendered {
       });
     }
   }
-  return { text: truncate(`${finding.severity}: ${finding.title} (${c})`, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.blocks) };
+  return { text: fallback(`${finding.severity}: ${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
 }
 
 /** `target` is what the user asked for (a name or an address), shown escaped. */
 export function renderFailure(target: string, reason: string, attempts: number): Rendered {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   return {
-    text: truncate(`Diagnosis of ${target} failed${tries}: ${reason}`, LIMITS.fallbackText),
+    text: fallback(`Diagnosis of ${target} failed${tries}: ${reason}`),
     blocks: [section(`:x: The diagnosis of ${code(target)} failed${tries}: ${escapeMrkdwn(reason)}`, 'failure')],
   };
 }

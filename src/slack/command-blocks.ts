@@ -1,7 +1,7 @@
 /** Pure renderers for the answers of `/redis-diagnose help` and `/redis-diagnose status`. */
 import type { Config } from '../config/schema.js';
 import type { LastState } from '../jobs/diagnosis-store.js';
-import { address, context, section, VERDICT_ICON, type Rendered } from './blocks.js';
+import { address, context, fallback, section, VERDICT_ICON, type Rendered } from './blocks.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import { parseTarget } from '../engine/target.js';
@@ -12,14 +12,14 @@ export function renderHelp(command: string, config: Config): Rendered {
     : 'ad-hoc addresses are turned off';
   const cmd = escapeMrkdwn(command);
   const lines = [
-    `*${cmd} <target>* — find out why a Redis endpoint refuses connections or misbehaves. The results are posted in this channel, one finding per thread reply.`,
+    `*${cmd} &lt;target&gt;* — find out why a Redis endpoint refuses connections or misbehaves. The results are posted in this channel, one finding per thread reply.`,
     `• ${code(`${command} cache-prod`)} — a target named in the config file`,
     `• ${code(`${command} 10.0.0.5:6379`)} — ${adHoc}`,
     `• ${code(`${command} status`)} — the configured targets and their last known state`,
     `• ${code(`${command} help`)} — this text`,
     'Never type passwords: configured targets take theirs from the environment (`passwordEnv`).',
   ];
-  return { text: `Usage: ${command} <target> | status | help`, blocks: [section(lines.join('\n'), 'help')] };
+  return { text: fallback(`Usage: ${command} <target> | status | help`), blocks: [section(lines.join('\n'), 'help')] };
 }
 
 function ago(iso: string, now: number): string {

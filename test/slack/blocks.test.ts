@@ -1,7 +1,9 @@
 /** The pure renderer: ids of INTERFACES.md section 6, Block Kit limits, escaping. */
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis, Finding, Remediation } from '../../src/engine/types.js';
-import { evidenceText, renderFinding, renderResult } from '../../src/slack/blocks.js';
+import { configSchema } from '../../src/config/schema.js';
+import { evidenceText, renderFailure, renderFinding, renderResult } from '../../src/slack/blocks.js';
+import { renderHelp } from '../../src/slack/command-blocks.js';
 import { renderApprovalRequest } from '../../src/slack/approval-blocks.js';
 import { LIMITS } from '../../src/slack/limits.js';
 import { decodeRemediateRef } from '../../src/slack/refs.js';
@@ -79,6 +81,8 @@ describe('renderFinding', () => {
   it('escapes titles that contain mrkdwn control characters', () => {
     const r = renderFinding(finding({ title: 'reply <!here> & <http://x|y>' }), 'd-1');
     expect(blocksOf(r)[0]!.text!.text).toContain('reply &lt;!here&gt; &amp; &lt;http://x|y&gt;');
+    // The top-level text is mrkdwn as well, and Slack notifies the mentions in it.
+    expect(r.text).toBe('critical: reply &lt;!here&gt; &amp; &lt;http://x|y&gt; (protected-mode)');
   });
 });
 
@@ -94,6 +98,26 @@ describe('renderResult', () => {
   it('says healthy with no findings', () => {
     const r = renderResult(diagnosis([]));
     expect(blocksOf(r).find((b) => b.block_id === 'verdict')!.text!.text).toBe(':large_green_circle: *cache-prod* (`10.0.0.5:6379`) is *healthy*');
+  });
+});
+
+describe('fallback text', () => {
+  it('escapes server text in the notification text of a failure, a verdict and an approval request', () => {
+    expect(renderFailure('cache-prod', 'ERR <!channel> go to <https://evil.example|here>', 3).text)
+      .toBe('Diagnosis of cache-prod failed after 3 attempts: ERR &lt;!channel&gt; go to &lt;https://evil.example|here&gt;');
+    expect(renderResult(diagnosis([finding({ title: 'container <!everyone> stopped' })])).text)
+      .toBe('cache-prod: unreachable — protected-mode: container &lt;!everyone&gt; stopped');
+    const request = renderApprovalRequest({
+      id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('x', { title: 'Fix <@U0BOSS>' }),
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z',
+    }, []);
+    expect(request.text).toBe('Approval requested: Fix &lt;@U0BOSS&gt;');
+  });
+
+  it('shows the usage placeholder <target> escaped, not as link syntax', () => {
+    const r = renderHelp('/redis-diagnose', configSchema.parse({}));
+    expect(r.text).toBe('Usage: /redis-diagnose &lt;target&gt; | status | help');
+    expect(blocksOf(r)[0]!.text!.text.startsWith('*/redis-diagnose &lt;target&gt;* — ')).toBe(true);
   });
 });
 

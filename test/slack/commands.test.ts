@@ -41,7 +41,7 @@ describe('/redis-diagnose answers', () => {
   it('gives usage for empty text and for help', async () => {
     for (const text of ['', '   ', 'help', 'HELP']) {
       const answer = await refused(text);
-      expect(answer).toContain('/redis-diagnose <target>');
+      expect(answer).toContain('/redis-diagnose &lt;target&gt;');
       expect(answer).toContain('/redis-diagnose status');
       expect(answer).toContain('10.20.0.0/16');
     }
