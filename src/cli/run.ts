@@ -65,7 +65,8 @@ function seedRedactor(argv: readonly string[], env: CliIo['env']): Redactor {
 }
 
 async function loadConfigIfNeeded(args: DiagnoseArgs, env: CliIo['env'], redactor: Redactor): Promise<{ config?: Config; path: string }> {
-  const named = args.config ?? env.REDIS_DOCTOR_CONFIG;
+  // An empty REDIS_DOCTOR_CONFIG counts as unset, as in config/load.ts.
+  const named = args.config ?? (env.REDIS_DOCTOR_CONFIG || undefined);
   const path = named ?? DEFAULT_CONFIG_FILE;
   let isName = false;
   try {

@@ -59,6 +59,7 @@ describe('usage and input errors', () => {
     ['an unreadable --tls-ca', () => ['diagnose', `127.0.0.1:${L()}`, '--tls-ca', '/nonexistent/ca.pem'], 'cannot read TLS CA file /nonexistent/ca.pem: ENOENT'],
     ['--ssh without known_hosts', () => ['diagnose', `127.0.0.1:${L()}`, '--ssh', 'doc@127.0.0.1'], '--ssh needs --ssh-known-hosts'],
     ['a missing command', () => [], 'missing command'],
+    ['a malformed %-escape in a URL password', () => ['diagnose', `redis://:50%off@127.0.0.1:${L()}`], 'malformed percent-encoding in the password of target "redis://:<redacted>@127.0.0.1:'],
   ];
 
   it.each(cases)('%s → exit 2, one line, nothing probed', async (_label, argv, message) => {
@@ -80,6 +81,11 @@ describe('usage and input errors', () => {
 
   it('a name with no config file says the file is missing', async () => {
     const r = await runCli(['diagnose', 'no-such-target'], { cwd: dir + '/..' });
+    expectUsageError(r, 'unknown target name "no-such-target" (not in ./redis-doctor.yaml: no such file)');
+  });
+
+  it('an empty REDIS_DOCTOR_CONFIG counts as unset: the default file is named', async () => {
+    const r = await runCli(['diagnose', 'no-such-target'], { cwd: dir + '/..', env: baseEnv({ REDIS_DOCTOR_CONFIG: '' }) });
     expectUsageError(r, 'unknown target name "no-such-target" (not in ./redis-doctor.yaml: no such file)');
   });
 
