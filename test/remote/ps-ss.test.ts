@@ -22,6 +22,18 @@ describe('ps parser', () => {
     expect(redactCommandLine('redis-server --requirepass "a b c" --port 1')).toBe('redis-server --requirepass <redacted> --port 1');
   });
 
+  it('redacts the secrets of other programs too: docker ps shows every container command', () => {
+    const cases: [string, string][] = [
+      ['valkey-server --primaryauth hunter22 --port 6379', 'valkey-server --primaryauth <redacted> --port 6379'],
+      ["mysqld --password='hunter 22' --port 3306", 'mysqld --password=<redacted> --port 3306'],
+      ['app --api-token hunter22 --client-secret=hunter22', 'app --api-token <redacted> --client-secret=<redacted>'],
+      ['sh -c "REDIS_PASSWORD=hunter22 redis-server --port 6379"', 'sh -c "REDIS_PASSWORD=<redacted> redis-server --port 6379"'],
+      ['redis-cli -h cache -a hunter22 monitor', 'redis-cli -h cache -a <redacted> monitor'],
+    ];
+    for (const [input, want] of cases) expect(redactCommandLine(input)).toBe(want);
+    expect(redactCommandLine('redis-server /etc/redis/redis.conf --port 6380 --tls-port 0')).toBe('redis-server /etc/redis/redis.conf --port 6380 --tls-port 0');
+  });
+
   it('reads zombies, [cluster] titles and the optional "-" of bind -::1', () => {
     const procs = parsePs(fixture('samples/ps-defunct.txt'));
     expect(procs.map((p) => [p.pid, p.defunct, p.titleAddress, p.titlePort])).toEqual([

@@ -14,10 +14,20 @@ import type { RedisProcess } from '../types.js';
 
 const MAX_PROCESSES = 64;
 
-/** Command-line secrets: redis.conf-style flags, `--flag=value`, ACL `>password` tokens. */
+// Flags that carry a secret: Redis' own, Valkey's primary* names, and any --…pass…/--…secret…/--…token…
+// of other programs (`docker ps` shows every container's command, not only Redis').
+const SECRET_FLAG = String.raw`--(?:masterauth|primaryauth|[\w-]*(?:pass|secret|token)[\w-]*)`;
+const SECRET_VALUE = String.raw`(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S+)`;
+const SECRET_FLAG_RE = new RegExp(`(${SECRET_FLAG}=|(?:^|\\s)${SECRET_FLAG}\\s+)${SECRET_VALUE}`, 'gi');
+// `REDIS_PASSWORD=… redis-server …` in a `sh -c` command.
+const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
+
+/** Command-line secrets: redis.conf-style flags, `--flag=value`, ACL `>password` tokens, `redis-cli -a`, secret env assignments. */
 export function redactCommandLine(args: string): string {
   return redactRedisConfigText(args)
-    .replace(/(--(?:requirepass|masterauth|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)=)\S+/gi, `$1${REDACTED}`)
+    .replace(SECRET_FLAG_RE, `$1${REDACTED}`)
+    .replace(SECRET_ENV_RE, `$1$2${REDACTED}`)
+    .replace(/(\bredis-cli\b.*?\s-a\s+)\S+/g, `$1${REDACTED}`)
     .replace(/(^|\s)>\S+/g, `$1>${REDACTED}`);
 }
 
