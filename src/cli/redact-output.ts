@@ -5,6 +5,7 @@
  * `\`, which JSON would have escaped out of recognition.
  */
 import type { Redactor } from '../engine/redact.js';
+import { typedUrlPassword } from '../engine/target.js';
 
 export function redactValue<T>(value: T, redactor: Redactor): T {
   if (typeof value === 'string') return redactor.redact(value) as T;
@@ -17,13 +18,13 @@ export function redactValue<T>(value: T, redactor: Redactor): T {
   return value;
 }
 
-/** Password-looking part of a redis:// URL, found before the target is validated. */
+/** The password of a redis:// URL, decoded, found before the target is validated. */
 export function urlPassword(input: string): string | undefined {
-  const m = /^rediss?:\/\/[^:@/]*:([^/]*)@/i.exec(input.trim());
-  if (!m?.[1]) return undefined;
+  const typed = typedUrlPassword(input);
+  if (typed === undefined) return undefined;
   try {
-    return decodeURIComponent(m[1]);
+    return decodeURIComponent(typed);
   } catch {
-    return m[1];
+    return typed;
   }
 }

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { resolveTarget, type ResolvedTarget } from '../config/resolve-target.js';
 import { Redactor } from '../engine/redact.js';
-import { parseTarget } from '../engine/target.js';
+import { parseTarget, typedUrlPassword } from '../engine/target.js';
 import type { Diagnosis } from '../engine/types.js';
 import { VERSION } from '../version.js';
 import { HELP_TEXT, parseArgs, type DiagnoseArgs } from './args.js';
@@ -55,10 +55,8 @@ class InternalError extends Error {
 function seedRedactor(argv: readonly string[], env: CliIo['env']): Redactor {
   const redactor = new Redactor();
   for (const word of argv) {
-    const fromUrl = urlPassword(word);
-    if (fromUrl === undefined) continue;
-    redactor.add(fromUrl);
-    redactor.add(/^rediss?:\/\/[^:@/]*:([^/]*)@/i.exec(word.trim())?.[1]);
+    redactor.add(urlPassword(word));
+    redactor.add(typedUrlPassword(word));
   }
   redactor.add(env.REDISCLI_AUTH);
   return redactor;

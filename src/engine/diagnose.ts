@@ -11,7 +11,8 @@
 import { setMaxListeners } from 'node:events';
 import { DEFAULT_TIMEOUT_MS, type DiagnoseOptions, type DiagnoseTarget } from './options.js';
 import type { Diagnosis, Observations, TargetInfo } from './types.js';
-import { Redactor, REDACTED } from './redact.js';
+import { Redactor } from './redact.js';
+import { hideUrlPassword } from './target.js';
 import { evaluate } from './evaluate.js';
 import { runNetworkProbes } from './network-probes.js';
 import { runRemote, type RemoteOutcome } from './remote-run.js';
@@ -27,7 +28,7 @@ export function runDeadlineMs(timeoutMs: number): number {
 function publicTarget(target: DiagnoseTarget): TargetInfo {
   const out: TargetInfo = {
     // A URL password in the input string is replaced even if the caller forgot.
-    input: target.input.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, `$1${REDACTED}@`),
+    input: hideUrlPassword(target.input),
     host: target.host,
     port: target.port,
     tls: target.tls,

@@ -116,9 +116,38 @@ function parseUrl(input: string): ParsedAddress {
   return result;
 }
 
-/** The input with any URL password replaced, safe for error messages. */
+/**
+ * Where the password of a redis:// URL sits in the text as typed (still
+ * %-encoded): from the first ":" after the scheme to the LAST "@" of the
+ * input, when the ":" comes first. For every URL parseTarget accepts this is
+ * the password WHATWG URL finds (a literal "@" in "redis://:a@b@host" belongs
+ * to the password); for malformed input ("redis://:a/b@host") it hides more
+ * rather than less, which is what error messages need.
+ */
+function urlPasswordSpan(input: string): { start: number; end: number } | undefined {
+  const scheme = /^\s*rediss?:\/\//i.exec(input);
+  if (!scheme) return undefined;
+  const colon = input.indexOf(':', scheme[0].length);
+  const at = input.lastIndexOf('@');
+  if (colon === -1 || at === -1 || colon > at) return undefined;
+  return { start: colon + 1, end: at };
+}
+
+/** The URL password exactly as typed (not decoded), or undefined; for redactors that must know every form. */
+export function typedUrlPassword(input: string): string | undefined {
+  const span = urlPasswordSpan(input);
+  return span && span.end > span.start ? input.slice(span.start, span.end) : undefined;
+}
+
+/** The input with any URL password replaced by <redacted>. */
+export function hideUrlPassword(input: string): string {
+  const span = urlPasswordSpan(input);
+  return span ? `${input.slice(0, span.start)}<redacted>${input.slice(span.end)}` : input;
+}
+
+/** The input with any URL password replaced, printable: safe for error messages. */
 export function redactUrl(input: string): string {
-  return printable(input.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1<redacted>@'));
+  return printable(hideUrlPassword(input));
 }
 
 export function parseTarget(raw: string): ParsedTarget {

@@ -72,6 +72,7 @@ describe('passwords in bad input', () => {
     ['a URL in place of the command', [`redis://:${RIGHT_MARK}@127.0.0.1:1`]],
     ['a URL after the target', ['diagnose', '127.0.0.1:1', `redis://:${RIGHT_MARK}@127.0.0.1:1`]],
     ['--password=value', ['diagnose', '127.0.0.1:1', `--password=${RIGHT_MARK}`]],
+    ['a URL whose password holds a literal "/"', ['diagnose', `redis://:x/${RIGHT_MARK}@127.0.0.1:1`]],
   ])('%s: exit 2, not printed', async (_label, argv) => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);
@@ -85,6 +86,13 @@ describe('passwords in bad input', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('targets[0].url: must not contain a password');
     expectNoSecret(r);
+  });
+
+  it('a literal "@" in a URL password: all of it hidden, in the target input too', async () => {
+    const r = await runCli(['diagnose', `redis://:x@${WRONG_MARK}@127.0.0.1:${redis.port}`, '--json']);
+    expect(r.code).toBe(1);
+    expectNoSecret(r);
+    expect(JSON.parse(r.stdout).target.input).toBe(`redis://:<redacted>@127.0.0.1:${redis.port}`);
   });
 
   it('no password at all: auth-required', async () => {

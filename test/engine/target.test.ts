@@ -75,4 +75,14 @@ describe('parseTarget: refused input', () => {
     expect(message).not.toContain('topsecret');
     expect(redactUrl('redis://u:topsecret@h:1')).toBe('redis://u:<redacted>@h:1');
   });
+
+  it('hides all of a password holding a literal "@" or "/", and nothing of a URL without one', () => {
+    // WHATWG URL: the user info ends at the last "@", so "abc@defgh" is the password.
+    expect(parseTarget('redis://:abc@defgh@h.example')).toMatchObject({ host: 'h.example', password: 'abc@defgh' });
+    expect(redactUrl('redis://:abc@defgh@h.example')).toBe('redis://:<redacted>@h.example');
+    expect(redactUrl('redis://me@corp:topsecret@h:1/2')).toBe('redis://me@corp:<redacted>@h:1/2');
+    expect(() => parseTarget('redis://:abc/defgh@h.example')).toThrow(/^malformed URL target "redis:\/\/:<redacted>@h.example"$/);
+    expect(redactUrl('redis://app@h.example:6380/2')).toBe('redis://app@h.example:6380/2');
+    expect(redactUrl('redis://[::1]:6379')).toBe('redis://[::1]:6379');
+  });
 });
