@@ -43,6 +43,8 @@ export interface BotOptions {
   progressIntervalMs?: number;
   /** BullMQ stall detection (lock duration, check interval, stalls allowed); tests shorten it. */
   stalls?: StallOptions;
+  /** Bound of one response_url post (default 5 s); tests shorten it. */
+  respondTimeoutMs?: number;
 }
 
 export interface Bot {
@@ -95,7 +97,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
 
   const slack = opts.role === 'web' ? createSlackApp(settings, log, routes) : undefined;
   const client = slack ? slack.app.client : createWebClient(settings.botToken, settings.slackApiUrl, log);
-  const reporter = new Reporter(client, log);
+  const reporter = new Reporter(client, log, opts.respondTimeoutMs);
   const runner = new DiagnosisRunner({
     reporter, store, metrics, log,
     diagnose: opts.diagnose ?? engineDiagnose,
@@ -123,7 +125,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   let server: Server | undefined;
   let port: number;
   if (slack) {
-    registerCommands(slack.app, { config, dispatcher, store, metrics, log });
+    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter });
     registerActions(slack.app, { config, store, approvals, dispatcher, reporter, metrics, log });
     if (slack.routesServed) {
       server = (await slack.app.start(settings.port)) as Server;

@@ -7,7 +7,7 @@
  * steps in the thread; an automatic one is recorded as approved (execution
  * is a later issue) and a verifying re-diagnosis is queued into the thread.
  */
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
 import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
 import type { Dispatcher } from '../jobs/dispatcher.js';
@@ -17,7 +17,8 @@ import { canApprove, canDiagnose } from './admission.js';
 import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './approval-blocks.js';
 import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from './approval-store.js';
 import { section } from './blocks.js';
-import { actionSuffix, decodeRemediateRef } from './refs.js';
+import { mention } from './mrkdwn.js';
+import { actionSuffix, decodeRemediateRef, type RemediateRef } from './refs.js';
 import type { Reporter } from './reporter.js';
 
 export interface ActionDeps {
@@ -32,10 +33,6 @@ export interface ActionDeps {
 
 const STORE_DOWN = 'The bot cannot reach its Redis, where approval requests and the audit trail are kept; nothing was recorded. Try again when it is back (see /readyz).';
 
-async function tell(respond: RespondFn, text: string): Promise<void> {
-  await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] });
-}
-
 function auditOf(req: ApprovalRequest, event: AuditRecord['event'], by: string, at: string): AuditRecord {
   return {
     at, event, requestId: req.id, by, diagnosisId: req.diagnosisId, target: req.target.name ?? req.target.input,
@@ -44,55 +41,68 @@ function auditOf(req: ApprovalRequest, event: AuditRecord['event'], by: string, 
 }
 
 export function registerActions(app: App, deps: ActionDeps): void {
-  const { config, store, approvals, metrics, log } = deps;
+  const { config, store, approvals, reporter, metrics, log } = deps;
+
+  /**
+   * An ephemeral answer to whoever clicked, through the click's response_url.
+   * Not Bolt's respond(): its HTTP client has no timeout, so a response_url
+   * that never answers would hold the handler forever; the Reporter's is bounded.
+   */
+  const tell = async (body: BlockAction, text: string): Promise<void> => {
+    await reporter.respond(body.response_url, { text, blocks: [section(text)] });
+  };
 
   const audit = async (record: AuditRecord): Promise<void> => {
     log.log('info', 'audit', { audit: record });
     await approvals.audit(record);
   };
 
-  app.action<BlockAction<ButtonAction>>(/^remediate:/, async ({ ack, body, action, respond }) => {
-    await ack();
+  /** The remediation a checked reference names, as stored, turned into one approval request in the thread. */
+  const requestApproval = async (body: BlockAction, ref: RemediateRef, channel: string, threadTs: string): Promise<void> => {
     const user = body.user.id;
-    const remediationId = actionSuffix(action.action_id, 'remediate');
+    const diagnosis = await store.get(ref.diagnosisId);
+    const finding = diagnosis?.findings.find((f) => f.cause === ref.cause);
+    const remediation = finding?.remediations.find((r) => r.id === ref.remediationId);
+    if (!diagnosis || !remediation) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'expired' });
+      return tell(body, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
+    }
+    const { request, created } = await approvals.request({
+      diagnosisId: ref.diagnosisId, target: diagnosis.target, cause: ref.cause, remediation, requestedBy: user, channel, threadTs,
+    });
+    if (!created) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'duplicate' });
+      return tell(body, `Approval for this fix was already requested by ${mention(request.requestedBy)}: see the request in this thread.`);
+    }
+    await audit(auditOf(request, 'requested', user, request.createdAt));
+    await reporter.post(channel, renderApprovalRequest(request, config.access.approvers), threadTs);
+    metrics.actions.inc({ kind: 'remediate', outcome: 'requested' });
+  };
+
+  app.action<BlockAction<ButtonAction>>(/^remediate:/, async ({ ack, body, action }) => {
+    await ack();
     const ref = decodeRemediateRef(action.value);
     const channel = body.channel?.id;
     const threadTs = body.message?.thread_ts ?? body.message?.ts;
-    if (!canDiagnose(user, config)) {
+    if (!canDiagnose(body.user.id, config)) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'forbidden' });
-      return tell(respond, 'You are not allowed to request remediations here (`access.diagnose`).');
+      return tell(body, 'You are not allowed to request remediations here (`access.diagnose`).');
     }
-    if (!ref || ref.remediationId !== remediationId || !channel || !threadTs) {
+    if (!ref || ref.remediationId !== actionSuffix(action.action_id, 'remediate') || !channel || !threadTs) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'invalid' });
-      return tell(respond, 'This button does not refer to a remediation I know.');
+      return tell(body, 'This button does not refer to a remediation I know.');
     }
     try {
-      const diagnosis = await store.get(ref.diagnosisId);
-      const finding = diagnosis?.findings.find((f) => f.cause === ref.cause);
-      const remediation = finding?.remediations.find((r) => r.id === ref.remediationId);
-      if (!diagnosis || !remediation) {
-        metrics.actions.inc({ kind: 'remediate', outcome: 'expired' });
-        return tell(respond, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
-      }
-      const { request, created } = await approvals.request({
-        diagnosisId: ref.diagnosisId, target: diagnosis.target, cause: ref.cause, remediation, requestedBy: user, channel, threadTs,
-      });
-      if (!created) {
-        metrics.actions.inc({ kind: 'remediate', outcome: 'duplicate' });
-        return tell(respond, `Approval for this fix was already requested by <@${request.requestedBy}>: see the request in this thread.`);
-      }
-      await audit(auditOf(request, 'requested', user, request.createdAt));
-      await deps.reporter.post(channel, renderApprovalRequest(request, config.access.approvers), threadTs);
-      metrics.actions.inc({ kind: 'remediate', outcome: 'requested' });
+      await requestApproval(body, ref, channel, threadTs);
     } catch (err) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'error' });
       log.log('error', 'approval request failed', { error: (err as Error).message });
-      return tell(respond, STORE_DOWN);
+      return tell(body, STORE_DOWN);
     }
   });
 
-  const decide = (kind: DecisionKind) => async ({ ack, body, action, respond }: {
-    ack: () => Promise<void>; body: BlockAction; action: ButtonAction; respond: RespondFn;
+  const decide = (kind: DecisionKind) => async ({ ack, body, action }: {
+    ack: () => Promise<void>; body: BlockAction; action: ButtonAction;
   }): Promise<void> => {
     await ack();
     const user = body.user.id;
@@ -101,39 +111,39 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if (!canApprove(user, config)) {
       metrics.actions.inc({ kind: metric, outcome: 'forbidden' });
       log.log('info', 'approval refused: not an approver', { user, requestId });
-      return tell(respond, 'Only approvers (`access.approvers` in the bot config) can approve or deny remediations.');
+      return tell(body, 'Only approvers (`access.approvers` in the bot config) can approve or deny remediations.');
     }
     if (!requestId || action.value !== requestId) {
       metrics.actions.inc({ kind: metric, outcome: 'invalid' });
-      return tell(respond, 'This button does not refer to an approval request I know.');
+      return tell(body, 'This button does not refer to an approval request I know.');
     }
     try {
       const request = await approvals.get(requestId);
       if (!request) {
         metrics.actions.inc({ kind: metric, outcome: 'expired' });
-        return tell(respond, 'This approval request is no longer stored.');
+        return tell(body, 'This approval request is no longer stored.');
       }
       // The decision and its audit record are stored in one atomic write: never one without the other.
       const { decision, decided } = await approvals.decide(requestId, kind, user, (d) => auditOf(request, kind, user, d.at));
       if (!decided) {
         metrics.actions.inc({ kind: metric, outcome: 'duplicate' });
-        return tell(respond, `This request was already ${decision.decision} by <@${decision.by}>.`);
+        return tell(body, `This request was already ${decision.decision} by ${mention(decision.by)}.`);
       }
       log.log('info', 'audit', { audit: auditOf(request, kind, user, decision.at) });
       metrics.actions.inc({ kind: metric, outcome: kind });
       const messageTs = body.message?.ts;
-      if (messageTs) await deps.reporter.update(request.channel, messageTs, renderDecided(request, decision)).catch((err: Error) => log.log('warn', 'could not update the approval message', { error: err.message }));
+      if (messageTs) await reporter.update(request.channel, messageTs, renderDecided(request, decision)).catch((err: Error) => log.log('warn', 'could not update the approval message', { error: err.message }));
       if (kind === 'approved') await afterApproval(request, decision, body.trigger_id);
     } catch (err) {
       metrics.actions.inc({ kind: metric, outcome: 'error' });
       log.log('error', 'decision failed', { requestId, error: (err as Error).message });
-      return tell(respond, STORE_DOWN);
+      return tell(body, STORE_DOWN);
     }
   };
 
   const afterApproval = async (req: ApprovalRequest, d: Decision, triggerId: string): Promise<void> => {
     if (req.remediation.mode === 'guided') {
-      await deps.reporter.post(req.channel, renderGuidedSteps(req, d), req.threadTs);
+      await reporter.post(req.channel, renderGuidedSteps(req, d), req.threadTs);
       return;
     }
     const submitted = await deps.dispatcher.submit({
@@ -147,7 +157,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
       log.log('warn', 'verifying re-diagnosis not started', { error: err.message });
       return undefined;
     });
-    await deps.reporter.post(req.channel, renderAutomaticApproved(req, d, submitted !== undefined && submitted.via !== 'busy'), req.threadTs);
+    await reporter.post(req.channel, renderAutomaticApproved(req, d, submitted !== undefined && submitted.via !== 'busy'), req.threadTs);
   };
 
   app.action<BlockAction<ButtonAction>>(/^approve:/, decide('approved'));

@@ -13,6 +13,7 @@ import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
 import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { Reporter } from './reporter.js';
 import { admitTarget, canDiagnose } from './admission.js';
 import { section, type Rendered } from './blocks.js';
 import { renderHelp, renderStatus } from './command-blocks.js';
@@ -26,6 +27,8 @@ export interface CommandDeps {
   store: DiagnosisStore;
   metrics: Metrics;
   log: Logger;
+  /** Follow-ups after the ack go through its bounded response_url post, not Bolt's respond() (no timeout). */
+  reporter: Reporter;
 }
 
 function ephemeral(r: Rendered) {
@@ -46,9 +49,9 @@ function followUp(s: Submitted, shown: string): Rendered | undefined {
 }
 
 export function registerCommands(app: App, deps: CommandDeps): void {
-  const { config, dispatcher, store, metrics, log } = deps;
+  const { config, dispatcher, store, metrics, log, reporter } = deps;
 
-  app.command(COMMAND, async ({ command, ack, respond }) => {
+  app.command(COMMAND, async ({ command, ack }) => {
     const body = command as SlashCommand;
     const text = (body.text ?? '').trim();
     const word = text.toLowerCase();
@@ -91,6 +94,6 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     metrics.commands.inc({ outcome: submitted.via === 'busy' ? 'busy' : submitted.deduplicated ? 'deduplicated' : submitted.via === 'queue' ? 'queued' : 'inline' });
     log.log('info', 'diagnosis requested', { user: body.user_id, channel: body.channel_id, target: admission.input, via: submitted.via, ...('id' in submitted ? { id: submitted.id } : {}) });
     const note = followUp(submitted, shown);
-    if (note) await respond(ephemeral(note));
+    if (note) await reporter.respond(body.response_url, note);
   });
 }

@@ -55,7 +55,8 @@ function classify(err: unknown, what: string): SlackPostError {
 }
 
 export class Reporter {
-  constructor(readonly client: WebClient, private readonly log: Logger) {}
+  /** `respondTimeoutMs`: how long a response_url post may take (tests shorten it). */
+  constructor(readonly client: WebClient, private readonly log: Logger, private readonly respondTimeoutMs = 5000) {}
 
   /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
   async post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
@@ -90,7 +91,7 @@ export class Reporter {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: r.text, blocks: r.blocks }),
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(this.respondTimeoutMs),
       });
       return res.ok;
     } catch (err) {

@@ -3,7 +3,8 @@
  * Text typed in Slack is hostile: it must never reach mrkdwn unescaped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ackText, startHarness, type Harness } from './helpers/harness.js';
+import { pollUntil } from '../lab/poll.js';
+import { ackText, payloadBody, startHarness, type Harness } from './helpers/harness.js';
 
 const CONFIG = [
   'targets:',
@@ -20,11 +21,19 @@ describe('/redis-diagnose answers', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ config: CONFIG });
+    h = await startHarness({ config: CONFIG, respondTimeoutMs: 300 });
   });
   afterAll(async () => {
     await h?.stop();
   });
+
+  /** Waits until the bot has given up `n` response_url posts in all (it logs each). */
+  async function givenUp(n: number): Promise<string[]> {
+    return pollUntil(async () => {
+      const lines = h.logs.filter((l) => l.includes('response_url post failed'));
+      return lines.length >= n ? lines : undefined;
+    }, { what: `${n} abandoned response_url posts`, timeoutMs: 10_000 });
+  }
 
   async function refused(text: string, user = 'U0ALICE'): Promise<string> {
     const r = await h.command({ text, user });
@@ -89,6 +98,32 @@ describe('/redis-diagnose answers', () => {
     expect(await queuedJobs()).toEqual([]);
     const ok = await h.command({ text: '10.20.0.5:6380', user: 'U0ALICE' });
     expect(ackText(ok.json)).toContain('Diagnosing `10.20.0.5:6380`');
+  });
+
+  it('gives up a follow-up whose response_url never answers (bounded, unlike Bolt\'s respond)', async () => {
+    await h.command({ text: 'cache-prod', channel: 'C0HANG' });
+    h.double.hang('/response/hang-duplicate');
+    const second = await h.command({ text: 'cache-prod', channel: 'C0HANG', responseTag: 'hang-duplicate' });
+    expect(ackText(second.json)).toContain('Diagnosing `cache-prod`');
+    const lines = await givenUp(1);
+    expect(lines[0]).toMatch(/timeout|aborted/i);
+    expect(h.double.calls.filter((c) => c.path === '/response/hang-duplicate').map((c) => c.status)).toEqual([0]);
+  });
+
+  it('gives up an answer to a click whose response_url never answers', async () => {
+    const before = h.logs.filter((l) => l.includes('response_url post failed')).length;
+    h.double.hang('/response/hang-click');
+    const payload = {
+      type: 'block_actions', user: { id: 'U0MALLORY', username: 'mallory', team_id: 'T0TEST' }, api_app_id: 'A0TEST', token: 'x',
+      container: { type: 'message', message_ts: '1700000000.000001', channel_id: 'C0HANG', is_ephemeral: false },
+      trigger_id: `${process.pid}.hang.1`, team: { id: 'T0TEST', domain: 'test' }, channel: { id: 'C0HANG', name: 'ops' },
+      message: { type: 'message', ts: '1700000000.000001', text: 'x', blocks: [] },
+      response_url: h.double.responseUrl('hang-click'),
+      actions: [{ action_id: 'remediate:raise-maxclients', block_id: 'actions:max-clients-reached:0', value: '{}', type: 'button', action_ts: '1' }],
+    };
+    expect((await h.post(payloadBody(payload))).status).toBe(200);
+    await givenUp(before + 1);
+    expect(h.double.calls.filter((c) => c.path === '/response/hang-click').map((c) => c.status)).toEqual([0]);
   });
 
   it('refuses users outside access.diagnose and queues nothing', async () => {

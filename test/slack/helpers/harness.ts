@@ -97,6 +97,7 @@ export interface HarnessOptions {
   /** Use this REDIS_URL (queue-down tests). */
   redisUrl?: string;
   progressIntervalMs?: number;
+  respondTimeoutMs?: number;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -126,6 +127,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       role: 'web', env, write: (line) => { logs.push(line); },
       ...(o.diagnose ? { diagnose: o.diagnose } : {}),
       progressIntervalMs: o.progressIntervalMs ?? 50,
+      ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
     });
   } catch (err) {
     await double.close();

@@ -44,6 +44,8 @@ export interface SlackDouble {
   rateLimit(method: string, times: number, retryAfterS: number): void;
   /** A fixed successful answer for a method (e.g. apps.connections.open). */
   answer(method: string, body: Record<string, unknown>): void;
+  /** Never answer calls of this method or to this exact path (recorded with status 0); close() ends them. */
+  hang(methodOrPath: string): void;
   /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
   failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -70,6 +72,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
   const limits = new Map<string, { times: number; retryAfterS: number }>();
   const failures = new Map<string, { times: number; error: string; skip: number }>();
   const fixed = new Map<string, Record<string, unknown>>();
+  const hanging = new Set<string>();
   let tsCounter = 0;
 
   const server: Server = createServer((req, res) => {
@@ -79,6 +82,10 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       const method = path.startsWith('/api/') ? path.slice(5) : path.startsWith('/response/') ? 'response_url' : path;
       const body = decode(raw, req.headers['content-type']);
       const at = Date.now();
+      if (hanging.has(method) || hanging.has(path)) {
+        calls.push({ method, path, body, status: 0, at });
+        return;
+      }
       const limit = limits.get(method);
       if (limit && limit.times > 0) {
         limit.times -= 1;
@@ -123,6 +130,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     rateLimit: (method, times, retryAfterS) => limits.set(method, { times, retryAfterS }),
     failWith: (method, error, times, skip = 0) => failures.set(method, { times, error, skip }),
     answer: (method, body) => fixed.set(method, body),
+    hang: (methodOrPath) => hanging.add(methodOrPath),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },
