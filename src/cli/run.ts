@@ -23,7 +23,7 @@ import type { Diagnosis } from '../engine/types.js';
 import { VERSION } from '../version.js';
 import { HELP_TEXT, parseArgs, type DiagnoseArgs } from './args.js';
 import { createProgress, type ProgressStream } from './progress.js';
-import { redactValue, urlPassword } from './redact-output.js';
+import { urlPassword } from './redact-output.js';
 import { colourWanted, makeStyle } from './style.js';
 
 export const EXIT = { healthy: 0, problem: 1, usage: 2, internal: 3 } as const;
@@ -118,7 +118,7 @@ async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): P
   } finally {
     progress.stop();
   }
-  const safe = redactValue(diagnosis, redactor);
+  const safe = redactor.redactDeep(diagnosis);
   const out = args.json
     ? (await import('./render-json.js')).renderJson(safe)
     : (await import('./render-text.js')).renderText(safe, makeStyle(colourWanted(io.stdout, io.env)));

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createProgress } from '../../src/cli/progress.js';
-import { redactValue, urlPassword } from '../../src/cli/redact-output.js';
+import { urlPassword } from '../../src/cli/redact-output.js';
 import { renderJson } from '../../src/cli/render-json.js';
 import { renderText, summaryLine } from '../../src/cli/render-text.js';
 import { colourWanted, makeStyle, safeText } from '../../src/cli/style.js';
@@ -93,9 +93,9 @@ describe('redaction of output', () => {
     const pw = 'pa"ss\\word';
     const r = new Redactor().add(pw);
     const doc = { a: [`x ${pw} y`], b: { c: `${pw}` }, n: 3 };
-    const out = JSON.stringify(redactValue(doc, r));
+    const out = JSON.stringify(r.redactDeep(doc));
     expect(out).not.toContain(JSON.stringify(pw).slice(1, -1));
-    expect(redactValue(doc, r)).toEqual({ a: ['x <redacted> y'], b: { c: '<redacted>' }, n: 3 });
+    expect(r.redactDeep(doc)).toEqual({ a: ['x <redacted> y'], b: { c: '<redacted>' }, n: 3 });
   });
 
   it('finds a URL password before the target is validated', () => {
