@@ -46,20 +46,20 @@ export class DiagnosisStore {
     return [this.prefix, 'store', ...parts].join(':');
   }
 
-  /** Stores the diagnosis and the target's last state; true when Redis took it. */
+  /**
+   * Stores the diagnosis and, for a config target, its last state; true when
+   * Redis took it. Ad-hoc addresses get no last state: `status` lists config
+   * targets only, and a hash field per typed address would grow without end.
+   */
   async save(id: string, diagnosis: Diagnosis): Promise<boolean> {
     this.diagnoses.set(id, diagnosis);
-    const stateKey = diagnosis.target.name ?? diagnosis.target.input;
+    const name = diagnosis.target.name;
     const state: LastState = { verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, at: diagnosis.startedAt, diagnosisId: id };
-    this.states.set(stateKey, state);
+    if (name !== undefined) this.states.set(name, state);
+    const write = this.redis.multi().set(this.key('diagnosis', id), JSON.stringify(diagnosis), 'EX', DIAGNOSIS_TTL_S);
+    if (name !== undefined) write.hset(this.key('last-state'), name, JSON.stringify(state));
     try {
-      await withTimeout(
-        this.redis.multi()
-          .set(this.key('diagnosis', id), JSON.stringify(diagnosis), 'EX', DIAGNOSIS_TTL_S)
-          .hset(this.key('last-state'), stateKey, JSON.stringify(state))
-          .exec(),
-        REDIS_MS, 'storing the diagnosis',
-      );
+      await withTimeout(write.exec(), REDIS_MS, 'storing the diagnosis');
       return true;
     } catch {
       return false;
