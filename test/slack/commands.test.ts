@@ -21,7 +21,8 @@ describe('/redis-diagnose answers', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ config: CONFIG, respondTimeoutMs: 300 });
+    // No worker: these tests are about answers and queued jobs; a worker would probe the admitted 10.20.0.5 (not loopback).
+    h = await startHarness({ config: CONFIG, respondTimeoutMs: 300, env: { REDIS_DOCTOR_INLINE_WORKER: 'false' } });
   });
   afterAll(async () => {
     await h?.stop();
