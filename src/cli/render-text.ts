@@ -4,6 +4,7 @@
  * same function serves a terminal and a pipe.
  */
 import type { Check, CheckStatus, Diagnosis, Finding, Remediation, Severity, Verdict } from '../engine/types.js';
+import { hostPort } from '../engine/address.js';
 import { safeText, type Style } from './style.js';
 
 const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip' };
@@ -42,11 +43,10 @@ function ms(value: number): string {
 
 function targetLine(d: Diagnosis): string {
   const t = d.target;
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   const facts = [t.tls ? 'TLS' : 'plaintext'];
   if (t.user) facts.push(`user ${t.user}`);
   if (t.db !== undefined) facts.push(`db ${t.db}`);
-  const label = t.name ? `${t.name} → ${host}:${t.port}` : `${host}:${t.port}`;
+  const label = t.name ? `${t.name} → ${hostPort(t.host, t.port)}` : hostPort(t.host, t.port);
   return `${label} (${facts.join(', ')})`;
 }
 

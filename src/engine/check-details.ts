@@ -3,6 +3,7 @@
  * detail quoting what was seen (an error code, a server reply). No
  * interpretation here: causes are the rules' business.
  */
+import { hostPort } from './address.js';
 import type { CheckOutcome } from './steps.js';
 import type { PingResult } from './probes/ping.js';
 import type { TlsAlertResult } from './probes/tls-alert.js';
@@ -28,8 +29,7 @@ export function dnsCheck(dns: DnsObservation): CheckOutcome {
 }
 
 export function tcpCheck(tcp: TcpObservation): CheckOutcome {
-  const where = tcp.address.includes(':') ? `[${tcp.address}]:${tcp.port}` : `${tcp.address}:${tcp.port}`;
-  if (tcp.ok) return { status: 'pass', detail: `connected to ${where}` };
+  if (tcp.ok) return { status: 'pass', detail: `connected to ${hostPort(tcp.address, tcp.port)}` };
   return { status: 'fail', detail: tcp.code ?? 'failed' };
 }
 
@@ -83,7 +83,7 @@ export function neighbourCheck(scan: NeighbourScan): CheckOutcome {
 }
 
 export function loopbackCheck(probe: LoopbackProbe): CheckOutcome {
-  const where = probe.address.includes(':') ? `[${probe.address}]:${probe.port}` : `${probe.address}:${probe.port}`;
+  const where = hostPort(probe.address, probe.port);
   if (probe.redis) return { status: 'warn', detail: clip(`Redis answers on ${where}: ${probe.reply ?? ''}`) };
   return { status: 'pass', detail: `no Redis on ${where}` };
 }

@@ -7,17 +7,13 @@
 import os from 'node:os';
 import net from 'node:net';
 import type { LoopbackProbe } from '../types.js';
+import { isLoopbackAddress } from '../address.js';
 import { now, since } from './clock.js';
 import { pingRedis } from './ping.js';
 
 function normalise(address: string): string {
   const lower = address.toLowerCase();
   return lower.startsWith('::ffff:') && net.isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
-}
-
-export function isLoopbackAddress(address: string): boolean {
-  const a = normalise(address);
-  return a === '::1' || (net.isIP(a) === 4 && a.startsWith('127.'));
 }
 
 /** True when `address` is configured on one of this machine's interfaces and is not loopback. */

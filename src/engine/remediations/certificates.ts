@@ -7,17 +7,18 @@
  * a changed file at the same path needs that CONFIG SET or a restart.
  */
 import net from 'node:net';
+import { hostPort } from '../address.js';
 import type { Remediation } from '../types.js';
 import { cli, type FixTarget, RERUN, rerun, shellWord, url } from './fix-target.js';
 
-function hostPort(t: FixTarget): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+function endpoint(t: FixTarget): string {
+  return hostPort(t.host, t.port);
 }
 
 /** Prints the certificate the server presents: names, issuer and dates. */
 function showCertificate(t: FixTarget, fields: string): string {
   const sni = net.isIP(t.host) ? '' : ` -servername ${shellWord(t.host)}`;
-  return `openssl s_client -connect ${hostPort(t)}${sni} -showcerts </dev/null 2>/dev/null | openssl x509 -noout ${fields}`;
+  return `openssl s_client -connect ${endpoint(t)}${sni} -showcerts </dev/null 2>/dev/null | openssl x509 -noout ${fields}`;
 }
 
 const TLS_CONF = "grep -nE '^\\s*tls-' /etc/redis/redis.conf";
@@ -27,7 +28,7 @@ const RELOAD =
 export const certificateFixes = {
   'trust-server-ca': (t: FixTarget, p: { issuer?: string; selfSigned?: boolean } = {}): Remediation => ({
     id: 'trust-server-ca',
-    title: `Verify ${hostPort(t)} against the CA that signed its certificate${p.issuer ? ` (${p.issuer})` : ''}`,
+    title: `Verify ${endpoint(t)} against the CA that signed its certificate${p.issuer ? ` (${p.issuer})` : ''}`,
     risk: 'low',
     mode: 'guided',
     steps: [
@@ -44,7 +45,7 @@ export const certificateFixes = {
     const san = net.isIP(t.host) ? `IP:${t.host}` : `DNS:${t.host}`;
     return {
       id: 'fix-certificate-names',
-      title: `Make the certificate of ${hostPort(t)} name ${t.host}, or connect by a name it lists`,
+      title: `Make the certificate of ${endpoint(t)} name ${t.host}, or connect by a name it lists`,
       risk: 'medium',
       mode: 'guided',
       steps: [
@@ -60,8 +61,8 @@ export const certificateFixes = {
   'renew-certificate': (t: FixTarget, p: { notYetValid?: boolean; validFrom?: string; validTo?: string } = {}): Remediation => ({
     id: 'renew-certificate',
     title: p.notYetValid
-      ? `Fix the validity dates of the certificate of ${hostPort(t)}${p.validFrom ? ` (not valid before ${p.validFrom})` : ''}`
-      : `Renew the expired certificate of ${hostPort(t)}${p.validTo ? ` (expired ${p.validTo})` : ''}`,
+      ? `Fix the validity dates of the certificate of ${endpoint(t)}${p.validFrom ? ` (not valid before ${p.validFrom})` : ''}`
+      : `Renew the expired certificate of ${endpoint(t)}${p.validTo ? ` (expired ${p.validTo})` : ''}`,
     risk: 'medium',
     mode: 'guided',
     steps: [
@@ -78,7 +79,7 @@ export const certificateFixes = {
     const withCert = `${cli({ ...t, tls: true })} --cacert ca.crt --cert client.crt --key client.key`;
     return {
       id: 'provide-client-certificate',
-      title: `Give the client a certificate signed by the CA ${hostPort(t)} trusts`,
+      title: `Give the client a certificate signed by the CA ${endpoint(t)} trusts`,
       risk: 'low',
       mode: 'guided',
       steps: [
@@ -93,7 +94,7 @@ export const certificateFixes = {
 
   'relax-tls-auth-clients': (t: FixTarget): Remediation => ({
     id: 'relax-tls-auth-clients',
-    title: `Stop requiring client certificates on ${hostPort(t)} (tls-auth-clients optional)`,
+    title: `Stop requiring client certificates on ${endpoint(t)} (tls-auth-clients optional)`,
     risk: 'high',
     mode: 'guided',
     steps: [
@@ -111,7 +112,7 @@ export const certificateFixes = {
     mode: 'guided',
     steps: [
       `redis-doctor diagnose ${url({ ...t, tls: true }, { auth: false })} --tls-insecure — a diagnostic step only: it shows whether the Redis behind the certificate is healthy.`,
-      `Run it without --password-env first: unverified, whoever answers on ${hostPort(t)} may be an impostor and would receive the password.`,
+      `Run it without --password-env first: unverified, whoever answers on ${endpoint(t)} may be an impostor and would receive the password.`,
       'Never leave clients unverified (redis-cli --insecure, rejectUnauthorized: false, ssl_cert_reqs=none): fix the certificate or the CA instead.',
     ],
     verify: 'The certificate finding stays (as info) until the certificate is fixed; any other finding is about the server itself.',

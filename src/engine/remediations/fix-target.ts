@@ -4,6 +4,7 @@
  * password use `--askpass` (redis-cli prompts) or the `$REDIS_PASSWORD`
  * placeholder, so a step is safe to print, post and store.
  */
+import { urlHost } from '../address.js';
 import type { Observations } from '../types.js';
 
 export interface FixTarget {
@@ -68,8 +69,7 @@ export function url(t: FixTarget, opts: { port?: number; tls?: boolean; auth?: b
   const scheme = (opts.tls ?? t.tls) ? 'rediss' : 'redis';
   const auth = opts.auth ?? t.authProvided;
   const userinfo = auth ? `${t.user ? encodeURIComponent(t.user) : ''}:<password>@` : '';
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `${scheme}://${userinfo}${host}:${opts.port ?? t.port}${t.db ? `/${t.db}` : ''}`;
+  return `${scheme}://${userinfo}${urlHost(t.host)}:${opts.port ?? t.port}${t.db ? `/${t.db}` : ''}`;
 }
 
 export const RERUN = 'Run the diagnosis again';

@@ -9,12 +9,9 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Observations, Rule } from '../types.js';
+import { isLoopbackAddress } from '../address.js';
 import { hostLoopbackOnly } from './host-evidence.js';
 import { clip, hostPort, targetLabel } from './observed.js';
-
-export function isLoopbackAddress(address: string): boolean {
-  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address) || address === 'localhost';
-}
 
 function networkEvidence(obs: Observations): string[] | undefined {
   const { tcp, loopback } = obs;

@@ -6,7 +6,8 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Finding, Observations } from '../types.js';
-import { confLine, confsForPort, hostName, isLoopbackListen, isRedisListener, listenCovers, listenersOnPort, redisListeners, remoteOf, ssEvidence, targetAddress } from './host.js';
+import { isLoopbackAddress } from '../address.js';
+import { confLine, confsForPort, hostName, isRedisListener, listenCovers, listenersOnPort, redisListeners, remoteOf, ssEvidence, targetAddress } from './host.js';
 import { targetLabel } from './observed.js';
 
 const RESERVED_FDS = 32;
@@ -54,9 +55,9 @@ export function hostLoopbackOnly(obs: Observations): string[] | undefined {
   const remote = remoteOf(obs);
   if (!remote || obs.tcp?.ok !== false || obs.tcp.code !== 'ECONNREFUSED') return undefined;
   const address = targetAddress(obs);
-  if (isLoopbackListen(address) || address === 'localhost') return undefined;
+  if (isLoopbackAddress(address) || address === 'localhost') return undefined;
   const mine = listenersOnPort(remote, obs.target.port).filter((l) => isRedisListener(l, remote));
-  if (mine.length === 0 || !mine.every((l) => isLoopbackListen(l.address)) || mine.some((l) => listenCovers(l.address, address))) return undefined;
+  if (mine.length === 0 || !mine.every((l) => isLoopbackAddress(l.address)) || mine.some((l) => listenCovers(l.address, address))) return undefined;
   const evidence = mine.map((l) => ssEvidence(remote, l));
   const bind = confsForPort(remote, obs.target.port, mine[0]!.pid).map((f) => confLine(f, 'bind')).find(Boolean);
   if (bind) evidence.push(bind);

@@ -22,10 +22,6 @@ export function commandOk(remote: RemoteObservation, id: RemoteObservation['comm
 
 const WILDCARDS = new Set(['0.0.0.0', '*', '::', '[::]']);
 
-export function isLoopbackListen(address: string): boolean {
-  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
-}
-
 /** Does a socket bound to `listen` accept connections addressed to `target`? */
 export function listenCovers(listen: string, target: string | undefined): boolean {
   if (WILDCARDS.has(listen)) return true;
@@ -84,7 +80,8 @@ export function confsForPort(remote: RemoteObservation, port: number, pid?: numb
 
 export function confLine(file: RedisConfFile, directive: string): string | undefined {
   const l = [...file.lines].reverse().find((x) => x.text.toLowerCase().startsWith(`${directive} `) || x.text.toLowerCase() === directive);
-  return l ? `${file.path}:${l.n}: ${l.text}` : undefined;
+  // A directive from an included file is quoted with that file's name and line.
+  return l ? `${l.file ?? file.path}:${l.n}: ${l.text}` : undefined;
 }
 
 export function hostName(remote: RemoteObservation): string {

@@ -6,7 +6,11 @@
  * (`NOAUTH Authentication required.`); the helpers also accept a leading
  * "-" so a rule keeps working if a text arrives in wire form.
  */
+import { hostPort } from '../address.js';
 import type { Observations, RespReply } from '../types.js';
+
+/** host:port with IPv6 literals bracketed (rules quote it in titles and evidence). */
+export { hostPort };
 
 /** A reply the server sent: to one of our commands, or unprompted right after accept. */
 export interface SeenReply {
@@ -93,11 +97,6 @@ export function config(obs: Observations, name: string): string | undefined {
 /** A duration for evidence: whole milliseconds ("after 3 ms", not "after 2.87 ms"). */
 export function ms(durationMs: number): string {
   return `${Math.round(durationMs)} ms`;
-}
-
-/** host:port with IPv6 literals bracketed. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The address the TCP step tried, with the name typed when they differ: `cache.local:6379 (10.0.0.5)`. */

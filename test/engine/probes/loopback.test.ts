@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLocalNonLoopback, isLoopbackAddress, probeLoopback } from '../../../src/engine/probes/loopback.js';
+import { isLoopbackAddress } from '../../../src/engine/address.js';
+import { isLocalNonLoopback, probeLoopback } from '../../../src/engine/probes/loopback.js';
 import { probeTcp } from '../../../src/engine/probes/tcp.js';
 import { describeLab, need } from '../../lab/guard.js';
 import { startRedis, type RedisServer } from '../../lab/redis.js';
