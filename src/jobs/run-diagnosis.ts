@@ -58,6 +58,8 @@ export class DiagnosisRunner {
 
     // The stored diagnosis is its own checkpoint: a retry finds it and does not probe again.
     let diagnosis = resumed ? await store.get(id).catch(() => undefined) : undefined;
+    // The engine keeps passwords out of what it returns and throws; this is the second layer, for both.
+    const redactor = new Redactor().add(resolved.options.credentials?.password);
     if (!diagnosis) {
       const progress = new ProgressUpdater(
         (steps) => reporter.update(data.channel, parentTs, renderProgress({ target, requestedBy: data.requestedBy, steps, note })),
@@ -66,11 +68,14 @@ export class DiagnosisRunner {
       );
       try {
         diagnosis = await this.deps.diagnose(target, { ...resolved.options, timeoutMs: this.deps.timeoutMs, onProgress: progress.onEvent });
+      } catch (err) {
+        // Its message is logged and shown in Slack as the failure reason.
+        if (err instanceof Error) err.message = redactor.redact(err.message);
+        throw err;
       } finally {
         await progress.stop();
       }
-      // The engine keeps passwords out of its document; this is the second layer.
-      diagnosis = new Redactor().add(resolved.options.credentials?.password).redactDeep(diagnosis);
+      diagnosis = redactor.redactDeep(diagnosis);
       this.record(diagnosis);
       await store.save(id, diagnosis);
     }

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/diagnose.js';
+import { ResolveError } from '../../src/config/resolve-target.js';
 import type { DiagnoseFn } from '../../src/jobs/run-diagnosis.js';
 import { pollUntil } from '../lab/poll.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
@@ -110,6 +111,26 @@ describe('resilience', () => {
     // The processor's last attempt reported and holds the marker: the worker's 'failed' event posts nothing more.
     expect(await keysUnder(h.redis, `${h.prefix}:store:failure-reported:`)).toHaveLength(1);
     expect(h.double.calls.filter((c) => c.method === 'chat.postMessage' && blockIds(c).includes('failure'))).toHaveLength(1);
+  });
+
+  it('keeps the target password out of the failure message and the logs, whatever the engine error says', async () => {
+    const secret = 'resilience-secret-9';
+    // A permanent error ends the job at once (no backoff to wait out).
+    const leaky: DiagnoseFn = async () => {
+      throw new ResolveError(`AUTH ${secret} refused`);
+    };
+    h = await startHarness({
+      config: `${config()}    passwordEnv: RD_TEST_LOCKED_PASSWORD\n`,
+      env: { RD_TEST_LOCKED_PASSWORD: secret },
+      diagnose: leaky,
+    });
+    await h.command({ text: 'locked', channel: 'C0LEAKY' });
+    await h.double.waitFor('the failure reply', (c) => c.some((x) => x.method === 'chat.postMessage' && x.body.thread_ts !== undefined && blockIds(x).includes('failure')));
+    const failure = h.double.ok('chat.postMessage').find((x) => blockIds(x).includes('failure'));
+    expect(textOf(failure)).toContain('AUTH &lt;redacted&gt; refused');
+    expect(JSON.stringify(h.double.calls)).not.toContain(secret);
+    expect(h.logs.some((l) => l.includes('AUTH <redacted> refused'))).toBe(true);
+    expect(h.logs.join('\n')).not.toContain(secret);
   });
 
   it('tells the user through response_url when the bot cannot post in the channel', async () => {
