@@ -10,11 +10,8 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations.js';
 import type { Observations, Rule } from '../types.js';
-import { hostFdLimit } from './host-evidence.js';
+import { DEFAULT_MAXCLIENTS, hostFdLimit, RESERVED_FDS } from './host-evidence.js';
 import { config, infoNumber, infoQuote } from './observed.js';
-
-const RESERVED_FDS = 32;
-const DEFAULT_MAXCLIENTS = 10000;
 
 export function fdLimited(obs: Observations): { maxclients: number; nofile: number } | undefined {
   const fromConfig = Number(config(obs, 'maxclients'));

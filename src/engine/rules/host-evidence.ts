@@ -10,8 +10,10 @@ import { isLoopbackAddress } from '../address.js';
 import { confLine, confsForPort, hostName, isRedisListener, listenCovers, listenersOnPort, redisListeners, remoteOf, ssEvidence, targetAddress } from './host.js';
 import { targetLabel } from './observed.js';
 
-const RESERVED_FDS = 32;
-const DEFAULT_MAXCLIENTS = 10000;
+/** Descriptors Redis keeps for itself beyond maxclients (server.h CONFIG_MIN_RESERVED_FDS). */
+export const RESERVED_FDS = 32;
+/** maxclients when redis.conf names none. */
+export const DEFAULT_MAXCLIENTS = 10000;
 
 export interface HostWrongPort {
   /** Ports redis-server listens on instead, nearest to the typed one first. */
