@@ -5,7 +5,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type CommandOutcome = 'queued' | 'inline' | 'deduplicated' | 'usage' | 'status' | 'forbidden' | 'refused' | 'busy';
-export type JobOutcome = 'completed' | 'failed' | 'retried' | 'inline-completed' | 'inline-failed';
 
 export class Metrics {
   readonly registry = new Registry();

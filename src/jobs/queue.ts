@@ -47,7 +47,7 @@ export interface DiagnoseJobData {
 }
 
 export const JOB_OPTIONS: JobsOptions = {
-  // Transient failures (Slack 5xx, network) are retried: 1 s, 2 s, 4 s.
+  // Transient failures (Slack 5xx, network) are retried twice: after 1 s, then 2 s (delay × 2^(retry-1)).
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
 import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import type { CommandOutcome, Metrics } from '../metrics.js';
 import type { Reporter } from './reporter.js';
 import { admitTarget, canDiagnose } from './admission.js';
 import { section, type Rendered } from './blocks.js';
@@ -46,6 +46,12 @@ function followUp(s: Submitted, shown: string): Rendered | undefined {
   if (s.deduplicated) return say(`${shown} is already being diagnosed in this channel (sent twice?): its results will appear in one thread.`, 'duplicate');
   if (s.via === 'inline') return say(':warning: The job queue (the bot\'s own Redis) is unreachable, so I am running this diagnosis myself.', 'queue-down');
   return undefined;
+}
+
+function outcomeOf(s: Submitted): CommandOutcome {
+  if (s.via === 'busy') return 'busy';
+  if (s.deduplicated) return 'deduplicated';
+  return s.via === 'queue' ? 'queued' : 'inline';
 }
 
 export function registerCommands(app: App, deps: CommandDeps): void {
@@ -91,7 +97,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       responseUrl: body.response_url,
       requestedAt: Date.now(),
     }, body.trigger_id);
-    metrics.commands.inc({ outcome: submitted.via === 'busy' ? 'busy' : submitted.deduplicated ? 'deduplicated' : submitted.via === 'queue' ? 'queued' : 'inline' });
+    metrics.commands.inc({ outcome: outcomeOf(submitted) });
     log.log('info', 'diagnosis requested', { user: body.user_id, channel: body.channel_id, target: admission.input, via: submitted.via, ...('id' in submitted ? { id: submitted.id } : {}) });
     const note = followUp(submitted, shown);
     if (note) await reporter.respond(body.response_url, note);
