@@ -18,11 +18,19 @@ import { runNetworkProbes } from './network-probes.js';
 import { runRemote, type RemoteOutcome } from './remote-run.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from './probes/clock.js';
+import { ALERT_WAIT_MAX_MS } from './probes/tls-alert.js';
 import { VERSION } from '../version.js';
 
-/** Worst case of the sequential chain (dns, tcp, tls, resp, sniff) plus slack. */
-export function runDeadlineMs(timeoutMs: number): number {
-  return timeoutMs * 4 + 1000;
+/**
+ * The longest chain of network steps, one after the other: dns, tcp-connect,
+ * tls-handshake and redis-handshake at one timeout each, then tls-alert (at
+ * most ALERT_WAIT_MAX_MS). The other chains are shorter: tls-sniff or
+ * plaintext-ping take the place of a step that ended early, and after a
+ * refused connect the neighbour scan and loopback probe run side by side
+ * within one timeout.
+ */
+function runDeadlineMs(timeoutMs: number): number {
+  return timeoutMs * 4 + ALERT_WAIT_MAX_MS;
 }
 
 function publicTarget(target: DiagnoseTarget): TargetInfo {
@@ -47,7 +55,8 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   const startedAt = new Date().toISOString();
   const start = now();
   const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
-  const deadlineAt = start + runDeadlineMs(timeoutMs);
+  const runMs = runDeadlineMs(timeoutMs);
+  const deadlineAt = start + runMs;
   if (options.signal?.aborted) throw abortError(options.signal);
 
   const controller = new AbortController();
@@ -55,7 +64,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   setMaxListeners(64, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const hardStop = setTimeout(() => controller.abort(new Error('deadline')), runDeadlineMs(timeoutMs));
+  const hardStop = setTimeout(() => controller.abort(new Error('deadline')), runMs);
 
   const info = publicTarget(target);
   const user = options.credentials?.user ?? target.user;

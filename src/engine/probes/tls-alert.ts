@@ -21,6 +21,11 @@ export interface TlsAlertResult {
   durationMs: number;
 }
 
+/** Node's code for a TLS alert the peer sent: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED, ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE … */
+export function isTlsAlertCode(code: string | undefined): boolean {
+  return /^ERR_SSL_(TLSV1\d?|SSLV3)_ALERT_/.test(code ?? '');
+}
+
 /** Bound for the whole probe: the alert comes one round trip after the handshake. */
 export const ALERT_WAIT_MAX_MS = 1000;
 
@@ -51,7 +56,7 @@ export function probeTlsAlert(address: string, port: number, host: string, optio
     socket.on('data', () => done({ outcome: 'quiet' }));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EUNKNOWN';
-      if (/^ERR_SSL_(TLSV1\d?|SSLV3)_ALERT_/.test(code)) return done({ outcome: 'alert', alert: code });
+      if (isTlsAlertCode(code)) return done({ outcome: 'alert', alert: code });
       done({ outcome: handshaken ? 'closed' : 'handshake-failed', code });
     });
     socket.on('close', () => done({ outcome: handshaken ? 'closed' : 'handshake-failed' }));

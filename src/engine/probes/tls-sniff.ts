@@ -9,6 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsSniff } from '../types.js';
 import { bound, now, since } from './clock.js';
+import { isTlsAlertCode } from './tls-alert.js';
 
 export function sniffTls(address: string, port: number, host: string, timeoutMs: number, signal?: AbortSignal): Promise<TlsSniff> {
   const start = now();
@@ -24,7 +25,7 @@ export function sniffTls(address: string, port: number, host: string, timeoutMs:
     };
     const timer = bound(timeoutMs, signal, () => done(false));
     socket.once('secureConnect', () => done(true));
-    // A TLS alert from the peer (ERR_SSL_TLSV1_ALERT_…, ERR_SSL_SSLV3_ALERT_…) is TLS spoken, too.
-    socket.once('error', (err: NodeJS.ErrnoException) => done(/^ERR_SSL_(TLSV1\d?|SSLV3)_ALERT_/.test(err.code ?? '')));
+    // A TLS alert from the peer is TLS spoken, too.
+    socket.once('error', (err: NodeJS.ErrnoException) => done(isTlsAlertCode(err.code)));
   });
 }
