@@ -27,5 +27,7 @@ const code = await run({
 });
 // Exiting explicitly means a socket the engine forgot to close cannot keep
 // the CLI alive; wait for stdout to drain first so no report is cut short.
+// exitCode first: a reader that leaves while we drain (EPIPE above) must not turn "problem found" into 0.
+process.exitCode = code;
 if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit(code));
 else process.exit(code);
