@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config, TargetConfig } from './schema.js';
 import type { Credentials, DiagnoseOptions, DiagnoseTarget, SshTargetOptions, TlsOptions } from '../engine/options.js';
-import { isValidHostname, parseTarget, printable, redactUrl, TargetError, type ParsedAddress } from '../engine/target.js';
+import { hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/target.js';
 
 export class ResolveError extends Error {
   override name = 'ResolveError';
@@ -198,8 +198,9 @@ export function resolveTarget(input: string, ctx: ResolveContext): ResolvedTarge
 
   const tls = resolveTls(address, ctx, entry);
   const target: DiagnoseTarget = {
-    // The URL password never leaves this function except inside `credentials`.
-    input: entry ? entry.name : redactUrl(input.trim()),
+    // The URL password never leaves this function except inside `credentials`. Not
+    // redactUrl: that one is for messages (escaped, cut at 120 characters); this is data.
+    input: entry ? entry.name : hideUrlPassword(input.trim()),
     host: address.host,
     port: address.port,
     tls: tls !== undefined,

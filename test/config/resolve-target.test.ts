@@ -34,6 +34,11 @@ describe('resolveTarget', () => {
     });
   });
 
+  it('keeps a long target input whole (a host name may have 253 characters)', () => {
+    const host = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example`;
+    expect(resolveTarget(`redis://u:pw123@${host}:6379`, ctx()).target.input).toBe(`redis://u:<redacted>@${host}:6379`);
+  });
+
   it('keeps the URL password in credentials only', () => {
     const r = resolveTarget('redis://bob:s3cretpw@localhost:7000/1', ctx({ env: { REDISCLI_AUTH: 'other' } }));
     expect(r.target).toEqual({ input: 'redis://bob:<redacted>@localhost:7000/1', host: 'localhost', port: 7000, tls: false, user: 'bob', db: 1 });
