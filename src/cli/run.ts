@@ -82,7 +82,7 @@ async function loadConfigIfNeeded(args: DiagnoseArgs, env: CliIo['env'], redacto
 async function resolve(args: DiagnoseArgs, env: CliIo['env'], redactor: Redactor): Promise<ResolvedTarget> {
   const { config, path } = await loadConfigIfNeeded(args, env, redactor);
   const resolved = resolveTarget(args.target, {
-    config: config ?? { targets: [], access: { diagnose: ['*'], approvers: [], allowAdHocTargets: false, adHocNetworks: [] } },
+    config,
     configPath: existsSync(path) ? path : `${path}: no such file`,
     env,
     flags: args.flags,
