@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRedisConfOutput, splitConfArgs } from '../../src/engine/remote/parsers/redis-conf.js';
+import { parseRedisConfOutput, splitConfArgs, unreadableConfs } from '../../src/engine/remote/parsers/redis-conf.js';
 import { redisConfScript } from '../../src/engine/remote/scripts.js';
+import { labRequirement } from '../lab/guard.js';
 import { runLocally } from './run-script.js';
 
 const SECRET = 'Tr0ub4dor&3-conf-secret';
@@ -79,5 +80,62 @@ describe('redis.conf over the real remote script', () => {
 
   it('splits arguments like sdssplitargs', () => {
     expect(splitConfArgs('bind "127.0.0.1" \'::1\' 10.0.0.5')).toEqual(['bind', '127.0.0.1', '::1', '10.0.0.5']);
+  });
+});
+
+describe('include directives, followed on the host by the real script', () => {
+  // Redis reads an include where the line stands (last directive wins) and expands globs, sorted.
+  it('applies included files in place, follows nested globs, stops at cycles, relative and missing paths', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rd-inc-'));
+    try {
+      mkdirSync(join(d, 'conf.d'));
+      const main = join(d, 'main.conf');
+      const net = join(d, 'net.conf');
+      const loop = join(d, 'loop.conf');
+      writeFileSync(main, ['bind 127.0.0.1', `include ${net}`, 'protected-mode yes', 'include relative.conf', `include ${join(d, 'missing.conf')}`, `include "${loop}"`, ''].join('\n'));
+      writeFileSync(net, ['bind 0.0.0.0 ::', `requirepass "${SECRET}"`, `include ${d}/conf.d/*.conf`, ''].join('\n'));
+      writeFileSync(join(d, 'conf.d', '10-port.conf'), 'port 7001\n');
+      writeFileSync(join(d, 'conf.d', '20-port.conf'), '# later in sort order: wins\nport 7002\n');
+      writeFileSync(loop, [`include ${main}`, 'maxclients 100', ''].join('\n'));
+      const res = await runLocally(redisConfScript([{ path: main, source: 'process' }]));
+      expect(res.code).toBe(0);
+      expect(res.stdout).not.toContain(SECRET);
+      expect(res.stdout).toContain(`### include ${net} ${net}\n### file ${net} include\n1: bind 0.0.0.0 ::\n2: requirepass <redacted>\n`);
+      expect(res.stdout).toContain(`### include ${d}/conf.d/*.conf ${d}/conf.d/10-port.conf\n### file ${d}/conf.d/10-port.conf include\n1: port 7001\n`);
+
+      const [file] = parseRedisConfOutput(res.stdout);
+      expect(file).toMatchObject({ path: main, bind: ['0.0.0.0', '::'], protectedMode: true, requirepassSet: true, port: 7002, maxclients: 100 });
+      expect(file?.included).toEqual([net, `${d}/conf.d/10-port.conf`, `${d}/conf.d/20-port.conf`, loop]);
+      expect(file?.unfollowed).toEqual(['relative.conf', join(d, 'missing.conf'), main]);
+      expect(file?.lines.find((l) => l.text.startsWith('bind 0.0.0.0'))).toEqual({ n: 1, text: 'bind 0.0.0.0 ::', file: net });
+      expect(file?.lines.find((l) => l.text === 'port 7002')).toEqual({ n: 2, text: 'port 7002', file: `${d}/conf.d/20-port.conf` });
+      expect(JSON.stringify(file)).not.toContain(SECRET);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('an include argument with shell syntax is data: never run, never followed', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rd-inc-'));
+    try {
+      const main = join(d, 'main.conf');
+      const marker = join(d, 'ran');
+      writeFileSync(main, [`include /tmp/$(touch${'${IFS}'}${marker})`, `include /tmp/;touch${'${IFS}'}${marker}`, `include ${d}/../${'x'}.conf`, 'port 6379', ''].join('\n'));
+      const res = await runLocally(redisConfScript([{ path: main, source: 'default' }]));
+      expect(res.code).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+      expect(res.stdout).not.toContain('### include');
+      expect(parseRedisConfOutput(res.stdout)[0]).toMatchObject({ port: 6379, unfollowed: [`/tmp/$(touch${'${IFS}'}${marker})`, `/tmp/;touch${'${IFS}'}${marker}`, `${d}/../x.conf`] });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(labRequirement('root (to run the script as nobody)', process.getuid?.() === 0))('a file that exists but cannot be read is reported as denied, a missing one is not', async () => {
+    // Missing in a directory anyone may search, missing below a directory that is not there either.
+    const missing = [`/tmp/rd-absent-${process.pid}.conf`, `/rd-absent-${process.pid}/redis.conf`];
+    const res = await runLocally(redisConfScript([{ path: '/proc/1/environ', source: 'process' }, ...missing.map((path) => ({ path, source: 'default' as const }))]), { user: 'nobody' });
+    expect(res.stdout).toBe('### denied /proc/1/environ process\n');
+    expect(unreadableConfs(res.stdout)).toEqual([{ path: '/proc/1/environ', source: 'process' }]);
   });
 });

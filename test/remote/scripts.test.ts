@@ -38,7 +38,8 @@ describe('values that may reach a remote command line', () => {
     expect(plan.conf.map((c) => `${c.source} ${c.path}`)).toEqual(['process /etc/redis/redis.conf', ...defaultConfPaths([6379, 6380]).slice(1).map((p) => `default ${p}`)]);
     expect(redisConfScript(plan.conf)).not.toContain('$(x)');
     expect(() => procLimitsScript([812, -1])).toThrow(UnsafeValueError);
-    expect(() => dfScript([], ['/etc/x y.conf'])).toThrow(UnsafeValueError);
+    expect(() => dfScript([], [{ conf: '/etc/x y.conf', dir: '/var/lib/redis' }])).toThrow(UnsafeValueError);
+    expect(() => dfScript([], [{ conf: '/etc/redis/redis.conf', dir: '/var/lib/$(id)' }])).toThrow(UnsafeValueError);
   });
 });
 
@@ -53,6 +54,13 @@ describe('exit status and stderr → outcome', () => {
     expect(outcomeOf(entry('ss'), result({ exitCode: 1, stderr: 'sudo: a password is required\n' }), emptyObs()).status).toBe('denied');
     expect(outcomeOf(entry('docker-ps'), result({ exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n' }), emptyObs()).status).toBe('unavailable');
     expect(outcomeOf(entry('free'), result({ exitCode: 2, stderr: 'free: bad option\n' }), emptyObs())).toMatchObject({ status: 'failed', detail: 'free: bad option', exitCode: 2 });
+  });
+
+  it('a per-item script that read nothing because sudo refused is "denied", not an empty success', () => {
+    const refused = result({ stdout: '### pid 812\n', stderr: 'sudo: a password is required\n' });
+    expect(outcomeOf(entry('proc-limits'), refused, emptyObs())).toMatchObject({ status: 'denied', detail: '/proc/<pid>/limits: sudo: a password is required' });
+    expect(outcomeOf(entry('redis-conf'), result({ stdout: '### denied /etc/redis/redis.conf process\n' }), emptyObs())).toMatchObject({ status: 'denied', detail: 'cannot read /etc/redis/redis.conf' });
+    expect(outcomeOf(entry('proc-limits'), result({ stdout: '### pid 812\n' }), emptyObs())).toMatchObject({ status: 'ok', detail: 'no limits readable' });
   });
 
   it('timeouts, refused channels and cut output', () => {
@@ -71,7 +79,7 @@ describe('the phase-1 scripts, run locally through /bin/sh -s', () => {
   it('each ends in ok, missing or unavailable on this machine, never in a shell error', async () => {
     const statuses: Record<string, string> = {};
     for (const e of CATALOGUE.filter((c) => c.needs.length === 0)) {
-      const res = await runLocally(e.script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 })!);
+      const res = await runLocally(e.script({ pids: [], conf: [], confDirs: [], containerIds: [], timeoutSec: 2 })!);
       expect(res.stderr, e.id).not.toMatch(/syntax error|unexpected|not found.*line/i);
       statuses[e.id] = outcomeOf(e, result({ stdout: res.stdout, stderr: res.stderr, exitCode: res.code }), emptyObs()).status;
     }
@@ -88,13 +96,14 @@ describe('sudo, configured per target', () => {
     expect(preamble(true)).toContain('sudo -n "$@"');
     expect(preamble(false)).toContain('s() { "$@"; }');
     const conf = redisConfScript([{ path: '/etc/redis/redis.conf', source: 'default' }]);
-    expect(conf).toContain(`s cat "$1" | awk '`);
+    expect(conf).toContain('r() { if [ -r "$1" ]; then cat "$1"; else s cat "$1"; fi; }');
+    expect(conf).toContain(`y=$(r "$1" | awk '`);
     expect(conf).not.toMatch(/s awk/);
-    expect(dfScript([1], ['/etc/redis/redis.conf'])).not.toMatch(/s awk/);
+    expect(dfScript([1], [{ conf: '/etc/redis/redis.conf', dir: '/var/lib/redis' }])).not.toMatch(/awk/);
   });
 
   it('with sudo configured, a host without sudo is reported as denied, not as missing tools', async () => {
-    const res = await runLocally(entry('ss').script({ pids: [], conf: [], containerIds: [], timeoutSec: 2 })!, true);
+    const res = await runLocally(entry('ss').script({ pids: [], conf: [], confDirs: [], containerIds: [], timeoutSec: 2 })!, { sudo: true });
     const o = outcomeOf(entry('ss'), result({ stdout: res.stdout, stderr: res.stderr, exitCode: res.code }), emptyObs());
     if (which('sudo') === undefined) expect(o).toMatchObject({ status: 'denied', detail: 'sudo not installed', exitCode: 126 });
     else expect(['ok', 'denied']).toContain(o.status); // sudo -n as root passes; as another user it may ask for a password

@@ -34,7 +34,7 @@ export const databaseFixes = {
       mode: 'guided',
       steps: [
         `Only if the application really should use db ${t.db ?? '<db>'} on this server (other applications may share it): edit /etc/redis/redis.conf and set databases ${needed} or more.`,
-        '`databases` cannot be changed at runtime (CONFIG SET answers "can\'t set immutable config"): restart Redis for it to apply — sudo systemctl restart redis-server — with persistence on (RDB or AOF) so the data survives, at a quiet moment.',
+        'The databases setting cannot be changed at runtime (CONFIG SET answers "can\'t set immutable config"): restart Redis for it to apply — sudo systemctl restart redis-server — with persistence on (RDB or AOF) so the data survives, at a quiet moment.',
       ],
       verify: rerun(t, 'SELECT succeeds and the verdict is healthy.'),
     };

@@ -1,8 +1,9 @@
 /**
  * The fixed catalogue: one entry per remote command, chosen by id, each with
- * its parser. Phase 1 needs nothing from the host; phase 2 needs pids, config
- * paths or container ids that phase 1 parsed. Parsers fill the observation and
- * return a one-line summary; raw output is never kept.
+ * its parser. Most need nothing from the host; the others (`needs`) start once
+ * the commands whose parsed pids, config paths, data directories or container
+ * ids they use are back. Parsers fill the observation and return a one-line
+ * summary; raw output is never kept.
  */
 import { parseDfOutput } from './parsers/df.js';
 import { applyDockerInspect, parseDockerPs } from './parsers/docker.js';
@@ -15,7 +16,7 @@ import { parseKernelOom } from './parsers/kernel-oom.js';
 import { parseKubectl } from './parsers/kubectl.js';
 import { parsePs } from './parsers/ps.js';
 import { parseProcLimits } from './parsers/proc-limits.js';
-import { parseRedisConfOutput } from './parsers/redis-conf.js';
+import { parseRedisConfOutput, unreadableConfs } from './parsers/redis-conf.js';
 import { looksDenied, splitSections } from './parsers/sections.js';
 import { parseListeners } from './parsers/ss.js';
 import { parseSystemdShow } from './parsers/systemd.js';
@@ -34,10 +35,12 @@ export interface ParseResult {
   detail: string;
 }
 
-/** What phase-2 scripts may use: only values parsed from phase-1 output, validated again when built. */
+/** What the scripts with `needs` may use: only values parsed from earlier output, validated again when built. */
 export interface Plan {
   pids: number[];
   conf: S.ConfCandidate[];
+  /** `dir` of the config files read (absolute, validated): the data directories they name. */
+  confDirs: S.ConfDataDir[];
   containerIds: string[];
   timeoutSec: number;
 }
@@ -51,10 +54,20 @@ export interface CatalogueEntry {
   parse(out: CommandOutput, obs: RemoteObservation): ParseResult;
 }
 
-/** What the phase-2 commands are planned from: pids, config paths named by processes and units. */
+/** What the commands with `needs` are planned from: pids, config paths named by processes and units. */
 const PROCESS_FACTS: RemoteCommandId[] = ['ps', 'ss', 'systemd'];
 
 const ok = (detail: string): ParseResult => ({ status: 'ok', detail });
+
+/**
+ * Scripts that read several things report per item and exit 0. When not one item could be
+ * read and the tools said why (sudo refused, permission denied), the check is "denied".
+ */
+function deniedIfNothing(found: number, stderr: string, what: string): ParseResult | undefined {
+  if (found > 0 || !looksDenied(stderr)) return undefined;
+  const line = stderr.split('\n').map((l) => l.trim()).find((l) => looksDenied(l)) ?? '';
+  return { status: 'denied', detail: `${what}: ${line.slice(0, 160)}` };
+}
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function firewallStatus(tables: RemoteObservation['firewall'], tool: string): string {
@@ -195,7 +208,12 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     script: (plan) => (plan.conf.length ? S.redisConfScript(plan.conf) : null),
     parse(out, obs) {
       obs.redisConf = parseRedisConfOutput(out.stdout);
-      return ok(obs.redisConf.length ? obs.redisConf.map((f) => `${f.path} (${f.lines.length} directives)`).join(', ') : 'no readable redis.conf');
+      const denied = unreadableConfs(out.stdout);
+      // A default location that cannot be read may not exist at all; only say so when nothing was read.
+      if (obs.redisConf.length === 0 && denied.length > 0) return { status: 'denied', detail: `cannot read ${denied.map((d) => d.path).join(', ')}` };
+      const files = obs.redisConf.map((f) => `${f.path} (${plural(f.lines.length, 'directive')}${f.included?.length ? `, ${plural(f.included.length, 'included file')}` : ''})`);
+      const unread = denied.filter((d) => d.source !== 'default').map((d) => `cannot read ${d.path}`);
+      return ok([...files, ...unread].join(', ') || 'no readable redis.conf');
     },
   },
   {
@@ -204,13 +222,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     script: (plan) => (plan.pids.length ? S.procLimitsScript(plan.pids) : null),
     parse(out, obs) {
       obs.fileLimits = parseProcLimits(out.stdout);
+      const denied = deniedIfNothing(obs.fileLimits.length, out.stderr, '/proc/<pid>/limits');
+      if (denied) return denied;
       return ok(obs.fileLimits.map((l) => `pid ${l.pid}: open files ${l.soft ?? 'unlimited'}`).join('; ') || 'no limits readable');
     },
   },
   {
     id: 'df',
-    needs: PROCESS_FACTS,
-    script: (plan) => S.dfScript(plan.pids, plan.conf.map((c) => c.path)),
+    // After redis-conf: the `dir` of a config file may stand in an included file.
+    needs: [...PROCESS_FACTS, 'redis-conf'],
+    script: (plan) => S.dfScript(plan.pids, plan.confDirs),
     parse(out, obs) {
       obs.disks = parseDfOutput(out.stdout);
       return ok(obs.disks.map((d) => `${d.path}: ${d.usePercent}% used`).join('; ') || 'no data directory found');
@@ -238,7 +259,7 @@ export function defaultConfPaths(ports: number[]): string[] {
   return paths;
 }
 
-/** Phase-2 inputs from the phase-1 observation; every value is re-validated by the script builders. */
+/** Inputs of the scripts with `needs`, from the observation so far; every value is re-validated by the script builders. */
 export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSec: number): Plan {
   const live = (obs.processes ?? []).filter((p) => !p.defunct);
   const listenerPids = (obs.listeners ?? []).filter((l) => l.process === 'redis-server' && l.pid).map((l) => l.pid!);
@@ -254,6 +275,7 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
   for (const u of obs.systemd?.units ?? []) add(u.configPath, 'systemd');
   const ports = [targetPort, ...live.map((p) => p.titlePort ?? p.argPort ?? 0)];
   for (const path of defaultConfPaths([...new Set(ports)])) add(path, 'default');
+  const confDirs = (obs.redisConf ?? []).filter((f) => f.dir !== undefined && isSafeAbsolutePath(f.dir)).map((f) => ({ conf: f.path, dir: f.dir! }));
   const containerIds = (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10);
-  return { pids, conf: conf.slice(0, MAX_CONF + 4), containerIds, timeoutSec };
+  return { pids, conf: conf.slice(0, MAX_CONF + 4), confDirs, containerIds, timeoutSec };
 }

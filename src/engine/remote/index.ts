@@ -1,6 +1,7 @@
 /**
  * Read-only remote checks over SSH (issue #3): one connection, the fixed
- * catalogue in two phases of parallel channels, every step bounded by the
+ * catalogue as parallel channels (a command that needs another's parsed
+ * output starts when that one is back), every step bounded by the
  * timeout. Failures never throw: a session that could not be opened comes back
  * as `session.ok = false` with a reason, and the diagnosis carries on with the
  * network evidence.

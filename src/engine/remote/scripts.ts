@@ -106,11 +106,57 @@ export interface ConfCandidate {
   source: 'process' | 'systemd' | 'default';
 }
 
+/** Bounds of the include walk: arguments looked at, files read through them. */
+const MAX_INCLUDE_ARGS = 64;
+const MAX_INCLUDED_FILES = 16;
+
+/**
+ * Prints each readable candidate (`### file <path> <source>` and its allow-listed
+ * directives), then follows `include` lines breadth first: `### include <pattern> <file>`
+ * for each file a pattern names (Redis 7 expands globs), then that file the same way.
+ * Files that may exist but cannot be read are `### denied <path> <source>`.
+ *
+ * Include arguments come from the host's own files and stay shell data: they are
+ * checked against the same characters as shell.ts (absolute, no `..`, plus the glob
+ * characters `*` and `?`) and only ever used quoted, or unquoted with globbing for
+ * the one expansion, never as script text.
+ */
 export function redisConfScript(files: ConfCandidate[]): string {
   return [
-    // Only `cat` runs privileged: awk can run programs, so it never gets sudo.
-    `c() { if s test -r "$1"; then echo "### file $1 $2"; s cat "$1" | awk '${CONF_AWK}'; fi; }`,
+    // Read as the login user where it can; otherwise only `cat` runs privileged (awk can run
+    // programs, so it never gets sudo), and a sudoers entry needs nothing but `cat <file>`.
+    'r() { if [ -r "$1" ]; then cat "$1"; else s cat "$1"; fi; }',
+    // Visible, or hidden by a directory the login user cannot search; else missing (no need to ask sudo).
+    'v() { [ -e "$1" ] || [ ! -x "${1%/*}/" ]; }',
+    "seen=' '; q=''",
+    'c() {',
+    '  case "$seen" in *" $1 "*) return 0;; esac',
+    '  seen="$seen$1 "',
+    '  v "$1" || return 0',
+    // cat itself tells a missing file from a refusal (sudo: "a password is required").
+    '  if [ ! -r "$1" ] && ! e=$(s cat "$1" 2>&1 >/dev/null); then case "$e" in *"No such file"*) ;; *) echo "### denied $1 $2";; esac; return 0; fi',
+    '  echo "### file $1 $2"',
+    `  y=$(r "$1" | awk '${CONF_AWK}')`,
+    `  [ -z "$y" ] || printf '%s\\n' "$y"`,
+    `  q="$q $(printf '%s\\n' "$y" | awk 'tolower($2) == "include" { print $3 }' | tr -d "\\"'" | head -n ${MAX_INCLUDE_ARGS})"`,
+    '}',
     ...files.map((f) => `c ${safePath(f.path)} ${f.source}`),
+    'k=0; m=0',
+    'set -f',
+    `while [ $k -lt ${MAX_INCLUDE_ARGS} ] && [ $m -lt ${MAX_INCLUDED_FILES} ]; do`,
+    '  set -- $q',
+    '  [ $# -gt 0 ] || break',
+    '  p=$1; shift; q="$*"; k=$((k + 1))',
+    '  case "$p" in /*) ;; *) continue;; esac',
+    '  case "$p" in *[!A-Za-z0-9._+@%=,/*?-]*|*/../*|*/..|*//*) continue;; esac',
+    '  set +f',
+    '  for f in $p; do',
+    `    [ $m -lt ${MAX_INCLUDED_FILES} ] || break`,
+    '    [ ! -d "$f" ] && v "$f" || continue',
+    '    m=$((m + 1)); echo "### include $p $f"; c "$f" include',
+    '  done',
+    '  set -f',
+    'done',
     'exit 0',
   ].join('\n');
 }
@@ -122,7 +168,13 @@ export function procLimitsScript(pids: number[]): string {
 /** Data directories to measure; defaults are tried only when neither a process nor a config names one. */
 export const DEFAULT_DATA_DIRS = ['/var/lib/redis', '/var/lib/redis-server', '/var/lib/redis-stack', '/data', '/var/db/redis'];
 
-export function dfScript(pids: number[], confPaths: string[]): string {
+/** A data directory named by a config file (its `dir`, includes followed). */
+export interface ConfDataDir {
+  conf: string;
+  dir: string;
+}
+
+export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
   return [
     'd() { echo "### $1 $2 $3"; s df -P -k "$4"; }',
     'n=0',
@@ -136,12 +188,7 @@ export function dfScript(pids: number[], confPaths: string[]): string {
         `if [ -n "$x" ]; then if [ "$(s readlink /proc/${pid}/ns/mnt 2>/dev/null)" = "$me" ]; then d process-cwd ${pid} "$x" "$x"; else d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; fi; n=1; fi`,
       ].join('\n');
     }),
-    ...confPaths.map((f) =>
-      [
-        `f=${safePath(f)}`,
-        `if s test -r "$f"; then x=$(s cat "$f" | awk 'tolower($1)=="dir"{v=$2} END{print v}' | tr -d "\\"'"); case "$x" in /*) d config-dir "$f" "$x" "$x"; n=1;; esac; fi`,
-      ].join('\n'),
-    ),
+    ...confDirs.map((c) => `d config-dir ${safePath(c.conf)} ${safePath(c.dir)} ${safePath(c.dir)}; n=1`),
     `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,
     'exit 0',
   ].join('\n');

@@ -123,9 +123,12 @@ export interface SystemdUnit {
 }
 
 export interface RedisConfLine {
+  /** Line number in its file. */
   n: number;
   /** The directive line, secret values replaced by `<redacted>`. */
   text: string;
+  /** The included file the line comes from; absent for the file's own lines. */
+  file?: string;
 }
 
 export interface RedisConfFile {
@@ -140,7 +143,12 @@ export interface RedisConfFile {
   requirepassSet: boolean;
   maxclients?: number;
   dir?: string;
+  /** `include` arguments, as written (this file's and those of the files it includes). */
   includes: string[];
+  /** Included files read and applied where their include line stands (Redis reads them in place). */
+  included?: string[];
+  /** `include` arguments whose file could not be read (relative, unsafe characters, missing, denied, too deep). */
+  unfollowed?: string[];
 }
 
 export interface MemoryInfo {
