@@ -7,6 +7,7 @@
  * checkpointed (and the diagnosis is stored), so a retried job resumes where
  * the last attempt stopped and nothing is posted twice.
  */
+import type { ResolvedTarget } from '../config/resolve-target.js';
 import type { Config } from '../config/schema.js';
 import type { DiagnoseOptions, DiagnoseTarget } from '../engine/options.js';
 import { Redactor } from '../engine/redact.js';
@@ -58,24 +59,13 @@ export class DiagnosisRunner {
 
     // The stored diagnosis is its own checkpoint: a retry finds it and does not probe again.
     let diagnosis = resumed ? await store.get(id).catch(() => undefined) : undefined;
-    // The engine keeps passwords out of what it returns and throws; this is the second layer, for both.
-    const redactor = new Redactor().add(resolved.options.credentials?.password);
     if (!diagnosis) {
       const progress = new ProgressUpdater(
         (steps) => reporter.update(data.channel, parentTs, renderProgress({ target, requestedBy: data.requestedBy, steps, note })),
         this.deps.progressIntervalMs ?? 1000,
         (err) => log.log('warn', 'progress update failed', { jobId: id, error: err.message }),
       );
-      try {
-        diagnosis = await this.deps.diagnose(target, { ...resolved.options, timeoutMs: this.deps.timeoutMs, onProgress: progress.onEvent });
-      } catch (err) {
-        // Its message is logged and shown in Slack as the failure reason.
-        if (err instanceof Error) err.message = redactor.redact(err.message);
-        throw err;
-      } finally {
-        await progress.stop();
-      }
-      diagnosis = redactor.redactDeep(diagnosis);
+      diagnosis = await this.probe(resolved, progress);
       this.record(diagnosis);
       await store.save(id, diagnosis);
     }
@@ -91,6 +81,22 @@ export class DiagnosisRunner {
     }
     log.log('info', 'diagnosis posted', { jobId: id, target: target.input, verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, durationMs: diagnosis.durationMs });
     return diagnosis;
+  }
+
+  /** The engine run itself, with progress shown until it ends. */
+  private async probe(resolved: ResolvedTarget, progress: ProgressUpdater): Promise<Diagnosis> {
+    // The engine keeps passwords out of what it returns and throws; this is the second layer, for both.
+    const redactor = new Redactor().add(resolved.options.credentials?.password);
+    try {
+      const d = await this.deps.diagnose(resolved.target, { ...resolved.options, timeoutMs: this.deps.timeoutMs, onProgress: progress.onEvent });
+      return redactor.redactDeep(d);
+    } catch (err) {
+      // Its message is logged and shown in Slack as the failure reason.
+      if (err instanceof Error) err.message = redactor.redact(err.message);
+      throw err;
+    } finally {
+      await progress.stop();
+    }
   }
 
   private record(d: Diagnosis): void {
