@@ -17,9 +17,9 @@ import { canApprove, canDiagnose } from './admission.js';
 import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './approval-blocks.js';
 import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from './approval-store.js';
 import { section } from './blocks.js';
-import { mention } from './mrkdwn.js';
+import { escapeMrkdwn, mention } from './mrkdwn.js';
 import { actionSuffix, decodeRemediateRef, type RemediateRef } from './refs.js';
-import type { Reporter } from './reporter.js';
+import { SlackPostError, type Reporter } from './reporter.js';
 
 export interface ActionDeps {
   config: Config;
@@ -32,6 +32,11 @@ export interface ActionDeps {
 }
 
 const STORE_DOWN = 'The bot cannot reach its Redis, where approval requests and the audit trail are kept; nothing was recorded. Try again when it is back (see /readyz).';
+
+/** What went wrong, for the person who clicked: Slack refusing a post is not the store being down. */
+function failureText(err: unknown, slackFailed: string): string {
+  return err instanceof SlackPostError ? `${slackFailed}: ${escapeMrkdwn(err.message)}` : STORE_DOWN;
+}
 
 function auditOf(req: ApprovalRequest, event: AuditRecord['event'], by: string, at: string): AuditRecord {
   return {
@@ -74,8 +79,15 @@ export function registerActions(app: App, deps: ActionDeps): void {
       metrics.actions.inc({ kind: 'remediate', outcome: 'duplicate' });
       return tell(body, `Approval for this fix was already requested by ${mention(request.requestedBy)}: see the request in this thread.`);
     }
-    await audit(auditOf(request, 'requested', user, request.createdAt));
-    await reporter.post(channel, renderApprovalRequest(request, config.access.approvers), threadTs);
+    try {
+      await audit(auditOf(request, 'requested', user, request.createdAt));
+      await reporter.post(channel, renderApprovalRequest(request, config.access.approvers), threadTs);
+    } catch (err) {
+      // Never shown, so nobody can decide it: free the slot, or every later click would
+      // answer "already requested" about a message that is not in the thread.
+      await approvals.release(request).catch((e: Error) => log.log('warn', 'could not release the approval request', { requestId: request.id, error: e.message }));
+      throw err;
+    }
     metrics.actions.inc({ kind: 'remediate', outcome: 'requested' });
   };
 
@@ -97,7 +109,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     } catch (err) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'error' });
       log.log('error', 'approval request failed', { error: (err as Error).message });
-      return tell(body, STORE_DOWN);
+      return tell(body, failureText(err, 'The approval request could not be posted in this thread, so nothing is pending; try again'));
     }
   });
 
@@ -137,7 +149,8 @@ export function registerActions(app: App, deps: ActionDeps): void {
     } catch (err) {
       metrics.actions.inc({ kind: metric, outcome: 'error' });
       log.log('error', 'decision failed', { requestId, error: (err as Error).message });
-      return tell(body, STORE_DOWN);
+      // Slack errors come after the decision and its audit record were stored.
+      return tell(body, failureText(err, `The decision is recorded (${kind}), but what follows it could not be posted in the thread`));
     }
   };
 

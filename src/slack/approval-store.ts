@@ -77,6 +77,16 @@ end
 return {0, redis.call('GET', KEYS[1])}
 `;
 
+/**
+ * Frees the (diagnosis, remediation) slot if it still names this request, and
+ * drops the request record. KEYS: slot, request record. ARGV: request id.
+ */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('DEL', KEYS[2])
+return 1
+`;
+
 export class ApprovalStore {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
@@ -102,6 +112,12 @@ export class ApprovalStore {
     if (!existing) return { request, created: true };
     await this.run(this.redis.del(own), 'dropping a duplicate approval request');
     return { request: existing, created: false };
+  }
+
+  /** Undoes request(): for a request that was never shown, so that the next click can ask again. */
+  async release(request: ApprovalRequest): Promise<void> {
+    const keys = [this.key('approval-for', request.diagnosisId, request.remediation.id), this.key('approval', request.id)];
+    await this.run(this.redis.eval(RELEASE_SCRIPT, keys.length, ...keys, request.id), 'releasing the approval request');
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {

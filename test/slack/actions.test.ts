@@ -5,6 +5,7 @@
  * decision is audited (log line + stored record).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../lab/poll.js';
 import { connectRaw, type RawClient } from '../lab/raw-client.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { payloadBody, startHarness, type Harness } from './helpers/harness.js';
@@ -183,6 +184,33 @@ describe('remediation approvals', () => {
     for (const b of tampered.body.blocks ?? []) for (const e of b.elements ?? []) if (e.action_id === 'remediate:raise-maxclients') e.value = e.value!.replace('raise-maxclients', 'set-idle-timeout');
     const tag = await click(tampered, 'remediate:raise-maxclients', 'U0ALICE');
     expect(await waitResponse(tag)).toContain('does not refer to a remediation I know');
+  });
+
+  it('says so when Slack refuses the approval request, leaves nothing pending, and lets the next click ask again', async () => {
+    // The verifying re-diagnosis (second job) has posted all it will: the refused post below can only be ours.
+    await pollUntil(async () => (/redis_doctor_jobs_total\{outcome="completed"\} 2/.test(await (await fetch(`${h.url}/metrics`)).text()) ? true : undefined), { what: 'both jobs completed', timeoutMs: 10_000 });
+    const before = approvalRequests().length;
+    h.double.failWith('chat.postMessage', 'not_in_channel', 1);
+    const first = await click(finding, 'remediate:raise-nofile-limit', 'U0ALICE');
+    const answer = await waitResponse(first);
+    expect(answer).toContain('could not be posted in this thread, so nothing is pending');
+    expect(answer).toContain('not_in_channel');
+    expect(answer).not.toContain('nothing was recorded');
+    expect(approvalRequests()).toHaveLength(before);
+    await click(finding, 'remediate:raise-nofile-limit', 'U0ALICE');
+    await h.double.waitFor('the approval request, asked again', () => approvalRequests().length === before + 1);
+  });
+
+  it('says the decision is recorded when only the post after it fails', async () => {
+    const req = approvalRequests().at(-1)!;
+    const requestId = actionIds(req)[0]!.slice('approve:'.length);
+    h.double.failWith('chat.postMessage', 'not_in_channel', 1);
+    const tag = await click(req, actionIds(req)[0]!, 'U0BOSS');
+    const answer = await waitResponse(tag);
+    expect(answer).toContain('The decision is recorded (approved)');
+    expect(answer).toContain('not_in_channel');
+    const audit = (await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1)).map((x) => JSON.parse(x) as Record<string, string>);
+    expect(audit.find((r) => r.requestId === requestId && r.event === 'approved')).toMatchObject({ by: 'U0BOSS', remediationId: 'raise-nofile-limit' });
   });
 
   /** The ephemeral answer sent to a click's response_url (`/response/<tag>`). */

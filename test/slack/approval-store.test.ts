@@ -60,4 +60,23 @@ describe('ApprovalStore decisions', () => {
     const audit = (await redis.lrange(auditKey, 0, -1)).map((t) => JSON.parse(t) as AuditRecord);
     expect(audit.map((r) => [r.requestId, r.event, r.by])).toEqual([['rTwo', 'approved', 'U0BOSS'], ['rOne', 'approved', 'U0BOSS']]);
   });
+
+  it('releases a request that was never shown: the next one for the same fix is created, not found', async () => {
+    const fields = {
+      diagnosisId: 'd-release', target: { input: 'cache', name: 'cache', host: '127.0.0.1', port: 1, tls: false }, cause: 'max-clients-reached' as const,
+      remediation: { id: 'raise-maxclients', title: 'Raise maxclients', risk: 'medium' as const, mode: 'guided' as const, steps: ['x'] },
+      requestedBy: 'U0ALICE', channel: 'C0STORE', threadTs: '1.1',
+    };
+    const first = await store.request(fields);
+    expect(first.created).toBe(true);
+    expect((await store.request(fields)).request.id).toBe(first.request.id);
+    await store.release(first.request);
+    expect(await store.get(first.request.id)).toBeUndefined();
+    const again = await store.request(fields);
+    expect(again.created).toBe(true);
+    expect(again.request.id).not.toBe(first.request.id);
+    // Releasing the old one again leaves the slot of the new one alone.
+    await store.release(first.request);
+    expect((await store.request(fields)).request.id).toBe(again.request.id);
+  });
 });
