@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, defaultConfPaths, planPhase2 } from '../../src/engine/remote/catalogue.js';
 import { outcomeOf } from '../../src/engine/remote/outcome.js';
-import { dfScript, preamble, procLimitsScript, redisConfScript } from '../../src/engine/remote/scripts.js';
+import { dfScript, kubectlScript, preamble, procLimitsScript, redisConfScript } from '../../src/engine/remote/scripts.js';
 import type { ExecResult } from '../../src/engine/remote/session.js';
 import { isSafeAbsolutePath, safeContainerId, safeInt, safePath, UnsafeValueError } from '../../src/engine/remote/shell.js';
 import type { RemoteObservation } from '../../src/engine/remote/types.js';
@@ -26,6 +26,11 @@ describe('values that may reach a remote command line', () => {
       expect(isSafeAbsolutePath(bad), bad).toBe(false);
     }
     expect(() => safeContainerId('abc; reboot')).toThrow(UnsafeValueError);
+  });
+
+  it('the step timeout reaches kubectl as whole seconds, capped (a --timeout of 400 s must not cancel the command)', () => {
+    expect(kubectlScript(2)).toContain(' --request-timeout=2s ');
+    expect(kubectlScript(400)).toContain(' --request-timeout=300s ');
   });
 
   it('phase-2 plans use only parsed pids and validated paths; a bad path never reaches a script', () => {

@@ -1,24 +1,30 @@
 /**
  * The remote scripts of the command catalogue, fed to `/bin/sh -s` on stdin.
  *
- * Every script is a constant. The phase-2 scripts take only values that passed
+ * Every script is a constant. The planned scripts take only values that passed
  * the validators of shell.ts (integers we parsed, absolute paths of plain
- * characters read from the host's own process list or unit files, hex
- * container ids). Every command only reads: ps, ss, systemctl show, free,
+ * characters read from the host's own process list, unit files or redis.conf,
+ * hex container ids). Every command only reads: ps, ss, systemctl show, free,
  * dmesg/journalctl, iptables -S, nft list, ufw status, firewall-cmd --list-all,
- * docker ps/inspect, kubectl get, awk over redis.conf, cat /proc/…/limits, df.
+ * docker ps/inspect, kubectl get, cat of redis.conf (filtered by awk),
+ * cat /proc/…/limits, readlink, df. Nothing writes: output goes to the channel
+ * or /dev/null, never to a file (test/remote/read-only.test.ts).
  *
  * Exit status 127 means "tool not installed" and 125 "tool there, its service
  * is not" (no systemd, no Docker socket, no kubeconfig): both are skipped.
  */
 import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
 
-/** Stable tool output (LC_ALL=C) and the sbin directories non-root PATHs on Debian lack. */
+/**
+ * Stable tool output (LC_ALL=C), the sbin directories non-root PATHs on Debian lack, and no
+ * bytecode caches written by the Python tools (ufw, firewall-cmd) when they run as the login user.
+ */
 export function preamble(sudo: boolean): string {
   const s = sudoPrefix(sudo).trim();
   return [
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
     'LC_ALL=C; export LC_ALL',
+    'PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE',
     // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
     s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }',
   ].join('\n');
@@ -87,11 +93,16 @@ export const DOCKER_PS_SCRIPT = [
   "s docker ps -a --no-trunc --format '{{json .}}'",
 ].join('\n');
 
+/** The step bound caps it anyway; --timeout allows up to 600 s. */
+const MAX_KUBECTL_TIMEOUT_SEC = 300;
+
 export function kubectlScript(timeoutSec: number): string {
   return [
     'command -v kubectl >/dev/null 2>&1 || exit 127',
     '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ] || exit 125',
-    `kubectl get svc,endpoints --all-namespaces -o json --request-timeout=${safeInt(timeoutSec, 300)}s`,
+    // kubectl caches API discovery under ~/.kube/cache; a cache directory that cannot be created
+    // (below /dev/null) makes it skip the cache instead of writing to the host.
+    `kubectl get svc,endpoints --all-namespaces -o json --request-timeout=${safeInt(Math.min(timeoutSec, MAX_KUBECTL_TIMEOUT_SEC), MAX_KUBECTL_TIMEOUT_SEC)}s --cache-dir=/dev/null/redis-doctor`,
   ].join('\n');
 }
 

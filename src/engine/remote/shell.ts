@@ -1,10 +1,12 @@
 /**
  * The only values that are ever interpolated into a remote command line.
- * Every catalogue command is a constant string; the exceptions are numbers we
- * parsed ourselves (pids, ports), absolute paths read from the host's own
- * process list or systemd unit, and container ids from `docker ps`. Each passes
- * one of these validators or the command is not built. Nothing typed by a user
- * (target string, Slack text, config values) reaches this file.
+ * Every catalogue command is a constant string; the exceptions are numbers
+ * (pids we parsed; the target port, which parseTarget made an integer, in
+ * `/etc/redis/<port>.conf`; the step timeout in whole seconds), absolute paths
+ * read from the host's own process list, systemd unit or redis.conf, and
+ * container ids from `docker ps`. Each passes one of these validators or the
+ * command is not built. No user text (target string, Slack text, config
+ * strings) reaches this file.
  */
 
 export class UnsafeValueError extends Error {
