@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/diagnose.js';
 import { runRemoteChecks } from '../../src/engine/remote/index.js';
@@ -70,6 +71,17 @@ describeLab('SSH checks: host key, authentication, reachability', [need.netns(),
     const unknown = await runRemoteChecks(host.ssh({ knownHosts: '# empty\n' }), ctx());
     expect(unknown.observation.session).toMatchObject({ failureReason: 'host-key-mismatch', authAttempted: false, hostKey: { status: 'unknown-host' } });
     expect(unknown.checks[0]?.detail).toMatch(/host not listed in known_hosts \(host-key-mismatch\)$/);
+  });
+
+  it('known_hosts lists only a key type the server does not have → host-key-mismatch, no authentication', async () => {
+    // A real ECDSA public key for this host; the lab sshd has only an ed25519 host key.
+    const keyFile = join(host.dir, 'ecdsa_only');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', keyFile], { stdio: 'ignore', timeout: 10_000 });
+    const knownHosts = `${ns.nsAddress} ${readFileSync(`${keyFile}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`;
+    const r = await runRemoteChecks(host.ssh({ knownHosts }), ctx());
+    expect(r.observation.session).toMatchObject({ ok: false, failureReason: 'host-key-mismatch', authAttempted: false, hostKey: { status: 'mismatch', line: 1 } });
+    expect(r.checks[0]?.detail).toMatch(/offers none of the host key types known_hosts lists for it \(ecdsa-sha2-nistp256\) \(host-key-mismatch\)$/);
+    expect(r.observation.commands).toEqual([]);
   });
 
   it('a hashed known_hosts (ssh-keygen -H) is accepted', async () => {

@@ -9,7 +9,7 @@
 import ssh2 from 'ssh2';
 import type { ConnectConfig, ClientChannel, AnyAuthMethod, AuthenticationType } from 'ssh2';
 import type { SshTargetOptions } from '../options.js';
-import { checkHostKey, blobType, fingerprint, hostKeyAlgorithmsFor, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
+import { checkHostKey, blobType, entryMatchesHost, fingerprint, hostKeyAlgorithmsFor, lookupName, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import type { RemoteFailureReason, RemoteSessionInfo } from './types.js';
 
 const { Client, utils } = ssh2;
@@ -35,6 +35,15 @@ export interface OpenResult {
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EADDRNOTAVAIL', 'EPIPE']);
+
+/**
+ * We offer only the host key types known_hosts lists for the host; a server with none of them
+ * ends the key exchange before presenting a key (ssh2: "no matching host key format"). That is
+ * a host key problem too: known_hosts does not vouch for any key this server has.
+ */
+function noListedKeyType(err: Error & { level?: string }): boolean {
+  return err.level === 'handshake' && /no matching host key/i.test(err.message);
+}
 
 function classify(err: Error & { level?: string; code?: string }, hostKeyDenied: boolean): RemoteFailureReason {
   if (hostKeyDenied) return 'host-key-mismatch';
@@ -142,6 +151,11 @@ export class SshSession {
         finish({ session: new SshSession(client), info });
       });
       client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (noListedKeyType(err)) {
+          const listed = entries.find((e) => e.marker === undefined && entryMatchesHost(e, lookupName(opts.host, opts.port)));
+          info.hostKey = { status: 'mismatch', ...(listed ? { line: listed.line } : {}) };
+          return giveUp('host-key-mismatch', `the server offers none of the host key types known_hosts lists for it (${algorithms.join(', ')})`);
+        }
         const reason = classify(err, hostKeyDenied);
         const message = reason === 'host-key-mismatch' ? hostKeyMessage(info) : shortMessage(err);
         giveUp(reason, message);
