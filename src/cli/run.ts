@@ -23,7 +23,7 @@ import type { Diagnosis } from '../engine/types.js';
 import { VERSION } from '../version.js';
 import { HELP_TEXT, parseArgs, type DiagnoseArgs } from './args.js';
 import { createProgress, type ProgressStream } from './progress.js';
-import { urlPassword } from './redact-output.js';
+import { urlPassword } from './url-password.js';
 import { colourWanted, makeStyle } from './style.js';
 
 export const EXIT = { healthy: 0, problem: 1, usage: 2, internal: 3 } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createProgress } from '../../src/cli/progress.js';
-import { urlPassword } from '../../src/cli/redact-output.js';
+import { urlPassword } from '../../src/cli/url-password.js';
 import { renderJson } from '../../src/cli/render-json.js';
 import { renderText, summaryLine } from '../../src/cli/render-text.js';
 import { colourWanted, makeStyle, safeText } from '../../src/cli/style.js';
