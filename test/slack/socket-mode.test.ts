@@ -70,6 +70,24 @@ describe('Socket Mode', () => {
     expect(blockIds(reply)).toContain('finding:auth-required');
   });
 
+  it('refuses a password typed in Slack and keeps it out of the logs, debug lines of the Slack libraries included', async () => {
+    socket!.send(JSON.stringify({
+      envelope_id: 'env-2',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        token: 'x', team_id: 'T0TEST', team_domain: 'test', channel_id: 'C0SOCKET', channel_name: 'ops', user_id: 'U0ALICE', user_name: 'alice',
+        command: '/redis-diagnose', text: 'redis://default:typed-secret-7@127.0.0.1:6379', api_app_id: 'A0TEST', is_enterprise_install: 'false',
+        response_url: h.double.responseUrl('socket-2'), trigger_id: `${process.pid}.socket.2`,
+      },
+    }));
+    const ack = await pollUntil(async () => fromApp.find((m) => m.envelope_id === 'env-2'), { what: 'the envelope ack', timeoutMs: 5000 });
+    expect(JSON.stringify(ack.payload)).toContain('Never type a password in Slack');
+    expect(JSON.stringify(ack.payload)).not.toContain('typed-secret-7');
+    // The harness runs at LOG_LEVEL=debug; Bolt sets its own loggers to info, so no envelope is dumped.
+    expect(h.logs.join('\n')).not.toContain('typed-secret-7');
+  });
+
   it('serves the health routes on PORT', async () => {
     const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
     expect(res.status).toBe(200);
