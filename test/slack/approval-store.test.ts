@@ -2,11 +2,9 @@
  * ApprovalStore on the real queue Redis (a unique prefix per run): a
  * decision and its audit record are one write — both or neither.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFrontEndRedis, waitReady } from '../../src/jobs/redis.js';
+import { describe, expect, it } from 'vitest';
 import { ApprovalStore, type AuditRecord, type Decision } from '../../src/slack/approval-store.js';
-import { QUEUE_REDIS, uniquePrefix } from './helpers/harness.js';
-import { deleteKeysUnder } from './helpers/redis-keys.js';
+import { useQueueRedis } from './helpers/queue-redis.js';
 
 const auditOf = (d: Decision): AuditRecord => ({
   at: d.at, event: d.decision, requestId: d.requestId, by: d.by, diagnosisId: 'd-store', target: 'cache',
@@ -14,22 +12,10 @@ const auditOf = (d: Decision): AuditRecord => ({
 });
 
 describe('ApprovalStore decisions', () => {
-  const prefix = uniquePrefix();
-  const redis = createFrontEndRedis(QUEUE_REDIS);
+  const { redis, prefix } = useQueueRedis();
   const store = new ApprovalStore(redis, prefix);
   const auditKey = `${prefix}:store:audit`;
   const decisionKey = (id: string) => `${prefix}:store:approval:${id}:decision`;
-
-  beforeAll(async () => {
-    expect(await waitReady(redis, 2000)).toBe(true);
-  });
-  afterAll(async () => {
-    try {
-      await deleteKeysUnder(redis, prefix);
-    } finally {
-      redis.disconnect();
-    }
-  });
 
   it('stores the first decision with its audit record; a later one finds it and records nothing', async () => {
     const first = await store.decide('rOne', 'approved', 'U0BOSS', auditOf);

@@ -3,12 +3,10 @@
  * diagnosis is kept for the buttons; a last state only for config targets,
  * which are all `status` shows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Diagnosis, TargetInfo } from '../../src/engine/types.js';
 import { DiagnosisStore } from '../../src/jobs/diagnosis-store.js';
-import { createFrontEndRedis, waitReady } from '../../src/jobs/redis.js';
-import { QUEUE_REDIS, uniquePrefix } from './helpers/harness.js';
-import { deleteKeysUnder } from './helpers/redis-keys.js';
+import { useQueueRedis } from './helpers/queue-redis.js';
 
 function diagnosis(target: TargetInfo): Diagnosis {
   return {
@@ -18,20 +16,8 @@ function diagnosis(target: TargetInfo): Diagnosis {
 }
 
 describe('DiagnosisStore', () => {
-  const prefix = uniquePrefix();
-  const redis = createFrontEndRedis(QUEUE_REDIS);
+  const { redis, prefix } = useQueueRedis();
   const store = new DiagnosisStore(redis, prefix);
-
-  beforeAll(async () => {
-    expect(await waitReady(redis, 2000)).toBe(true);
-  });
-  afterAll(async () => {
-    try {
-      await deleteKeysUnder(redis, prefix);
-    } finally {
-      redis.disconnect();
-    }
-  });
 
   it('keeps a last state for config targets and none for ad-hoc addresses', async () => {
     expect(await store.save('d-named', diagnosis({ input: 'cache', name: 'cache', host: '127.0.0.1', port: 1, tls: false }))).toBe(true);

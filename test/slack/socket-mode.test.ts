@@ -45,6 +45,21 @@ describe('Socket Mode', () => {
     await target?.stop();
   });
 
+  /** Sends a `slash_commands` envelope (number `n`) as Slack does; resolves with the app's ack of it. */
+  async function command(n: number, text: string): Promise<Record<string, unknown>> {
+    socket!.send(JSON.stringify({
+      envelope_id: `env-${n}`,
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        token: 'x', team_id: 'T0TEST', team_domain: 'test', channel_id: 'C0SOCKET', channel_name: 'ops', user_id: 'U0ALICE', user_name: 'alice',
+        command: '/redis-diagnose', text, api_app_id: 'A0TEST', is_enterprise_install: 'false',
+        response_url: h.double.responseUrl(`socket-${n}`), trigger_id: `${process.pid}.socket.${n}`,
+      },
+    }));
+    return pollUntil(async () => fromApp.find((m) => m.envelope_id === `env-${n}`), { what: 'the envelope ack', timeoutMs: 5000 });
+  }
+
   it('connects through apps.connections.open with the app token', () => {
     const open = h.double.ok('apps.connections.open');
     expect(open).toHaveLength(1);
@@ -52,17 +67,7 @@ describe('Socket Mode', () => {
   });
 
   it('acks a slash command envelope over the socket and posts the diagnosis with the bot token', async () => {
-    socket!.send(JSON.stringify({
-      envelope_id: 'env-1',
-      type: 'slash_commands',
-      accepts_response_payload: true,
-      payload: {
-        token: 'x', team_id: 'T0TEST', team_domain: 'test', channel_id: 'C0SOCKET', channel_name: 'ops', user_id: 'U0ALICE', user_name: 'alice',
-        command: '/redis-diagnose', text: 'locked', api_app_id: 'A0TEST', is_enterprise_install: 'false',
-        response_url: h.double.responseUrl('socket-1'), trigger_id: `${process.pid}.socket.1`,
-      },
-    }));
-    const ack = await pollUntil(async () => fromApp.find((m) => m.envelope_id === 'env-1'), { what: 'the envelope ack', timeoutMs: 5000 });
+    const ack = await command(1, 'locked');
     expect(ack.payload).toMatchObject({ response_type: 'ephemeral' });
     expect(JSON.stringify(ack.payload)).toContain('Diagnosing `locked`');
     await h.double.waitFor('the finding reply', (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.status === 200 && c.body.thread_ts !== undefined));
@@ -71,17 +76,7 @@ describe('Socket Mode', () => {
   });
 
   it('refuses a password typed in Slack and keeps it out of the logs, debug lines of the Slack libraries included', async () => {
-    socket!.send(JSON.stringify({
-      envelope_id: 'env-2',
-      type: 'slash_commands',
-      accepts_response_payload: true,
-      payload: {
-        token: 'x', team_id: 'T0TEST', team_domain: 'test', channel_id: 'C0SOCKET', channel_name: 'ops', user_id: 'U0ALICE', user_name: 'alice',
-        command: '/redis-diagnose', text: 'redis://default:typed-secret-7@127.0.0.1:6379', api_app_id: 'A0TEST', is_enterprise_install: 'false',
-        response_url: h.double.responseUrl('socket-2'), trigger_id: `${process.pid}.socket.2`,
-      },
-    }));
-    const ack = await pollUntil(async () => fromApp.find((m) => m.envelope_id === 'env-2'), { what: 'the envelope ack', timeoutMs: 5000 });
+    const ack = await command(2, 'redis://default:typed-secret-7@127.0.0.1:6379');
     expect(JSON.stringify(ack.payload)).toContain('Never type a password in Slack');
     expect(JSON.stringify(ack.payload)).not.toContain('typed-secret-7');
     // The harness runs at LOG_LEVEL=debug; Bolt sets its own loggers to info, so no envelope is dumped.
