@@ -45,6 +45,20 @@ describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
     }
   });
 
+  it('bind and requirepass set in an included file → bind-loopback-only quoting that file; the password stays on the host', async () => {
+    const secret = `include-Secret-${process.pid}-k3`;
+    const server = await startRedisWithConf(ns, ['port 6379', 'protected-mode yes'], [], { 'net.conf': ['bind 127.0.0.1 -::1', `requirepass ${secret}`] });
+    try {
+      const d = await run();
+      expectDiagnosis(d, { primaryCause: 'bind-loopback-only', verdict: 'unreachable' });
+      expect(d.findings[0]?.evidence).toContain(`${server.included['net.conf']}:1: bind 127.0.0.1 -::1`);
+      expect(check(d, 'ssh-redis-conf')?.detail).toContain(`${server.confPath} (6 directives, 1 included file)`);
+      expect(JSON.stringify(d)).not.toContain(secret);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('nothing running → server-not-running, although ps shows other redis-servers of this machine', async () => {
     const d = await run();
     expectDiagnosis(d, { primaryCause: 'server-not-running', verdict: 'unreachable', evidence: /nothing listens on port 6379, and no redis-server listens on any port/ });

@@ -10,12 +10,14 @@
  *   await host.stop();                               // also killed by ns.destroy()
  *
  * The login account is root with an empty HOME (SetEnv HOME=<temp dir>): like
- * a dedicated "doctor" account. Root's own ~/.bashrc on a development machine
+ * a dedicated "doctor" account. Any other local account may log in with the
+ * same client key (the temp dir is searchable, authorized_keys readable:
+ * sshd reads it as the user); ssh({ user }) picks it. Root's own ~/.bashrc on a development machine
  * may run slow shell setup (pyenv init …) on every channel, which says nothing
  * about the checks. sshd needs its privilege-separation directory /run/sshd,
  * created as the openssh-server package would.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { SshTargetOptions } from '../../src/engine/options.js';
@@ -67,9 +69,11 @@ function banner(address: string, port: number): Promise<true | undefined> {
   });
 }
 
-export async function startSshHost(ns: Netns): Promise<SshHost> {
+/** sshd_config lines added to the lab's own (MaxSessions …). */
+export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promise<SshHost> {
   const tmp = makeTempDir('sshd');
   const dir = tmp.path;
+  chmodSync(dir, 0o711);
   const hostKey = join(dir, 'host_ed25519');
   const otherHostKey = join(dir, 'other_host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
@@ -98,6 +102,7 @@ export async function startSshHost(ns: Netns): Promise<SshHost> {
       'UseDNS no',
       'LogLevel DEBUG1',
       `SetEnv HOME=${home}`,
+      ...extraConfig,
       '',
     ].join('\n'),
   );
@@ -150,6 +155,8 @@ export interface ConfRedis {
   pid: number;
   confPath: string;
   dir: string;
+  /** Paths of the files written for `includes`, by name. */
+  included: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -158,11 +165,18 @@ export interface ConfRedis {
  * so the process list and the SSH checks can find its config file. `set-proc-title no`
  * keeps that command line visible (a stock server shows only `redis-server addr:port`).
  * Ready when its Unix socket answers PING with any reply (-NOAUTH counts).
+ * `includes` (file name → lines) are written next to redis.conf and named by
+ * `include` lines after the directives, in order.
  */
-export async function startRedisWithConf(ns: Netns, directives: string[], args: string[] = []): Promise<ConfRedis> {
+export async function startRedisWithConf(ns: Netns, directives: string[], args: string[] = [], includes: Record<string, string[]> = {}): Promise<ConfRedis> {
   const tmp = makeTempDir('redisconf');
   const socket = join(tmp.path, 'redis.sock');
   const confPath = join(tmp.path, 'redis.conf');
+  const included: Record<string, string> = {};
+  for (const [name, lines] of Object.entries(includes)) {
+    included[name] = join(tmp.path, name);
+    writeFileSync(included[name], `${lines.join('\n')}\n`);
+  }
   writeFileSync(
     confPath,
     [
@@ -175,6 +189,7 @@ export async function startRedisWithConf(ns: Netns, directives: string[], args: 
       `unixsocket ${socket}`,
       'unixsocketperm 700',
       ...directives,
+      ...Object.values(included).map((path) => `include ${path}`),
       '',
     ].join('\n'),
   );
@@ -200,5 +215,5 @@ export async function startRedisWithConf(ns: Netns, directives: string[], args: 
     await stop();
     throw error;
   }
-  return { pid: child.pid!, confPath, dir: tmp.path, stop };
+  return { pid: child.pid!, confPath, dir: tmp.path, included, stop };
 }
