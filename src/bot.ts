@@ -14,7 +14,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig } from './config/load.js';
 import { diagnose as engineDiagnose } from './engine/diagnose.js';
-import { healthRoutes, startRouteServer } from './http/health.js';
+import { healthRoutes, startRouteServer, type Route } from './http/health.js';
 import { createDiagnoseWorker, type StallOptions } from './jobs/diagnose-worker.js';
 import { DiagnosisStore } from './jobs/diagnosis-store.js';
 import { Dispatcher } from './jobs/dispatcher.js';
@@ -26,7 +26,7 @@ import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { loadSettings, type Settings } from './settings.js';
 import { registerActions } from './slack/actions.js';
-import { createSlackApp } from './slack/app.js';
+import { createSlackApp, type SlackApp } from './slack/app.js';
 import { ApprovalStore } from './slack/approval-store.js';
 import { registerCommands } from './slack/commands.js';
 import { createWebClient, Reporter } from './slack/reporter.js';
@@ -68,6 +68,16 @@ function watchRedis(redis: Redis, what: string, log: Logger): void {
     if (last !== undefined) log.log('info', `${what} reachable again`);
     last = undefined;
   });
+}
+
+/** HTTP mode: Bolt's receiver serves /slack/events and the routes; otherwise a small server serves the routes. */
+async function listen(slack: SlackApp | undefined, routes: Route[], wanted: number): Promise<{ server: Server; port: number }> {
+  if (slack?.routesServed) {
+    const server = (await slack.app.start(wanted)) as Server;
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+  if (slack) await slack.app.start();
+  return startRouteServer(routes, wanted);
 }
 
 export async function startBot(opts: BotOptions): Promise<Bot> {
@@ -122,21 +132,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     });
   }
 
-  let server: Server | undefined;
-  let port: number;
   if (slack) {
     registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter });
     registerActions(slack.app, { config, store, approvals, dispatcher, reporter, metrics, log });
-    if (slack.routesServed) {
-      server = (await slack.app.start(settings.port)) as Server;
-      port = (server.address() as AddressInfo).port;
-    } else {
-      await slack.app.start();
-      ({ server, port } = await startRouteServer(routes, settings.port));
-    }
-  } else {
-    ({ server, port } = await startRouteServer(routes, settings.port));
   }
+  const { server, port } = await listen(slack, routes, settings.port);
   log.log('info', 'redis-doctor bot started', { role, mode: settings.mode, port, queuePrefix: settings.queuePrefix, targets: config.targets.length });
 
   let stopping: Promise<void> | undefined;
@@ -146,7 +146,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       const steps = async () => {
         // Slack first (no new work), then the worker lets its running jobs finish.
         if (slack) await slack.app.stop().catch(() => undefined);
-        if (server?.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+        if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await worker?.close();
         await dispatcher.drain();
         await queue.close().catch(() => undefined);
