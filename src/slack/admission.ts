@@ -58,7 +58,7 @@ export function admitTarget(rawText: string, config: Config): Admission {
     return { ok: false, reason: `Unknown target ${code(parsed.name)}. \`/redis-diagnose status\` lists the configured targets.` };
   }
   if (parsed.password !== undefined) {
-    return { ok: false, reason: 'Never type a password in Slack: it stays in the channel history. Add the target to the config file with `passwordEnv`, then use its name.' };
+    return { ok: false, reason: 'Never type a password in Slack: this one has passed through Slack\'s servers, so consider changing it. Add the target to the config file with `passwordEnv`, then use its name.' };
   }
   const shown = code(printable(canonicalInput(parsed)));
   if (!config.access.allowAdHocTargets) {

@@ -90,6 +90,7 @@ describe('/redis-diagnose answers', () => {
     const answer = await refused('redis://default:hunter2-secret@10.20.0.5:6379');
     expect(answer).toContain('Never type a password in Slack');
     expect(answer).not.toContain('hunter2-secret');
+    expect(h.logs.join('\n')).not.toContain('hunter2-secret');
   });
 
   it('admits ad-hoc IP targets only inside adHocNetworks, never host names', async () => {
