@@ -1,0 +1,161 @@
+/**
+ * `sudo -n` for the checks that need root, with a real sudo and a non-root
+ * login: a throwaway local account (sshd in the namespace shares the
+ * filesystem, so it sees the account) whose sudoers drop-in allows NOPASSWD
+ * exactly the commands the catalogue runs under sudo on this host, nothing
+ * else. The Redis host state needs root to see: an iptables REJECT rule
+ * (iptables -S is root only), redis.conf in a root-only directory, the
+ * redis-server's sockets and cwd (another user's process).
+ *
+ * Without the drop-in every one of those checks says "denied" (sudo: a
+ * password is required) and the diagnosis carries on with what the network
+ * shows; with it the same checks pass and decide firewall-blocked.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { diagnose } from '../../src/engine/diagnose.js';
+import { runRemoteChecks } from '../../src/engine/remote/index.js';
+import type { RemoteCommandId, RemoteObservation } from '../../src/engine/remote/types.js';
+import { run, runOk } from '../lab/exec.js';
+import { describeLab, need } from '../lab/guard.js';
+import { createNetns, type Netns } from '../lab/netns.js';
+import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
+import { startRedisWithConf, startSshHost, type ConfRedis, type SshHost } from './ssh-lab.js';
+
+const REQUIREMENTS = [
+  need.root(),
+  need.netns(),
+  ...['redis-server', 'sshd', 'ssh-keygen', 'iptables', 'sudo', 'visudo', 'useradd', 'userdel'].map((b) => need.binary(b)),
+];
+
+/** sudo looks commands up in its secure_path (Debian's /etc/sudoers), and sudoers names them by absolute path. */
+const SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+function sudoPath(name: string): string | undefined {
+  return SECURE_PATH.map((d) => join(d, name)).find((p) => existsSync(p));
+}
+
+const USER = `rdsudo${process.pid}`;
+const SUDOERS = `/etc/sudoers.d/rd-sudo-${process.pid}`;
+
+/**
+ * Every command the catalogue runs through `s` on this host (scripts.ts), with its exact arguments:
+ * sudoers matches the whole command line, so a changed argument in the catalogue shows up here as "denied".
+ */
+function catalogueSudoCommands(server: ConfRedis): string[] {
+  const commands: [string, string][] = [
+    ['ss', '-ltnp'],
+    ['dmesg', '""'],
+    ['journalctl', '-k -b --no-pager -q -o short-iso'],
+    ['iptables', '-S'],
+    ['ip6tables', '-S'],
+    ['nft', 'list ruleset'],
+    ['cat', server.confPath],
+    ['cat', `/proc/${server.pid}/limits`],
+    ['readlink', `/proc/${server.pid}/cwd`],
+    ['readlink', `/proc/${server.pid}/ns/mnt`],
+    ['df', `-P -k ${server.dir}`],
+    // Each `ip netns exec` has its own mount namespace, so sshd and redis-server differ in theirs,
+    // as with a container: df measures the cwd through /proc (scripts.ts dfScript).
+    ['df', `-P -k /proc/${server.pid}/cwd/.`],
+  ];
+  return commands.flatMap(([tool, args]) => {
+    const path = sudoPath(tool);
+    return path ? [`${path} ${args}`] : [];
+  });
+}
+
+async function installSudoers(lines: string[]): Promise<void> {
+  // sudo skips drop-ins whose name contains a dot: the file is checked there, then renamed into effect.
+  const staging = `${SUDOERS}.new`;
+  await writeFile(staging, `${lines.join('\n')}\n`, { mode: 0o440 });
+  try {
+    await chmod(staging, 0o440);
+    await runOk('visudo', ['-cf', staging]);
+    await rename(staging, SUDOERS);
+  } finally {
+    await rm(staging, { force: true });
+  }
+}
+
+/** userdel refuses while the account still runs processes (sshd session children end just after the client closes). */
+async function removeUser(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = await run('userdel', [USER]);
+    if (r.code === 0 || r.code === 6) return; // 6: no such user
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await runOk('userdel', ['--force', USER]);
+}
+
+const status = (obs: RemoteObservation, id: RemoteCommandId) => obs.commands.find((c) => c.id === id);
+
+describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () => {
+  let ns: Netns;
+  let host: SshHost;
+  let server: ConfRedis;
+
+  beforeAll(async () => {
+    ns = await createNetns();
+    host = await startSshHost(ns);
+    // Password field '*': no password login, and not "locked" ('!'), which sshd refuses even for keys.
+    await runOk('useradd', ['--no-create-home', '--no-user-group', '--home-dir', join(host.dir, 'home'), '--shell', '/bin/sh', '--password', '*', '--comment', 'redis-doctor sudo test', USER]);
+    // Its directory is root's 0700 temp dir; the file itself root-only too.
+    server = await startRedisWithConf(ns, ['bind 0.0.0.0', 'port 6379', 'protected-mode no']);
+    await chmod(server.confPath, 0o600);
+    await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '6379', '-j', 'REJECT']);
+  });
+  afterAll(async () => {
+    await rm(SUDOERS, { force: true });
+    await rm(`${SUDOERS}.new`, { force: true });
+    await server?.stop();
+    await host?.stop();
+    await removeUser();
+    await ns?.destroy();
+  });
+
+  const ctx = () => ({ target: targetOf(ns.nsAddress, 6379), timeoutMs: 3000 });
+
+  it('no sudoers entry: iptables, ss, redis.conf and /proc/<pid>/limits are "denied", the rest runs, the diagnosis carries on', async () => {
+    const r = await runRemoteChecks(host.ssh({ user: USER, sudo: true }), ctx());
+    const obs = r.observation;
+    expect(obs.session).toMatchObject({ ok: true, user: USER, sudo: true });
+    expect(status(obs, 'ps')?.status).toBe('ok');
+    expect(status(obs, 'iptables')).toMatchObject({ status: 'denied', detail: expect.stringMatching(/^iptables: sudo: a password is required/) });
+    expect(status(obs, 'ss')).toMatchObject({ status: 'denied', detail: 'sudo: a password is required' });
+    expect(status(obs, 'redis-conf')).toMatchObject({ status: 'denied', detail: expect.stringContaining(`cannot read ${server.confPath}`) });
+    expect(status(obs, 'proc-limits')).toMatchObject({ status: 'denied', detail: '/proc/<pid>/limits: sudo: a password is required' });
+    if (sudoPath('nft')) expect(status(obs, 'nft')).toMatchObject({ status: 'denied', detail: 'sudo: a password is required' });
+    expect(obs.firewall ?? []).toEqual([]);
+
+    const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh({ user: USER, sudo: true }) });
+    expectDiagnosis(d, { primaryCause: 'connection-refused', verdict: 'unreachable' });
+    expect(d.checks.find((c) => c.id === 'ssh-iptables')?.status).toBe('warn');
+  });
+
+  it('no sudo configured: the root-only state is "denied" by the tools themselves', async () => {
+    const r = await runRemoteChecks(host.ssh({ user: USER }), ctx());
+    expect(status(r.observation, 'iptables')).toMatchObject({ status: 'denied', detail: expect.stringMatching(/Permission denied \(you must be root\)/) });
+    expect(status(r.observation, 'redis-conf')).toMatchObject({ status: 'denied', detail: expect.stringContaining(`cannot read ${server.confPath}`) });
+  });
+
+  it('NOPASSWD for exactly the catalogue commands: the same checks pass through sudo and decide firewall-blocked', async () => {
+    await installSudoers([`${USER} ALL=(root) NOPASSWD: ${catalogueSudoCommands(server).join(', ')}`]);
+    try {
+      const r = await runRemoteChecks(host.ssh({ user: USER, sudo: true }), ctx());
+      const obs = r.observation;
+      for (const id of ['ss', 'iptables', 'redis-conf', 'proc-limits', 'df'] as const) expect(status(obs, id)?.status, `${id}: ${status(obs, id)?.detail}`).toBe('ok');
+      expect(obs.listeners?.find((l) => l.port === 6379)).toMatchObject({ process: 'redis-server', pid: server.pid });
+      expect(obs.redisConf?.find((f) => f.path === server.confPath)).toMatchObject({ source: 'process', bind: ['0.0.0.0'], port: 6379 });
+      expect(obs.fileLimits?.map((l) => l.pid)).toEqual([server.pid]);
+      expect(obs.disks?.[0]).toMatchObject({ origin: 'process-cwd', pid: server.pid, path: server.dir, mountedOn: expect.stringMatching(/^\//) });
+
+      const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh({ user: USER, sudo: true }) });
+      expectDiagnosis(d, { primaryCause: 'firewall-blocked', verdict: 'unreachable', evidence: /iptables on .*: -A INPUT -p tcp -m tcp --dport 6379 -j REJECT/ });
+      expect(d.findings[0]?.evidence.join('\n')).toMatch(new RegExp(`users:\\(\\("redis-server",pid=${server.pid}`));
+    } finally {
+      await rm(SUDOERS, { force: true });
+    }
+  });
+});
