@@ -46,13 +46,16 @@ async function readIfNeeded(content: string | undefined, path: string | undefine
 /**
  * Runs the catalogue over one session: every command whose `needs` are parsed
  * starts at once, at most `limit` channels at a time. A channel the server
- * refused (its MaxSessions) goes back in the queue once, with the limit lowered
- * to what the server accepted.
+ * refused while others were open (sshd's MaxSessions, 10 by default) goes back
+ * in the queue, and the limit drops to what was in flight: it runs again once
+ * a channel that was admitted has finished. Only a refusal with nothing else
+ * in flight counts as the command's failure. Bounded: after a refusal no
+ * channel opens until an admitted one completes, so there are at most as many
+ * new attempts as completed commands.
  */
 function schedule(entries: readonly CatalogueEntry[], limit: number, run: (e: CatalogueEntry) => Promise<RemoteCommandOutcome>): Promise<Map<RemoteCommandId, RemoteCommandOutcome>> {
   const done = new Map<RemoteCommandId, RemoteCommandOutcome>();
   const waiting = [...entries];
-  const retried = new Set<CatalogueEntry>();
   let inFlight = 0;
   let max = limit;
   return new Promise((resolve) => {
@@ -67,9 +70,8 @@ function schedule(entries: readonly CatalogueEntry[], limit: number, run: (e: Ca
         inFlight++;
         void run(e).then((o) => {
           inFlight--;
-          if (o.status === 'failed' && o.detail.startsWith(CHANNEL_REFUSED) && !retried.has(e) && inFlight > 0) {
-            retried.add(e);
-            max = Math.max(1, inFlight);
+          if (o.status === 'failed' && o.detail.startsWith(CHANNEL_REFUSED) && inFlight > 0) {
+            max = Math.max(1, Math.min(max, inFlight));
             waiting.unshift(e);
           } else {
             done.set(e.id, o);
