@@ -1,18 +1,11 @@
-import os from 'node:os';
+import type os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackAddress } from '../../../src/engine/address.js';
 import { isLocalNonLoopback, probeLoopback } from '../../../src/engine/probes/loopback.js';
 import { probeTcp } from '../../../src/engine/probes/tcp.js';
 import { describeLab, need } from '../../lab/guard.js';
 import { startRedis, type RedisServer } from '../../lab/redis.js';
-
-/** A non-loopback IPv4 address configured on this machine, if any. */
-function localAddress(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
-  }
-  return undefined;
-}
+import { createNetns, type Netns } from '../../lab/netns.js';
 
 describe('address classification', () => {
   const interfaces = {
@@ -40,30 +33,35 @@ describe('address classification', () => {
   });
 });
 
-const address = localAddress();
-
+// A non-loopback address of this machine that stays on it: our end of a lab
+// veth (198.18.0.0/15), never the machine's own uplink address.
 describeLab(
   'loopback probe for a Redis bound to 127.0.0.1',
-  [need.binary('redis-server'), ['a non-loopback IPv4 address on this machine', address !== undefined]],
+  [need.binary('redis-server'), need.root(), need.netns()],
   () => {
     let redis: RedisServer;
+    let ns: Netns;
+    let address: string;
     beforeAll(async () => {
+      ns = await createNetns();
+      address = ns.hostAddress;
       redis = await startRedis();
     });
     afterAll(async () => {
       await redis?.stop();
+      await ns?.destroy();
     });
 
     it("the machine's own address refuses, loopback answers +PONG", async () => {
-      const tcp = await probeTcp([address!], redis.port, 1000);
+      const tcp = await probeTcp([address], redis.port, 1000);
       expect(tcp.observation.code).toBe('ECONNREFUSED');
-      expect(isLocalNonLoopback(address!)).toBe(true);
-      const probe = await probeLoopback(address!, redis.port, 1000);
+      expect(isLocalNonLoopback(address)).toBe(true);
+      const probe = await probeLoopback(address, redis.port, 1000);
       expect(probe).toMatchObject({ address: '127.0.0.1', port: redis.port, redis: true, reply: '+PONG' });
     });
 
     it('reports no Redis when loopback refuses too', async () => {
-      const probe = await probeLoopback(address!, 1, 1000);
+      const probe = await probeLoopback(address, 1, 1000);
       expect(probe).toMatchObject({ address: '127.0.0.1', port: 1, redis: false });
       expect(probe.reply).toBeUndefined();
     });
