@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { run as runCli } from '../../src/cli/run.js';
 import { diagnose } from '../../src/engine/diagnose.js';
 import { runRemoteChecks } from '../../src/engine/remote/index.js';
 import type { RemoteCommandId, RemoteObservation } from '../../src/engine/remote/types.js';
@@ -154,6 +155,18 @@ describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () =
       const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh({ user: USER, sudo: true }) });
       expectDiagnosis(d, { primaryCause: 'firewall-blocked', verdict: 'unreachable', evidence: /iptables on .*: -A INPUT -p tcp -m tcp --dport 6379 -j REJECT/ });
       expect(d.findings[0]?.evidence.join('\n')).toMatch(new RegExp(`users:\\(\\("redis-server",pid=${server.pid}`));
+
+      // The same, configured per target: `sudo: true` in the config file's ssh block, through the CLI.
+      const config = join(host.dir, 'redis-doctor.yaml');
+      const ssh = ['    ssh:', `      host: ${ns.nsAddress}`, `      user: ${USER}`, `      privateKeyPath: ${host.keyPath}`, `      knownHostsPath: ${host.knownHostsPath}`];
+      await writeFile(config, ['targets:', '  - name: lab-sudo', `    url: redis://${ns.nsAddress}:6379`, ...ssh, '      sudo: true', '  - name: lab-nosudo', `    url: redis://${ns.nsAddress}:6379`, ...ssh, ''].join('\n'));
+      for (const [name, cause] of [['lab-sudo', 'firewall-blocked'], ['lab-nosudo', 'connection-refused']] as const) {
+        let out = '';
+        const stream = { isTTY: false, write: (chunk: string) => ((out += chunk), true) };
+        const code = await runCli({ argv: ['diagnose', name, '--config', config, '--json', '--timeout', '2000'], env: {}, stdout: stream, stderr: stream });
+        expect(code, out).toBe(1);
+        expect((JSON.parse(out) as { primaryCause: string }).primaryCause, name).toBe(cause);
+      }
     } finally {
       await rm(SUDOERS, { force: true });
     }
