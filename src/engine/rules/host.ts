@@ -8,7 +8,7 @@
  * (containers, pods), which serve other addresses: they are reported, never
  * taken for the server behind the target.
  */
-import type { RedisConfFile, RedisProcess, RemoteObservation, TcpListener } from '../remote/types.js';
+import type { RedisConfFile, RemoteObservation, TcpListener } from '../remote/types.js';
 import type { Observations } from '../types.js';
 
 /** The host observation, only when the session ran commands. */
@@ -46,18 +46,6 @@ export function listenersOnPort(remote: RemoteObservation, port: number): TcpLis
 
 export function redisListeners(remote: RemoteObservation): TcpListener[] {
   return (remote.listeners ?? []).filter((l) => isRedisListener(l, remote));
-}
-
-/** ss printed process columns: then pids not in it are processes of another network namespace. */
-export function ssKnowsProcesses(remote: RemoteObservation): boolean {
-  return (remote.listeners ?? []).some((l) => l.pid !== undefined);
-}
-
-/** redis-server processes that do not listen in this network namespace (containers, other namespaces). */
-export function redisElsewhere(remote: RemoteObservation): RedisProcess[] {
-  if (!ssKnowsProcesses(remote)) return [];
-  const here = new Set((remote.listeners ?? []).map((l) => l.pid));
-  return (remote.processes ?? []).filter((p) => !p.defunct && !here.has(p.pid));
 }
 
 /**
