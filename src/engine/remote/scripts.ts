@@ -149,7 +149,8 @@ export function redisConfScript(files: ConfCandidate[]): string {
     '  echo "### file $1 $2"',
     `  y=$(r "$1" | awk '${CONF_AWK}')`,
     `  [ -z "$y" ] || printf '%s\\n' "$y"`,
-    `  q="$q $(printf '%s\\n' "$y" | awk 'tolower($2) == "include" { print $3 }' | tr -d "\\"'" | head -n ${MAX_INCLUDE_ARGS})"`,
+    // (Most files include nothing: no processes spent on them.)
+    `  case "$y" in *[Ii][Nn][Cc][Ll][Uu][Dd][Ee]*) q="$q $(printf '%s\\n' "$y" | awk 'tolower($2) == "include" { print $3 }' | tr -d "\\"'" | head -n ${MAX_INCLUDE_ARGS})";; esac`,
     '}',
     ...files.map((f) => `c ${safePath(f.path)} ${f.source}`),
     'k=0; m=0',
