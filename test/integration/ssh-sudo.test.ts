@@ -11,7 +11,8 @@
  * password is required) and the diagnosis carries on with what the network
  * shows; with it the same checks pass and decide firewall-blocked.
  */
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -92,6 +93,21 @@ async function removeUser(): Promise<void> {
 
 const status = (obs: RemoteObservation, id: RemoteCommandId) => obs.commands.find((c) => c.id === id);
 
+/** The sudoers drop-in the README recommends, for the account `user`. */
+function readmeSudoers(user: string): string[] {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const block = /\n {2}(Cmnd_Alias REDIS_DOCTOR = [\s\S]*?\n {2}doctor ALL=\(root\) NOPASSWD: REDIS_DOCTOR)\n/.exec(readme)?.[1];
+  if (!block) throw new Error('README.md: no REDIS_DOCTOR sudoers block');
+  return block.split('\n').map((l) => l.trim().replace(/^doctor /, `${user} `));
+}
+
+/** `sudo -n argv` as the test account; resolves with sudo's exit status. */
+function sudoAs(uid: number, gid: number, argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    execFile('sudo', ['-n', ...argv], { uid, gid, timeout: 10_000 }, (error) => resolve(error ? Number(error.code ?? -1) : 0));
+  });
+}
+
 describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () => {
   let ns: Netns;
   let host: SshHost;
@@ -166,6 +182,21 @@ describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () =
         const code = await runCli({ argv: ['diagnose', name, '--config', config, '--json', '--timeout', '2000'], env: {}, stdout: stream, stderr: stream });
         expect(code, out).toBe(1);
         expect((JSON.parse(out) as { primaryCause: string }).primaryCause, name).toBe(cause);
+      }
+    } finally {
+      await rm(SUDOERS, { force: true });
+    }
+  });
+  it("the README's sudoers drop-in lets the catalogue through and nothing else: no wildcard reaches /etc/shadow", async () => {
+    await installSudoers([...readmeSudoers(USER), `${USER} ALL=(root) NOPASSWD: ${sudoPath('cat')} ${server.confPath}`]);
+    try {
+      const r = await runRemoteChecks(host.ssh({ user: USER, sudo: true }), ctx());
+      for (const id of ['ss', 'iptables', 'redis-conf', 'proc-limits', 'df', 'kernel-oom'] as const) expect(status(r.observation, id)?.status, `${id}: ${status(r.observation, id)?.detail}`).toBe('ok');
+      const uid = Number((await runOk('id', ['-u', USER])).trim());
+      const gid = Number((await runOk('id', ['-g', USER])).trim());
+      expect(await sudoAs(uid, gid, ['cat', `/proc/${server.pid}/limits`])).toBe(0);
+      for (const sneaky of [['cat', '/proc/1', '/etc/shadow', '/proc/1/limits'], ['cat', '/etc/redis/redis.conf', '/etc/shadow'], ['df', '-P', '-k', '/', '/etc/shadow'], ['dmesg', '-C'], ['iptables', '-F']]) {
+        expect(await sudoAs(uid, gid, sneaky), sneaky.join(' ')).toBe(1);
       }
     } finally {
       await rm(SUDOERS, { force: true });
