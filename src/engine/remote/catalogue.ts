@@ -250,7 +250,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 ];
 
 const MAX_PIDS = 8;
-const MAX_CONF = 8;
+/** Config files named by processes and units come first, then the default locations. */
+const MAX_CONF_CANDIDATES = 12;
 
 /** Default redis.conf locations (Debian/Ubuntu, RHEL, Homebrew, the utils/install_server.sh layout). */
 export function defaultConfPaths(ports: number[]): string[] {
@@ -277,5 +278,5 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
   for (const path of defaultConfPaths([...new Set(ports)])) add(path, 'default');
   const confDirs = (obs.redisConf ?? []).filter((f) => f.dir !== undefined && isSafeAbsolutePath(f.dir)).map((f) => ({ conf: f.path, dir: f.dir! }));
   const containerIds = (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10);
-  return { pids, conf: conf.slice(0, MAX_CONF + 4), confDirs, containerIds, timeoutSec };
+  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, timeoutSec };
 }
