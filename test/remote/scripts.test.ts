@@ -65,6 +65,8 @@ describe('exit status and stderr → outcome', () => {
     const refused = result({ stdout: '### pid 812\n', stderr: 'sudo: a password is required\n' });
     expect(outcomeOf(entry('proc-limits'), refused, emptyObs())).toMatchObject({ status: 'denied', detail: '/proc/<pid>/limits: sudo: a password is required' });
     expect(outcomeOf(entry('redis-conf'), result({ stdout: '### denied /etc/redis/redis.conf process\n' }), emptyObs())).toMatchObject({ status: 'denied', detail: 'cannot read /etc/redis/redis.conf' });
+    const withDefaults = '### denied /srv/redis/a.conf process\n### denied /etc/redis/redis.conf default\n### denied /etc/redis/6379.conf default\n';
+    expect(outcomeOf(entry('redis-conf'), result({ stdout: withDefaults }), emptyObs()).detail).toBe('cannot read /srv/redis/a.conf (nor 2 default locations)');
     expect(outcomeOf(entry('proc-limits'), result({ stdout: '### pid 812\n' }), emptyObs())).toMatchObject({ status: 'ok', detail: 'no limits readable' });
   });
 

@@ -210,7 +210,12 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
       obs.redisConf = parseRedisConfOutput(out.stdout);
       const denied = unreadableConfs(out.stdout);
       // A default location that cannot be read may not exist at all; only say so when nothing was read.
-      if (obs.redisConf.length === 0 && denied.length > 0) return { status: 'denied', detail: `cannot read ${denied.map((d) => d.path).join(', ')}` };
+      if (obs.redisConf.length === 0 && denied.length > 0) {
+        const named = denied.filter((d) => d.source !== 'default').map((d) => d.path);
+        const defaults = denied.length - named.length;
+        const detail = named.length ? `${named.join(', ')}${defaults ? ` (nor ${plural(defaults, 'default location')})` : ''}` : denied.map((d) => d.path).join(', ');
+        return { status: 'denied', detail: `cannot read ${detail}` };
+      }
       const files = obs.redisConf.map((f) => `${f.path} (${plural(f.lines.length, 'directive')}${f.included?.length ? `, ${plural(f.included.length, 'included file')}` : ''})`);
       const unread = denied.filter((d) => d.source !== 'default').map((d) => `cannot read ${d.path}`);
       return ok([...files, ...unread].join(', ') || 'no readable redis.conf');
