@@ -42,6 +42,8 @@ export interface SshHost {
   /** A private key the server does not accept. */
   strangerKey: string;
   ssh(overrides?: Partial<SshTargetOptions>): SshTargetOptions;
+  /** A `targets:` entry of the config file (YAML lines) for Redis on this host, with its `ssh` block. */
+  configTarget(name: string, opts?: { redisPort?: number; user?: string; sudo?: boolean }): string[];
   /** sshd's log so far. */
   log(): string;
   stop(): Promise<void>;
@@ -140,6 +142,17 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
     wrongKnownHosts,
     strangerKey: readFileSync(strangerKey, 'utf8'),
     ssh: (overrides = {}) => ({ host: ns.nsAddress, port: 22, user: 'root', privateKey, knownHosts, useAgent: false, ...overrides }),
+    configTarget: (name, opts = {}) => [
+      `  - name: ${name}`,
+      `    url: redis://${ns.nsAddress}:${opts.redisPort ?? 6379}`,
+      '    ssh:',
+      `      host: ${ns.nsAddress}`,
+      '      port: 22',
+      `      user: ${opts.user ?? 'root'}`,
+      `      privateKeyPath: ${clientKey}`,
+      `      knownHostsPath: ${knownHostsPath}`,
+      ...(opts.sudo ? ['      sudo: true'] : []),
+    ],
     log: () => {
       try {
         return readFileSync(logfile, 'utf8');

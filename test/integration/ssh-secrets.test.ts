@@ -83,21 +83,7 @@ describeLab('SSH checks never leak secrets read on the host', [need.netns(), nee
   });
   it('the ssh block of a config file target works the same way', async () => {
     const config = join(host.dir, 'redis-doctor.yaml');
-    writeFileSync(
-      config,
-      [
-        'targets:',
-        '  - name: lab-cache',
-        `    url: redis://${ns.nsAddress}:6379`,
-        '    ssh:',
-        `      host: ${ns.nsAddress}`,
-        '      port: 22',
-        '      user: root',
-        `      privateKeyPath: ${host.keyPath}`,
-        `      knownHostsPath: ${host.knownHostsPath}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(config, ['targets:', ...host.configTarget('lab-cache'), ''].join('\n'));
     const out = capture();
     const err = capture();
     const code = await run({ argv: ['diagnose', 'lab-cache', '--config', config, '--json', '--timeout', '2000'], env: {}, stdout: out.stream, stderr: err.stream });

@@ -177,8 +177,7 @@ describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () =
 
       // The same, configured per target: `sudo: true` in the config file's ssh block, through the CLI.
       const config = join(host.dir, 'redis-doctor.yaml');
-      const ssh = ['    ssh:', `      host: ${ns.nsAddress}`, `      user: ${USER}`, `      privateKeyPath: ${host.keyPath}`, `      knownHostsPath: ${host.knownHostsPath}`];
-      await writeFile(config, ['targets:', '  - name: lab-sudo', `    url: redis://${ns.nsAddress}:6379`, ...ssh, '      sudo: true', '  - name: lab-nosudo', `    url: redis://${ns.nsAddress}:6379`, ...ssh, ''].join('\n'));
+      await writeFile(config, ['targets:', ...host.configTarget('lab-sudo', { user: USER, sudo: true }), ...host.configTarget('lab-nosudo', { user: USER }), ''].join('\n'));
       for (const [name, cause] of [['lab-sudo', 'firewall-blocked'], ['lab-nosudo', 'connection-refused']] as const) {
         let out = '';
         const stream = { isTTY: false, write: (chunk: string) => ((out += chunk), true) };
