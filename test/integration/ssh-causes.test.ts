@@ -14,7 +14,7 @@ import { startRedis } from '../lab/redis.js';
 import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
 import { startRedisWithConf, startSshHost, type SshHost } from './ssh-lab.js';
 
-const REQUIREMENTS = [need.netns(), need.binary('redis-server'), need.binary('iptables'), need.binary('sshd'), need.binary('ssh-keygen')];
+const REQUIREMENTS = [need.netns(), need.binary('redis-server'), need.binary('iptables'), need.binary('sshd'), need.binary('ssh-keygen'), need.binary('prlimit'), need.binary('setpriv')];
 
 describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
   let ns: Netns;
@@ -72,6 +72,19 @@ describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
       const d = await run();
       expectDiagnosis(d, { primaryCause: 'wrong-port', verdict: 'unreachable', evidence: new RegExp(`ss -ltnp on ${ns.nsAddress}: LISTEN .*:7379 .*redis-server`) });
       expect(d.findings[0]?.details?.suggestedPort).toBe(7379);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('open-files limit 256 (a non-root server) → fd-limit-too-low, quoting /proc/<pid>/limits read over SSH', async () => {
+    const server = await startRedis({ netns: ns, runAsNobody: true, nofile: 256, args: ['--protected-mode', 'no'] });
+    try {
+      const d = await run();
+      expectDiagnosis(d, { primaryCause: 'fd-limit-too-low', verdict: 'degraded', evidence: new RegExp(`/proc/${server.pid}/limits on ${ns.nsAddress.replace(/\./g, '\\.')}: Max open files 256 256 files`) });
+      expect(d.findings[0]?.evidence).toContain('maxclients defaults to 10000, which needs 10032 descriptors');
+      expect(d.findings[0]?.details).toMatchObject({ maxclients: 224, nofile: 256 });
+      expect(check(d, 'ssh-proc-limits')?.detail).toBe(`pid ${server.pid}: open files 256`);
     } finally {
       await server.stop();
     }
