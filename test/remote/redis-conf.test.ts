@@ -131,6 +131,23 @@ describe('include directives, followed on the host by the real script', () => {
     }
   });
 
+  it('an included file whose name has a space is not followed, and its lines never join another file', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rd-inc-'));
+    try {
+      mkdirSync(join(d, 'conf.d'));
+      writeFileSync(join(d, 'main.conf'), `port 6379\ninclude ${d}/conf.d/*.conf\n`);
+      writeFileSync(join(d, 'conf.d', 'a b.conf'), 'port 7000\n');
+      writeFileSync(join(d, 'conf.d', 'c.conf'), 'bind 10.0.0.5\n');
+      const res = await runLocally(redisConfScript([{ path: join(d, 'main.conf'), source: 'process' }]));
+      expect(res.stdout).not.toContain('a b.conf');
+      expect(parseRedisConfOutput(res.stdout)[0]).toMatchObject({ port: 6379, bind: ['10.0.0.5'], included: [`${d}/conf.d/c.conf`] });
+      // And a header the parser does not know ends the file before it.
+      expect(parseRedisConfOutput('### file /etc/redis/redis.conf default\n1: port 6379\n### file /etc/redis/x y.conf include\n1: port 7000\n')[0]?.port).toBe(6379);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(labRequirement('root (to run the script as nobody)', process.getuid?.() === 0))('a file that exists but cannot be read is reported as denied, a missing one is not', async () => {
     // Missing in a directory anyone may search, missing below a directory that is not there either.
     const missing = [`/tmp/rd-absent-${process.pid}.conf`, `/rd-absent-${process.pid}/redis.conf`];

@@ -164,6 +164,8 @@ export function redisConfScript(files: ConfCandidate[]): string {
     '  set +f',
     '  for f in $p; do',
     `    [ $m -lt ${MAX_INCLUDED_FILES} ] || break`,
+    // A matched name with other characters (space, newline …) would garble the headers: not followed.
+    '    case "$f" in *[!A-Za-z0-9._+@%=,/-]*) continue;; esac',
     '    [ ! -d "$f" ] && v "$f" || continue',
     '    m=$((m + 1)); echo "### include $p $f"; c "$f" include',
     '  done',

@@ -91,8 +91,9 @@ function readOutput(output: string): ScriptOutput {
   let current: RedisConfLine[] | undefined;
   for (const raw of output.split('\n')) {
     const head = /^### (file|include|denied) (\S+) (\S+)$/.exec(raw);
+    // Any other header ends the current file too: its lines never run on into the previous file.
+    if (raw.startsWith('### ')) current = undefined;
     if (head) {
-      current = undefined;
       const [, kind, a, b] = head as unknown as [string, string, string, string];
       if (kind === 'include') {
         if (isSafeAbsolutePath(b)) out.matches.set(a, [...(out.matches.get(a) ?? []), b]);
