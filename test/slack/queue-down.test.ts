@@ -4,7 +4,6 @@
  * runs in the web process, and the user is told the queue is down.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../lab/ports.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { ackText, payloadBody, startHarness, type Harness } from './helpers/harness.js';
 import { blockIds, textOf } from './helpers/slack-double.js';
@@ -15,9 +14,11 @@ describe('queue Redis down', () => {
 
   beforeAll(async () => {
     target = await startRedis({ password: 'queue-down-secret-1' });
-    const closed = await freePort();
+    // Port 1, not a free ephemeral port: another test file running at the same
+    // time may start a server on a port freePort() handed out here, and the
+    // "down" queue would come up under the bot. Nothing in the suite listens on 1.
     h = await startHarness({
-      redisUrl: `redis://127.0.0.1:${closed}`,
+      redisUrl: 'redis://127.0.0.1:1',
       config: `targets:\n  - name: locked\n    url: redis://127.0.0.1:${target.port}\n`,
     });
   });
