@@ -20,7 +20,7 @@ import { DiagnosisStore } from './jobs/diagnosis-store.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { FailureNotices } from './jobs/failure-notices.js';
 import { DiagnoseQueue } from './jobs/queue.js';
-import { createFrontEndRedis, createWorkerRedis, waitReady, withTimeout } from './jobs/redis.js';
+import { createFrontEndRedis, createWorkerRedis, endIfNotReady, isReady, waitReady, withTimeout } from './jobs/redis.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -119,6 +119,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   });
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency);
 
+  let stopping: Promise<void> | undefined;
   let worker: Worker | undefined;
   let workerRedis: Redis | undefined;
   if (role !== 'web') {
@@ -126,10 +127,22 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     watchRedis(workerRedis, 'worker Redis', log);
     // The marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
     const notices = new FailureNotices(redis, settings.queuePrefix, log);
-    worker = createDiagnoseWorker({
-      connection: workerRedis, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
-      ...(opts.stalls ? { stalls: opts.stalls } : {}),
-    });
+    const connection = workerRedis;
+    const startWorker = () => {
+      if (stopping || worker) return;
+      worker = createDiagnoseWorker({
+        connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
+        ...(opts.stalls ? { stalls: opts.stalls } : {}),
+      });
+    };
+    // Created once its Redis is ready, not before: a BullMQ Worker made on a
+    // client that is still connecting duplicates it for its blocking
+    // connection, and if the bot stops while that duplicate is mid-connect,
+    // BullMQ's close() disconnects it after dropping its own 'error'
+    // listeners: the duplicate's ECONNREFUSED then surfaces as an unhandled
+    // rejection (bullmq 5.81 RedisConnection: `initializing.catch(err => this.emit('error', err))`).
+    if (isReady(connection)) startWorker();
+    else connection.once('ready', startWorker);
   }
 
   if (slack) {
@@ -139,7 +152,6 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const { server, port } = await listen(slack, routes, settings.port);
   log.log('info', 'redis-doctor bot started', { role, mode: settings.mode, port, queuePrefix: settings.queuePrefix, targets: config.targets.length });
 
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.log('info', 'shutting down: no new commands; finishing running diagnoses');
@@ -147,6 +159,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         // Slack first (no new work), then the worker lets its running jobs finish.
         if (slack) await slack.app.stop().catch(() => undefined);
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        // A client still (re)connecting has nothing to finish: end it before
+        // BullMQ closes, so the rejection of BullMQ's wait for 'ready' still
+        // reaches the 'error' handlers (see endIfNotReady).
+        await Promise.all([redis, workerRedis].map((c) => (c ? endIfNotReady(c, 500) : undefined)));
         await worker?.close();
         await dispatcher.drain();
         await queue.close().catch(() => undefined);

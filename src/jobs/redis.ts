@@ -67,3 +67,34 @@ export function waitReady(redis: Redis, ms: number): Promise<boolean> {
     redis.once('ready', onReady);
   });
 }
+
+/**
+ * Disconnects a client that is not ready, and waits (at most `ms`) for its
+ * 'end' when a connection attempt was in flight. Why: BullMQ (5.x
+ * RedisConnection) waits for 'ready' on a client that is still connecting
+ * and rejects with the client's last connection error when 'end' comes
+ * first; once the Queue/Worker is closed it has removed its own 'error'
+ * listeners, so that rejection becomes an unhandled one ("connect
+ * ECONNREFUSED"). Ending the client *before* closing BullMQ delivers it
+ * while BullMQ still forwards it to our 'error' handlers. ioredis emits
+ * 'end' only when a socket was open or opening; from 'reconnecting' it
+ * just cancels the retry timer and nothing is pending.
+ */
+export async function endIfNotReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return;
+  const live = redis.status === 'connecting' || redis.status === 'connect';
+  let timer: NodeJS.Timeout | undefined;
+  let onEnd: (() => void) | undefined;
+  const ended = new Promise<void>((resolve) => {
+    onEnd = resolve;
+    timer = setTimeout(resolve, ms);
+    redis.once('end', onEnd);
+  });
+  redis.disconnect();
+  try {
+    if (live) await ended;
+  } finally {
+    clearTimeout(timer);
+    if (onEnd) redis.off('end', onEnd);
+  }
+}
