@@ -3,7 +3,7 @@ import { evaluate } from '../../src/engine/evaluate.js';
 import { RULES } from '../../src/engine/rules/index.js';
 import { CAUSE_IDS } from '../../src/engine/causes.js';
 import type { Finding, Observations, Rule } from '../../src/engine/types.js';
-import { allText, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
+import { allText, err, healthy, INFO_COMMAND, passwordWithoutRequirepass, refused, session, TEXT, withInfo } from './fixtures.js';
 import { SCENARIOS } from './scenarios.js';
 
 const MB = 1024 * 1024;
@@ -51,13 +51,7 @@ describe('evaluate: verdicts', () => {
   }
 
   it('a password sent to a server without one is a warning: degraded, not unreachable', () => {
-    const obs = healthy();
-    obs.client.authProvided = true;
-    obs.resp = session([
-      ['AUTH <redacted>', err(TEXT.noPasswordConfigured)],
-      ['PING', { kind: 'status', text: 'PONG' }],
-      [INFO_COMMAND, { kind: 'string', text: '# Server' }],
-    ]);
+    const obs = passwordWithoutRequirepass();
     expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'auth-failed' });
   });
 

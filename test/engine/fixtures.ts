@@ -120,3 +120,15 @@ export function withInfo(obs: Observations, fields: Record<string, Record<string
 export function allText(value: unknown): string {
   return JSON.stringify(value);
 }
+
+/** A password sent to a server that has none: AUTH is refused, PING and INFO still work. */
+export function passwordWithoutRequirepass(): Observations {
+  const obs = healthy();
+  obs.client.authProvided = true;
+  obs.resp = session([
+    ['AUTH <redacted>', err(TEXT.noPasswordConfigured)],
+    ['PING', { kind: 'status', text: 'PONG' }],
+    [INFO_COMMAND, { kind: 'string', text: '# Server' }],
+  ]);
+  return obs;
+}

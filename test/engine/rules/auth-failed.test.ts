@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/auth-failed.js';
-import { allFail, err, healthy, INFO_COMMAND, session, TEXT } from '../fixtures.js';
+import { allFail, err, healthy, INFO_COMMAND, passwordWithoutRequirepass, session, TEXT } from '../fixtures.js';
 
 describe('auth-failed', () => {
   it('fires on -WRONGPASS for an ACL user, naming the user', () => {
@@ -30,13 +30,7 @@ describe('auth-failed', () => {
   });
 
   it('warns when a password is sent to a server without one', () => {
-    const obs = healthy();
-    obs.client.authProvided = true;
-    obs.resp = session([
-      ['AUTH <redacted>', err(TEXT.noPasswordConfigured)],
-      ['PING', { kind: 'status', text: 'PONG' }],
-      [INFO_COMMAND, { kind: 'string', text: '# Server' }],
-    ]);
+    const obs = passwordWithoutRequirepass();
     const f = rule.evaluate(obs);
     expect(f?.severity).toBe('warning');
     expect(f?.title).toBe('A password was given but Redis has none configured');
