@@ -12,7 +12,7 @@ import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisOptions, type RedisServer } from '../lab/redis.js';
 import { holdClients, startLoadingRedis } from '../lab/redis-states.js';
 import { startHttpServer } from '../lab/fake-servers.js';
-import { createTlsMaterial, type TlsMaterial } from '../lab/tls.js';
+import { startTlsPair, type TlsPair } from '../lab/tls-pair.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { createNxdomainNetns, type NxdomainNetns } from '../lab/dns.js';
 import { diagnoseInNetns } from '../lab/diagnose-in-netns.js';
@@ -177,21 +177,16 @@ describeLab('diagnose() against loopback servers', [...REDIS], () => {
 });
 
 describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
-  let material: TlsMaterial;
-  let tlsRedis: RedisServer;
-  let plainRedis: RedisServer;
+  let pair: TlsPair;
   beforeAll(async () => {
-    material = await createTlsMaterial();
-    [tlsRedis, plainRedis] = await Promise.all([startRedis({ tls: material }), startRedis()]);
+    pair = await startTlsPair();
   });
   afterAll(async () => {
-    await tlsRedis?.stop();
-    await plainRedis?.stop();
-    await material?.remove();
+    await pair?.stop();
   });
 
   it('healthy TLS: the handshake is verified against the CA', async () => {
-    const d = await diagnose(target('127.0.0.1', tlsRedis.port, true), { tls: { ca: material.ca } });
+    const d = await diagnose(target('127.0.0.1', pair.tlsRedis.port, true), { tls: { ca: pair.material.ca } });
     expect(d.verdict).toBe('healthy');
     expect(checks(d).map(([id, status]) => [id, status])).toEqual([
       ['dns', 'skip'],
@@ -204,7 +199,7 @@ describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
   });
 
   it('TLS to a plaintext port: the handshake times out, a plaintext PING answers: tls-mismatch', async () => {
-    const d = await diagnose(target('127.0.0.1', plainRedis.port, true), { timeoutMs: 300, tls: { insecure: true } });
+    const d = await diagnose(target('127.0.0.1', pair.plainRedis.port, true), { timeoutMs: 300, tls: { insecure: true } });
     expect(d.primaryCause).toBe('tls-mismatch');
     expect(check(d, 'tls-handshake')).toMatchObject({ status: 'fail', detail: 'ETIMEDOUT' });
     expect(check(d, 'plaintext-ping')).toMatchObject({ status: 'warn', detail: 'the port answers plaintext RESP: +PONG' });
@@ -212,16 +207,16 @@ describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
   });
 
   it('plaintext to a TLS port: reset without a byte, a TLS handshake succeeds: tls-mismatch', async () => {
-    const d = await diagnose(target('127.0.0.1', tlsRedis.port));
+    const d = await diagnose(target('127.0.0.1', pair.tlsRedis.port));
     expect(d.primaryCause).toBe('tls-mismatch');
     expect(check(d, 'redis-handshake')).toMatchObject({ status: 'fail', detail: 'no reply (ECONNRESET)' });
     expect(check(d, 'tls-sniff')).toMatchObject({ status: 'warn', detail: 'the port speaks TLS' });
   });
 
   it('client certificate required (tls-auth-clients yes): the session is dropped, the alert probe names why', async () => {
-    const mtls = await startRedis({ tls: material, args: ['--tls-auth-clients', 'yes'] });
+    const mtls = await startRedis({ tls: pair.material, args: ['--tls-auth-clients', 'yes'] });
     try {
-      const d = await diagnose(target('127.0.0.1', mtls.port, true), { tls: { ca: material.ca } });
+      const d = await diagnose(target('127.0.0.1', mtls.port, true), { tls: { ca: pair.material.ca } });
       expect(check(d, 'tls-handshake')?.status).toBe('pass');
       expect(check(d, 'redis-handshake')?.status).toBe('fail');
       expect(check(d, 'tls-alert')).toMatchObject({ status: 'warn', detail: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
@@ -232,7 +227,7 @@ describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
   });
 
   it('an untrusted certificate: the verification error, and no plaintext PING', async () => {
-    const d = await diagnose(target('127.0.0.1', tlsRedis.port, true), { credentials: { password: 'never-sent-in-clear' } });
+    const d = await diagnose(target('127.0.0.1', pair.tlsRedis.port, true), { credentials: { password: 'never-sent-in-clear' } });
     expect(check(d, 'tls-handshake')).toMatchObject({ status: 'fail', detail: 'SELF_SIGNED_CERT_IN_CHAIN' });
     expect(check(d, 'plaintext-ping')).toBeUndefined();
     expect(d.verdict).toBe('unreachable');
