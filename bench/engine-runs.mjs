@@ -2,7 +2,7 @@
 // JSON line: [{ durationMs, verdict, primaryCause }, …]. bench/run.mjs starts
 // it directly (healthy, refused) or inside a network namespace (dropped).
 //   node bench/engine-runs.mjs <host> <port> <runs> <timeoutMs>
-import { diagnose } from '../dist/engine/diagnose.js';
+import { diagnose } from '../dist/engine/pipeline/diagnose.js';
 
 const [host, portText, runsText, timeoutText] = process.argv.slice(2);
 const port = Number(portText);

@@ -11,9 +11,13 @@
  * the value of an unknown option: it may be a password typed by habit.
  */
 import type { TargetFlags } from '../config/resolve-target.js';
+import { CodedError } from '../util/errors.js';
 
-export class ArgsError extends Error {
+export class ArgsError extends CodedError {
   override name = 'ArgsError';
+  constructor(message: string) {
+    super('args', message);
+  }
 }
 
 export const MIN_TIMEOUT_MS = 50;

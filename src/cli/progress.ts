@@ -4,7 +4,7 @@
  * terminal: on a pipe or file it would be noise in logs, so nothing is
  * written there. The line is cleared before the report is printed.
  */
-import type { ProgressEvent } from '../engine/options.js';
+import type { ProgressEvent } from '../engine/index.js';
 import { safeText } from './style.js';
 
 export interface ProgressStream {

@@ -3,8 +3,7 @@
  * Pure: a Diagnosis in, a string out. Colour only through `Style`, so the
  * same function serves a terminal and a pipe.
  */
-import type { Check, CheckStatus, Diagnosis, Finding, Remediation, Severity, Verdict } from '../engine/types.js';
-import { hostPort } from '../engine/address.js';
+import { type Check, type CheckStatus, type Diagnosis, type Finding, type Remediation, type Severity, type Verdict, hostPort } from '../engine/index.js';
 import { safeText, type Style } from './style.js';
 
 const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip' };

@@ -11,15 +11,15 @@
  * Start-up cost matters (bench: wall time within 3× `node -e 0`), so only
  * this file, args, the target parser and the redactor load eagerly. The
  * config loader (yaml, zod) loads only when a config file is named or exists
- * or the target is a name; the engine loads only once input is valid. Slack,
+ * or the target is a name; the engine's pipeline loads on the first diagnose()
+ * (engine/index.ts), so only once input is valid. Slack,
  * BullMQ and ioredis are never reachable from here.
  */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { resolveTarget, type ResolvedTarget } from '../config/resolve-target.js';
-import { Redactor } from '../engine/redact.js';
-import { parseTarget, typedUrlPassword } from '../engine/target.js';
-import type { Diagnosis } from '../engine/types.js';
+import { diagnose, parseTarget, Redactor, typedUrlPassword, type Diagnosis } from '../engine/index.js';
+import { isInputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { HELP_TEXT, parseArgs, type DiagnoseArgs } from './args.js';
 import { createProgress, type ProgressStream } from './progress.js';
@@ -31,8 +31,6 @@ export const EXIT = { healthy: 0, problem: 1, usage: 2, internal: 3 } as const;
 // Same default as DEFAULT_CONFIG_PATH in config/load.ts, repeated here because
 // importing load.ts would pull yaml and zod into every start.
 const DEFAULT_CONFIG_FILE = './redis-doctor.yaml';
-
-const INPUT_ERRORS = new Set(['ArgsError', 'ResolveError', 'TargetError', 'ConfigError']);
 
 export interface CliIo {
   argv: readonly string[];
@@ -100,7 +98,6 @@ function checkDiagnosis(d: Diagnosis): Diagnosis {
 
 async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): Promise<number> {
   const { target, options } = await resolve(args, io.env, redactor);
-  const { diagnose } = await import('../engine/diagnose.js');
   const progress = createProgress(io.stderr, `diagnosing ${target.input}`, (t) => redactor.redact(t));
   const abort = new AbortController();
   io.onInterrupt?.(() => {
@@ -129,7 +126,7 @@ async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): P
 function errorLine(err: unknown, redactor: Redactor): { code: number; line: string } {
   const e = err instanceof Error ? err : new Error(String(err));
   const message = redactor.redact(e.message.split('\n')[0] ?? '');
-  if (INPUT_ERRORS.has(e.name)) return { code: EXIT.usage, line: `redis-doctor: ${message}\n` };
+  if (isInputError(e)) return { code: EXIT.usage, line: `redis-doctor: ${message}\n` };
   return { code: EXIT.internal, line: `redis-doctor: internal error: ${message}\n` };
 }
 

@@ -5,7 +5,7 @@
  * which walks values: a password holding `"` or `\` cannot hide behind JSON
  * escaping.)
  */
-import { typedUrlPassword } from '../engine/target.js';
+import { typedUrlPassword } from '../engine/index.js';
 
 /** The password of a redis:// URL, decoded (as typed when its %-escapes are malformed). */
 export function urlPassword(input: string): string | undefined {

@@ -6,9 +6,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { CodedError } from '../util/errors.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
   override name = 'ConfigError';
+  constructor(message: string) {
+    super('config', message);
+  }
 }
 
 export const DEFAULT_CONFIG_PATH = './redis-doctor.yaml';

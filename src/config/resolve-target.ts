@@ -18,11 +18,14 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config, TargetConfig } from './schema.js';
-import type { Credentials, DiagnoseOptions, DiagnoseTarget, SshTargetOptions, TlsOptions } from '../engine/options.js';
-import { hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/target.js';
+import { type Credentials, type DiagnoseOptions, type DiagnoseTarget, type SshTargetOptions, type TlsOptions, hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
+import { CodedError } from '../util/errors.js';
 
-export class ResolveError extends Error {
+export class ResolveError extends CodedError {
   override name = 'ResolveError';
+  constructor(message: string) {
+    super('resolve', message);
+  }
 }
 
 /** The target-related flags of the CLI (INTERFACES.md section 1); the Slack front end passes none. */

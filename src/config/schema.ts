@@ -3,7 +3,7 @@
  * Validated once at start; every error names the field (`targets[0].url: …`).
  */
 import { z } from 'zod';
-import { isValidTargetName, parseTarget } from '../engine/target.js';
+import { isValidTargetName, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');

@@ -29,9 +29,9 @@ export class Dispatcher {
     private readonly maxInline: number,
   ) {}
 
-  async submit(data: DiagnoseJobData, triggerId?: string): Promise<Submitted> {
+  async submit(data: DiagnoseJobData, requestId?: string): Promise<Submitted> {
     try {
-      const { jobId, deduplicated } = await this.queue.enqueue(data, triggerId);
+      const { jobId, deduplicated } = await this.queue.enqueue(data, requestId);
       return { via: 'queue', id: jobId, deduplicated };
     } catch (err) {
       if (!(err instanceof QueueDownError)) throw err;

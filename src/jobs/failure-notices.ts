@@ -9,7 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { withTimeout } from './redis.js';
+import { withTimeout } from '../util/timeout.js';
 
 /** As long as BullMQ keeps a failed job (JOB_OPTIONS.removeOnFail). */
 const MARKER_TTL_S = 7 * 24 * 3600;

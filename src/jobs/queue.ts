@@ -6,44 +6,43 @@
  * substring between { and } is hashed"), so all keys share one slot and
  * BullMQ's multi-key Lua scripts work on a cluster.
  *
- * Double submissions: a slash command typed twice (or delivered twice) in
- * the same channel for the same target within DEDUP_WINDOW_MS becomes one
- * diagnosis. BullMQ deduplication keeps a key `<prefix>:diagnose:de:<id>`
- * for the window; a second add returns the first job's id instead of a new
- * job. The job id itself is derived from Slack's `trigger_id`, so an exact
- * redelivery of the same request is also the same job.
+ * Double submissions: the same target asked for twice from the same place
+ * (a slash command typed or delivered twice in one channel) within
+ * DEDUP_WINDOW_MS becomes one diagnosis. BullMQ deduplication keeps a key
+ * `<prefix>:diagnose:de:<id>` for the window; a second add returns the first
+ * job's id instead of a new job. The job id itself is derived from the
+ * request's own id (Slack's `trigger_id`), so an exact redelivery of the same
+ * request is also the same job.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isReady, withTimeout } from './redis.js';
+import { withTimeout } from '../util/timeout.js';
+import { isReady } from './connections.js';
+import { CodedError } from '../util/errors.js';
+import { originScope, type Origin } from './origin.js';
 
 export const QUEUE_NAME = 'diagnose';
 export const DEDUP_WINDOW_MS = 15_000;
 /** Bounded: the add happens after the ack, but the fallback must start soon enough to be useful. */
 const ADD_TIMEOUT_MS = 1000;
 
-/** Per-run progress, saved in the job so a retry resumes instead of posting twice. */
-export interface JobProgressState {
-  parentTs?: string;
-  /** How many findings have been posted as thread replies. */
-  posted?: number;
-}
+/**
+ * The reporter's checkpoint, saved in the job so a retry resumes instead of
+ * telling twice (for a Slack thread: the parent message's ts and how many
+ * findings are posted). Opaque here: only the origin's reporter reads it.
+ */
+export type ReportState = Record<string, string | number | boolean | undefined>;
 
-/** Job data: references and Slack coordinates only; credentials are resolved by the worker from its own config. */
+/** Job data: references only; credentials are resolved by the worker from its own config. */
 export interface DiagnoseJobData {
   /** A config target name or an admitted ad-hoc `host:port` (never a URL with a password). */
   input: string;
-  channel: string;
-  team?: string;
+  origin: Origin;
+  /** Who asked (a Slack user id), for the messages and the logs. */
   requestedBy?: string;
-  /** Slack's response_url for ephemeral answers when the channel cannot be posted to. */
-  responseUrl?: string;
-  /** Post into this existing thread (a re-diagnosis) instead of starting a new one. */
-  threadTs?: string;
-  heading?: string;
   requestedAt: number;
-  state?: JobProgressState;
+  state?: ReportState;
 }
 
 export const JOB_OPTIONS: JobsOptions = {
@@ -54,22 +53,25 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
 };
 
-export class QueueDownError extends Error {
+export class QueueDownError extends CodedError {
   override name = 'QueueDownError';
+  constructor(message: string) {
+    super('queue-down', message, true);
+  }
 }
 
 function digest(...parts: (string | undefined)[]): string {
   return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 24);
 }
 
-/** Same team, channel and target → same key: the unit a double submission collapses on. */
-export function dedupKey(data: Pick<DiagnoseJobData, 'team' | 'channel' | 'input' | 'threadTs'>): string {
-  return digest(data.team, data.channel, data.input, data.threadTs);
+/** Same place (team, channel, thread) and target → same key: the unit a double submission collapses on. */
+export function dedupKey(data: Pick<DiagnoseJobData, 'origin' | 'input'>): string {
+  return digest(...originScope(data.origin), data.input);
 }
 
 /** `d-<hex>`: no ':' (BullMQ refuses it in custom ids) and never all digits. */
-export function jobIdFor(triggerId: string | undefined): string {
-  return `d-${digest(triggerId ?? randomBytes(16).toString('hex'))}`;
+export function jobIdFor(requestId: string | undefined): string {
+  return `d-${digest(requestId ?? randomBytes(16).toString('hex'))}`;
 }
 
 export interface Enqueued {
@@ -90,9 +92,10 @@ export class DiagnoseQueue {
   }
 
   /** Throws QueueDownError when the queue Redis is not usable right now. */
-  async enqueue(data: DiagnoseJobData, triggerId?: string): Promise<Enqueued> {
+  /** `requestId`: the request's own id (Slack's trigger_id), so a redelivery is the same job. */
+  async enqueue(data: DiagnoseJobData, requestId?: string): Promise<Enqueued> {
     if (!this.isUp()) throw new QueueDownError(`queue Redis is ${this.redis.status}`);
-    const jobId = jobIdFor(triggerId);
+    const jobId = jobIdFor(requestId);
     let job;
     try {
       job = await withTimeout(

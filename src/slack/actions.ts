@@ -9,15 +9,15 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
-import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
+import type { DiagnosisStore } from '../stores/diagnosis-store.js';
 import type { Dispatcher } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { canApprove, canDiagnose } from './admission.js';
-import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './approval-blocks.js';
-import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from './approval-store.js';
-import { section } from './blocks.js';
-import { escapeMrkdwn, mention } from './mrkdwn.js';
+import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './views/approval.js';
+import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from '../stores/approval-store.js';
+import { section } from './views/elements.js';
+import { escapeMrkdwn, mention } from './views/mrkdwn.js';
 import { actionSuffix, decodeRemediateRef, type RemediateRef } from './refs.js';
 import { SlackPostError, type Reporter } from './reporter.js';
 
@@ -161,9 +161,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     }
     const submitted = await deps.dispatcher.submit({
       input: req.target.name ?? req.target.input,
-      channel: req.channel,
-      threadTs: req.threadTs,
-      heading: `Verifying after "${req.remediation.title}" was approved`,
+      origin: { kind: 'slack', channel: req.channel, threadTs: req.threadTs, heading: `Verifying after "${req.remediation.title}" was approved` },
       requestedBy: d.by,
       requestedAt: Date.now(),
     }, triggerId).catch((err: Error) => {

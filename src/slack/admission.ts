@@ -11,8 +11,8 @@
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { networkMatcher } from '../config/cidr.js';
-import { parseTarget, printable, TargetError, type ParsedAddress } from '../engine/target.js';
-import { code, escapeMrkdwn } from './mrkdwn.js';
+import { parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
+import { code, escapeMrkdwn } from './views/mrkdwn.js';
 
 export type Admission =
   | { ok: true; kind: 'named' | 'ad-hoc'; input: string }

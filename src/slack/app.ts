@@ -17,7 +17,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bol
 import type { Route } from '../http/health.js';
 import { guardSlackEvents } from '../http/slack-guard.js';
 import type { Logger } from '../log.js';
-import type { Settings } from '../settings.js';
+import type { Settings } from '../config/settings.js';
 import { webClientOptions } from './reporter.js';
 
 const EVENTS_PATH = '/slack/events';

@@ -9,15 +9,15 @@
  */
 import type { App, SlashCommand } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
-import type { DiagnosisStore } from '../jobs/diagnosis-store.js';
+import type { DiagnosisStore } from '../stores/diagnosis-store.js';
 import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { CommandOutcome, Metrics } from '../metrics.js';
 import type { Reporter } from './reporter.js';
 import { admitTarget, canDiagnose } from './admission.js';
-import { section, type Rendered } from './blocks.js';
-import { renderHelp, renderStatus } from './command-blocks.js';
-import { code } from './mrkdwn.js';
+import { section, type Rendered } from './views/elements.js';
+import { renderHelp, renderStatus } from './views/commands.js';
+import { code } from './views/mrkdwn.js';
 
 export const COMMAND = '/redis-diagnose';
 
@@ -91,10 +91,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
 
     const submitted = await dispatcher.submit({
       input: admission.input,
-      channel: body.channel_id,
-      team: body.team_id,
+      origin: { kind: 'slack', channel: body.channel_id, team: body.team_id, responseUrl: body.response_url },
       requestedBy: body.user_id,
-      responseUrl: body.response_url,
       requestedAt: Date.now(),
     }, body.trigger_id);
     metrics.commands.inc({ outcome: outcomeOf(submitted) });

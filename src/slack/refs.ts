@@ -6,7 +6,7 @@
  * replayed or edited by a client cannot widen what it refers to.
  */
 import { z } from 'zod';
-import { CAUSE_IDS, type CauseId } from '../engine/causes.js';
+import { CAUSE_IDS, type CauseId } from '../engine/index.js';
 
 /** Diagnosis ids are job ids or inline ids: short, no colon (BullMQ refuses ':' in custom ids). */
 export const DIAGNOSIS_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;

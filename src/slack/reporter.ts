@@ -8,7 +8,8 @@
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../log.js';
-import type { Rendered } from './blocks.js';
+import { CodedError } from '../util/errors.js';
+import type { Rendered } from './views/elements.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
@@ -37,10 +38,10 @@ const HINTS: Record<string, string> = {
   channel_not_found: 'the app cannot see this channel: invite it with /invite, or use a public channel',
 };
 
-export class SlackPostError extends Error {
+export class SlackPostError extends CodedError {
   override name = 'SlackPostError';
   constructor(message: string, readonly slackError: string | undefined, readonly transient: boolean) {
-    super(message);
+    super('slack-post', message, transient);
   }
 }
 

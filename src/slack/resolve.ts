@@ -1,14 +1,19 @@
 /**
  * Turns the input of a queued job into what the engine needs, with the
  * worker's own config and environment. Job data comes from Redis, so the
- * admission policy is applied again here rather than trusted.
+ * admission policy (who typed what is checked in admission.ts) is applied
+ * again here rather than trusted, whatever the job's origin.
  */
 import type { Config } from '../config/schema.js';
 import { resolveTarget, type ResolvedTarget } from '../config/resolve-target.js';
 import { admitTarget } from './admission.js';
+import { CodedError } from '../util/errors.js';
 
-export class RefusedTargetError extends Error {
+export class RefusedTargetError extends CodedError {
   override name = 'RefusedTargetError';
+  constructor(message: string) {
+    super('target-refused', message);
+  }
 }
 
 /**
@@ -21,7 +26,7 @@ function botEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return rest;
 }
 
-export function resolveForSlack(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string): ResolvedTarget {
+export function resolveJobTarget(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string): ResolvedTarget {
   const admission = admitTarget(input, config);
   if (!admission.ok) throw new RefusedTargetError(admission.reason);
   return resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });

@@ -17,8 +17,8 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli/main.js');
 export const RECORD_MODULES = join(ROOT, 'test/cli/fixtures/record-modules.mjs');
 
-/** The engine's entry module, unbundled (dist/engine/diagnose.js) or as the CLI bundle's chunk. */
-export const ENGINE_MODULE = /\/dist\/(engine\/diagnose\.js|cli\/chunks\/diagnose-[\w-]+\.js)$/;
+/** The engine's entry module, unbundled (dist/engine/pipeline/diagnose.js) or as the CLI bundle's chunk. */
+export const ENGINE_MODULE = /\/dist\/(engine\/pipeline\/diagnose\.js|cli\/chunks\/diagnose-[\w-]+\.js)$/;
 
 export function ensureBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);

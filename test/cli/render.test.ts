@@ -4,8 +4,8 @@ import { urlPassword } from '../../src/cli/url-password.js';
 import { renderJson } from '../../src/cli/render-json.js';
 import { renderText, summaryLine } from '../../src/cli/render-text.js';
 import { colourWanted, makeStyle, safeText } from '../../src/cli/style.js';
-import { Redactor } from '../../src/engine/redact.js';
-import type { Diagnosis } from '../../src/engine/types.js';
+import { Redactor } from '../../src/engine/shared/redact.js';
+import type { Diagnosis } from '../../src/engine/model/types.js';
 
 const refused: Diagnosis = {
   target: { input: '127.0.0.1:6390', host: '127.0.0.1', port: 6390, tls: false },

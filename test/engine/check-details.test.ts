@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { respCheck } from '../../src/engine/check-details.js';
+import { respCheck } from '../../src/engine/pipeline/check-details.js';
 import { err, INFO_COMMAND, session, TEXT } from './fixtures.js';
 
 const PONG = { kind: 'status', text: 'PONG' } as const;

@@ -5,9 +5,9 @@
  * the rules chose from it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
-import type { DiagnoseOptions, DiagnoseTarget, ProgressEvent } from '../../src/engine/options.js';
-import type { Check, Diagnosis } from '../../src/engine/types.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
+import type { DiagnoseOptions, DiagnoseTarget, ProgressEvent } from '../../src/engine/model/options.js';
+import type { Check, Diagnosis } from '../../src/engine/model/types.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisOptions, type RedisServer } from '../lab/redis.js';
 import { holdClients, startLoadingRedis } from '../lab/redis-states.js';

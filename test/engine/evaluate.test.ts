@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/engine/evaluate.js';
+import { evaluate } from '../../src/engine/pipeline/evaluate.js';
 import { RULES } from '../../src/engine/rules/index.js';
-import { CAUSE_IDS } from '../../src/engine/causes.js';
-import type { Finding, Observations, Rule } from '../../src/engine/types.js';
+import { CAUSE_IDS } from '../../src/engine/model/causes.js';
+import { defineRule } from '../../src/engine/rules/helpers/define.js';
+import type { Finding, Observations, Rule } from '../../src/engine/model/types.js';
 import { allText, err, healthy, INFO_COMMAND, passwordWithoutRequirepass, refused, session, TEXT, withInfo } from './fixtures.js';
 import { SCENARIOS } from './scenarios.js';
 
@@ -150,21 +151,22 @@ describe('evaluate: supersession and order', () => {
     expect(result.primaryCause).toBe('persistence-failing');
   });
 
-  it('sorts by severity, then rank, then registration order, and applies supersedes', () => {
-    const make = (cause: Finding['cause'], severity: Finding['severity'], rank: number, supersedes?: Finding['cause'][]): Rule => ({
+  it('sorts by severity, then by position in the rules list (the ranking), and applies supersedes', () => {
+    const make = (cause: Finding['cause'], severity: Finding['severity'], supersedes?: Finding['cause'][]): Rule => defineRule({
       cause,
-      rank,
+      impact: 'unusable',
       ...(supersedes ? { supersedes } : {}),
-      evaluate: () => ({ cause, severity, title: cause, evidence: [], remediations: [] }),
+      evaluate: () => ({ severity, title: cause, evidence: [], remediations: [] }),
     });
+    // Listed most specific first; severity still comes before the ranking.
     const rules = [
-      make('fd-limit-too-low', 'warning', 1),
-      make('busy-script', 'critical', 50),
-      make('loading-dataset', 'critical', 50),
-      make('max-clients-reached', 'critical', 10),
-      make('acl-denied', 'info', 0),
-      make('connection-refused', 'critical', 1),
-      make('wrong-port', 'critical', 5, ['connection-refused']),
+      make('acl-denied', 'info'),
+      make('fd-limit-too-low', 'warning'),
+      make('connection-refused', 'critical'),
+      make('wrong-port', 'critical', ['connection-refused']),
+      make('max-clients-reached', 'critical'),
+      make('busy-script', 'critical'),
+      make('loading-dataset', 'critical'),
     ];
     expect(causes(evaluate(healthy(), rules).findings)).toEqual([
       'wrong-port',
@@ -174,17 +176,36 @@ describe('evaluate: supersession and order', () => {
       'fd-limit-too-low',
       'acl-denied',
     ]);
+    // The same rules in another order rank the other way.
+    expect(causes(evaluate(healthy(), [...rules].reverse()).findings).slice(0, 3)).toEqual(['loading-dataset', 'busy-script', 'max-clients-reached']);
+  });
+
+  it('a critical finding of a degrading cause leaves a server that answers PING degraded; of an unusable one, unreachable', () => {
+    const rule = (impact: 'unusable' | 'degrading') => defineRule({
+      cause: 'memory-limit-reached', impact, evaluate: () => ({ severity: 'critical', title: 't', evidence: [], remediations: [] }),
+    });
+    expect(evaluate(healthy(), [rule('degrading')]).verdict).toBe('degraded');
+    expect(evaluate(healthy(), [rule('unusable')]).verdict).toBe('unreachable');
+  });
+
+  it('a rule declares its cause once: the finding carries it', () => {
+    for (const rule of RULES) {
+      const obs = SCENARIOS[rule.cause]?.();
+      if (obs) expect(rule.evaluate(obs)?.cause, rule.cause).toBe(rule.cause);
+    }
   });
 });
 
 describe('evaluate: the rule set', () => {
-  it('registers exactly one rule per cause, including every network-decidable cause', () => {
+  it('the cause ids and the rules are the same set, both ways: one rule per cause, no rule without an id', () => {
     const ids = RULES.map((r) => r.cause);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(CAUSE_IDS).toContain(id);
-    const network = Object.keys(SCENARIOS).filter((name) => name !== 'healthy');
-    expect(network).toHaveLength(20);
-    for (const cause of network) expect(ids).toContain(cause);
+    expect([...ids].sort()).toEqual([...CAUSE_IDS].sort());
+  });
+
+  it('every scenario is named for a cause that has a rule', () => {
+    const ids = RULES.map((r) => r.cause as string);
+    for (const name of Object.keys(SCENARIOS).filter((n) => n !== 'healthy')) expect(ids).toContain(name);
   });
 
   it('no supersedes cycle: a rule never supersedes one that supersedes it', () => {

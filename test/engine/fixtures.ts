@@ -4,7 +4,7 @@
  * Reply texts are the ones redis-server 7.0.15 sends (captured from real
  * servers), without the RESP type byte, as the RESP probe stores them.
  */
-import type { InfoObservation, Observations, RespExchange, RespReply } from '../../src/engine/types.js';
+import type { InfoObservation, Observations, RespExchange, RespReply } from '../../src/engine/model/types.js';
 
 export const TEXT = {
   denied:

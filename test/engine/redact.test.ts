@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor, redactRedisConfigText, REDACTED } from '../../src/engine/redact.js';
+import { Redactor, redactRedisConfigText, REDACTED } from '../../src/engine/shared/redact.js';
 
 describe('Redactor', () => {
   it('replaces every occurrence, also percent-encoded', () => {

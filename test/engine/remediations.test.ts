@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixTarget, isRemediationId, REMEDIATION_IDS, REMEDIATIONS, type FixTarget } from '../../src/engine/remediations.js';
+import { fixTarget, isRemediationId, REMEDIATION_IDS, REMEDIATIONS, type FixTarget } from '../../src/engine/remediations/index.js';
 import { cli, shellWord, url } from '../../src/engine/remediations/fix-target.js';
 import { healthy } from './fixtures.js';
 

@@ -3,7 +3,7 @@
  * the fixtures: used by evaluate.test.ts for verdicts and for the
  * "no password anywhere" sweep.
  */
-import type { Observations } from '../../src/engine/types.js';
+import type { Observations } from '../../src/engine/model/types.js';
 import { allFail, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
 
 const MB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTarget, TargetError, redactUrl } from '../../src/engine/target.js';
+import { parseTarget, TargetError, redactUrl } from '../../src/engine/model/target.js';
 
 describe('parseTarget: accepted forms', () => {
   it.each([

@@ -4,7 +4,7 @@
  * needs its own.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { holdClients } from '../lab/redis-states.js';

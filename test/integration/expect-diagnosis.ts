@@ -5,8 +5,8 @@
  * needs to tell a lab problem from an engine one.
  */
 import { expect } from 'vitest';
-import type { DiagnoseTarget } from '../../src/engine/options.js';
-import type { CauseId, Diagnosis, Verdict } from '../../src/engine/types.js';
+import type { DiagnoseTarget } from '../../src/engine/model/options.js';
+import type { CauseId, Diagnosis, Verdict } from '../../src/engine/model/types.js';
 
 export function targetOf(host: string, port: number, tls = false): DiagnoseTarget {
   return { input: `${tls ? 'rediss' : 'redis'}://${host}:${port}`, host, port, tls };

@@ -5,7 +5,7 @@
  * make the neighbour scan find Redis). Only loopback and our veths carry traffic.
  */
 import { expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { createNxdomainNetns } from '../lab/dns.js';
 import { diagnoseInNetns } from '../lab/diagnose-in-netns.js';
 import { describeLab, need } from '../lab/guard.js';

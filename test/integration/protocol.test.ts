@@ -3,7 +3,7 @@
  * other side of TLS, or something that is not Redis at all.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { startHttpServer, startSshLikeServer } from '../lab/fake-servers.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';

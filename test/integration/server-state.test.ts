@@ -4,8 +4,8 @@
  * open-files limit. Each state is built and checked by test/lab/redis-states.ts.
  */
 import { expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
-import type { Diagnosis } from '../../src/engine/types.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
+import type { Diagnosis } from '../../src/engine/model/types.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import {

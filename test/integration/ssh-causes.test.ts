@@ -6,8 +6,8 @@
  * the primary cause and the host line that decided it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
-import type { Diagnosis } from '../../src/engine/types.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
+import type { Diagnosis } from '../../src/engine/model/types.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { startRedis } from '../lab/redis.js';

@@ -20,7 +20,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { SshTargetOptions } from '../../src/engine/options.js';
+import type { SshTargetOptions } from '../../src/engine/model/options.js';
 import { runOk } from '../lab/exec.js';
 import type { Netns } from '../lab/netns.js';
 import { pollUntil } from '../lab/poll.js';

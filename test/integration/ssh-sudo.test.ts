@@ -17,7 +17,7 @@ import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run as runCli } from '../../src/cli/run.js';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { runRemoteChecks } from '../../src/engine/remote/index.js';
 import type { RemoteCommandId, RemoteObservation } from '../../src/engine/remote/types.js';
 import { run, runOk } from '../lab/exec.js';

@@ -4,7 +4,7 @@
  * wants a client certificate (tls-auth-clients yes, the Redis default).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { createTlsMaterial, type TlsMaterial } from '../lab/tls.js';

@@ -5,8 +5,8 @@
  * target and options go in as JSON on stdin, the Diagnosis comes back as JSON.
  */
 import { fileURLToPath } from 'node:url';
-import type { DiagnoseOptions, DiagnoseTarget } from '../../src/engine/options.js';
-import type { Diagnosis } from '../../src/engine/types.js';
+import type { DiagnoseOptions, DiagnoseTarget } from '../../src/engine/model/options.js';
+import type { Diagnosis } from '../../src/engine/model/types.js';
 import type { Netns } from './netns.js';
 
 /** The options that survive JSON: no signal, no progress callback. */

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
 import { ConfigError } from '../../src/config/load.js';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import type { DiagnoseFn } from '../../src/jobs/run-diagnosis.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { makeTempDir } from '../lab/tmp.js';

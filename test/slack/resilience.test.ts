@@ -4,7 +4,7 @@
  * in. Never silence, never a message twice.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { ResolveError } from '../../src/config/resolve-target.js';
 import type { DiagnoseFn } from '../../src/jobs/run-diagnosis.js';
 import { pollUntil } from '../lab/poll.js';

@@ -1,9 +1,9 @@
 /** The bot environment (INTERFACES.md section 5) and the admission policy: pure checks. */
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { loadSettings } from '../../src/settings.js';
+import { loadSettings } from '../../src/config/settings.js';
 import { admitTarget, canonicalInput, unwrapSlackLink } from '../../src/slack/admission.js';
-import { parseTarget, type ParsedAddress } from '../../src/engine/target.js';
+import { parseTarget, type ParsedAddress } from '../../src/engine/model/target.js';
 
 describe('loadSettings', () => {
   const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'abcdefgh12345678' };

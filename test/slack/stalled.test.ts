@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
 import { FailureNotices } from '../../src/jobs/failure-notices.js';
-import { createFrontEndRedis, waitReady } from '../../src/jobs/redis.js';
+import { createFrontEndRedis, waitReady } from '../../src/jobs/connections.js';
 import { Logger } from '../../src/log.js';
 import { pollUntil } from '../lab/poll.js';
 import { freePort } from '../lab/ports.js';

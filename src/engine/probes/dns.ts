@@ -6,8 +6,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { DnsObservation } from '../types.js';
-import { bound, now, since } from './clock.js';
+import type { DnsObservation } from '../model/types.js';
+import { bound, now, since } from '../shared/clock.js';
 
 export async function probeDns(host: string, timeoutMs: number, signal?: AbortSignal): Promise<DnsObservation> {
   const family = isIP(host);

@@ -7,7 +7,7 @@
  *   db0:keys=1,expires=0,avg_ttl=0\r\n
  * Section names are lower-cased; a field keeps everything after its first colon.
  */
-import type { InfoObservation } from '../types.js';
+import type { InfoObservation } from '../model/types.js';
 
 export function parseInfo(text: string): InfoObservation {
   const sections: InfoObservation['sections'] = {};

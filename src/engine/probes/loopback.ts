@@ -6,9 +6,9 @@
  */
 import os from 'node:os';
 import net from 'node:net';
-import type { LoopbackProbe } from '../types.js';
-import { isLoopbackAddress } from '../address.js';
-import { now, since } from './clock.js';
+import type { LoopbackProbe } from '../model/types.js';
+import { isLoopbackAddress } from '../shared/address.js';
+import { now, since } from '../shared/clock.js';
 import { pingRedis } from './ping.js';
 
 function normalise(address: string): string {

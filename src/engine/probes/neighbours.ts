@@ -8,8 +8,8 @@
  * A port that resets a plaintext PING without a byte gets a second PING over
  * TLS within the same bound: that is how a Redis tls-port treats plaintext.
  */
-import type { NeighbourScan } from '../types.js';
-import { now, since } from './clock.js';
+import type { NeighbourScan } from '../model/types.js';
+import { now, since } from '../shared/clock.js';
 import { pingRedis, type PingResult } from './ping.js';
 
 const USUAL_PORTS = [6379, 6380, 6381, 16379, 26379, 7000, 7001, 7002, 7003, 7004, 7005];

@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { bound } from './clock.js';
+import { bound } from '../shared/clock.js';
 import { FirstBytes, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 

@@ -10,7 +10,7 @@
  * `-NOAUTH Authentication required.` becomes `{ kind: 'error', text: 'NOAUTH Authentication required.' }`.
  * Aggregates (arrays, maps, sets) are flattened to their elements' texts joined by spaces.
  */
-import type { RespReply } from '../types.js';
+import type { RespReply } from '../model/types.js';
 
 /** The bytes are not RESP: an SSH banner, an HTTP answer, TLS records … */
 export class RespProtocolError extends Error {

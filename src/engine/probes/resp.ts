@@ -26,10 +26,10 @@
  * scrubbed of the password too, in case a proxy echoes it.
  */
 import type { Duplex } from 'node:stream';
-import { Redactor, REDACTED } from '../redact.js';
-import type { Credentials } from '../options.js';
-import type { RespExchange, RespObservation, RespReply } from '../types.js';
-import { bound, now, since } from './clock.js';
+import { Redactor, REDACTED } from '../shared/redact.js';
+import type { Credentials } from '../model/options.js';
+import type { RespExchange, RespObservation, RespReply } from '../model/types.js';
+import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 

@@ -8,8 +8,8 @@
  * The connected socket is handed on, so TLS and RESP cost no second connect.
  */
 import net from 'node:net';
-import type { TcpObservation } from '../types.js';
-import { bound, now, since } from './clock.js';
+import type { TcpObservation } from '../model/types.js';
+import { bound, now, since } from '../shared/clock.js';
 
 export interface OpenSocket {
   socket: net.Socket;

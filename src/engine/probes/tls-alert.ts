@@ -9,8 +9,8 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TlsOptions } from '../options.js';
-import { bound, now, since } from './clock.js';
+import type { TlsOptions } from '../model/options.js';
+import { bound, now, since } from '../shared/clock.js';
 
 export interface TlsAlertResult {
   /** The alert as Node reports it (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED …). */

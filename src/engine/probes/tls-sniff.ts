@@ -7,8 +7,8 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TlsSniff } from '../types.js';
-import { bound, now, since } from './clock.js';
+import type { TlsSniff } from '../model/types.js';
+import { bound, now, since } from '../shared/clock.js';
 import { isTlsAlertCode } from './tls-alert.js';
 
 export function sniffTls(address: string, port: number, host: string, timeoutMs: number, signal?: AbortSignal): Promise<TlsSniff> {

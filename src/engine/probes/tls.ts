@@ -12,9 +12,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
-import type { TlsOptions } from '../options.js';
-import type { CertificateSummary, TlsObservation } from '../types.js';
-import { bound, now, since } from './clock.js';
+import type { TlsOptions } from '../model/options.js';
+import type { CertificateSummary, TlsObservation } from '../model/types.js';
+import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeTls, printableExcerpt } from './excerpt.js';
 import type { OpenSocket } from './tcp.js';
 

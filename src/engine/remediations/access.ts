@@ -3,7 +3,7 @@
  * passwords, ACL permissions. Passwords appear only as the placeholders
  * <password> and $REDIS_PASSWORD; redis-cli lines prompt with --askpass.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, localCli, rerun, shellWord, url } from './fix-target.js';
 
 export const accessFixes = {

@@ -4,7 +4,7 @@
  * Automatic fixes are one Redis command (`redisCommand`), shown verbatim in
  * the steps; CONFIG SET lasts until restart, so each also says how to keep it.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, rerun } from './fix-target.js';
 
 const MB = 1024 * 1024;

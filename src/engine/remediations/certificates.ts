@@ -7,8 +7,8 @@
  * a changed file at the same path needs that CONFIG SET or a restart.
  */
 import net from 'node:net';
-import { hostPort } from '../address.js';
-import type { Remediation } from '../types.js';
+import { hostPort } from '../shared/address.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, RERUN, rerun, shellWord, url } from './fix-target.js';
 
 function endpoint(t: FixTarget): string {

@@ -5,7 +5,7 @@
  * bind, ufw/firewall-cmd/iptables, ping/traceroute/dig) with its security
  * warnings: never expose Redis without a password and a firewall.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, localCli, rerun, url } from './fix-target.js';
 
 export const connectFixes = {

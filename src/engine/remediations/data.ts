@@ -4,7 +4,7 @@
  * and stop-writes-on-bgsave-error is yes; a replica with
  * replica-serve-stale-data no answers -MASTERDOWN while its link is down.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, rerun } from './fix-target.js';
 
 export const dataFixes = {

@@ -5,7 +5,7 @@
  * immutable at runtime (CONFIG SET databases: "can't set immutable config"),
  * so raising it means a restart. Redis Cluster has db 0 only.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, rerun, url } from './fix-target.js';
 
 export const databaseFixes = {

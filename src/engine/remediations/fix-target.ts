@@ -4,8 +4,8 @@
  * password use `--askpass` (redis-cli prompts) or the `$REDIS_PASSWORD`
  * placeholder, so a step is safe to print, post and store.
  */
-import { urlHost } from '../address.js';
-import type { Observations } from '../types.js';
+import { urlHost } from '../shared/address.js';
+import type { Observations } from '../model/types.js';
 
 export interface FixTarget {
   /** Host as the user named it (a name or an IP literal). */

@@ -4,7 +4,7 @@
  * and the SSH access itself. Steps quote the exact rule, path or object the
  * checks found; all of it comes from our own parsed output, never a secret.
  */
-import type { Remediation } from '../types.js';
+import type { Remediation } from '../model/types.js';
 import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
 
 /** iptables prints a rule as `-A CHAIN …`; the same words after `-D` delete exactly that rule. */

@@ -7,8 +7,8 @@
  * network evidence.
  */
 import { readFile } from 'node:fs/promises';
-import type { SshTargetOptions } from '../options.js';
-import type { Check, CheckStatus, TargetInfo } from '../types.js';
+import type { SshTargetOptions } from '../model/options.js';
+import type { Check, CheckStatus, TargetInfo } from '../model/types.js';
 import { CATALOGUE, planPhase2, type CatalogueEntry } from './catalogue.js';
 import { CHANNEL_REFUSED, outcomeOf } from './outcome.js';
 import { preamble } from './scripts.js';

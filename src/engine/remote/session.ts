@@ -8,7 +8,7 @@
  */
 import ssh2 from 'ssh2';
 import type { ConnectConfig, ClientChannel, AnyAuthMethod, AuthenticationType } from 'ssh2';
-import type { SshTargetOptions } from '../options.js';
+import type { SshTargetOptions } from '../model/options.js';
 import { checkHostKey, blobType, entryMatchesHost, fingerprint, hostKeyAlgorithmsFor, lookupName, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import type { RemoteFailureReason, RemoteSessionInfo } from './types.js';
 

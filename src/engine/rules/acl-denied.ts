@@ -7,9 +7,10 @@
  * CONFIG GET only limits what this diagnosis can see; least-privilege users
  * often lack them on purpose, so that is info, not a problem.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { errorsMatching, errorText, replyEvidence, type SeenReply } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+
+import { errorsMatching, errorText, replyEvidence, type SeenReply } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const DIAGNOSTIC_ONLY = new Set(['info', 'config', 'config|get', 'client|list', 'slowlog', 'latency', 'memory', 'memory|stats']);
 
@@ -18,9 +19,9 @@ export function deniedCommand(seen: SeenReply): string {
   return (named ?? seen.command?.split(' ')[0] ?? 'unknown').toLowerCase();
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'acl-denied',
-  rank: 25,
+  impact: 'unusable',
   evaluate(obs) {
     const denied = errorsMatching(obs, /^NOPERM\b/i);
     if (denied.length === 0) return undefined;
@@ -30,7 +31,6 @@ export const rule: Rule = {
     const t = fixTarget(obs);
     const names = (list: string[]) => list.map((c) => c.toUpperCase().replace('|', ' ')).join(', ');
     return {
-      cause: 'acl-denied',
       severity: blocking.length > 0 ? 'critical' : 'info',
       title:
         blocking.length > 0
@@ -41,4 +41,4 @@ export const rule: Rule = {
       details: { user, commands: commands.join(',') },
     };
   },
-};
+});

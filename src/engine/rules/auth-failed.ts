@@ -7,16 +7,17 @@
  * The last one is a different case: the server has no password at all and
  * keeps serving the client, so it is a warning about the client setup.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+
+import { firstError, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const NO_PASSWORD = /called without any password configured/i;
 const WRONG = /^WRONGPASS\b|invalid password|invalid username-password/i;
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'auth-failed',
-  rank: 21,
+  impact: 'unusable',
   supersedes: ['auth-required'],
   evaluate(obs) {
     const t = fixTarget(obs);
@@ -24,7 +25,6 @@ export const rule: Rule = {
     const noPassword = firstError(obs, NO_PASSWORD);
     if (noPassword) {
       return {
-        cause: 'auth-failed',
         severity: 'warning',
         title: 'A password was given but Redis has none configured',
         evidence: [replyEvidence(noPassword), 'the server accepts clients without a password; clients that treat this AUTH error as fatal will not connect'],
@@ -35,7 +35,6 @@ export const rule: Rule = {
     const wrong = firstError(obs, WRONG);
     if (!wrong) return undefined;
     return {
-      cause: 'auth-failed',
       severity: 'critical',
       title: user ? `Authentication failed for user "${user}": wrong password, or the user is disabled` : 'Authentication failed: wrong password',
       evidence: [replyEvidence(wrong), ...(user ? [`user: ${user}`] : [])],
@@ -43,4 +42,4 @@ export const rule: Rule = {
       details: { reason: 'wrong-password' },
     };
   },
-};
+});

@@ -4,22 +4,22 @@
  *   -NOAUTH Authentication required.
  * Redis before 6 answered "-ERR operation not permitted" in some versions.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { firstError, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'auth-required',
-  rank: 22,
+  impact: 'unusable',
   evaluate(obs) {
     const noauth = firstError(obs, /^NOAUTH\b|Authentication required|^ERR operation not permitted/i);
     if (!noauth) return undefined;
     return {
-      cause: 'auth-required',
       severity: 'critical',
       title: 'Redis requires a password and the client gave none',
       evidence: [replyEvidence(noauth), obs.client.authProvided ? 'credentials were supplied but not accepted' : 'no credentials were supplied'],
       remediations: [REMEDIATIONS['supply-password'](fixTarget(obs))],
     };
   },
-};
+});

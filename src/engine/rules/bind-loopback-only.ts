@@ -7,11 +7,12 @@
  * Host evidence (the bind line, ss -ltn) comes from the SSH checks and is
  * added here by the remote-checks issue.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Rule } from '../types.js';
-import { isLoopbackAddress } from '../address.js';
-import { hostLoopbackOnly } from './host-evidence.js';
-import { clip, hostPort, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations } from '../model/types.js';
+import { isLoopbackAddress } from '../shared/address.js';
+import { hostLoopbackOnly } from './helpers/host-evidence.js';
+import { clip, hostPort, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 function networkEvidence(obs: Observations): string[] | undefined {
   const { tcp, loopback } = obs;
@@ -23,9 +24,9 @@ function networkEvidence(obs: Observations): string[] | undefined {
   ];
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'bind-loopback-only',
-  rank: 12,
+  impact: 'unusable',
   supersedes: ['connection-refused'],
   evaluate(obs) {
     // Host evidence (ss -ltnp, the redis.conf bind line over SSH) stands on its own when the
@@ -36,7 +37,6 @@ export const rule: Rule = {
     const evidence = [...(network ?? [`TCP connect to ${targetLabel(obs)} was refused (ECONNREFUSED)`]), ...(onHost ?? [])];
     const t = fixTarget(obs);
     return {
-      cause: 'bind-loopback-only',
       severity: 'critical',
       title: `Redis listens on loopback only, not on ${obs.tcp?.address ?? obs.target.host}`,
       evidence,
@@ -44,4 +44,4 @@ export const rule: Rule = {
       details: { loopbackPort: obs.loopback?.port ?? obs.target.port },
     };
   },
-};
+});

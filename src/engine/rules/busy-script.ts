@@ -6,13 +6,14 @@
  *   -BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.
  *   -BUSY Redis is busy running a module command.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { errorText, firstError, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { errorText, firstError, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'busy-script',
-  rank: 30,
+  impact: 'unusable',
   evaluate(obs) {
     const busy = firstError(obs, /^BUSY\b/i);
     if (!busy) return undefined;
@@ -24,7 +25,6 @@ export const rule: Rule = {
         ? [REMEDIATIONS['shutdown-nosave'](t)]
         : [REMEDIATIONS['kill-busy-script'](t, { kind }), REMEDIATIONS['shutdown-nosave'](t)];
     return {
-      cause: 'busy-script',
       severity: 'critical',
       title: kind === 'module' ? 'Redis is blocked by a long-running module command' : `Redis is blocked by a long-running ${kind === 'function' ? 'function' : 'Lua script'}`,
       evidence: [replyEvidence(busy)],
@@ -32,4 +32,4 @@ export const rule: Rule = {
       details: { kind },
     };
   },
-};
+});

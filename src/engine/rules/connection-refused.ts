@@ -5,9 +5,10 @@
  * wrong-port, bind-loopback-only, tls-mismatch and the SSH checks
  * (server-not-running, firewall-blocked …) — supersede it when they fire.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Rule } from '../types.js';
-import { ms, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations } from '../model/types.js';
+import { ms, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 function closedWithoutByte(obs: Observations): boolean {
   const r = obs.resp;
@@ -17,9 +18,9 @@ function closedWithoutByte(obs: Observations): boolean {
   return obs.tcp?.ok === true && r !== undefined && r.noReply && r.closedByServer && !r.timedOut;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'connection-refused',
-  rank: 90,
+  impact: 'unusable',
   evaluate(obs) {
     const refused = obs.tcp?.ok === false && obs.tcp.code === 'ECONNREFUSED';
     if (!refused && !closedWithoutByte(obs)) return undefined;
@@ -39,7 +40,6 @@ export const rule: Rule = {
     if (obs.client.remote) remediations.push(REMEDIATIONS['bind-all-interfaces'](t), REMEDIATIONS['open-firewall-port'](t));
     remediations.push(REMEDIATIONS['use-correct-port'](t));
     return {
-      cause: 'connection-refused',
       severity: 'critical',
       title: refused ? `Connection refused by ${label}: Redis is not listening there, or a firewall rejects the client` : `${label} accepts connections but closes them at once`,
       evidence,
@@ -47,4 +47,4 @@ export const rule: Rule = {
       details: { code: refused ? 'ECONNREFUSED' : (obs.resp?.socketError ?? 'closed') },
     };
   },
-};
+});

@@ -8,19 +8,20 @@
  * tls-mismatch supersedes the last two when a probe showed the port speaks
  * the other protocol.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Finding, Observations, Rule } from '../types.js';
-import { ms, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Finding, FindingDraft, Observations } from '../model/types.js';
+import { ms, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT', 'ESOCKETTIMEDOUT']);
 
-function finding(obs: Observations, title: string, evidence: string, stage: string, remediations: Finding['remediations']): Finding {
-  return { cause: 'connection-timeout', severity: 'critical', title, evidence: [evidence], remediations, details: { stage, timeoutMs: obs.client.timeoutMs } };
+function finding(obs: Observations, title: string, evidence: string, stage: string, remediations: Finding['remediations']): FindingDraft {
+  return { severity: 'critical', title, evidence: [evidence], remediations, details: { stage, timeoutMs: obs.client.timeoutMs } };
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'connection-timeout',
-  rank: 30,
+  impact: 'unusable',
   evaluate(obs) {
     const label = targetLabel(obs);
     const t = fixTarget(obs);
@@ -54,4 +55,4 @@ export const rule: Rule = {
     }
     return undefined;
   },
-};
+});

@@ -5,20 +5,21 @@
  * connection failed. A container on the host network (`docker inspect`:
  * NetworkMode host) needs no mapping and does not count.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { DockerContainer } from '../remote/types.js';
-import type { Rule } from '../types.js';
-import { hostName, listenersOnPort, remoteOf } from './host.js';
-import { targetLabel } from './observed.js';
+
+import { hostName, listenersOnPort, remoteOf } from './helpers/host.js';
+import { targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 function unpublished(c: DockerContainer): boolean {
   if (!c.running || !c.redis || c.networkMode === 'host') return false;
   return !c.ports.some((p) => p.protocol === 'tcp' && p.hostPort !== undefined);
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'container-port-not-published',
-  rank: 10,
+  impact: 'unusable',
   supersedes: ['connection-refused', 'connection-timeout', 'server-not-running'],
   evaluate(obs) {
     const remote = remoteOf(obs);
@@ -35,7 +36,6 @@ export const rule: Rule = {
       `nothing listens on port ${obs.target.port} in ${host}'s own network namespace (ss -ltnp)`,
     ];
     return {
-      cause: 'container-port-not-published',
       severity: 'critical',
       title: `Redis runs in container ${c.name} on ${host}, but its port ${exposed} is not published on host port ${obs.target.port}`,
       evidence,
@@ -43,4 +43,4 @@ export const rule: Rule = {
       details: { container: c.name, image: c.image, containerPort: exposed },
     };
   },
-};
+});

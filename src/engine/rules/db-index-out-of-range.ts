@@ -6,13 +6,14 @@
  * URL sends SELECT on connect and fails there (redis-py raises, ioredis emits
  * an error and reconnects), so no client gets a session: critical.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, hostPort, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { firstError, hostPort, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'db-index-out-of-range',
-  rank: 26,
+  impact: 'unusable',
   evaluate(obs) {
     const db = obs.target.db;
     const refused = firstError(obs, /^ERR DB index is out of range/i);
@@ -22,7 +23,6 @@ export const rule: Rule = {
     if (keyspace.length > 0) evidence.push(`INFO keyspace: ${keyspace.slice(0, 4).join(' ')}${keyspace.length > 4 ? ' …' : ''}`);
     const t = fixTarget(obs);
     return {
-      cause: 'db-index-out-of-range',
       severity: 'critical',
       title: `Database ${db} does not exist on ${hostPort(obs.target.host, obs.target.port)}: SELECT ${db} is refused`,
       evidence,
@@ -30,4 +30,4 @@ export const rule: Rule = {
       details: { db },
     };
   },
-};
+});

@@ -7,10 +7,11 @@
  * server that must load or create its AOF at start exits.
  * Critical at 99 % or no space available, a warning from 95 %.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { DiskUsage, RemoteObservation } from '../remote/types.js';
-import type { Observations, Rule } from '../types.js';
-import { confsForPort, hostName, listenersOnPort, mib, remoteOf } from './host.js';
+import type { Observations } from '../model/types.js';
+import { confsForPort, hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
+import { defineRule } from './helpers/define.js';
 
 const FULL_PERCENT = 99;
 const NEARLY_FULL_PERCENT = 95;
@@ -30,9 +31,9 @@ function isFull(d: DiskUsage): boolean {
   return d.availableBytes === 0 || d.usePercent >= FULL_PERCENT;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'disk-full',
-  rank: 9,
+  impact: 'degrading',
   evaluate(obs) {
     const remote = remoteOf(obs);
     if (!remote) return undefined;
@@ -46,7 +47,6 @@ export const rule: Rule = {
     const bgsave = obs.info?.sections.persistence?.rdb_last_bgsave_status;
     if (bgsave === 'err') evidence.push('INFO persistence: rdb_last_bgsave_status:err');
     return {
-      cause: 'disk-full',
       severity: full ? 'critical' : 'warning',
       title: `The filesystem of the Redis data directory ${worst.path} on ${host} is ${full ? 'full' : `${worst.usePercent}% full`}`,
       evidence,
@@ -54,4 +54,4 @@ export const rule: Rule = {
       details: { path: worst.path, usePercent: worst.usePercent, availableBytes: worst.availableBytes },
     };
   },
-};
+});

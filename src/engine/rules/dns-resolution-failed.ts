@@ -4,15 +4,16 @@
  *   EAI_AGAIN / ETIMEOUT / ESERVFAIL  the resolver failed or did not answer in time
  * An IP literal is never looked up, so it never fires this rule.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { ms } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+
+import { ms } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const TEMPORARY = new Set(['EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'EAI_FAIL']);
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'dns-resolution-failed',
-  rank: 10,
+  impact: 'unusable',
   evaluate(obs) {
     const dns = obs.dns;
     if (!dns?.lookedUp || (dns.ok && dns.addresses.length > 0)) return undefined;
@@ -20,7 +21,6 @@ export const rule: Rule = {
     const temporary = TEMPORARY.has(code);
     const host = obs.target.host;
     return {
-      cause: 'dns-resolution-failed',
       severity: 'critical',
       title: temporary ? `DNS lookup of ${host} failed: the resolver did not answer (${code})` : `The host name ${host} does not resolve (${code})`,
       evidence: [
@@ -32,4 +32,4 @@ export const rule: Rule = {
       details: { code, temporary },
     };
   },
-};
+});

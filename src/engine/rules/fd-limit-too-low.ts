@@ -8,10 +8,11 @@
  * reduction (1024 → 992, 4096 → 4064). Network heuristic, hence a warning;
  * the SSH checks add /proc/<pid>/limits evidence.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Rule } from '../types.js';
-import { DEFAULT_MAXCLIENTS, hostFdLimit, RESERVED_FDS } from './host-evidence.js';
-import { config, infoNumber, infoQuote } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations } from '../model/types.js';
+import { DEFAULT_MAXCLIENTS, hostFdLimit, RESERVED_FDS } from './helpers/host-evidence.js';
+import { config, infoNumber, infoQuote } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 export function fdLimited(obs: Observations): { maxclients: number; nofile: number } | undefined {
   const fromConfig = Number(config(obs, 'maxclients'));
@@ -23,9 +24,9 @@ export function fdLimited(obs: Observations): { maxclients: number; nofile: numb
   return { maxclients, nofile };
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'fd-limit-too-low',
-  rank: 50,
+  impact: 'degrading',
   evaluate(obs) {
     const network = fdLimited(obs);
     // Host evidence: /proc/<pid>/limits and redis.conf maxclients read over SSH.
@@ -40,7 +41,6 @@ export const rule: Rule = {
       ]
       : [infoQuote(obs, ['connected_clients', 'maxclients'])].filter(Boolean);
     return {
-      cause: 'fd-limit-too-low',
       severity: 'warning',
       title: `The open-files limit (${fd.nofile}) forced maxclients down to ${fd.maxclients}`,
       evidence: [...networkEvidence, ...(onHost?.evidence ?? [])],
@@ -48,4 +48,4 @@ export const rule: Rule = {
       details: { maxclients: fd.maxclients, nofile: fd.nofile },
     };
   },
-};
+});

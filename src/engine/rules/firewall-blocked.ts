@@ -8,16 +8,17 @@
  * (ECONNREFUSED) or admin-prohibited (EHOSTUNREACH), DROP makes the SYN time out.
  */
 import { tablesForFamily, verdictForPort, type PortVerdict } from '../remote/firewall-verdict.js';
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { hostName, isRedisListener, listenCovers, listenersOnPort, remoteOf, ssEvidence, targetAddress } from './host.js';
-import { targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+
+import { hostName, isRedisListener, listenCovers, listenersOnPort, remoteOf, ssEvidence, targetAddress } from './helpers/host.js';
+import { targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const BLOCKED_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'firewall-blocked',
-  rank: 13,
+  impact: 'unusable',
   supersedes: ['connection-refused', 'connection-timeout', 'host-unreachable'],
   evaluate(obs) {
     const remote = remoteOf(obs);
@@ -43,7 +44,6 @@ export const rule: Rule = {
     const table = remote.firewall.find((t) => t.tool === first.tool)?.notes.find((n) => n.startsWith('table '));
     const t = fixTarget(obs);
     return {
-      cause: 'firewall-blocked',
       severity: 'critical',
       title: `${first.tool} on ${host} ${first.verdict === 'drop' ? 'drops' : 'rejects'} connections to port ${port}, where Redis listens`,
       evidence,
@@ -51,4 +51,4 @@ export const rule: Rule = {
       details: { tool: first.tool, action: first.verdict, conditional: first.conditional },
     };
   },
-};
+});

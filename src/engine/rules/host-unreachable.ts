@@ -7,9 +7,10 @@
  *   EHOSTDOWN / ENETDOWN  neighbour or interface down
  *   EPERM / EACCES  the client's own firewall refused to send the SYN
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { ms, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+
+import { ms, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const MEANING: Record<string, string> = {
   EHOSTUNREACH: 'ICMP host unreachable or administratively prohibited (a REJECT firewall rule answers like this)',
@@ -20,9 +21,9 @@ const MEANING: Record<string, string> = {
   EACCES: "the client's own firewall refused to send the connection",
 };
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'host-unreachable',
-  rank: 20,
+  impact: 'unusable',
   evaluate(obs) {
     const tcp = obs.tcp;
     const code = tcp?.code;
@@ -31,7 +32,6 @@ export const rule: Rule = {
     const t = fixTarget(obs);
     const local = code === 'EPERM' || code === 'EACCES';
     return {
-      cause: 'host-unreachable',
       severity: 'critical',
       title: local ? `The client's firewall blocks connections to ${label}` : `${label} is unreachable from here (${code})`,
       evidence: [`TCP connect to ${label} failed after ${ms(tcp.durationMs)}: ${code} — ${MEANING[code]}`],
@@ -39,4 +39,4 @@ export const rule: Rule = {
       details: { code },
     };
   },
-};
+});

@@ -1,9 +1,12 @@
 /**
- * Every rule, one module per cause id. Adding a cause is adding a file here
- * (and its test beside the others). The order is only the last tie-breaker
- * after severity and rank; evaluate.ts does the ordering.
+ * Every rule, one module per cause id, in the order they rank: among findings
+ * of equal severity the one listed first is the more specific explanation and
+ * becomes the primary cause (wrong-port before the generic connection-refused;
+ * an OOM kill before "not running"). This list is the only place the ranking
+ * is written; evaluate.ts sorts by severity, then by position here.
+ * Adding a cause: README, Development → "Adding a cause".
  */
-import type { Rule } from '../types.js';
+import type { Rule } from '../model/types.js';
 import { rule as aclDenied } from './acl-denied.js';
 import { rule as authFailed } from './auth-failed.js';
 import { rule as authRequired } from './auth-required.js';
@@ -34,36 +37,40 @@ import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as wrongPort } from './wrong-port.js';
 
 export const RULES: readonly Rule[] = [
-  // Reaching the port: name, route, TCP, TLS, protocol.
+  // Host evidence that names why the server is gone or impaired.
+  oomKilled,
+  diskFull,
+  // The name, the container or the Service in front of it.
   dnsResolutionFailed,
-  hostUnreachable,
-  connectionTimeout,
+  containerPortNotPublished,
+  k8sServiceNoEndpoints,
+  // Nothing (or the wrong thing) listening where the client connects.
+  serverNotRunning,
   bindLoopbackOnly,
+  firewallBlocked,
   wrongPort,
   tlsMismatch,
-  tlsCertificateRejected,
   notRedis,
-  connectionRefused,
+  tlsCertificateRejected,
+  hostUnreachable,
   // Getting a session: admission and authentication.
   protectedMode,
   authFailed,
   authRequired,
   aclDenied,
   dbIndexOutOfRange,
+  // No answer, or an answer that says the server is busy.
+  connectionTimeout,
   maxClientsReached,
-  // Server state.
   loadingDataset,
   busyScript,
+  // A server that answers, impaired.
   persistenceFailing,
   memoryLimitReached,
   replicaLinkDown,
   fdLimitTooLow,
-  // Host evidence from the SSH checks (issue #3).
-  oomKilled,
-  diskFull,
-  containerPortNotPublished,
-  k8sServiceNoEndpoints,
-  serverNotRunning,
-  firewallBlocked,
+  // The generic symptom, when nothing more specific fired.
+  connectionRefused,
+  // About the checks, not the server.
   remoteCheckFailed,
 ];

@@ -5,10 +5,11 @@
  * The Service is matched to the target by address (cluster IP, external IP,
  * load-balancer IP), else by node port, else by port and a redis-like name.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { K8sEndpoints, K8sService, RemoteObservation } from '../remote/types.js';
-import type { Observations, Rule } from '../types.js';
-import { hostName, remoteOf, targetAddress } from './host.js';
+import type { Observations } from '../model/types.js';
+import { hostName, remoteOf, targetAddress } from './helpers/host.js';
+import { defineRule } from './helpers/define.js';
 
 export function matchingServices(obs: Observations, remote: RemoteObservation): K8sService[] {
   const services = remote.kubernetes?.services ?? [];
@@ -27,9 +28,9 @@ function endpointsOf(remote: RemoteObservation, s: K8sService): K8sEndpoints | u
   return remote.kubernetes?.endpoints.find((e) => e.namespace === s.namespace && e.name === s.name);
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'k8s-service-no-endpoints',
-  rank: 10,
+  impact: 'unusable',
   supersedes: ['connection-refused', 'connection-timeout', 'server-not-running'],
   evaluate(obs) {
     const remote = remoteOf(obs);
@@ -48,7 +49,6 @@ export const rule: Rule = {
           : `kubectl get endpoints on ${host}: no Endpoints object for ${s.namespace}/${s.name}`,
       ];
       return {
-        cause: 'k8s-service-no-endpoints',
         severity: 'critical',
         title: `Kubernetes Service ${s.namespace}/${s.name} has no ready endpoints`,
         evidence,
@@ -58,4 +58,4 @@ export const rule: Rule = {
     }
     return undefined;
   },
-};
+});

@@ -7,9 +7,10 @@
  * (async_loading:1 is a replica loading in the background while serving the
  * old data: not a failure.)
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Rule } from '../types.js';
-import { firstError, info, infoNumber, infoQuote, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations } from '../model/types.js';
+import { firstError, info, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 /** loading_eta_seconds when it is an estimate; otherwise why it is not one. */
 export type LoadingEta = { seconds: number } | { unknown: string } | undefined;
@@ -45,9 +46,9 @@ export function loadingEta(obs: Observations): LoadingEta {
   return percent === undefined || percent < 100 / 3 ? placeholder : { seconds: eta };
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'loading-dataset',
-  rank: 30,
+  impact: 'unusable',
   evaluate(obs) {
     const reply = firstError(obs, /^LOADING\b/i);
     const loading = info(obs, 'loading') === '1';
@@ -62,7 +63,6 @@ export const rule: Rule = {
     if (estimate && 'unknown' in estimate) evidence.push(estimate.unknown);
     const known = eta !== undefined;
     return {
-      cause: 'loading-dataset',
       severity: 'critical',
       title: `Redis is loading its dataset into memory${percent ? ` (${percent} % done${known ? `, about ${eta} s left` : ''})` : ''}`,
       evidence,
@@ -70,4 +70,4 @@ export const rule: Rule = {
       details: { ...(percent ? { loadedPercent: Number(percent) } : {}), ...(known ? { etaSeconds: eta } : {}) },
     };
   },
-};
+});

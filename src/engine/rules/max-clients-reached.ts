@@ -5,14 +5,15 @@
  * When maxclients itself looks cut down by the open-files limit
  * (fd-limit-too-low), raising the limit comes first.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, infoNumber, infoQuote, replyEvidence } from './observed.js';
-import { fdLimited } from './fd-limit-too-low.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { firstError, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
+import { fdLimited } from './fd-limit-too-low.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'max-clients-reached',
-  rank: 30,
+  impact: 'unusable',
   evaluate(obs) {
     const full = firstError(obs, /max number of clients reached/i);
     if (!full) return undefined;
@@ -27,7 +28,6 @@ export const rule: Rule = {
     if (fd) remediations.unshift(REMEDIATIONS['raise-nofile-limit'](t, { current: fd.nofile }));
     else remediations.push(REMEDIATIONS['raise-nofile-limit'](t));
     return {
-      cause: 'max-clients-reached',
       severity: 'critical',
       title: `Redis refuses new clients: all ${maxclients !== undefined ? `${maxclients} ` : ''}client slots are taken`,
       evidence,
@@ -35,4 +35,4 @@ export const rule: Rule = {
       ...(maxclients !== undefined ? { details: { maxclients } } : {}),
     };
   },
-};
+});

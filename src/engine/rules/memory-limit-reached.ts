@@ -7,9 +7,10 @@
  * a TTL (INFO keyspace expires=0). Reads and PING keep working: the server
  * is degraded, not down. Within 10 % of the limit it is a warning.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Remediation, Rule } from '../types.js';
-import { config, firstError, humanBytes, info, infoNumber, infoQuote, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations, Remediation } from '../model/types.js';
+import { config, firstError, humanBytes, info, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const NEAR = 0.9;
 
@@ -33,9 +34,9 @@ function memory(obs: Observations) {
   return { used, counted, max, policy, stuck, noTtlKeys, systemBytes: infoNumber(obs, 'total_system_memory') };
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'memory-limit-reached',
-  rank: 40,
+  impact: 'degrading',
   evaluate(obs) {
     const oom = firstError(obs, /^OOM\b/i);
     const m = memory(obs);
@@ -58,7 +59,6 @@ export const rule: Rule = {
     const usage = m ? ` (${humanBytes(m.counted)} used of maxmemory ${humanBytes(m.max)}, policy ${m.policy})` : '';
     const critical = oom !== undefined || atLimit;
     return {
-      cause: 'memory-limit-reached',
       severity: critical ? 'critical' : 'warning',
       title: critical ? `Redis is at its memory limit and refuses writes${usage}` : `Redis is close to its memory limit and cannot evict${usage}`,
       evidence,
@@ -66,4 +66,4 @@ export const rule: Rule = {
       ...(m ? { details: { usedMemory: m.counted, maxmemory: m.max, policy: m.policy } } : {}),
     };
   },
-};
+});

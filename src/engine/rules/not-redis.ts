@@ -5,9 +5,10 @@
  * Known banners are named so the evidence says what is there instead.
  * Excerpts are printable forms: CR LF appear as the four characters \r\n.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Observations, Rule } from '../types.js';
-import { clip, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Observations } from '../model/types.js';
+import { clip, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const PROTOCOLS: { name: string; what: string; re: RegExp }[] = [
   { name: 'ssh', what: 'an SSH server', re: /^SSH-\d/ },
@@ -26,9 +27,9 @@ function foreignBytes(obs: Observations): { excerpt: string; http: boolean } | u
   return undefined;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'not-redis',
-  rank: 16,
+  impact: 'unusable',
   evaluate(obs) {
     const bytes = foreignBytes(obs);
     if (!bytes) return undefined;
@@ -39,7 +40,6 @@ export const rule: Rule = {
     const redisHere = obs.neighbours?.found.find((f) => f.redis && f.port !== obs.target.port);
     if (redisHere) evidence.push(`Redis answered on port ${redisHere.port}${redisHere.reply ? `: ${clip(redisHere.reply, 60)}` : ''}`);
     return {
-      cause: 'not-redis',
       severity: 'critical',
       title: known ? `${label} is ${known.what}, not Redis` : `${label} is not a Redis server`,
       evidence,
@@ -49,4 +49,4 @@ export const rule: Rule = {
       details: { protocol: known?.name ?? 'unknown', ...(redisHere ? { suggestedPort: redisHere.port } : {}) },
     };
   },
-};
+});

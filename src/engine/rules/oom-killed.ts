@@ -5,13 +5,14 @@
  * Critical when nothing serves the port now — the kill explains the outage;
  * a warning when Redis runs again (it was restarted, and may be killed again).
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { hostName, listenersOnPort, mib, remoteOf } from './host.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'oom-killed',
-  rank: 8,
+  impact: 'degrading',
   evaluate(obs) {
     const remote = remoteOf(obs);
     const kills = remote?.oom?.kills ?? [];
@@ -28,7 +29,6 @@ export const rule: Rule = {
     const remediations = [REMEDIATIONS['prevent-oom-kill'](t, mem ? { totalBytes: mem.totalBytes } : {})];
     if (down) remediations.push(REMEDIATIONS['start-redis'](t));
     return {
-      cause: 'oom-killed',
       severity: down ? 'critical' : 'warning',
       title: down
         ? `The kernel OOM killer ended redis-server on ${host} (pid ${last.pid ?? '?'}); nothing serves port ${obs.target.port} now`
@@ -38,4 +38,4 @@ export const rule: Rule = {
       details: { kills: kills.length, ...(last.pid !== undefined ? { pid: last.pid } : {}), running: !down },
     };
   },
-};
+});

@@ -10,13 +10,14 @@
  * aof_last_write_status:err refuses writes; aof_last_bgrewrite_status:err
  * alone does not (the old AOF keeps being appended): a warning.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Remediation, Rule } from '../types.js';
-import { config, firstError, info, infoQuote, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Remediation } from '../model/types.js';
+import { config, firstError, info, infoQuote, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'persistence-failing',
-  rank: 35,
+  impact: 'degrading',
   evaluate(obs) {
     const misconf = firstError(obs, /^MISCONF\b/i);
     const rdbErr = info(obs, 'rdb_last_bgsave_status') === 'err';
@@ -44,7 +45,6 @@ export const rule: Rule = {
     if (rdb && critical) fixes.push(REMEDIATIONS['allow-writes-on-save-error'](t));
     const what = rdb && aof ? 'RDB snapshots and the AOF' : aof ? 'the append-only file' : 'RDB snapshots';
     return {
-      cause: 'persistence-failing',
       severity: critical ? 'critical' : 'warning',
       title: critical ? `Redis cannot write ${what} to disk and refuses writes` : `Redis failed to write ${what}`,
       evidence,
@@ -52,4 +52,4 @@ export const rule: Rule = {
       details: { rdb, aof },
     };
   },
-};
+});

@@ -6,23 +6,23 @@
  *    only accepted from the loopback interface. …
  * then closes the connection.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, replyEvidence, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { firstError, replyEvidence, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'protected-mode',
-  rank: 20,
+  impact: 'unusable',
   evaluate(obs) {
     const denied = firstError(obs, /^DENIED\b.*protected mode/i);
     if (!denied) return undefined;
     const t = fixTarget(obs);
     return {
-      cause: 'protected-mode',
       severity: 'critical',
       title: 'Redis refuses remote clients: protected mode',
       evidence: [replyEvidence(denied), `${targetLabel(obs)} admits only loopback clients while the default user has no password; this client is not on loopback`],
       remediations: [REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['disable-protected-mode'](t)],
     };
   },
-};
+});

@@ -8,12 +8,13 @@
  *  - every other reason is info: the host evidence is missing, nothing more.
  * Its rank is the last of all, so among equal severities the Redis findings lead.
  */
-import { REMEDIATIONS, fixTarget } from '../remediations.js';
-import type { Rule } from '../types.js';
+import { REMEDIATIONS, fixTarget } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'remote-check-failed',
-  rank: 1000,
+  impact: 'unusable',
   evaluate(obs) {
     const s = obs.remote?.session;
     if (!s || s.ok) return undefined;
@@ -28,7 +29,6 @@ export const rule: Rule = {
       ? REMEDIATIONS['verify-ssh-host-key'](t, { host: s.host, port: s.port, ...(s.hostKey?.fingerprint ? { fingerprint: `${s.hostKey.type ?? ''} ${s.hostKey.fingerprint}`.trim() } : {}) })
       : REMEDIATIONS['fix-ssh-access'](t, { host: s.host, port: s.port, reason, ...(s.user ? { user: s.user } : {}) });
     return {
-      cause: 'remote-check-failed',
       severity: hostKey ? 'warning' : 'info',
       title: hostKey ? `SSH host key of ${s.host} does not match known_hosts: remote checks not run` : `Remote checks on ${s.host} could not run (${reason})`,
       evidence,
@@ -36,4 +36,4 @@ export const rule: Rule = {
       details: { reason, host: s.host, port: s.port, ...(s.hostKey?.status ? { hostKey: s.hostKey.status } : {}) },
     };
   },
-};
+});

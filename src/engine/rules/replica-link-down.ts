@@ -7,13 +7,14 @@
  * gets (server.c):
  *   -MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { firstError, info, infoNumber, infoQuote, replyEvidence } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { firstError, info, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'replica-link-down',
-  rank: 45,
+  impact: 'degrading',
   evaluate(obs) {
     const masterdown = firstError(obs, /^MASTERDOWN\b/i);
     const role = info(obs, 'role');
@@ -31,7 +32,6 @@ export const rule: Rule = {
     const primary = masterHost ? `${masterHost}:${masterPort ?? 6379}` : 'its primary';
     const down = since !== undefined && since >= 0 ? ` for ${since} s` : '';
     return {
-      cause: 'replica-link-down',
       severity: masterdown ? 'critical' : 'warning',
       title: masterdown
         ? `Replica refuses commands: its link to ${primary} is down`
@@ -44,4 +44,4 @@ export const rule: Rule = {
       details: { ...(masterHost ? { masterHost } : {}), ...(masterPort !== undefined ? { masterPort } : {}), ...(since !== undefined ? { downSinceSeconds: since } : {}) },
     };
   },
-};
+});

@@ -5,14 +5,15 @@
  * `ps` processes that listen in another namespace (a container) are named but
  * do not count. The unit state (systemctl) and any OOM kill say why.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Rule } from '../types.js';
-import { commandOk, hostName, listenersOnPort, redisListeners, remoteOf } from './host.js';
-import { targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 
-export const rule: Rule = {
+import { commandOk, hostName, listenersOnPort, redisListeners, remoteOf } from './helpers/host.js';
+import { targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
+
+export const rule = defineRule({
   cause: 'server-not-running',
-  rank: 11,
+  impact: 'unusable',
   supersedes: ['connection-refused'],
   evaluate(obs) {
     const remote = remoteOf(obs);
@@ -36,7 +37,6 @@ export const rule: Rule = {
     const units = remote.systemd?.units ?? [];
     const failed = units.find((u) => u.activeState === 'failed');
     return {
-      cause: 'server-not-running',
       severity: 'critical',
       title: `Redis is not running on ${host}: nothing serves port ${port}`,
       evidence,
@@ -44,4 +44,4 @@ export const rule: Rule = {
       details: { host, ...(failed ? { unit: failed.id, unitResult: failed.result ?? 'failed' } : {}) },
     };
   },
-};
+});

@@ -11,9 +11,10 @@
  * With --tls-insecure the client skips verification and the session works:
  * the verify code is then reported as info (clients that verify would fail).
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { CertificateSummary, Finding, Observations, Rule, Severity, TlsObservation } from '../types.js';
-import { clip, ms, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { CertificateSummary, FindingDraft, Observations, Severity, TlsObservation } from '../model/types.js';
+import { clip, ms, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 type Reason = 'untrusted-ca' | 'name-mismatch' | 'expired' | 'not-yet-valid' | 'client-certificate-required';
 
@@ -42,7 +43,7 @@ function certificateLine(c: CertificateSummary | undefined): string | undefined 
   return parts.length > 0 ? clip(`server certificate: ${parts.join('; ')}`, 300) : undefined;
 }
 
-function clientCertificateRequired(obs: Observations, tls: TlsObservation): Finding | undefined {
+function clientCertificateRequired(obs: Observations, tls: TlsObservation): FindingDraft | undefined {
   const alert = [tls.alertAfterHandshake, tls.code].find((c) => c !== undefined && CERTIFICATE_REQUIRED.test(c));
   if (!alert) return undefined;
   const label = targetLabel(obs);
@@ -56,7 +57,6 @@ function clientCertificateRequired(obs: Observations, tls: TlsObservation): Find
   }
   const t = fixTarget(obs);
   return {
-    cause: 'tls-certificate-rejected',
     severity: 'critical',
     title: `${label} requires a TLS client certificate (tls-auth-clients) and the client sent none`,
     evidence,
@@ -80,7 +80,7 @@ function title(reason: Reason, label: string, code: string, c: CertificateSummar
   }
 }
 
-function serverCertificateRejected(obs: Observations, tls: TlsObservation): Finding | undefined {
+function serverCertificateRejected(obs: Observations, tls: TlsObservation): FindingDraft | undefined {
   const code = tls.authorizationError ?? (tls.ok ? undefined : tls.code);
   const reason = code === undefined ? undefined : VERIFY_CODES[code];
   if (code === undefined || reason === undefined) return undefined;
@@ -108,7 +108,6 @@ function serverCertificateRejected(obs: Observations, tls: TlsObservation): Find
           });
   const severity: Severity = skipped ? 'info' : 'critical';
   return {
-    cause: 'tls-certificate-rejected',
     severity,
     title: skipped ? `${title(reason, label, code, c, obs.target.host)}; verification was skipped` : title(reason, label, code, c, obs.target.host),
     evidence,
@@ -117,12 +116,12 @@ function serverCertificateRejected(obs: Observations, tls: TlsObservation): Find
   };
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'tls-certificate-rejected',
-  rank: 17,
+  impact: 'unusable',
   evaluate(obs) {
     const tls = obs.tls;
     if (!obs.target.tls || !tls) return undefined;
     return clientCertificateRequired(obs, tls) ?? serverCertificateRejected(obs, tls);
   },
-};
+});

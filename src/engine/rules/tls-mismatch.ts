@@ -12,9 +12,10 @@
  * connection without a byte (observed on 7.0: ECONNRESET); a TLS handshake on
  * the same port succeeds (tlsSniff), or the bytes that came back are TLS records.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { Finding, Observations, Rule } from '../types.js';
-import { clip, ms, replyEvidence, seenReplies, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { Finding, FindingDraft, Observations } from '../model/types.js';
+import { clip, ms, replyEvidence, seenReplies, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 const RESP_START = /^[-+$*:]/;
 
@@ -53,9 +54,9 @@ function plaintextToTls(obs: Observations): string[] | undefined {
   return evidence;
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'tls-mismatch',
-  rank: 15,
+  impact: 'unusable',
   supersedes: ['connection-refused', 'connection-timeout', 'not-redis'],
   evaluate(obs) {
     const t = fixTarget(obs);
@@ -73,8 +74,8 @@ export const rule: Rule = {
     }
     return undefined;
   },
-};
+});
 
-function finding(title: string, evidence: string[], direction: string, remediations: Finding['remediations']): Finding {
-  return { cause: 'tls-mismatch', severity: 'critical', title, evidence, remediations, details: { direction } };
+function finding(title: string, evidence: string[], direction: string, remediations: Finding['remediations']): FindingDraft {
+  return { severity: 'critical', title, evidence, remediations, details: { direction } };
 }

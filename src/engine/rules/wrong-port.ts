@@ -5,10 +5,11 @@
  * ports Redis setups use by convention (6379 default, 6380/6381 for a second
  * instance or a TLS port), then the nearest.
  */
-import { fixTarget, REMEDIATIONS } from '../remediations.js';
-import type { NeighbourScan, Rule } from '../types.js';
-import { hostWrongPort, wrongPortFromHost } from './host-evidence.js';
-import { clip, hostPort, targetLabel } from './observed.js';
+import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { NeighbourScan } from '../model/types.js';
+import { hostWrongPort, wrongPortFromHost } from './helpers/host-evidence.js';
+import { clip, hostPort, targetLabel } from './helpers/observed.js';
+import { defineRule } from './helpers/define.js';
 
 type Found = NeighbourScan['found'][number];
 
@@ -35,9 +36,9 @@ export function rankNeighbours(found: readonly Found[], port: number, tls: boole
     });
 }
 
-export const rule: Rule = {
+export const rule = defineRule({
   cause: 'wrong-port',
-  rank: 14,
+  impact: 'unusable',
   supersedes: ['connection-refused'],
   evaluate(obs) {
     // Host evidence (ss -ltnp over SSH) also finds ports the neighbour scan does not try.
@@ -56,7 +57,6 @@ export const rule: Rule = {
     if (onHost) evidence.push(...onHost.evidence);
     const others = ranked.slice(1).map((f) => f.port);
     return {
-      cause: 'wrong-port',
       severity: 'critical',
       title: `Nothing listens on port ${obs.target.port}; Redis answers on port ${best.port}${others.length ? ` (also ${others.join(', ')})` : ''}`,
       evidence,
@@ -64,4 +64,4 @@ export const rule: Rule = {
       details: { suggestedPort: best.port, ...(best.tls !== undefined ? { suggestedTls: best.tls } : {}) },
     };
   },
-};
+});

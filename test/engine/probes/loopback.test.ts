@@ -1,6 +1,6 @@
 import type os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackAddress } from '../../../src/engine/address.js';
+import { isLoopbackAddress } from '../../../src/engine/shared/address.js';
 import { isLocalNonLoopback, probeLoopback } from '../../../src/engine/probes/loopback.js';
 import { probeTcp } from '../../../src/engine/probes/tcp.js';
 import { describeLab, need } from '../../lab/guard.js';

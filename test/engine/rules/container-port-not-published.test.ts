@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { applyDockerInspect, parseDockerPs } from '../../../src/engine/remote/parsers/docker.js';
 import { rule } from '../../../src/engine/rules/container-port-not-published.js';
 import { fixture } from '../../remote/fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { rule } from '../../../src/engine/rules/db-index-out-of-range.js';
-import type { Observations } from '../../../src/engine/types.js';
+import type { Observations } from '../../../src/engine/model/types.js';
 import { err, healthy, INFO_COMMAND, session, TEXT } from '../fixtures.js';
 
 /** redis://10.0.0.5:6379/7 against a server with `databases 4`: SELECT refused, PING and INFO answered. */

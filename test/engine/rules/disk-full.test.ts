@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import type { DiskUsage } from '../../../src/engine/remote/types.js';
 import { rule } from '../../../src/engine/rules/disk-full.js';
 import { healthy } from '../fixtures.js';

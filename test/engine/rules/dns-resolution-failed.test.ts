@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/dns-resolution-failed.js';
-import type { Observations } from '../../../src/engine/types.js';
+import type { Observations } from '../../../src/engine/model/types.js';
 import { healthy } from '../fixtures.js';
 
 function unresolved(code: string): Observations {

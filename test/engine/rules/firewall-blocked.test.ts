@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { parseIptablesSave } from '../../../src/engine/remote/parsers/firewall/iptables.js';
 import { parseUfwStatus } from '../../../src/engine/remote/parsers/firewall/ufw.js';
 import { rule } from '../../../src/engine/rules/firewall-blocked.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { rule as bindLoopbackOnly } from '../../../src/engine/rules/bind-loopback-only.js';
 import { rule as fdLimitTooLow } from '../../../src/engine/rules/fd-limit-too-low.js';
 import { rule as wrongPort } from '../../../src/engine/rules/wrong-port.js';

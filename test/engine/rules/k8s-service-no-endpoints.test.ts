@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { parseKubectl } from '../../../src/engine/remote/parsers/kubectl.js';
 import { rule } from '../../../src/engine/rules/k8s-service-no-endpoints.js';
 import { fixture } from '../../remote/fixtures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/not-redis.js';
-import type { Observations } from '../../../src/engine/types.js';
+import type { Observations } from '../../../src/engine/model/types.js';
 import { healthy, session } from '../fixtures.js';
 
 function answered(excerpt: string, http = false): Observations {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { parseKernelOom } from '../../../src/engine/remote/parsers/kernel-oom.js';
 import { rule } from '../../../src/engine/rules/oom-killed.js';
 import { healthy } from '../fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { rule } from '../../../src/engine/rules/remote-check-failed.js';
 import type { RemoteObservation } from '../../../src/engine/remote/types.js';
 import { healthy, refused } from '../fixtures.js';

@@ -4,7 +4,7 @@
  * ones real ss/redis.conf print (see test/remote/fixtures/captured).
  */
 import type { RemoteObservation, TcpListener } from '../../../src/engine/remote/types.js';
-import type { Observations } from '../../../src/engine/types.js';
+import type { Observations } from '../../../src/engine/model/types.js';
 import { refused } from '../fixtures.js';
 
 export function remote(extra: Partial<RemoteObservation> = {}): RemoteObservation {

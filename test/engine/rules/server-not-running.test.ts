@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
+import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { rule } from '../../../src/engine/rules/server-not-running.js';
 import { healthy } from '../fixtures.js';
 import { listener, refusedWith, remote } from './remote-fixtures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/tls-certificate-rejected.js';
-import type { Observations, TlsObservation } from '../../../src/engine/types.js';
+import type { Observations, TlsObservation } from '../../../src/engine/model/types.js';
 import { healthy, session } from '../fixtures.js';
 
 const CERT = {

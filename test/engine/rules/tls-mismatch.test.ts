@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/tls-mismatch.js';
-import type { Observations } from '../../../src/engine/types.js';
+import type { Observations } from '../../../src/engine/model/types.js';
 import { healthy, session, TEXT, err } from '../fixtures.js';
 
 /** rediss:// to a plaintext Redis port: the handshake hangs (observed on 7.0.15). */

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createFrontEndRedis, waitReady } from '../../../src/jobs/redis.js';
+import { createFrontEndRedis, waitReady } from '../../../src/jobs/connections.js';
 import { QUEUE_REDIS, uniquePrefix } from './harness.js';
 import { deleteKeysUnder } from './redis-keys.js';
 

@@ -8,7 +8,7 @@
  * line (config path, `--port`, even `--requirepass`) stays visible. Secrets in it
  * are redacted here, before the line leaves the parser.
  */
-import { REDACTED, redactRedisConfigText } from '../../redact.js';
+import { REDACTED, redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import type { RedisProcess } from '../types.js';
 

@@ -15,7 +15,7 @@
  * loadServerConfig for it, which expands a glob pattern, sorted). So the
  * included files' directives are applied at the include line, recursively.
  */
-import { redactRedisConfigText } from '../../redact.js';
+import { redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import type { RedisConfFile, RedisConfLine } from '../types.js';
 

@@ -1,0 +1,43 @@
+/**
+ * The front end's connection to the queue Redis and the `diagnose` queue on
+ * it: first to start, last to stop, shared by the stores, the dispatcher and
+ * the readiness probe. A Redis outage at start does not stop the bot from
+ * starting: diagnoses then run in process until the queue is back.
+ */
+import type { Redis } from 'ioredis';
+import { endIfNotReady, waitReady } from '../jobs/connections.js';
+import type { DiagnoseQueue } from '../jobs/queue.js';
+import type { Logger } from '../log.js';
+import type { Component } from './component.js';
+
+/** How long start() waits for the first connection before carrying on without it. */
+const FIRST_CONNECT_MS = 2000;
+const END_WAIT_MS = 500;
+
+export class QueueConnection implements Component {
+  readonly name = 'queue connection';
+
+  constructor(private readonly redis: Redis, private readonly queue: DiagnoseQueue, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    // Commands that arrive while the first connection is still being made would
+    // take the queue-down path; a short wait at start avoids that without
+    // making a Redis outage stop the bot from starting.
+    if (!(await waitReady(this.redis, FIRST_CONNECT_MS))) {
+      this.log.log('warn', 'queue Redis not reachable at start: diagnoses run in process until it is', { redisStatus: this.redis.status });
+    }
+  }
+
+  async stop(): Promise<void> {
+    // A client still (re)connecting has nothing to finish: end it before
+    // BullMQ closes, so the rejection of BullMQ's wait for 'ready' still
+    // reaches the 'error' handlers (see endIfNotReady).
+    await endIfNotReady(this.redis, END_WAIT_MS);
+    await this.queue.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  kill(): void {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The bot process environment (INTERFACES.md section 5), validated once at
+ * start with zod; every error names the variable. Secrets are kept out of
+ * error messages: only the variable name and what is wrong are shown.
+ */
+import { z } from 'zod';
+import { ConfigError, formatIssues } from './load.js';
+
+const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
+
+const boolText = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const baseSchema = z.object({
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token (xoxb-…)'),
+    SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app signing secret').optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'must be an app-level token (xapp-…)').optional(),
+    SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' }).optional(),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_DOCTOR_CONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** BullMQ key prefix; braces make it a Redis Cluster hash tag so every queue key lands in one slot. */
+    REDIS_DOCTOR_QUEUE_PREFIX: z.string().regex(/^\{[A-Za-z0-9_.-]{1,64}\}$/, 'must be a hash tag such as {redis-doctor}').default(DEFAULT_QUEUE_PREFIX),
+    /** `npm start` runs a worker in the web process unless this is false. */
+    REDIS_DOCTOR_INLINE_WORKER: boolText.default(true),
+    REDIS_DOCTOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Per-step network bound handed to the engine. */
+    REDIS_DOCTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+});
+
+/** The front end must verify what Slack sends: a signing secret (HTTP) or an app token (Socket Mode). */
+const frontEndSchema = baseSchema.superRefine((env, ctx) => {
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
+  }
+});
+
+export type Mode = 'http' | 'socket';
+
+export interface Settings {
+  mode: Mode;
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL with its trailing slash, as WebClient expects. */
+  slackApiUrl?: string;
+  port: number;
+  redisUrl: string;
+  configPath?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  queuePrefix: string;
+  inlineWorker: boolean;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** `workerOnly`: the worker alone posts with the bot token and needs no signing secret or app token. */
+export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolean } = {}): Settings {
+  // `VAR=` (as docker compose and systemd write an unset value) counts as not set.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = (opts.workerOnly ? baseSchema : frontEndSchema).safeParse(given);
+  if (!parsed.success) throw new ConfigError(`environment: ${formatIssues(parsed.error)}`);
+  const e = parsed.data;
+  const settings: Settings = {
+    // Socket Mode is used when SLACK_APP_TOKEN is set (INTERFACES.md section 5).
+    mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+    botToken: e.SLACK_BOT_TOKEN,
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    queuePrefix: e.REDIS_DOCTOR_QUEUE_PREFIX,
+    inlineWorker: e.REDIS_DOCTOR_INLINE_WORKER,
+    concurrency: e.REDIS_DOCTOR_WORKER_CONCURRENCY,
+    timeoutMs: e.REDIS_DOCTOR_TIMEOUT_MS,
+  };
+  if (e.SLACK_APP_TOKEN) settings.appToken = e.SLACK_APP_TOKEN;
+  else if (e.SLACK_SIGNING_SECRET) settings.signingSecret = e.SLACK_SIGNING_SECRET;
+  if (e.SLACK_API_URL) settings.slackApiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  if (e.REDIS_DOCTOR_CONFIG) settings.configPath = e.REDIS_DOCTOR_CONFIG;
+  return settings;
+}

@@ -1,0 +1,266 @@
+/**
+ * The data that flows through one diagnosis:
+ *
+ *   target → probes → Observations → rules → Findings → Diagnosis
+ *
+ * Probes never decide, rules never do I/O, renderers never compute: every
+ * type here is plain data so a rule can be tested with a literal object.
+ */
+import type { CauseId } from './causes.js';
+import type { RemoteObservation } from '../remote/types.js';
+
+export type { CauseId } from './causes.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+export type Verdict = 'healthy' | 'degraded' | 'unreachable';
+export type Risk = 'low' | 'medium' | 'high';
+export type RemediationMode = 'automatic' | 'guided';
+
+/** A fix the operator can apply. `steps` are concrete commands or edits. */
+export interface Remediation {
+  /** Stable id, used in Slack action ids `remediate:<id>`: [a-z0-9-]+ */
+  id: string;
+  title: string;
+  risk: Risk;
+  mode: RemediationMode;
+  steps: string[];
+  /** How to confirm the fix worked (usually: run the diagnosis again). */
+  verify?: string;
+  /**
+   * For mode `automatic`: the single Redis command (argv) that applies the
+   * fix, so the bot sends exactly what the approver saw. Never holds a secret.
+   */
+  redisCommand?: string[];
+}
+
+export interface Finding {
+  cause: CauseId;
+  severity: Severity;
+  title: string;
+  /** Quotes of what was observed: server replies, error codes, config lines. */
+  evidence: string[];
+  remediations: Remediation[];
+  /** Extra machine-readable facts (e.g. the neighbouring port found, a reason code). */
+  details?: Record<string, string | number | boolean>;
+}
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+/** One step the engine ran, in the order it ran, for the "what was checked" part of a report. */
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  durationMs: number;
+  detail: string;
+}
+
+/** The target as shown in reports: never carries a password. */
+export interface TargetInfo {
+  input: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  name?: string;
+  user?: string;
+  db?: number;
+}
+
+/** The document of INTERFACES.md section 2 (`--json`, and what the worker stores). */
+export interface Diagnosis {
+  target: TargetInfo;
+  verdict: Verdict;
+  primaryCause: CauseId | null;
+  findings: Finding[];
+  checks: Check[];
+  durationMs: number;
+  startedAt: string;
+  version: string;
+}
+
+// ---------------------------------------------------------------------------
+// Observations: what the probes saw, with no interpretation.
+// ---------------------------------------------------------------------------
+
+export interface DnsObservation {
+  /** False when the host was an IP literal and no lookup was needed. */
+  lookedUp: boolean;
+  ok: boolean;
+  addresses: { address: string; family: 4 | 6 }[];
+  /** getaddrinfo code on failure: ENOTFOUND, EAI_AGAIN, ETIMEOUT … */
+  code?: string;
+  durationMs: number;
+}
+
+export interface TcpObservation {
+  ok: boolean;
+  address: string;
+  port: number;
+  /** Socket error code on failure: ECONNREFUSED, ETIMEDOUT (our bound), EHOSTUNREACH, ENETUNREACH, ECONNRESET … */
+  code?: string;
+  message?: string;
+  durationMs: number;
+}
+
+export interface TlsObservation {
+  ok: boolean;
+  durationMs: number;
+  /** On failure: an OpenSSL/Node code (ERR_SSL_WRONG_VERSION_NUMBER, ECONNRESET, ETIMEDOUT, DEPTH_ZERO_SELF_SIGNED_CERT …). */
+  code?: string;
+  message?: string;
+  protocol?: string;
+  authorized?: boolean;
+  authorizationError?: string;
+  /** First bytes the server sent instead of a TLS ServerHello, printable excerpt. */
+  plaintextReply?: string;
+  /**
+   * A TLS alert the server sent right after a completed handshake, seen by a
+   * second handshake that writes nothing (run when the RESP session over TLS got
+   * no reply). TLS 1.3 completes the client's side before the server checks the
+   * client certificate, so Redis's default `tls-auth-clients yes` shows up here
+   * as ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED.
+   */
+  alertAfterHandshake?: string;
+  /** The server's certificate, kept when verification failed or was skipped (evidence for a rejected certificate). */
+  serverCertificate?: CertificateSummary;
+}
+
+/** What a certificate says about itself, as Node's getPeerCertificate() reports it. */
+export interface CertificateSummary {
+  /** Distinguished names as `CN=cache.internal, O=Example`. */
+  subject?: string;
+  issuer?: string;
+  /** OpenSSL date strings: `Nov 25 02:23:03 2026 GMT`. */
+  validFrom?: string;
+  validTo?: string;
+  /** `DNS:cache.internal, IP Address:10.0.0.5` */
+  subjectAltName?: string;
+}
+
+/** A RESP reply, flattened to text for evidence and matching. */
+export interface RespReply {
+  kind: 'status' | 'error' | 'string' | 'integer' | 'array' | 'null' | 'other';
+  text: string;
+}
+
+export interface RespExchange {
+  /** The command as sent, secrets replaced: `AUTH <redacted>`. */
+  command: string;
+  reply?: RespReply;
+  durationMs: number;
+}
+
+export interface RespObservation {
+  /** True when the session was usable: PING answered +PONG. */
+  ok: boolean;
+  /** A reply the server sent before answering our first command (-DENIED, max clients …). */
+  greeting?: RespReply;
+  exchanges: RespExchange[];
+  /** The server closed the connection. */
+  closedByServer: boolean;
+  /** Closed, reset or timed out before any byte came back. */
+  noReply: boolean;
+  timedOut: boolean;
+  /** Socket error seen during the session (ECONNRESET …). */
+  socketError?: string;
+  /** Set when the bytes received are not RESP. */
+  nonResp?: {
+    excerpt: string;
+    looksLikeTls: boolean;
+    looksLikeHttp: boolean;
+  };
+}
+
+/** INFO output parsed: section name (lower case) → field → value. */
+export interface InfoObservation {
+  sections: Record<string, Record<string, string>>;
+}
+
+/** When the port refused: Redis on the usual neighbouring ports of the same host. */
+export interface NeighbourScan {
+  scanned: number[];
+  found: { port: number; redis: boolean; tls?: boolean; reply?: string }[];
+  durationMs: number;
+  /** The scan hit its time bound before every port answered. */
+  truncated: boolean;
+}
+
+/** A plaintext connect to a TLS port: did a TLS handshake on the same port succeed? */
+export interface TlsSniff {
+  speaksTls: boolean;
+  durationMs: number;
+}
+
+/**
+ * A TLS client whose handshake failed or got no answer: does the same port
+ * answer a plaintext PING? (+PONG or any RESP error means a plaintext Redis
+ * port, i.e. a TLS mismatch; a plaintext Redis usually leaves a ClientHello
+ * unanswered, waiting for a newline.)
+ */
+export interface PlaintextPing {
+  redis: boolean;
+  /** `+PONG`, `-NOAUTH …`, or a printable excerpt of other bytes. */
+  reply?: string;
+  durationMs: number;
+}
+
+/**
+ * When the target address belongs to this machine and refused: does Redis
+ * answer on loopback at the same port? (Then it is bound to loopback only.)
+ */
+export interface LoopbackProbe {
+  address: string;
+  port: number;
+  redis: boolean;
+  reply?: string;
+  durationMs: number;
+}
+
+export interface ClientContext {
+  /** Credentials were supplied (the values never leave the probe). */
+  authProvided: boolean;
+  user?: string;
+  /** The address connected to is not a loopback address. */
+  remote: boolean;
+  /** The per-step timeout in force, for evidence text. */
+  timeoutMs: number;
+}
+
+export interface Observations {
+  target: TargetInfo;
+  client: ClientContext;
+  dns?: DnsObservation;
+  tcp?: TcpObservation;
+  tls?: TlsObservation;
+  tlsSniff?: TlsSniff;
+  plaintextPing?: PlaintextPing;
+  resp?: RespObservation;
+  info?: InfoObservation;
+  /** CONFIG GET values the server agreed to show (may be absent under ACLs). */
+  config?: Record<string, string>;
+  neighbours?: NeighbourScan;
+  loopback?: LoopbackProbe;
+  remote?: RemoteObservation;
+}
+
+// ---------------------------------------------------------------------------
+// Rules: one module per cause id, all of this shape (rules/helpers/define.ts),
+// registered in rules/index.ts in the order they rank.
+// ---------------------------------------------------------------------------
+
+/**
+ * What a critical finding of a cause means for the verdict: the client cannot
+ * use the server at all (`unusable` → unreachable), or the server answers but
+ * impaired (`degrading` → degraded: memory limit, failing persistence …).
+ */
+export type Impact = 'unusable' | 'degrading';
+
+/** A finding as a rule builds it: the rule declares the cause once, defineRule() adds it. */
+export type FindingDraft = Omit<Finding, 'cause'>;
+
+export interface Rule {
+  cause: CauseId;
+  impact: Impact;
+  /** Causes this one explains away when it fires (e.g. wrong-port supersedes connection-refused). */
+  supersedes?: CauseId[];
+  evaluate(observations: Observations): Finding | undefined;
+}

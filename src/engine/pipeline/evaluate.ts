@@ -1,0 +1,60 @@
+/**
+ * Observations → findings, primary cause and verdict. Pure: no I/O.
+ *
+ * 1. Every rule runs on the same observations.
+ * 2. A finding is dropped when another rule that fired lists its cause in
+ *    `supersedes` (wrong-port explains a refused connection better than the
+ *    generic connection-refused does).
+ * 3. Order: severity (critical, warning, info), then the ranking — the order
+ *    of the rules list (rules/index.ts), most specific first. findings[0] is
+ *    the primary cause.
+ *
+ * Verdict (INTERFACES.md section 2):
+ *  - unreachable: the client cannot use the server at all — PING did not get
+ *    +PONG (no DNS/TCP/TLS, not Redis, -DENIED, -NOAUTH, max clients,
+ *    -LOADING, -BUSY, -MISCONF and -MASTERDOWN, which Redis 7 gives to PING
+ *    too), or a critical finding of a rule whose impact is `unusable` says
+ *    the session is unusable even though PING passed (e.g. a TLS client whose
+ *    port only speaks plaintext).
+ *  - degraded: PING works but there is a warning, or a critical finding of a
+ *    `degrading` cause: a server that answers with problems (memory limit,
+ *    persistence failing, replica link down, fd limit …).
+ *  - healthy: PING works and no finding is critical or warning (info allowed).
+ * primaryCause is null when healthy, else findings[0].cause (null only when
+ * the server is unusable and no rule could say why).
+ */
+import { RULES } from '../rules/index.js';
+import type { CauseId, Finding, Observations, Rule, Severity, Verdict } from '../model/types.js';
+
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+export interface Evaluation {
+  findings: Finding[];
+  primaryCause: CauseId | null;
+  verdict: Verdict;
+}
+
+function verdictOf(obs: Observations, findings: readonly { finding: Finding; rule: Rule }[]): Verdict {
+  const pingOk = obs.resp?.ok === true;
+  const unusable = findings.some(({ finding, rule }) => finding.severity === 'critical' && rule.impact === 'unusable');
+  if (!pingOk || unusable) return 'unreachable';
+  if (findings.some(({ finding }) => finding.severity !== 'info')) return 'degraded';
+  return 'healthy';
+}
+
+/** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
+export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
+  const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
+  rules.forEach((rule, rank) => {
+    const finding = rule.evaluate(obs);
+    if (finding) fired.push({ rule, finding, rank });
+  });
+  const superseded = new Set<CauseId>();
+  for (const { rule } of fired) for (const cause of rule.supersedes ?? []) if (cause !== rule.cause) superseded.add(cause);
+  const kept = fired
+    .filter(({ finding }) => !superseded.has(finding.cause))
+    .sort((a, b) => SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] || a.rank - b.rank);
+  const findings = kept.map(({ finding }) => finding);
+  const verdict = verdictOf(obs, kept);
+  return { findings, primaryCause: verdict === 'healthy' ? null : (findings[0]?.cause ?? null), verdict };
+}

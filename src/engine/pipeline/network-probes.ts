@@ -1,0 +1,121 @@
+/**
+ * The network half of a diagnosis, in order:
+ *   dns → tcp-connect → tls-handshake (when TLS) → redis-handshake + info
+ *   refused  → neighbour-scan and loopback-probe, in parallel
+ *   no RESP reply on plaintext (closed, reset, TLS alert bytes) → tls-sniff
+ *   TLS session dropped without a reply → tls-alert: a silent second handshake
+ *     that catches a post-handshake alert (client certificate required)
+ *   TLS handshake failed, not over the certificate → plaintext-ping: a bare
+ *     PING on the same port in plaintext (no credentials: a password never goes
+ *     out in the clear when TLS was asked for).
+ * Each step gets min(timeout, time left before the run's deadline).
+ */
+import type { DiagnoseOptions } from '../model/options.js';
+import type { Observations } from '../model/types.js';
+import { probeDns } from '../probes/dns.js';
+import { probeTcp, type OpenSocket } from '../probes/tcp.js';
+import { probeTls } from '../probes/tls.js';
+import { runRespSession, type RespSessionResult } from '../probes/resp.js';
+import { parseInfo } from '../probes/info.js';
+import { scanNeighbours } from '../probes/neighbours.js';
+import { isLocalNonLoopback, probeLoopback } from '../probes/loopback.js';
+import { isLoopbackAddress } from '../shared/address.js';
+import { sniffTls } from '../probes/tls-sniff.js';
+import { pingRedis } from '../probes/ping.js';
+import { probeTlsAlert } from '../probes/tls-alert.js';
+import { now, since } from '../shared/clock.js';
+import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
+import type { StepRecorder } from './steps.js';
+
+export interface ProbeContext {
+  obs: Observations;
+  options: DiagnoseOptions;
+  steps: StepRecorder;
+  /** Milliseconds for the next step: the timeout, or less when the run's deadline is near. */
+  budget(): number;
+  signal: AbortSignal;
+}
+
+export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
+  const { obs, steps, signal } = ctx;
+  const { host, port } = obs.target;
+
+  const dns = await steps.run('dns', () => probeDns(host, ctx.budget(), signal), dnsCheck);
+  obs.dns = dns;
+  if (!dns.ok) return;
+
+  const addresses = dns.addresses.map((a) => a.address);
+  const tcp = await steps.run('tcp-connect', () => probeTcp(addresses, port, ctx.budget(), signal), (r) => tcpCheck(r.observation));
+  obs.tcp = tcp.observation;
+  obs.client.remote = !isLoopbackAddress(tcp.observation.address);
+  if (!tcp.open) {
+    if (tcp.observation.code === 'ECONNREFUSED') await afterRefused(ctx, tcp.observation.address);
+    return;
+  }
+
+  let open: OpenSocket = tcp.open;
+  if (obs.target.tls) {
+    const tls = await steps.run('tls-handshake', () => probeTls(open, host, ctx.options.tls, ctx.budget(), signal), (r) => tlsCheck(r.observation));
+    obs.tls = tls.observation;
+    if (!tls.open) {
+      const t = tls.observation;
+      if (t.authorizationError === undefined && t.code !== 'ABORTED') await plaintextPing(ctx, tcp.observation.address);
+      return;
+    }
+    open = tls.open;
+  }
+
+  const session = await steps.run(
+    'redis-handshake',
+    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal }),
+    (r) => respCheck(r.resp),
+  );
+  obs.resp = session.resp;
+  recordInfo(ctx, session);
+
+  const resp = session.resp;
+  if (obs.target.tls && obs.tls && resp.noReply && !resp.timedOut) {
+    const address = tcp.observation.address;
+    const alert = await steps.run('tls-alert', () => probeTlsAlert(address, port, host, ctx.options.tls, ctx.budget(), signal), alertCheck);
+    if (alert.alert) obs.tls.alertAfterHandshake = alert.alert;
+  }
+  const noRespReply = (resp.noReply && !resp.timedOut) || resp.nonResp?.looksLikeTls === true;
+  if (!obs.target.tls && noRespReply) {
+    obs.tlsSniff = await steps.run('tls-sniff', () => sniffTls(tcp.observation.address, port, host, ctx.budget(), signal), sniffCheck);
+  }
+}
+
+function recordInfo(ctx: ProbeContext, session: RespSessionResult): void {
+  const infoExchange = [...session.resp.exchanges].reverse().find((e) => e.command.startsWith('INFO') && e.reply);
+  if (session.infoText !== undefined) {
+    ctx.obs.info = parseInfo(session.infoText);
+    ctx.steps.note('info', infoCheck(session.resp, Object.keys(ctx.obs.info.sections).length), infoExchange?.durationMs ?? 0);
+  } else if (infoExchange) {
+    ctx.steps.note('info', infoCheck(session.resp, undefined), infoExchange.durationMs);
+  } else {
+    ctx.steps.skip('info', 'not reached');
+  }
+}
+
+async function plaintextPing(ctx: ProbeContext, address: string): Promise<void> {
+  const { obs, steps, signal } = ctx;
+  const started = now();
+  const ping = await steps.run('plaintext-ping', () => pingRedis(address, obs.target.port, ctx.budget(), signal), plaintextCheck);
+  obs.plaintextPing = { redis: ping.redis, ...(ping.reply !== undefined ? { reply: ping.reply } : {}), durationMs: since(started) };
+}
+
+async function afterRefused(ctx: ProbeContext, address: string): Promise<void> {
+  const { obs, steps, signal } = ctx;
+  const port = obs.target.port;
+  const scan = ctx.options.scanNeighbours !== false;
+  const local = isLocalNonLoopback(address);
+  const budget = ctx.budget();
+  // Both only connect to the target's own host (or this machine's loopback), so they run side by side.
+  const [neighbours, loopback] = await Promise.all([
+    scan ? steps.run('neighbour-scan', () => scanNeighbours(address, port, budget, signal), neighbourCheck) : undefined,
+    local ? steps.run('loopback-probe', () => probeLoopback(address, port, budget, signal), loopbackCheck) : undefined,
+  ]);
+  if (neighbours) obs.neighbours = neighbours;
+  else steps.skip('neighbour-scan', 'disabled');
+  if (loopback) obs.loopback = loopback;
+}

@@ -1,0 +1,35 @@
+/**
+ * The one shape of a rule module: it declares its cause, what it explains
+ * away and what a critical finding of it means for the verdict — once — and
+ * its evaluate() returns the finding without repeating the cause.
+ *
+ *   export const rule = defineRule({
+ *     cause: 'wrong-port',
+ *     impact: 'unusable',
+ *     supersedes: ['connection-refused'],
+ *     evaluate(obs) { … return { severity, title, evidence, remediations }; },
+ *   });
+ *
+ * Where it ranks among the others is written in one place: the order of RULES
+ * in rules/index.ts.
+ */
+import type { CauseId, FindingDraft, Impact, Observations, Rule } from '../../model/types.js';
+
+export interface RuleSpec {
+  cause: CauseId;
+  impact: Impact;
+  supersedes?: CauseId[];
+  evaluate(observations: Observations): FindingDraft | undefined;
+}
+
+export function defineRule(spec: RuleSpec): Rule {
+  return {
+    cause: spec.cause,
+    impact: spec.impact,
+    ...(spec.supersedes ? { supersedes: spec.supersedes } : {}),
+    evaluate(observations) {
+      const draft = spec.evaluate(observations);
+      return draft && { cause: spec.cause, ...draft };
+    },
+  };
+}

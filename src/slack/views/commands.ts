@@ -1,0 +1,64 @@
+/** Pure renderers for the answers of `/redis-diagnose help` and `/redis-diagnose status`. */
+import type { Config } from '../../config/schema.js';
+import type { LastState } from '../../stores/diagnosis-store.js';
+import { address, context, fallback, section, VERDICT_ICON, type Rendered } from './elements.js';
+import { LIMITS } from './limits.js';
+import { code, escapeMrkdwn } from './mrkdwn.js';
+import { parseTarget } from '../../engine/index.js';
+
+export function renderHelp(command: string, config: Config): Rendered {
+  const adHoc = config.access.allowAdHocTargets
+    ? `an IP address and port inside ${config.access.adHocNetworks.map((n) => code(n)).join(', ') || 'no network (none configured)'}`
+    : 'ad-hoc addresses are turned off';
+  const cmd = escapeMrkdwn(command);
+  const lines = [
+    `*${cmd} &lt;target&gt;* — find out why a Redis endpoint refuses connections or misbehaves. The results are posted in this channel, one finding per thread reply.`,
+    `• ${code(`${command} cache-prod`)} — a target named in the config file`,
+    `• ${code(`${command} 10.0.0.5:6379`)} — ${adHoc}`,
+    `• ${code(`${command} status`)} — the configured targets and their last known state`,
+    `• ${code(`${command} help`)} — this text`,
+    'Never type passwords: configured targets take theirs from the environment (`passwordEnv`).',
+  ];
+  return { text: fallback(`Usage: ${command} <target> | status | help`), blocks: [section(lines.join('\n'), 'help')] };
+}
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+function targetLine(name: string, url: string, state: LastState | undefined, now: number): string {
+  const parsed = parseTarget(url);
+  const where = parsed.kind === 'address' ? code(address(parsed)) : '';
+  if (!state) return `:white_circle: *${escapeMrkdwn(name)}* ${where} — not diagnosed yet`;
+  const cause = state.primaryCause ? ` (${code(state.primaryCause)})` : '';
+  return `${VERDICT_ICON[state.verdict]} *${escapeMrkdwn(name)}* ${where} — ${state.verdict}${cause}, ${ago(state.at, now)}`;
+}
+
+/** `shared` false: the queue Redis was unreachable, so only this process's memory was read. */
+export function renderStatus(config: Config, states: Map<string, LastState>, shared: boolean, now: number): Rendered {
+  if (config.targets.length === 0) {
+    return { text: 'No targets are configured.', blocks: [section('No targets are configured. Add them under `targets:` in the config file.', 'status')] };
+  }
+  const lines = config.targets.map((t) => targetLine(t.name, t.url, states.get(t.name), now));
+  // Pack lines into sections under the text limit, within the block limit.
+  const blocks: Rendered['blocks'] = [];
+  let current = '';
+  let shown = 0;
+  for (const line of lines) {
+    if (current && current.length + line.length + 1 > LIMITS.sectionText) {
+      if (blocks.length >= LIMITS.blocks - 3) break;
+      blocks.push(section(current));
+      current = '';
+    }
+    current += (current ? '\n' : '') + line;
+    shown += 1;
+  }
+  if (current) blocks.push(section(current));
+  if (shown < lines.length) blocks.push(context([`… and ${lines.length - shown} more targets`]));
+  if (!shared) blocks.push(context([':warning: The queue Redis is unreachable: states known to this process only.']));
+  return { text: `${config.targets.length} configured targets`, blocks };
+}

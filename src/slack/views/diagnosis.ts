@@ -1,0 +1,153 @@
+/**
+ * Pure renderer: Diagnosis → Block Kit. No I/O, no clock, no decisions:
+ * everything shown comes from the Diagnosis document or the arguments.
+ *
+ * Ids (INTERFACES.md section 6): each finding's section block has block_id
+ * `finding:<cause>`; each remediation button has action_id
+ * `remediate:<remediation-id>` and a value that is a reference (refs.ts).
+ */
+import type { types } from '@slack/bolt';
+import type { Check, Diagnosis, Finding, Remediation, Severity, TargetInfo, ProgressEvent } from '../../engine/index.js';
+import { LIMITS } from './limits.js';
+import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
+import { ACTION, encodeRemediateRef } from '../refs.js';
+import { address, context, fallback, section, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
+
+type KnownBlock = types.KnownBlock;
+type Button = types.Button;
+
+const SEVERITY_ICON: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
+const CHECK_ICON: Record<Check['status'], string> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
+
+function plainTargetLabel(target: TargetInfo): string {
+  return target.name ?? address(target);
+}
+
+export interface ProgressView {
+  target: TargetInfo;
+  requestedBy?: string;
+  /** Steps seen so far, in order, with their last phase. */
+  steps: ProgressEvent[];
+  note?: string;
+}
+
+export function renderProgress(view: ProgressView): Rendered {
+  const who = view.requestedBy ? ` for ${mention(view.requestedBy)}` : '';
+  const blocks: KnownBlock[] = [section(`:hourglass_flowing_sand: Diagnosing ${targetLabel(view.target)}${who}…`, 'progress')];
+  if (view.steps.length > 0) {
+    const line = view.steps.map((s) => `${s.phase === 'done' ? '✓' : '…'} ${escapeMrkdwn(s.step)}`).join('  ');
+    blocks.push(context([line]));
+  }
+  if (view.note) blocks.push(context([escapeMrkdwn(view.note)]));
+  return { text: fallback(`Diagnosing ${plainTargetLabel(view.target)}…`), blocks };
+}
+
+export interface ResultView {
+  requestedBy?: string;
+  /** Shown under the verdict, e.g. "the job queue is down: ran in the web process". */
+  note?: string;
+  /** The parent message of a re-diagnosis posted inside an existing thread. */
+  heading?: string;
+}
+
+/** The one-line verdict: what the parent message ends with. */
+function verdictLine(d: Diagnosis): string {
+  const primary = d.findings[0];
+  const what = primary ? `: ${escapeMrkdwn(primary.title)} (${code(primary.cause)})` : '';
+  return `${VERDICT_ICON[d.verdict]} ${targetLabel(d.target)} is *${d.verdict}*${what}`;
+}
+
+function checksLine(checks: Check[]): string {
+  return checks.map((c) => `${CHECK_ICON[c.status]} ${escapeMrkdwn(c.id)}${c.status === 'fail' && c.detail ? ` (${escapeMrkdwn(c.detail)})` : ''}`).join('  ');
+}
+
+export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
+  const blocks: KnownBlock[] = [];
+  if (view.heading) blocks.push(section(escapeMrkdwn(view.heading), 'heading'));
+  blocks.push(section(verdictLine(d), 'verdict'));
+  const n = d.findings.length;
+  const facts = [
+    n === 0 ? 'no findings' : `${n} finding${n === 1 ? '' : 's'} in the thread`,
+    `${Math.round(d.durationMs)} ms`,
+    ...(view.requestedBy ? [`requested by ${mention(view.requestedBy)}`] : []),
+  ];
+  blocks.push(context([facts.join(' · ')]));
+  if (d.checks.length > 0) blocks.push(context([checksLine(d.checks)]));
+  if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
+  const primary = d.findings[0];
+  const text = `${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
+  return { text: fallback(text), blocks };
+}
+
+/** Evidence as one code block; past the section limit it is cut with a note saying how much was left out. */
+export function evidenceText(evidence: string[]): string {
+  // A ``` inside evidence would close our code block early.
+  const body = evidence.map((e) => escapeMrkdwn(e).replace(/```/g, 'ˋˋˋ')).join('\n');
+  const fence = '```';
+  const room = LIMITS.sectionText - 2 * fence.length;
+  if (body.length <= room) return `${fence}${body}${fence}`;
+  // 80 characters is more than the note below can take, so the whole text stays within the limit.
+  const keep = room - 80;
+  return `${fence}${truncate(body, keep)}${fence}\n_evidence truncated: ${keep} of ${body.length} characters shown_`;
+}
+
+function remediationLine(r: Remediation): string {
+  return `• *${escapeMrkdwn(r.title)}* — risk ${r.risk}, ${r.mode === 'automatic' ? 'automatic' : 'guided steps'}`;
+}
+
+function confirmFor(r: Remediation): types.ConfirmationDialog | undefined {
+  // Slack's confirm object asks before the click is sent: worth it where a change can hurt.
+  if (r.risk === 'low') return undefined;
+  return {
+    title: { type: 'plain_text', text: truncate(`Request approval (${r.risk} risk)?`, LIMITS.confirmTitle) },
+    text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(r.title)}* changes the server. An approver must agree before anything is applied.`, LIMITS.confirmText) },
+    confirm: { type: 'plain_text', text: 'Request approval' },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    ...(r.risk === 'high' ? { style: 'danger' as const } : {}),
+  };
+}
+
+function remediationButton(diagnosisId: string, finding: Finding, r: Remediation): Button {
+  const button: Button = {
+    type: 'button',
+    action_id: truncate(`${ACTION.remediate}${r.id}`, LIMITS.actionId, ''),
+    text: { type: 'plain_text', text: truncate(r.title, LIMITS.buttonText) },
+    value: encodeRemediateRef({ diagnosisId, cause: finding.cause, remediationId: r.id }),
+  };
+  if (r.risk === 'high') button.style = 'danger';
+  const confirm = confirmFor(r);
+  if (confirm) button.confirm = confirm;
+  return button;
+}
+
+/** One threaded reply per finding: title + severity, evidence, and a button per remediation. */
+export function renderFinding(finding: Finding, diagnosisId: string): Rendered {
+  const c = finding.cause;
+  const blocks: KnownBlock[] = [
+    section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · cause ${code(c)}`, `finding:${c}`),
+  ];
+  if (finding.evidence.length > 0) blocks.push(section(evidenceText(finding.evidence), `evidence:${c}`));
+  // Remediation ids are unique per finding; a duplicate would make Slack refuse the actions block.
+  const seen = new Set<string>();
+  const remediations = finding.remediations.filter((r) => !seen.has(r.id) && seen.add(r.id));
+  if (remediations.length > 0) {
+    blocks.push(section(`*Fixes* (each asks an approver first)\n${remediations.map(remediationLine).join('\n')}`, `fixes:${c}`));
+    for (let i = 0; i < remediations.length && blocks.length < LIMITS.blocks - 1; i += LIMITS.actionsElements) {
+      blocks.push({
+        type: 'actions',
+        block_id: `actions:${c}:${i / LIMITS.actionsElements}`,
+        elements: remediations.slice(i, i + LIMITS.actionsElements).map((r) => remediationButton(diagnosisId, finding, r)),
+      });
+    }
+  }
+  return { text: fallback(`${finding.severity}: ${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
+}
+
+/** `target` is what the user asked for (a name or an address), shown escaped. */
+export function renderFailure(target: string, reason: string, attempts: number): Rendered {
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  return {
+    text: fallback(`Diagnosis of ${target} failed${tries}: ${reason}`),
+    blocks: [section(`:x: The diagnosis of ${code(target)} failed${tries}: ${escapeMrkdwn(reason)}`, 'failure')],
+  };
+}

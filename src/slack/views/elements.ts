@@ -1,0 +1,49 @@
+/**
+ * The building blocks every view uses: the Rendered message shape, escaped
+ * fallback text, section and context blocks cut to Slack's limits, and how a
+ * target is named. Pure functions.
+ */
+import type { types } from '@slack/bolt';
+import type { TargetInfo, Verdict } from '../../engine/index.js';
+import { LIMITS } from './limits.js';
+import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
+
+export interface Rendered {
+  /**
+   * Notification and fallback text, short. Slack formats it as mrkdwn too
+   * and notifies the mentions in it, so it is escaped like the blocks (fallback()).
+   */
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+export const VERDICT_ICON: Record<Verdict, string> = { healthy: ':large_green_circle:', degraded: ':large_orange_circle:', unreachable: ':red_circle:' };
+
+export function section(text: string, blockId?: string): types.SectionBlock {
+  const block: types.SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
+  if (blockId) block.block_id = truncate(blockId, LIMITS.blockId, '');
+  return block;
+}
+
+/** Top-level `text` from plain words: escaped (a `<!channel>` in a title must not notify anyone) and cut. */
+export function fallback(text: string): string {
+  return truncate(escapeMrkdwn(text), LIMITS.fallbackText);
+}
+
+export function context(texts: string[]): types.ContextBlock {
+  return {
+    type: 'context',
+    elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: truncate(t, LIMITS.contextText) })),
+  };
+}
+
+/** `host:port`, `[v6]:port`, with the scheme when TLS: what a user would type again. */
+export function address(target: Pick<TargetInfo, 'host' | 'port' | 'tls'>): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `${target.tls ? 'rediss://' : ''}${host}:${target.port}`;
+}
+
+/** `*cache-prod* (`10.0.0.5:6379`)` or just `` `10.0.0.5:6379` `` for ad-hoc targets. */
+export function targetLabel(target: TargetInfo): string {
+  return target.name ? `*${escapeMrkdwn(target.name)}* (${code(address(target))})` : code(address(target));
+}

@@ -1,0 +1,135 @@
+/** The pure renderer: ids of INTERFACES.md section 6, Block Kit limits, escaping. */
+import { describe, expect, it } from 'vitest';
+import type { Diagnosis, Finding, Remediation } from '../../../src/engine/model/types.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { evidenceText, renderFailure, renderFinding, renderResult } from '../../../src/slack/views/diagnosis.js';
+import { renderHelp } from '../../../src/slack/views/commands.js';
+import { renderApprovalRequest } from '../../../src/slack/views/approval.js';
+import { LIMITS } from '../../../src/slack/views/limits.js';
+import { decodeRemediateRef } from '../../../src/slack/refs.js';
+
+function remediation(id: string, extra: Partial<Remediation> = {}): Remediation {
+  return { id, title: `Fix ${id}`, risk: 'low', mode: 'guided', steps: ['redis-cli CONFIG SET x y'], ...extra };
+}
+
+function finding(extra: Partial<Finding> = {}): Finding {
+  return { cause: 'protected-mode', severity: 'critical', title: 'Redis refuses remote clients: protected mode', evidence: ['-DENIED Redis is running in protected mode'], remediations: [remediation('set-requirepass')], ...extra };
+}
+
+function diagnosis(findings: Finding[]): Diagnosis {
+  return {
+    target: { input: 'cache-prod', name: 'cache-prod', host: '10.0.0.5', port: 6379, tls: false },
+    verdict: findings.length ? 'unreachable' : 'healthy',
+    primaryCause: findings[0]?.cause ?? null,
+    findings,
+    checks: [{ id: 'tcp-connect', status: 'pass', durationMs: 1, detail: 'connected' }],
+    durationMs: 12.6,
+    startedAt: '2024-01-01T00:00:00.000Z',
+    version: '0.1.0',
+  };
+}
+
+type AnyBlock = { type: string; block_id?: string; text?: { text: string }; elements?: { action_id?: string; value?: string; text?: { text: string }; confirm?: unknown; style?: string }[] };
+const blocksOf = (r: { blocks: unknown[] }) => r.blocks as AnyBlock[];
+
+describe('renderFinding', () => {
+  it('gives the finding section block_id finding:<cause> and each button action_id remediate:<id> with a reference value', () => {
+    const r = renderFinding(finding({ remediations: [remediation('set-requirepass'), remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc');
+    const blocks = blocksOf(r);
+    expect(blocks[0]!.block_id).toBe('finding:protected-mode');
+    expect(blocks[0]!.text!.text).toContain('*Redis refuses remote clients: protected mode*');
+    expect(blocks[0]!.text!.text).toContain('severity *critical*');
+    const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(buttons.map((b) => b.action_id)).toEqual(['remediate:set-requirepass', 'remediate:bind-private-address']);
+    expect(decodeRemediateRef(buttons[0]!.value)).toEqual({ diagnosisId: 'd-abc', cause: 'protected-mode', remediationId: 'set-requirepass' });
+    expect(buttons[0]!.confirm).toBeUndefined();
+    expect(buttons[1]!.confirm).toMatchObject({ style: 'danger' });
+    expect(buttons[1]!.style).toBe('danger');
+  });
+
+  it('truncates long evidence inside the section limit and says so', () => {
+    const long = Array.from({ length: 400 }, (_, i) => `line ${i}: ${'x'.repeat(40)}`);
+    const r = renderFinding(finding({ evidence: long }), 'd-1');
+    const ev = blocksOf(r).find((b) => b.block_id === 'evidence:protected-mode')!;
+    expect(ev.text!.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    expect(ev.text!.text).toMatch(/evidence truncated: \d+ of \d+ characters shown/);
+    expect(ev.text!.text.startsWith('```line 0:')).toBe(true);
+  });
+
+  it('keeps evidence inside its code block and escapes &, <, >', () => {
+    const text = evidenceText(['<!channel> ``` & <@U1>']);
+    expect(text).toBe('```&lt;!channel&gt; ˋˋˋ &amp; &lt;@U1&gt;```');
+  });
+
+  it('cuts button text to 75 characters and keeps values under 2000', () => {
+    const r = renderFinding(finding({ remediations: [remediation('a-very-long-one', { title: 'T'.repeat(200) })] }), 'd-1');
+    const button = blocksOf(r).find((b) => b.type === 'actions')!.elements![0]!;
+    expect(button.text!.text.length).toBe(LIMITS.buttonText);
+    expect(button.text!.text.endsWith('…')).toBe(true);
+    expect(button.value!.length).toBeLessThan(LIMITS.buttonValue);
+  });
+
+  it('splits more than 25 remediations over several actions blocks and stays within 50 blocks', () => {
+    const many = Array.from({ length: 60 }, (_, i) => remediation(`fix-${i}`));
+    const r = renderFinding(finding({ remediations: many }), 'd-1');
+    const actions = blocksOf(r).filter((b) => b.type === 'actions');
+    expect(actions.map((a) => a.elements!.length)).toEqual([25, 25, 10]);
+    expect(new Set(actions.map((a) => a.block_id)).size).toBe(3);
+    expect(r.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+  });
+
+  it('escapes titles that contain mrkdwn control characters', () => {
+    const r = renderFinding(finding({ title: 'reply <!here> & <http://x|y>' }), 'd-1');
+    expect(blocksOf(r)[0]!.text!.text).toContain('reply &lt;!here&gt; &amp; &lt;http://x|y&gt;');
+    // The top-level text is mrkdwn as well, and Slack notifies the mentions in it.
+    expect(r.text).toBe('critical: reply &lt;!here&gt; &amp; &lt;http://x|y&gt; (protected-mode)');
+  });
+});
+
+describe('renderResult', () => {
+  it('ends with a one-line verdict naming the primary cause', () => {
+    const r = renderResult(diagnosis([finding()]), { requestedBy: 'U0ALICE' });
+    const verdict = blocksOf(r).find((b) => b.block_id === 'verdict')!;
+    expect(verdict.text!.text).toBe(':red_circle: *cache-prod* (`10.0.0.5:6379`) is *unreachable*: Redis refuses remote clients: protected mode (`protected-mode`)');
+    expect(r.text).toBe('cache-prod: unreachable — protected-mode: Redis refuses remote clients: protected mode');
+    expect(JSON.stringify(r.blocks)).toContain('1 finding in the thread · 13 ms · requested by <@U0ALICE>');
+  });
+
+  it('says healthy with no findings', () => {
+    const r = renderResult(diagnosis([]));
+    expect(blocksOf(r).find((b) => b.block_id === 'verdict')!.text!.text).toBe(':large_green_circle: *cache-prod* (`10.0.0.5:6379`) is *healthy*');
+  });
+});
+
+describe('fallback text', () => {
+  it('escapes server text in the notification text of a failure, a verdict and an approval request', () => {
+    expect(renderFailure('cache-prod', 'ERR <!channel> go to <https://evil.example|here>', 3).text)
+      .toBe('Diagnosis of cache-prod failed after 3 attempts: ERR &lt;!channel&gt; go to &lt;https://evil.example|here&gt;');
+    expect(renderResult(diagnosis([finding({ title: 'container <!everyone> stopped' })])).text)
+      .toBe('cache-prod: unreachable — protected-mode: container &lt;!everyone&gt; stopped');
+    const request = renderApprovalRequest({
+      id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('x', { title: 'Fix <@U0BOSS>' }),
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z',
+    }, []);
+    expect(request.text).toBe('Approval requested: Fix &lt;@U0BOSS&gt;');
+  });
+
+  it('shows the usage placeholder <target> escaped, not as link syntax', () => {
+    const r = renderHelp('/redis-diagnose', configSchema.parse({}));
+    expect(r.text).toBe('Usage: /redis-diagnose &lt;target&gt; | status | help');
+    expect(blocksOf(r)[0]!.text!.text.startsWith('*/redis-diagnose &lt;target&gt;* — ')).toBe(true);
+  });
+});
+
+describe('renderApprovalRequest', () => {
+  it('carries approve:/deny: buttons whose values are only the request id', () => {
+    const r = renderApprovalRequest({
+      id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('set-requirepass', { risk: 'high' }),
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z',
+    }, []);
+    const actions = blocksOf(r).find((b) => b.type === 'actions')!;
+    expect(actions.elements!.map((e) => [e.action_id, e.value])).toEqual([['approve:rABC', 'rABC'], ['deny:rABC', 'rABC']]);
+    expect(actions.elements![0]!.confirm).toBeDefined();
+    expect(JSON.stringify(r.blocks)).toContain('No approvers are configured');
+  });
+});
