@@ -30,7 +30,7 @@ import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { registerActions } from './slack/actions.js';
+import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';

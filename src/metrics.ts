@@ -2,7 +2,7 @@
  * Prometheus metrics (GET /metrics). One registry per process, created by
  * main/worker and passed down, so tests can read exact counter values.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type CommandOutcome = 'queued' | 'inline' | 'deduplicated' | 'usage' | 'status' | 'forbidden' | 'refused' | 'busy';
 
@@ -13,6 +13,12 @@ export class Metrics {
   readonly duration: Histogram<'verdict'>;
   readonly causes: Counter<'cause'>;
   readonly actions: Counter<'kind' | 'outcome'>;
+  /** INTERFACES.md section 5: 1 up, 0 down, for monitored targets. */
+  readonly targetUp: Gauge<'target'>;
+  /** INTERFACES.md section 5: kind alert | recovery | reminder. */
+  readonly alerts: Counter<'kind'>;
+  /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused. */
+  readonly remediations: Counter<'outcome'>;
 
   constructor(opts: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -28,6 +34,9 @@ export class Metrics {
     });
     this.causes = new Counter({ name: 'redis_doctor_causes_found_total', help: 'Findings reported, by cause id', labelNames: ['cause'], registers });
     this.actions = new Counter({ name: 'redis_doctor_slack_actions_total', help: 'Button clicks, by kind and outcome', labelNames: ['kind', 'outcome'], registers });
+    this.targetUp = new Gauge({ name: 'redis_doctor_target_up', help: 'Monitored targets: 1 up, 0 down', labelNames: ['target'], registers });
+    this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
+    this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'redis_doctor_' });
   }
 }

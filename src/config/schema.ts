@@ -7,6 +7,9 @@ import { isValidTargetName, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+/** Approval requests are kept 30 days (stores/approval-store.ts): none may outlive its record. */
+const MAX_APPROVAL_TTL_S = 30 * 24 * 3600;
+
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
 
 export const sshSchema = z
@@ -43,6 +46,13 @@ export const targetSchema = z
     tlsCaPath: z.string().min(1).optional(),
     tlsInsecure: z.boolean().optional(),
     ssh: sshSchema.optional(),
+    /** The url is a Sentinel: diagnose the primary it names for this master (a RESP argument, never shell text). */
+    sentinelMaster: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a Sentinel master name of letters, digits and . _ : -').optional(),
+    /**
+     * guided (the default): an approved fix is never run, its steps are posted;
+     * automatic: an approved automatic remediation runs its one Redis command.
+     */
+    fixes: z.enum(['guided', 'automatic']).default('guided'),
   })
   .strict();
 
@@ -55,16 +65,26 @@ export const configSchema = z
       .object({
         diagnose: z.array(z.union([z.literal('*'), slackUserId])).default(['*']),
         approvers: z.array(slackUserId).default([]),
+        /** May the person who asked for a fix approve it? */
+        selfApproval: z.boolean().default(false),
+        /** An approval request expires after this many seconds. */
+        approvalTtlSeconds: z.number().int().min(10).max(MAX_APPROVAL_TTL_S).default(900),
         allowAdHocTargets: z.boolean().default(false),
         adHocNetworks: z.array(cidr).default([]),
       })
       .strict()
-      .default({ diagnose: ['*'], approvers: [], allowAdHocTargets: false, adHocNetworks: [] }),
+      .default({ diagnose: ['*'], approvers: [], selfApproval: false, approvalTtlSeconds: 900, allowAdHocTargets: false, adHocNetworks: [] }),
     alerts: z
       .object({
         channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD'),
         intervalSeconds: z.number().int().min(5).max(86400).default(30),
         targets: z.array(z.string().min(1)).default(['*']),
+        /** Consecutive failed probes before an alert. */
+        failuresBeforeAlert: z.number().int().min(1).max(100).default(2),
+        /** Consecutive good probes before recovery. */
+        successesBeforeRecovery: z.number().int().min(1).max(100).default(2),
+        /** A reminder in the alert's thread while still down, every this many minutes (0: never). */
+        remindAfterMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
       })
       .strict()
       .optional(),

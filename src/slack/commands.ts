@@ -54,17 +54,38 @@ function outcomeOf(s: Submitted): CommandOutcome {
   return s.via === 'queue' ? 'queued' : 'inline';
 }
 
+/** A word after the command that is not a target (`help`, `status` …): answered in the ack, privately. */
+export interface Subcommand {
+  /** Needs `access.diagnose` (help does not). */
+  restricted: boolean;
+  outcome: CommandOutcome;
+  answer(body: SlashCommand, deps: CommandDeps): Promise<Rendered>;
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  help: { restricted: false, outcome: 'usage', answer: async (body, deps) => renderHelp(body.command || COMMAND, deps.config) },
+  status: {
+    restricted: true,
+    outcome: 'status',
+    answer: async (_body, deps) => {
+      const { states, shared } = await deps.store.lastStates();
+      return renderStatus(deps.config, states, shared, Date.now());
+    },
+  },
+};
+
 export function registerCommands(app: App, deps: CommandDeps): void {
-  const { config, dispatcher, store, metrics, log, reporter } = deps;
+  const { config, dispatcher, metrics, log, reporter } = deps;
 
   app.command(COMMAND, async ({ command, ack }) => {
     const body = command as SlashCommand;
     const text = (body.text ?? '').trim();
     const word = text.toLowerCase();
+    const sub = SUBCOMMANDS[word === '' ? 'help' : word];
 
-    if (word === '' || word === 'help') {
-      metrics.commands.inc({ outcome: 'usage' });
-      await ack(ephemeral(renderHelp(body.command || COMMAND, config)));
+    if (sub && !sub.restricted) {
+      metrics.commands.inc({ outcome: sub.outcome });
+      await ack(ephemeral(await sub.answer(body, deps)));
       return;
     }
     if (!canDiagnose(body.user_id, config)) {
@@ -73,10 +94,9 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       await ack(ephemeral(say('You are not allowed to run diagnoses here (`access.diagnose` in the bot config).', 'forbidden')));
       return;
     }
-    if (word === 'status') {
-      metrics.commands.inc({ outcome: 'status' });
-      const { states, shared } = await store.lastStates();
-      await ack(ephemeral(renderStatus(config, states, shared, Date.now())));
+    if (sub) {
+      metrics.commands.inc({ outcome: sub.outcome });
+      await ack(ephemeral(await sub.answer(body, deps)));
       return;
     }
     const admission = admitTarget(text, config);

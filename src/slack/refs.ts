@@ -12,6 +12,8 @@ import { CAUSE_IDS, type CauseId } from '../engine/index.js';
 export const DIAGNOSIS_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 export const REMEDIATION_ID_RE = /^[a-z0-9-]{1,100}$/;
 export const REQUEST_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** `<kind>.<id>`: what a recheck button names (d.<diagnosis id>, or a kind another feature registers). */
+export const RECHECK_REF_RE = /^[a-z]{1,8}\.[A-Za-z0-9_-]{1,80}$/;
 
 export interface RemediateRef {
   diagnosisId: string;
@@ -47,13 +49,24 @@ export const ACTION = {
   remediate: 'remediate:',
   approve: 'approve:',
   deny: 'deny:',
+  recheck: 'recheck:',
 } as const;
+
+const SUFFIX_RE: Record<keyof typeof ACTION, RegExp> = {
+  remediate: REMEDIATION_ID_RE,
+  approve: REQUEST_ID_RE,
+  deny: REQUEST_ID_RE,
+  recheck: RECHECK_REF_RE,
+};
+
+export function recheckRef(kind: string, id: string): string {
+  return `${kind}.${id}`;
+}
 
 /** `remediate:<id>` → id, or undefined when the action id is not of that kind or the id is malformed. */
 export function actionSuffix(actionId: string, kind: keyof typeof ACTION): string | undefined {
   const prefix = ACTION[kind];
   if (!actionId.startsWith(prefix)) return undefined;
   const rest = actionId.slice(prefix.length);
-  const re = kind === 'remediate' ? REMEDIATION_ID_RE : REQUEST_ID_RE;
-  return re.test(rest) ? rest : undefined;
+  return SUFFIX_RE[kind].test(rest) ? rest : undefined;
 }

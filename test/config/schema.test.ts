@@ -26,8 +26,12 @@ describe('config schema', () => {
   it('accepts the INTERFACES.md example and fills defaults', () => {
     const c = parseConfig(valid, 'test.yaml');
     expect(c.targets[0]?.ssh?.port).toBe(22);
-    expect(c.alerts?.intervalSeconds).toBe(30);
-    expect(parseConfig('', 'empty.yaml').access).toEqual({ diagnose: ['*'], approvers: [], allowAdHocTargets: false, adHocNetworks: [] });
+    expect(c.alerts).toMatchObject({ intervalSeconds: 30, failuresBeforeAlert: 2, successesBeforeRecovery: 2, remindAfterMinutes: 60 });
+    expect(c.targets[0]?.fixes).toBe('guided');
+    expect(parseConfig('', 'empty.yaml').access).toEqual({ diagnose: ['*'], approvers: [], selfApproval: false, approvalTtlSeconds: 900, allowAdHocTargets: false, adHocNetworks: [] });
+    const more = parseConfig('targets:\n  - {name: s, url: "redis://h:26379", sentinelMaster: mymaster, fixes: automatic}\naccess:\n  selfApproval: true\n  approvalTtlSeconds: 10\n', 'more.yaml');
+    expect(more.targets[0]).toMatchObject({ sentinelMaster: 'mymaster', fixes: 'automatic' });
+    expect(more.access).toMatchObject({ selfApproval: true, approvalTtlSeconds: 10 });
   });
 
   it.each([
@@ -39,6 +43,12 @@ describe('config schema', () => {
     ['access:\n  approvers: [alice]\n', /access\.approvers\[0\]: must be a Slack user id/],
     ['access:\n  adHocNetworks: [10.0.0.0/33]\n', /access\.adHocNetworks\[0\]: must be a CIDR/],
     ['alerts:\n  channel: C0123ABCD\n  targets: [ghost]\n', /alerts\.targets\[0\]: unknown target "ghost"/],
+    ['targets:\n  - {name: a, url: "redis://h:1", fixes: always}\n', /targets\[0\]\.fixes: /],
+    ['targets:\n  - {name: a, url: "redis://h:1", sentinelMaster: "my master"}\n', /targets\[0\]\.sentinelMaster: must be a Sentinel master name/],
+    ['access:\n  approvalTtlSeconds: 9\n', /access\.approvalTtlSeconds: /],
+    ['alerts:\n  channel: C0123ABCD\n  intervalSeconds: 4\n', /alerts\.intervalSeconds: /],
+    ['alerts:\n  channel: C0123ABCD\n  failuresBeforeAlert: 0\n', /alerts\.failuresBeforeAlert: /],
+    ['alerts:\n  channel: C0123ABCD\n  remindAfterMinutes: -1\n', /alerts\.remindAfterMinutes: /],
     ['bogus: 1\n', /Unrecognized key|bogus/],
     ['targets: [\n', /not valid YAML/],
   ])('names the field: %j', (text, message) => {

@@ -47,3 +47,8 @@ export function address(target: Pick<TargetInfo, 'host' | 'port' | 'tls'>): stri
 export function targetLabel(target: TargetInfo): string {
   return target.name ? `*${escapeMrkdwn(target.name)}* (${code(address(target))})` : code(address(target));
 }
+
+/** `recheck:<ref>` (INTERFACES.md section 6): a fresh diagnosis of the target, posted in the same thread. */
+export function recheckButton(ref: string, text = 'Re-check'): types.Button {
+  return { type: 'button', action_id: truncate(`recheck:${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value: ref };
+}

@@ -17,7 +17,7 @@ import { startBot, type Bot } from '../../../src/bot.js';
 import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { deleteKeysUnder, keysUnder } from './redis-keys.js';
-import { startSlackDouble, type SlackDouble } from './slack-double.js';
+import { startSlackDouble, textOf, type Call, type SlackDouble } from './slack-double.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const QUEUE_REDIS = 'redis://127.0.0.1:6379';
@@ -70,6 +70,35 @@ export function payloadBody(payload: unknown): string {
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
+/** A block_actions payload for a click on `actionId` in `message`, exactly as Slack posts one. */
+export function clickPayload(double: SlackDouble, message: Call, actionId: string, user: string, tag: string): Record<string, unknown> {
+  const channel = message.body.channel ?? 'C0TEST';
+  let clicked: { block_id?: string; text?: unknown; value?: string } | undefined;
+  for (const b of message.body.blocks ?? []) {
+    const e = b.elements?.find((x) => x.action_id === actionId);
+    if (e) clicked = { ...e, block_id: b.block_id };
+  }
+  if (!clicked) throw new Error(`no button ${actionId} in the message`);
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0TEST',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false, thread_ts: message.body.thread_ts },
+    trigger_id: `${process.pid}.${tag}.${Date.now()}`,
+    team: { id: 'T0TEST', domain: 'test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: 'ops' },
+    message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: message.ts, thread_ts: message.body.thread_ts, text: message.body.text, blocks: message.body.blocks },
+    state: { values: {} },
+    response_url: double.responseUrl(tag),
+    actions: [{ action_id: actionId, block_id: clicked.block_id, text: clicked.text, value: clicked.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+let clickCount = 0;
+
 export interface Harness {
   bot: Bot;
   double: SlackDouble;
@@ -82,6 +111,10 @@ export interface Harness {
   /** POST /slack/events with a correct signature (or the given headers). */
   post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined; ms: number }>;
   command(f: CommandFields): Promise<{ status: number; json: Record<string, unknown> | undefined; ms: number; responseTag: string }>;
+  /** Clicks a button of a message the bot posted, as `user`; returns the response_url tag of the click. */
+  click(message: Call, actionId: string, user: string): Promise<string>;
+  /** The text of the private answer given to the click (or command) with this response tag. */
+  answer(tag: string): Promise<string>;
   /** Keys under the prefix. */
   keys(): Promise<string[]>;
   stop(): Promise<void>;
@@ -159,6 +192,20 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
 
   return {
     bot, double, prefix, redis, url, env, logs, post, keys,
+    click: async (message, actionId, user) => {
+      clickCount += 1;
+      const tag = `click-${process.pid}-${clickCount}`;
+      const r = await post(payloadBody(clickPayload(double, message, actionId, user, tag)));
+      if (r.status !== 200) throw new Error(`click answered ${r.status}: ${r.text}`);
+      return tag;
+    },
+    answer: async (tag) => {
+      const path = `/response/${encodeURIComponent(tag)}`;
+      await double.waitFor(`the private answer to ${tag}`, (calls) => calls.some((c) => c.path === path));
+      const c = double.calls.find((x) => x.path === path)!;
+      if (c.body.response_type !== 'ephemeral') throw new Error(`the answer to ${tag} is not ephemeral`);
+      return textOf(c);
+    },
     command: async (f) => {
       const responseTag = f.responseTag ?? `cmd-${Math.random().toString(36).slice(2)}`;
       const r = await post(commandBody(double, { ...f, responseTag }));

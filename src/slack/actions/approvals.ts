@@ -8,28 +8,13 @@
  * is a later issue) and a verifying re-diagnosis is queued into the thread.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { Config } from '../config/schema.js';
-import type { DiagnosisStore } from '../stores/diagnosis-store.js';
-import type { Dispatcher } from '../jobs/dispatcher.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import { canApprove, canDiagnose } from './admission.js';
-import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from './views/approval.js';
-import type { ApprovalRequest, ApprovalStore, AuditRecord, Decision, DecisionKind } from '../stores/approval-store.js';
-import { section } from './views/elements.js';
-import { escapeMrkdwn, mention } from './views/mrkdwn.js';
-import { actionSuffix, decodeRemediateRef, type RemediateRef } from './refs.js';
-import { SlackPostError, type Reporter } from './reporter.js';
-
-export interface ActionDeps {
-  config: Config;
-  store: DiagnosisStore;
-  approvals: ApprovalStore;
-  dispatcher: Dispatcher;
-  reporter: Reporter;
-  metrics: Metrics;
-  log: Logger;
-}
+import type { ApprovalRequest, AuditRecord, Decision, DecisionKind } from '../../stores/approval-store.js';
+import { canApprove, canDiagnose } from '../admission.js';
+import { actionSuffix, decodeRemediateRef, type RemediateRef } from '../refs.js';
+import { SlackPostError } from '../reporter.js';
+import { renderApprovalRequest, renderAutomaticApproved, renderDecided, renderGuidedSteps } from '../views/approval.js';
+import { escapeMrkdwn, mention } from '../views/mrkdwn.js';
+import type { ActionContext } from './context.js';
 
 const STORE_DOWN = 'The bot cannot reach its Redis, where approval requests and the audit trail are kept; nothing was recorded. Try again when it is back (see /readyz).';
 
@@ -45,22 +30,8 @@ function auditOf(req: ApprovalRequest, event: AuditRecord['event'], by: string, 
   };
 }
 
-export function registerActions(app: App, deps: ActionDeps): void {
-  const { config, store, approvals, reporter, metrics, log } = deps;
-
-  /**
-   * An ephemeral answer to whoever clicked, through the click's response_url.
-   * Not Bolt's respond(): its HTTP client has no timeout, so a response_url
-   * that never answers would hold the handler forever; the Reporter's is bounded.
-   */
-  const tell = async (body: BlockAction, text: string): Promise<void> => {
-    await reporter.respond(body.response_url, { text, blocks: [section(text)] });
-  };
-
-  const audit = async (record: AuditRecord): Promise<void> => {
-    log.log('info', 'audit', { audit: record });
-    await approvals.audit(record);
-  };
+export function registerApprovalActions(app: App, deps: ActionContext): void {
+  const { config, store, approvals, reporter, metrics, log, tell, audit } = deps;
 
   /** The remediation a checked reference names, as stored, turned into one approval request in the thread. */
   const requestApproval = async (body: BlockAction, ref: RemediateRef, channel: string, threadTs: string): Promise<void> => {

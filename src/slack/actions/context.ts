@@ -1,0 +1,57 @@
+/**
+ * What every button handler shares: its dependencies, a private answer to
+ * whoever clicked, and the audit write. One module per kind of button beside
+ * this one (approvals.ts: remediate/approve/deny; recheck.ts …), registered in
+ * index.ts.
+ */
+import type { App, BlockAction } from '@slack/bolt';
+import type { Config } from '../../config/schema.js';
+import type { Dispatcher } from '../../jobs/dispatcher.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
+import type { ApprovalStore, AuditRecord } from '../../stores/approval-store.js';
+import type { DiagnosisStore } from '../../stores/diagnosis-store.js';
+import type { Reporter } from '../reporter.js';
+import { section } from '../views/elements.js';
+
+export interface ActionDeps {
+  config: Config;
+  store: DiagnosisStore;
+  approvals: ApprovalStore;
+  dispatcher: Dispatcher;
+  reporter: Reporter;
+  metrics: Metrics;
+  log: Logger;
+  /**
+   * What a `recheck:<ref>` button's reference names: ref kind (the part before
+   * the first '.') → the target input (a config name or admitted address) it
+   * refers to, or undefined when it is no longer known.
+   */
+  recheckTargets?: Record<string, (id: string) => Promise<string | undefined>>;
+}
+
+export interface ActionContext extends ActionDeps {
+  /**
+   * An ephemeral answer to whoever clicked, through the click's response_url.
+   * Not Bolt's respond(): its HTTP client has no timeout, so a response_url
+   * that never answers would hold the handler forever; the Reporter's is bounded.
+   */
+  tell(body: BlockAction, text: string): Promise<void>;
+  /** A JSON log line and a stored record. */
+  audit(record: AuditRecord): Promise<void>;
+}
+
+export function actionContext(deps: ActionDeps): ActionContext {
+  return {
+    ...deps,
+    tell: async (body, text) => {
+      await deps.reporter.respond(body.response_url, { text, blocks: [section(text)] });
+    },
+    audit: async (record) => {
+      deps.log.log('info', 'audit', { audit: record });
+      await deps.approvals.audit(record);
+    },
+  };
+}
+
+export type RegisterActions = (app: App, ctx: ActionContext) => void;

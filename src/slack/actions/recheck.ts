@@ -1,0 +1,67 @@
+/**
+ * `recheck:<ref>`: a fresh diagnosis of the target the reference names,
+ * posted in the thread the button is in. For people with diagnose access;
+ * the target is admitted again at click time (and again by the worker), so a
+ * reference cannot reach further than a typed command could.
+ *
+ * References are `<kind>.<id>`: `d.<diagnosis id>` (a stored diagnosis) is
+ * built in; other features register their kinds (ActionDeps.recheckTargets).
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { admitTarget, canDiagnose } from '../admission.js';
+import { actionSuffix } from '../refs.js';
+import type { ActionContext } from './context.js';
+
+export function registerRecheckActions(app: App, ctx: ActionContext): void {
+  const { config, store, metrics, log, tell } = ctx;
+  const kinds: Record<string, (id: string) => Promise<string | undefined>> = {
+    d: async (id) => {
+      const d = await store.get(id).catch(() => undefined);
+      return d ? (d.target.name ?? d.target.input) : undefined;
+    },
+    ...ctx.recheckTargets,
+  };
+
+  app.action<BlockAction<ButtonAction>>(/^recheck:/, async ({ ack, body, action }) => {
+    await ack();
+    const user = body.user.id;
+    const ref = actionSuffix(action.action_id, 'recheck');
+    const count = (outcome: string) => metrics.actions.inc({ kind: 'recheck', outcome });
+    if (!canDiagnose(user, config)) {
+      count('forbidden');
+      return tell(body, 'You are not allowed to run diagnoses here (`access.diagnose`).');
+    }
+    const channel = body.channel?.id;
+    const threadTs = body.message?.thread_ts ?? body.message?.ts;
+    const [kind, ...rest] = (ref ?? '').split('.');
+    const resolve = kind ? kinds[kind] : undefined;
+    if (!ref || action.value !== ref || !resolve || !channel || !threadTs) {
+      count('invalid');
+      return tell(body, 'This button does not refer to a target I know.');
+    }
+    const input = await resolve(rest.join('.'));
+    if (!input) {
+      count('expired');
+      return tell(body, 'What this button refers to is no longer stored. Run `/redis-diagnose <target>` instead.');
+    }
+    const admission = admitTarget(input, config);
+    if (!admission.ok) {
+      count('refused');
+      return tell(body, `:no_entry: ${admission.reason}`);
+    }
+    try {
+      const submitted = await ctx.dispatcher.submit({
+        input: admission.input,
+        origin: { kind: 'slack', channel, threadTs, heading: 'Re-check of this target' },
+        requestedBy: user,
+        requestedAt: Date.now(),
+      }, body.trigger_id);
+      count(submitted.via === 'busy' ? 'busy' : 'queued');
+      if (submitted.via === 'busy') return tell(body, ':warning: The job queue is unreachable and this process is already running as many diagnoses as it may. Try again in a moment.');
+    } catch (err) {
+      count('error');
+      log.log('error', 'recheck failed', { error: (err as Error).message });
+      return tell(body, 'The re-check could not be started; try again.');
+    }
+  });
+}
