@@ -71,7 +71,7 @@ function renderRemediation(r: Remediation, index: number, s: Style): string[] {
 }
 
 function renderFinding(f: Finding, index: number, s: Style): string[] {
-  const lines = [`  ${index + 1}. ${severityMark(f.severity, s)}  ${s.bold(safeText(f.title))}  ${s.dim(`[${f.cause}]`)}`];
+  const lines = [`  ${index + 1}. ${severityMark(f.severity, s)}  ${s.bold(safeText(f.title))}  ${s.dim(`[${f.cause} · ${f.confidence}]`)}`];
   if (f.evidence.length > 0) {
     lines.push(`     ${s.dim('evidence:')}`);
     for (const e of f.evidence) lines.push(`       - ${indentLines(e, '         ')}`);

@@ -15,6 +15,7 @@ const refused: Diagnosis = {
     {
       cause: 'connection-refused',
       severity: 'critical',
+      confidence: 'confirmed',
       title: 'Nothing accepts connections on 127.0.0.1:6390',
       evidence: ['connect 127.0.0.1:6390: ECONNREFUSED'],
       remediations: [
@@ -39,7 +40,7 @@ describe('renderText', () => {
     expect(text).toContain('target   127.0.0.1:6390 (plaintext)');
     expect(text).toContain('verdict  UNREACHABLE  primary cause: connection-refused');
     expect(text).toMatch(/FAIL {2}tcp-connect +1 ms {2}ECONNREFUSED/);
-    expect(text).toContain('1. CRITICAL  Nothing accepts connections on 127.0.0.1:6390  [connection-refused]');
+    expect(text).toContain('1. CRITICAL  Nothing accepts connections on 127.0.0.1:6390  [connection-refused · confirmed]');
     expect(text).toContain('- connect 127.0.0.1:6390: ECONNREFUSED');
     expect(text).toContain('a. Start Redis  [start-redis · guided · risk low]');
     expect(text).toContain('1. sudo systemctl start redis-server');

@@ -70,16 +70,17 @@ describeLab('diagnose() against loopback servers', [...REDIS], () => {
     expect(d.verdict).toBe('healthy');
   });
 
-  it('refused, Redis one port up: wrong-port, from the neighbour scan', async () => {
+  it('refused, Redis one port up: connection-refused first, wrong-port only possible (no host evidence)', async () => {
     const port = await freePortWithFreeNeighbours();
     await redis({ port: port + 1 });
     const d = await diagnose(target('127.0.0.1', port));
-    expect(d.primaryCause).toBe('wrong-port');
+    expect(d.primaryCause).toBe('connection-refused');
     expect(d.verdict).toBe('unreachable');
+    expect(d.findings.map((f) => [f.cause, f.confidence])).toEqual([['connection-refused', 'confirmed'], ['wrong-port', 'possible']]);
     expect(check(d, 'tcp-connect')).toMatchObject({ status: 'fail', detail: 'ECONNREFUSED' });
     expect(check(d, 'neighbour-scan')?.status).toBe('warn');
     expect(check(d, 'neighbour-scan')?.detail).toContain(String(port + 1));
-    expect(d.findings[0]?.details?.suggestedPort).toBe(port + 1);
+    expect(d.findings[1]?.details?.suggestedPort).toBe(port + 1);
     expect(check(d, 'redis-handshake')).toBeUndefined();
   });
 

@@ -114,6 +114,14 @@ describe('evaluate: supersession and order', () => {
     expect(causes(evaluate(SCENARIOS['wrong-port']!()).findings)).toEqual(['wrong-port']);
   });
 
+  it('a possible finding neither outranks nor explains away a confirmed one: network-only wrong-port follows connection-refused', () => {
+    const obs = refused();
+    obs.neighbours = { scanned: [6378, 6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
+    const result = evaluate(obs);
+    expect(result.findings.map((f) => [f.cause, f.confidence])).toEqual([['connection-refused', 'confirmed'], ['wrong-port', 'possible']]);
+    expect(result.primaryCause).toBe('connection-refused');
+  });
+
   it('bind-loopback-only replaces connection-refused and ranks before wrong-port', () => {
     const obs = refused();
     obs.loopback = { address: '127.0.0.1', port: 6379, redis: true, reply: '+PONG', durationMs: 1 };
@@ -156,7 +164,7 @@ describe('evaluate: supersession and order', () => {
       cause,
       impact: 'unusable',
       ...(supersedes ? { supersedes } : {}),
-      evaluate: () => ({ severity, title: cause, evidence: [], remediations: [] }),
+      evaluate: () => ({ severity, confidence: 'confirmed', title: cause, evidence: [], remediations: [] }),
     });
     // Listed most specific first; severity still comes before the ranking.
     const rules = [
@@ -182,7 +190,7 @@ describe('evaluate: supersession and order', () => {
 
   it('a critical finding of a degrading cause leaves a server that answers PING degraded; of an unusable one, unreachable', () => {
     const rule = (impact: 'unusable' | 'degrading') => defineRule({
-      cause: 'memory-limit-reached', impact, evaluate: () => ({ severity: 'critical', title: 't', evidence: [], remediations: [] }),
+      cause: 'memory-limit-reached', impact, evaluate: () => ({ severity: 'critical', confidence: 'confirmed', title: 't', evidence: [], remediations: [] }),
     });
     expect(evaluate(healthy(), [rule('degrading')]).verdict).toBe('degraded');
     expect(evaluate(healthy(), [rule('unusable')]).verdict).toBe('unreachable');

@@ -5,6 +5,7 @@
  */
 import type { Observations } from '../../src/engine/model/types.js';
 import { allFail, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
+import { listener, refusedWith, remote } from './rules/remote-fixtures.js';
 
 const MB = 1024 * 1024;
 
@@ -66,8 +67,10 @@ export const SCENARIOS: Record<string, () => Observations> = {
     obs.resp = session([['PING', undefined]], { nonResp: { excerpt: 'SSH-2.0-OpenSSH_9.6\\r\\n', looksLikeTls: false, looksLikeHttp: false } });
     return obs;
   },
+  // With host evidence: ss shows the one redis-server on 6380 and nothing configured for 6379.
+  // (From the neighbour scan alone wrong-port is only possible: rules/wrong-port.test.ts.)
   'wrong-port': () => {
-    const obs = refused();
+    const obs = refusedWith(remote({ listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)] }));
     obs.neighbours = { scanned: [6378, 6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
     return obs;
   },

@@ -31,13 +31,16 @@ describeLab('network faults', [need.netns(), need.binary('redis-server'), need.b
     });
   });
 
-  it('Redis on 6380, client on 6379 → wrong-port', async () => {
+  it('Redis on 6380, client on 6379, no host evidence → connection-refused, wrong-port only possible', async () => {
     await inNetns(async (ns) => {
       const server = await startRedis({ netns: ns, port: 6380, args: ['--protected-mode', 'no'] });
       try {
         const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 1000 });
-        expectDiagnosis(d, { primaryCause: 'wrong-port', verdict: 'unreachable', evidence: new RegExp(`Redis answers on ${ns.nsAddress}:6380`) });
-        expect(d.findings[0]?.details?.suggestedPort).toBe(6380);
+        expectDiagnosis(d, { primaryCause: 'connection-refused', verdict: 'unreachable' });
+        const wrong = d.findings.find((f) => f.cause === 'wrong-port');
+        expect(wrong).toMatchObject({ confidence: 'possible', details: { suggestedPort: 6380 } });
+        expect(wrong?.evidence).toContain(`Redis answers on ${ns.nsAddress}:6380: +PONG`);
+        expect(wrong?.remediations[0]?.title).toBe('Check which instance the client should use before moving it to port 6380');
       } finally {
         await server.stop();
       }

@@ -66,12 +66,13 @@ describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
     expect(check(d, 'ssh-systemd')?.status).toBe('skip');
   });
 
-  it('Redis on a port the neighbour scan does not try → wrong-port, from ss', async () => {
-    const server = await startRedis({ netns: ns, port: 7379, args: ['--protected-mode', 'no'] });
+  it('Redis on a port the neighbour scan does not try, nothing configured for the typed one → wrong-port, confirmed from ss', async () => {
+    // 7378: no redis.conf on the machine names it (Debian's /etc/redis/redis.conf is for 6379).
+    const server = await startRedis({ netns: ns, port: 7479, args: ['--protected-mode', 'no'] });
     try {
-      const d = await run();
-      expectDiagnosis(d, { primaryCause: 'wrong-port', verdict: 'unreachable', evidence: new RegExp(`ss -ltnp on ${ns.nsAddress}: LISTEN .*:7379 .*redis-server`) });
-      expect(d.findings[0]?.details?.suggestedPort).toBe(7379);
+      const d = await run(7378);
+      expectDiagnosis(d, { primaryCause: 'wrong-port', verdict: 'unreachable', evidence: new RegExp(`ss -ltnp on ${ns.nsAddress}: LISTEN .*:7479 .*redis-server`) });
+      expect(d.findings[0]).toMatchObject({ confidence: 'confirmed', details: { suggestedPort: 7479 } });
     } finally {
       await server.stop();
     }

@@ -34,6 +34,12 @@ export interface SshTargetOptions {
   useAgent?: boolean;
 }
 
+/** The monitor's memory of a target: it answered at this very address until a moment ago. */
+export interface TargetHistory {
+  /** ISO time of the last probe that got +PONG from this address and port. */
+  lastAnsweredAt?: string;
+}
+
 export type ProgressEvent = { phase: 'start' | 'done'; step: string; detail?: string };
 
 export interface DiagnoseOptions {
@@ -44,6 +50,8 @@ export interface DiagnoseOptions {
   ssh?: SshTargetOptions;
   /** Look for Redis on neighbouring ports when the port refuses (default true). */
   scanNeighbours?: boolean;
+  /** What the caller knows of the target's past (the monitor): it weighs the inferred causes. */
+  history?: TargetHistory;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }

@@ -8,6 +8,7 @@
  */
 import type { CauseId } from './causes.js';
 import type { RemoteObservation } from '../remote/types.js';
+import type { TargetHistory } from './options.js';
 
 export type { CauseId } from './causes.js';
 
@@ -33,9 +34,19 @@ export interface Remediation {
   redisCommand?: string[];
 }
 
+/**
+ * How strongly the evidence supports a finding (INTERFACES.md section 2):
+ *  - confirmed: a server reply or host evidence names this cause (-DENIED; ss shows the listener on 127.0.0.1 only; a DROP rule for the port);
+ *  - likely: inferred from network evidence alone, with no other explanation left open;
+ *  - possible: one of several explanations the evidence leaves open (Redis answers on another port of a host that may run several instances).
+ * A possible finding never outranks a confirmed or likely one, and never explains one away.
+ */
+export type Confidence = 'confirmed' | 'likely' | 'possible';
+
 export interface Finding {
   cause: CauseId;
   severity: Severity;
+  confidence: Confidence;
   title: string;
   /** Quotes of what was observed: server replies, error codes, config lines. */
   evidence: string[];
@@ -228,6 +239,8 @@ export interface ClientContext {
 export interface Observations {
   target: TargetInfo;
   client: ClientContext;
+  /** From the caller, not a probe: e.g. when the target last answered at this address (the monitor). */
+  history?: TargetHistory;
   dns?: DnsObservation;
   tcp?: TcpObservation;
   tls?: TlsObservation;

@@ -71,6 +71,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   const obs: Observations = {
     target: info,
     client: { authProvided: Boolean(options.credentials?.password), ...(user ? { user } : {}), remote: false, timeoutMs },
+    ...(options.history ? { history: options.history } : {}),
   };
   const steps = new StepRecorder(options.onProgress);
   try {

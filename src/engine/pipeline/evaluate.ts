@@ -4,10 +4,14 @@
  * 1. Every rule runs on the same observations.
  * 2. A finding is dropped when another rule that fired lists its cause in
  *    `supersedes` (wrong-port explains a refused connection better than the
- *    generic connection-refused does).
- * 3. Order: severity (critical, warning, info), then the ranking — the order
- *    of the rules list (rules/index.ts), most specific first. findings[0] is
- *    the primary cause.
+ *    generic connection-refused does) — unless that finding is only
+ *    `possible`: a guess never explains away what was seen.
+ * 3. Order: `possible` findings after all confirmed and likely ones
+ *    (INTERFACES.md section 2: "a possible finding never outranks a confirmed
+ *    or likely one"); then severity (critical, warning, info); then the
+ *    ranking — the order of the rules list (rules/index.ts), most specific
+ *    first. findings[0] is the primary cause: the most specific cause the
+ *    evidence supports at least as likely.
  *
  * Verdict (INTERFACES.md section 2):
  *  - unreachable: the client cannot use the server at all — PING did not get
@@ -50,10 +54,14 @@ export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Eva
     if (finding) fired.push({ rule, finding, rank });
   });
   const superseded = new Set<CauseId>();
-  for (const { rule } of fired) for (const cause of rule.supersedes ?? []) if (cause !== rule.cause) superseded.add(cause);
+  for (const { rule, finding } of fired) {
+    if (finding.confidence === 'possible') continue;
+    for (const cause of rule.supersedes ?? []) if (cause !== rule.cause) superseded.add(cause);
+  }
+  const guess = (f: Finding) => (f.confidence === 'possible' ? 1 : 0);
   const kept = fired
     .filter(({ finding }) => !superseded.has(finding.cause))
-    .sort((a, b) => SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] || a.rank - b.rank);
+    .sort((a, b) => guess(a.finding) - guess(b.finding) || SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] || a.rank - b.rank);
   const findings = kept.map(({ finding }) => finding);
   const verdict = verdictOf(obs, kept);
   return { findings, primaryCause: verdict === 'healthy' ? null : (findings[0]?.cause ?? null), verdict };

@@ -24,10 +24,30 @@ export const connectFixes = {
     verify: rerun(t, `${cli(t)} PING answers PONG.`),
   }),
 
-  'use-correct-port': (t: FixTarget, p: { port?: number; tls?: boolean } = {}): Remediation => {
+  /**
+   * `sure: false` when the evidence leaves open that the instance for the typed port is simply
+   * down (wrong-port `possible`): then the steps check which instance holds the application's
+   * data before anyone moves clients to another instance.
+   */
+  'use-correct-port': (t: FixTarget, p: { port?: number; tls?: boolean; sure?: boolean } = {}): Remediation => {
     const found = p.port !== undefined;
     const port = p.port ?? t.port;
     const target = { ...t, port, tls: p.tls ?? t.tls };
+    const update = `Update the client configuration (REDIS_URL / REDIS_HOST / REDIS_PORT, .env, application.properties …) to ${url(target)}, then restart the application so it reloads it.`;
+    if (found && p.sure === false) {
+      return {
+        id: 'use-correct-port',
+        title: `Check which instance the client should use before moving it to port ${port}`,
+        risk: 'medium',
+        mode: 'guided',
+        steps: [
+          `Another Redis answers on ${t.host}:${port}${p.tls ? ' (TLS)' : ''}; it may be another instance with other data. Compare it with what the application expects: ${cli(target)} INFO server (run_id, config_file, tcp_port) and INFO keyspace.`,
+          `If an instance should serve port ${t.port}, start it instead of moving the clients (on the host: systemctl status 'redis*', ls /etc/redis/, grep -n '^port' /etc/redis/*.conf).`,
+          `Only once you know port ${port} is this application's instance: ${update}`,
+        ],
+        verify: rerun(target, 'the verdict is healthy.'),
+      };
+    }
     return {
       id: 'use-correct-port',
       title: found ? `Connect to port ${port}, where Redis answers` : 'Point the client at the port Redis really listens on',
@@ -37,7 +57,7 @@ export const connectFixes = {
         found
           ? `Redis answers on ${t.host}:${port}${p.tls ? ' with TLS' : ''}: test it with ${cli(target)} PING`
           : `On the Redis host, find its port: sudo ss -ltnp | grep redis-server, and grep -nE '^\\s*(port|tls-port)' /etc/redis/redis.conf`,
-        `Update the client configuration (REDIS_URL / REDIS_HOST / REDIS_PORT, .env, application.properties …) to ${url(target)}, then restart the application so it reloads it.`,
+        update,
         'If several Redis instances run on this host, confirm this is the instance the application should use (INFO server shows run_id, config_file and tcp_port).',
       ],
       verify: rerun(target, 'the verdict is healthy.'),

@@ -8,7 +8,6 @@
  * often lack them on purpose, so that is info, not a problem.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { errorsMatching, errorText, replyEvidence, type SeenReply } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -32,6 +31,7 @@ export const rule = defineRule({
     const names = (list: string[]) => list.map((c) => c.toUpperCase().replace('|', ' ')).join(', ');
     return {
       severity: blocking.length > 0 ? 'critical' : 'info',
+      confidence: 'confirmed',
       title:
         blocking.length > 0
           ? `ACL user "${user}" may not run ${names(blocking)}`

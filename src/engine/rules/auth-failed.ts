@@ -8,7 +8,6 @@
  * keeps serving the client, so it is a warning about the client setup.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, replyEvidence } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -26,6 +25,7 @@ export const rule = defineRule({
     if (noPassword) {
       return {
         severity: 'warning',
+        confidence: 'confirmed',
         title: 'A password was given but Redis has none configured',
         evidence: [replyEvidence(noPassword), 'the server accepts clients without a password; clients that treat this AUTH error as fatal will not connect'],
         remediations: [REMEDIATIONS['stop-sending-password'](t), REMEDIATIONS['set-requirepass'](t)],
@@ -36,6 +36,7 @@ export const rule = defineRule({
     if (!wrong) return undefined;
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: user ? `Authentication failed for user "${user}": wrong password, or the user is disabled` : 'Authentication failed: wrong password',
       evidence: [replyEvidence(wrong), ...(user ? [`user: ${user}`] : [])],
       remediations: [REMEDIATIONS['supply-password'](t)],

@@ -5,7 +5,6 @@
  * Redis before 6 answered "-ERR operation not permitted" in some versions.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, replyEvidence } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -17,6 +16,7 @@ export const rule = defineRule({
     if (!noauth) return undefined;
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: 'Redis requires a password and the client gave none',
       evidence: [replyEvidence(noauth), obs.client.authProvided ? 'credentials were supplied but not accepted' : 'no credentials were supplied'],
       remediations: [REMEDIATIONS['supply-password'](fixTarget(obs))],

@@ -38,6 +38,7 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: `Redis listens on loopback only, not on ${obs.tcp?.address ?? obs.target.host}`,
       evidence,
       remediations: [REMEDIATIONS['bind-all-interfaces'](t), REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['open-firewall-port'](t)],

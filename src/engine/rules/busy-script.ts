@@ -7,7 +7,6 @@
  *   -BUSY Redis is busy running a module command.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { errorText, firstError, replyEvidence } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -26,6 +25,7 @@ export const rule = defineRule({
         : [REMEDIATIONS['kill-busy-script'](t, { kind }), REMEDIATIONS['shutdown-nosave'](t)];
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: kind === 'module' ? 'Redis is blocked by a long-running module command' : `Redis is blocked by a long-running ${kind === 'function' ? 'function' : 'Lua script'}`,
       evidence: [replyEvidence(busy)],
       remediations,

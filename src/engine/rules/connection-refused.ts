@@ -41,6 +41,8 @@ export const rule = defineRule({
     remediations.push(REMEDIATIONS['use-correct-port'](t));
     return {
       severity: 'critical',
+      // The reset is the host's own answer; a close without a byte is only read as a refusal.
+      confidence: refused ? 'confirmed' : 'likely',
       title: refused ? `Connection refused by ${label}: Redis is not listening there, or a firewall rejects the client` : `${label} accepts connections but closes them at once`,
       evidence,
       remediations,

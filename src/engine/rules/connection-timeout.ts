@@ -16,7 +16,8 @@ import { defineRule } from './helpers/define.js';
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT', 'ESOCKETTIMEDOUT']);
 
 function finding(obs: Observations, title: string, evidence: string, stage: string, remediations: Finding['remediations']): FindingDraft {
-  return { severity: 'critical', title, evidence: [evidence], remediations, details: { stage, timeoutMs: obs.client.timeoutMs } };
+  // Silence is inferred from our own bound: nothing on the path or the host said why.
+  return { severity: 'critical', confidence: 'likely', title, evidence: [evidence], remediations, details: { stage, timeoutMs: obs.client.timeoutMs } };
 }
 
 export const rule = defineRule({

@@ -7,7 +7,6 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { DockerContainer } from '../remote/types.js';
-
 import { hostName, listenersOnPort, remoteOf } from './helpers/host.js';
 import { targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
@@ -37,6 +36,7 @@ export const rule = defineRule({
     ];
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: `Redis runs in container ${c.name} on ${host}, but its port ${exposed} is not published on host port ${obs.target.port}`,
       evidence,
       remediations: [REMEDIATIONS['publish-container-port'](fixTarget(obs), { container: c.name, image: c.image, containerPort: exposed })],

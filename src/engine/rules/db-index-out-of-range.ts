@@ -7,7 +7,6 @@
  * an error and reconnects), so no client gets a session: critical.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, hostPort, replyEvidence } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -24,6 +23,7 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: `Database ${db} does not exist on ${hostPort(obs.target.host, obs.target.port)}: SELECT ${db} is refused`,
       evidence,
       remediations: [REMEDIATIONS['use-existing-db'](t), REMEDIATIONS['raise-databases'](t)],

@@ -48,6 +48,7 @@ export const rule = defineRule({
     if (bgsave === 'err') evidence.push('INFO persistence: rdb_last_bgsave_status:err');
     return {
       severity: full ? 'critical' : 'warning',
+      confidence: full ? 'confirmed' : 'likely',
       title: `The filesystem of the Redis data directory ${worst.path} on ${host} is ${full ? 'full' : `${worst.usePercent}% full`}`,
       evidence,
       remediations: [REMEDIATIONS['free-disk-space'](fixTarget(obs), { path: worst.path, mount: worst.mountedOn })],

@@ -5,7 +5,6 @@
  * An IP literal is never looked up, so it never fires this rule.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { ms } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -22,6 +21,8 @@ export const rule = defineRule({
     const host = obs.target.host;
     return {
       severity: 'critical',
+      // NXDOMAIN is the resolver's answer; a resolver that did not answer leaves the name's existence open.
+      confidence: temporary ? 'likely' : 'confirmed',
       title: temporary ? `DNS lookup of ${host} failed: the resolver did not answer (${code})` : `The host name ${host} does not resolve (${code})`,
       evidence: [
         temporary

@@ -42,6 +42,8 @@ export const rule = defineRule({
       : [infoQuote(obs, ['connected_clients', 'maxclients'])].filter(Boolean);
     return {
       severity: 'warning',
+      // INFO alone: maxclients equals a common limit minus 32, which a configured maxclients could also be.
+      confidence: onHost ? 'confirmed' : 'likely',
       title: `The open-files limit (${fd.nofile}) forced maxclients down to ${fd.maxclients}`,
       evidence: [...networkEvidence, ...(onHost?.evidence ?? [])],
       remediations: [REMEDIATIONS['raise-nofile-limit'](t, { current: fd.nofile })],

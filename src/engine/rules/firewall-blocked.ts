@@ -9,7 +9,6 @@
  */
 import { tablesForFamily, verdictForPort, type PortVerdict } from '../remote/firewall-verdict.js';
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { hostName, isRedisListener, listenCovers, listenersOnPort, remoteOf, ssEvidence, targetAddress } from './helpers/host.js';
 import { targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
@@ -45,6 +44,8 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     return {
       severity: 'critical',
+      // A rule that matches only some sources may not be the one this client meets.
+      confidence: first.conditional ? 'likely' : 'confirmed',
       title: `${first.tool} on ${host} ${first.verdict === 'drop' ? 'drops' : 'rejects'} connections to port ${port}, where Redis listens`,
       evidence,
       remediations: [REMEDIATIONS['remove-firewall-rule'](t, { tool: first.tool, line: first.line ?? '', ...(table ? { table } : {}) }), REMEDIATIONS['open-firewall-port'](t)],

@@ -8,7 +8,6 @@
  *   EPERM / EACCES  the client's own firewall refused to send the SYN
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { ms, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -33,6 +32,7 @@ export const rule = defineRule({
     const local = code === 'EPERM' || code === 'EACCES';
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: local ? `The client's firewall blocks connections to ${label}` : `${label} is unreachable from here (${code})`,
       evidence: [`TCP connect to ${label} failed after ${ms(tcp.durationMs)}: ${code} — ${MEANING[code]}`],
       remediations: [REMEDIATIONS['check-network-path'](t), REMEDIATIONS['open-firewall-port'](t)],

@@ -50,6 +50,7 @@ export const rule = defineRule({
       ];
       return {
         severity: 'critical',
+        confidence: 'confirmed',
         title: `Kubernetes Service ${s.namespace}/${s.name} has no ready endpoints`,
         evidence,
         remediations: [REMEDIATIONS['fix-k8s-service-endpoints'](fixTarget(obs), { namespace: s.namespace, service: s.name })],

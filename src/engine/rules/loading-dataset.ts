@@ -64,6 +64,7 @@ export const rule = defineRule({
     const known = eta !== undefined;
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: `Redis is loading its dataset into memory${percent ? ` (${percent} % done${known ? `, about ${eta} s left` : ''})` : ''}`,
       evidence,
       remediations: [REMEDIATIONS['wait-for-loading'](fixTarget(obs), { ...(known ? { etaSeconds: eta } : {}), ...(percent ? { percent } : {}) })],

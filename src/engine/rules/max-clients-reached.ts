@@ -6,7 +6,6 @@
  * (fd-limit-too-low), raising the limit comes first.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
 import { fdLimited } from './fd-limit-too-low.js';
 import { defineRule } from './helpers/define.js';
@@ -29,6 +28,7 @@ export const rule = defineRule({
     else remediations.push(REMEDIATIONS['raise-nofile-limit'](t));
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: `Redis refuses new clients: all ${maxclients !== undefined ? `${maxclients} ` : ''}client slots are taken`,
       evidence,
       remediations,

@@ -60,6 +60,7 @@ export const rule = defineRule({
     const critical = oom !== undefined || atLimit;
     return {
       severity: critical ? 'critical' : 'warning',
+      confidence: critical ? 'confirmed' : 'likely',
       title: critical ? `Redis is at its memory limit and refuses writes${usage}` : `Redis is close to its memory limit and cannot evict${usage}`,
       evidence,
       remediations: fixes,

@@ -41,6 +41,7 @@ export const rule = defineRule({
     if (redisHere) evidence.push(`Redis answered on port ${redisHere.port}${redisHere.reply ? `: ${clip(redisHere.reply, 60)}` : ''}`);
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: known ? `${label} is ${known.what}, not Redis` : `${label} is not a Redis server`,
       evidence,
       remediations: redisHere

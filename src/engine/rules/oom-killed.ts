@@ -6,7 +6,6 @@
  * a warning when Redis runs again (it was restarted, and may be killed again).
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
 import { defineRule } from './helpers/define.js';
 
@@ -30,6 +29,7 @@ export const rule = defineRule({
     if (down) remediations.push(REMEDIATIONS['start-redis'](t));
     return {
       severity: down ? 'critical' : 'warning',
+      confidence: 'confirmed',
       title: down
         ? `The kernel OOM killer ended redis-server on ${host} (pid ${last.pid ?? '?'}); nothing serves port ${obs.target.port} now`
         : `The kernel OOM killer ended redis-server on ${host} before (pid ${last.pid ?? '?'}); it can happen again`,

@@ -46,6 +46,7 @@ export const rule = defineRule({
     const what = rdb && aof ? 'RDB snapshots and the AOF' : aof ? 'the append-only file' : 'RDB snapshots';
     return {
       severity: critical ? 'critical' : 'warning',
+      confidence: 'confirmed',
       title: critical ? `Redis cannot write ${what} to disk and refuses writes` : `Redis failed to write ${what}`,
       evidence,
       remediations: fixes,

@@ -7,7 +7,6 @@
  * then closes the connection.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, replyEvidence, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -20,6 +19,7 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     return {
       severity: 'critical',
+      confidence: 'confirmed',
       title: 'Redis refuses remote clients: protected mode',
       evidence: [replyEvidence(denied), `${targetLabel(obs)} admits only loopback clients while the default user has no password; this client is not on loopback`],
       remediations: [REMEDIATIONS['set-requirepass'](t), REMEDIATIONS['disable-protected-mode'](t)],

@@ -9,7 +9,6 @@
  * Its rank is the last of all, so among equal severities the Redis findings lead.
  */
 import { REMEDIATIONS, fixTarget } from '../remediations/index.js';
-
 import { defineRule } from './helpers/define.js';
 
 export const rule = defineRule({
@@ -30,6 +29,7 @@ export const rule = defineRule({
       : REMEDIATIONS['fix-ssh-access'](t, { host: s.host, port: s.port, reason, ...(s.user ? { user: s.user } : {}) });
     return {
       severity: hostKey ? 'warning' : 'info',
+      confidence: 'confirmed',
       title: hostKey ? `SSH host key of ${s.host} does not match known_hosts: remote checks not run` : `Remote checks on ${s.host} could not run (${reason})`,
       evidence,
       remediations: [remediation],

@@ -8,7 +8,6 @@
  *   -MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-
 import { firstError, info, infoNumber, infoQuote, replyEvidence } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -33,6 +32,7 @@ export const rule = defineRule({
     const down = since !== undefined && since >= 0 ? ` for ${since} s` : '';
     return {
       severity: masterdown ? 'critical' : 'warning',
+      confidence: 'confirmed',
       title: masterdown
         ? `Replica refuses commands: its link to ${primary} is down`
         : `Replica lost its link to ${primary}${down} and serves stale data`,

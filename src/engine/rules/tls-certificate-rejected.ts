@@ -58,6 +58,7 @@ function clientCertificateRequired(obs: Observations, tls: TlsObservation): Find
   const t = fixTarget(obs);
   return {
     severity: 'critical',
+    confidence: 'confirmed',
     title: `${label} requires a TLS client certificate (tls-auth-clients) and the client sent none`,
     evidence,
     remediations: [REMEDIATIONS['provide-client-certificate'](t), REMEDIATIONS['relax-tls-auth-clients'](t)],
@@ -109,6 +110,7 @@ function serverCertificateRejected(obs: Observations, tls: TlsObservation): Find
   const severity: Severity = skipped ? 'info' : 'critical';
   return {
     severity,
+    confidence: 'confirmed',
     title: skipped ? `${title(reason, label, code, c, obs.target.host)}; verification was skipped` : title(reason, label, code, c, obs.target.host),
     evidence,
     remediations: skipped ? [fix] : [fix, REMEDIATIONS['diagnose-tls-insecure'](t)],

@@ -77,5 +77,5 @@ export const rule = defineRule({
 });
 
 function finding(title: string, evidence: string[], direction: string, remediations: Finding['remediations']): FindingDraft {
-  return { severity: 'critical', title, evidence, remediations, details: { direction } };
+  return { severity: 'critical', confidence: 'confirmed', title, evidence, remediations, details: { direction } };
 }

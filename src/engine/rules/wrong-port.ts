@@ -1,12 +1,29 @@
 /**
  * The port refused, and Redis answers on another port of the same host: the
- * client has the wrong port. When several ports answer, the likeliest is the
- * neighbour of the typed port (off-by-one: 6378/6380 for 6379), then the
+ * client may have the wrong port. When several ports answer, the likeliest is
+ * the neighbour of the typed port (off-by-one: 6378/6380 for 6379), then the
  * ports Redis setups use by convention (6379 default, 6380/6381 for a second
  * instance or a TLS port), then the nearest.
+ *
+ * How sure (README: "How sure a finding is"): many hosts run several
+ * instances (6379, 6380 …), each with its own data. A refused port while
+ * another port answers does not show the client has the wrong port: the
+ * instance it should reach may simply be down, and pointing an application
+ * at another instance's data is a harmful fix. So:
+ *  - network evidence alone (the neighbour scan): `possible`;
+ *  - the target answered at this address until recently (the monitor's
+ *    history): `possible` — its clients' port was right a moment ago;
+ *  - the host shows an instance configured for the typed port (its
+ *    redis.conf, its unit) that is not running: `possible` (server-not-running
+ *    says what is wrong);
+ *  - the host shows Redis only on other ports, but its config files could not
+ *    be read: `likely`;
+ *  - the host shows Redis only on other ports and nothing configured for the
+ *    typed one: `confirmed`.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-import type { NeighbourScan } from '../model/types.js';
+import type { Confidence, NeighbourScan, Observations, Remediation } from '../model/types.js';
+import { commandOk, confsForPort, remoteOf } from './helpers/host.js';
 import { hostWrongPort, wrongPortFromHost } from './helpers/host-evidence.js';
 import { clip, hostPort, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
@@ -36,6 +53,29 @@ export function rankNeighbours(found: readonly Found[], port: number, tls: boole
     });
 }
 
+/** Confidence under the policy above. */
+export function wrongPortConfidence(obs: Observations, hostSaw: boolean): Confidence {
+  if (obs.history?.lastAnsweredAt) return 'possible';
+  if (!hostSaw) return 'possible';
+  const remote = remoteOf(obs);
+  if (!remote) return 'possible';
+  if (confsForPort(remote, obs.target.port).length > 0) return 'possible';
+  return commandOk(remote, 'redis-conf') ? 'confirmed' : 'likely';
+}
+
+function caveats(obs: Observations, confidence: Confidence, hostSaw: boolean): string[] {
+  if (confidence !== 'possible') return [];
+  if (obs.history?.lastAnsweredAt) return [`this target answered at ${hostPort(obs.target.host, obs.target.port)} until ${obs.history.lastAnsweredAt}: its clients' port was right then — the instance there is more likely down than the port wrong`];
+  if (!hostSaw) return ['nothing shows which instance the client meant: if this host runs several Redis instances, the one on this port may be down; do not point clients at another instance\'s data on this evidence'];
+  return ['an instance is configured for this port on the host but is not running: see server-not-running'];
+}
+
+function portFixes(obs: Observations, confidence: Confidence, port: number, tls: boolean | undefined): Remediation[] {
+  const t = fixTarget(obs);
+  const move = REMEDIATIONS['use-correct-port'](t, { port, ...(tls !== undefined ? { tls } : {}), sure: confidence !== 'possible' });
+  return confidence === 'possible' ? [move, REMEDIATIONS['start-redis'](t)] : [move];
+}
+
 export const rule = defineRule({
   cause: 'wrong-port',
   impact: 'unusable',
@@ -43,7 +83,12 @@ export const rule = defineRule({
   evaluate(obs) {
     // Host evidence (ss -ltnp over SSH) also finds ports the neighbour scan does not try.
     const onHost = hostWrongPort(obs);
-    const fromHost = () => (onHost ? wrongPortFromHost(obs, onHost) : undefined);
+    const confidence = wrongPortConfidence(obs, onHost !== undefined);
+    const fromHost = () => {
+      if (!onHost) return undefined;
+      const f = wrongPortFromHost(obs, onHost, confidence);
+      return { ...f, evidence: [...f.evidence, ...caveats(obs, confidence, true)] };
+    };
     if (obs.tcp?.ok !== false || obs.tcp.code !== 'ECONNREFUSED' || !obs.neighbours) return fromHost();
     const ranked = rankNeighbours(obs.neighbours.found, obs.target.port, obs.target.tls);
     const best = ranked[0];
@@ -55,12 +100,17 @@ export const rule = defineRule({
     }
     evidence.push(`ports scanned: ${obs.neighbours.scanned.join(', ')}`);
     if (onHost) evidence.push(...onHost.evidence);
+    evidence.push(...caveats(obs, confidence, onHost !== undefined));
     const others = ranked.slice(1).map((f) => f.port);
+    const also = others.length ? ` (also ${others.join(', ')})` : '';
     return {
       severity: 'critical',
-      title: `Nothing listens on port ${obs.target.port}; Redis answers on port ${best.port}${others.length ? ` (also ${others.join(', ')})` : ''}`,
+      confidence,
+      title: confidence === 'possible'
+        ? `Nothing listens on port ${obs.target.port}; another Redis answers on port ${best.port}${also} — a wrong port, or this instance is down`
+        : `Nothing listens on port ${obs.target.port}; Redis answers on port ${best.port}${also}`,
       evidence,
-      remediations: [REMEDIATIONS['use-correct-port'](fixTarget(obs), { port: best.port, ...(best.tls !== undefined ? { tls: best.tls } : {}) })],
+      remediations: portFixes(obs, confidence, best.port, best.tls),
       details: { suggestedPort: best.port, ...(best.tls !== undefined ? { suggestedTls: best.tls } : {}) },
     };
   },

@@ -124,7 +124,7 @@ function remediationButton(diagnosisId: string, finding: Finding, r: Remediation
 export function renderFinding(finding: Finding, diagnosisId: string): Rendered {
   const c = finding.cause;
   const blocks: KnownBlock[] = [
-    section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · cause ${code(c)}`, `finding:${c}`),
+    section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · ${finding.confidence} · cause ${code(c)}`, `finding:${c}`),
   ];
   if (finding.evidence.length > 0) blocks.push(section(evidenceText(finding.evidence), `evidence:${c}`));
   // Remediation ids are unique per finding; a duplicate would make Slack refuse the actions block.

@@ -74,3 +74,49 @@ describe('host evidence in the network rules', () => {
     expect(fdLimitTooLow.evaluate(obs)).toBeUndefined();
   });
 });
+
+describe('wrong-port on a host that may run several instances (the confidence policy)', () => {
+  const neighbour = { scanned: [6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
+  const running6380 = { pid: 812, user: 'redis', args: 'redis-server /etc/redis/redis-6380.conf', configPath: '/etc/redis/redis-6380.conf', defunct: false };
+
+  it('host evidence, and nothing configured for the typed port: confirmed, and the primary cause', () => {
+    const obs = refusedWith(remote({ listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)], processes: [running6380], redisConf: [conf(['port 6380'], { path: '/etc/redis/redis-6380.conf', port: 6380 })] }));
+    obs.neighbours = neighbour;
+    const result = evaluate(obs);
+    expect(result.findings.map((f) => [f.cause, f.confidence])).toEqual([['wrong-port', 'confirmed']]);
+    expect(result.findings[0]?.remediations.map((r) => r.title)).toEqual(['Connect to port 6380, where Redis answers']);
+    // The config files could not be read: an instance for 6379 may exist unseen.
+    obs.remote!.commands = obs.remote!.commands.map((c) => (c.id === 'redis-conf' ? { ...c, status: 'denied' as const } : c));
+    expect(evaluate(obs).findings.map((f) => [f.cause, f.confidence])).toEqual([['wrong-port', 'likely']]);
+  });
+
+  it('an instance configured for the typed port that does not run: server-not-running (confirmed) first, wrong-port only possible', () => {
+    const obs = refusedWith(remote({
+      listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)],
+      processes: [running6380],
+      redisConf: [
+        conf(['port 6380'], { path: '/etc/redis/redis-6380.conf', port: 6380 }),
+        conf(['port 6379', 'bind 0.0.0.0'], { path: '/etc/redis/redis.conf', source: 'default', port: 6379 }),
+      ],
+    }));
+    obs.neighbours = neighbour;
+    const result = evaluate(obs);
+    expect(result.findings.map((f) => [f.cause, f.confidence])).toEqual([['server-not-running', 'confirmed'], ['wrong-port', 'possible']]);
+    expect(result.findings[0]?.title).toBe('The Redis instance for port 6379 (/etc/redis/redis.conf) is not running on cache-1; other instances run on 6380');
+    expect(result.findings[0]?.evidence).toContain('/etc/redis/redis.conf:80: port 6379 — configured for port 6379, and no running redis-server uses /etc/redis/redis.conf');
+    // The wrong-port finding offers no blind port change.
+    expect(result.findings[1]?.remediations.map((r) => r.id)).toEqual(['use-correct-port', 'start-redis']);
+    expect(result.findings[1]?.remediations[0]?.title).toMatch(/^Check which instance the client should use/);
+  });
+
+  it('a target that answered at this address until recently (monitor history): wrong-port only possible, even with host evidence', () => {
+    const obs = refusedWith(remote({ listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)], processes: [running6380] }));
+    obs.neighbours = neighbour;
+    obs.history = { lastAnsweredAt: '2026-12-02T00:00:00.000Z' };
+    const result = evaluate(obs);
+    expect(result.primaryCause).toBe('connection-refused');
+    const wrong = result.findings.find((f) => f.cause === 'wrong-port');
+    expect(wrong?.confidence).toBe('possible');
+    expect(wrong?.evidence.at(-1)).toBe("this target answered at 10.0.0.5:6379 until 2026-12-02T00:00:00.000Z: its clients' port was right then — the instance there is more likely down than the port wrong");
+  });
+});

@@ -20,16 +20,21 @@ describe('wrong-port', () => {
     const f = rule.evaluate(obs);
     expect(f?.cause).toBe('wrong-port');
     expect(f?.severity).toBe('critical');
-    expect(f?.title).toBe('Nothing listens on port 6378; Redis answers on port 6379 (also 6381)');
+    // Network evidence alone: another instance may answer while this one is down.
+    expect(f?.confidence).toBe('possible');
+    expect(f?.title).toBe('Nothing listens on port 6378; another Redis answers on port 6379 (also 6381) — a wrong port, or this instance is down');
     expect(f?.evidence).toEqual([
       'TCP connect to 10.0.0.5:6378 was refused (ECONNREFUSED)',
       'Redis answers on 10.0.0.5:6379: -NOAUTH Authentication required.',
       'Redis answers on 10.0.0.5:6381: +PONG',
       'ports scanned: 6379, 6380, 6381, 16379, 26379, 6377',
+      "nothing shows which instance the client meant: if this host runs several Redis instances, the one on this port may be down; do not point clients at another instance's data on this evidence",
     ]);
     expect(f?.details).toEqual({ suggestedPort: 6379 });
-    expect(f?.remediations.map((r) => r.id)).toEqual(['use-correct-port']);
-    expect(f?.remediations[0]?.steps[0]).toBe('Redis answers on 10.0.0.5:6379: test it with redis-cli -h 10.0.0.5 -p 6379 PING');
+    // No fix moves the clients on a guess: check first, or start this port's instance.
+    expect(f?.remediations.map((r) => r.id)).toEqual(['use-correct-port', 'start-redis']);
+    expect(f?.remediations[0]?.title).toBe('Check which instance the client should use before moving it to port 6379');
+    expect(f?.remediations[0]?.steps[0]).toMatch(/^Another Redis answers on 10\.0\.0\.5:6379; it may be another instance with other data\. Compare it .* INFO server \(run_id, config_file, tcp_port\) and INFO keyspace\.$/);
   });
 
   it('prefers port±1, then 6379–6381, then the nearest; Sentinel only when adjacent', () => {

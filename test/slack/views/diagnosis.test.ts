@@ -13,7 +13,7 @@ function remediation(id: string, extra: Partial<Remediation> = {}): Remediation 
 }
 
 function finding(extra: Partial<Finding> = {}): Finding {
-  return { cause: 'protected-mode', severity: 'critical', title: 'Redis refuses remote clients: protected mode', evidence: ['-DENIED Redis is running in protected mode'], remediations: [remediation('set-requirepass')], ...extra };
+  return { cause: 'protected-mode', severity: 'critical', confidence: 'confirmed', title: 'Redis refuses remote clients: protected mode', evidence: ['-DENIED Redis is running in protected mode'], remediations: [remediation('set-requirepass')], ...extra };
 }
 
 function diagnosis(findings: Finding[]): Diagnosis {
@@ -38,7 +38,7 @@ describe('renderFinding', () => {
     const blocks = blocksOf(r);
     expect(blocks[0]!.block_id).toBe('finding:protected-mode');
     expect(blocks[0]!.text!.text).toContain('*Redis refuses remote clients: protected mode*');
-    expect(blocks[0]!.text!.text).toContain('severity *critical*');
+    expect(blocks[0]!.text!.text).toContain('severity *critical* · confirmed · cause `protected-mode`');
     const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
     expect(buttons.map((b) => b.action_id)).toEqual(['remediate:set-requirepass', 'remediate:bind-private-address']);
     expect(decodeRemediateRef(buttons[0]!.value)).toEqual({ diagnosisId: 'd-abc', cause: 'protected-mode', remediationId: 'set-requirepass' });

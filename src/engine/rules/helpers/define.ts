@@ -7,7 +7,7 @@
  *     cause: 'wrong-port',
  *     impact: 'unusable',
  *     supersedes: ['connection-refused'],
- *     evaluate(obs) { … return { severity, title, evidence, remediations }; },
+ *     evaluate(obs) { … return { severity, confidence, title, evidence, remediations }; },
  *   });
  *
  * Where it ranks among the others is written in one place: the order of RULES
@@ -29,7 +29,10 @@ export function defineRule(spec: RuleSpec): Rule {
     ...(spec.supersedes ? { supersedes: spec.supersedes } : {}),
     evaluate(observations) {
       const draft = spec.evaluate(observations);
-      return draft && { cause: spec.cause, ...draft };
+      if (!draft) return undefined;
+      // The cause, how bad and how sure first: the order the JSON document shows them in.
+      const { severity, confidence, ...rest } = draft;
+      return { cause: spec.cause, severity, confidence, ...rest };
     },
   };
 }

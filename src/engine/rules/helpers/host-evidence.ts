@@ -5,7 +5,7 @@
  * finding, or fires on them when the network probes could not tell.
  */
 import { fixTarget, REMEDIATIONS } from '../../remediations/index.js';
-import type { FindingDraft, Observations } from '../../model/types.js';
+import type { Confidence, FindingDraft, Observations } from '../../model/types.js';
 import { isLoopbackAddress } from '../../shared/address.js';
 import { confLine, confsForPort, hostName, isRedisListener, listenCovers, listenersOnPort, redisListeners, remoteOf, ssEvidence, targetAddress } from './host.js';
 import { targetLabel } from './observed.js';
@@ -39,14 +39,17 @@ export function hostWrongPort(obs: Observations): HostWrongPort | undefined {
 }
 
 /** A wrong-port finding from host evidence alone (the neighbour scan did not reach the port). */
-export function wrongPortFromHost(obs: Observations, host: HostWrongPort): FindingDraft {
+export function wrongPortFromHost(obs: Observations, host: HostWrongPort, confidence: Confidence): FindingDraft {
   const best = host.ports[0]!;
   const remote = remoteOf(obs)!;
   return {
     severity: 'critical',
+    confidence,
     title: `Nothing listens on port ${obs.target.port}; Redis listens on port ${best}${host.ports.length > 1 ? ` (also ${host.ports.slice(1).join(', ')})` : ''}`,
     evidence: [`TCP connect to ${targetLabel(obs)} was refused (ECONNREFUSED)`, `ss -ltnp on ${hostName(remote)}: nothing listens on port ${obs.target.port}`, ...host.evidence],
-    remediations: [REMEDIATIONS['use-correct-port'](fixTarget(obs), { port: best })],
+    remediations: confidence === 'possible'
+      ? [REMEDIATIONS['use-correct-port'](fixTarget(obs), { port: best, sure: false }), REMEDIATIONS['start-redis'](fixTarget(obs))]
+      : [REMEDIATIONS['use-correct-port'](fixTarget(obs), { port: best })],
     details: { suggestedPort: best },
   };
 }
