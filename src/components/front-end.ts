@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startRouteServer, type Route } from '../http/health.js';
+import { boundServer, startRouteServer, type Route } from '../http/health.js';
 import type { Dispatcher } from '../jobs/dispatcher.js';
 import type { SlackApp } from '../slack/app.js';
 import type { Component } from './component.js';
@@ -26,7 +26,7 @@ export class FrontEnd implements Component {
 
   async start(): Promise<void> {
     if (this.slack.routesServed) {
-      this.server = (await this.slack.app.start(this.wantedPort)) as Server;
+      this.server = boundServer((await this.slack.app.start(this.wantedPort)) as Server);
       this.port = (this.server.address() as AddressInfo).port;
       return;
     }

@@ -55,14 +55,26 @@ export function healthRoutes(deps: HealthDeps): Route[] {
   ];
 }
 
+/**
+ * Node keeps a request open up to 300 s by default (requestTimeout) and waits
+ * 60 s for headers: a crowd of clients that never finish would hold memory
+ * and sockets that long. Slack sends whole requests at once.
+ */
+export function boundServer(server: Server): Server {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
 /** For a worker alone: a small server with only these routes. */
 export async function startRouteServer(routes: Route[], port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
+  const server = boundServer(createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes.find((r) => r.path === path && r.method === req.method);
     if (route) route.handler(req, res);
     else json(res, 404, { error: 'not found' });
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => resolve());

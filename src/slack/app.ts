@@ -49,8 +49,10 @@ export function createSlackApp(settings: Settings, log: Logger, routes: Route[])
       processBeforeResponse: false,
     });
     // The receiver's server calls this property for every request.
-    http.requestListener = guardSlackEvents(http.requestListener, EVENTS_PATH, (status, reason) => {
-      logger.log('warn', 'request to /slack/events refused', { status, reason });
+    http.requestListener = guardSlackEvents(http.requestListener, {
+      path: EVENTS_PATH,
+      signingSecret: settings.signingSecret!,
+      onRefused: (status, reason) => logger.log('warn', 'request to /slack/events refused', { status, reason }),
     });
     receiver = http;
   }
