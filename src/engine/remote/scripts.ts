@@ -1,5 +1,6 @@
 /**
- * The remote scripts of the command catalogue, fed to `/bin/sh -s` on stdin.
+ * The remote scripts of the command catalogue. batch.ts runs each as one
+ * section of the two scripts a diagnosis feeds to `/bin/sh -s` on stdin.
  *
  * Every script is a constant. The planned scripts take only values that passed
  * the validators of shell.ts (integers we parsed, absolute paths of plain
@@ -15,24 +16,32 @@
  */
 import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
 
+/** The exported part of the preamble: set once per script, inherited by every section. */
+export const ENVIRONMENT = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
+  'LC_ALL=C; export LC_ALL',
+  'PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE',
+].join('\n');
+
 /**
  * Stable tool output (LC_ALL=C), the sbin directories non-root PATHs on Debian lack, and no
  * bytecode caches written by the Python tools (ufw, firewall-cmd) when they run as the login user.
  */
 export function preamble(sudo: boolean): string {
+  return [ENVIRONMENT, sudoFunction(sudo)].join('\n');
+}
+
+/** `s`: runs a privileged reading tool, through `sudo -n` when the target is configured for it. Defined in each section's shell. */
+export function sudoFunction(sudo: boolean): string {
   const s = sudoPrefix(sudo).trim();
-  return [
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
-    'LC_ALL=C; export LC_ALL',
-    'PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE',
-    // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
-    s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }',
-  ].join('\n');
+  // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
+  return s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }';
 }
 
 export const PS_SCRIPT = [
   'command -v ps >/dev/null 2>&1 || exit 127',
-  // $3 is the first word of the command line; the awk process itself ($3 = "awk") never matches.
+  // $3 is the first word of the command line; the awk process itself ($3 = "awk") never matches,
+  // nor do the shells and timeout(1) of our own sections.
   "ps -eo pid=,user=,args= | awk '$3 ~ /redis-server/'",
 ].join('\n');
 
@@ -188,6 +197,15 @@ export interface ConfDataDir {
   dir: string;
 }
 
+/** At most this many `dir` values of the config files are measured. */
+const MAX_CONF_DIRS = 16;
+
+/**
+ * `### <origin> <ref> <path>` then `df -P -k` for each data directory: the cwd of each pid, the
+ * `dir` of each config file given, and each of the script's arguments. The arguments are the
+ * `dir` values the redis-conf section printed (batch.ts hands them over in shell, as data): only
+ * absolute paths of the characters isSafeAbsolutePath allows are measured, the others skipped.
+ */
 export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
   return [
     'd() { echo "### $1 $2 $3"; s df -P -k "$4"; }',
@@ -203,6 +221,14 @@ export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
       ].join('\n');
     }),
     ...confDirs.map((c) => `d config-dir ${safePath(c.conf)} ${safePath(c.dir)} ${safePath(c.dir)}; n=1`),
+    'k=0',
+    'for x in "$@"; do',
+    `  [ $k -lt ${MAX_CONF_DIRS} ] || break`,
+    '  case "$x" in /*) ;; *) continue;; esac',
+    '  case "$x" in *[!A-Za-z0-9._+@%=,/-]*|*/../*|*/..|*//*) continue;; esac',
+    '  [ ${#x} -le 255 ] || continue',
+    '  k=$((k + 1)); d config-dir - "$x" "$x"; n=1',
+    'done',
     `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,
     'exit 0',
   ].join('\n');

@@ -64,7 +64,7 @@ export type RemoteCommandId =
 /**
  * ok: ran and parsed · missing: tool not installed (skipped) · unavailable: tool there but its
  * service is not (no systemd, no Docker daemon, no cluster) · denied: not permitted (try `sudo`) ·
- * failed: ran but errored or its output was not understood · timeout: hit the step bound.
+ * failed: ran but errored or its output was not understood · timeout: cut off on the host by timeout(1) at the step bound, or no answer before the SSH phase bound.
  */
 export type RemoteCommandStatus = 'ok' | 'missing' | 'unavailable' | 'denied' | 'failed' | 'timeout';
 
@@ -290,11 +290,22 @@ export interface K8sEndpoints {
   ports: number[];
 }
 
+/** The bound of the whole SSH phase ran out before these catalogue commands answered. */
+export interface RemoteCutOff {
+  boundMs: number;
+  /** In catalogue order. */
+  unanswered: RemoteCommandId[];
+}
+
 export interface RemoteObservation {
   /** The SSH session itself. */
   session: RemoteSessionInfo;
   /** Every catalogue command attempted, in catalogue order. */
   commands: RemoteCommandOutcome[];
+  /** Set when the SSH phase bound (--ssh-timeout, ssh.timeoutMs) cut the checks short. */
+  cutOff?: RemoteCutOff;
+  /** Login shells started for the checks (one per SSH channel): at most 2. */
+  shellStarts?: number;
   processes?: RedisProcess[];
   listeners?: TcpListener[];
   systemd?: { units: SystemdUnit[] };
