@@ -26,6 +26,8 @@ describe('config schema', () => {
   it('accepts the INTERFACES.md example and fills defaults', () => {
     const c = parseConfig(valid, 'test.yaml');
     expect(c.targets[0]?.ssh?.port).toBe(22);
+    expect(c.targets[0]?.ssh?.timeoutMs).toBeUndefined();
+    expect(parseConfig(valid.replace('      knownHostsPath: /secrets/known_hosts', '      knownHostsPath: /secrets/known_hosts\n      timeoutMs: 15000'), 't.yaml').targets[0]?.ssh?.timeoutMs).toBe(15000);
     expect(c.alerts?.intervalSeconds).toBe(30);
     expect(parseConfig('', 'empty.yaml').access).toEqual({ diagnose: ['*'], approvers: [], allowAdHocTargets: false, adHocNetworks: [] });
   });
@@ -40,6 +42,7 @@ describe('config schema', () => {
     ['access:\n  adHocNetworks: [10.0.0.0/33]\n', /access\.adHocNetworks\[0\]: must be a CIDR/],
     ['alerts:\n  channel: C0123ABCD\n  targets: [ghost]\n', /alerts\.targets\[0\]: unknown target "ghost"/],
     ['bogus: 1\n', /Unrecognized key|bogus/],
+    ...['10', '2.5', '"10s"', '600001'].map((v): [string, RegExp] => [`targets:\n  - name: a\n    url: redis://h:1\n    ssh: {host: h, user: d, knownHostsPath: /kh, timeoutMs: ${v}}\n`, /targets\[0\]\.ssh\.timeoutMs: must be/]),
     ['targets: [\n', /not valid YAML/],
   ])('names the field: %j', (text, message) => {
     expect(() => parseConfig(text, 'c.yaml')).toThrow(ConfigError);
