@@ -40,9 +40,9 @@ export function sudoFunction(sudo: boolean): string {
 
 export const PS_SCRIPT = [
   'command -v ps >/dev/null 2>&1 || exit 127',
-  // $3 is the first word of the command line; the awk process itself ($3 = "awk") never matches,
-  // nor do the shells and timeout(1) of our own sections.
-  "ps -eo pid=,user=,args= | awk '$3 ~ /redis-server/'",
+  // $4 is the first word of the command line; the awk process itself ($4 = "awk") never matches,
+  // nor do the shells and timeout(1) of our own sections. STAT (T stopped, D, Z …): parsers/ps.ts.
+  "ps -eo pid=,user=,stat=,args= | awk '$4 ~ /redis-server/'",
 ].join('\n');
 
 export const SS_SCRIPT = [

@@ -77,10 +77,23 @@ export interface RemoteCommandOutcome {
   durationMs: number;
 }
 
+/**
+ * The process state letter of `ps` STAT (procps ps(1) "PROCESS STATE CODES"): R running or
+ * runnable, S interruptible sleep, D uninterruptible sleep (usually I/O), T stopped by a job
+ * control signal, t stopped by a debugger, Z zombie, X dead, I idle kernel thread, W paging.
+ */
+export type ProcessState = 'running' | 'sleeping' | 'disk-sleep' | 'stopped' | 'tracing-stop' | 'zombie' | 'dead' | 'idle' | 'paging';
+
 /** A redis-server process as `ps` shows it. */
 export interface RedisProcess {
   pid: number;
   user: string;
+  /** `ps` STAT as printed (`Ssl`, `Tsl`, `Z` …); absent when ps printed no STAT column. */
+  stat?: string;
+  /** The state its first letter names. */
+  state?: ProcessState;
+  /** The ps line (pid, user, STAT, command line), secrets redacted, for evidence. */
+  line?: string;
   /** The command line, secrets redacted. */
   args: string;
   /** Redis' own process title `redis-server 127.0.0.1:6379` names the first bind address and port. */
