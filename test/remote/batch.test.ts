@@ -17,7 +17,11 @@ import { batchSections, FIRST, FOLLOW_UP } from '../../src/engine/remote/catalog
 import { outcomeOf } from '../../src/engine/remote/outcome.js';
 import { SectionReader, type SectionResult } from '../../src/engine/remote/stream.js';
 import type { RemoteObservation } from '../../src/engine/remote/types.js';
+import { which } from '../lab/exec.js';
+import { labRequirement } from '../lab/guard.js';
 import { runLocally } from './run-script.js';
+
+const noUnshare = labRequirement('root and unshare (a mount namespace)', process.getuid?.() === 0 && which('unshare') !== undefined);
 
 const emptyObs = (): RemoteObservation => ({ session: { ok: true, host: 'h', port: 22, durationMs: 0 }, commands: [] });
 const PLAN: Plan = { pids: [], conf: [], confDirs: [], containerIds: [], timeoutSec: 2 };
@@ -30,13 +34,13 @@ function read(stream: string, chunk = stream.length, marker = M): { sections: Se
   return { sections, reader };
 }
 
-/** `/bin/sh -s` with the script on stdin (optionally after `prefix`), stdout read by a SectionReader as it comes. */
-function runBatch(script: string, marker: string, prefix = ''): Promise<{ sections: SectionResult[]; reader: SectionReader; code: number | null; ms: number }> {
+/** `/bin/sh -s` (or `argv`) with the script on stdin, stdout read by a SectionReader as it comes. */
+function runBatch(script: string, marker: string, argv = ['/bin/sh', '-s']): Promise<{ sections: SectionResult[]; reader: SectionReader; code: number | null; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const sections: SectionResult[] = [];
     const reader = new SectionReader(marker, (s) => sections.push(s));
-    const child = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => reader.feed(d));
     child.on('error', reject);
@@ -44,7 +48,7 @@ function runBatch(script: string, marker: string, prefix = ''): Promise<{ sectio
       clearTimeout(timer);
       resolve({ sections, reader, code, ms: performance.now() - started });
     });
-    child.stdin.end(`${prefix}${script}\n`);
+    child.stdin.end(`${script}\n`);
   });
 }
 
@@ -77,6 +81,12 @@ describe('section reader', () => {
   it('reads the same whatever the chunks (one byte at a time, odd sizes)', () => {
     const whole = read(stream).sections.map(({ durationMs: _d, ...s }) => s);
     for (const chunk of [1, 2, 7, 33]) expect(read(stream, chunk).sections.map(({ durationMs: _d, ...s }) => s), `chunk ${chunk}`).toEqual(whole);
+  });
+
+  it('durations: from the host clock (/proc/uptime before and after) when the end header has it', () => {
+    const { sections } = read(`\n### ${M} begin ps\nx\n### ${M} end ps 0 1200.25 1200.31\n\n### ${M} begin ss\n\n### ${M} end ss 0 - -\n`);
+    expect(sections.map((s) => [s.id, s.durationMs < 1000])).toEqual([['ps', true], ['ss', true]]);
+    expect(sections[0]!.durationMs).toBe(60);
   });
 
   it('a section cut before its end header is never handed over, and another marker opens nothing', () => {
@@ -129,11 +139,12 @@ describe('the combined scripts, run here through /bin/sh -s', () => {
     expect(run.ms).toBeLessThan(5000);
   });
 
-  it('without a usable timeout(1) the sections still run, unbounded on the host', async () => {
+  it.skipIf(noUnshare)('without a usable timeout(1) the sections still run, unbounded on the host', async () => {
     const marker = newMarker();
     const script = batchScript(marker, 1, false, [{ id: 'nft', script: 'exit 127' }, { id: 'free', script: 'echo ok >&2; echo out' }]);
-    // A shell function shadows the binary: `timeout -k 1 1 true` fails as an old BusyBox's would.
-    const run = await runBatch(script, marker, 'timeout() { return 1; }\n');
+    // In a mount namespace of its own, /usr/bin/timeout (and /bin/timeout) is /dev/null: not there to run.
+    const hide = ['/usr/bin/timeout', '/bin/timeout'].filter((p) => existsSync(p)).map((p) => `mount --bind /dev/null ${p}`).join(' && ');
+    const run = await runBatch(script, marker, ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `${hide || 'true'} && exec /bin/sh -s`]);
     expect(run.reader.hostTimeout).toBe(false);
     expect(run.sections.map((s) => [s.id, s.rc, s.stdout, s.stderr])).toEqual([
       ['nft', 127, '', ''],

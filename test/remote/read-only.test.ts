@@ -38,7 +38,7 @@ const COMBINED: [string, string][] = [
 
 /** A single-quoted shell word that may hold `'\''` (batch.ts shellWord). */
 const QUOTED_WORD = /'(?:[^']|'\\'')*'/g;
-const SECTION_CALL = /(?:^x [a-z0-9-]+ |\/bin\/sh -c )('(?:[^']|'\\'')*')/gm;
+const SECTION_CALL = /(?:(?:^|[\s;])x [a-z0-9-]+ |\/bin\/sh -c )('(?:[^']|'\\'')*')/gm;
 
 /** The wrapper of a combined script with its section scripts taken out, and those scripts decoded. */
 function unwrap(script: string): { wrapper: string; sections: string[] } {

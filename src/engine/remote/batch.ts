@@ -27,7 +27,7 @@
  * shell data: arguments of the df section, which checks them itself.
  */
 import { randomBytes } from 'node:crypto';
-import { ENVIRONMENT, sudoFunction } from './scripts.js';
+import { ENVIRONMENT, sudoFunction, type Guard } from './scripts.js';
 import { safeInt, UnsafeValueError } from './shell.js';
 import type { RemoteCommandId } from './types.js';
 
@@ -46,6 +46,8 @@ export function shellWord(text: string): string {
 export interface BatchSection {
   id: RemoteCommandId;
   script: string;
+  /** Tested here first (builtins only): a missing tool or service is reported without a process. */
+  guard?: Guard;
   /**
    * redis-conf: its stdout is also kept by the script, and the `dir` values of the
    * directive lines it printed are collected for the sections that take them.
@@ -61,13 +63,28 @@ export const HOST_TIMEOUT_STATUSES: ReadonlySet<number> = new Set([124, 137]);
 /** The header a script prints first: whether timeout(1) bounds its sections on this host. */
 export const HOST_TIMEOUT_HEADER = 'host-timeout';
 
+const TOOL_RE = /^[a-z0-9][a-z0-9-]*$/;
+
+/** `command -v` and `[` are builtins: a host without the tool costs no process for its section. */
+function guarded(id: string, guard: Guard, run: string): string {
+  if (guard.tools.length === 0 || !guard.tools.every((t) => TOOL_RE.test(t))) throw new UnsafeValueError('not a tool name');
+  const installed = guard.tools.map((t) => `command -v ${t} >/dev/null 2>&1`).join(' || ');
+  const body = guard.service ? `if ${guard.service}; then ${run}; else n ${id} 125; fi` : run;
+  return `if ${installed}; then ${body}; else n ${id} 127; fi`;
+}
+
 function header(kind: string, id: string, extra = ''): string {
-  return `printf '\\n### %s ${kind} %s${extra ? ' %s' : ''}\\n' "$M" "${id}"${extra ? ` ${extra}` : ''}`;
+  const n = extra ? extra.split(' ').length : 0;
+  return `printf '\\n### %s ${kind} %s${' %s'.repeat(n)}\\n' "$M" "${id}"${extra ? ` ${extra}` : ''}`;
 }
 
 /**
  * One script: the environment, then each section in order, bounded on the host by
- * `hostTimeoutSec` each. `sudo` defines `s` in every section's shell.
+ * `hostTimeoutSec` each. `sudo` defines `s` in every section's shell. Timings come from
+ * /proc/uptime where there is one (a builtin read, no process), else the client measures them.
+ *
+ * (Running the sections in two lanes of one script, a pipeline whose second stage copies the
+ * first's output after its own, was measured: no faster on two shared cores, more processes.)
  */
 export function batchScript(marker: string, hostTimeoutSec: number, sudo: boolean, sections: readonly BatchSection[]): string {
   if (!MARKER_RE.test(marker)) throw new UnsafeValueError('not a section marker');
@@ -77,42 +94,52 @@ export function batchScript(marker: string, hostTimeoutSec: number, sudo: boolea
   const lines = [
     ENVIRONMENT,
     `M=${marker}`,
-    // stdout of the sections goes straight to the channel through fd 3; fd 1 captures stderr.
-    'exec 3>&1',
-    // A timeout that runs `true` is one we can use (BusyBox before 1.30 wanted `-t SECS`).
+    // coreutils' timeout (a plain file in /usr/bin or /bin) takes -k; any other one must show it
+    // can run `true` (BusyBox before 1.30 wanted `-t SECS`). Builtins only for the usual case.
     // $T is expanded unquoted on purpose: "timeout -k 1 <sec>" or nothing.
-    `if timeout -k 1 1 true >/dev/null 2>&1; then T="timeout -k 1 ${sec}"; b=yes; else T=; b=no; fi`,
+    'if { [ -x /usr/bin/timeout ] && [ ! -L /usr/bin/timeout ]; } || { [ -x /bin/timeout ] && [ ! -L /bin/timeout ]; } || timeout -k 1 1 true >/dev/null 2>&1; then',
+    `  T="timeout -k 1 ${sec}"; b=yes`,
+    'else T=; b=no; fi',
     `printf '\\n### %s ${HOST_TIMEOUT_HEADER} %s\\n' "$M" "$b"`,
+    // Seconds since boot, 1/100 s (Linux): u <var>. Elsewhere the variables stay "-".
+    'a=-; z=-',
+    'u() { read "$1" _ 2>/dev/null </proc/uptime; }',
+    // stdout of a section goes straight to the channel through fd 3; fd 1 captures stderr.
     'x() {',
     '  i=$1; shift',
+    '  u a',
     `  printf '\\n### %s begin %s\\n' "$M" "$i"`,
     // A simple command in $( ): the subshell execs it, no extra fork. stdin never reaches a
     // command: the rest of this script is still on it.
     '  e=$($T /bin/sh -c "$@" 2>&1 1>&3 3>&- </dev/null); r=$?',
+    '  u z',
     `  [ -z "$e" ] || { printf '\\n### %s stderr %s\\n' "$M" "$i"; printf '%s\\n' "$e"; }`,
-    `  printf '\\n### %s end %s %s\\n' "$M" "$i" "$r"`,
+    `  printf '\\n### %s end %s %s %s %s\\n' "$M" "$i" "$r" "$a" "$z"`,
     '}',
+    // A section that did not need to run: the status its script would have exited with.
+    `n() { printf '\\n### %s begin %s\\n\\n### %s end %s %s\\n' "$M" "$1" "$M" "$1" "$2"; }`,
     "q=''",
   ];
-  for (const section of sections) {
+  const emit = (section: BatchSection): string[] => {
     if (!/^[a-z0-9-]+$/.test(section.id)) throw new UnsafeValueError('not a section id');
     if (section.collectsDirs) {
       // Its stdout is kept here (not streamed); stderr goes to the channel, outside any section.
-      lines.push(
+      return [
+        'u a',
         header('begin', section.id),
         `o=$($T /bin/sh -c ${word(section)} 3>&- </dev/null); r=$?`,
+        'u z',
         `[ -z "$o" ] || printf '%s\\n' "$o"`,
-        header('end', section.id, '"$r"'),
+        header('end', section.id, '"$r" "$a" "$z"'),
         // `<n>: dir <value>` lines; quotes dropped as redis.conf drops them (\047 is '). The df section checks each value.
         `case "$o" in *[Dd][Ii][Rr]*) q="$q $(printf '%s\\n' "$o" | awk '$1 ~ /^[0-9]+:$/ && tolower($2) == "dir" { v = $3; gsub(/["\\047]/, "", v); print v }')";; esac`,
-      );
-    } else if (section.takesDirs) {
-      // Unquoted on purpose: one argument per value, with globbing off.
-      lines.push('set -f', `x ${section.id} ${word(section)} sh $q`, 'set +f');
-    } else {
-      lines.push(`x ${section.id} ${word(section)}`);
+      ];
     }
-  }
-  lines.push('exit 0');
+    // Unquoted on purpose: one argument per value, with globbing off.
+    if (section.takesDirs) return ['set -f', `x ${section.id} ${word(section)} sh $q`, 'set +f'];
+    const run = `x ${section.id} ${word(section)}`;
+    return [section.guard ? guarded(section.id, section.guard, run) : run];
+  };
+  lines.push('exec 3>&1', ...sections.flatMap(emit), 'exit 0');
   return lines.join('\n');
 }

@@ -77,7 +77,7 @@ export function batchSections(entries: readonly CatalogueEntry[], plan: Plan, on
       continue;
     }
     if (script === null) onLocal(entry, 'unavailable', 'nothing to inspect');
-    else out.push({ id: entry.id, script, ...(entry.collectsDirs ? { collectsDirs: true } : {}), ...(entry.takesDirs ? { takesDirs: true } : {}) });
+    else out.push({ id: entry.id, script, ...(entry.guard ? { guard: entry.guard } : {}), ...(entry.collectsDirs ? { collectsDirs: true } : {}), ...(entry.takesDirs ? { takesDirs: true } : {}) });
   }
   return out;
 }

@@ -53,6 +53,11 @@ export interface CatalogueEntry {
   needs: RemoteCommandId[];
   /** The script, or null when there is nothing to look at (no pid, no container). */
   script(plan: Plan): string | null;
+  /**
+   * What its script checks first, repeated for the combined scripts (batch.ts): the shell that
+   * runs them tests it with builtins and reports 127 / 125 without starting a process.
+   */
+  guard?: S.Guard;
   /** redis-conf: the follow-up script collects the `dir` values it prints … */
   collectsDirs?: boolean;
   /** … and df gets them as arguments (batch.ts). */
@@ -90,6 +95,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ps',
     needs: [],
+    guard: { tools: ['ps'] },
     script: () => S.PS_SCRIPT,
     parse(out, obs) {
       obs.processes = parsePs(out.stdout);
@@ -101,6 +107,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ss',
     needs: [],
+    guard: { tools: ['ss', 'netstat'] },
     script: () => S.SS_SCRIPT,
     parse(out, obs) {
       obs.listeners = parseListeners(out.stdout);
@@ -111,6 +118,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'systemd',
     needs: [],
+    guard: { tools: ['systemctl'], service: S.SYSTEMD_BOOTED },
     script: () => S.SYSTEMD_SCRIPT,
     parse(out, obs) {
       const units = parseSystemdShow(out.stdout).filter((u) => u.loadState !== 'not-found');
@@ -121,6 +129,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'docker-ps',
     needs: [],
+    guard: { tools: ['docker'], service: S.DOCKER_REACHABLE },
     script: () => S.DOCKER_PS_SCRIPT,
     parse(out, obs) {
       const containers = parseDockerPs(out.stdout);
@@ -132,6 +141,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'kubectl',
     needs: [],
+    guard: { tools: ['kubectl'], service: S.KUBECONFIG_PRESENT },
     script: (plan) => S.kubectlScript(plan.timeoutSec),
     parse(out, obs) {
       const k = parseKubectl(out.stdout);
@@ -143,6 +153,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'free',
     needs: [],
+    guard: { tools: ['free'] },
     script: () => S.FREE_SCRIPT,
     parse(out, obs) {
       const mem = parseFree(out.stdout);
@@ -155,6 +166,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'kernel-oom',
     needs: [],
+    guard: { tools: ['dmesg', 'journalctl'] },
     script: () => S.KERNEL_OOM_SCRIPT,
     parse(out, obs) {
       const oom = parseKernelOom(out.stdout);
@@ -166,6 +178,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'iptables',
     needs: [],
+    guard: { tools: ['iptables', 'ip6tables'] },
     script: () => S.IPTABLES_SCRIPT,
     parse(out, obs) {
       const sections = splitSections(out.stdout).filter((s) => s.name === 'iptables' || s.name === 'ip6tables');
@@ -182,6 +195,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'nft',
     needs: [],
+    guard: { tools: ['nft'] },
     script: () => S.NFT_SCRIPT,
     parse(out, obs) {
       addFirewall(obs, parseNftRuleset(out.stdout));
@@ -191,6 +205,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ufw',
     needs: [],
+    guard: { tools: ['ufw'] },
     script: () => S.UFW_SCRIPT,
     parse(out, obs) {
       const tables = parseUfwStatus(out.stdout);
@@ -201,6 +216,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'firewalld',
     needs: [],
+    guard: { tools: ['firewall-cmd'] },
     script: () => S.FIREWALLD_SCRIPT,
     parse(out, obs) {
       const tables = parseFirewalldListAll(out.stdout);
@@ -264,8 +280,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 
 /**
  * The order the sections run in. First what the follow-up script is planned from (so it can
- * start while the rest runs), then the firewall and the kernel log, the slow Python tools and
- * kubectl last. The report keeps catalogue order.
+ * start while the rest runs), then the firewall, memory and the kernel log; the slow tools
+ * (ufw and firewall-cmd are Python, kubectl talks to a cluster) last. The report keeps
+ * catalogue order.
  */
 export const RUN_ORDER: readonly RemoteCommandId[] = [
   'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',

@@ -38,6 +38,21 @@ export function sudoFunction(sudo: boolean): string {
   return s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }';
 }
 
+/**
+ * The checks a script starts with: one of `tools` must be installed (else 127), and `service`,
+ * a constant shell test, must hold (else 125). Every script below begins with these lines;
+ * batch.ts runs the same tests before it starts the section's shell.
+ */
+export interface Guard {
+  tools: string[];
+  service?: string;
+}
+
+// sd_booted(3): systemd is the init system iff /run/systemd/system exists.
+export const SYSTEMD_BOOTED = '[ -d /run/systemd/system ]';
+export const DOCKER_REACHABLE = '[ -S /var/run/docker.sock ] || [ -n "$DOCKER_HOST" ]';
+export const KUBECONFIG_PRESENT = '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ]';
+
 export const PS_SCRIPT = [
   'command -v ps >/dev/null 2>&1 || exit 127',
   // $4 is the first word of the command line; the awk process itself ($4 = "awk") never matches,
@@ -53,8 +68,7 @@ export const SS_SCRIPT = [
 
 export const SYSTEMD_SCRIPT = [
   'command -v systemctl >/dev/null 2>&1 || exit 127',
-  // sd_booted(3): systemd is the init system iff /run/systemd/system exists.
-  '[ -d /run/systemd/system ] || exit 125',
+  `${SYSTEMD_BOOTED} || exit 125`,
   "units=$( { systemctl list-units --all --type=service --no-legend --plain 'redis*'; systemctl list-unit-files --type=service --no-legend --plain 'redis*'; } 2>/dev/null | awk '{print $1}' | grep -v '@\\.service$' | sort -u | head -n 16)",
   'for u in $units; do',
   '  systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts,ExecStart "$u"; echo',
@@ -98,7 +112,7 @@ export const FIREWALLD_SCRIPT = [
 
 export const DOCKER_PS_SCRIPT = [
   'command -v docker >/dev/null 2>&1 || exit 127',
-  '[ -S /var/run/docker.sock ] || [ -n "$DOCKER_HOST" ] || exit 125',
+  `${DOCKER_REACHABLE} || exit 125`,
   "s docker ps -a --no-trunc --format '{{json .}}'",
 ].join('\n');
 
@@ -108,7 +122,7 @@ const MAX_KUBECTL_TIMEOUT_SEC = 300;
 export function kubectlScript(timeoutSec: number): string {
   return [
     'command -v kubectl >/dev/null 2>&1 || exit 127',
-    '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ] || exit 125',
+    `${KUBECONFIG_PRESENT} || exit 125`,
     // kubectl caches API discovery under ~/.kube/cache; a cache directory that cannot be created
     // (below /dev/null) makes it skip the cache instead of writing to the host.
     `kubectl get svc,endpoints --all-namespaces -o json --request-timeout=${safeInt(Math.min(timeoutSec, MAX_KUBECTL_TIMEOUT_SEC), MAX_KUBECTL_TIMEOUT_SEC)}s --cache-dir=/dev/null/redis-doctor`,

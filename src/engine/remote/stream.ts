@@ -17,7 +17,7 @@ export interface SectionResult {
   stderr: string;
   /** Exit status of the section's shell; null when the end header had none. */
   rc: number | null;
-  /** From its begin header to its end header, as they arrived here. */
+  /** On the host (its /proc/uptime before and after), else from its begin header to its end header as they arrived here. */
   durationMs: number;
 }
 
@@ -73,7 +73,7 @@ export class SectionReader {
   }
 
   private header(words: string[], content: string): void {
-    const [kind, id, rc] = words;
+    const [kind, id, rc, from, to] = words;
     if (kind === HOST_TIMEOUT_HEADER && !this.current) {
       this.hostTimeout = id === 'yes';
       return;
@@ -92,12 +92,15 @@ export class SectionReader {
     if (kind !== 'end') return;
     this.current = undefined;
     const status = rc !== undefined && /^\d{1,3}$/.test(rc) ? Number(rc) : null;
+    const uptime = (t: string | undefined) => (t !== undefined && /^\d{1,12}(?:\.\d{1,3})?$/.test(t) ? Number(t) : undefined);
+    const a = uptime(from);
+    const b = uptime(to);
     this.onSection({
       id,
       stdout: cur.stdout ?? content,
       stderr: cur.stdout === undefined ? '' : content,
       rc: status,
-      durationMs: Math.round(performance.now() - cur.started),
+      durationMs: a !== undefined && b !== undefined && b >= a ? Math.round((b - a) * 1000) : Math.round(performance.now() - cur.started),
     });
   }
 }
