@@ -49,10 +49,7 @@ function catalogueSudoCommands(server: ConfRedis): string[] {
     ['cat', server.confPath],
     ['cat', `/proc/${server.pid}/limits`],
     ['readlink', `/proc/${server.pid}/cwd`],
-    ['readlink', `/proc/${server.pid}/ns/mnt`],
-    ['df', `-P -k ${server.dir}`],
-    // Each `ip netns exec` has its own mount namespace, so sshd and redis-server differ in theirs,
-    // as with a container: df measures the cwd through /proc (scripts.ts dfScript).
+    // df measures the cwd through /proc, which reaches it in any mount namespace (scripts.ts dfScript).
     ['df', `-P -k /proc/${server.pid}/cwd/.`],
   ];
   return commands.flatMap(([tool, args]) => {

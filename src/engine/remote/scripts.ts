@@ -224,15 +224,12 @@ export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
   return [
     'd() { echo "### $1 $2 $3"; s df -P -k "$4"; }',
     'n=0',
-    'me=$(readlink /proc/self/ns/mnt 2>/dev/null)',
-    // Redis chdir()s to its `dir` (config.c), so the process cwd is the data directory. Inside another
-    // mount namespace (a container) the cwd path means something else here: measure through /proc instead.
+    // Redis chdir()s to its `dir` (config.c), so the process cwd is the data directory. It is measured
+    // through /proc/<pid>/cwd, which reaches it in whatever mount namespace the process lives (inside a
+    // container its path means something else here); the path reported is the one readlink shows.
     ...pids.map((p) => {
       const pid = safeInt(p);
-      return [
-        `x=$(s readlink /proc/${pid}/cwd 2>/dev/null)`,
-        `if [ -n "$x" ]; then if [ "$(s readlink /proc/${pid}/ns/mnt 2>/dev/null)" = "$me" ]; then d process-cwd ${pid} "$x" "$x"; else d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; fi; n=1; fi`,
-      ].join('\n');
+      return `x=$(s readlink /proc/${pid}/cwd 2>/dev/null); if [ -n "$x" ]; then d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; n=1; fi`;
     }),
     ...confDirs.map((c) => `d config-dir ${safePath(c.conf)} ${safePath(c.dir)} ${safePath(c.dir)}; n=1`),
     'k=0',
