@@ -16,9 +16,10 @@
  * short (a firewall tool on the noisy account's PATH hangs), what answered
  * still decides and remote-check-failed names what did not.
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { run as runCli } from '../../src/cli/run.js';
 import { diagnose } from '../../src/engine/diagnose.js';
 import { CATALOGUE, RUN_ORDER } from '../../src/engine/remote/catalogue.js';
 import { SshSession } from '../../src/engine/remote/session.js';
@@ -186,7 +187,24 @@ describeLab('SSH checks with login shells that work and talk: two shell starts, 
     }
   });
 
-  it('the SSH phase bound cuts a hung tool short: what answered decides, remote-check-failed names what did not', async () => {
+  it('a login that takes 1.6 s is not a failure: --timeout 100 ends the probes long before, the SSH phase has its own bound', async () => {
+    const noisy = accounts.find((a) => a.user === NOISY)!;
+    const rc = join(noisy.home, '.bashrc');
+    const saved = await readFile(rc, 'utf8');
+    await appendFile(rc, 'sleep 1.6\n');
+    try {
+      // The probes' run deadline is 4 × 100 ms + 1 s; the SSH phase bound the larger of 10 s and 5 × 100 ms.
+      const { d, starts } = await diagnoseAs(NOISY, 6379, { timeoutMs: 100 });
+      expectDiagnosis(d, { primaryCause: 'server-not-running', verdict: 'unreachable', evidence: /nothing listens on port 6379/ });
+      expect(d.findings.map((f) => f.cause)).not.toContain('remote-check-failed');
+      expect(d.durationMs).toBeGreaterThan(1600);
+      expect(starts).toBeLessThanOrEqual(2);
+    } finally {
+      await writeFile(rc, saved);
+    }
+  });
+
+  it('the SSH phase bound (--ssh-timeout, through the CLI) cuts a hung tool short: what answered decides, remote-check-failed names what did not', async () => {
     // A firewall tool this machine lacks, on the noisy account's PATH (its rc adds ~/bin), that never answers.
     const tools: [string, RemoteCommandId][] = [['ufw', 'ufw'], ['firewall-cmd', 'firewalld'], ['nft', 'nft']];
     const [tool, id] = tools.find(([t]) => sudoPath(t) === undefined) ?? [];
@@ -198,10 +216,16 @@ describeLab('SSH checks with login shells that work and talk: two shell starts, 
     await chmod(join(bin, tool), 0o755);
     try {
       // Each command may take 6 s on the host (--timeout 6000); the phase has 3 s.
-      const { d, starts } = await diagnoseAs(NOISY, 6379, { timeoutMs: 6000, sudo: false, sshTimeoutMs: 3000 });
+      const before = host.log().length;
+      let out = '';
+      const stream = { isTTY: false, write: (chunk: string) => ((out += chunk), true) };
+      const argv = ['diagnose', `${ns.nsAddress}:6379`, '--json', '--timeout', '6000', '--ssh', `${NOISY}@${ns.nsAddress}`, '--ssh-key', host.keyPath, '--ssh-known-hosts', host.knownHostsPath, '--ssh-timeout', '3000'];
+      const code = await runCli({ argv, env: {}, stdout: stream, stderr: stream });
+      expect(code, out).toBe(1);
+      const d = JSON.parse(out) as Diagnosis;
       expectDiagnosis(d, { primaryCause: 'server-not-running', verdict: 'unreachable', evidence: /nothing listens on port 6379/ });
       expect(d.durationMs).toBeLessThan(3000 + 1500);
-      expect(starts).toBeLessThanOrEqual(2);
+      expect(shellStarts(host.log().slice(before), NOISY)).toBeLessThanOrEqual(2);
       const cut = d.findings.find((f) => f.cause === 'remote-check-failed');
       // The hung tool and what runs after it in the first script; the follow-up ran on its own channel.
       const late = RUN_ORDER.slice(RUN_ORDER.indexOf(id), RUN_ORDER.indexOf('redis-conf'));
