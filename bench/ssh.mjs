@@ -1,25 +1,29 @@
-// SSH phase of a diagnosis against a plain `ssh host true` (issue #3: target ≤ 1.5×).
+// SSH phase of a diagnosis against a plain `ssh host true` (issues #3, #10:
+// target ≤ 1.5×), for a plain login and for one whose ~/.bashrc is heavy.
 // See bench/README.md, section "SSH checks".
 //
-//   node bench/ssh.mjs [--runs N] [--timeout MS] [--real-home]
+//   node bench/ssh.mjs [--runs N] [--timeout MS]
 //
 // Sets up a throwaway "Redis host": a network namespace joined by a veth pair
 // (addresses from 198.18.0.0/15), a real OpenSSH sshd on port 22 in it with
-// fresh ed25519 host and client keys, and a redis-server in it. Then, round
-// robin so machine load falls on both columns alike:
-//   - ssh:    wall time of `ssh -F /dev/null -o BatchMode=yes … root@<ns> true`
-//             (process start, key exchange, authentication, one channel);
+// fresh ed25519 host and client keys, and a redis-server in it. Two login
+// accounts, the same key for both:
+//   - plain: root with an empty HOME (like a dedicated diagnosis account);
+//   - heavy: a throwaway bash account `rdbheavy<pid>` whose ~/.bashrc burns
+//     0.6 s of CPU, as pyenv/conda/nvm init does (bash reads it for every
+//     command sshd starts).
+// Then, round robin so machine load falls on every column alike, per account:
+//   - ssh:    wall time of `ssh -F /dev/null -o BatchMode=yes … <user>@<ns> true`
+//             (process start, key exchange, authentication, one channel, one
+//             login shell);
 //   - checks: runRemoteChecks() from dist/ in this process — the SSH phase of
-//             a diagnosis: one connection, host key check, the whole catalogue.
+//             a diagnosis: one connection, host key check, the whole catalogue
+//             (two scripts, at most two login shells).
 // The first round is discarded (caches). Everything is removed on exit,
-// error and SIGINT/SIGTERM. Exit status 0 even when the target is missed: a
-// benchmark on a shared machine is a report, not a gate.
-//
-// The login account is root with an empty HOME (like a dedicated diagnosis
-// account) unless --real-home: then root's own ~/.bashrc runs on every channel
-// (and once for `ssh true`), which shows what a heavy shell start-up costs.
+// error and SIGINT/SIGTERM (the account too). Exit status 0 even when the
+// target is missed: a benchmark on a shared machine is a report, not a gate.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,8 +37,9 @@ const opt = (name, dflt) => {
 };
 const RUNS = Math.min(60, Math.max(3, opt('--runs', 20)));
 const TIMEOUT_MS = Math.min(10_000, Math.max(500, opt('--timeout', 2000)));
-const REAL_HOME = argv.includes('--real-home');
 const TARGET_RATIO = 1.5;
+const HEAVY_USER = `rdbheavy${process.pid}`;
+const HEAVY_RC = "# like eval \"$(pyenv init -)\": 0.6 s of CPU on every start\ntimeout 0.6 sh -c 'while :; do :; done'\n";
 
 const cleanups = [];
 function cleanup() {
@@ -61,7 +66,7 @@ function stats(values) {
 
 function missing() {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const bin of ['/usr/sbin/sshd', 'ssh', 'ssh-keygen', 'ip', 'redis-server']) {
+  for (const bin of ['/usr/sbin/sshd', 'ssh', 'ssh-keygen', 'ip', 'redis-server', 'bash', 'timeout', 'useradd', 'userdel']) {
     try {
       sh('sh', ['-c', `command -v ${bin}`]);
     } catch {
@@ -148,17 +153,44 @@ function setUpHost(ns, dir) {
     [
       'Port 22', `ListenAddress ${ns.address}`, `HostKey ${join(dir, 'host')}`, 'UsePAM no', 'PasswordAuthentication no',
       'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password', 'StrictModes no', 'PidFile none', 'UseDNS no', 'LogLevel ERROR',
-      ...(REAL_HOME ? [] : [`SetEnv HOME=${join(dir, 'home')}`]), '',
+      'PermitRootLogin prohibit-password', 'StrictModes no', 'PidFile none', 'UseDNS no', 'LogLevel VERBOSE',
+      // Root gets an empty HOME; the heavy account keeps its own (passwd) HOME and ~/.bashrc.
+      'Match User root', `  SetEnv HOME=${join(dir, 'home')}`, '',
     ].join('\n'),
   );
 }
 
-function timedSsh(ns, dir) {
+/** The heavy account: bash, its HOME in the bench dir, the busy ~/.bashrc. Password '*': key login only. */
+function addHeavyAccount(dir) {
+  const home = join(dir, HEAVY_USER);
+  mkdirSync(home, { mode: 0o755 });
+  writeFileSync(join(home, '.bashrc'), HEAVY_RC, { mode: 0o644 });
+  cleanups.push(() => {
+    // userdel refuses while the account still runs processes (sshd children end just after the client).
+    for (let i = 0; i < 50; i++) {
+      try {
+        sh('userdel', [HEAVY_USER]);
+        return;
+      } catch (err) {
+        if (err.status === 6) return;
+        execFileSync('sleep', ['0.1']);
+      }
+    }
+    try { sh('userdel', ['--force', HEAVY_USER]); } catch { /* gone */ }
+  });
+  sh('useradd', ['--no-create-home', '--no-user-group', '--home-dir', home, '--shell', '/bin/bash', '--password', '*', '--comment', 'redis-doctor bench', HEAVY_USER]);
+}
+
+/** `Starting session: command for <user>` lines (LogLevel VERBOSE): one per login shell sshd started. */
+function shellStartsIn(log, user) {
+  return log.split('\n').filter((l) => l.includes(`Starting session: command for ${user} from`)).length;
+}
+
+function timedSsh(ns, dir, user) {
   const args = [
     '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
     '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'ControlMaster=no', '-o', 'ControlPath=none',
-    '-i', join(dir, 'client'), `root@${ns.address}`, 'true',
+    '-i', join(dir, 'client'), `${user}@${ns.address}`, 'true',
   ];
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -182,45 +214,59 @@ async function main() {
   const { runRemoteChecks } = await import(join(here, '..', 'dist', 'engine', 'remote', 'index.js'));
   const dir = mkdtempSync(join(tmpdir(), `rd-bench-ssh-${process.pid}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  // The heavy account reads authorized_keys and its HOME below it.
+  chmodSync(dir, 0o711);
   const ns = createNamespace();
   setUpHost(ns, dir);
+  addHeavyAccount(dir);
   startInNs(ns.name, ['/usr/sbin/sshd', '-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')]);
   startInNs(ns.name, ['redis-server', '--port', '6379', '--bind', ns.address, '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir]);
   await waitFor('sshd', () => answers(ns.address, 22, (t) => t.startsWith('SSH-2.0-')));
   await waitFor('redis-server', () => answers(ns.address, 6379, (t) => t.startsWith('+PONG')));
 
-  const ssh = {
-    host: ns.address, port: 22, user: 'root', useAgent: false,
+  const base = {
+    host: ns.address, port: 22, useAgent: false,
     privateKey: readFileSync(join(dir, 'client'), 'utf8'), knownHosts: readFileSync(join(dir, 'known_hosts'), 'utf8'),
   };
   const ctx = { target: { input: `${ns.address}:6379`, host: ns.address, port: 6379, tls: false }, timeoutMs: TIMEOUT_MS };
-  const samples = { ssh: [], checks: [], connect: [] };
-  let last;
+  const accounts = ['root', HEAVY_USER].map((user) => ({ user, samples: { ssh: [], checks: [], connect: [] }, last: undefined, starts: [] }));
+  const log = () => readFileSync(join(dir, 'sshd.log'), 'utf8');
   for (let i = 0; i < RUNS + 1; i++) {
-    const sshMs = await timedSsh(ns, dir);
-    const t0 = performance.now();
-    last = await runRemoteChecks(ssh, ctx);
-    const checksMs = performance.now() - t0;
-    if (!last.observation.session.ok) throw new Error(`SSH session failed: ${last.observation.session.message}`);
-    if (i === 0) continue;
-    samples.ssh.push(sshMs);
-    samples.checks.push(checksMs);
-    samples.connect.push(last.observation.session.durationMs);
+    for (const a of accounts) {
+      const sshMs = await timedSsh(ns, dir, a.user);
+      const before = log().length;
+      const t0 = performance.now();
+      a.last = await runRemoteChecks({ ...base, user: a.user }, ctx);
+      const checksMs = performance.now() - t0;
+      if (!a.last.observation.session.ok) throw new Error(`SSH session as ${a.user} failed: ${a.last.observation.session.message}`);
+      if (i === 0) continue;
+      a.samples.ssh.push(sshMs);
+      a.samples.checks.push(checksMs);
+      a.samples.connect.push(a.last.observation.session.durationMs);
+      a.starts.push(shellStartsIn(log().slice(before), a.user));
+    }
   }
 
-  const ran = last.observation.commands.filter((c) => c.durationMs > 0).length;
   const fmt = (n) => n.toFixed(0).padStart(6);
-  const row = (name, s) => `| ${name.padEnd(44)} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p90)} | ${fmt(s.max)} |`;
-  const a = stats(samples.ssh);
-  const b = stats(samples.checks);
-  const ratio = b.median / a.median;
-  console.log(`SSH checks vs ssh true — ${RUNS} rounds, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}${REAL_HOME ? ', root\'s real HOME' : ', empty HOME'}`);
-  console.log('| ms                                           |    min | median |    p90 |    max |');
+  const row = (name, s) => `| ${name.padEnd(52)} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p90)} | ${fmt(s.max)} |`;
+  console.log(`SSH checks vs ssh true — ${RUNS} rounds, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}, --timeout ${TIMEOUT_MS}`);
+  console.log(`| ms ${' '.repeat(50)}|    min | median |    p90 |    max |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  console.log(row('ssh -o BatchMode=yes root@host true (wall)', a));
-  console.log(row(`runRemoteChecks: ${ran} commands, one connection`, b));
-  console.log(row('  of which connect + host key + auth', stats(samples.connect)));
-  console.log(`ratio of medians ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×): ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}`);
+  const verdicts = [];
+  for (const a of accounts) {
+    const label = a.user === 'root' ? 'plain login (root, empty HOME)' : 'heavy ~/.bashrc (0.6 s of CPU)';
+    const s1 = stats(a.samples.ssh);
+    const s2 = stats(a.samples.checks);
+    const ok = a.last.observation.commands.filter((c) => c.status === 'ok').length;
+    const skipped = a.last.observation.commands.filter((c) => c.status === 'missing' || c.status === 'unavailable').length;
+    const cut = a.last.observation.commands.filter((c) => c.status === 'timeout').map((c) => c.id);
+    console.log(row(`${label}: ssh … true (wall)`, s1));
+    console.log(row(`  runRemoteChecks: ${ok} ok + ${skipped} skipped, ${Math.max(...a.starts)} shells`, s2));
+    console.log(row('    of which connect + host key + auth', stats(a.samples.connect)));
+    const ratio = s2.median / s1.median;
+    verdicts.push(`${a.user === 'root' ? 'plain' : 'heavy'} ${ratio.toFixed(2)}× (p90 ${(s2.p90 / s1.p90).toFixed(2)}×)${ratio <= TARGET_RATIO ? '' : ' MISSED'}${cut.length ? `, timeouts: ${cut.join(', ')}` : ''}`);
+  }
+  console.log(`ratio of medians (target ≤ ${TARGET_RATIO}×): ${verdicts.join('; ')}`);
 }
 
 main()

@@ -34,10 +34,10 @@ export interface DiagnoseArgs {
 
 export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
 
-type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'config';
+type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config';
 type BoolOption = 'json' | 'tls' | 'tls-insecure';
 
-const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'config']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config']);
 const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure']);
 // Options redis-cli users type by habit; each gets a pointer to ours instead of "unknown option".
 const HINTS: Record<string, string> = {
@@ -48,10 +48,10 @@ const HINTS: Record<string, string> = {
   cacert: 'use --tls-ca <file>',
 };
 
-function parseTimeout(text: string): number {
-  if (!/^\d{1,7}$/.test(text)) throw new ArgsError(`--timeout expects a whole number of milliseconds (${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}), got "${text.slice(0, 20)}"`);
+function parseTimeout(text: string, option = '--timeout'): number {
+  if (!/^\d{1,7}$/.test(text)) throw new ArgsError(`${option} expects a whole number of milliseconds (${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}), got "${text.slice(0, 20)}"`);
   const ms = Number(text);
-  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) throw new ArgsError(`--timeout must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms, got ${ms}`);
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) throw new ArgsError(`${option} must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms, got ${ms}`);
   return ms;
 }
 
@@ -131,6 +131,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (sshKey !== undefined) flags.sshKey = sshKey;
   const knownHosts = values.get('ssh-known-hosts');
   if (knownHosts !== undefined) flags.sshKnownHosts = knownHosts;
+  const sshTimeout = values.get('ssh-timeout');
+  if (sshTimeout !== undefined) flags.sshTimeoutMs = parseTimeout(sshTimeout, '--ssh-timeout');
 
   const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), flags };
   const timeout = values.get('timeout');
@@ -164,6 +166,8 @@ Options:
   --ssh <user@host[:port]>  also run read-only checks on the Redis host over SSH
   --ssh-key <file>        private key for --ssh (else ssh-agent via SSH_AUTH_SOCK)
   --ssh-known-hosts <file>  known_hosts file; required with --ssh, the host key must match
+  --ssh-timeout <ms>      bound for the whole SSH phase (default the larger of 10000
+                          and 5 × --timeout, ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS})
   --config <file>         config file (default: $REDIS_DOCTOR_CONFIG, then ./redis-doctor.yaml)
   -h, --help              show this help
   -V, --version           show the version

@@ -10,7 +10,8 @@
  *   TLS:      on when any of rediss://, `--tls`, `--tls-ca`, `--tls-insecure`,
  *             config `tlsCaPath`/`tlsInsecure` asks for it; the flag's CA file wins over the config's
  *   SSH:      `--ssh user@host[:port]` (with `--ssh-key`, and `--ssh-known-hosts` required),
- *             else the config target's `ssh` block (paths overridable by the two flags)
+ *             else the config target's `ssh` block (paths overridable by the two flags);
+ *             the phase bound: `--ssh-timeout` > the block's `timeoutMs` > the engine's default
  *
  * Every problem is a `ResolveError` (a usage/input error: exit 2 in the CLI),
  * thrown before anything is probed. No message ever contains a password.
@@ -38,6 +39,8 @@ export interface TargetFlags {
   ssh?: string;
   sshKey?: string;
   sshKnownHosts?: string;
+  /** `--ssh-timeout`, already validated (args.ts). */
+  sshTimeoutMs?: number;
 }
 
 export interface ResolveContext {
@@ -147,7 +150,7 @@ export function parseSshSpec(spec: string): { user: string; host: string; port: 
 
 function resolveSsh(ctx: ResolveContext, entry?: TargetConfig): SshTargetOptions | undefined {
   const f = ctx.flags ?? {};
-  let base: { user: string; host: string; port: number; sudo?: boolean; keyPath?: string; knownHostsPath?: string };
+  let base: { user: string; host: string; port: number; sudo?: boolean; keyPath?: string; knownHostsPath?: string; timeoutMs?: number };
   if (f.ssh !== undefined) {
     // Refusing to connect without a known_hosts file is deliberate: an unverified
     // host key would let anyone on the path answer the remote checks.
@@ -155,10 +158,11 @@ function resolveSsh(ctx: ResolveContext, entry?: TargetConfig): SshTargetOptions
     base = { ...parseSshSpec(f.ssh), keyPath: f.sshKey, knownHostsPath: f.sshKnownHosts };
   } else if (entry?.ssh) {
     const s = entry.ssh;
-    base = { user: s.user, host: s.host, port: s.port, sudo: s.sudo, keyPath: f.sshKey ?? s.privateKeyPath, knownHostsPath: f.sshKnownHosts ?? s.knownHostsPath };
+    base = { user: s.user, host: s.host, port: s.port, sudo: s.sudo, keyPath: f.sshKey ?? s.privateKeyPath, knownHostsPath: f.sshKnownHosts ?? s.knownHostsPath, timeoutMs: s.timeoutMs };
   } else {
     if (f.sshKey !== undefined) throw new ResolveError('--ssh-key is only meaningful with --ssh user@host');
     if (f.sshKnownHosts !== undefined) throw new ResolveError('--ssh-known-hosts is only meaningful with --ssh user@host');
+    if (f.sshTimeoutMs !== undefined) throw new ResolveError('--ssh-timeout is only meaningful with SSH checks (--ssh user@host, or a config target with an ssh block)');
     return undefined;
   }
   const knownHostsPath = base.knownHostsPath!;
@@ -170,6 +174,8 @@ function resolveSsh(ctx: ResolveContext, entry?: TargetConfig): SshTargetOptions
     knownHostsPath,
   };
   if (base.sudo) ssh.sudo = true;
+  const timeoutMs = f.sshTimeoutMs ?? base.timeoutMs;
+  if (timeoutMs !== undefined) ssh.timeoutMs = timeoutMs;
   if (base.keyPath !== undefined) {
     ssh.privateKey = readNamedFile(ctx, 'SSH private key', base.keyPath);
     ssh.privateKeyPath = base.keyPath;

@@ -21,6 +21,8 @@ export const sshSchema = z
     knownHostsPath: z.string().min(1),
     /** Run the commands that need it through `sudo -n`. */
     sudo: z.boolean().default(false),
+    /** Bound for the whole SSH phase in ms, as --ssh-timeout (default: the larger of 10000 and 5 × the step timeout). */
+    timeoutMs: z.number('must be a whole number of milliseconds').int('must be a whole number of milliseconds').min(50, 'must be between 50 and 600000 ms').max(600_000, 'must be between 50 and 600000 ms').optional(),
   })
   .strict();
 

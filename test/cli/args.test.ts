@@ -5,11 +5,11 @@ describe('parseArgs', () => {
   it('parses diagnose with every option, in both value forms', () => {
     const args = parseArgs([
       'diagnose', 'cache-prod', '--json', '--timeout', '500', '--tls', '--tls-ca=/ca.pem', '--tls-insecure',
-      '--user', 'alice', '--password-env', 'PW', '--ssh', 'doc@db1:2222', '--ssh-key', '/k', '--ssh-known-hosts=/kh', '--config', '/c.yaml',
+      '--user', 'alice', '--password-env', 'PW', '--ssh', 'doc@db1:2222', '--ssh-key', '/k', '--ssh-known-hosts=/kh', '--ssh-timeout', '15000', '--config', '/c.yaml',
     ]);
     expect(args).toEqual({
       command: 'diagnose', target: 'cache-prod', json: true, timeoutMs: 500, config: '/c.yaml',
-      flags: { user: 'alice', passwordEnv: 'PW', tls: true, tlsCa: '/ca.pem', tlsInsecure: true, ssh: 'doc@db1:2222', sshKey: '/k', sshKnownHosts: '/kh' },
+      flags: { user: 'alice', passwordEnv: 'PW', tls: true, tlsCa: '/ca.pem', tlsInsecure: true, ssh: 'doc@db1:2222', sshKey: '/k', sshKnownHosts: '/kh', sshTimeoutMs: 15000 },
     });
   });
 
@@ -31,6 +31,10 @@ describe('parseArgs', () => {
     [['diagnose', 'x', '--timeout', '1.5'], /whole number/],
     [['diagnose', 'x', '--timeout', 'abc'], /whole number/],
     [['diagnose', 'x', '--timeout'], /--timeout needs a value/],
+    [['diagnose', 'x', '--ssh-timeout', '49'], /--ssh-timeout must be between 50 and 600000/],
+    [['diagnose', 'x', '--ssh-timeout=600001'], /--ssh-timeout must be between 50 and 600000/],
+    [['diagnose', 'x', '--ssh-timeout', '10s'], /--ssh-timeout expects a whole number/],
+    [['diagnose', 'x', '--ssh-timeout'], /--ssh-timeout needs a value/],
     [['diagnose', 'x', '--user', '--json'], /--user needs a value/],
     [['diagnose', 'x', '--user='], /non-empty/],
     [['diagnose', 'x', '--json=yes'], /takes no value/],

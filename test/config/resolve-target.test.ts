@@ -21,6 +21,7 @@ const config: Config = configSchema.parse({
     { name: 'cache-prod', url: 'redis://10.0.0.5:6380/2', passwordEnv: 'CACHE_PW', user: 'app' },
     { name: 'tls-one', url: 'rediss://cache.example.com', tlsCaPath: caPath },
     { name: 'with-ssh', url: 'redis://10.0.0.6', ssh: { host: '10.0.0.6', user: 'doctor', privateKeyPath: keyPath, knownHostsPath: khPath } },
+    { name: 'slow-ssh', url: 'redis://10.0.0.7', ssh: { host: '10.0.0.7', user: 'doctor', privateKeyPath: keyPath, knownHostsPath: khPath, timeoutMs: 20000 } },
   ],
 });
 
@@ -102,6 +103,15 @@ describe('resolveTarget', () => {
   it('builds SSH options from the config ssh block', () => {
     const r = resolveTarget('with-ssh', ctx());
     expect(r.options.ssh).toEqual({ host: '10.0.0.6', port: 22, user: 'doctor', privateKey: 'KEY-PEM', privateKeyPath: keyPath, knownHosts: 'db1 ssh-ed25519 AAAA', knownHostsPath: khPath });
+  });
+
+  it('the SSH phase bound: ssh.timeoutMs of the block (what the Slack worker resolves), --ssh-timeout over it', () => {
+    expect(resolveTarget('slow-ssh', ctx()).options.ssh?.timeoutMs).toBe(20000);
+    expect(resolveTarget('slow-ssh', ctx({ flags: { sshTimeoutMs: 3000 } })).options.ssh?.timeoutMs).toBe(3000);
+    expect(resolveTarget('with-ssh', ctx({ flags: { sshTimeoutMs: 3000 } })).options.ssh?.timeoutMs).toBe(3000);
+    expect(resolveTarget('10.0.0.9', ctx({ flags: { ssh: 'doctor@10.0.0.9', sshKey: keyPath, sshKnownHosts: khPath, sshTimeoutMs: 12000 } })).options.ssh?.timeoutMs).toBe(12000);
+    expect(() => resolveTarget('10.0.0.9', ctx({ flags: { sshTimeoutMs: 3000 } }))).toThrow(/--ssh-timeout is only meaningful with SSH checks/);
+    expect(() => resolveTarget('cache-prod', ctx({ flags: { sshTimeoutMs: 3000 } }))).toThrow(ResolveError);
   });
 
   it.each([

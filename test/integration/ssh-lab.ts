@@ -9,19 +9,22 @@
  *   diagnose(target, { ssh: host.ssh({ knownHosts: host.wrongKnownHosts }) });
  *   await host.stop();                               // also killed by ns.destroy()
  *
- * The login account is root with an empty HOME (SetEnv HOME=<temp dir>): like
- * a dedicated "doctor" account. Any other local account may log in with the
- * same client key (the temp dir is searchable, authorized_keys readable:
- * sshd reads it as the user); ssh({ user }) picks it. Root's own ~/.bashrc on a development machine
- * may run slow shell setup (pyenv init …) on every channel, which says nothing
- * about the checks. sshd needs its privilege-separation directory /run/sshd,
- * created as the openssh-server package would.
+ * The login account is root with an empty HOME (SetEnv HOME=<temp dir>, for
+ * root only): like a dedicated "doctor" account. Any other local account may
+ * log in with the same client key (the temp dir is searchable, authorized_keys
+ * readable: sshd reads it as the user); ssh({ user }) picks it, with the HOME
+ * of its passwd entry — addLoginAccount() makes one with its own ~/.bashrc.
+ * Root's own ~/.bashrc on a development machine may run slow shell setup
+ * (pyenv init …), which says nothing about the checks. sshd needs its
+ * privilege-separation directory /run/sshd, created as the openssh-server
+ * package would.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { SshTargetOptions } from '../../src/engine/model/options.js';
-import { runOk } from '../lab/exec.js';
+import { run, runOk } from '../lab/exec.js';
 import type { Netns } from '../lab/netns.js';
 import { pollUntil } from '../lab/poll.js';
 import { connectRawUnix } from '../lab/raw-client.js';
@@ -103,8 +106,10 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
       'PidFile none',
       'UseDNS no',
       'LogLevel DEBUG1',
-      `SetEnv HOME=${home}`,
       ...extraConfig,
+      // Last: a Match block runs to the end of the file. Other accounts keep their passwd HOME.
+      'Match User root',
+      `  SetEnv HOME=${home}`,
       '',
     ].join('\n'),
   );
@@ -229,4 +234,67 @@ export async function startRedisWithConf(ns: Netns, directives: string[], args: 
     throw error;
   }
   return { pid: child.pid!, confPath, dir: tmp.path, included, stop };
+}
+
+export interface LoginAccount {
+  user: string;
+  home: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * A throwaway local account for the lab sshd (which shares this machine's accounts): bash as its
+ * login shell, its own HOME inside the host's temp dir with the given ~/.bashrc. Debian's bash
+ * reads ~/.bashrc for the commands sshd starts, not only for interactive shells (SSH_SOURCE_BASHRC).
+ * Password field '*': no password login, and not "locked" ('!'), which sshd refuses even for keys.
+ * `name` must be unique per process (put the pid in it).
+ */
+export async function addLoginAccount(host: SshHost, name: string, bashrc: string[]): Promise<LoginAccount> {
+  const home = join(host.dir, name);
+  await mkdir(home, { mode: 0o755 });
+  await writeFile(join(home, '.bashrc'), `${bashrc.join('\n')}\n`, { mode: 0o644 });
+  await runOk('useradd', ['--no-create-home', '--no-user-group', '--home-dir', home, '--shell', '/bin/bash', '--password', '*', '--comment', 'redis-doctor lab', name]);
+  return { user: name, home, remove: () => removeAccount(name) };
+}
+
+/** userdel refuses while the account still runs processes (sshd session children end just after the client closes). */
+export async function removeAccount(user: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = await run('userdel', [user]);
+    if (r.code === 0 || r.code === 6) return; // 6: no such user
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await runOk('userdel', ['--force', user]);
+}
+
+/** sudo looks commands up in its secure_path (Debian's /etc/sudoers), and sudoers names them by absolute path. */
+const SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+export function sudoPath(name: string): string | undefined {
+  return SECURE_PATH.map((d) => join(d, name)).find((p) => existsSync(p));
+}
+
+/** Checks a sudoers drop-in with visudo, then puts it in place (sudo skips names with a dot: staged as <file>.new). */
+export async function installSudoers(file: string, lines: string[]): Promise<void> {
+  const staging = `${file}.new`;
+  await writeFile(staging, `${lines.join('\n')}\n`, { mode: 0o440 });
+  try {
+    await chmod(staging, 0o440);
+    await runOk('visudo', ['-cf', staging]);
+    await rename(staging, file);
+  } finally {
+    await rm(staging, { force: true });
+  }
+}
+
+/** The sudoers drop-in the README recommends, for the account `user`. */
+export function readmeSudoers(user: string): string[] {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const block = /\n {2}(Cmnd_Alias REDIS_DOCTOR = [\s\S]*?\n {2}doctor ALL=\(root\) NOPASSWD: REDIS_DOCTOR)\n/.exec(readme)?.[1];
+  if (!block) throw new Error('README.md: no REDIS_DOCTOR sudoers block');
+  return block.split('\n').map((l) => l.trim().replace(/^doctor /, `${user} `));
+}
+
+/** `Starting session: command for <user>`: sshd (session.c) logs one per exec request, i.e. per login shell started. */
+export function shellStarts(log: string, user: string): number {
+  return log.split('\n').filter((l) => l.includes(`Starting session: command for ${user} from`)).length;
 }

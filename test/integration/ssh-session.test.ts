@@ -1,9 +1,9 @@
 /**
- * The SSH session itself (issue #3): one connection per diagnosis with the
- * commands as parallel channels — also when sshd admits fewer sessions per
- * connection than we open (its MaxSessions: refused channels wait and run
- * again) —, every command bounded by the step timeout, and key auth from an
- * ssh-agent when no key file is given.
+ * The SSH session itself (issues #3, #10): one connection per diagnosis with
+ * the catalogue as two scripts on two channels — also when sshd admits only
+ * one session per connection (MaxSessions 1: the follow-up waits for the first
+ * script's channel to close) —, a step cut off at its bound, and key auth from
+ * an ssh-agent when no key file is given.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,19 +18,19 @@ import { pollUntil } from '../lab/poll.js';
 import { spawnTracked, stopProcess } from '../lab/procs.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { targetOf } from './expect-diagnosis.js';
-import { startSshHost, type SshHost } from './ssh-lab.js';
+import { shellStarts, startSshHost, type SshHost } from './ssh-lab.js';
 
 const REQUIREMENTS = [need.netns(), ...['redis-server', 'sshd', 'ssh-keygen', 'ssh-agent', 'ssh-add'].map((b) => need.binary(b))];
 
-describeLab('SSH session: one connection, parallel channels, bounded steps, agent', REQUIREMENTS, () => {
+describeLab('SSH session: one connection, two channels, bounded steps, agent', REQUIREMENTS, () => {
   let ns: Netns;
   let host: SshHost;
   let server: RedisServer;
 
   beforeAll(async () => {
     ns = await createNetns();
-    // Fewer sessions per connection than the 10 channels the checks open at once.
-    host = await startSshHost(ns, ['MaxSessions 2']);
+    // Fewer sessions per connection than the 2 channels the checks open at once.
+    host = await startSshHost(ns, ['MaxSessions 1']);
     server = await startRedis({ netns: ns, args: ['--protected-mode', 'no'] });
   });
   afterAll(async () => {
@@ -41,12 +41,15 @@ describeLab('SSH session: one connection, parallel channels, bounded steps, agen
 
   const ctx = () => ({ target: targetOf(ns.nsAddress, 6379), timeoutMs: 3000 });
 
-  it('the whole catalogue over one connection, although sshd refuses channels beyond 2 at a time', async () => {
+  it('the whole catalogue over one connection in two shells, although sshd admits one session at a time', async () => {
     const before = host.log().length;
     const r = await runRemoteChecks(host.ssh(), ctx());
     const log = host.log().slice(before);
     expect(log.match(/Accepted publickey for root/g)).toHaveLength(1);
     expect(log.match(/Connection from /g)).toHaveLength(1);
+    // The second channel was refused while the first ran, then opened after it.
+    expect(shellStarts(log, 'root')).toBe(2);
+    expect(r.observation.shellStarts).toBe(2);
     expect(r.observation.commands.map((c) => c.id)).toEqual(CATALOGUE.map((e) => e.id));
     expect(r.observation.commands.filter((c) => c.detail.startsWith('SSH channel refused'))).toEqual([]);
     for (const id of ['ps', 'ss', 'free', 'redis-conf', 'proc-limits', 'df']) expect(r.observation.commands.find((c) => c.id === id)?.status, id).toBe('ok');
@@ -57,9 +60,14 @@ describeLab('SSH session: one connection, parallel channels, bounded steps, agen
     const { session, info } = await SshSession.open(host.ssh(), 3000);
     expect(info.ok).toBe(true);
     try {
-      const slow = await session!.exec('sleep 5; echo late', 300);
+      const slow = await session!.exec('sleep 1; echo late', 300);
       expect(slow).toMatchObject({ timedOut: true, stdout: '', exitCode: null });
-      const next = await session!.exec('echo ok', 3000);
+      // sshd keeps a session whose command still runs (session_close_by_channel): with MaxSessions 1
+      // the next channel opens once `sleep 1` is over.
+      const next = await pollUntil(async () => {
+        const r = await session!.exec('echo ok', 3000);
+        return r.openFailed ? undefined : r;
+      }, { what: 'a channel after the cut one', timeoutMs: 5000, intervalMs: 100 });
       expect(next).toMatchObject({ timedOut: false, stdout: 'ok\n', exitCode: 0 });
     } finally {
       session?.close();

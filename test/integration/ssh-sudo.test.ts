@@ -12,31 +12,24 @@
  * shows; with it the same checks pass and decide firewall-blocked.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run as runCli } from '../../src/cli/run.js';
 import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { runRemoteChecks } from '../../src/engine/remote/index.js';
 import type { RemoteCommandId, RemoteObservation } from '../../src/engine/remote/types.js';
-import { run, runOk } from '../lab/exec.js';
+import { runOk } from '../lab/exec.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
-import { startRedisWithConf, startSshHost, type ConfRedis, type SshHost } from './ssh-lab.js';
+import { installSudoers as installDropIn, readmeSudoers, removeAccount, startRedisWithConf, startSshHost, sudoPath, type ConfRedis, type SshHost } from './ssh-lab.js';
 
 const REQUIREMENTS = [
   need.root(),
   need.netns(),
   ...['redis-server', 'sshd', 'ssh-keygen', 'iptables', 'sudo', 'visudo', 'useradd', 'userdel'].map((b) => need.binary(b)),
 ];
-
-/** sudo looks commands up in its secure_path (Debian's /etc/sudoers), and sudoers names them by absolute path. */
-const SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-function sudoPath(name: string): string | undefined {
-  return SECURE_PATH.map((d) => join(d, name)).find((p) => existsSync(p));
-}
 
 const USER = `rdsudo${process.pid}`;
 const SUDOERS = `/etc/sudoers.d/rd-sudo-${process.pid}`;
@@ -56,10 +49,7 @@ function catalogueSudoCommands(server: ConfRedis): string[] {
     ['cat', server.confPath],
     ['cat', `/proc/${server.pid}/limits`],
     ['readlink', `/proc/${server.pid}/cwd`],
-    ['readlink', `/proc/${server.pid}/ns/mnt`],
-    ['df', `-P -k ${server.dir}`],
-    // Each `ip netns exec` has its own mount namespace, so sshd and redis-server differ in theirs,
-    // as with a container: df measures the cwd through /proc (scripts.ts dfScript).
+    // df measures the cwd through /proc, which reaches it in any mount namespace (scripts.ts dfScript).
     ['df', `-P -k /proc/${server.pid}/cwd/.`],
   ];
   return commands.flatMap(([tool, args]) => {
@@ -68,38 +58,11 @@ function catalogueSudoCommands(server: ConfRedis): string[] {
   });
 }
 
-async function installSudoers(lines: string[]): Promise<void> {
-  // sudo skips drop-ins whose name contains a dot: the file is checked there, then renamed into effect.
-  const staging = `${SUDOERS}.new`;
-  await writeFile(staging, `${lines.join('\n')}\n`, { mode: 0o440 });
-  try {
-    await chmod(staging, 0o440);
-    await runOk('visudo', ['-cf', staging]);
-    await rename(staging, SUDOERS);
-  } finally {
-    await rm(staging, { force: true });
-  }
-}
-
-/** userdel refuses while the account still runs processes (sshd session children end just after the client closes). */
-async function removeUser(): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const r = await run('userdel', [USER]);
-    if (r.code === 0 || r.code === 6) return; // 6: no such user
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await runOk('userdel', ['--force', USER]);
+function installSudoers(lines: string[]): Promise<void> {
+  return installDropIn(SUDOERS, lines);
 }
 
 const status = (obs: RemoteObservation, id: RemoteCommandId) => obs.commands.find((c) => c.id === id);
-
-/** The sudoers drop-in the README recommends, for the account `user`. */
-function readmeSudoers(user: string): string[] {
-  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-  const block = /\n {2}(Cmnd_Alias REDIS_DOCTOR = [\s\S]*?\n {2}doctor ALL=\(root\) NOPASSWD: REDIS_DOCTOR)\n/.exec(readme)?.[1];
-  if (!block) throw new Error('README.md: no REDIS_DOCTOR sudoers block');
-  return block.split('\n').map((l) => l.trim().replace(/^doctor /, `${user} `));
-}
 
 /** `sudo -n argv` as the test account; resolves with sudo's exit status. */
 function sudoAs(uid: number, gid: number, argv: string[]): Promise<number> {
@@ -128,7 +91,7 @@ describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () =
     await rm(`${SUDOERS}.new`, { force: true });
     await server?.stop();
     await host?.stop();
-    await removeUser();
+    await removeAccount(USER);
     await ns?.destroy();
   });
 

@@ -7,9 +7,9 @@ describe('ps parser', () => {
   it('keeps only redis-server processes from real ps output, with title address, config path and --port', () => {
     const procs = parsePs(fixture('captured/ps.txt'));
     expect(procs.map((p) => p.pid)).toEqual([2206, 6479, 9541, 9865, 12293, 12294, 12794, 13086]);
-    expect(procs[0]).toEqual({ pid: 2206, user: 'root', args: 'redis-server 127.0.0.1:6379', defunct: false, titleAddress: '127.0.0.1', titlePort: 6379 });
+    expect(procs[0]).toEqual({ pid: 2206, user: 'root', args: 'redis-server 127.0.0.1:6379', defunct: false, titleAddress: '127.0.0.1', titlePort: 6379, line: '2206 root redis-server 127.0.0.1:6379' });
     expect(procs[1]).toMatchObject({ titleAddress: '*', titlePort: 7777 });
-    expect(procs.find((p) => p.pid === 12293)).toEqual({ pid: 12293, user: 'root', args: 'redis-server /tmp/rdexp/r1.conf', defunct: false, configPath: '/tmp/rdexp/r1.conf' });
+    expect(procs.find((p) => p.pid === 12293)).toEqual({ pid: 12293, user: 'root', args: 'redis-server /tmp/rdexp/r1.conf', defunct: false, configPath: '/tmp/rdexp/r1.conf', line: '12293 root redis-server /tmp/rdexp/r1.conf' });
     expect(procs.find((p) => p.pid === 12794)).toMatchObject({ argPort: 6381 });
   });
 
@@ -42,6 +42,22 @@ describe('ps parser', () => {
       [933, false, '*', 6380],
       [941, false, '::1', 6381],
     ]);
+  });
+
+  it('reads the STAT column of ps -eo pid=,user=,stat=,args= (real: running, SIGSTOPped, zombie)', () => {
+    const procs = parsePs(fixture('captured/ps-stat.txt'));
+    expect(procs.map((p) => [p.pid, p.stat, p.state, p.defunct, p.titlePort])).toEqual([
+      [2214, 'Ssl', 'sleeping', false, 6379],
+      [29878, 'Sl', 'sleeping', false, 7791],
+      [29880, 'Tl', 'stopped', false, 7792],
+      [29884, 'Z', 'zombie', true, undefined],
+    ]);
+    expect(procs[2]).toMatchObject({ args: 'redis-server *:7792', titleAddress: '*', line: '29880 root Tl redis-server *:7792' });
+    const [d, t, r] = parsePs('  812 redis    D    /usr/bin/redis-server 127.0.0.1:6379\n  813 redis    t+   redis-server *:6380\n  814 redis    R<sl redis-server *:6381 --requirepass hunter22\n');
+    expect([d?.state, t?.state, r?.state]).toEqual(['disk-sleep', 'tracing-stop', 'running']);
+    expect(r?.line).toBe('814 redis R<sl redis-server *:6381 --requirepass <redacted>');
+    // Something that is not a STAT word stays part of the command line (and is no redis-server).
+    expect(parsePs('  815 redis    Sx redis-server *:6382\n')).toEqual([]);
   });
 
   it('refuses config paths with shell metacharacters', () => {

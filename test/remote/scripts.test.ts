@@ -48,6 +48,21 @@ describe('values that may reach a remote command line', () => {
   });
 });
 
+describe('guards: what a script checks first, repeated for the combined scripts', () => {
+  it('every guard names the tools its script looks for and the test it exits 125 on', () => {
+    const plan = { pids: [812], conf: [{ path: '/etc/redis/redis.conf', source: 'default' as const }], confDirs: [], containerIds: ['0123456789ab'], timeoutSec: 2 };
+    const guarded = CATALOGUE.filter((e) => e.guard);
+    expect(guarded.map((e) => e.id)).toEqual(CATALOGUE.filter((e) => e.needs.length === 0).map((e) => e.id));
+    for (const e of guarded) {
+      const script = e.script(plan)!;
+      // `command -v <tool>`, or a loop over the tools (iptables, ip6tables) with `command -v $t`.
+      for (const tool of e.guard!.tools) expect(script, e.id).toMatch(new RegExp(`command -v ${tool} >/dev/null 2>&1|for t in [^;]*\\b${tool}\\b`));
+      expect(script, e.id).toContain('exit 127');
+      if (e.guard!.service) expect(script, e.id).toContain(`${e.guard!.service} || exit 125`);
+    }
+  });
+});
+
 describe('exit status and stderr → outcome', () => {
   it('127 is a missing tool, 125 an absent service, both skipped', () => {
     expect(outcomeOf(entry('ufw'), result({ exitCode: 127 }), emptyObs())).toMatchObject({ status: 'missing', detail: 'ufw not installed' });

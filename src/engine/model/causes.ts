@@ -32,6 +32,7 @@ export const CAUSE_IDS = [
   // Additions to INTERFACES.md section 3 (append only):
   'tls-certificate-rejected',
   'db-index-out-of-range',
+  'server-stalled',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -32,6 +32,11 @@ export interface SshTargetOptions {
   sudo?: boolean;
   /** Offer the ssh-agent at $SSH_AUTH_SOCK (after the key file) when one runs; false never does. */
   useAgent?: boolean;
+  /**
+   * Bound for the whole SSH phase: connect, host key, login and every check (--ssh-timeout,
+   * ssh.timeoutMs). Default: the larger of 10000 ms and 5 × the step timeout.
+   */
+  timeoutMs?: number;
 }
 
 /** The monitor's memory of a target: it answered at this very address until a moment ago. */

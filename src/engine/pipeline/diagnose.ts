@@ -5,6 +5,10 @@
  * server or step cannot hold it. `options.signal` aborts the run (the
  * promise rejects with the signal's reason).
  *
+ * The SSH checks, when configured, run next to the probes with a bound of
+ * their own (remote-run.ts), which the run's deadline does not cut: the
+ * diagnosis ends when both are done.
+ *
  * Secrets: the password only travels to the RESP session; the returned
  * document is scrubbed of it once more before it leaves.
  */
@@ -75,8 +79,9 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   };
   const steps = new StepRecorder(options.onProgress);
   try {
+    // Aborted by the caller only: the probes' deadline (hardStop) is shorter than the SSH phase bound.
     const remote: Promise<RemoteOutcome> | undefined = options.ssh
-      ? runRemote(options.ssh, info, timeoutMs, deadlineAt - now(), controller.signal)
+      ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal)
       : undefined;
     await runNetworkProbes({
       obs,

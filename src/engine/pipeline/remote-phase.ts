@@ -3,8 +3,14 @@
  * set. The remote module is loaded on demand so a CLI run without --ssh
  * never loads ssh2. Whatever happens there (a throw, a hang), the diagnosis
  * gets a RemoteObservation: a failed session with a reason, never an exception.
+ *
+ * The SSH phase has its own bound (remote/bound.ts: --ssh-timeout, default
+ * the larger of 10 s and 5 × the step timeout), which the remote module keeps
+ * itself so that the sections that answered survive a cut. The deadline here
+ * is only a safety net a little beyond it.
  */
 import type { SshTargetOptions } from '../model/options.js';
+import { sshPhaseBoundMs } from '../remote/bound.js';
 import type { RemoteFailureReason, RemoteObservation } from '../remote/types.js';
 import type { Check, TargetInfo } from '../model/types.js';
 import { now, since } from '../shared/clock.js';
@@ -21,8 +27,12 @@ function failed(ssh: SshTargetOptions, reason: RemoteFailureReason, message: str
   };
 }
 
-export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, deadlineMs: number, signal: AbortSignal): Promise<RemoteOutcome> {
+/** How long past the phase bound the remote module may take to close its channels and report. */
+const SAFETY_MARGIN_MS = 1500;
+
+export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, signal: AbortSignal): Promise<RemoteOutcome> {
   const start = now();
+  const deadlineMs = sshPhaseBoundMs(ssh, timeoutMs) + SAFETY_MARGIN_MS;
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });

@@ -1,7 +1,7 @@
 /**
  * Fixes that come from the host evidence of the SSH checks: a firewall rule,
- * the OOM killer, a full data filesystem, container and Kubernetes plumbing,
- * and the SSH access itself. Steps quote the exact rule, path or object the
+ * the OOM killer, a full data filesystem, a stopped or stuck process,
+ * container and Kubernetes plumbing, and the SSH access itself. Steps quote the exact rule, path or object the
  * checks found; all of it comes from our own parsed output, never a secret.
  */
 import type { Remediation } from '../model/types.js';
@@ -74,6 +74,32 @@ export const hostFixes = {
         `Once there is space, save again: ${localCli(t)} BGSAVE — writes refused with -MISCONF are accepted after the next successful save.`,
       ],
       verify: rerun(t, `df shows free space on ${path} and INFO persistence shows rdb_last_bgsave_status:ok.`),
+    };
+  },
+
+  'resume-stopped-redis': (t: FixTarget, p: { pid?: number; state?: string; unit?: string } = {}): Remediation => {
+    const pid = p.pid !== undefined ? String(p.pid) : '<pid>';
+    const unit = p.unit ?? 'redis-server';
+    const steps: string[] = [`On ${t.host}: ps -o pid,ppid,stat,etime,cmd -p ${pid} shows the state (STAT) of the redis-server that holds port ${t.port}.`];
+    if (p.state === undefined || p.state === 'stopped' || p.state === 'tracing-stop') {
+      steps.push(`Stopped (T): resume it with sudo kill -CONT ${pid}; it answers again at once, with the data it had.`);
+      steps.push(`Find who stopped it, or it happens again: a Ctrl-Z in a terminal that started it by hand (jobs, fg), a debugger or tracer (t: grep TracerPid /proc/${pid}/status), a backup or monitoring script that sends SIGSTOP, a cgroup freezer (cat /sys/fs/cgroup/…/cgroup.freeze; docker pause: docker unpause).`);
+    }
+    if (p.state === undefined || p.state === 'disk-sleep') {
+      steps.push(`Uninterruptible sleep (D): it waits for the kernel, usually disk or network storage I/O; kill -CONT does not help. See where: sudo cat /proc/${pid}/stack and sudo cat /proc/${pid}/wchan; sudo dmesg -T | tail -n 50 for I/O errors, hung tasks ("blocked for more than 120 seconds") or NFS "server not responding"; iostat -x 1 5 or vmstat 1 5 for a saturated disk or swapping.`);
+      steps.push('Fix the storage (or the memory pressure that makes it swap); the process resumes by itself once the I/O completes. A restart only helps after that.');
+    }
+    if (p.state === undefined || p.state === 'zombie') {
+      steps.push(`Zombie (Z): redis-server has exited and only its process table entry is left, for its parent to reap: ps -o ppid= -p ${pid} names the parent. Restart the service: sudo systemctl restart ${unit} (a parent that never reaps its children needs fixing or restarting too).`);
+    }
+    steps.push(`Read the Redis log for what happened just before (journalctl -u ${unit} -n 100 --no-pager, or the logfile of redis.conf).`);
+    return {
+      id: 'resume-stopped-redis',
+      title: `Get the stalled redis-server${p.pid !== undefined ? ` (pid ${p.pid})` : ''} on ${t.host} running again`,
+      risk: 'low',
+      mode: 'guided',
+      steps,
+      verify: rerun(t, `ps -o stat= -p ${pid} shows S or R, and ${cli(t)} PING answers PONG.`),
     };
   },
 

@@ -1,9 +1,11 @@
 /**
  * The fixed catalogue: one entry per remote command, chosen by id, each with
- * its parser. Most need nothing from the host; the others (`needs`) start once
- * the commands whose parsed pids, config paths, data directories or container
- * ids they use are back. Parsers fill the observation and return a one-line
- * summary; raw output is never kept.
+ * its parser. Most need nothing from the host and run in the first script;
+ * the others (`needs`) run in the follow-up script, built once the commands
+ * whose parsed pids, config paths or container ids they use are back (df's
+ * need of redis-conf is met inside the follow-up, in shell: batch.ts).
+ * Parsers fill the observation and return a one-line summary; raw output is
+ * never kept.
  */
 import { parseDfOutput } from './parsers/df.js';
 import { applyDockerInspect, parseDockerPs } from './parsers/docker.js';
@@ -22,7 +24,7 @@ import { parseListeners } from './parsers/ss.js';
 import { parseSystemdShow } from './parsers/systemd.js';
 import * as S from './scripts.js';
 import { isSafeAbsolutePath } from './shell.js';
-import type { RemoteCommandId, RemoteCommandStatus, RemoteObservation } from './types.js';
+import type { DiskUsage, RedisConfFile, RemoteCommandId, RemoteCommandStatus, RemoteObservation } from './types.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -51,6 +53,15 @@ export interface CatalogueEntry {
   needs: RemoteCommandId[];
   /** The script, or null when there is nothing to look at (no pid, no container). */
   script(plan: Plan): string | null;
+  /**
+   * What its script checks first, repeated for the combined scripts (batch.ts): the shell that
+   * runs them tests it with builtins and reports 127 / 125 without starting a process.
+   */
+  guard?: S.Guard;
+  /** redis-conf: the follow-up script collects the `dir` values it prints … */
+  collectsDirs?: boolean;
+  /** … and df gets them as arguments (batch.ts). */
+  takesDirs?: boolean;
   parse(out: CommandOutput, obs: RemoteObservation): ParseResult;
 }
 
@@ -84,6 +95,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ps',
     needs: [],
+    guard: { tools: ['ps'] },
     script: () => S.PS_SCRIPT,
     parse(out, obs) {
       obs.processes = parsePs(out.stdout);
@@ -95,6 +107,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ss',
     needs: [],
+    guard: { tools: ['ss', 'netstat'] },
     script: () => S.SS_SCRIPT,
     parse(out, obs) {
       obs.listeners = parseListeners(out.stdout);
@@ -105,6 +118,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'systemd',
     needs: [],
+    guard: { tools: ['systemctl'], service: S.SYSTEMD_BOOTED },
     script: () => S.SYSTEMD_SCRIPT,
     parse(out, obs) {
       const units = parseSystemdShow(out.stdout).filter((u) => u.loadState !== 'not-found');
@@ -115,6 +129,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'docker-ps',
     needs: [],
+    guard: { tools: ['docker'], service: S.DOCKER_REACHABLE },
     script: () => S.DOCKER_PS_SCRIPT,
     parse(out, obs) {
       const containers = parseDockerPs(out.stdout);
@@ -126,6 +141,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'kubectl',
     needs: [],
+    guard: { tools: ['kubectl'], service: S.KUBECONFIG_PRESENT },
     script: (plan) => S.kubectlScript(plan.timeoutSec),
     parse(out, obs) {
       const k = parseKubectl(out.stdout);
@@ -137,6 +153,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'free',
     needs: [],
+    guard: { tools: ['free'] },
     script: () => S.FREE_SCRIPT,
     parse(out, obs) {
       const mem = parseFree(out.stdout);
@@ -149,6 +166,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'kernel-oom',
     needs: [],
+    guard: { tools: ['dmesg', 'journalctl'] },
     script: () => S.KERNEL_OOM_SCRIPT,
     parse(out, obs) {
       const oom = parseKernelOom(out.stdout);
@@ -160,6 +178,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'iptables',
     needs: [],
+    guard: { tools: ['iptables', 'ip6tables'] },
     script: () => S.IPTABLES_SCRIPT,
     parse(out, obs) {
       const sections = splitSections(out.stdout).filter((s) => s.name === 'iptables' || s.name === 'ip6tables');
@@ -176,6 +195,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'nft',
     needs: [],
+    guard: { tools: ['nft'] },
     script: () => S.NFT_SCRIPT,
     parse(out, obs) {
       addFirewall(obs, parseNftRuleset(out.stdout));
@@ -185,6 +205,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'ufw',
     needs: [],
+    guard: { tools: ['ufw'] },
     script: () => S.UFW_SCRIPT,
     parse(out, obs) {
       const tables = parseUfwStatus(out.stdout);
@@ -195,6 +216,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'firewalld',
     needs: [],
+    guard: { tools: ['firewall-cmd'] },
     script: () => S.FIREWALLD_SCRIPT,
     parse(out, obs) {
       const tables = parseFirewalldListAll(out.stdout);
@@ -205,6 +227,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'redis-conf',
     needs: PROCESS_FACTS,
+    collectsDirs: true,
     script: (plan) => (plan.conf.length ? S.redisConfScript(plan.conf) : null),
     parse(out, obs) {
       obs.redisConf = parseRedisConfOutput(out.stdout);
@@ -236,9 +259,10 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     id: 'df',
     // After redis-conf: the `dir` of a config file may stand in an included file.
     needs: [...PROCESS_FACTS, 'redis-conf'],
+    takesDirs: true,
     script: (plan) => S.dfScript(plan.pids, plan.confDirs),
     parse(out, obs) {
-      obs.disks = parseDfOutput(out.stdout);
+      obs.disks = attributeConfigDirs(parseDfOutput(out.stdout), obs.redisConf ?? []);
       return ok(obs.disks.map((d) => `${d.path}: ${d.usePercent}% used`).join('; ') || 'no data directory found');
     },
   },
@@ -253,6 +277,29 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     },
   },
 ];
+
+/**
+ * The order the sections run in. First what the follow-up script is planned from (so it can
+ * start while the rest runs), then the firewall, memory and the kernel log; the slow tools
+ * (ufw and firewall-cmd are Python, kubectl talks to a cluster) last. The report keeps
+ * catalogue order.
+ */
+export const RUN_ORDER: readonly RemoteCommandId[] = [
+  'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
+  'redis-conf', 'df', 'proc-limits', 'docker-inspect',
+];
+
+/**
+ * The follow-up df measures every `dir` a config file printed (shell data, batch.ts), labelled `-`.
+ * Redis uses the last `dir` of a file with its includes read in place, so only a directory that is
+ * the `dir` of a config file read is kept, once per such file, as that file's data directory.
+ */
+export function attributeConfigDirs(disks: DiskUsage[], confs: RedisConfFile[]): DiskUsage[] {
+  return disks.flatMap((d) => {
+    if (d.origin !== 'config-dir' || d.configPath !== '-') return [d];
+    return confs.filter((f) => f.dir === d.path && isSafeAbsolutePath(f.dir)).map((f) => ({ ...d, configPath: f.path }));
+  });
+}
 
 const MAX_PIDS = 8;
 /** Config files named by processes and units come first, then the default locations. */

@@ -1,30 +1,28 @@
 /**
- * Read-only remote checks over SSH (issue #3): one connection, the fixed
- * catalogue as parallel channels (a command that needs another's parsed
- * output starts when that one is back), every step bounded by the
- * timeout. Failures never throw: a session that could not be opened comes back
- * as `session.ok = false` with a reason, and the diagnosis carries on with the
- * network evidence.
+ * Read-only remote checks over SSH (issues #3, #10): one connection, the fixed
+ * catalogue as two scripts on at most two channels (catalogue-run.ts), each
+ * command bounded on the host by the step timeout and the whole phase by the
+ * SSH phase bound (bound.ts). Failures never throw: a session that could not
+ * be opened comes back as `session.ok = false` with a reason, and the
+ * diagnosis carries on with the network evidence.
  */
 import { readFile } from 'node:fs/promises';
 import type { SshTargetOptions } from '../model/options.js';
 import type { Check, CheckStatus, TargetInfo } from '../model/types.js';
-import { CATALOGUE, planPhase2, type CatalogueEntry } from './catalogue.js';
-import { CHANNEL_REFUSED, outcomeOf } from './outcome.js';
-import { preamble } from './scripts.js';
-import { SshSession, type ExecResult } from './session.js';
+import { sshPhaseBoundMs } from './bound.js';
+import { CATALOGUE } from './catalogue.js';
+import { runCatalogue } from './catalogue-run.js';
+import { SshSession } from './session.js';
 import type { RemoteCommandId, RemoteCommandOutcome, RemoteCommandStatus, RemoteObservation } from './types.js';
 
 export type { RemoteObservation } from './types.js';
 
 export interface RemoteContext {
   target: TargetInfo;
+  /** The step timeout: each command's bound on the host. The phase bound is `ssh.timeoutMs` (bound.ts). */
   timeoutMs: number;
   signal?: AbortSignal;
 }
-
-/** sshd's MaxSessions defaults to 10 sessions per connection (sshd_config(5)). */
-const MAX_PARALLEL_CHANNELS = 10;
 
 const FIREWALL_ORDER = ['ufw', 'firewalld', 'iptables', 'ip6tables', 'nft'];
 
@@ -43,54 +41,15 @@ async function readIfNeeded(content: string | undefined, path: string | undefine
   return readFile(path, 'utf8');
 }
 
-/**
- * Runs the catalogue over one session: every command whose `needs` are parsed
- * starts at once, at most `limit` channels at a time. A channel the server
- * refused while others were open (sshd's MaxSessions, 10 by default) goes back
- * in the queue, and the limit drops to what was in flight: it runs again once
- * a channel that was admitted has finished. Only a refusal with nothing else
- * in flight counts as the command's failure. Bounded: after a refusal no
- * channel opens until an admitted one completes, so there are at most as many
- * new attempts as completed commands.
- */
-function schedule(entries: readonly CatalogueEntry[], limit: number, run: (e: CatalogueEntry) => Promise<RemoteCommandOutcome>): Promise<Map<RemoteCommandId, RemoteCommandOutcome>> {
-  const done = new Map<RemoteCommandId, RemoteCommandOutcome>();
-  const waiting = [...entries];
-  let inFlight = 0;
-  let max = limit;
-  return new Promise((resolve) => {
-    const pump = () => {
-      for (let i = 0; i < waiting.length && inFlight < max; ) {
-        const e = waiting[i]!;
-        if (!e.needs.every((n) => done.has(n))) {
-          i++;
-          continue;
-        }
-        waiting.splice(i, 1);
-        inFlight++;
-        void run(e).then((o) => {
-          inFlight--;
-          if (o.status === 'failed' && o.detail.startsWith(CHANNEL_REFUSED) && inFlight > 0) {
-            max = Math.max(1, Math.min(max, inFlight));
-            waiting.unshift(e);
-          } else {
-            done.set(e.id, o);
-          }
-          pump();
-        });
-      }
-      if (inFlight === 0) resolve(done);
-    };
-    pump();
-  });
-}
-
 function toCheck(o: RemoteCommandOutcome): Check {
   return { id: `ssh-${o.id}`, status: CHECK_STATUS[o.status], durationMs: o.durationMs, detail: o.detail };
 }
 
 export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext): Promise<{ observation: RemoteObservation; checks: Check[] }> {
+  const started = performance.now();
   const timeoutMs = Math.max(1, Math.round(ctx.timeoutMs));
+  const boundMs = sshPhaseBoundMs(ssh, timeoutMs);
+  const deadline = started + boundMs;
   const opts: SshTargetOptions = { ...ssh };
   const unreadable = (reason: 'known-hosts-unreadable' | 'key-unreadable', what: string, err: unknown) => {
     const session = { ok: false, failureReason: reason, message: `cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, host: ssh.host, port: ssh.port, user: ssh.user, durationMs: 0 } as const;
@@ -108,7 +67,8 @@ export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext)
     return unreadable('key-unreadable', 'the SSH private key', err);
   }
 
-  const { session, info } = await SshSession.open(opts, timeoutMs, ctx.signal);
+  // Connecting is part of the phase: it gets what is left of the bound, not the step timeout.
+  const { session, info } = await SshSession.open(opts, Math.max(1, Math.round(deadline - performance.now())), ctx.signal);
   const observation: RemoteObservation = { session: info, commands: [] };
   const connectDetail = info.ok
     ? `${info.user}@${info.host}:${info.port}: ${info.hostKey?.type ?? 'host'} key ${info.hostKey?.fingerprint ?? ''} matches known_hosts line ${info.hostKey?.line ?? '?'}`
@@ -116,24 +76,16 @@ export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext)
   const checks: Check[] = [{ id: 'ssh-connect', status: info.ok ? 'pass' : 'fail', durationMs: info.durationMs, detail: connectDetail }];
   if (!session) return { observation, checks };
 
-  const prefix = preamble(opts.sudo === true);
-  const timeoutSec = Math.max(1, Math.floor(timeoutMs / 1000));
-  const run = async (entry: CatalogueEntry): Promise<RemoteCommandOutcome> => {
-    let script: string | null;
-    try {
-      script = entry.script(planPhase2(observation, ctx.target.port, timeoutSec));
-    } catch {
-      // A value failed validation (shell.ts): the command is not built at all.
-      return { id: entry.id, status: 'failed', durationMs: 0, detail: 'not run: a value failed validation' };
-    }
-    if (script === null) return { id: entry.id, status: 'unavailable', durationMs: 0, detail: 'nothing to inspect' };
-    const res = ctx.signal?.aborted ? abortedResult() : await session.exec(`${prefix}\n${script}`, timeoutMs);
-    // Parsed as soon as it is back: the commands that need it are planned from the observation.
-    return outcomeOf(entry, res, observation);
-  };
   let outcomes: Map<RemoteCommandId, RemoteCommandOutcome>;
   try {
-    outcomes = await schedule(CATALOGUE, MAX_PARALLEL_CHANNELS, run);
+    outcomes = await runCatalogue(session, observation, {
+      targetPort: ctx.target.port,
+      stepTimeoutMs: timeoutMs,
+      deadline,
+      boundMs,
+      sudo: opts.sudo === true,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } finally {
     session.close();
   }
@@ -146,8 +98,4 @@ export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext)
     checks.push(toCheck(o));
   }
   return { observation, checks };
-}
-
-function abortedResult(): ExecResult {
-  return { stdout: '', stderr: 'aborted', exitCode: null, timedOut: true, openFailed: false, truncated: false, durationMs: 0 };
 }

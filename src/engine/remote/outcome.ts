@@ -47,7 +47,7 @@ function firstLine(text: string): string {
 export function outcomeOf(entry: CatalogueEntry, res: ExecResult, obs: RemoteObservation): RemoteCommandOutcome {
   const base = { id: entry.id, durationMs: res.durationMs };
   const withCode = res.exitCode === null ? {} : { exitCode: res.exitCode };
-  if (res.timedOut) return { ...base, status: 'timeout', detail: `no answer within ${res.durationMs} ms` };
+  if (res.timedOut) return { ...base, ...withCode, status: 'timeout', detail: res.timeoutDetail ?? `no answer within ${res.durationMs} ms` };
   if (res.openFailed) return { ...base, status: 'failed', detail: `${CHANNEL_REFUSED}: ${firstLine(res.stderr)}` };
   if (res.exitCode === 127) return { ...base, ...withCode, status: 'missing', detail: `${TOOL[entry.id]} not installed` };
   if (res.exitCode === 125) return { ...base, ...withCode, status: 'unavailable', detail: UNAVAILABLE[entry.id] ?? (firstLine(res.stderr) || 'not available') };

@@ -1,5 +1,6 @@
 /**
- * The remote scripts of the command catalogue, fed to `/bin/sh -s` on stdin.
+ * The remote scripts of the command catalogue. batch.ts runs each as one
+ * section of the two scripts a diagnosis feeds to `/bin/sh -s` on stdin.
  *
  * Every script is a constant. The planned scripts take only values that passed
  * the validators of shell.ts (integers we parsed, absolute paths of plain
@@ -15,25 +16,48 @@
  */
 import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
 
+/** The exported part of the preamble: set once per script, inherited by every section. */
+export const ENVIRONMENT = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
+  'LC_ALL=C; export LC_ALL',
+  'PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE',
+].join('\n');
+
 /**
  * Stable tool output (LC_ALL=C), the sbin directories non-root PATHs on Debian lack, and no
  * bytecode caches written by the Python tools (ufw, firewall-cmd) when they run as the login user.
  */
 export function preamble(sudo: boolean): string {
-  const s = sudoPrefix(sudo).trim();
-  return [
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH',
-    'LC_ALL=C; export LC_ALL',
-    'PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE',
-    // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
-    s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }',
-  ].join('\n');
+  return [ENVIRONMENT, sudoFunction(sudo)].join('\n');
 }
+
+/** `s`: runs a privileged reading tool, through `sudo -n` when the target is configured for it. Defined in each section's shell. */
+export function sudoFunction(sudo: boolean): string {
+  const s = sudoPrefix(sudo).trim();
+  // With sudo configured but not installed, say so instead of letting every tool look "not installed" (127).
+  return s ? `s() { if command -v sudo >/dev/null 2>&1; then ${s} "$@"; else echo 'sudo not installed' >&2; return 126; fi; }` : 's() { "$@"; }';
+}
+
+/**
+ * The checks a script starts with: one of `tools` must be installed (else 127), and `service`,
+ * a constant shell test, must hold (else 125). Every script below begins with these lines;
+ * batch.ts runs the same tests before it starts the section's shell.
+ */
+export interface Guard {
+  tools: string[];
+  service?: string;
+}
+
+// sd_booted(3): systemd is the init system iff /run/systemd/system exists.
+export const SYSTEMD_BOOTED = '[ -d /run/systemd/system ]';
+export const DOCKER_REACHABLE = '[ -S /var/run/docker.sock ] || [ -n "$DOCKER_HOST" ]';
+export const KUBECONFIG_PRESENT = '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ]';
 
 export const PS_SCRIPT = [
   'command -v ps >/dev/null 2>&1 || exit 127',
-  // $3 is the first word of the command line; the awk process itself ($3 = "awk") never matches.
-  "ps -eo pid=,user=,args= | awk '$3 ~ /redis-server/'",
+  // $4 is the first word of the command line; the awk process itself ($4 = "awk") never matches,
+  // nor do the shells and timeout(1) of our own sections. STAT (T stopped, D, Z …): parsers/ps.ts.
+  "ps -eo pid=,user=,stat=,args= | awk '$4 ~ /redis-server/'",
 ].join('\n');
 
 export const SS_SCRIPT = [
@@ -44,8 +68,7 @@ export const SS_SCRIPT = [
 
 export const SYSTEMD_SCRIPT = [
   'command -v systemctl >/dev/null 2>&1 || exit 127',
-  // sd_booted(3): systemd is the init system iff /run/systemd/system exists.
-  '[ -d /run/systemd/system ] || exit 125',
+  `${SYSTEMD_BOOTED} || exit 125`,
   "units=$( { systemctl list-units --all --type=service --no-legend --plain 'redis*'; systemctl list-unit-files --type=service --no-legend --plain 'redis*'; } 2>/dev/null | awk '{print $1}' | grep -v '@\\.service$' | sort -u | head -n 16)",
   'for u in $units; do',
   '  systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts,ExecStart "$u"; echo',
@@ -89,7 +112,7 @@ export const FIREWALLD_SCRIPT = [
 
 export const DOCKER_PS_SCRIPT = [
   'command -v docker >/dev/null 2>&1 || exit 127',
-  '[ -S /var/run/docker.sock ] || [ -n "$DOCKER_HOST" ] || exit 125',
+  `${DOCKER_REACHABLE} || exit 125`,
   "s docker ps -a --no-trunc --format '{{json .}}'",
 ].join('\n');
 
@@ -99,7 +122,7 @@ const MAX_KUBECTL_TIMEOUT_SEC = 300;
 export function kubectlScript(timeoutSec: number): string {
   return [
     'command -v kubectl >/dev/null 2>&1 || exit 127',
-    '[ -n "$KUBECONFIG" ] || [ -f "$HOME/.kube/config" ] || [ -n "$KUBERNETES_SERVICE_HOST" ] || exit 125',
+    `${KUBECONFIG_PRESENT} || exit 125`,
     // kubectl caches API discovery under ~/.kube/cache; a cache directory that cannot be created
     // (below /dev/null) makes it skip the cache instead of writing to the host.
     `kubectl get svc,endpoints --all-namespaces -o json --request-timeout=${safeInt(Math.min(timeoutSec, MAX_KUBECTL_TIMEOUT_SEC), MAX_KUBECTL_TIMEOUT_SEC)}s --cache-dir=/dev/null/redis-doctor`,
@@ -188,21 +211,35 @@ export interface ConfDataDir {
   dir: string;
 }
 
+/** At most this many `dir` values of the config files are measured. */
+const MAX_CONF_DIRS = 16;
+
+/**
+ * `### <origin> <ref> <path>` then `df -P -k` for each data directory: the cwd of each pid, the
+ * `dir` of each config file given, and each of the script's arguments. The arguments are the
+ * `dir` values the redis-conf section printed (batch.ts hands them over in shell, as data): only
+ * absolute paths of the characters isSafeAbsolutePath allows are measured, the others skipped.
+ */
 export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
   return [
     'd() { echo "### $1 $2 $3"; s df -P -k "$4"; }',
     'n=0',
-    'me=$(readlink /proc/self/ns/mnt 2>/dev/null)',
-    // Redis chdir()s to its `dir` (config.c), so the process cwd is the data directory. Inside another
-    // mount namespace (a container) the cwd path means something else here: measure through /proc instead.
+    // Redis chdir()s to its `dir` (config.c), so the process cwd is the data directory. It is measured
+    // through /proc/<pid>/cwd, which reaches it in whatever mount namespace the process lives (inside a
+    // container its path means something else here); the path reported is the one readlink shows.
     ...pids.map((p) => {
       const pid = safeInt(p);
-      return [
-        `x=$(s readlink /proc/${pid}/cwd 2>/dev/null)`,
-        `if [ -n "$x" ]; then if [ "$(s readlink /proc/${pid}/ns/mnt 2>/dev/null)" = "$me" ]; then d process-cwd ${pid} "$x" "$x"; else d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; fi; n=1; fi`,
-      ].join('\n');
+      return `x=$(s readlink /proc/${pid}/cwd 2>/dev/null); if [ -n "$x" ]; then d process-cwd ${pid} "$x" /proc/${pid}/cwd/.; n=1; fi`;
     }),
     ...confDirs.map((c) => `d config-dir ${safePath(c.conf)} ${safePath(c.dir)} ${safePath(c.dir)}; n=1`),
+    'k=0',
+    'for x in "$@"; do',
+    `  [ $k -lt ${MAX_CONF_DIRS} ] || break`,
+    '  case "$x" in /*) ;; *) continue;; esac',
+    '  case "$x" in *[!A-Za-z0-9._+@%=,/-]*|*/../*|*/..|*//*) continue;; esac',
+    '  [ ${#x} -le 255 ] || continue',
+    '  k=$((k + 1)); d config-dir - "$x" "$x"; n=1',
+    'done',
     `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,
     'exit 0',
   ].join('\n');

@@ -6,6 +6,7 @@
  * RFC 4252 §5). Commands run as session channels (`/bin/sh -s`, script on
  * stdin), several at a time; each is bounded by the step timeout.
  */
+import { StringDecoder } from 'node:string_decoder';
 import ssh2 from 'ssh2';
 import type { ConnectConfig, ClientChannel, AnyAuthMethod, AuthenticationType } from 'ssh2';
 import type { SshTargetOptions } from '../model/options.js';
@@ -27,6 +28,32 @@ export interface ExecResult {
   openFailed: boolean;
   truncated: boolean;
   durationMs: number;
+  /** What to say when timedOut (default: "no answer within <durationMs> ms"). */
+  timeoutDetail?: string;
+}
+
+/** How a shell channel ended. */
+export interface ShellEnd {
+  exitCode: number | null;
+  /** The first MAX_STDERR bytes of stderr, decoded. */
+  stderr: string;
+  /** The server refused the channel (sshd MaxSessions …); `message` says how. */
+  openFailed: boolean;
+  message?: string;
+  /** stdout went past MAX_STDOUT: the channel was closed there. */
+  truncated: boolean;
+  /** We closed it (close()) before the server did. */
+  closedByUs: boolean;
+}
+
+export interface ShellChannel {
+  /** The script for `/bin/sh -s`, fed on stdin once the channel is open; only the first call counts. */
+  send(script: string): void;
+  /** Closes the channel (idempotent); `done` resolves at once. */
+  close(): void;
+  /** Resolves true once the server opened the channel, false if it refused or we closed it first. */
+  readonly opened: Promise<boolean>;
+  readonly done: Promise<ShellEnd>;
 }
 
 export interface OpenResult {
@@ -169,65 +196,38 @@ export class SshSession {
     });
   }
 
-  /** Runs one catalogue script through `/bin/sh -s`; resolves (never rejects) within timeoutMs. */
-  exec(script: string, timeoutMs: number): Promise<ExecResult> {
+  /**
+   * Opens a session channel running `/bin/sh -s` at once (so the login shell starts, and reads
+   * whatever its rc files do, while the caller still prepares the script) and feeds it the
+   * script given to `send`, as soon as both the channel and the script are there. stdout is
+   * handed over as it arrives, decoded. Never throws; `done` never rejects.
+   */
+  startShell(onStdout: (text: string) => void): ShellChannel {
+    return new OpenShell(this.client, onStdout);
+  }
+
+  /** Runs one script through `/bin/sh -s`; resolves (never rejects) within timeoutMs. */
+  async exec(script: string, timeoutMs: number): Promise<ExecResult> {
     const started = performance.now();
-    return new Promise<ExecResult>((resolve) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
-      let exitCode: number | null = null;
-      let truncated = false;
-      let done = false;
-      let channel: ClientChannel | undefined;
-      const finish = (extra: Partial<ExecResult> = {}) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve({
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          exitCode,
-          timedOut: false,
-          openFailed: false,
-          truncated,
-          durationMs: Math.round(performance.now() - started),
-          ...extra,
-        });
-      };
-      const timer = setTimeout(() => {
-        channel?.close();
-        finish({ timedOut: true });
-      }, timeoutMs);
-      try {
-        // The login shell only ever sees this constant command; the script travels on stdin.
-        this.client.exec('/bin/sh -s', (e, stream) => {
-          if (e) return finish({ openFailed: true, stderr: e.message });
-          channel = stream;
-          stream.on('data', (d: Buffer) => {
-            if (outLen + d.length > MAX_STDOUT) {
-              truncated = true;
-              stream.close();
-              return;
-            }
-            outLen += d.length;
-            out.push(d);
-          });
-          stream.stderr.on('data', (d: Buffer) => {
-            if (errLen < MAX_STDERR) err.push(d.subarray(0, MAX_STDERR - errLen));
-            errLen += d.length;
-          });
-          stream.on('exit', (code: number | null) => {
-            exitCode = typeof code === 'number' ? code : null;
-          });
-          stream.on('close', () => finish());
-          stream.end(`${script}\n`);
-        });
-      } catch (e) {
-        finish({ openFailed: true, stderr: (e as Error).message });
-      }
-    });
+    let stdout = '';
+    const shell = this.startShell((t) => (stdout += t));
+    shell.send(script);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      shell.close();
+    }, timeoutMs);
+    const end = await shell.done;
+    clearTimeout(timer);
+    return {
+      stdout: timedOut ? '' : stdout,
+      stderr: end.openFailed ? end.message ?? '' : end.stderr,
+      exitCode: timedOut ? null : end.exitCode,
+      timedOut,
+      openFailed: end.openFailed,
+      truncated: end.truncated,
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 
   close(): void {
@@ -242,4 +242,91 @@ function hostKeyMessage(info: RemoteSessionInfo): string {
   if (hk.status === 'revoked') return `${what} is marked @revoked in known_hosts (line ${hk.line})`;
   if (hk.status === 'mismatch') return `${what} does not match known_hosts (line ${hk.line} lists another key for this host)`;
   return `${what}: host not listed in known_hosts`;
+}
+
+class OpenShell implements ShellChannel {
+  readonly opened: Promise<boolean>;
+  readonly done: Promise<ShellEnd>;
+  private script: string | undefined;
+  private stream: ClientChannel | undefined;
+  private finished = false;
+  private closing = false;
+  private resolveOpened!: (ok: boolean) => void;
+  private resolveDone!: (end: ShellEnd) => void;
+  private readonly end: ShellEnd = { exitCode: null, stderr: '', openFailed: false, truncated: false, closedByUs: false };
+  private readonly err: Buffer[] = [];
+  private errLen = 0;
+  private outLen = 0;
+
+  constructor(client: InstanceType<typeof Client>, onStdout: (text: string) => void) {
+    this.opened = new Promise((r) => (this.resolveOpened = r));
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const decoder = new StringDecoder('utf8');
+    try {
+      // The login shell only ever sees this constant command; the script travels on stdin.
+      client.exec('/bin/sh -s', (e, stream) => {
+        if (e) {
+          this.end.openFailed = true;
+          this.end.message = e.message;
+          return this.finish();
+        }
+        if (this.closing) {
+          stream.on('error', () => {});
+          stream.close();
+          return;
+        }
+        this.stream = stream;
+        this.resolveOpened(true);
+        stream.on('data', (d: Buffer) => {
+          if (this.finished) return;
+          if (this.outLen + d.length > MAX_STDOUT) {
+            this.end.truncated = true;
+            stream.close();
+            return this.finish();
+          }
+          this.outLen += d.length;
+          onStdout(decoder.write(d));
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          if (this.errLen < MAX_STDERR) this.err.push(d.subarray(0, MAX_STDERR - this.errLen));
+          this.errLen += d.length;
+        });
+        stream.on('exit', (code: number | null) => {
+          this.end.exitCode = typeof code === 'number' ? code : null;
+        });
+        stream.on('error', () => this.finish());
+        stream.on('close', () => {
+          if (!this.finished) onStdout(decoder.end());
+          this.finish();
+        });
+        if (this.script !== undefined) stream.end(this.script);
+      });
+    } catch (e) {
+      this.end.openFailed = true;
+      this.end.message = (e as Error).message;
+      this.finish();
+    }
+  }
+
+  send(script: string): void {
+    if (this.script !== undefined || this.finished) return;
+    this.script = `${script}\n`;
+    this.stream?.end(this.script);
+  }
+
+  close(): void {
+    if (this.finished) return;
+    this.closing = true;
+    this.end.closedByUs = true;
+    this.stream?.close();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.end.stderr = Buffer.concat(this.err).toString('utf8');
+    this.resolveOpened(false);
+    this.resolveDone({ ...this.end });
+  }
 }

@@ -64,7 +64,7 @@ export type RemoteCommandId =
 /**
  * ok: ran and parsed · missing: tool not installed (skipped) · unavailable: tool there but its
  * service is not (no systemd, no Docker daemon, no cluster) · denied: not permitted (try `sudo`) ·
- * failed: ran but errored or its output was not understood · timeout: hit the step bound.
+ * failed: ran but errored or its output was not understood · timeout: cut off on the host by timeout(1) at the step bound, or no answer before the SSH phase bound.
  */
 export type RemoteCommandStatus = 'ok' | 'missing' | 'unavailable' | 'denied' | 'failed' | 'timeout';
 
@@ -77,10 +77,23 @@ export interface RemoteCommandOutcome {
   durationMs: number;
 }
 
+/**
+ * The process state letter of `ps` STAT (procps ps(1) "PROCESS STATE CODES"): R running or
+ * runnable, S interruptible sleep, D uninterruptible sleep (usually I/O), T stopped by a job
+ * control signal, t stopped by a debugger, Z zombie, X dead, I idle kernel thread, W paging.
+ */
+export type ProcessState = 'running' | 'sleeping' | 'disk-sleep' | 'stopped' | 'tracing-stop' | 'zombie' | 'dead' | 'idle' | 'paging';
+
 /** A redis-server process as `ps` shows it. */
 export interface RedisProcess {
   pid: number;
   user: string;
+  /** `ps` STAT as printed (`Ssl`, `Tsl`, `Z` …); absent when ps printed no STAT column. */
+  stat?: string;
+  /** The state its first letter names. */
+  state?: ProcessState;
+  /** The ps line (pid, user, STAT, command line), secrets redacted, for evidence. */
+  line?: string;
   /** The command line, secrets redacted. */
   args: string;
   /** Redis' own process title `redis-server 127.0.0.1:6379` names the first bind address and port. */
@@ -290,11 +303,22 @@ export interface K8sEndpoints {
   ports: number[];
 }
 
+/** The bound of the whole SSH phase ran out before these catalogue commands answered. */
+export interface RemoteCutOff {
+  boundMs: number;
+  /** In catalogue order. */
+  unanswered: RemoteCommandId[];
+}
+
 export interface RemoteObservation {
   /** The SSH session itself. */
   session: RemoteSessionInfo;
   /** Every catalogue command attempted, in catalogue order. */
   commands: RemoteCommandOutcome[];
+  /** Set when the SSH phase bound (--ssh-timeout, ssh.timeoutMs) cut the checks short. */
+  cutOff?: RemoteCutOff;
+  /** Login shells started for the checks (one per SSH channel): at most 2. */
+  shellStarts?: number;
   processes?: RedisProcess[];
   listeners?: TcpListener[];
   systemd?: { units: SystemdUnit[] };

@@ -32,6 +32,7 @@ import { rule as protectedMode } from './protected-mode.js';
 import { rule as remoteCheckFailed } from './remote-check-failed.js';
 import { rule as replicaLinkDown } from './replica-link-down.js';
 import { rule as serverNotRunning } from './server-not-running.js';
+import { rule as serverStalled } from './server-stalled.js';
 import { rule as tlsCertificateRejected } from './tls-certificate-rejected.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as wrongPort } from './wrong-port.js';
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   k8sServiceNoEndpoints,
   // Nothing (or the wrong thing) listening where the client connects.
   serverNotRunning,
+  serverStalled,
   bindLoopbackOnly,
   firewallBlocked,
   wrongPort,

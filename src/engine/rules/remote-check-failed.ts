@@ -1,6 +1,8 @@
 /**
  * The SSH checks could not run: the session failed before any command
- * (details.reason: host-key-mismatch, auth-failed, unreachable, timeout, …).
+ * (details.reason: host-key-mismatch, auth-failed, unreachable, timeout, …),
+ * or the SSH phase bound cut them short (reason timeout, naming the commands
+ * that did not answer; the ones that did still count for the other rules).
  * The diagnosis carries on with the network evidence, so this finding must
  * never push a network cause out of first place:
  *  - host-key-mismatch is a warning: an unexpected host key is what a
@@ -9,14 +11,38 @@
  * Its rank is the last of all, so among equal severities the Redis findings lead.
  */
 import { REMEDIATIONS, fixTarget } from '../remediations/index.js';
+import type { FindingDraft, Observations } from '../model/types.js';
 import { defineRule } from './helpers/define.js';
+
+/** The session ran, but the SSH phase bound ran out before some commands answered. */
+function cutShort(obs: Observations): FindingDraft | undefined {
+  const remote = obs.remote;
+  const cut = remote?.cutOff;
+  if (!remote || !cut || cut.unanswered.length === 0) return undefined;
+  const s = remote.session;
+  const where = `${s.user ? `${s.user}@` : ''}${s.host}:${s.port}`;
+  const names = cut.unanswered.join(', ');
+  const answered = remote.commands.filter((c) => !cut.unanswered.includes(c.id)).length;
+  return {
+    severity: 'info',
+    confidence: 'confirmed',
+    title: `Remote checks on ${s.host} cut short: no answer within ${cut.boundMs} ms from: ${names}`,
+    evidence: [
+      `ssh ${where}: no answer within ${cut.boundMs} ms (the SSH phase bound) from: ${names}`,
+      `${answered} other check${answered === 1 ? '' : 's'} answered and count; a slow host or login shell needs a larger --ssh-timeout (ssh.timeoutMs in the config)`,
+    ],
+    remediations: [REMEDIATIONS['fix-ssh-access'](fixTarget(obs), { host: s.host, port: s.port, reason: 'timeout', ...(s.user ? { user: s.user } : {}) })],
+    details: { reason: 'timeout', host: s.host, port: s.port, boundMs: cut.boundMs, unanswered: names },
+  };
+}
 
 export const rule = defineRule({
   cause: 'remote-check-failed',
   impact: 'unusable',
   evaluate(obs) {
     const s = obs.remote?.session;
-    if (!s || s.ok) return undefined;
+    if (s?.ok) return cutShort(obs);
+    if (!s) return undefined;
     const reason = s.failureReason ?? 'protocol-error';
     const where = `${s.user ? `${s.user}@` : ''}${s.host}:${s.port}`;
     const hostKey = reason === 'host-key-mismatch';

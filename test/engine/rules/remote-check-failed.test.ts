@@ -3,6 +3,7 @@ import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { rule } from '../../../src/engine/rules/remote-check-failed.js';
 import type { RemoteObservation } from '../../../src/engine/remote/types.js';
 import { healthy, refused } from '../fixtures.js';
+import { listener, refusedWith, remote } from './remote-fixtures.js';
 
 function failed(reason: NonNullable<RemoteObservation['session']['failureReason']>, message: string): RemoteObservation {
   return {
@@ -44,6 +45,28 @@ describe('remote-check-failed', () => {
     const obs = healthy();
     expect(rule.evaluate(obs)).toBeUndefined();
     obs.remote = { session: { ok: true, host: 'cache-1', port: 22, durationMs: 3 }, commands: [] };
+    expect(rule.evaluate(obs)).toBeUndefined();
+  });
+
+  it('the SSH phase bound cut the checks short: reason timeout, naming what did not answer; what answered still decides', () => {
+    const r = remote({ listeners: [listener('0.0.0.0', 22, 'sshd', 640)] });
+    r.commands = r.commands.map((c) => (c.id === 'iptables' ? { ...c, status: 'timeout', detail: 'no answer within 10000 ms (the SSH phase bound)' } : c));
+    r.commands.push({ id: 'kubectl', status: 'timeout', durationMs: 9000, detail: 'no answer within 10000 ms (the SSH phase bound)' });
+    r.cutOff = { boundMs: 10000, unanswered: ['kubectl', 'iptables'] };
+    const obs = refusedWith(r);
+    const f = rule.evaluate(obs);
+    expect(f).toMatchObject({
+      cause: 'remote-check-failed',
+      severity: 'info',
+      title: 'Remote checks on cache-1 cut short: no answer within 10000 ms from: kubectl, iptables',
+      details: { reason: 'timeout', host: 'cache-1', port: 22, boundMs: 10000, unanswered: 'kubectl, iptables' },
+    });
+    expect(f?.evidence[0]).toBe('ssh doctor@cache-1:22: no answer within 10000 ms (the SSH phase bound) from: kubectl, iptables');
+    expect(f?.evidence[1]).toMatch(/^8 other checks answered and count; .*--ssh-timeout/);
+    // ss answered: nothing listens on 6379 and no redis-server anywhere.
+    expect(evaluate(obs)).toMatchObject({ primaryCause: 'server-not-running' });
+    expect(evaluate(obs).findings.map((x) => x.cause)).toEqual(['server-not-running', 'remote-check-failed']);
+    delete r.cutOff;
     expect(rule.evaluate(obs)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 /**
- * `ps -eo pid=,user=,args=` → the redis-server processes.
+ * `ps -eo pid=,user=,stat=,args=` → the redis-server processes (the older
+ * `pid=,user=,args=` output, without STAT, is read too).
  *
  * Redis rewrites its process title (redis.conf `proc-title-template`, default
  * "{title} {listen-addr} {server-mode}", and `{listen-addr}` is the first bind
@@ -10,7 +11,7 @@
  */
 import { REDACTED, redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
-import type { RedisProcess } from '../types.js';
+import type { ProcessState, RedisProcess } from '../types.js';
 
 const MAX_PROCESSES = 64;
 
@@ -48,19 +49,35 @@ function parseTitleAddress(token: string | undefined): { address: string; port: 
   return { address, port };
 }
 
+// procps ps(1), PROCESS STATE CODES: the state letter, then BSD flags (<, N, L, s, l, +).
+const STATES: Record<string, ProcessState> = { R: 'running', S: 'sleeping', D: 'disk-sleep', T: 'stopped', t: 'tracing-stop', Z: 'zombie', X: 'dead', I: 'idle', W: 'paging' };
+const STAT_RE = /^[RSDTtZXIW][<NLsl+]*$/;
+
 export function parsePs(output: string): RedisProcess[] {
   const out: RedisProcess[] = [];
   for (const raw of output.split('\n')) {
     const m = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(raw);
-    if (!m || !isRedisServer(m[3]!)) continue;
-    const rawArgs = m[3]!;
+    if (!m) continue;
+    let rest = m[3]!;
+    const first = rest.split(/\s+/, 1)[0]!;
+    // A STAT column never looks like a redis-server path, so the older format still reads.
+    const stat = STAT_RE.test(first) && rest.length > first.length ? first : undefined;
+    if (stat) rest = rest.slice(first.length).trimStart();
+    if (!isRedisServer(rest)) continue;
+    const rawArgs = rest;
     const tokens = rawArgs.split(/\s+/);
+    const args = redactCommandLine(rawArgs);
     const proc: RedisProcess = {
       pid: Number(m[1]),
       user: m[2]!,
-      args: redactCommandLine(rawArgs),
-      defunct: /<defunct>/.test(rawArgs),
+      args,
+      defunct: /<defunct>/.test(rawArgs) || stat?.startsWith('Z') === true,
+      line: `${m[1]} ${m[2]}${stat ? ` ${stat}` : ''} ${args}`,
     };
+    if (stat) {
+      proc.stat = stat;
+      proc.state = STATES[stat[0]!]!;
+    }
     const title = parseTitleAddress(tokens[1]);
     if (title && !tokens[1]!.startsWith('/')) {
       proc.titleAddress = title.address;
