@@ -9,9 +9,10 @@ describe('SSH phase bound', () => {
     expect(sshPhaseBoundMs({ timeoutMs: 4000 }, 3000)).toBe(4000);
   });
 
-  it('each command on the host: the step timeout in whole seconds, rounded up, at least 1', () => {
-    expect(hostTimeoutSec(2000)).toBe(2);
-    expect(hostTimeoutSec(2500)).toBe(3);
-    expect(hostTimeoutSec(50)).toBe(1);
+  it('each command on the host: the step timeout in whole seconds, rounded up, at least 3', () => {
+    expect(hostTimeoutSec(2000)).toBe(3);
+    expect(hostTimeoutSec(3500)).toBe(4);
+    expect(hostTimeoutSec(50)).toBe(3);
+    expect(hostTimeoutSec(6000)).toBe(6);
   });
 });

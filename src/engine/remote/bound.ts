@@ -7,7 +7,10 @@
  *   5 × the step timeout. A login shell whose rc file takes a second is slow,
  *   not broken; the per-step bound (2 s by default) would call it a failure.
  * - Each command on the host stays bounded by the step timeout (timeout(1) in
- *   whole seconds, rounded up), so one hung tool cannot eat the phase.
+ *   whole seconds, rounded up), so one hung tool cannot eat the phase; at
+ *   least HOST_TIMEOUT_MIN_SEC, because reading a few config files on a loaded
+ *   2-core host can take more than a second, and a bound meant for hung tools
+ *   must not cut healthy ones (the phase bound still ends everything).
  */
 import type { SshTargetOptions } from '../model/options.js';
 
@@ -20,6 +23,8 @@ export function sshPhaseBoundMs(ssh: Pick<SshTargetOptions, 'timeoutMs'>, stepTi
 }
 
 /** timeout(1) on the host for each command, and kubectl's --request-timeout. */
+export const HOST_TIMEOUT_MIN_SEC = 3;
+
 export function hostTimeoutSec(stepTimeoutMs: number): number {
-  return Math.max(1, Math.ceil(stepTimeoutMs / 1000));
+  return Math.max(HOST_TIMEOUT_MIN_SEC, Math.ceil(stepTimeoutMs / 1000));
 }
