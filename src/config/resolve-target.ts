@@ -55,7 +55,7 @@ export interface ResolveContext {
   readFile?: (path: string) => string;
 }
 
-export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh'>;
+export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe'>;
 
 export interface ResolvedTarget {
   target: DiagnoseTarget;

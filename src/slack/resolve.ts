@@ -29,5 +29,9 @@ function botEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 export function resolveJobTarget(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string): ResolvedTarget {
   const admission = admitTarget(input, config);
   if (!admission.ok) throw new RefusedTargetError(admission.reason);
-  return resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });
+  const resolved = resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });
+  // An ad-hoc address admits that address: the engine must not go on to the bot host's own
+  // loopback (where the bot's queue Redis answers) and quote what it finds there.
+  if (admission.kind === 'ad-hoc') resolved.options.loopbackProbe = false;
+  return resolved;
 }

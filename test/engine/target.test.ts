@@ -53,6 +53,9 @@ describe('parseTarget: refused input', () => {
     ['http://example.com', /unsupported scheme/],
     ['redis://h.example/x', /invalid database/],
     ['redis://h.example?x=1', /query strings/],
+    ['::ffff:198.18.0.1%lo', /IPv6 zone id/],
+    ['[fe80::1%eth0]:6379', /IPv6 zone id/],
+    ['fe80::1%25lo', /IPv6 zone id/],
     ['h.example:1:2', /write IPv6 addresses as \[address\]:port/],
     ['Cache_Prod', /invalid target/],
     // A lone "%" is bad input (exit 2), not a URIError from decodeURIComponent (exit 3).
@@ -62,6 +65,11 @@ describe('parseTarget: refused input', () => {
   ])('%j', (input, message) => {
     expect(() => parseTarget(input)).toThrow(TargetError);
     expect(() => parseTarget(input)).toThrow(message);
+  });
+
+  it('never repeats a query string (which may hold ?password=…) in its error', () => {
+    expect(() => parseTarget('redis://h.example:6379?password=Qs-Secret-9')).toThrow(/^query strings and fragments are not supported in target "redis:\/\/h\.example:6379\?…"$/);
+    expect(() => parseTarget('redis://h.example#password=Qs-Secret-9')).toThrow(/target "redis:\/\/h\.example\?…"$/);
   });
 
   it('never repeats a URL password in its error', () => {

@@ -55,6 +55,11 @@ export interface DiagnoseOptions {
   ssh?: SshTargetOptions;
   /** Look for Redis on neighbouring ports when the port refuses (default true). */
   scanNeighbours?: boolean;
+  /**
+   * When the target is an address of this machine and refuses: try 127.0.0.1 on the same port
+   * (default true). Off for targets a Slack user typed: loopback was not what they were admitted to.
+   */
+  loopbackProbe?: boolean;
   /** What the caller knows of the target's past (the monitor): it weighs the inferred causes. */
   history?: TargetHistory;
   onProgress?: (event: ProgressEvent) => void;

@@ -98,7 +98,8 @@ function parseUrl(input: string): ParsedAddress {
     throw new TargetError(`malformed URL target "${redactUrl(input)}"`);
   }
   const tls = url.protocol === 'rediss:';
-  if (url.search || url.hash) throw new TargetError(`query strings and fragments are not supported in target "${redactUrl(input)}"`);
+  // Shown without what follows "?" or "#": a query string may carry a password (?password=…).
+  if (url.search || url.hash) throw new TargetError(`query strings and fragments are not supported in target "${redactUrl(input.replace(/[?#].*$/s, ''))}?…"`);
   // WHATWG URL keeps IPv6 literals in brackets.
   const rawHost = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (rawHost.length === 0) throw new TargetError(`empty host in target "${redactUrl(input)}"`);
@@ -167,6 +168,9 @@ export function parseTarget(raw: string): ParsedTarget {
   }
   const bad = FORBIDDEN_RE.exec(input) ?? /[\x00-\x1f\x7f]/.exec(input);
   if (bad) throw new TargetError(`target "${printable(input)}" contains a character that is not allowed: ${JSON.stringify(bad[0])}`);
+  // Node's isIP() accepts IPv6 zone ids (fe80::1%eth0); the bracketed form below does not, and a zone
+  // names an interface of whichever machine parses it: refused in every form, alike everywhere.
+  if (input.includes('%')) throw new TargetError(`target "${printable(input)}" has an IPv6 zone id (%…), which is not supported: use a global address`);
 
   // [ipv6]:port or [ipv6]
   if (input.startsWith('[')) {

@@ -108,7 +108,7 @@ async function afterRefused(ctx: ProbeContext, address: string): Promise<void> {
   const { obs, steps, signal } = ctx;
   const port = obs.target.port;
   const scan = ctx.options.scanNeighbours !== false;
-  const local = isLocalNonLoopback(address);
+  const local = ctx.options.loopbackProbe !== false && isLocalNonLoopback(address);
   const budget = ctx.budget();
   // Both only connect to the target's own host (or this machine's loopback), so they run side by side.
   const [neighbours, loopback] = await Promise.all([
