@@ -4,6 +4,8 @@
  * convention (set and not "0"/"false" enables it even when piped).
  * NO_COLOR wins when both are set: the user asked for plain text.
  */
+import { showInvisible } from '../engine/index.js';
+
 export interface Style {
   enabled: boolean;
   bold(text: string): string;
@@ -43,5 +45,5 @@ export function makeStyle(enabled: boolean): Style {
  * visible so a hostile endpoint cannot drive the user's terminal.
  */
 export function safeText(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return showInvisible(text);
 }

@@ -35,6 +35,7 @@ export {
 } from './model/target.js';
 export { hostPort } from './shared/address.js';
 export { Redactor } from './shared/redact.js';
+export { showInvisible } from './shared/text.js';
 
 /** One bounded diagnosis of `target` (pipeline/diagnose.ts). */
 export async function diagnose(target: DiagnoseTarget, options?: DiagnoseOptions): Promise<Diagnosis> {

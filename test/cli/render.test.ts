@@ -66,6 +66,13 @@ describe('renderText', () => {
     expect(text).not.toMatch(/[\x07\x1b\x9b]/);
     expect(safeText('a\tb\nc')).toBe('a\tb\nc');
   });
+
+  it('shows bidirectional overrides from the network as escapes (a reply cannot reorder the line)', () => {
+    const hostile: Diagnosis = { ...refused, checks: [{ id: 'resp', status: 'fail', durationMs: 1, detail: 'ERR \u202egnp.exe\u202c \u2066x\u2069' }] };
+    const text = renderText(hostile, plain);
+    expect(text).toContain('ERR \\u202egnp.exe\\u202c \\u2066x\\u2069');
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  });
 });
 
 describe('renderJson', () => {

@@ -1,11 +1,15 @@
+import { showInvisible } from '../../engine/index.js';
+
 /**
  * Text that goes into Slack mrkdwn. Slack's formatting reference: "there are
  * three characters you must convert to HTML entities: & < >" — otherwise
  * `<!channel>`, `<@U123>` or `<http://evil|click>` typed by a user would be
  * rendered as mentions and links. Backticks would break out of our code spans.
+ * Control and bidirectional-override characters (from server replies) are
+ * shown as escapes (engine showInvisible): Slack would pass them on raw.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return showInvisible(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Inline code span; backticks inside would end the span, so they become a look-alike. */

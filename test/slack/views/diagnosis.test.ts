@@ -86,6 +86,17 @@ describe('renderFinding', () => {
   });
 });
 
+describe('text from the network in Slack messages', () => {
+  it('shows ESC, BEL, NUL and bidi overrides from a server reply as escapes in the checks line, titles and evidence', () => {
+    const hostile = 'ERR \x1b[2J\x07\x00 \u202eevil\u202c';
+    const d = diagnosis([finding({ title: `bad ${hostile}`, evidence: [hostile] })]);
+    d.checks = [{ id: 'redis-handshake', status: 'fail', durationMs: 1, detail: hostile }];
+    const all = JSON.stringify([renderResult(d), renderFinding(d.findings[0]!, 'd-1')]);
+    expect(all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+    expect(all).toContain('ERR \\\\x1b[2J\\\\x07\\\\x00 \\\\u202eevil\\\\u202c');
+  });
+});
+
 describe('renderResult', () => {
   it('ends with a one-line verdict naming the primary cause', () => {
     const r = renderResult(diagnosis([finding()]), { requestedBy: 'U0ALICE' });
