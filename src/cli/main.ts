@@ -5,10 +5,15 @@
  */
 import { run } from './run.js';
 
+// Exit status when the report could not be written (a full disk, `> /dev/full`): the run's
+// outcome did not reach its reader, which no caller may take for "healthy".
+const EXIT_UNWRITTEN = 2;
+
 // A reader that goes away (`redis-doctor … | head -1`) is not an internal error.
+let writeError: NodeJS.ErrnoException | undefined;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  writeError ??= err;
 });
 
 const code = await run({
@@ -25,9 +30,14 @@ const code = await run({
     });
   },
 });
-// Exiting explicitly means a socket the engine forgot to close cannot keep
-// the CLI alive; wait for stdout to drain first so no report is cut short.
 // exitCode first: a reader that leaves while we drain (EPIPE above) must not turn "problem found" into 0.
 process.exitCode = code;
-if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit(code));
-else process.exit(code);
+// Wait until every write has settled (a file's write errors arrive after write() returned), so no
+// report is cut short and none that failed is taken for success; then exit explicitly, so a socket
+// the engine forgot to close cannot keep the CLI alive.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+if (writeError) {
+  process.stderr.write(`redis-doctor: cannot write the report to stdout: ${writeError.code ?? writeError.message}\n`);
+  process.exit(EXIT_UNWRITTEN);
+}
+process.exit(code);

@@ -94,3 +94,22 @@ describe('text output', () => {
     expect(both.stdout).toContain('verdict  HEALTHY');
   });
 });
+
+describe('a report that cannot be written', () => {
+  it('exits 2 with one line on stderr when stdout is full (> /dev/full), never 0', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { openSync, closeSync, existsSync } = await import('node:fs');
+    if (!existsSync('/dev/full')) throw new Error('/dev/full is missing on this machine');
+    const { CLI } = await import('./helpers.js');
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['diagnose', `127.0.0.1:${redis.port}`, '--json'], ['diagnose', `127.0.0.1:${redis.port}`], ['--version']]) {
+        const r = spawnSync(process.execPath, [CLI, ...args], { env: baseEnv(), stdio: ['ignore', full, 'pipe'], timeout: 20_000, encoding: 'utf8' });
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stderr).toBe('redis-doctor: cannot write the report to stdout: ENOSPC\n');
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+});
