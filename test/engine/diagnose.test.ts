@@ -11,7 +11,7 @@ import type { Check, Diagnosis } from '../../src/engine/model/types.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisOptions, type RedisServer } from '../lab/redis.js';
 import { holdClients, startLoadingRedis } from '../lab/redis-states.js';
-import { startHttpServer } from '../lab/fake-servers.js';
+import { startFakeServer, startHttpServer } from '../lab/fake-servers.js';
 import { startTlsPair, type TlsPair } from '../lab/tls-pair.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { createNxdomainNetns, type NxdomainNetns } from '../lab/dns.js';
@@ -147,6 +147,23 @@ describeLab('diagnose() against loopback servers', [...REDIS], () => {
     expect(d.primaryCause).toBe('not-redis');
     expect(check(d, 'redis-handshake')?.detail).toMatch(/^not a RESP reply: HTTP\/1\.1 400 Bad Request/);
     expect(check(d, 'tls-sniff')).toBeUndefined();
+  });
+
+  it('a server answering every command with an -ERR no rule knows: unexpected-reply quoting it, never a bare verdict', async () => {
+    const s = await startFakeServer({ reply: () => '-ERR proxy says no\r\n'.repeat(4) });
+    cleanups.push(() => s.close());
+    const d = await diagnose(target('127.0.0.1', s.port));
+    expect(d).toMatchObject({ verdict: 'unreachable', primaryCause: 'unexpected-reply' });
+    expect(d.findings[0]?.evidence).toContain('PING → -ERR proxy says no');
+  });
+
+  it('a server answering with bytes that are not UTF-8: unexpected-reply, the bytes shown as received', async () => {
+    const s = await startFakeServer({ reply: () => '+\xff\xfe\x1b[2J\r\n'.repeat(4) });
+    cleanups.push(() => s.close());
+    const d = await diagnose(target('127.0.0.1', s.port));
+    expect(d.verdict).toBe('unreachable');
+    expect(d.findings.length).toBeGreaterThan(0);
+    expect(d.findings[0]?.evidence.join(' ')).toMatch(/PING → \+/);
   });
 
   it('progress events: a start and a done per step, in order', async () => {

@@ -70,10 +70,18 @@ describe('evaluate: verdicts', () => {
     expect(result.findings[0]?.severity).toBe('info');
   });
 
-  it('a PING that failed for no known reason is still unreachable, with no cause to name', () => {
+  it('a PING that failed for no known reason is unreachable, with a finding that quotes the reply', () => {
     const obs = healthy();
     obs.resp = session([['PING', err("ERR unknown command 'PING', with args beginning with: ")]]);
-    expect(evaluate(obs)).toEqual({ findings: [], primaryCause: null, verdict: 'unreachable' });
+    const result = evaluate(obs);
+    expect(result).toMatchObject({ primaryCause: 'unexpected-reply', verdict: 'unreachable' });
+    expect(result.findings.map((f) => [f.cause, f.severity, f.confidence])).toEqual([['unexpected-reply', 'critical', 'possible']]);
+    expect(result.findings[0]?.evidence).toEqual(["PING → -ERR unknown command 'PING', with args beginning with:"]);
+  });
+
+  it('the fallback stays silent when another rule explains the failure, and when the server is healthy', () => {
+    expect(evaluate(SCENARIOS['auth-required']!()).findings.map((f) => f.cause)).toEqual(['auth-required']);
+    expect(evaluate(healthy()).findings).toEqual([]);
   });
 
   it('a critical transport finding overrides a plaintext +PONG (TLS client, plaintext port)', () => {

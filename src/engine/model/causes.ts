@@ -33,6 +33,7 @@ export const CAUSE_IDS = [
   'tls-certificate-rejected',
   'db-index-out-of-range',
   'server-stalled',
+  'unexpected-reply',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -275,5 +275,7 @@ export interface Rule {
   impact: Impact;
   /** Causes this one explains away when it fires (e.g. wrong-port supersedes connection-refused). */
   supersedes?: CauseId[];
+  /** Runs only when no other rule found anything and the server is not healthy: the last word, never noise. */
+  fallback?: boolean;
   evaluate(observations: Observations): Finding | undefined;
 }

@@ -24,8 +24,9 @@
  *    `degrading` cause: a server that answers with problems (memory limit,
  *    persistence failing, replica link down, fd limit …).
  *  - healthy: PING works and no finding is critical or warning (info allowed).
- * primaryCause is null when healthy, else findings[0].cause (null only when
- * the server is unusable and no rule could say why).
+ * primaryCause is null when healthy, else findings[0].cause. When no rule
+ * recognises why PING failed, the fallback rule (unexpected-reply) says what
+ * was seen, so an unhealthy verdict never comes without a finding.
  */
 import { RULES } from '../rules/index.js';
 import type { CauseId, Finding, Observations, Rule, Severity, Verdict } from '../model/types.js';
@@ -49,10 +50,14 @@ function verdictOf(obs: Observations, findings: readonly { finding: Finding; rul
 /** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
 export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
   const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
-  rules.forEach((rule, rank) => {
+  const run = (fallback: boolean) => rules.forEach((rule, rank) => {
+    if ((rule.fallback ?? false) !== fallback) return;
     const finding = rule.evaluate(obs);
     if (finding) fired.push({ rule, finding, rank });
   });
+  run(false);
+  // An unhealthy verdict always comes with a finding that quotes what was seen.
+  if (!fired.some(({ finding }) => finding.severity !== 'info') && verdictOf(obs, []) !== 'healthy') run(true);
   const superseded = new Set<CauseId>();
   for (const { rule, finding } of fired) {
     if (finding.confidence === 'possible') continue;

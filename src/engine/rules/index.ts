@@ -35,6 +35,7 @@ import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as serverStalled } from './server-stalled.js';
 import { rule as tlsCertificateRejected } from './tls-certificate-rejected.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
+import { rule as unexpectedReply } from './unexpected-reply.js';
 import { rule as wrongPort } from './wrong-port.js';
 
 export const RULES: readonly Rule[] = [
@@ -75,4 +76,6 @@ export const RULES: readonly Rule[] = [
   connectionRefused,
   // About the checks, not the server.
   remoteCheckFailed,
+  // Only when nothing above found anything: what was seen, quoted.
+  unexpectedReply,
 ];

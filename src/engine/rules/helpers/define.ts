@@ -19,6 +19,7 @@ export interface RuleSpec {
   cause: CauseId;
   impact: Impact;
   supersedes?: CauseId[];
+  fallback?: boolean;
   evaluate(observations: Observations): FindingDraft | undefined;
 }
 
@@ -27,6 +28,7 @@ export function defineRule(spec: RuleSpec): Rule {
     cause: spec.cause,
     impact: spec.impact,
     ...(spec.supersedes ? { supersedes: spec.supersedes } : {}),
+    ...(spec.fallback ? { fallback: true } : {}),
     evaluate(observations) {
       const draft = spec.evaluate(observations);
       if (!draft) return undefined;
