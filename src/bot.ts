@@ -34,7 +34,7 @@ import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
-import { createWebClient, Reporter } from './slack/reporter.js';
+import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
 import { ApprovalStore } from './stores/approval-store.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
@@ -54,6 +54,8 @@ export interface BotOptions {
   stalls?: StallOptions;
   /** Bound of one response_url post (default 5 s); tests shorten it. */
   respondTimeoutMs?: number;
+  /** Bound of one chat.postMessage (default 30 s, never resent after it); tests shorten it. */
+  slackPostTimeoutMs?: number;
 }
 
 export interface Bot {
@@ -89,7 +91,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     queueReady: () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false),
   });
   const slack = opts.role === 'web' ? createSlackApp(settings, log, routes) : undefined;
-  const reporter = new Reporter(slack ? slack.app.client : createWebClient(settings.botToken, settings.slackApiUrl, log), log, opts.respondTimeoutMs);
+  const reporter = new Reporter(
+    slack ? slack.app.client : createWebClient(settings.botToken, settings.slackApiUrl, log),
+    log,
+    opts.respondTimeoutMs,
+    createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
+  );
   const runner = new DiagnosisRunner({
     reporters: {
       slack: diagnosisThreads({ reporter, log, ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),

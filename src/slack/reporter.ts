@@ -5,6 +5,14 @@
  * Rate limits: the Web API client answers HTTP 429 by waiting the
  * Retry-After seconds and sending the same call again ("rejectRateLimitedCalls:
  * false", the default), so a rate-limited post is delayed, not lost.
+ *
+ * New messages go through a client of their own that never resends a
+ * chat.postMessage whose answer did not come in time: Slack may have posted it
+ * (a post accepted after our timeout and sent again made two parent messages,
+ * one never updated), and chat.postMessage has no idempotency key. It waits
+ * longer instead (POST_TIMEOUT_MS), and a post that still gets no answer is a
+ * permanent failure of the job, told through response_url — never a second post.
+ * 429, 5xx and connection failures before a request was sent are still retried.
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../log.js';
@@ -27,6 +35,32 @@ export function webClientOptions(slackApiUrl: string | undefined, logger: Logger
 
 export function createWebClient(token: string, slackApiUrl: string | undefined, logger: Logger): WebClient {
   return new webApi.WebClient(token, webClientOptions(slackApiUrl, logger));
+}
+
+/** Slack answers chat.postMessage in well under a second; this much is already an outage. */
+export const POST_TIMEOUT_MS = 30_000;
+
+/** axios's timeout ("timeout of N ms exceeded", ECONNABORTED) as the Web API client wraps it. */
+export function isTimeout(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; original?: { code?: string; message?: string } };
+  const codes = [e.code, e.original?.code];
+  return codes.includes('ECONNABORTED') || codes.includes('ETIMEDOUT') || /timeout of \d+ ?ms exceeded/.test(`${e.message} ${e.original?.message}`);
+}
+
+/** The client for new messages: no resend after a timeout (see the module comment). */
+export function createPostClient(token: string, slackApiUrl: string | undefined, logger: Logger, timeoutMs = POST_TIMEOUT_MS): WebClient {
+  const base = webClientOptions(slackApiUrl, logger);
+  return new webApi.WebClient(token, {
+    ...base,
+    timeout: timeoutMs,
+    retryConfig: {
+      ...base.retryConfig,
+      // p-retry 4: a throw from onFailedAttempt ends the retries with that error.
+      onFailedAttempt: (err: unknown) => {
+        if (isTimeout(err)) throw err;
+      },
+    } as NonNullable<WebClientOptions['retryConfig']>,
+  });
 }
 
 // Slack platform errors worth another attempt; every other one (not_in_channel,
@@ -52,17 +86,24 @@ function classify(err: unknown, what: string): SlackPostError {
     const hint = HINTS[code] ? ` (${HINTS[code]})` : '';
     return new SlackPostError(`${what}: Slack answered ${code}${hint}`, code, TRANSIENT_PLATFORM_ERRORS.has(code));
   }
+  if (isTimeout(err)) {
+    // Permanent: trying again could post the same message twice.
+    return new SlackPostError(`${what}: Slack did not answer in time, and the message may have been posted anyway; not sent again`, 'timeout', false);
+  }
   return new SlackPostError(`${what}: ${e.message ?? String(err)}`, undefined, true);
 }
 
 export class Reporter {
-  /** `respondTimeoutMs`: how long a response_url post may take (tests shorten it). */
-  constructor(readonly client: WebClient, private readonly log: Logger, private readonly respondTimeoutMs = 5000) {}
+  /**
+   * `respondTimeoutMs`: how long a response_url post may take (tests shorten it).
+   * `postClient`: the client for new messages (createPostClient); `client` otherwise.
+   */
+  constructor(readonly client: WebClient, private readonly log: Logger, private readonly respondTimeoutMs = 5000, private readonly postClient: WebClient = client) {}
 
   /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
   async post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
     try {
-      const res = await this.client.chat.postMessage({
+      const res = await this.postClient.chat.postMessage({
         channel, text: r.text, blocks: r.blocks, unfurl_links: false, unfurl_media: false,
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });

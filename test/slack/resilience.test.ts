@@ -52,6 +52,19 @@ describe('resilience', () => {
     expect(replies.map((r) => blockIds(r)[0])).toEqual(['finding:auth-required']);
   });
 
+  it('never sends a chat.postMessage again that Slack accepted after our timeout: one parent, and the user is told', async () => {
+    h = await startHarness({ config: config(), slackPostTimeoutMs: 500 });
+    // Slack takes 1.5 s to accept the parent message; the client gives up after 0.5 s.
+    h.double.delay('chat.postMessage', 1500, 1);
+    const { responseTag, status } = await h.command({ text: 'locked', channel: 'C0LATE' });
+    expect(status).toBe(200);
+    // The post timed out: the job ends for good instead of being retried, and says why.
+    await h.double.waitFor('the failure told', (calls) => calls.some((c) => (c.path === `/response/${responseTag}` && textOf(c).includes('did not answer in time')) || (c.method === 'chat.postMessage' && textOf(c).includes('did not answer in time'))));
+    await new Promise((r) => setTimeout(r, 2500));
+    const parents = h.double.calls.filter((c) => c.method === 'chat.postMessage' && blockIds(c).includes('progress'));
+    expect(parents).toHaveLength(1);
+  });
+
   it('retries a transient failure from its checkpoint: one parent, one set of replies', async () => {
     let calls = 0;
     const flaky: DiagnoseFn = async (t, o) => {

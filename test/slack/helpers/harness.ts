@@ -131,6 +131,7 @@ export interface HarnessOptions {
   redisUrl?: string;
   progressIntervalMs?: number;
   respondTimeoutMs?: number;
+  slackPostTimeoutMs?: number;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -161,6 +162,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       ...(o.diagnose ? { diagnose: o.diagnose } : {}),
       progressIntervalMs: o.progressIntervalMs ?? 50,
       ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
+      ...(o.slackPostTimeoutMs !== undefined ? { slackPostTimeoutMs: o.slackPostTimeoutMs } : {}),
     });
   } catch (err) {
     await double.close();

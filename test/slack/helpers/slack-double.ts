@@ -46,6 +46,8 @@ export interface SlackDouble {
   answer(method: string, body: Record<string, unknown>): void;
   /** Never answer calls of this method or to this exact path (recorded with status 0); close() ends them. */
   hang(methodOrPath: string): void;
+  /** Answer the next `times` calls of `method` normally, but only after `ms` (Slack accepted it late). */
+  delay(method: string, ms: number, times: number): void;
   /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
   failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -73,6 +75,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
   const failures = new Map<string, { times: number; error: string; skip: number }>();
   const fixed = new Map<string, Record<string, unknown>>();
   const hanging = new Set<string>();
+  const delays = new Map<string, { ms: number; times: number }>();
   let tsCounter = 0;
 
   const server: Server = createServer((req, res) => {
@@ -114,6 +117,12 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       if (method === 'chat.update') answer = { ok: true, channel: body.channel, ts: body.ts };
       answer = fixed.get(method) ?? answer;
       calls.push({ method, path, body, status: 200, ...(ts ? { ts } : {}), at });
+      const delay = delays.get(method);
+      if (delay && delay.times > 0) {
+        delay.times -= 1;
+        await new Promise((r) => setTimeout(r, delay.ms));
+        if (res.destroyed) return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer));
     })();
@@ -131,6 +140,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     failWith: (method, error, times, skip = 0) => failures.set(method, { times, error, skip }),
     answer: (method, body) => fixed.set(method, body),
     hang: (methodOrPath) => hanging.add(methodOrPath),
+    delay: (method, ms, times) => delays.set(method, { ms, times }),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },
