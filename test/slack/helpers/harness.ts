@@ -131,6 +131,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   progressIntervalMs?: number;
   respondTimeoutMs?: number;
+  /** The bot's clock for approval decisions and expiry (BotOptions.now). */
+  now?: () => number;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -161,6 +163,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       ...(o.diagnose ? { diagnose: o.diagnose } : {}),
       progressIntervalMs: o.progressIntervalMs ?? 50,
       ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
+      ...(o.now ? { now: o.now } : {}),
     });
   } catch (err) {
     await double.close();
