@@ -1,9 +1,9 @@
 /**
  * Composes a bot process from its components (src/components/):
  *
- *   role 'web'    — the Slack front end, plus a diagnose worker in the same
- *                   process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
- *   role 'worker' — a diagnose worker alone, with the health routes on PORT (`npm run worker`)
+ *   role 'web'    — the Slack front end, plus the diagnose and remediate workers in
+ *                   the same process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
+ *   role 'worker' — the diagnose and remediate workers alone, with the health routes on PORT (`npm run worker`)
  *
  * The shared parts (settings, config, log, metrics, the queue Redis, the
  * stores, the Slack Web API client, the diagnosis runner) are built first;
@@ -18,6 +18,7 @@ import { DiagnoseWorkerComponent } from './components/diagnose-worker.js';
 import { FrontEnd } from './components/front-end.js';
 import { HealthServer } from './components/health-server.js';
 import { QueueConnection } from './components/queue-connection.js';
+import { RemediateQueueComponent, RemediateWorkerComponent } from './components/remediate-worker.js';
 import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
@@ -26,6 +27,9 @@ import { silentReporter } from './jobs/diagnosis-report.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { FailureNotices } from './jobs/failure-notices.js';
 import { DiagnoseQueue } from './jobs/queue.js';
+import { RemediateQueue } from './jobs/remediate-queue.js';
+import { silentRemediationReporter } from './jobs/remediation-report.js';
+import { RemediationRunner } from './jobs/run-remediation.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
@@ -34,9 +38,11 @@ import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
+import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
 import { ApprovalStore } from './stores/approval-store.js';
+import { AuditLog } from './stores/audit-log.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
 import { withTimeout } from './util/timeout.js';
 
@@ -56,6 +62,8 @@ export interface BotOptions {
   respondTimeoutMs?: number;
   /** Bound of one chat.postMessage (default 30 s, never resent after it); tests shorten it. */
   slackPostTimeoutMs?: number;
+  /** The clock approval decisions and expiry are judged by (default Date.now); tests move it. */
+  now?: () => number;
 }
 
 export interface Bot {
@@ -68,6 +76,10 @@ export interface Bot {
 
 const SHUTDOWN_MS = 10_000;
 const READY_PING_MS = 500;
+/** Bound for the reply to a remediation's command (CONFIG SET, SCRIPT KILL and BGSAVE answer at once). */
+const REMEDIATION_COMMAND_MS = 5000;
+/** Fixes one worker runs at once: they are rare, and each is bounded by its timeouts. */
+const REMEDIATION_CONCURRENCY = 2;
 
 export async function startBot(opts: BotOptions): Promise<Bot> {
   const env = opts.env ?? process.env;
@@ -84,7 +96,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const queue = new DiagnoseQueue(redis, settings.queuePrefix);
   queue.queue.on('error', () => { /* reported by watchRedis */ });
   const store = new DiagnosisStore(redis, settings.queuePrefix);
-  const approvals = new ApprovalStore(redis, settings.queuePrefix);
+  // Every audit entry is also one JSON log line ("msg":"audit").
+  const auditLog = new AuditLog(redis, settings.queuePrefix, (record, id) => log.log('info', 'audit', { audit: record, auditId: id }));
+  const approvals = new ApprovalStore(redis, settings.queuePrefix, auditLog);
+  const remediations = new RemediateQueue(redis, settings.queuePrefix);
   const routes = healthRoutes({
     metrics,
     role,
@@ -97,6 +112,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     opts.respondTimeoutMs,
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
   );
+  // Job input → target and credentials, from this process's config and environment (never from job data).
+  const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const runner = new DiagnosisRunner({
     reporters: {
       slack: diagnosisThreads({ reporter, log, ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
@@ -105,14 +122,14 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     },
     store, metrics, log,
     diagnose: opts.diagnose ?? engineDiagnose,
-    resolve: (input) => resolveJobTarget(input, config, env, settings.configPath),
+    resolve: resolveNamed,
     timeoutMs: settings.timeoutMs,
   });
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency);
 
-  // Components, in start order. Slots to come: the monitor and the remediate
-  // worker run where diagnose workers run (after the diagnose worker).
-  const components: Component[] = [new QueueConnection(redis, queue, log)];
+  // Components, in start order. Slot to come: the monitor runs where diagnose
+  // workers run (after the diagnose and remediate workers).
+  const components: Component[] = [new QueueConnection(redis, queue, log), new RemediateQueueComponent(redis, remediations)];
   if (runsWorker) {
     // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
     const notices = new FailureNotices(redis, settings.queuePrefix, log);
@@ -120,11 +137,22 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
     }, log));
+    const fixer = new RemediationRunner({
+      approvals, config, resolve: resolveNamed, dispatcher, metrics, log,
+      reporters: { slack: remediationThreads({ reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
+      connectTimeoutMs: settings.timeoutMs,
+      commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    components.push(new RemediateWorkerComponent(settings.redisUrl, {
+      prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log,
+      ...(opts.stalls ? { stalls: opts.stalls } : {}),
+    }, log));
   }
   let listener: FrontEnd | HealthServer;
   if (slack) {
-    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter });
-    registerActions(slack.app, { config, store, approvals, dispatcher, reporter, metrics, log });
+    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: auditLog });
+    registerActions(slack.app, { config, store, approvals, remediations, dispatcher, reporter, metrics, log, ...(opts.now ? { now: opts.now } : {}) });
     listener = new FrontEnd(slack, routes, settings.port, dispatcher);
   } else {
     listener = new HealthServer(routes, settings.port);

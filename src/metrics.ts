@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type CommandOutcome = 'queued' | 'inline' | 'deduplicated' | 'usage' | 'status' | 'forbidden' | 'refused' | 'busy';
+export type CommandOutcome = 'queued' | 'inline' | 'deduplicated' | 'usage' | 'status' | 'audit' | 'forbidden' | 'refused' | 'busy';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -17,7 +17,7 @@ export class Metrics {
   readonly targetUp: Gauge<'target'>;
   /** INTERFACES.md section 5: kind alert | recovery | reminder. */
   readonly alerts: Counter<'kind'>;
-  /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused. */
+  /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused; additions: unknown (sent, no reply), guided (approved, steps posted). */
   readonly remediations: Counter<'outcome'>;
 
   constructor(opts: { defaults?: boolean } = {}) {

@@ -36,6 +36,8 @@ export {
 export { hostPort } from './shared/address.js';
 export { Redactor } from './shared/redact.js';
 export { showInvisible } from './shared/text.js';
+/** The RESP codec of the probes, for the one command an approved remediation sends (jobs/target-session.ts). */
+export { encodeCommand, RespParser, RespProtocolError } from './probes/resp-parser.js';
 
 /** One bounded diagnosis of `target` (pipeline/diagnose.ts). */
 export async function diagnose(target: DiagnoseTarget, options?: DiagnoseOptions): Promise<Diagnosis> {

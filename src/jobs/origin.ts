@@ -13,6 +13,11 @@ export interface SlackOrigin {
   threadTs?: string;
   /** A line above the verdict, e.g. why this re-diagnosis runs. */
   heading?: string;
+  /**
+   * This run checks a fix (the approval request id, or a recheck reference):
+   * its verdict says `verified: healthy` or what is still wrong.
+   */
+  verifies?: string;
 }
 
 /** A scheduled check of a monitored target (src/monitor/). */
@@ -30,6 +35,7 @@ export type OriginKind = Origin['kind'];
 
 /** The part of an origin that makes two requests "the same" for deduplication: same place, same thread. */
 export function originScope(origin: Origin): string[] {
-  if (origin.kind === 'slack') return [origin.kind, origin.team ?? '', origin.channel, origin.threadTs ?? ''];
+  // A verification is its own request: it must not collapse into a diagnosis that ran just before the fix.
+  if (origin.kind === 'slack') return [origin.kind, origin.team ?? '', origin.channel, origin.threadTs ?? '', ...(origin.verifies ? [origin.verifies] : [])];
   return [origin.kind];
 }

@@ -1,5 +1,5 @@
 /**
- * `/redis-diagnose <target> | status | help`.
+ * `/redis-diagnose <target> | status | audit | help`.
  *
  * Slack wants the HTTP answer within 3 seconds ("your app must respond
  * within 3000 ms", else the user sees a timeout error). Everything before
@@ -10,13 +10,15 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
 import type { DiagnosisStore } from '../stores/diagnosis-store.js';
+import type { AuditLog } from '../stores/audit-log.js';
 import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { CommandOutcome, Metrics } from '../metrics.js';
 import type { Reporter } from './reporter.js';
-import { admitTarget, canDiagnose } from './admission.js';
+import { admitTarget, canApprove, canDiagnose } from './admission.js';
 import { section, type Rendered } from './views/elements.js';
 import { renderHelp, renderStatus } from './views/commands.js';
+import { renderAudit } from './views/audit.js';
 import { code } from './views/mrkdwn.js';
 
 export const COMMAND = '/redis-diagnose';
@@ -29,7 +31,11 @@ export interface CommandDeps {
   log: Logger;
   /** Follow-ups after the ack go through its bounded response_url post, not Bolt's respond() (no timeout). */
   reporter: Reporter;
+  /** The remediation audit trail (`audit`). */
+  audit?: AuditLog;
 }
+
+const AUDIT_ENTRIES = 25;
 
 function ephemeral(r: Rendered) {
   return { response_type: 'ephemeral' as const, text: r.text, blocks: r.blocks };
@@ -58,6 +64,9 @@ function outcomeOf(s: Submitted): CommandOutcome {
 export interface Subcommand {
   /** Needs `access.diagnose` (help does not). */
   restricted: boolean;
+  /** Its own rule, checked first (with `restricted: false` it replaces `access.diagnose`): who else asks is refused with `refusal`. */
+  allowed?: (userId: string, config: Config) => boolean;
+  refusal?: string;
   outcome: CommandOutcome;
   answer(body: SlashCommand, deps: CommandDeps): Promise<Rendered>;
 }
@@ -72,6 +81,22 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       return renderStatus(deps.config, states, shared, Date.now());
     },
   },
+  audit: {
+    // Approvers only, whether or not they are in access.diagnose.
+    restricted: false,
+    allowed: canApprove,
+    refusal: 'Only approvers (`access.approvers` in the bot config) can read the audit trail.',
+    outcome: 'audit',
+    answer: async (_body, deps) => {
+      if (!deps.audit) return say('The audit trail is not available in this process.', 'audit');
+      try {
+        return renderAudit(await deps.audit.latest(AUDIT_ENTRIES), AUDIT_ENTRIES);
+      } catch (err) {
+        deps.log.log('warn', 'audit trail unreadable', { error: (err as Error).message });
+        return say(':warning: The audit trail cannot be read: the bot\'s Redis is unreachable. Try again when it is back (see /readyz).', 'audit');
+      }
+    },
+  },
 };
 
 export function registerCommands(app: App, deps: CommandDeps): void {
@@ -83,6 +108,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const word = text.toLowerCase();
     const sub = SUBCOMMANDS[word === '' ? 'help' : word];
 
+    if (sub?.allowed && !sub.allowed(body.user_id, config)) {
+      metrics.commands.inc({ outcome: 'forbidden' });
+      log.log('info', `command refused: ${word}`, { user: body.user_id });
+      await ack(ephemeral(say(sub.refusal ?? 'You are not allowed to do that here.', 'forbidden')));
+      return;
+    }
     if (sub && !sub.restricted) {
       metrics.commands.inc({ outcome: sub.outcome });
       await ack(ephemeral(await sub.answer(body, deps)));

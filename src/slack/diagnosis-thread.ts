@@ -75,10 +75,10 @@ class ThreadRun implements ReportRun {
 
   async finish(diagnosis: Diagnosis): Promise<void> {
     const { reporter } = this.deps;
-    const { channel, threadTs, heading } = this.origin;
+    const { channel, threadTs, heading, verifies } = this.origin;
     const parentTs = this.state.parentTs!;
     // chat.update is idempotent: a retry may edit the verdict in again, harmlessly.
-    await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading }));
+    await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading, verification: verifies !== undefined }));
     const thread = threadTs ?? parentTs;
     for (let i = this.state.posted ?? 0; i < diagnosis.findings.length; i++) {
       await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id), thread);

@@ -18,7 +18,11 @@ export type ErrorCode =
   /** The queue Redis cannot take a job right now. */
   | 'queue-down'
   /** Slack refused a post or did not answer it. */
-  | 'slack-post';
+  | 'slack-post'
+  /** A remediation's target could not be reached or refused our credentials before anything was sent. */
+  | 'target-connect'
+  /** A remediation job that must not (or need not) run: not approved, already run, refused by policy. */
+  | 'remediation';
 
 export class CodedError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly retryable = false) {

@@ -1,8 +1,9 @@
 /**
  * Remediation buttons → approval requests → decisions, driven with signed
- * `payload=` bodies as Slack sends block_actions. Approval is for
- * access.approvers only; double clicks are idempotent; every request and
- * decision is audited (log line + stored record).
+ * `payload=` bodies as Slack sends block_actions, on a target with the
+ * default `fixes: guided` (nothing is ever run there; test/slack/remediation.test.ts
+ * runs fixes). Approval is for access.approvers only; double clicks are
+ * idempotent; every request and decision is audited (log line + stream entry).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../lab/poll.js';
@@ -120,38 +121,45 @@ describe('remediation approvals', () => {
     expect(h.double.ok('chat.update').filter((c) => c.body.ts === req.ts)).toHaveLength(0);
   });
 
-  it('records an approver\'s approval once, audits it, and queues the verifying re-diagnosis', async () => {
+  it('records an approver\'s approval once on a guided target: steps and a recheck button, nothing run, audited', async () => {
     const req = approvalRequests()[0]!;
     const approve = actionIds(req)[0]!;
     const requestId = approve.slice('approve:'.length);
+    // `fixes` is not set for this target (guided): the request says nothing will run.
+    expect(textOf(req)).toContain('nothing is run');
+    expect(textOf(req)).toContain('`fixes: guided`');
     await click(req, approve, 'U0BOSS');
     await h.double.waitFor('the decided approval message', (calls) => calls.some((c) => c.method === 'chat.update' && c.body.ts === req.ts));
     const decided = h.double.ok('chat.update').find((c) => c.body.ts === req.ts)!;
-    expect(textOf(decided)).toContain('*approved* by <@U0BOSS>');
+    expect(textOf(decided)).toContain('*approved (guided)*');
+    expect(textOf(decided)).toContain('Approved by <@U0BOSS>');
     expect(actionIds(decided)).toEqual([]);
 
-    // Automatic remediation: recorded, not executed, and a re-diagnosis is posted into the same thread.
-    await h.double.waitFor('the recorded notice', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`recorded:${requestId}`)));
-    const recorded = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`recorded:${requestId}`))!;
-    expect(recorded.body.thread_ts).toBe(parent.ts);
-    expect(textOf(recorded)).toContain('Automatic execution is not enabled in this version');
-    expect(textOf(recorded)).toContain('CONFIG SET maxclients');
-    await h.double.waitFor('the verifying re-diagnosis verdict', (calls) => calls.some((c) => c.method === 'chat.update' && blockIds(c).includes('heading')));
-    const verify = h.double.ok('chat.update').find((c) => blockIds(c).includes('heading'))!;
-    expect(textOf(verify)).toContain('Verifying after "');
-    expect(h.double.ok('chat.postMessage').find((c) => c.ts === verify.body.ts)?.body.thread_ts).toBe(parent.ts);
+    // The steps, with a recheck button for the verifying re-diagnosis; no diagnosis is started by itself.
+    await h.double.waitFor('the steps', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`steps:${requestId}`)));
+    const steps = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`steps:${requestId}`))!;
+    expect(steps.body.thread_ts).toBe(parent.ts);
+    expect(textOf(steps)).toContain('CONFIG SET maxclients');
+    expect(actionIds(steps)).toEqual([`recheck:a.${requestId}`]);
 
     // A second click by another approver finds the first decision.
     const again = await click(req, approve, 'U0CAROL');
-    expect(await waitResponse(again)).toContain('already approved by <@U0BOSS>');
+    expect(await waitResponse(again)).toContain('*approved* by <@U0BOSS>');
     expect(h.double.ok('chat.update').filter((c) => c.body.ts === req.ts)).toHaveLength(1);
 
-    const stored = await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1);
-    const records = stored.map((s) => JSON.parse(s) as Record<string, string>).filter((r) => r.requestId === requestId);
-    expect(records.map((r) => [r.event, r.by])).toEqual([['approved', 'U0BOSS'], ['requested', 'U0ALICE']]);
-    expect(records[0]).toMatchObject({ target: 'full', cause: 'max-clients-reached', remediationId: 'raise-maxclients', mode: 'automatic' });
+    // The recheck runs a fresh diagnosis into the thread, reported as a verification.
+    await click(steps, `recheck:a.${requestId}`, 'U0ALICE');
+    await h.double.waitFor('the verification verdict', (calls) => calls.some((c) => c.method === 'chat.update' && blockIds(c).includes('verification')));
+    const verify = h.double.ok('chat.update').find((c) => blockIds(c).includes('verification'))!;
+    expect(textOf(verify)).toContain('not fixed: still wrong');
+    expect(textOf(verify)).toContain('`max-clients-reached`');
+    expect(h.double.ok('chat.postMessage').find((c) => c.ts === verify.body.ts)?.body.thread_ts).toBe(parent.ts);
+
+    const records = (await auditRecords()).filter((r) => r.requestId === requestId);
+    expect(records.map((r) => [r.event, r.by])).toEqual([['requested', 'U0ALICE'], ['click-refused', 'U0ALICE'], ['approved', 'U0BOSS']]);
+    expect(records[2]).toMatchObject({ target: 'full', cause: 'max-clients-reached', remediationId: 'raise-maxclients', mode: 'automatic', plan: 'steps', outcome: 'approved', requestedBy: 'U0ALICE', decidedBy: 'U0BOSS' });
     const auditLines = h.logs.filter((l) => l.includes('"msg":"audit"') && l.includes(requestId));
-    expect(auditLines).toHaveLength(2);
+    expect(auditLines).toHaveLength(3);
   });
 
   it('posts the steps of an approved guided remediation; a denial is recorded with no steps', async () => {
@@ -170,13 +178,17 @@ describe('remediation approvals', () => {
     const denied = approvalRequests()[2]!;
     await click(denied, actionIds(denied)[1]!, 'U0CAROL');
     await h.double.waitFor('the denial', (calls) => calls.some((c) => c.method === 'chat.update' && c.body.ts === denied.ts));
-    expect(textOf(h.double.ok('chat.update').find((c) => c.body.ts === denied.ts))).toContain('*denied* by <@U0CAROL>');
+    const deniedView = textOf(h.double.ok('chat.update').find((c) => c.body.ts === denied.ts));
+    expect(deniedView).toContain('*denied*');
+    expect(deniedView).toContain('Denied by <@U0CAROL>');
     const deniedId = actionIds(denied)[1]!.slice('deny:'.length);
     const after = h.double.ok('chat.postMessage').flatMap((c) => blockIds(c));
     expect(after).not.toContain(`steps:${deniedId}`);
-    expect(after).not.toContain(`recorded:${deniedId}`);
-    const audit = (await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1)).map((x) => JSON.parse(x) as Record<string, string>);
-    expect(audit.find((r) => r.requestId === deniedId && r.event === 'denied')).toMatchObject({ by: 'U0CAROL', remediationId: 'set-idle-timeout' });
+    const audit = await auditRecords();
+    expect(audit.find((r) => r.requestId === deniedId && r.event === 'denied')).toMatchObject({ by: 'U0CAROL', remediationId: 'set-idle-timeout', outcome: 'denied' });
+    // Denied frees the fix: it can be asked for again.
+    await click(finding, 'remediate:set-idle-timeout', 'U0ALICE');
+    await h.double.waitFor('the fourth approval request', () => approvalRequests().length === 4);
   });
 
   it('refuses a button value that does not match its action id', async () => {
@@ -209,9 +221,14 @@ describe('remediation approvals', () => {
     const answer = await waitResponse(tag);
     expect(answer).toContain('The decision is recorded (approved)');
     expect(answer).toContain('not_in_channel');
-    const audit = (await h.redis.lrange(`${h.prefix}:store:audit`, 0, -1)).map((x) => JSON.parse(x) as Record<string, string>);
+    const audit = await auditRecords();
     expect(audit.find((r) => r.requestId === requestId && r.event === 'approved')).toMatchObject({ by: 'U0BOSS', remediationId: 'raise-nofile-limit' });
   });
+
+  async function auditRecords(): Promise<Record<string, string>[]> {
+    return (await h.redis.xrange(`${h.prefix}:store:audit-log`, '-', '+'))
+      .map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 === 0 ? [[f[i]!, f[i + 1]!]] : []))) as Record<string, string>);
+  }
 
   /** The ephemeral answer sent to a click's response_url (`/response/<tag>`). */
   async function waitResponse(tag: string): Promise<string> {

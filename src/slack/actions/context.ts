@@ -7,9 +7,11 @@
 import type { App, BlockAction } from '@slack/bolt';
 import type { Config } from '../../config/schema.js';
 import type { Dispatcher } from '../../jobs/dispatcher.js';
+import type { RemediateQueue } from '../../jobs/remediate-queue.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import type { ApprovalStore, AuditRecord } from '../../stores/approval-store.js';
+import type { ApprovalStore } from '../../stores/approval-store.js';
+import type { AuditRecord } from '../../stores/audit-log.js';
 import type { DiagnosisStore } from '../../stores/diagnosis-store.js';
 import type { Reporter } from '../reporter.js';
 import { section } from '../views/elements.js';
@@ -22,12 +24,25 @@ export interface ActionDeps {
   reporter: Reporter;
   metrics: Metrics;
   log: Logger;
+  /** The `remediate` queue: an approved automatic fix becomes one job. */
+  remediations: RemediateQueue;
+  /** The clock decisions and expiry are judged by (tests move it). */
+  now?: () => number;
   /**
    * What a `recheck:<ref>` button's reference names: ref kind (the part before
    * the first '.') → the target input (a config name or admitted address) it
-   * refers to, or undefined when it is no longer known.
+   * refers to, or undefined when it is no longer known. A RecheckTarget also
+   * says how the re-diagnosis is headed and whether it verifies a fix.
    */
-  recheckTargets?: Record<string, (id: string) => Promise<string | undefined>>;
+  recheckTargets?: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>>;
+}
+
+export interface RecheckTarget {
+  input: string;
+  /** Replaces the default heading ("Re-check of this target"). */
+  heading?: string;
+  /** The re-diagnosis checks a fix: its verdict reads `verified: healthy` or names what is still wrong. */
+  verifies?: string;
 }
 
 export interface ActionContext extends ActionDeps {
@@ -37,7 +52,7 @@ export interface ActionContext extends ActionDeps {
    * that never answers would hold the handler forever; the Reporter's is bounded.
    */
   tell(body: BlockAction, text: string): Promise<void>;
-  /** A JSON log line and a stored record. */
+  /** A JSON log line and an entry in the audit stream. */
   audit(record: AuditRecord): Promise<void>;
 }
 
@@ -48,8 +63,7 @@ export function actionContext(deps: ActionDeps): ActionContext {
       await deps.reporter.respond(body.response_url, { text, blocks: [section(text)] });
     },
     audit: async (record) => {
-      deps.log.log('info', 'audit', { audit: record });
-      await deps.approvals.audit(record);
+      await deps.approvals.audit.append(record);
     },
   };
 }

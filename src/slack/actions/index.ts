@@ -1,6 +1,6 @@
 /** Every button of the bot, one module per kind (INTERFACES.md section 6). */
 import type { App } from '@slack/bolt';
-import { registerApprovalActions } from './approvals.js';
+import { approvalRechecks, registerApprovalActions } from './approvals.js';
 import { actionContext, type ActionDeps, type RegisterActions } from './context.js';
 import { registerRecheckActions } from './recheck.js';
 
@@ -9,6 +9,6 @@ export type { ActionDeps } from './context.js';
 const HANDLERS: RegisterActions[] = [registerApprovalActions, registerRecheckActions];
 
 export function registerActions(app: App, deps: ActionDeps): void {
-  const ctx = actionContext(deps);
+  const ctx = actionContext({ ...deps, recheckTargets: { ...approvalRechecks(deps), ...deps.recheckTargets } });
   for (const register of HANDLERS) register(app, ctx);
 }

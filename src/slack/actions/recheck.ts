@@ -10,11 +10,11 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { admitTarget, canDiagnose } from '../admission.js';
 import { actionSuffix } from '../refs.js';
-import type { ActionContext } from './context.js';
+import type { ActionContext, RecheckTarget } from './context.js';
 
 export function registerRecheckActions(app: App, ctx: ActionContext): void {
   const { config, store, metrics, log, tell } = ctx;
-  const kinds: Record<string, (id: string) => Promise<string | undefined>> = {
+  const kinds: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>> = {
     d: async (id) => {
       const d = await store.get(id).catch(() => undefined);
       return d ? (d.target.name ?? d.target.input) : undefined;
@@ -39,12 +39,13 @@ export function registerRecheckActions(app: App, ctx: ActionContext): void {
       count('invalid');
       return tell(body, 'This button does not refer to a target I know.');
     }
-    const input = await resolve(rest.join('.'));
-    if (!input) {
+    const named = await resolve(rest.join('.')).catch(() => undefined);
+    const found: RecheckTarget | undefined = typeof named === 'string' ? { input: named } : named;
+    if (!found) {
       count('expired');
       return tell(body, 'What this button refers to is no longer stored. Run `/redis-diagnose <target>` instead.');
     }
-    const admission = admitTarget(input, config);
+    const admission = admitTarget(found.input, config);
     if (!admission.ok) {
       count('refused');
       return tell(body, `:no_entry: ${admission.reason}`);
@@ -52,7 +53,7 @@ export function registerRecheckActions(app: App, ctx: ActionContext): void {
     try {
       const submitted = await ctx.dispatcher.submit({
         input: admission.input,
-        origin: { kind: 'slack', channel, threadTs, heading: 'Re-check of this target' },
+        origin: { kind: 'slack', channel, threadTs, heading: found.heading ?? 'Re-check of this target', ...(found.verifies ? { verifies: found.verifies } : {}) },
         requestedBy: user,
         requestedAt: Date.now(),
       }, body.trigger_id);

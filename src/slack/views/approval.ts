@@ -1,26 +1,51 @@
 /**
  * Pure renderers for approval requests (INTERFACES.md section 6: buttons
  * `approve:<request-id>` / `deny:<request-id>` whose values are the request
- * id, a reference) and for what follows a decision.
+ * id, a reference) and for everything that follows: the request message
+ * edited once decided (buttons gone: who, when, what ran, its reply), the
+ * steps of a guided fix with a `recheck:` button, and the outcome reply.
+ * Everything that came from a server or a person is escaped.
  */
 import type { types } from '@slack/bolt';
-import type { ApprovalRequest, Decision } from '../../stores/approval-store.js';
-import { context, fallback, section, targetLabel, type Rendered } from './elements.js';
+import type { ActionPlan } from '../../jobs/remediation-action.js';
+import { commandText, type ApprovalRequest, type Ledger } from '../../stores/approval-store.js';
+import { STATE_WORDS, type RequestState } from '../../stores/remediation-states.js';
+import { context, fallback, recheckButton, section, targetLabel, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
-import { ACTION } from '../refs.js';
+import { ACTION, recheckRef } from '../refs.js';
+
+/** The recheck reference kind of an approval request: `recheck:a.<request-id>`. */
+export const APPROVAL_RECHECK_KIND = 'a';
 
 function what(req: ApprovalRequest): string {
   return `*${escapeMrkdwn(req.remediation.title)}* on ${targetLabel(req.target)} (${code(req.cause)}; risk ${req.remediation.risk}, ${req.remediation.mode})`;
 }
 
-function approverLine(approvers: string[]): string {
-  return approvers.length > 0
-    ? `Approvers: ${approvers.map(mention).join(', ')}`
-    : 'No approvers are configured (`access.approvers`): nobody can approve this.';
+/** A Slack date token: shown in the reader's time zone, the ISO text where a client cannot format it. */
+export function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return escapeMrkdwn(iso);
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${escapeMrkdwn(iso)}>`;
 }
 
-export function renderApprovalRequest(req: ApprovalRequest, approvers: string[]): Rendered {
+function approverLine(approvers: string[], selfApproval: boolean): string {
+  if (approvers.length === 0) return 'No approvers are configured (`access.approvers`): nobody can approve this.';
+  return `Approvers: ${approvers.map(mention).join(', ')}${selfApproval ? '' : ' (not the person who asked)'}`;
+}
+
+function planText(plan: ActionPlan, req: ApprovalRequest): string {
+  if (plan.plan === 'run') return `On approval redis-doctor sends this command to ${targetLabel(req.target)}, once: ${code(plan.argv.join(' '))}`;
+  return `On approval its steps are posted in this thread; nothing is run (${plan.why}).`;
+}
+
+export interface RequestView {
+  approvers: string[];
+  selfApproval: boolean;
+  plan: ActionPlan;
+}
+
+export function renderApprovalRequest(req: ApprovalRequest, view: RequestView): Rendered {
   const approve: types.Button = {
     type: 'button',
     action_id: `${ACTION.approve}${req.id}`,
@@ -42,20 +67,53 @@ export function renderApprovalRequest(req: ApprovalRequest, approvers: string[])
     text: fallback(`Approval requested: ${req.remediation.title}`),
     blocks: [
       section(`:raised_hand: ${mention(req.requestedBy)} asks to apply ${what(req)}.`, `approval:${req.id}`),
-      context([approverLine(approvers)]),
+      section(planText(view.plan, req), `plan:${req.id}`),
+      context([approverLine(view.approvers, view.selfApproval), `Expires ${slackDate(req.expiresAt)} · request ${req.id}`]),
       { type: 'actions', block_id: `decide:${req.id}`, elements: [approve, deny] },
     ],
   };
 }
 
-/** The request message after the decision: the buttons are gone. */
-export function renderDecided(req: ApprovalRequest, d: Decision): Rendered {
-  const icon = d.decision === 'approved' ? ':white_check_mark:' : ':no_entry_sign:';
+const STATE_ICON: Record<RequestState, string> = {
+  pending: ':hourglass:',
+  approved: ':white_check_mark:',
+  denied: ':no_entry_sign:',
+  expired: ':alarm_clock:',
+  withdrawn: ':wastebasket:',
+  running: ':gear:',
+  applied: ':white_check_mark:',
+  failed: ':x:',
+  unknown: ':warning:',
+  refused: ':no_entry:',
+};
+
+/** What was (or is being) done, line by line: who decided when, the command, its reply, why it ended so. */
+function facts(l: Ledger): string[] {
+  const req = l.request;
+  const lines: string[] = [];
+  if (l.decidedBy && l.decidedAt) lines.push(`${l.state === 'denied' ? 'Denied' : 'Approved'} by ${mention(l.decidedBy)} at ${slackDate(l.decidedAt)}.`);
+  const command = commandText(req.remediation.redisCommand);
+  if (l.plan === 'run' && command) {
+    if (l.state === 'approved' || l.state === 'running') lines.push(`Running ${code(command)} on ${targetLabel(req.target)} (once)…`);
+    else if (l.sent) lines.push(`Ran ${code(command)} on ${targetLabel(req.target)}${l.startedAt ? ` at ${slackDate(l.startedAt)}` : ''}.`);
+    else if (l.state !== 'denied' && l.state !== 'expired') lines.push(`${code(command)} was not sent.`);
+  }
+  if (l.plan === 'steps' && l.state === 'approved') lines.push('Guided: the steps are posted in this thread; nothing was run.');
+  if (l.reply !== undefined) lines.push(`Reply: ${code(truncate(l.reply, 500))}`);
+  if (l.reason) lines.push(escapeMrkdwn(l.reason));
+  return lines;
+}
+
+/** The request message once it is no longer pending: the buttons are gone. */
+export function renderRequestStatus(l: Ledger): Rendered {
+  const req = l.request;
+  const state = l.plan === 'steps' && l.state === 'approved' ? 'approved (guided)' : STATE_WORDS[l.state];
   return {
-    text: fallback(`${req.remediation.title}: ${d.decision}`),
+    text: fallback(`${req.remediation.title}: ${state}`),
     blocks: [
-      section(`${icon} ${mention(req.requestedBy)} asked to apply ${what(req)}: *${d.decision}* by ${mention(d.by)}.`, `approval:${req.id}`),
-      context([`Decided ${d.at} · request ${req.id}`]),
+      section(`${STATE_ICON[l.state]} ${mention(req.requestedBy)} asked to apply ${what(req)}: *${state}*.`, `approval:${req.id}`),
+      ...(facts(l).length > 0 ? [section(facts(l).join('\n'), `status:${req.id}`)] : []),
+      context([`Asked ${slackDate(req.createdAt)} · request ${req.id}`]),
     ],
   };
 }
@@ -66,27 +124,37 @@ function stepsText(req: ApprovalRequest): string {
   return `${steps}${verify}`;
 }
 
-/** An approved guided remediation: its steps, in the thread. */
-export function renderGuidedSteps(req: ApprovalRequest, d: Decision): Rendered {
+/** An approved guided fix: its steps, and a button for the verifying re-diagnosis once they are applied. */
+export function renderGuidedSteps(l: Ledger): Rendered {
+  const req = l.request;
   return {
     text: fallback(`Steps for ${req.remediation.title}`),
     blocks: [
-      section(`:clipboard: Approved by ${mention(d.by)}. Steps for *${escapeMrkdwn(req.remediation.title)}*:`, `steps:${req.id}`),
+      section(`:clipboard: Approved by ${mention(l.decidedBy ?? '')}. Steps for *${escapeMrkdwn(req.remediation.title)}* — redis-doctor runs nothing; apply them, then re-check:`, `steps:${req.id}`),
       section(stepsText(req)),
+      { type: 'actions', block_id: `verify:${req.id}`, elements: [recheckButton(recheckRef(APPROVAL_RECHECK_KIND, req.id), 'Re-check: is it fixed?')] },
     ],
   };
 }
 
-/** An approved automatic remediation: recorded; this version does not execute it. */
-export function renderAutomaticApproved(req: ApprovalRequest, d: Decision, verifyQueued: boolean): Rendered {
-  const verify = verifyQueued
-    ? 'A verifying re-diagnosis has been started and will post its result in this thread.'
-    : 'The verifying re-diagnosis could not be started: run `/redis-diagnose` again after applying the steps.';
-  return {
-    text: fallback(`Approved: ${req.remediation.title}`),
-    blocks: [
-      section(`:white_check_mark: Approved by ${mention(d.by)} and recorded. Automatic execution is not enabled in this version: apply the steps by hand.\n${verify}`, `recorded:${req.id}`),
-      section(stepsText(req)),
-    ],
-  };
+const OUTCOME_LINE: Partial<Record<RequestState, string>> = {
+  applied: ':white_check_mark: Applied',
+  failed: ':x: Failed',
+  unknown: ':warning: Outcome unknown',
+  refused: ':no_entry: Not run',
+};
+
+/** The thread reply after the worker is done with an automatic fix. */
+export function renderOutcome(l: Ledger, verifying: boolean): Rendered {
+  const req = l.request;
+  const head = OUTCOME_LINE[l.state] ?? STATE_WORDS[l.state];
+  const command = commandText(req.remediation.redisCommand) ?? '';
+  const lines = [
+    `${head}: ${code(command)} on ${targetLabel(req.target)}${l.decidedBy ? `, approved by ${mention(l.decidedBy)}` : ''}.`,
+    ...(l.reply !== undefined ? [`Reply: ${code(truncate(l.reply, 500))}`] : []),
+    ...(l.reason ? [escapeMrkdwn(l.reason)] : []),
+    ...(l.state === 'unknown' ? ['It is not sent again: check the server (CONFIG GET, INFO) before asking for it once more.'] : []),
+    verifying ? 'A verifying re-diagnosis follows in this thread.' : '',
+  ].filter((x) => x !== '');
+  return { text: fallback(`${req.remediation.title}: ${STATE_WORDS[l.state]}`), blocks: [section(lines.join('\n'), `outcome:${req.id}`)] };
 }

@@ -16,6 +16,7 @@ export function renderHelp(command: string, config: Config): Rendered {
     `• ${code(`${command} cache-prod`)} — a target named in the config file`,
     `• ${code(`${command} 10.0.0.5:6379`)} — ${adHoc}`,
     `• ${code(`${command} status`)} — the configured targets and their last known state`,
+    `• ${code(`${command} audit`)} — the latest remediation requests, decisions and results (approvers only)`,
     `• ${code(`${command} help`)} — this text`,
     'Never type passwords: configured targets take theirs from the environment (`passwordEnv`).',
   ];

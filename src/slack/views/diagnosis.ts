@@ -48,6 +48,15 @@ export interface ResultView {
   note?: string;
   /** The parent message of a re-diagnosis posted inside an existing thread. */
   heading?: string;
+  /** This run checks a fix: say `verified: healthy`, or what is still wrong. */
+  verification?: boolean;
+}
+
+/** After a fix: `verified: healthy`, or the new primary cause (what is still wrong). */
+function verificationLine(d: Diagnosis): string {
+  const primary = d.findings[0];
+  if (d.verdict === 'healthy' || !primary) return `:white_check_mark: verified: healthy`;
+  return `:x: not fixed: still wrong — ${escapeMrkdwn(primary.title)} (${code(primary.cause)})`;
 }
 
 /** The one-line verdict: what the parent message ends with. */
@@ -64,6 +73,7 @@ function checksLine(checks: Check[]): string {
 export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   const blocks: KnownBlock[] = [];
   if (view.heading) blocks.push(section(escapeMrkdwn(view.heading), 'heading'));
+  if (view.verification) blocks.push(section(verificationLine(d), 'verification'));
   blocks.push(section(verdictLine(d), 'verdict'));
   const n = d.findings.length;
   const facts = [
@@ -75,7 +85,8 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   if (d.checks.length > 0) blocks.push(context([checksLine(d.checks)]));
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
   const primary = d.findings[0];
-  const text = `${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
+  const verified = view.verification ? (d.verdict === 'healthy' || !primary ? 'verified: healthy — ' : 'not fixed — ') : '';
+  const text = `${verified}${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
   return { text: fallback(text), blocks };
 }
 

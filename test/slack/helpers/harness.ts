@@ -132,6 +132,8 @@ export interface HarnessOptions {
   progressIntervalMs?: number;
   respondTimeoutMs?: number;
   slackPostTimeoutMs?: number;
+  /** The bot's clock for approval decisions and expiry (BotOptions.now). */
+  now?: () => number;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -163,6 +165,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       progressIntervalMs: o.progressIntervalMs ?? 50,
       ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
       ...(o.slackPostTimeoutMs !== undefined ? { slackPostTimeoutMs: o.slackPostTimeoutMs } : {}),
+      ...(o.now ? { now: o.now } : {}),
     });
   } catch (err) {
     await double.close();

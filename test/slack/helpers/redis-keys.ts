@@ -19,3 +19,20 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<voi
   const all = await keysUnder(redis, prefix);
   for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
 }
+
+/** Every key under the prefix with its contents as text (strings, hashes — BullMQ jobs —, lists, sets, zsets, streams): what a secret must never be in. */
+export async function dumpKeysUnder(redis: Redis, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of await keysUnder(redis, prefix)) {
+    const type = await redis.type(key);
+    let value: unknown;
+    if (type === 'string') value = await redis.get(key);
+    else if (type === 'hash') value = await redis.hgetall(key);
+    else if (type === 'list') value = await redis.lrange(key, 0, -1);
+    else if (type === 'set') value = await redis.smembers(key);
+    else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'stream') value = await redis.xrange(key, '-', '+');
+    out.set(key, JSON.stringify(value));
+  }
+  return out;
+}

@@ -120,8 +120,8 @@ describe('fallback text', () => {
       .toBe('cache-prod: unreachable — protected-mode: container &lt;!everyone&gt; stopped');
     const request = renderApprovalRequest({
       id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('x', { title: 'Fix <@U0BOSS>' }),
-      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z',
-    }, []);
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T00:15:00Z',
+    }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'x' } });
     expect(request.text).toBe('Approval requested: Fix &lt;@U0BOSS&gt;');
   });
 
@@ -136,8 +136,8 @@ describe('renderApprovalRequest', () => {
   it('carries approve:/deny: buttons whose values are only the request id', () => {
     const r = renderApprovalRequest({
       id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('set-requirepass', { risk: 'high' }),
-      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z',
-    }, []);
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T00:15:00Z',
+    }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'x' } });
     const actions = blocksOf(r).find((b) => b.type === 'actions')!;
     expect(actions.elements!.map((e) => [e.action_id, e.value])).toEqual([['approve:rABC', 'rABC'], ['deny:rABC', 'rABC']]);
     expect(actions.elements![0]!.confirm).toBeDefined();
