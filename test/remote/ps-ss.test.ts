@@ -22,6 +22,21 @@ describe('ps parser', () => {
     expect(redactCommandLine('redis-server --requirepass "a b c" --port 1')).toBe('redis-server --requirepass <redacted> --port 1');
   });
 
+  it('redacts a password whose quoting ps dropped, up to the next option, and ACL password rules of any length', () => {
+    // ps prints `--requirepass "correct horse battery staple"` without the quotes.
+    expect(redactCommandLine('redis-server --requirepass correct horse battery staple --port 6390')).toBe('redis-server --requirepass <redacted> --port 6390');
+    expect(redactCommandLine('redis-server --port 6390 --requirepass correct horse battery staple')).toBe('redis-server --port 6390 --requirepass <redacted>');
+    expect(redactCommandLine('redis-server --masterauth=correct horse --port 1')).toBe('redis-server --masterauth=<redacted> --port 1');
+    // ACL rules: >pw adds, <pw removes, #/! give hashes; a spaced password runs to the next ACL rule.
+    expect(redactCommandLine('redis-server --user alice on >correct horse battery ~* +@all --user bob on <old-pw #5e884898da28 !deadbeef nopass'))
+      .toBe('redis-server --user alice on ><redacted> ~* +@all --user bob on <<redacted> #<redacted> !<redacted> nopass');
+    expect(redactCommandLine('redis-server --user carol on ">quoted pw" ~*')).toBe('redis-server --user carol on "><redacted> ~*');
+    for (const line of ['--requirepass correct horse battery staple', '--user a on >correct horse battery staple']) {
+      const out = redactCommandLine(`redis-server ${line}`);
+      for (const word of ['correct', 'horse', 'battery', 'staple']) expect(out).not.toContain(word);
+    }
+  });
+
   it('redacts the secrets of other programs too: docker ps shows every container command', () => {
     const cases: [string, string][] = [
       ['valkey-server --primaryauth hunter22 --port 6379', 'valkey-server --primaryauth <redacted> --port 6379'],
@@ -103,5 +118,23 @@ describe('ss / netstat parser', () => {
     expect(splitHostPort('[::]:6379')).toEqual({ address: '::', port: 6379 });
     expect(splitHostPort('[fe80::1%eth0]:22')).toEqual({ address: 'fe80::1', port: 22 });
     expect(splitHostPort('0.0.0.0:99999')).toBeUndefined();
+  });
+});
+
+describe('ps of a real redis-server whose command line carries spaced secrets', () => {
+  it('keeps no word of them: ps drops the quoting, the parser still hides the whole value', async () => {
+    const { startRedis } = await import('../lab/redis.js');
+    const { execFileSync } = await import('node:child_process');
+    const server = await startRedis({ args: ['--set-proc-title', 'no', '--requirepass', 'correct horse battery staple', '--user', 'alice', 'on', '>spaced acl pw', '~*', '+@all'] });
+    try {
+      const raw = execFileSync('ps', ['-eo', 'pid=,user=,stat=,args='], { encoding: 'utf8' });
+      const mine = parsePs(raw).find((p) => p.pid === server.pid);
+      expect(mine?.args).toContain('--requirepass <redacted>');
+      for (const word of ['correct', 'horse', 'battery', 'staple', 'spaced', 'acl pw']) {
+        expect(JSON.stringify(mine), word).not.toContain(word);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });

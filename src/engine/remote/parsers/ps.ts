@@ -23,13 +23,54 @@ const SECRET_FLAG_RE = new RegExp(`(${SECRET_FLAG}=|(?:^|\\s)${SECRET_FLAG}\\s+)
 // `REDIS_PASSWORD=… redis-server …` in a `sh -c` command.
 const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
 
+// ACL rule syntax (Redis 7 acl.c ACLSetUser): keywords, and rules that start with a marker character.
+const ACL_KEYWORD = /^(?:on|off|nopass|resetpass|reset|allkeys|allchannels|allcommands|nocommands|resetkeys|resetchannels|sanitize-payload|skip-sanitize-payload)$/i;
+const ACL_RULE_START = /^[~%&+\-@(]/;
+
+/**
+ * `ps` prints a command line without its quoting: `--requirepass "correct horse battery
+ * staple"` arrives as four words, and nothing says where the password ends. So a secret
+ * flag's value is everything up to the next `--option` (or the end), and an ACL password
+ * rule (`>pw`, `<pw`, `#hash`, `!hash`) takes every following word that is not ACL syntax.
+ * Over-redacting a word is harmless; under-redacting one leaks.
+ */
+function redactUnquotedSecrets(args: string): string {
+  const words = args.split(' ');
+  const out: string[] = [];
+  let hiding: 'flag' | 'acl' | undefined;
+  for (const w of words) {
+    if (w.startsWith('--')) hiding = undefined;
+    else if (hiding === 'acl' && (ACL_KEYWORD.test(w) || ACL_RULE_START.test(w) || /^[<>#!]/.test(w))) hiding = undefined;
+    if (hiding) {
+      if (out[out.length - 1] !== REDACTED && !out[out.length - 1]?.endsWith(REDACTED)) out.push(REDACTED);
+      continue;
+    }
+    const flag = new RegExp(`^${SECRET_FLAG}$`, 'i').test(w) || /^--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/i.test(w);
+    const flagEq = new RegExp(`^(${SECRET_FLAG}|--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass))=`, 'i').exec(w);
+    if (flag) {
+      out.push(w);
+      hiding = 'flag';
+    } else if (flagEq) {
+      out.push(`${flagEq[0]}${REDACTED}`);
+      hiding = 'flag';
+    } else if (!w.includes(REDACTED) && /^"?[<>#!]\S/.test(w)) {
+      out.push(`${w.startsWith('"') ? '"' : ''}${w.replace(/^"/, '')[0]}${REDACTED}`);
+      hiding = 'acl';
+    } else {
+      out.push(w);
+    }
+  }
+  return out.join(' ');
+}
+
 /** Command-line secrets: redis.conf-style flags, `--flag=value`, ACL `>password` tokens, `redis-cli -a`, secret env assignments. */
 export function redactCommandLine(args: string): string {
-  return redactRedisConfigText(args)
-    .replace(SECRET_FLAG_RE, `$1${REDACTED}`)
-    .replace(SECRET_ENV_RE, `$1$2${REDACTED}`)
-    .replace(/(\bredis-cli\b.*?\s-a\s+)\S+/g, `$1${REDACTED}`)
-    .replace(/(^|\s)>\S+/g, `$1>${REDACTED}`);
+  return redactUnquotedSecrets(
+    redactRedisConfigText(args)
+      .replace(SECRET_FLAG_RE, `$1${REDACTED}`)
+      .replace(SECRET_ENV_RE, `$1$2${REDACTED}`)
+      .replace(/(\bredis-cli\b.*?\s-a\s+)\S+/g, `$1${REDACTED}`),
+  );
 }
 
 function isRedisServer(args: string): boolean {
