@@ -25,6 +25,7 @@ import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
 import { Dispatcher } from './jobs/dispatcher.js';
+import { RunClaims } from './jobs/run-claims.js';
 import { FailureNotices } from './jobs/failure-notices.js';
 import { DiagnoseQueue } from './jobs/queue.js';
 import { RemediateQueue } from './jobs/remediate-queue.js';
@@ -125,7 +126,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     resolve: resolveNamed,
     timeoutMs: settings.timeoutMs,
   });
-  const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency);
+  // Claimed on the front-end connection: right behind an add that timed out (jobs/run-claims.ts).
+  const claims = new RunClaims(redis, settings.queuePrefix, log);
+  const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims);
 
   // Components, in start order. Slot to come: the monitor runs where diagnose
   // workers run (after the diagnose and remediate workers).
@@ -134,7 +137,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
     const notices = new FailureNotices(redis, settings.queuePrefix, log);
     components.push(new DiagnoseWorkerComponent(settings.redisUrl, {
-      prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
+      prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
     }, log));
     const fixer = new RemediationRunner({

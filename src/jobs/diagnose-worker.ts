@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { FailureNotices } from './failure-notices.js';
 import { QUEUE_NAME, type DiagnoseJobData } from './queue.js';
 import type { DiagnosisRunner } from './run-diagnosis.js';
+import type { RunClaims } from './run-claims.js';
 import { createJobWorker, type StallOptions } from './worker.js';
 
 export interface JobResult {
@@ -24,6 +25,8 @@ export interface DiagnoseWorkerOptions {
   concurrency: number;
   runner: DiagnosisRunner;
   notices: FailureNotices;
+  /** One run per job: a job the web process ran while the queue stalled is not run again. */
+  claims: RunClaims;
   metrics: Metrics;
   log: Logger;
   stalls?: StallOptions;
@@ -41,6 +44,10 @@ export function createDiagnoseWorker(o: DiagnoseWorkerOptions): Worker<DiagnoseJ
     ...(o.stalls ? { stalls: o.stalls } : {}),
     onOutcome: (outcome) => o.metrics.jobs.inc({ outcome }),
     process: async (job: Job<DiagnoseJobData, JobResult>) => {
+      if (!(await o.claims.forWorker(job.id!))) {
+        o.log.log('info', 'job already diagnosed in the web process while the queue was stalled: not run again', { jobId: job.id });
+        return { verdict: 'ran-in-web-process', primaryCause: null, findings: 0 };
+      }
       const d = await o.runner.run(job.id!, job.data, async (state) => {
         await job.updateData({ ...job.data, state });
       });

@@ -55,7 +55,8 @@ export const JOB_OPTIONS: JobsOptions = {
 
 export class QueueDownError extends CodedError {
   override name = 'QueueDownError';
-  constructor(message: string) {
+  /** `inFlight`: the add was sent and may still land (it timed out; the connection was up): the job id it had. */
+  constructor(message: string, readonly inFlight?: string) {
     super('queue-down', message, true);
   }
 }
@@ -103,7 +104,7 @@ export class DiagnoseQueue {
         ADD_TIMEOUT_MS, 'adding the job',
       );
     } catch (err) {
-      throw new QueueDownError((err as Error).message);
+      throw new QueueDownError((err as Error).message, jobId);
     }
     const id = job.id ?? jobId;
     return { jobId: id, deduplicated: id !== jobId };

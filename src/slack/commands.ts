@@ -49,6 +49,9 @@ function followUp(s: Submitted, shown: string): Rendered | undefined {
   if (s.via === 'busy') {
     return say(`:warning: The job queue is unreachable and this process is already running as many diagnoses as it may. Try ${shown} again in a moment.`, 'busy');
   }
+  if (s.via === 'pending') {
+    return say(`:hourglass: The job queue (the bot's own Redis) is slow to answer, and this process is busy: ${shown} is queued and its results will be posted here once the queue takes it. No need to send it again.`, 'pending');
+  }
   if (s.deduplicated) return say(`${shown} is already being diagnosed in this channel (sent twice?): its results will appear in one thread.`, 'duplicate');
   if (s.via === 'inline') return say(':warning: The job queue (the bot\'s own Redis) is unreachable, so I am running this diagnosis myself.', 'queue-down');
   return undefined;
@@ -56,6 +59,7 @@ function followUp(s: Submitted, shown: string): Rendered | undefined {
 
 function outcomeOf(s: Submitted): CommandOutcome {
   if (s.via === 'busy') return 'busy';
+  if (s.via === 'pending') return 'pending';
   if (s.deduplicated) return 'deduplicated';
   return s.via === 'queue' ? 'queued' : 'inline';
 }
