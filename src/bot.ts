@@ -37,6 +37,7 @@ import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
+import { SlackConnection, type BackoffOptions } from './slack/connection.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
 import { remediationThreads } from './slack/remediation-thread.js';
@@ -63,6 +64,10 @@ export interface BotOptions {
   respondTimeoutMs?: number;
   /** Bound of one chat.postMessage (default 30 s, never resent after it); tests shorten it. */
   slackPostTimeoutMs?: number;
+  /** auth.test backoff (default 1 s doubling to 30 s); tests shorten it. */
+  slackBackoff?: BackoffOptions;
+  /** Slack refused the bot token after start (the bot has stopped): the process should exit 2. */
+  onFatal?: (err: Error) => void;
   /** The clock approval decisions and expiry are judged by (default Date.now); tests move it. */
   now?: () => number;
 }
@@ -101,14 +106,24 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const auditLog = new AuditLog(redis, settings.queuePrefix, (record, id) => log.log('info', 'audit', { audit: record, auditId: id }));
   const approvals = new ApprovalStore(redis, settings.queuePrefix, auditLog);
   const remediations = new RemediateQueue(redis, settings.queuePrefix);
+  let frontEnd: FrontEnd | undefined;
   const routes = healthRoutes({
     metrics,
     role,
     queueReady: () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false),
+    // The front end is ready once Slack knows it; a worker alone answers for the queue only.
+    ...(opts.role === 'web' ? { slackReady: () => frontEnd?.ready() ?? false } : {}),
   });
-  const slack = opts.role === 'web' ? createSlackApp(settings, log, routes) : undefined;
+  let stop: () => Promise<void> = async () => undefined;
+  const connection = opts.role === 'web'
+    ? new SlackConnection(settings.botToken, settings.slackApiUrl, log, (err) => {
+      // A token Slack refuses later (revoked while running) ends the process like a bad one at start.
+      void stop().then(() => opts.onFatal?.(err));
+    }, opts.slackBackoff)
+    : undefined;
+  const slack = connection ? createSlackApp(settings, log, routes, connection.authorize) : undefined;
   const reporter = new Reporter(
-    slack ? slack.app.client : createWebClient(settings.botToken, settings.slackApiUrl, log),
+    createWebClient(settings.botToken, settings.slackApiUrl, log),
     log,
     opts.respondTimeoutMs,
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
@@ -156,17 +171,15 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   if (slack) {
     registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: auditLog });
     registerActions(slack.app, { config, store, approvals, remediations, dispatcher, reporter, metrics, log, ...(opts.now ? { now: opts.now } : {}) });
-    listener = new FrontEnd(slack, routes, settings.port, dispatcher);
+    frontEnd = new FrontEnd(slack, connection!, routes, settings.port, dispatcher, log);
+    listener = frontEnd;
   } else {
     listener = new HealthServer(routes, settings.port);
   }
   components.push(listener);
 
-  await startAll(components, log, SHUTDOWN_MS);
-  log.log('info', 'redis-doctor bot started', { role, mode: settings.mode, port: listener.port, queuePrefix: settings.queuePrefix, targets: config.targets.length });
-
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.log('info', 'shutting down: no new commands; finishing running diagnoses');
       await stopAll(components, log, SHUTDOWN_MS);
@@ -174,5 +187,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     })();
     return stopping;
   };
+  await startAll(components, log, SHUTDOWN_MS);
+  log.log('info', 'redis-doctor bot started', { role, mode: settings.mode, port: listener.port, queuePrefix: settings.queuePrefix, targets: config.targets.length });
   return { settings, metrics, port: listener.port, stop };
 }

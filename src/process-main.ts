@@ -9,7 +9,13 @@ import { startBot, type Role } from './bot.js';
 export async function runProcess(role: Role): Promise<void> {
   let bot;
   try {
-    bot = await startBot({ role });
+    bot = await startBot({
+      role,
+      onFatal: (err) => {
+        process.stderr.write(`redis-doctor: stopping: ${err.message}\n`);
+        process.exit(2);
+      },
+    });
   } catch (err) {
     // Configuration errors name the field; anything else is unexpected and shows its stack.
     const text = err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err);

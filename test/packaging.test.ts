@@ -17,6 +17,7 @@ import { pollUntil } from './lab/poll.js';
 import { freePort } from './lab/ports.js';
 import { makeTempDir, type TempDir } from './lab/tmp.js';
 import { deleteKeysUnder } from './slack/helpers/redis-keys.js';
+import { startSlackDouble, type SlackDouble } from './slack/helpers/slack-double.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -92,8 +93,11 @@ describe('the image steps, outside Docker', () => {
   let env: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
   const prefix = `{rdpack-${process.pid}}`;
+  // The Web API the bot talks to: never slack.com from a test.
+  let slack: SlackDouble;
 
   beforeAll(async () => {
+    slack = await startSlackDouble();
     tmp = makeTempDir('packaging');
     const build = join(tmp.path, 'build');
     runtime = join(tmp.path, 'runtime');
@@ -131,6 +135,7 @@ describe('the image steps, outside Docker', () => {
       await deleteKeysUnder(redis, prefix);
     } finally {
       redis.disconnect();
+      await slack?.close();
       await tmp?.remove();
     }
   });
@@ -150,7 +155,8 @@ describe('the image steps, outside Docker', () => {
       cwd: runtime,
       env: {
         ...env, PORT: String(port), SLACK_BOT_TOKEN: 'xoxb-packaging', SLACK_SIGNING_SECRET: 'packaging-secret-0123456789',
-        REDIS_URL: 'redis://127.0.0.1:6379', REDIS_DOCTOR_CONFIG: configPath, REDIS_DOCTOR_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ...extra,
+        REDIS_URL: 'redis://127.0.0.1:6379', REDIS_DOCTOR_CONFIG: configPath, REDIS_DOCTOR_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn',
+        SLACK_API_URL: slack.apiUrl, ...extra,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -174,7 +180,12 @@ describe('the image steps, outside Docker', () => {
   it('starts the image CMD with a config; the HEALTHCHECK command passes; SIGTERM stops it cleanly', async () => {
     const cmd = JSON.parse(runtimeStage!.find((i) => i.op === 'CMD')!.args) as string[];
     const { child, port, stderr } = await start(cmd, {});
-    expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready', queue: 'up' });
+    // Ready once Slack (the double) answered auth.test and the queue Redis answers.
+    const ready = await pollUntil(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return r.ok ? r.json() : undefined;
+    }, { what: '/readyz', timeoutMs: 10_000, intervalMs: 100 });
+    expect(ready).toEqual({ status: 'ready', queue: 'up', slack: 'up' });
     const health = JSON.parse(/CMD\s+(\[.*\])$/.exec(runtimeStage!.find((i) => i.op === 'HEALTHCHECK')!.args)![1]!) as string[];
     await run(health, runtime, { ...env, PORT: String(port) }, 10_000);
     expect(await stop(child)).toBe(0);

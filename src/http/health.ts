@@ -18,6 +18,8 @@ export interface HealthDeps {
   metrics: Metrics;
   /** True when the queue Redis answers; must settle quickly. */
   queueReady: () => Promise<boolean>;
+  /** The front end: Slack answered auth.test (and the Socket Mode WebSocket is open). */
+  slackReady?: () => boolean;
   role: 'web' | 'worker' | 'web+worker';
 }
 
@@ -33,10 +35,13 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       path: '/readyz',
       method: 'GET',
       handler: (_req, res) => {
-        deps.queueReady().then(
-          (up) => json(res, up ? 200 : 503, { status: up ? 'ready' : 'queue-down', queue: up ? 'up' : 'down' }),
-          () => json(res, 503, { status: 'queue-down', queue: 'down' }),
-        );
+        const slack = deps.slackReady?.();
+        const answer = (queueUp: boolean) => {
+          const ready = queueUp && slack !== false;
+          const status = ready ? 'ready' : !queueUp ? 'queue-down' : 'slack-down';
+          json(res, ready ? 200 : 503, { status, queue: queueUp ? 'up' : 'down', ...(slack !== undefined ? { slack: slack ? 'up' : 'down' } : {}) });
+        };
+        deps.queueReady().then(answer, () => answer(false));
       },
     },
     {

@@ -13,7 +13,7 @@
  *
  * SLACK_API_URL reaches both the Web API client and the Socket Mode client.
  */
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type Authorize, type Receiver } from '@slack/bolt';
 import type { Route } from '../http/health.js';
 import { guardSlackEvents } from '../http/slack-guard.js';
 import type { Logger } from '../log.js';
@@ -29,7 +29,11 @@ export interface SlackApp {
   routesServed: boolean;
 }
 
-export function createSlackApp(settings: Settings, log: Logger, routes: Route[]): SlackApp {
+/**
+ * `authorize`: the bot's identity once Slack has answered auth.test (connection.ts). Bolt gets it
+ * instead of the token, so its constructor makes no call to Slack that could fail unobserved.
+ */
+export function createSlackApp(settings: Settings, log: Logger, routes: Route[], authorize: Authorize<boolean>): SlackApp {
   const logger = log.child('bolt');
   const clientOptions = webClientOptions(settings.slackApiUrl, log);
   let receiver: Receiver;
@@ -37,7 +41,14 @@ export function createSlackApp(settings: Settings, log: Logger, routes: Route[])
     receiver = new SocketModeReceiver({
       appToken: settings.appToken!,
       logger,
-      installerOptions: { clientOptions: settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {} },
+      installerOptions: {
+        clientOptions: {
+          ...(settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {}),
+          // apps.connections.open until it answers (the socket client's own default is 100 tries
+          // at a factor of 1.3, unbounded in between): 1 s doubling to 30 s apart, each failure logged.
+          retryConfig: { forever: true, factor: 2, minTimeout: 1000, maxTimeout: 30_000, randomize: true },
+        },
+      },
     });
   } else {
     const http = new HTTPReceiver({
@@ -58,6 +69,6 @@ export function createSlackApp(settings: Settings, log: Logger, routes: Route[])
   }
   // No conversation store: the bot keeps no per-conversation state, and Bolt's
   // default one throws (and catches) an error for every event it has not seen.
-  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, convoStore: false });
+  const app = new App({ authorize, receiver, logger, clientOptions, convoStore: false });
   return { app, mode: settings.mode, routesServed: settings.mode === 'http' };
 }

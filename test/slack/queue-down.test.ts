@@ -65,7 +65,7 @@ describe('queue Redis down', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'queue-down', queue: 'down' });
+    expect(await ready.json()).toEqual({ status: 'queue-down', queue: 'down', slack: 'up' });
   });
 
   it('answers status from this process memory, saying so', async () => {

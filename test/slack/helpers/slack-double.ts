@@ -48,6 +48,8 @@ export interface SlackDouble {
   hang(methodOrPath: string): void;
   /** Answer the next `times` calls of `method` normally, but only after `ms` (Slack accepted it late). */
   delay(method: string, ms: number, times: number): void;
+  /** Answer the next `times` calls of `method` with this HTTP status (503: Slack or a proxy is down). */
+  httpError(method: string, status: number, times: number): void;
   /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
   failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -76,6 +78,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
   const fixed = new Map<string, Record<string, unknown>>();
   const hanging = new Set<string>();
   const delays = new Map<string, { ms: number; times: number }>();
+  const httpErrors = new Map<string, { status: number; times: number }>();
   let tsCounter = 0;
 
   const server: Server = createServer((req, res) => {
@@ -87,6 +90,14 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       const at = Date.now();
       if (hanging.has(method) || hanging.has(path)) {
         calls.push({ method, path, body, status: 0, at });
+        return;
+      }
+      const httpError = httpErrors.get(method);
+      if (httpError && httpError.times > 0) {
+        httpError.times -= 1;
+        calls.push({ method, path, body, status: httpError.status, at });
+        res.writeHead(httpError.status, { 'content-type': 'text/plain' });
+        res.end('upstream unavailable');
         return;
       }
       const limit = limits.get(method);
@@ -141,6 +152,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     answer: (method, body) => fixed.set(method, body),
     hang: (methodOrPath) => hanging.add(methodOrPath),
     delay: (method, ms, times) => delays.set(method, { ms, times }),
+    httpError: (method, status, times) => httpErrors.set(method, { status, times }),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },
