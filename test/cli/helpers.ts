@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { assertNoPlantedSecret, plantEnvSecrets } from '../lab/secrets.js';
 
 // Real redis-server processes and free ports come from the shared lab.
 export { startRedis, type RedisServer } from '../lab/redis.js';
@@ -49,6 +50,7 @@ export interface RunOptions {
 
 /** Runs `node dist/cli/main.js …`; killed after 20 s so a hang fails the test instead of stalling it. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  if (opts.env) plantEnvSecrets(opts.env);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
       env: opts.env ?? baseEnv(),
@@ -63,6 +65,14 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      // The shared secrets assertion (lab/secrets.ts): what the CLI printed holds no planted password.
+      try {
+        assertNoPlantedSecret('the CLI stdout', stdout);
+        assertNoPlantedSecret('the CLI stderr', stderr);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
       resolvePromise({ code, stdout, stderr });
     });
   });

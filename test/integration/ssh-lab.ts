@@ -30,6 +30,7 @@ import { pollUntil } from '../lab/poll.js';
 import { connectRawUnix } from '../lab/raw-client.js';
 import { hasExited, stopProcess } from '../lab/procs.js';
 import { makeTempDir } from '../lab/tmp.js';
+import { plantSecret } from '../lab/secrets.js';
 
 export interface SshHost {
   address: string;
@@ -187,6 +188,11 @@ export interface ConfRedis {
  * `include` lines after the directives, in order.
  */
 export async function startRedisWithConf(ns: Netns, directives: string[], args: string[] = [], includes: Record<string, string[]> = {}): Promise<ConfRedis> {
+  // Secrets in the files are planted: no sink the lab reads may show them (lab/secrets.ts).
+  for (const line of [...directives, ...Object.values(includes).flat()]) {
+    const m = /^\s*(?:requirepass|masterauth)\s+(\S+)/i.exec(line);
+    if (m) plantSecret(m[1]!.replace(/^["']|["']$/g, ''));
+  }
   const tmp = makeTempDir('redisconf');
   const socket = join(tmp.path, 'redis.sock');
   const confPath = join(tmp.path, 'redis.conf');

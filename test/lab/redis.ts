@@ -35,6 +35,7 @@ import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from './procs.js'
 import { connectRawUnix } from './raw-client.js';
 import type { TlsMaterial } from './tls.js';
 import { makeTempDir } from './tmp.js';
+import { plantSecret } from './secrets.js';
 
 export interface RedisOptions {
   /** Extra redis-server arguments, appended after the defaults (so they win). */
@@ -151,6 +152,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
 }
 
 async function startOnce(options: RedisOptions): Promise<RedisServer> {
+  if (options.password) plantSecret(options.password);
   const tmp = makeTempDir('redis');
   const host = options.netns ? options.netns.nsAddress : '127.0.0.1';
   const port = options.port ?? (options.netns ? 6379 : await freePort());

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { pollUntil } from '../../lab/poll.js';
 import { freePort } from '../../lab/ports.js';
 import { hasExited, pdeathsigArgv, spawnTracked } from '../../lab/procs.js';
+import { assertNoPlantedSecret, plantEnvSecrets } from '../../lab/secrets.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -35,6 +36,7 @@ export function builtEntry(role: 'web' | 'worker'): string {
 }
 
 export async function startBotProcess(role: 'web' | 'worker', env: NodeJS.ProcessEnv, opts: { waitHealthy?: boolean } = {}): Promise<BotProcess> {
+  plantEnvSecrets(env);
   const port = await freePort();
   const child = spawnTracked(pdeathsigArgv([process.execPath, builtEntry(role)]), {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'debug', ...env, PORT: String(port) },
@@ -64,11 +66,14 @@ export async function startBotProcess(role: 'web' | 'worker', env: NodeJS.Proces
     }),
     stop: async (ms = 15_000) => {
       if (!hasExited(child)) child.kill('SIGTERM');
-      return Promise.race([exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${ms} ms of SIGTERM`)), ms))]);
+      const code = await Promise.race([exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${ms} ms of SIGTERM`)), ms))]);
+      assertNoPlantedSecret(`the ${role} process log`, lines.join('\n'));
+      return code;
     },
     kill: async () => {
       if (!hasExited(child)) child.kill('SIGKILL');
       await exit;
+      assertNoPlantedSecret(`the ${role} process log`, lines.join('\n'));
     },
   };
   if (opts.waitHealthy !== false) {

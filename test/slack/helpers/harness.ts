@@ -16,7 +16,8 @@ import { Redis } from 'ioredis';
 import { startBot, type Bot } from '../../../src/bot.js';
 import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
-import { deleteKeysUnder, keysUnder } from './redis-keys.js';
+import { assertNoPlantedSecret, plantEnvSecrets } from '../../lab/secrets.js';
+import { deleteKeysUnder, dumpKeysUnder, keysUnder } from './redis-keys.js';
 import { startSlackDouble, textOf, type Call, type SlackDouble } from './slack-double.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -156,6 +157,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: 'debug',
     ...o.env,
   };
+  plantEnvSecrets(env);
   o.beforeStart?.(double);
   let bot: Bot;
   try {
@@ -217,10 +219,23 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       return { status: r.status, json: r.json, ms: r.ms, responseTag };
     },
     stop: async () => {
+      let leak: unknown;
+      const metricsText = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
       try {
         await bot.stop();
       } finally {
         try {
+          // The shared secrets assertion (lab/secrets.ts): logs, Slack calls, metrics and every key the bot wrote.
+          try {
+            assertNoPlantedSecret('the bot log', logs.join('\n'));
+            assertNoPlantedSecret('a Slack API call', JSON.stringify(double.calls.map((c) => c.body)));
+            assertNoPlantedSecret('/metrics', metricsText);
+            if ((o.redisUrl ?? QUEUE_REDIS) === QUEUE_REDIS) {
+              for (const [key, value] of await dumpKeysUnder(redis, prefix)) assertNoPlantedSecret(`the queue Redis key ${key}`, value);
+            }
+          } catch (err) {
+            leak = err;
+          }
           await deleteKeysUnder(redis, prefix);
         } finally {
           redis.disconnect();
@@ -228,6 +243,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
           await tmp.remove();
         }
       }
+      if (leak) throw leak;
     },
   };
 }
