@@ -25,6 +25,7 @@ import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
 import { Dispatcher } from './jobs/dispatcher.js';
+import { JobWatch } from './jobs/job-watch.js';
 import { RunClaims } from './jobs/run-claims.js';
 import { FailureNotices } from './jobs/failure-notices.js';
 import { DiagnoseQueue } from './jobs/queue.js';
@@ -64,6 +65,9 @@ export interface BotOptions {
   respondTimeoutMs?: number;
   /** Bound of one chat.postMessage (default 30 s, never resent after it); tests shorten it. */
   slackPostTimeoutMs?: number;
+  /** How often the front end looks up the jobs it accepted (default 5 s), and how long one may be missing before it counts as lost; tests shorten them. */
+  jobWatchIntervalMs?: number;
+  jobLostAfterMs?: number;
   /** auth.test backoff (default 1 s doubling to 30 s); tests shorten it. */
   slackBackoff?: BackoffOptions;
   /** Slack refused the bot token after start (the bot has stopped): the process should exit 2. */
@@ -128,6 +132,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     opts.respondTimeoutMs,
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
   );
+  reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
   // Job input → target and credentials, from this process's config and environment (never from job data).
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const runner = new DiagnosisRunner({
@@ -143,7 +148,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   });
   // Claimed on the front-end connection: right behind an add that timed out (jobs/run-claims.ts).
   const claims = new RunClaims(redis, settings.queuePrefix, log);
-  const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims);
+  // Only the front end watches what it accepted: a queue Redis that restarts and forgets a job must not mean silence.
+  // Lost only when missing longer than any diagnosis takes: 4 network steps, the TLS alert wait, the SSH bound, a margin.
+  const lostAfterMs = opts.jobLostAfterMs ?? Math.max(60_000, 6 * settings.timeoutMs + 20_000);
+  const watch = opts.role === 'web' ? new JobWatch(queue.queue, store, (data, reason) => runner.reportFailure(data, reason, 0), log, lostAfterMs, opts.jobWatchIntervalMs) : undefined;
+  const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
 
   // Components, in start order. Slot to come: the monitor runs where diagnose
   // workers run (after the diagnose and remediate workers).

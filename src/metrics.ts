@@ -13,6 +13,8 @@ export class Metrics {
   readonly duration: Histogram<'verdict'>;
   readonly causes: Counter<'cause'>;
   readonly actions: Counter<'kind' | 'outcome'>;
+  /** Slack Web API calls that failed after their retries, by method and Slack's error (or `network`). */
+  readonly slackFailures: Counter<'method' | 'error'>;
   /** INTERFACES.md section 5: 1 up, 0 down, for monitored targets. */
   readonly targetUp: Gauge<'target'>;
   /** INTERFACES.md section 5: kind alert | recovery | reminder. */
@@ -34,6 +36,7 @@ export class Metrics {
     });
     this.causes = new Counter({ name: 'redis_doctor_causes_found_total', help: 'Findings reported, by cause id', labelNames: ['cause'], registers });
     this.actions = new Counter({ name: 'redis_doctor_slack_actions_total', help: 'Button clicks, by kind and outcome', labelNames: ['kind', 'outcome'], registers });
+    this.slackFailures = new Counter({ name: 'redis_doctor_slack_api_failures_total', help: 'Slack Web API calls that failed after their retries, by method and error', labelNames: ['method', 'error'], registers });
     this.targetUp = new Gauge({ name: 'redis_doctor_target_up', help: 'Monitored targets: 1 up, 0 down', labelNames: ['target'], registers });
     this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
     this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { DEDUP_WINDOW_MS, dedupKey, QueueDownError, type DiagnoseJobData, type DiagnoseQueue } from './queue.js';
+import type { JobWatch } from './job-watch.js';
 import type { RunClaims } from './run-claims.js';
 import type { DiagnosisRunner } from './run-diagnosis.js';
 
@@ -35,11 +36,14 @@ export class Dispatcher {
     private readonly log: Logger,
     private readonly maxInline: number,
     private readonly claims: RunClaims,
+    /** The jobs this process accepted, until they end (job-watch.ts). */
+    private readonly watch?: JobWatch,
   ) {}
 
   async submit(data: DiagnoseJobData, requestId?: string): Promise<Submitted> {
     try {
       const { jobId, deduplicated } = await this.queue.enqueue(data, requestId);
+      this.watch?.add(jobId, data);
       return { via: 'queue', id: jobId, deduplicated };
     } catch (err) {
       if (!(err instanceof QueueDownError)) throw err;
@@ -51,9 +55,15 @@ export class Dispatcher {
   }
 
   private async runInFlight(data: DiagnoseJobData, jobId: string, queueError: string): Promise<Submitted> {
-    if (this.busy()) return { via: 'pending', id: jobId, queueError };
+    if (this.busy()) {
+      this.watch?.add(jobId, data);
+      return { via: 'pending', id: jobId, queueError };
+    }
     const claim = await this.claims.forInline(jobId, CLAIM_WAIT_MS);
-    if (claim === 'theirs') return { via: 'queue', id: jobId, deduplicated: false };
+    if (claim === 'theirs') {
+      this.watch?.add(jobId, data);
+      return { via: 'queue', id: jobId, deduplicated: false };
+    }
     return this.runInline(data, queueError, jobId);
   }
 
@@ -67,7 +77,11 @@ export class Dispatcher {
     for (const [k, v] of this.recent) if (v.until <= now) this.recent.delete(k);
     const earlier = this.recent.get(key);
     if (earlier) return { via: 'inline', id: earlier.id, deduplicated: true, queueError };
-    if (this.busy()) return jobId ? { via: 'pending', id: jobId, queueError } : { via: 'busy', queueError };
+    if (this.busy()) {
+      if (!jobId) return { via: 'busy', queueError };
+      this.watch?.add(jobId, data);
+      return { via: 'pending', id: jobId, queueError };
+    }
 
     const id = jobId ?? `i-${randomBytes(12).toString('hex')}`;
     this.recent.set(key, { id, until: now + DEDUP_WINDOW_MS });
@@ -88,6 +102,7 @@ export class Dispatcher {
 
   /** Resolves when every in-process diagnosis has finished (graceful shutdown). */
   async drain(): Promise<void> {
+    this.watch?.stop();
     await Promise.allSettled([...this.running]);
   }
 }

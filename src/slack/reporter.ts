@@ -100,6 +100,15 @@ export class Reporter {
    */
   constructor(readonly client: WebClient, private readonly log: Logger, private readonly respondTimeoutMs = 5000, private readonly postClient: WebClient = client) {}
 
+  /** Called once per call that failed after the client's own retries (metrics). */
+  onFailure: (method: string, error: string) => void = () => undefined;
+
+  private failed(method: string, err: SlackPostError): SlackPostError {
+    this.log.log('warn', 'Slack call failed after its retries', { method, error: err.slackError ?? 'network', transient: err.transient });
+    this.onFailure(method, err.slackError ?? 'network');
+    return err;
+  }
+
   /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
   async post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
     try {
@@ -110,7 +119,7 @@ export class Reporter {
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     } catch (err) {
-      throw classify(err, 'posting to Slack');
+      throw this.failed('chat.postMessage', classify(err, 'posting to Slack'));
     }
   }
 
@@ -118,7 +127,7 @@ export class Reporter {
     try {
       await this.client.chat.update({ channel, ts, text: r.text, blocks: r.blocks });
     } catch (err) {
-      throw classify(err, 'updating the Slack message');
+      throw this.failed('chat.update', classify(err, 'updating the Slack message'));
     }
   }
 
@@ -135,9 +144,11 @@ export class Reporter {
         body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: r.text, blocks: r.blocks }),
         signal: AbortSignal.timeout(this.respondTimeoutMs),
       });
+      if (!res.ok) this.onFailure('response_url', `http_${res.status}`);
       return res.ok;
     } catch (err) {
       this.log.log('warn', 'response_url post failed', { error: (err as Error).message });
+      this.onFailure('response_url', 'network');
       return false;
     }
   }

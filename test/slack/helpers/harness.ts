@@ -133,6 +133,8 @@ export interface HarnessOptions {
   progressIntervalMs?: number;
   respondTimeoutMs?: number;
   slackPostTimeoutMs?: number;
+  jobWatchIntervalMs?: number;
+  jobLostAfterMs?: number;
   /** The bot's clock for approval decisions and expiry (BotOptions.now). */
   now?: () => number;
 }
@@ -167,6 +169,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       progressIntervalMs: o.progressIntervalMs ?? 50,
       ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
       ...(o.slackPostTimeoutMs !== undefined ? { slackPostTimeoutMs: o.slackPostTimeoutMs } : {}),
+      ...(o.jobWatchIntervalMs !== undefined ? { jobWatchIntervalMs: o.jobWatchIntervalMs } : {}),
+      ...(o.jobLostAfterMs !== undefined ? { jobLostAfterMs: o.jobLostAfterMs } : {}),
       ...(o.now ? { now: o.now } : {}),
     });
   } catch (err) {
