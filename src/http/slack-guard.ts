@@ -25,6 +25,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { z } from 'zod';
 
 /** Slack's own requests are a few kB; a click carries the clicked message (≤ 50 blocks), well under this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -78,16 +79,37 @@ function signatureOk(req: IncomingMessage, body: Buffer, secret: string): boolea
 
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The shapes Slack sends: a form (commands), a form whose `payload` is a JSON object (interactivity), or a JSON object (events). */
+/**
+ * The one interactivity payload the app asks Slack for (manifest: buttons only): block_actions,
+ * with what Bolt reads from it before any handler runs. Bolt's own routing throws on a
+ * `user` that is a number or an `actions` entry without an action_id: a 500, not an answer.
+ */
+const blockActions = z.object({
+  type: z.literal('block_actions'),
+  user: z.looseObject({ id: z.string().min(1).max(64) }),
+  team: z.looseObject({ id: z.string().max(64) }).nullable().optional(),
+  channel: z.looseObject({ id: z.string().max(64) }).optional(),
+  container: z.looseObject({}).optional(),
+  message: z.looseObject({ ts: z.string().max(64) }).optional(),
+  response_url: z.string().max(2000).optional(),
+  trigger_id: z.string().max(200).optional(),
+  actions: z.array(z.looseObject({ action_id: z.string().min(1).max(255), type: z.string().max(64), block_id: z.string().max(255).optional(), value: z.string().max(2000).optional() })).min(1).max(25),
+}).loose();
+
+/** Slash commands: the fields Bolt and the command handler read. */
+const slashCommand = z.object({ command: z.string().min(1).max(100), user_id: z.string().min(1).max(64), channel_id: z.string().max(64).optional(), text: z.string().max(40_000).optional() }).loose();
+
+/** The shapes Slack sends: a slash command form, a form whose `payload` is block_actions, or a JSON event object. */
 export function wellFormed(body: Buffer, contentType: string | undefined): boolean {
   const text = body.toString('utf8');
   try {
     if (contentType?.includes('application/x-www-form-urlencoded')) {
       const form = parseQuery(text);
-      if (form.payload === undefined) return true;
-      return typeof form.payload === 'string' && isObject(JSON.parse(form.payload));
+      if (form.payload === undefined) return form.ssl_check === '1' || slashCommand.safeParse(form).success;
+      return typeof form.payload === 'string' && blockActions.safeParse(JSON.parse(form.payload)).success;
     }
-    return isObject(JSON.parse(text));
+    const json: unknown = JSON.parse(text);
+    return isObject(json) && typeof (json as { type?: unknown }).type === 'string';
   } catch {
     return false;
   }

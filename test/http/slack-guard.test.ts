@@ -64,9 +64,9 @@ describe('slack-guard', () => {
   }
 
   it('passes a correctly signed command and interactivity payload through', async () => {
-    const body = 'command=%2Fredis-diagnose&text=help';
+    const body = 'command=%2Fredis-diagnose&user_id=U0ALICE&text=help';
     expect(await post(body, sign(body, now()))).toEqual({ status: 200, text: 'ok' });
-    const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [] }))}`;
+    const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: [{ action_id: 'recheck:d.x', type: 'button' }] }))}`;
     expect((await post(click, sign(click, now()))).status).toBe(200);
     expect(reached.at(-1)).toBe(click);
   });
@@ -86,7 +86,8 @@ describe('slack-guard', () => {
 
   it('answers 400 to signed bodies that are not what Slack sends, and never hands them on', async () => {
     const before = reached.length;
-    for (const body of ['payload=null', 'payload=%5B%5D', 'payload=%7Bnot%20json', 'payload=42', 'payload=%22text%22']) {
+    const shapes = [{ type: 'block_actions', user: 5, actions: [{ action_id: 'x', type: 'button' }] }, { type: 'block_actions', user: { id: 'U1' }, actions: [{}] }, { type: 'view_submission' }];
+    for (const body of ['payload=null', 'payload=%5B%5D', 'payload=%7Bnot%20json', 'payload=42', 'payload=%22text%22', 'text=no-command', ...shapes.map((p) => `payload=${encodeURIComponent(JSON.stringify(p))}`)]) {
       expect(await post(body, sign(body, now())), body).toEqual({ status: 400, text: 'malformed request body\n' });
     }
     expect((await post('null', sign('null', now()), 'application/json')).status).toBe(400);

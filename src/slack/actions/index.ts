@@ -3,12 +3,18 @@ import type { App } from '@slack/bolt';
 import { approvalRechecks, registerApprovalActions } from './approvals.js';
 import { actionContext, type ActionDeps, type RegisterActions } from './context.js';
 import { registerRecheckActions } from './recheck.js';
+import { registerUnknownActions } from './unknown.js';
 
 export type { ActionDeps } from './context.js';
 
-const HANDLERS: RegisterActions[] = [registerApprovalActions, registerRecheckActions];
+/** Each module and the action-id prefixes it answers; every other action id gets unknown.ts's answer. */
+const HANDLERS: { prefixes: string[]; register: RegisterActions }[] = [
+  { prefixes: ['remediate', 'approve', 'deny'], register: registerApprovalActions },
+  { prefixes: ['recheck'], register: registerRecheckActions },
+];
 
 export function registerActions(app: App, deps: ActionDeps): void {
   const ctx = actionContext({ ...deps, recheckTargets: { ...approvalRechecks(deps), ...deps.recheckTargets } });
-  for (const register of HANDLERS) register(app, ctx);
+  for (const { register } of HANDLERS) register(app, ctx);
+  registerUnknownActions(app, ctx, HANDLERS.flatMap((h) => h.prefixes));
 }
