@@ -26,9 +26,18 @@
  *  - healthy: PING works and no finding is critical or warning (info allowed).
  * primaryCause is null when healthy, else findings[0].cause (null only when
  * the server is unusable and no rule could say why).
+ *
+ * A Sentinel target's primary, diagnosed one hop away (obs.topology.primary),
+ * goes through the same rules: its findings say which address was followed
+ * (title and first evidence line, details.followed), join the target's in one
+ * ranking and one supersession (announced-address-unreachable explains the
+ * followed primary's refused connect), and the verdict is that of a client
+ * that asks the Sentinel and then uses the primary: unreachable when the
+ * primary does not answer PING.
  */
 import { RULES } from '../rules/index.js';
-import type { CauseId, Finding, Observations, Rule, Severity, Verdict } from '../model/types.js';
+import type { CauseId, Finding, FollowedPrimary, Observations, Rule, Severity, Verdict } from '../model/types.js';
+import { hostPort } from '../shared/address.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
@@ -39,7 +48,8 @@ export interface Evaluation {
 }
 
 function verdictOf(obs: Observations, findings: readonly { finding: Finding; rule: Rule }[]): Verdict {
-  const pingOk = obs.resp?.ok === true;
+  const primary = obs.topology?.primary;
+  const pingOk = obs.resp?.ok === true && (!primary || primary.observations.resp?.ok === true);
   const unusable = findings.some(({ finding, rule }) => finding.severity === 'critical' && rule.impact === 'unusable');
   if (!pingOk || unusable) return 'unreachable';
   if (findings.some(({ finding }) => finding.severity !== 'info')) return 'degraded';
@@ -47,12 +57,30 @@ function verdictOf(obs: Observations, findings: readonly { finding: Finding; rul
 }
 
 /** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
+/** A finding about the followed primary, saying so. */
+function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
+  const where = hostPort(primary.observations.target.host, primary.observations.target.port);
+  return {
+    ...finding,
+    title: `Primary ${where} of "${primary.masterName}" (named by Sentinel ${primary.sentinel}): ${finding.title}`,
+    evidence: [`followed: Sentinel ${primary.sentinel} names ${where} as the primary of "${primary.masterName}"`, ...finding.evidence],
+    details: { ...finding.details, followed: where },
+  };
+}
+
 export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
   const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
   rules.forEach((rule, rank) => {
     const finding = rule.evaluate(obs);
     if (finding) fired.push({ rule, finding, rank });
   });
+  const primary = obs.topology?.primary;
+  if (primary) {
+    rules.forEach((rule, rank) => {
+      const finding = rule.evaluate(primary.observations);
+      if (finding) fired.push({ rule, finding: followedFinding(finding, primary), rank });
+    });
+  }
   const superseded = new Set<CauseId>();
   for (const { rule, finding } of fired) {
     if (finding.confidence === 'possible') continue;
