@@ -51,9 +51,10 @@ describe('evaluate: verdicts', () => {
     });
   }
 
-  it('a password sent to a server without one is a warning: degraded, not unreachable', () => {
+  it('a password sent to a server without one is a warning (wrong-instance, possible): degraded, not unreachable', () => {
     const obs = passwordWithoutRequirepass();
-    expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'auth-failed' });
+    expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'wrong-instance' });
+    expect(evaluate(obs).findings.map((f) => [f.cause, f.severity, f.confidence])).toEqual([['wrong-instance', 'warning', 'possible']]);
   });
 
   it('info findings keep a server healthy, with primaryCause null', () => {

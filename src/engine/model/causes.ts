@@ -32,6 +32,15 @@ export const CAUSE_IDS = [
   // Additions to INTERFACES.md section 3 (append only):
   'tls-certificate-rejected',
   'db-index-out-of-range',
+  // Replicas, Sentinel and Cluster (issue #12):
+  'write-to-replica',
+  'not-enough-replicas',
+  'cluster-down',
+  'cluster-client-required',
+  'announced-address-unreachable',
+  'sentinel-stale-master',
+  'wrong-instance',
+  'commands-restricted',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];
