@@ -139,6 +139,22 @@ export const topologyFixes = {
     };
   },
 
+  'forget-gone-replica': (t: FixTarget, p: { master?: string; replica?: string } = {}): Remediation => {
+    const name = p.master ?? '<master-name>';
+    return {
+      id: 'forget-gone-replica',
+      title: `Let the Sentinels forget ${p.replica ? `replica ${p.replica}` : 'a replica that is gone'}`,
+      risk: 'low',
+      mode: 'guided',
+      steps: [
+        `If the replica should still exist, start it (and see replica-link-down if its link does not come up); Sentinel notices it within seconds.`,
+        `If it is gone for good: SENTINEL RESET ${name} on every Sentinel, one at a time, about 30 s apart — each forgets the replicas and Sentinels it cannot reach now and rediscovers the rest from the primary.`,
+        `Check: redis-cli -h ${t.host} -p ${t.port} SENTINEL REPLICAS ${name} no longer lists it.`,
+      ],
+      verify: rerun(t, 'no replica flagged down in SENTINEL REPLICAS.'),
+    };
+  },
+
   'open-cluster-bus-port': (t: FixTarget, p: { node?: string; busPort?: number } = {}): Remediation => {
     const bus = p.busPort ?? t.port + 10000;
     return {

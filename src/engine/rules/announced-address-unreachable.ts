@@ -27,7 +27,7 @@ import { defineRule } from './helpers/define.js';
 interface Unreachable {
   what: string;
   address: string;
-  kind: 'cluster' | 'replica' | 'sentinel-primary';
+  kind: 'cluster' | 'replica' | 'sentinel-primary' | 'gone-replica';
   severity: Severity;
   confidence: Confidence;
   lines: string[];
@@ -61,11 +61,27 @@ function listedOnline(obs: Observations, n: FollowedNode): boolean {
   return Object.entries(replication).some(([k, v]) => /^slave\d+$/.test(k) && v.includes(`ip=${n.host},`) && v.includes(`port=${n.port},`) && v.includes('state=online'));
 }
 
+/**
+ * A replica Sentinel lists that does not connect. The primary lists it online: it runs, at
+ * another address than it announces (warning). Sentinel flags it down and the primary does
+ * not list it: a replica gone, still remembered; Sentinel-aware clients skip replicas flagged
+ * s_down or disconnected, so nobody is sent there (info). Otherwise Sentinel hands it out.
+ */
 function sentinelReplica(obs: Observations, n: FollowedNode): Unreachable {
   const entry = obs.topology?.sentinel?.replicas?.find((r) => r.host === n.host && r.port === n.port);
-  const lines = [`SENTINEL REPLICAS lists ${nodeAddress(n)}${entry ? ` (flags ${entry.flags.join(',')})` : ''}: the address clients reading from replicas connect to`, `from here: ${connectFailure(n, obs.client.timeoutMs)}`];
-  if (listedOnline(obs, n)) lines.push('the primary lists it as a connected replica (state=online): it runs, but not at the address it announces (replica-announce-ip / replica-announce-port, NAT, Docker)');
-  return { what: 'a replica', address: nodeAddress(n), kind: 'replica', severity: 'warning', confidence: connectConfidence(n), lines };
+  const lines = [`SENTINEL REPLICAS lists ${nodeAddress(n)}${entry ? ` (flags ${entry.flags.join(',')})` : ''}: the address Sentinel hands to clients that read from replicas`, `from here: ${connectFailure(n, obs.client.timeoutMs)}`];
+  const flaggedDown = entry?.flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') ?? false;
+  const base = { what: 'a replica', address: nodeAddress(n), confidence: connectConfidence(n) };
+  if (listedOnline(obs, n)) {
+    lines.push('the primary lists it as a connected replica (state=online): it runs, but not at the address it announces (replica-announce-ip / replica-announce-port, NAT, Docker)');
+    if (flaggedDown) lines.push('the Sentinel cannot reach it there either (flagged down): Sentinel-aware clients skip it, so readers lose this replica and a failover cannot promote it');
+    return { ...base, kind: 'replica', severity: 'warning', lines };
+  }
+  if (flaggedDown && obs.topology?.primary?.observations.info) {
+    lines.push('the primary does not list it among its replicas and the Sentinel flags it down: a replica gone, still remembered; Sentinel-aware clients skip it');
+    return { ...base, what: 'a replica that is gone', kind: 'gone-replica', severity: 'info', lines };
+  }
+  return { ...base, kind: 'replica', severity: 'warning', lines };
 }
 
 function clusterNode(obs: Observations, n: FollowedNode): Unreachable | undefined {
@@ -73,7 +89,7 @@ function clusterNode(obs: Observations, n: FollowedNode): Unreachable | undefine
   if (entry?.flags.some((f) => FAILING.includes(f))) return undefined;
   const source = obs.topology?.cluster?.source === 'slots' ? 'CLUSTER SLOTS' : 'CLUSTER SHARDS';
   const label = entry ? clusterNodeLabel(entry) : nodeAddress(n);
-  const lines = [`${source} hands clients ${nodeAddress(n)} for ${label}`, `from here: ${connectFailure(n, obs.client.timeoutMs)}`];
+  const lines = [`${source} hands clients ${nodeAddress(n)} for ${entry ? `${entry.role} ${entry.id.slice(0, 8)}` : label}`, `from here: ${connectFailure(n, obs.client.timeoutMs)}`];
   const moved = obs.topology?.cluster?.keyProbes.find((k) => k.reply.kind === 'error' && k.reply.text.endsWith(` ${nodeAddress(n)}`));
   if (moved) lines.push(`EXISTS ${moved.key} → -${moved.reply.text}: clients are sent there`);
   if (entry && n.connect.code !== 'NOADDR') {
@@ -99,7 +115,9 @@ export const rule = defineRule({
       if (u) found.push(u);
     }
     if (found.length === 0) return undefined;
-    const worst = found.find((f) => f.severity === 'critical') ?? found[0]!;
+    const order = { critical: 0, warning: 1, info: 2 } as const;
+    found.sort((a, b) => order[a.severity] - order[b.severity]);
+    const worst = found[0]!;
     const confidence: Confidence = found.some((f) => f.confidence === 'confirmed') ? 'confirmed' : 'likely';
     const title = found.length === 1
       ? `Clients are handed ${worst.address} for ${worst.what}, and it does not connect from here`
@@ -108,15 +126,18 @@ export const rule = defineRule({
     if (found.length > 4) evidence.push(`… and ${found.length - 4} more`);
     const t = fixTarget(obs);
     const [host, port] = [worst.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), Number(/:(\d+)$/.exec(worst.address)?.[1] ?? t.port)];
+    const master = obs.topology?.primary?.masterName ?? obs.topology?.expected.sentinelMaster;
     return {
-      severity: found.some((f) => f.severity === 'critical') ? 'critical' : 'warning',
+      severity: worst.severity,
       confidence,
       title,
       evidence,
-      remediations: [
-        REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind === 'cluster' ? 'cluster' : worst.kind === 'replica' ? 'replica' : 'sentinel-primary', node: `${worst.what} (${worst.address})`, address: worst.address }),
-        REMEDIATIONS['check-network-path']({ ...t, host, port, address: host }),
-      ],
+      remediations: worst.kind === 'gone-replica'
+        ? [REMEDIATIONS['forget-gone-replica'](t, { ...(master ? { master } : {}), replica: worst.address })]
+        : [
+            REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind, node: `${worst.what} (${worst.address})`, address: worst.address }),
+            REMEDIATIONS['check-network-path']({ ...t, host, port, address: host }),
+          ],
       details: { addresses: found.map((f) => f.address).join(','), kind: worst.kind },
     };
   },

@@ -66,7 +66,9 @@ export const rule = defineRule({
     if (expected === true) return undefined;
     const evidence = [
       'INFO redis_mode:cluster: this node serves only the keys of its own hash slots',
-      ...(redirectEvidence.length > 0 ? redirectEvidence : [`no redirect seen: this node serves ${served} of 16384 slots${served === 16384 ? ' — a plain client works only until the slots are spread over more nodes' : ''}`]),
+      ...(redirectEvidence.length > 0
+        ? redirectEvidence
+        : [`no redirect seen${(topo.cluster?.keyProbes ?? []).some((k) => k.reply.kind === 'error') ? ' (the key lookups were refused otherwise)' : ''}: this node serves ${served} of 16384 slots${served === 16384 ? ' — a plain client works only until the slots are spread over more nodes' : ''}`]),
       'a plain client gets -MOVED <slot> <host>:<port> (-ASK during resharding) for keys served elsewhere and does not follow it',
     ];
     if (expected === false) {

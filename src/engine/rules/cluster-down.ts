@@ -31,8 +31,8 @@ const FAILING_FLAGS = ['fail', 'fail?', 'handshake', 'noaddr'];
 
 const VARIANTS: [RegExp, string, string][] = [
   [/^CLUSTERDOWN Hash slot not served/i, 'slot-not-served', 'no node serves that key\'s hash slot'],
-  [/^CLUSTERDOWN The cluster is down and only accepts read commands/i, 'reads-only', 'the cluster is down; with cluster-allow-reads-when-down yes reads are served, writes are refused'],
-  [/^CLUSTERDOWN The cluster is down/i, 'cluster-down', 'the cluster is down: every key command is refused'],
+  [/^CLUSTERDOWN The cluster is down and only accepts read commands/i, 'reads-only', 'reads are served (cluster-allow-reads-when-down yes), writes are refused'],
+  [/^CLUSTERDOWN The cluster is down/i, 'cluster-down', 'every key command is refused, reads and writes'],
 ];
 
 function num(text: string | undefined): number | undefined {
@@ -114,7 +114,8 @@ export const rule = defineRule({
     const nodeName = (n: ClusterNodeEntry) => hostPort(n.ip || n.endpoint || '?', n.port);
     if (busSuspect) remediations.push(REMEDIATIONS['open-cluster-bus-port'](t, { node: nodeName(busSuspect), busPort: busSuspect.busPort ?? busSuspect.port + 10000 }));
     if (fail > 0 || pfail > 0 || flagged.length > 0) remediations.push(REMEDIATIONS['restore-cluster-node'](t, (downNode ?? flagged[0]) ? { node: nodeName((downNode ?? flagged[0])!) } : {}));
-    if (!busSuspect && flagged.length > 0) remediations.push(REMEDIATIONS['open-cluster-bus-port'](t, { node: nodeName(flagged[0]!), busPort: flagged[0]!.busPort ?? flagged[0]!.port + 10000 }));
+    const maybeBus = flagged.find((n) => n !== downNode && !followed(obs, 'cluster-node').some((x) => x.expectedId === n.id && !x.connect.ok));
+    if (!busSuspect && maybeBus) remediations.push(REMEDIATIONS['open-cluster-bus-port'](t, { node: nodeName(maybeBus), busPort: maybeBus.busPort ?? maybeBus.port + 10000 }));
     if (unassigned > 0 || reason === 'slot-not-served') remediations.push(REMEDIATIONS['assign-cluster-slots'](t, unassigned > 0 ? { unassigned } : {}));
     if (remediations.length === 0) remediations.push(REMEDIATIONS['restore-cluster-node'](t));
 
