@@ -5,7 +5,7 @@
  * killed), and a lone cluster node with no slots.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { diagnose } from '../../src/engine/pipeline/diagnose.js';
+import { diagnose, runDeadlineMs } from '../../src/engine/pipeline/diagnose.js';
 import type { Diagnosis } from '../../src/engine/model/types.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
@@ -68,7 +68,16 @@ describeLab('Redis Cluster', [need.binary('redis-server'), need.binary('redis-cl
       expect(f.evidence.join('\n')).toMatch(/the cluster does not flag it failing/);
       expect(f.remediations.map((r) => r.id)).toEqual(['fix-announced-address', 'check-network-path']);
       expect(finding(d, 'cluster-down')).toBeUndefined();
+
+      // The same address behind a DROP rule: no answer within the bound, so only likely; the run stays bounded.
+      await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(third.port), '-j', 'DROP']);
+      const dropped = await diagnose(target(), { timeoutMs: 300 });
+      expectDiagnosis(dropped, { primaryCause: 'announced-address-unreachable', verdict: 'unreachable', evidence: /no answer within 300 ms \(ETIMEDOUT\)/ });
+      expect(dropped.findings[0]?.confidence).toBe('likely');
+      expect(check(dropped, 'topology-follow')!.durationMs).toBeLessThan(300 * 3 + 200);
+      expect(dropped.durationMs).toBeLessThan(runDeadlineMs(300));
     } finally {
+      await ns.iptables(['-F', 'INPUT']);
       await third.cli('CONFIG', 'SET', 'cluster-announce-ip', '');
       await pollUntil(async () => ((await clusterView(first(), id))?.address.startsWith('127.0.0.1:') ? true : undefined), { what: 'node 1 to learn 127.0.0.1 again', timeoutMs: 10_000 });
     }

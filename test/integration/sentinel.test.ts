@@ -56,6 +56,21 @@ describeLab('Sentinel', [need.binary('redis-server'), need.binary('redis-cli'), 
     expect(d.findings[0]?.evidence).toContain(`it monitors: mymaster (127.0.0.1:${primary.port})`);
   });
 
+  it('a master whose address (in a namespace where nothing listens) does not connect → announced-address-unreachable, critical, confirmed', async () => {
+    await sentinel.cli('SENTINEL', 'MONITOR', 'ghost', ns.nsAddress, '6379', '1');
+    try {
+      const d = await viaSentinel('ghost');
+      expectDiagnosis(d, { primaryCause: 'announced-address-unreachable', verdict: 'unreachable', evidence: new RegExp(`SENTINEL GET-MASTER-ADDR-BY-NAME ghost → ${ns.nsAddress.replace(/\./g, '\\.')} 6379`) });
+      expect(d.findings[0]).toMatchObject({ severity: 'critical', confidence: 'confirmed', details: { kind: 'sentinel-primary', addresses: `${ns.nsAddress}:6379` } });
+      expect(d.findings[0]?.evidence).toContain(`TCP connect to ${ns.nsAddress}:6379 from here: ECONNREFUSED (refused)`);
+      // The followed primary's own connection-refused is explained away, its checks kept.
+      expect(d.findings.map((f) => f.cause)).not.toContain('connection-refused');
+      expect(check(d, 'primary:tcp-connect')).toMatchObject({ status: 'fail', detail: 'ECONNREFUSED' });
+    } finally {
+      await sentinel.cli('SENTINEL', 'REMOVE', 'ghost');
+    }
+  });
+
   it('a replica announcing the address of a namespace where nothing listens → announced-address-unreachable, confirmed', async () => {
     hidden = await startReplica(primary, { args: ['--replica-announce-ip', ns.nsAddress] });
     const announced = `${ns.nsAddress}:${hidden.port}`;

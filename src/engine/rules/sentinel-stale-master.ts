@@ -93,7 +93,7 @@ export const rule = defineRule({
       if (severity !== 'critical') evidence.push('the primary is served now; if it fails, no Sentinel majority can promote a replica');
     }
     if (reasons.length === 0 || !title) return undefined;
-    if (reasons.some((r) => r !== 'no-quorum') || !remediations.length) remediations.push(REMEDIATIONS['use-sentinel-client'](t, { ...(name ? { master: name } : {}), sentinels }));
+    if (reasons.some((r) => r !== 'no-quorum')) remediations.push(REMEDIATIONS['use-sentinel-client'](t, { ...(name ? { master: name } : {}), sentinels }));
     if (reasons.some((r) => r !== 'stale-target')) remediations.push(REMEDIATIONS['repair-sentinel-quorum'](t, { ...(name ? { master: name } : {}), ...(sentinels[0] ? { sentinel: sentinels[0] } : {}) }));
     return {
       severity,
