@@ -34,11 +34,11 @@ export interface DiagnoseArgs {
 
 export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
 
-type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'config';
-type BoolOption = 'json' | 'tls' | 'tls-insecure';
+type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'config' | 'sentinel-master' | 'client-access';
+type BoolOption = 'json' | 'tls' | 'tls-insecure' | 'cluster';
 
-const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'config']);
-const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'config', 'sentinel-master', 'client-access']);
+const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure', 'cluster']);
 // Options redis-cli users type by habit; each gets a pointer to ours instead of "unknown option".
 const HINTS: Record<string, string> = {
   password: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
@@ -131,6 +131,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (sshKey !== undefined) flags.sshKey = sshKey;
   const knownHosts = values.get('ssh-known-hosts');
   if (knownHosts !== undefined) flags.sshKnownHosts = knownHosts;
+  const sentinelMaster = values.get('sentinel-master');
+  if (sentinelMaster !== undefined) flags.sentinelMaster = sentinelMaster;
+  if (bools.has('cluster')) flags.cluster = true;
+  const access = values.get('client-access');
+  if (access !== undefined) {
+    if (access !== 'read' && access !== 'write') throw new ArgsError(`--client-access is read or write, got "${JSON.stringify(access.slice(0, 20)).slice(1, -1)}"`);
+    flags.clientAccess = access;
+  }
 
   const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), flags };
   const timeout = values.get('timeout');
@@ -165,6 +173,9 @@ Options:
   --ssh-key <file>        private key for --ssh (else ssh-agent via SSH_AUTH_SOCK)
   --ssh-known-hosts <file>  known_hosts file; required with --ssh, the host key must match
   --config <file>         config file (default: $REDIS_DOCTOR_CONFIG, then ./redis-doctor.yaml)
+  --sentinel-master <name>  the target is a Sentinel: diagnose the primary it names for <name>
+  --cluster               the client is cluster-aware (a standalone server is then a problem)
+  --client-access <read|write>  what the client does: a replica fails writers, serves readers
   -h, --help              show this help
   -V, --version           show the version
 

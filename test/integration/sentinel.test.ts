@@ -15,6 +15,10 @@ import { pollUntil } from '../lab/poll.js';
 import type { RedisServer } from '../lab/redis.js';
 import { sentinelPrimary, startPrimary, startReplica, startSentinel, waitForLink } from '../lab/topology.js';
 import { expectDiagnosis, targetOf } from './expect-diagnosis.js';
+import { ensureBuilt, runCli } from '../cli/helpers.js';
+import { makeTempDir } from '../lab/tmp.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const check = (d: Diagnosis, id: string) => d.checks.find((c) => c.id === id);
 
@@ -47,6 +51,23 @@ describeLab('Sentinel', [need.binary('redis-server'), need.binary('redis-cli'), 
     expect(check(d, 'topology-follow')?.detail).toBe(`primary 127.0.0.1:${primary.port} of mymaster answers; 1 of 1 node answers`);
     expect(check(d, 'primary:redis-handshake')).toMatchObject({ status: 'pass', detail: 'PING +PONG' });
     expect(check(d, 'primary:topology')?.detail).toBe('standalone primary (INFO redis_mode:standalone, role:master)');
+  });
+
+  it('through the CLI: a config target with sentinelMaster is diagnosed as a Sentinel, its primary followed', async () => {
+    ensureBuilt();
+    const dir = makeTempDir('cfg');
+    try {
+      const config = join(dir.path, 'redis-doctor.yaml');
+      await writeFile(config, `targets:\n  - name: sessions\n    url: redis://127.0.0.1:${sentinel.port}\n    sentinelMaster: mymaster\n    clientAccess: write\n`);
+      const r = await runCli(['diagnose', 'sessions', '--config', config, '--json', '--timeout', '1000']);
+      expect(r.code, r.stderr).toBe(0);
+      const d = JSON.parse(r.stdout) as Diagnosis;
+      expect(d).toMatchObject({ verdict: 'healthy', primaryCause: null, target: { input: 'sessions', name: 'sessions', port: sentinel.port } });
+      expect(check(d, 'sentinel-master')?.detail).toBe(`primary 127.0.0.1:${primary.port}`);
+      expect(check(d, 'primary:topology')?.detail).toBe('standalone primary (INFO redis_mode:standalone, role:master)');
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('a master name the Sentinel does not monitor → wrong-instance, confirmed', async () => {
