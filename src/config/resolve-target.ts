@@ -19,7 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { SENTINEL_MASTER_RE, type Config, type TargetConfig } from './schema.js';
+import type { Config, TargetConfig } from './schema.js';
+import { SENTINEL_MASTER_RE } from './sentinel-master.js';
 import { type Credentials, type DiagnoseOptions, type DiagnoseTarget, type SshTargetOptions, type TlsOptions, type TopologyOptions, hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
 import { CodedError } from '../util/errors.js';
 

@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { isValidTargetName, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
-
-/** A Sentinel master name (a RESP argument, never shell text); also checked for --sentinel-master. */
-export const SENTINEL_MASTER_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+import { SENTINEL_MASTER_RE } from './sentinel-master.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** Approval requests are kept 30 days (stores/approval-store.ts): none may outlive its record. */

@@ -4,7 +4,8 @@
  * read-only commands each kind of target needs otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { absorbFollowUp, classify, commandChecks, planFollowUp, topologyCheck } from '../../src/engine/pipeline/topology-plan.js';
+import { classify, planFollowUp, topologyCheck } from '../../src/engine/pipeline/topology-plan.js';
+import { absorbFollowUp, commandChecks } from '../../src/engine/pipeline/topology-absorb.js';
 import type { TopologyObservation } from '../../src/engine/model/types.js';
 import { healthy, withInfo } from './fixtures.js';
 import { clusterObs, noReplicasObs, replicaObs, sentinelObs, topology } from './topology-fixtures.js';

@@ -19,8 +19,7 @@ import { runRemote, type RemoteOutcome } from './remote-phase.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from '../shared/clock.js';
 import { ALERT_WAIT_MAX_MS } from '../probes/tls-alert.js';
-import { HELLO_WAIT_MAX_MS } from '../probes/sentinel-hello.js';
-import { FOLLOW_HOP_TIMEOUTS } from './topology-phase.js';
+import { FOLLOW_HOP_TIMEOUTS, HELLO_WAIT_MAX_MS } from './topology-phase.js';
 import { VERSION } from '../../version.js';
 
 /**

@@ -21,8 +21,6 @@ import type { SessionSocket } from './resp.js';
 import { parseHello } from './topology-replies.js';
 
 export const HELLO_CHANNEL = '__sentinel__:hello';
-/** One publish period (2 s) and a margin: a monitored node hears a hello within it. */
-export const HELLO_WAIT_MAX_MS = 2500;
 
 export interface HelloOptions {
   credentials?: Credentials;
