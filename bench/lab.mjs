@@ -1,7 +1,7 @@
 // Throwaway parts for the benchmark: a redis-server on a free loopback port
 // and a network namespace where one address silently drops TCP port 6379.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +24,16 @@ function pingOnce(port) {
   });
 }
 
-export async function startRedis() {
+/** A redis-server on a free loopback port; `extra` arguments last; `sentinelConf` (text) runs it as a Sentinel. */
+export async function startRedis(extra = [], { sentinelConf } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `rd-bench-${process.pid}-`));
   const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const head = [];
+  if (sentinelConf !== undefined) {
+    writeFileSync(join(dir, 'sentinel.conf'), sentinelConf);
+    head.push(join(dir, 'sentinel.conf'), '--sentinel');
+  }
+  const child = spawn('/usr/bin/redis-server', [...head, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   const stop = async () => {

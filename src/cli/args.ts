@@ -34,11 +34,11 @@ export interface DiagnoseArgs {
 
 export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
 
-type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config';
-type BoolOption = 'json' | 'tls' | 'tls-insecure';
+type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config' | 'sentinel-master' | 'client-access';
+type BoolOption = 'json' | 'tls' | 'tls-insecure' | 'cluster';
 
-const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config']);
-const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config', 'sentinel-master', 'client-access']);
+const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure', 'cluster']);
 // Options redis-cli users type by habit; each gets a pointer to ours instead of "unknown option".
 const HINTS: Record<string, string> = {
   password: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
@@ -133,6 +133,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (knownHosts !== undefined) flags.sshKnownHosts = knownHosts;
   const sshTimeout = values.get('ssh-timeout');
   if (sshTimeout !== undefined) flags.sshTimeoutMs = parseTimeout(sshTimeout, '--ssh-timeout');
+  const sentinelMaster = values.get('sentinel-master');
+  if (sentinelMaster !== undefined) flags.sentinelMaster = sentinelMaster;
+  if (bools.has('cluster')) flags.cluster = true;
+  const access = values.get('client-access');
+  if (access !== undefined) {
+    if (access !== 'read' && access !== 'write') throw new ArgsError(`--client-access is read or write, got "${JSON.stringify(access.slice(0, 20)).slice(1, -1)}"`);
+    flags.clientAccess = access;
+  }
 
   const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), flags };
   const timeout = values.get('timeout');
@@ -169,6 +177,9 @@ Options:
   --ssh-timeout <ms>      bound for the whole SSH phase (default the larger of 10000
                           and 5 × --timeout, ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS})
   --config <file>         config file (default: $REDIS_DOCTOR_CONFIG, then ./redis-doctor.yaml)
+  --sentinel-master <name>  the target is a Sentinel: diagnose the primary it names for <name>
+  --cluster               the client is cluster-aware (a standalone server is then a problem)
+  --client-access <read|write>  what the client does: a replica fails writers, serves readers
   -h, --help              show this help
   -V, --version           show the version
 

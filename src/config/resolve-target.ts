@@ -12,6 +12,8 @@
  *   SSH:      `--ssh user@host[:port]` (with `--ssh-key`, and `--ssh-known-hosts` required),
  *             else the config target's `ssh` block (paths overridable by the two flags);
  *             the phase bound: `--ssh-timeout` > the block's `timeoutMs` > the engine's default
+ *   topology: `--sentinel-master`, `--cluster`, `--client-access` over the config target's
+ *             `sentinelMaster`, `cluster`, `clientAccess` → DiagnoseOptions.topology
  *
  * Every problem is a `ResolveError` (a usage/input error: exit 2 in the CLI),
  * thrown before anything is probed. No message ever contains a password.
@@ -19,7 +21,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config, TargetConfig } from './schema.js';
-import { type Credentials, type DiagnoseOptions, type DiagnoseTarget, type SshTargetOptions, type TlsOptions, hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
+import { SENTINEL_MASTER_RE } from './sentinel-master.js';
+import { type Credentials, type DiagnoseOptions, type DiagnoseTarget, type SshTargetOptions, type TlsOptions, type TopologyOptions, hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
 import { CodedError } from '../util/errors.js';
 
 export class ResolveError extends CodedError {
@@ -41,6 +44,12 @@ export interface TargetFlags {
   sshKnownHosts?: string;
   /** `--ssh-timeout`, already validated (args.ts). */
   sshTimeoutMs?: number;
+  /** The url is a Sentinel: diagnose the primary it names for this master. */
+  sentinelMaster?: string;
+  /** The client is cluster-aware. */
+  cluster?: boolean;
+  /** The client writes, or only reads. */
+  clientAccess?: 'read' | 'write';
 }
 
 export interface ResolveContext {
@@ -55,7 +64,7 @@ export interface ResolveContext {
   readFile?: (path: string) => string;
 }
 
-export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe'>;
+export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe' | 'topology'>;
 
 export interface ResolvedTarget {
   target: DiagnoseTarget;
@@ -187,6 +196,21 @@ function resolveSsh(ctx: ResolveContext, entry?: TargetConfig): SshTargetOptions
   return ssh;
 }
 
+function resolveTopology(ctx: ResolveContext, entry?: TargetConfig): TopologyOptions | undefined {
+  const f = ctx.flags ?? {};
+  const sentinelMaster = f.sentinelMaster ?? entry?.sentinelMaster;
+  if (f.sentinelMaster !== undefined && !SENTINEL_MASTER_RE.test(f.sentinelMaster)) {
+    throw new ResolveError(`invalid --sentinel-master "${printable(f.sentinelMaster.slice(0, 40))}": a master name is letters, digits and . _ : - (at most 128)`);
+  }
+  const cluster = f.cluster ?? entry?.cluster;
+  const access = f.clientAccess ?? entry?.clientAccess;
+  const topology: TopologyOptions = {};
+  if (sentinelMaster !== undefined) topology.sentinelMaster = sentinelMaster;
+  if (cluster !== undefined) topology.cluster = cluster;
+  if (access !== undefined) topology.access = access;
+  return Object.keys(topology).length > 0 ? topology : undefined;
+}
+
 function addressOf(entry: TargetConfig): ParsedAddress {
   // The schema already validated the URL; a failure here means the config was built by hand.
   const parsed = parseTarget(entry.url);
@@ -226,5 +250,7 @@ export function resolveTarget(input: string, ctx: ResolveContext): ResolvedTarge
   if (tls) options.tls = tls;
   const ssh = resolveSsh(ctx, entry);
   if (ssh) options.ssh = ssh;
+  const topology = resolveTopology(ctx, entry);
+  if (topology) options.topology = topology;
   return { target, options };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isValidTargetName, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
+import { SENTINEL_MASTER_RE } from './sentinel-master.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** Approval requests are kept 30 days (stores/approval-store.ts): none may outlive its record. */
@@ -49,7 +50,11 @@ export const targetSchema = z
     tlsInsecure: z.boolean().optional(),
     ssh: sshSchema.optional(),
     /** The url is a Sentinel: diagnose the primary it names for this master (a RESP argument, never shell text). */
-    sentinelMaster: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a Sentinel master name of letters, digits and . _ : -').optional(),
+    sentinelMaster: z.string().regex(SENTINEL_MASTER_RE, 'must be a Sentinel master name of letters, digits and . _ : -').optional(),
+    /** The clients are cluster-aware (true) or plain clients (false); unknown when absent (addition). */
+    cluster: z.boolean().optional(),
+    /** What the clients do: write (a replica fails them) or only read (addition). */
+    clientAccess: z.enum(['read', 'write']).optional(),
     /**
      * guided (the default): an approved fix is never run, its steps are posted;
      * automatic: an approved automatic remediation runs its one Redis command.

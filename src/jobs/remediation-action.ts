@@ -37,6 +37,8 @@ export const COMMAND_SHAPES: Readonly<Record<string, Shape>> = {
   'allow-writes-on-save-error': configSet('stop-writes-on-bgsave-error', (v) => v === 'no'),
   'kill-busy-script': (argv) => argv.length === 2 && (argv[0] === 'SCRIPT' || argv[0] === 'FUNCTION') && argv[1] === 'KILL',
   'retry-bgsave': (argv) => argv.length === 1 && argv[0] === 'BGSAVE',
+  // Lowers the bar, never raises it: 0 (off) up to a small count of replicas.
+  'lower-min-replicas': configSet('min-replicas-to-write', (v) => INT.test(v) && Number(v) <= 16),
 };
 
 export function allowedCommand(remediation: Pick<Remediation, 'id' | 'redisCommand'>): string[] | undefined {

@@ -13,6 +13,12 @@ describe('parseArgs', () => {
     });
   });
 
+  it('parses the topology options (additions)', () => {
+    expect(parseArgs(['diagnose', 'sentinel:26379', '--sentinel-master', 'mymaster', '--cluster', '--client-access=write'])).toMatchObject({ flags: { sentinelMaster: 'mymaster', cluster: true, clientAccess: 'write' } });
+    expect(() => parseArgs(['diagnose', 'x', '--client-access', 'both'])).toThrow(/--client-access is read or write, got "both"/);
+    expect(() => parseArgs(['diagnose', 'x', '--cluster=yes'])).toThrow(/--cluster takes no value/);
+  });
+
   it('accepts options before the target and -- before a target', () => {
     expect(parseArgs(['diagnose', '--json', '--', 'localhost'])).toMatchObject({ target: 'localhost', json: true });
   });

@@ -22,6 +22,8 @@ const config: Config = configSchema.parse({
     { name: 'tls-one', url: 'rediss://cache.example.com', tlsCaPath: caPath },
     { name: 'with-ssh', url: 'redis://10.0.0.6', ssh: { host: '10.0.0.6', user: 'doctor', privateKeyPath: keyPath, knownHostsPath: khPath } },
     { name: 'slow-ssh', url: 'redis://10.0.0.7', ssh: { host: '10.0.0.7', user: 'doctor', privateKeyPath: keyPath, knownHostsPath: khPath, timeoutMs: 20000 } },
+    { name: 'sentinels', url: 'redis://10.0.0.9:26379', sentinelMaster: 'mymaster', clientAccess: 'write' },
+    { name: 'cluster-a', url: 'redis://10.0.0.7:7000', cluster: true },
   ],
 });
 
@@ -33,6 +35,15 @@ describe('resolveTarget', () => {
       target: { input: '127.0.0.1:6390', host: '127.0.0.1', port: 6390, tls: false },
       options: {},
     });
+  });
+
+  it('a config target\'s sentinelMaster, cluster and clientAccess flow into DiagnoseOptions.topology; flags win', () => {
+    expect(resolveTarget('sentinels', ctx()).options.topology).toEqual({ sentinelMaster: 'mymaster', access: 'write' });
+    expect(resolveTarget('cluster-a', ctx()).options.topology).toEqual({ cluster: true });
+    expect(resolveTarget('sentinels', ctx({ flags: { sentinelMaster: 'other', clientAccess: 'read' } })).options.topology).toEqual({ sentinelMaster: 'other', access: 'read' });
+    expect(resolveTarget('10.0.0.9:26379', ctx({ flags: { sentinelMaster: 'mymaster', cluster: true } })).options.topology).toEqual({ sentinelMaster: 'mymaster', cluster: true });
+    expect(resolveTarget('127.0.0.1:6390', ctx()).options.topology).toBeUndefined();
+    expect(() => resolveTarget('10.0.0.9:26379', ctx({ flags: { sentinelMaster: 'my master' } }))).toThrow(/invalid --sentinel-master "my master"/);
   });
 
   it('keeps a long target input whole (a host name may have 253 characters)', () => {

@@ -33,6 +33,8 @@ describe('config schema', () => {
     expect(parseConfig('', 'empty.yaml').access).toEqual({ diagnose: ['*'], approvers: [], selfApproval: false, approvalTtlSeconds: 900, allowAdHocTargets: false, adHocNetworks: [] });
     const more = parseConfig('targets:\n  - {name: s, url: "redis://h:26379", sentinelMaster: mymaster, fixes: automatic}\naccess:\n  selfApproval: true\n  approvalTtlSeconds: 10\n', 'more.yaml');
     expect(more.targets[0]).toMatchObject({ sentinelMaster: 'mymaster', fixes: 'automatic' });
+    const topology = parseConfig('targets:\n  - {name: c, url: "redis://h:7000", cluster: true, clientAccess: read}\n', 'topology.yaml');
+    expect(topology.targets[0]).toMatchObject({ cluster: true, clientAccess: 'read' });
     expect(more.access).toMatchObject({ selfApproval: true, approvalTtlSeconds: 10 });
   });
 
@@ -40,6 +42,7 @@ describe('config schema', () => {
     ['targets:\n  - name: Bad_Name\n    url: redis://h:1\n', /targets\[0\]\.name: must match/],
     ['targets:\n  - name: a\n    url: redis://u:pw@h:1\n', /targets\[0\]\.url: must not contain a password/],
     ['targets:\n  - name: a\n    url: http://h:1\n', /targets\[0\]\.url: must be a redis/],
+    ['targets:\n  - name: a\n    url: redis://h:1\n    clientAccess: both\n', /targets\[0\]\.clientAccess/],
     ['targets:\n  - name: a\n    url: redis://h:99999\n', /targets\[0\]\.url: invalid port/],
     ['targets:\n  - {name: a, url: "redis://h:1"}\n  - {name: a, url: "redis://h:2"}\n', /targets\[1\]\.name: duplicate/],
     ['access:\n  approvers: [alice]\n', /access\.approvers\[0\]: must be a Slack user id/],

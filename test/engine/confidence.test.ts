@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/engine/pipeline/evaluate.js';
 import { RULES } from '../../src/engine/rules/index.js';
 import type { CauseId, Confidence, Observations } from '../../src/engine/model/types.js';
-import { refused, withInfo, healthy, session } from './fixtures.js';
+import { refused, withInfo, healthy, passwordWithoutRequirepass, session } from './fixtures.js';
+import { clusterObs, IDS, refusedNode, replicaObs } from './topology-fixtures.js';
 import { SCENARIOS } from './scenarios.js';
 import { listener, refusedWith, remote } from './rules/remote-fixtures.js';
 
@@ -39,6 +40,14 @@ const EXPECTED: Record<string, Confidence> = {
   'persistence-failing': 'confirmed',
   'replica-link-down': 'confirmed',
   'fd-limit-too-low': 'likely',
+  'write-to-replica': 'confirmed',
+  'not-enough-replicas': 'confirmed',
+  'cluster-down': 'confirmed',
+  'cluster-client-required': 'confirmed',
+  'announced-address-unreachable': 'confirmed',
+  'sentinel-stale-master': 'confirmed',
+  'wrong-instance': 'confirmed',
+  'commands-restricted': 'confirmed',
 };
 
 describe('confidence of each rule for literal observations', () => {
@@ -79,6 +88,19 @@ describe('confidence of each rule for literal observations', () => {
 
     const notRunning = refusedWith(remote());
     expect(confidenceOf(notRunning, 'server-not-running')).toBe('confirmed');
+  });
+
+  it('topology: possible when the client is not known (a replica, a cluster node) or the evidence reads two ways; likely for silence', () => {
+    expect(confidenceOf(replicaObs(), 'write-to-replica')).toBe('possible');
+    expect(confidenceOf(clusterObs(), 'cluster-client-required')).toBe('possible');
+    expect(confidenceOf(passwordWithoutRequirepass(), 'wrong-instance')).toBe('possible');
+    const silent = clusterObs();
+    silent.topology!.followed[1] = refusedNode('cluster-node', '10.0.0.5', 7002, { expectedId: IDS.c, connect: { ok: false, code: 'ETIMEDOUT', durationMs: 2000 } });
+    expect(confidenceOf(silent, 'announced-address-unreachable')).toBe('likely');
+    // A possible finding is listed after the confirmed ones and never primary next to them.
+    const stale = replicaObs();
+    stale.info!.sections['replication']!['master_link_status'] = 'down';
+    expect(evaluate(stale).findings.map((f) => [f.cause, f.confidence])).toEqual([['replica-link-down', 'confirmed'], ['write-to-replica', 'possible']]);
   });
 
   it('possible for wrong-port from the neighbour scan alone, confirmed with the host behind it', () => {

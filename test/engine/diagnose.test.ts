@@ -55,6 +55,7 @@ describeLab('diagnose() against loopback servers', [...REDIS], () => {
       ['tcp-connect', 'pass', `connected to 127.0.0.1:${r.port}`],
       ['redis-handshake', 'pass', 'PING +PONG'],
       ['info', 'pass', '6 sections'],
+      ['topology', 'pass', 'standalone primary (INFO redis_mode:standalone, role:master)'],
     ]);
     expect(d.target).toEqual({ input: `127.0.0.1:${r.port}`, host: '127.0.0.1', port: r.port, tls: false });
     expect(d.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -212,6 +213,7 @@ describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
       ['tls-handshake', 'pass'],
       ['redis-handshake', 'pass'],
       ['info', 'pass'],
+      ['topology', 'pass'],
     ]);
     expect(check(d, 'tls-handshake')?.detail).toBe('TLSv1.3, certificate verified');
   });

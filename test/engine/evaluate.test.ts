@@ -4,8 +4,9 @@ import { RULES } from '../../src/engine/rules/index.js';
 import { CAUSE_IDS } from '../../src/engine/model/causes.js';
 import { defineRule } from '../../src/engine/rules/helpers/define.js';
 import type { Finding, Observations, Rule } from '../../src/engine/model/types.js';
-import { allText, err, healthy, INFO_COMMAND, passwordWithoutRequirepass, refused, session, TEXT, withInfo } from './fixtures.js';
+import { allFail, allText, err, healthy, INFO_COMMAND, passwordWithoutRequirepass, refused, session, TEXT, withInfo } from './fixtures.js';
 import { SCENARIOS } from './scenarios.js';
+import { sentinelObs } from './topology-fixtures.js';
 
 const MB = 1024 * 1024;
 const causes = (findings: Finding[]) => findings.map((f) => f.cause);
@@ -33,6 +34,11 @@ describe('evaluate: verdicts', () => {
     'loading-dataset',
     'busy-script',
     'persistence-failing',
+    'cluster-down',
+    'cluster-client-required',
+    'announced-address-unreachable',
+    'sentinel-stale-master',
+    'wrong-instance',
   ] as const;
   for (const cause of UNREACHABLE) {
     it(`${cause}: unreachable, and it is the primary cause`, () => {
@@ -43,7 +49,7 @@ describe('evaluate: verdicts', () => {
     });
   }
 
-  for (const cause of ['memory-limit-reached', 'replica-link-down', 'fd-limit-too-low'] as const) {
+  for (const cause of ['memory-limit-reached', 'replica-link-down', 'fd-limit-too-low', 'write-to-replica', 'not-enough-replicas'] as const) {
     it(`${cause}: PING works, so degraded`, () => {
       const result = evaluate(SCENARIOS[cause]!());
       expect(result.verdict).toBe('degraded');
@@ -51,9 +57,10 @@ describe('evaluate: verdicts', () => {
     });
   }
 
-  it('a password sent to a server without one is a warning: degraded, not unreachable', () => {
+  it('a password sent to a server without one is a warning (wrong-instance, possible): degraded, not unreachable', () => {
     const obs = passwordWithoutRequirepass();
-    expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'auth-failed' });
+    expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'wrong-instance' });
+    expect(evaluate(obs).findings.map((f) => [f.cause, f.severity, f.confidence])).toEqual([['wrong-instance', 'warning', 'possible']]);
   });
 
   it('info findings keep a server healthy, with primaryCause null', () => {
@@ -209,6 +216,30 @@ describe('evaluate: supersession and order', () => {
       const obs = SCENARIOS[rule.cause]?.();
       if (obs) expect(rule.evaluate(obs)?.cause, rule.cause).toBe(rule.cause);
     }
+  });
+});
+
+describe('evaluate: the primary a Sentinel target names', () => {
+  it('its findings join the target\'s, saying which address was followed; it decides the verdict too', () => {
+    const obs = sentinelObs();
+    const primary = obs.topology!.primary!.observations;
+    primary.resp = allFail(TEXT.noauth);
+    delete primary.info;
+    const result = evaluate(obs);
+    expect(result).toMatchObject({ verdict: 'unreachable', primaryCause: 'auth-required' });
+    const f = result.findings[0]!;
+    expect(f.title).toMatch(/^Primary 10\.0\.0\.5:6379 of "mymaster" \(named by Sentinel 10\.0\.0\.9:26379\): /);
+    expect(f.evidence[0]).toBe('followed: Sentinel 10.0.0.9:26379 names 10.0.0.5:6379 as the primary of "mymaster"');
+    expect(f.details?.['followed']).toBe('10.0.0.5:6379');
+    // Its remediations are about the primary, not the Sentinel.
+    expect(f.remediations[0]?.steps.join('\n')).toContain('redis-cli -h 10.0.0.5 -p 6379');
+  });
+
+  it('a followed primary that does not answer PING, for no reason a rule names, still makes the run unreachable', () => {
+    const obs = sentinelObs();
+    obs.topology!.primary!.observations.resp = session([['PING', err("ERR unknown command 'PING', with args beginning with: ")]]);
+    expect(evaluate(obs)).toMatchObject({ verdict: 'unreachable' });
+    expect(evaluate(sentinelObs())).toEqual({ findings: [], primaryCause: null, verdict: 'healthy' });
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Observations } from '../../src/engine/model/types.js';
 import { allFail, err, healthy, INFO_COMMAND, refused, session, TEXT, withInfo } from './fixtures.js';
 import { listener, refusedWith, remote } from './rules/remote-fixtures.js';
+import { clusterDownObs, clusterObs, IDS, noReplicasObs, refusedNode, replicaObs, sentinelObs, staleTargetObs, topology } from './topology-fixtures.js';
 
 const MB = 1024 * 1024;
 
@@ -116,4 +117,32 @@ export const SCENARIOS: Record<string, () => Observations> = {
   'replica-link-down': () =>
     withInfo(healthy(), { replication: { role: 'slave', master_host: '10.0.0.4', master_port: '6379', master_link_status: 'down', master_link_down_since_seconds: '9' } }),
   'fd-limit-too-low': () => withInfo(healthy(), { clients: { connected_clients: '5', maxclients: '992' } }),
+  // Replicas, Sentinel and Cluster (test/engine/topology-fixtures.ts).
+  'write-to-replica': () => replicaObs('write'),
+  'not-enough-replicas': () => noReplicasObs(),
+  'cluster-down': clusterDownObs,
+  'cluster-client-required': () => {
+    const obs = clusterObs();
+    obs.topology!.expected = { cluster: false };
+    return obs;
+  },
+  'announced-address-unreachable': () => {
+    const obs = clusterObs();
+    obs.topology!.cluster!.nodes[2] = { ...obs.topology!.cluster!.nodes[2]!, endpoint: '172.17.0.4' };
+    obs.topology!.followed[1] = refusedNode('cluster-node', '172.17.0.4', 7002, { expectedId: IDS.c });
+    return obs;
+  },
+  'sentinel-stale-master': staleTargetObs,
+  'wrong-instance': () => {
+    const obs = sentinelObs('nosuch');
+    obs.topology!.sentinel!.masterAddr = null;
+    delete obs.topology!.primary;
+    return obs;
+  },
+  'commands-restricted': () => {
+    const obs = noInfo(healthy());
+    obs.resp = session([['PING', { kind: 'status', text: 'PONG' }], [INFO_COMMAND, err("ERR unknown command 'INFO', with args beginning with: 'server' ")]]);
+    obs.topology = topology('unknown', { role: 'master', source: 'role', roleReply: 'master 0', commands: [{ command: 'ROLE', check: 'role', purpose: 'evidence', reply: { kind: 'array', text: 'master 0' }, durationMs: 1 }] });
+    return obs;
+  },
 };

@@ -24,7 +24,7 @@
  * (see procs.ts): it dies with the test process in every case.
  */
 import { type ChildProcess } from 'node:child_process';
-import { chown, readFile } from 'node:fs/promises';
+import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { run, which } from './exec.js';
@@ -56,6 +56,11 @@ export interface RedisOptions {
   nofile?: number;
   /** Redis `dir` (RDB files), e.g. a full tmpfs. The logfile stays in the temp dir. */
   dataDir?: string;
+  /**
+   * Run as a Sentinel (`redis-server <temp dir>/sentinel.conf --sentinel …`) with this
+   * config file text; Sentinel rewrites the file, so it lives in the server's temp dir.
+   */
+  sentinelConfig?: string;
   startTimeoutMs?: number;
 }
 
@@ -111,8 +116,9 @@ function serverArgs(options: RedisOptions, port: number, dir: string): string[] 
   ];
 }
 
-function commandLine(options: RedisOptions, args: string[]): string[] {
-  let argv = ['redis-server', ...args];
+function commandLine(options: RedisOptions, args: string[], dir: string): string[] {
+  const sentinel = options.sentinelConfig !== undefined ? [join(dir, 'sentinel.conf'), '--sentinel'] : [];
+  let argv = ['redis-server', ...sentinel, ...args];
   if (options.nofile !== undefined) argv = ['prlimit', `--nofile=${options.nofile}`, '--', ...argv];
   if (options.runAsNobody) {
     const { uid, gid } = nobodyIds();
@@ -162,7 +168,8 @@ async function startOnce(options: RedisOptions): Promise<RedisServer> {
     const { uid, gid } = nobodyIds();
     await chown(tmp.path, uid, gid);
   }
-  const argv = commandLine(options, serverArgs(options, port, tmp.path));
+  if (options.sentinelConfig !== undefined) await writeFile(join(tmp.path, 'sentinel.conf'), options.sentinelConfig);
+  const argv = commandLine(options, serverArgs(options, port, tmp.path), tmp.path);
   const child = options.netns ? options.netns.spawn(argv) : spawnTracked(argv);
   let stderr = '';
   child.stderr?.setEncoding('utf8');

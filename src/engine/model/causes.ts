@@ -34,6 +34,15 @@ export const CAUSE_IDS = [
   'db-index-out-of-range',
   'server-stalled',
   'unexpected-reply',
+  // Replicas, Sentinel and Cluster (issue #12):
+  'write-to-replica',
+  'not-enough-replicas',
+  'cluster-down',
+  'cluster-client-required',
+  'announced-address-unreachable',
+  'sentinel-stale-master',
+  'wrong-instance',
+  'commands-restricted',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

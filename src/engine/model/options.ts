@@ -45,6 +45,21 @@ export interface TargetHistory {
   lastAnsweredAt?: string;
 }
 
+/**
+ * What the caller knows about the client's view of the topology (addition):
+ * from the config target (`sentinelMaster`, `cluster`, `clientAccess`) or the CLI.
+ */
+export interface TopologyOptions {
+  /** The target url is a Sentinel: diagnose the primary it names for this master. */
+  sentinelMaster?: string;
+  /** The client is cluster-aware (true) or a plain client (false); unknown when absent. */
+  cluster?: boolean;
+  /** The client writes (a replica fails it) or only reads (a replica serves it); unknown when absent. */
+  access?: 'read' | 'write';
+  /** Probe the nodes the topology names, one hop away (default true). */
+  follow?: boolean;
+}
+
 export type ProgressEvent = { phase: 'start' | 'done'; step: string; detail?: string };
 
 export interface DiagnoseOptions {
@@ -60,6 +75,8 @@ export interface DiagnoseOptions {
    * (default true). Off for targets a Slack user typed: loopback was not what they were admitted to.
    */
   loopbackProbe?: boolean;
+  /** Sentinel, cluster and replica expectations (addition; see TopologyOptions). */
+  topology?: TopologyOptions;
   /** What the caller knows of the target's past (the monitor): it weighs the inferred causes. */
   history?: TargetHistory;
   onProgress?: (event: ProgressEvent) => void;

@@ -9,8 +9,10 @@
 import type { CauseId } from './causes.js';
 import type { RemoteObservation } from '../remote/types.js';
 import type { TargetHistory } from './options.js';
+import type { TopologyObservation } from './topology.js';
 
 export type { CauseId } from './causes.js';
+export type * from './topology.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export type Verdict = 'healthy' | 'degraded' | 'unreachable';
@@ -253,6 +255,8 @@ export interface Observations {
   neighbours?: NeighbourScan;
   loopback?: LoopbackProbe;
   remote?: RemoteObservation;
+  /** What the target is and what its topology showed (model/topology.ts). */
+  topology?: TopologyObservation;
 }
 
 // ---------------------------------------------------------------------------

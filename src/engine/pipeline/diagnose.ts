@@ -23,6 +23,7 @@ import { runRemote, type RemoteOutcome } from './remote-phase.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from '../shared/clock.js';
 import { ALERT_WAIT_MAX_MS } from '../probes/tls-alert.js';
+import { FOLLOW_HOP_TIMEOUTS, HELLO_WAIT_MAX_MS } from './topology-phase.js';
 import { VERSION } from '../../version.js';
 
 /**
@@ -32,9 +33,19 @@ import { VERSION } from '../../version.js';
  * plaintext-ping take the place of a step that ended early, and after a
  * refused connect the neighbour scan and loopback probe run side by side
  * within one timeout.
+ *
+ * The topology phase adds to it, explicitly: the follow-up round trip (one
+ * timeout), the listen for Sentinel hellos when a Sentinel master is named
+ * (HELLO_WAIT_MAX_MS), and the follow hop, bounded as a whole by
+ * FOLLOW_HOP_TIMEOUTS timeouts (its probes run side by side). tls-alert and the
+ * topology phase never both run: one needs a session that got no reply, the
+ * other one that answered; the bound adds them anyway, for simplicity.
  */
-function runDeadlineMs(timeoutMs: number): number {
-  return timeoutMs * 4 + ALERT_WAIT_MAX_MS;
+export function runDeadlineMs(timeoutMs: number, options: Pick<DiagnoseOptions, 'topology'> = {}): number {
+  const topology = options.topology?.follow === false
+    ? timeoutMs
+    : timeoutMs * (1 + FOLLOW_HOP_TIMEOUTS) + (options.topology?.sentinelMaster ? HELLO_WAIT_MAX_MS : 0);
+  return timeoutMs * 4 + ALERT_WAIT_MAX_MS + topology;
 }
 
 function publicTarget(target: DiagnoseTarget): TargetInfo {
@@ -59,13 +70,14 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   const startedAt = new Date().toISOString();
   const start = now();
   const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
-  const runMs = runDeadlineMs(timeoutMs);
+  const runMs = runDeadlineMs(timeoutMs, options);
   const deadlineAt = start + runMs;
   if (options.signal?.aborted) throw abortError(options.signal);
 
   const controller = new AbortController();
-  // The neighbour scan alone listens with a dozen probes at once; that is by design, not a leak.
-  setMaxListeners(64, controller.signal);
+  // The neighbour scan listens with a dozen probes at once, the follow hop with one or two per
+  // followed node (at most MAX_FOLLOWED_NODES, and their bus ports); that is by design, not a leak.
+  setMaxListeners(128, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const hardStop = setTimeout(() => controller.abort(new Error('deadline')), runMs);
@@ -89,6 +101,8 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
       steps,
       signal: controller.signal,
       budget: () => Math.max(0, Math.min(timeoutMs, deadlineAt - now())),
+      remaining: () => Math.max(0, deadlineAt - now()),
+      timeoutMs,
     });
     if (remote) {
       const outcome = await remote;

@@ -27,9 +27,18 @@
  * primaryCause is null when healthy, else findings[0].cause. When no rule
  * recognises why PING failed, the fallback rule (unexpected-reply) says what
  * was seen, so an unhealthy verdict never comes without a finding.
+ *
+ * A Sentinel target's primary, diagnosed one hop away (obs.topology.primary),
+ * goes through the same rules: its findings say which address was followed
+ * (title and first evidence line, details.followed), join the target's in one
+ * ranking and one supersession (announced-address-unreachable explains the
+ * followed primary's refused connect), and the verdict is that of a client
+ * that asks the Sentinel and then uses the primary: unreachable when the
+ * primary does not answer PING.
  */
 import { RULES } from '../rules/index.js';
-import type { CauseId, Finding, Observations, Rule, Severity, Verdict } from '../model/types.js';
+import type { CauseId, Finding, FollowedPrimary, Observations, Rule, Severity, Verdict } from '../model/types.js';
+import { hostPort } from '../shared/address.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
@@ -40,7 +49,8 @@ export interface Evaluation {
 }
 
 function verdictOf(obs: Observations, findings: readonly { finding: Finding; rule: Rule }[]): Verdict {
-  const pingOk = obs.resp?.ok === true;
+  const primary = obs.topology?.primary;
+  const pingOk = obs.resp?.ok === true && (!primary || primary.observations.resp?.ok === true);
   const unusable = findings.some(({ finding, rule }) => finding.severity === 'critical' && rule.impact === 'unusable');
   if (!pingOk || unusable) return 'unreachable';
   if (findings.some(({ finding }) => finding.severity !== 'info')) return 'degraded';
@@ -48,12 +58,26 @@ function verdictOf(obs: Observations, findings: readonly { finding: Finding; rul
 }
 
 /** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
+/** A finding about the followed primary, saying so. */
+function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
+  const where = hostPort(primary.observations.target.host, primary.observations.target.port);
+  return {
+    ...finding,
+    title: `Primary ${where} of "${primary.masterName}" (named by Sentinel ${primary.sentinel}): ${finding.title}`,
+    evidence: [`followed: Sentinel ${primary.sentinel} names ${where} as the primary of "${primary.masterName}"`, ...finding.evidence],
+    details: { ...finding.details, followed: where },
+  };
+}
+
 export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
   const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
+  const primary = obs.topology?.primary;
   const run = (fallback: boolean) => rules.forEach((rule, rank) => {
     if ((rule.fallback ?? false) !== fallback) return;
     const finding = rule.evaluate(obs);
     if (finding) fired.push({ rule, finding, rank });
+    const followed = primary && rule.evaluate(primary.observations);
+    if (followed) fired.push({ rule, finding: followedFinding(followed, primary), rank });
   });
   run(false);
   // An unhealthy verdict always comes with a finding that quotes what was seen.

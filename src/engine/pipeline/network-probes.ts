@@ -8,6 +8,9 @@
  *   TLS handshake failed, not over the certificate → plaintext-ping: a bare
  *     PING on the same port in plaintext (no credentials: a password never goes
  *     out in the clear when TLS was asked for).
+ *   the handshake answered → the topology phase (topology-phase.ts): what the
+ *     target is, a follow-up round trip on the same connection when INFO says
+ *     it is needed, and the nodes one hop away.
  * Each step gets min(timeout, time left before the run's deadline).
  */
 import type { DiagnoseOptions } from '../model/options.js';
@@ -26,6 +29,7 @@ import { probeTlsAlert } from '../probes/tls-alert.js';
 import { now, since } from '../shared/clock.js';
 import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
+import { runTopologyPhase } from './topology-phase.js';
 
 export interface ProbeContext {
   obs: Observations;
@@ -33,7 +37,13 @@ export interface ProbeContext {
   steps: StepRecorder;
   /** Milliseconds for the next step: the timeout, or less when the run's deadline is near. */
   budget(): number;
+  /** Milliseconds left before the run's deadline. */
+  remaining(): number;
+  /** The per-step timeout in force. */
+  timeoutMs: number;
   signal: AbortSignal;
+  /** 0 for the target; 1 for a node followed one hop away (classified, but not followed further). */
+  depth?: number;
 }
 
 export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
@@ -67,11 +77,16 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
 
   const session = await steps.run(
     'redis-handshake',
-    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal }),
+    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal, keepOpen: true }),
     (r) => respCheck(r.resp),
   );
-  obs.resp = session.resp;
-  recordInfo(ctx, session);
+  try {
+    obs.resp = session.resp;
+    recordInfo(ctx, session);
+    if (session.resp.ok || obs.info) await runTopologyPhase(ctx, session.conn, tcp.observation.address);
+  } finally {
+    session.conn?.close();
+  }
 
   const resp = session.resp;
   if (obs.target.tls && obs.tls && resp.noReply && !resp.timedOut) {

@@ -14,9 +14,14 @@ export interface CheckOutcome {
 export class StepRecorder {
   readonly checks: Check[] = [];
 
-  constructor(private readonly onProgress?: (event: ProgressEvent) => void) {}
+  /** `prefix` names the checks of a followed node apart from the target's (`primary:tcp-connect`). */
+  constructor(
+    private readonly onProgress?: (event: ProgressEvent) => void,
+    private readonly prefix = '',
+  ) {}
 
-  async run<T>(id: string, step: () => Promise<T>, describe: (result: T) => CheckOutcome): Promise<T> {
+  async run<T>(stepId: string, step: () => Promise<T>, describe: (result: T) => CheckOutcome): Promise<T> {
+    const id = this.prefix + stepId;
     this.emit({ phase: 'start', step: id });
     const start = now();
     const result = await step();
@@ -29,7 +34,8 @@ export class StepRecorder {
   }
 
   /** A step whose work was done by an earlier one (INFO rides in the handshake's round trip). */
-  note(id: string, outcome: CheckOutcome, durationMs: number): void {
+  note(stepId: string, outcome: CheckOutcome, durationMs: number): void {
+    const id = this.prefix + stepId;
     this.emit({ phase: 'start', step: id });
     this.record(id, outcome, durationMs);
   }

@@ -9,8 +9,16 @@
  * `text` holds the payload WITHOUT the type byte, e.g. an error line
  * `-NOAUTH Authentication required.` becomes `{ kind: 'error', text: 'NOAUTH Authentication required.' }`.
  * Aggregates (arrays, maps, sets) are flattened to their elements' texts joined by spaces.
+ * nextNode() also keeps their structure (`items`), for the replies whose
+ * shape matters: CLUSTER SHARDS, SENTINEL MASTERS and the like. A map's items
+ * are its keys and values in turn, as RESP2 sends the same replies as arrays.
  */
 import type { RespReply } from '../model/types.js';
+
+/** A reply with its structure: `items` for arrays, sets, maps and pushes. */
+export interface RespNode extends RespReply {
+  items?: RespNode[];
+}
 
 /** The bytes are not RESP: an SSH banner, an HTTP answer, TLS records … */
 export class RespProtocolError extends Error {
@@ -22,7 +30,7 @@ const MAX_ELEMENTS = 4096;
 const MAX_DEPTH = 8;
 const MAX_LINE = 64 * 1024;
 
-type Parsed = { reply: RespReply; end: number } | null;
+type Parsed = { reply: RespNode; end: number } | null;
 
 function readLine(buf: Buffer, start: number): { line: string; end: number } | null {
   const cr = buf.indexOf('\r\n', start, 'latin1');
@@ -95,17 +103,17 @@ function parseAggregate(buf: Buffer, type: string, count: number, start: number,
   if (count === -1) return { reply: { kind: 'null', text: '' }, end: start };
   if (count < 0 || count > MAX_ELEMENTS) throw new RespProtocolError('invalid aggregate length');
   const items = type === '%' || type === '|' ? count * 2 : count;
-  const texts: string[] = [];
+  const nodes: RespNode[] = [];
   let pos = start;
   for (let i = 0; i < items; i++) {
     const el = parseAt(buf, pos, depth + 1);
     if (!el) return null;
-    texts.push(el.reply.text);
+    nodes.push(el.reply);
     pos = el.end;
   }
   // An attribute (|) annotates the reply that follows it; return that reply.
   if (type === '|') return parseAt(buf, pos, depth + 1);
-  return { reply: { kind: 'array', text: texts.join(' ') }, end: pos };
+  return { reply: { kind: 'array', text: nodes.map((n) => n.text).join(' '), items: nodes }, end: pos };
 }
 
 export class RespParser {
@@ -118,10 +126,21 @@ export class RespParser {
 
   /** The next complete reply, or undefined while more bytes are needed. Throws RespProtocolError on bytes that are not RESP. */
   next(): RespReply | undefined {
+    const node = this.nextNode();
+    return node && { kind: node.kind, text: node.text };
+  }
+
+  /** As next(), with the structure of aggregates kept in `items`. */
+  nextNode(): RespNode | undefined {
     const parsed = parseAt(this.buf, 0, 0);
     if (!parsed) return undefined;
     this.buf = this.buf.subarray(parsed.end);
     return parsed.reply;
+  }
+
+  /** Bytes received but not yet parsed (a reply still arriving). */
+  get pending(): number {
+    return this.buf.length;
   }
 }
 

@@ -24,6 +24,11 @@
  *
  * Secrets: AUTH is recorded as `AUTH <redacted>`; every text received is
  * scrubbed of the password too, in case a proxy echoes it.
+ *
+ * Other uses (the topology phase): `infoSections` asks for other INFO
+ * sections, `extra` appends commands after INFO (a followed cluster node's
+ * CLUSTER MYID), and `keepOpen` hands the still-open connection back
+ * (`conn`) for one more round trip instead of closing it.
  */
 import type { Duplex } from 'node:stream';
 import { Redactor, REDACTED } from '../shared/redact.js';
@@ -32,6 +37,7 @@ import type { RespExchange, RespObservation, RespReply } from '../model/types.js
 import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { RespConnection, type PlannedCommand } from './resp-connection.js';
 
 export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
 
@@ -47,12 +53,20 @@ export interface RespSessionOptions {
   /** The target's database number; SELECT is sent only when it is set and not 0 (Redis's default). */
   db?: number;
   signal?: AbortSignal;
+  /** INFO sections to ask for (default INFO_SECTIONS). */
+  infoSections?: readonly string[];
+  /** Commands sent after INFO in the same write; their replies are recorded as exchanges. */
+  extra?: readonly PlannedCommand[];
+  /** Hand the connection back open (`conn`) when the session ended cleanly; the caller closes it. */
+  keepOpen?: boolean;
 }
 
 export interface RespSessionResult {
   resp: RespObservation;
   /** The INFO text when INFO answered with a bulk string. */
   infoText?: string;
+  /** With `keepOpen`: the connection, every reply read, the server still there. */
+  conn?: RespConnection;
 }
 
 const GREETING_RE = /^(DENIED |ERR max number of clients reached)/;
@@ -61,12 +75,12 @@ const OLD_INFO_RE = /^ERR (syntax error|wrong number of arguments)/i;
 interface Pending {
   label: string;
   args: string[];
-  role: 'auth' | 'select' | 'ping' | 'info' | 'info-fallback';
+  role: 'auth' | 'select' | 'ping' | 'info' | 'info-fallback' | 'extra';
   sentAt: number;
   exchange: RespExchange;
 }
 
-function plan(credentials: Credentials | undefined, db: number | undefined): { label: string; args: string[]; role: Pending['role'] }[] {
+function plan(credentials: Credentials | undefined, db: number | undefined, sections: readonly string[], extra: readonly PlannedCommand[]): { label: string; args: string[]; role: Pending['role'] }[] {
   const out: { label: string; args: string[]; role: Pending['role'] }[] = [];
   if (credentials?.password !== undefined && credentials.password !== '') {
     const args = credentials.user ? ['AUTH', credentials.user, credentials.password] : ['AUTH', credentials.password];
@@ -74,7 +88,8 @@ function plan(credentials: Credentials | undefined, db: number | undefined): { l
   }
   if (db !== undefined && db !== 0) out.push({ label: `SELECT ${db}`, args: ['SELECT', String(db)], role: 'select' });
   out.push({ label: 'PING', args: ['PING'], role: 'ping' });
-  out.push({ label: `INFO ${INFO_SECTIONS.join(' ')}`, args: ['INFO', ...INFO_SECTIONS], role: 'info' });
+  out.push({ label: `INFO ${sections.join(' ')}`, args: ['INFO', ...sections], role: 'info' });
+  for (const e of extra) out.push({ label: e.label, args: [...e.args], role: 'extra' });
   return out;
 }
 
@@ -100,11 +115,14 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       socket.removeListener('close', onEnd);
       socket.removeListener('error', onError);
       socket.on('error', () => {});
-      socket.destroy();
       resp.noReply = first.length === 0;
       const ping = exchanges.find((e) => e.command === 'PING');
       resp.ok = ping?.reply?.kind === 'status' && ping.reply.text === 'PONG';
-      resolve(infoText === undefined ? { resp } : { resp, infoText });
+      const clean = queue.length === 0 && parser.pending === 0 && !resp.closedByServer && !resp.timedOut && !resp.socketError && !resp.nonResp && !socket.destroyed;
+      const result: RespSessionResult = infoText === undefined ? { resp } : { resp, infoText };
+      if (options.keepOpen && clean) result.conn = new RespConnection(socket, redactor);
+      else socket.destroy();
+      resolve(result);
     };
 
     const send = (items: { label: string; args: string[]; role: Pending['role'] }[]) => {
@@ -175,6 +193,6 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       else onEnd();
       return;
     }
-    send(plan(options.credentials, options.db));
+    send(plan(options.credentials, options.db, options.infoSections ?? INFO_SECTIONS, options.extra ?? []));
   });
 }

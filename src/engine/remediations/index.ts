@@ -17,6 +17,7 @@ import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
+import { topologyFixes } from './topology.js';
 
 export { fixTarget, type FixTarget } from './fix-target.js';
 
@@ -28,6 +29,7 @@ export const REMEDIATIONS = {
   ...hostFixes,
   ...certificateFixes,
   ...databaseFixes,
+  ...topologyFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

@@ -8,10 +8,14 @@
  */
 import type { Rule } from '../model/types.js';
 import { rule as aclDenied } from './acl-denied.js';
+import { rule as announcedAddressUnreachable } from './announced-address-unreachable.js';
 import { rule as authFailed } from './auth-failed.js';
 import { rule as authRequired } from './auth-required.js';
 import { rule as bindLoopbackOnly } from './bind-loopback-only.js';
 import { rule as busyScript } from './busy-script.js';
+import { rule as clusterClientRequired } from './cluster-client-required.js';
+import { rule as clusterDown } from './cluster-down.js';
+import { rule as commandsRestricted } from './commands-restricted.js';
 import { rule as connectionRefused } from './connection-refused.js';
 import { rule as connectionTimeout } from './connection-timeout.js';
 import { rule as containerPortNotPublished } from './container-port-not-published.js';
@@ -25,17 +29,21 @@ import { rule as k8sServiceNoEndpoints } from './k8s-service-no-endpoints.js';
 import { rule as loadingDataset } from './loading-dataset.js';
 import { rule as maxClientsReached } from './max-clients-reached.js';
 import { rule as memoryLimitReached } from './memory-limit-reached.js';
+import { rule as notEnoughReplicas } from './not-enough-replicas.js';
 import { rule as notRedis } from './not-redis.js';
 import { rule as oomKilled } from './oom-killed.js';
 import { rule as persistenceFailing } from './persistence-failing.js';
 import { rule as protectedMode } from './protected-mode.js';
 import { rule as remoteCheckFailed } from './remote-check-failed.js';
 import { rule as replicaLinkDown } from './replica-link-down.js';
+import { rule as sentinelStaleMaster } from './sentinel-stale-master.js';
 import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as serverStalled } from './server-stalled.js';
 import { rule as tlsCertificateRejected } from './tls-certificate-rejected.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as unexpectedReply } from './unexpected-reply.js';
+import { rule as writeToReplica } from './write-to-replica.js';
+import { rule as wrongInstance } from './wrong-instance.js';
 import { rule as wrongPort } from './wrong-port.js';
 
 export const RULES: readonly Rule[] = [
@@ -67,6 +75,18 @@ export const RULES: readonly Rule[] = [
   maxClientsReached,
   loadingDataset,
   busyScript,
+  // The topology: the client reached the wrong node, or the right one the wrong way.
+  // A failover explains a replica where the primary was expected, so the stale
+  // target ranks first; a different instance makes everything else about it moot;
+  // an address that does not connect explains a node the client cannot use, and a
+  // node down explains the cluster's failure; then the client/server mismatches.
+  sentinelStaleMaster,
+  wrongInstance,
+  announcedAddressUnreachable,
+  clusterDown,
+  clusterClientRequired,
+  writeToReplica,
+  notEnoughReplicas,
   // A server that answers, impaired.
   persistenceFailing,
   memoryLimitReached,
@@ -76,6 +96,7 @@ export const RULES: readonly Rule[] = [
   connectionRefused,
   // About the checks, not the server.
   remoteCheckFailed,
+  commandsRestricted,
   // Only when nothing above found anything: what was seen, quoted.
   unexpectedReply,
 ];

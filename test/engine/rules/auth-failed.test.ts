@@ -29,14 +29,8 @@ describe('auth-failed', () => {
     expect(rule.evaluate(obs)?.title).toBe('Authentication failed: wrong password');
   });
 
-  it('warns when a password is sent to a server without one', () => {
-    const obs = passwordWithoutRequirepass();
-    const f = rule.evaluate(obs);
-    expect(f?.severity).toBe('warning');
-    expect(f?.title).toBe('A password was given but Redis has none configured');
-    expect(f?.evidence[0]).toBe(`AUTH <redacted> → -${TEXT.noPasswordConfigured}`);
-    expect(f?.remediations.map((r) => r.id)).toEqual(['stop-sending-password', 'set-requirepass']);
-    expect(f?.details).toEqual({ reason: 'no-password-configured' });
+  it('leaves a password sent to a server without one to wrong-instance (one owner for that reply)', () => {
+    expect(rule.evaluate(passwordWithoutRequirepass())).toBeUndefined();
   });
 
   it('does not fire on -NOAUTH alone or a healthy session', () => {

@@ -32,7 +32,8 @@ export async function dumpKeysUnder(redis: Redis, prefix: string): Promise<Map<s
     else if (type === 'set') value = await redis.smembers(key);
     else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
     else if (type === 'stream') value = await redis.xrange(key, '-', '+');
-    out.set(key, JSON.stringify(value));
+    // 'none': removed between SCAN and TYPE (a job BullMQ just cleaned up).
+    if (value !== undefined && value !== null) out.set(key, JSON.stringify(value));
   }
   return out;
 }

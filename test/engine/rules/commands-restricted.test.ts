@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { rule } from '../../../src/engine/rules/commands-restricted.js';
+import { clusterObs, noReplicasObs, staleTargetObs } from '../topology-fixtures.js';
+import { err, healthy, INFO_COMMAND, session } from '../fixtures.js';
+
+describe('commands-restricted', () => {
+  it('CONFIG renamed away: info, confirmed, naming what could not be read', () => {
+    const f = rule.evaluate(noReplicasObs(false));
+    expect(f).toMatchObject({ cause: 'commands-restricted', severity: 'info', confidence: 'confirmed', details: { commands: 'CONFIG', missing: 'min-replicas-to-write and min-replicas-max-lag' } });
+    expect(f?.title).toBe('CONFIG is not available to this client: the diagnosis could not read min-replicas-to-write and min-replicas-max-lag');
+    expect(f?.remediations.map((r) => r.id)).toEqual(['allow-diagnostic-commands']);
+  });
+
+  it('a subcommand unknown or denied is named with its command; INFO renamed too', () => {
+    const obs = clusterObs();
+    obs.topology!.commands = [
+      { command: 'CLUSTER SHARDS', check: 'cluster-shards', purpose: 'evidence', reply: err("ERR unknown subcommand 'SHARDS'. Try CLUSTER HELP."), durationMs: 1 },
+      { command: 'CONFIG GET cluster-*', check: 'cluster-config', purpose: 'evidence', reply: err("NOPERM this user has no permissions to run the 'config|get' command"), durationMs: 1 },
+    ];
+    obs.resp = session([['PING', { kind: 'status', text: 'PONG' }], [INFO_COMMAND, err("ERR unknown command 'INFO', with args beginning with: 'server' ")]]);
+    expect(rule.evaluate(obs)?.details?.['commands']).toBe('CLUSTER SHARDS,CONFIG GET,INFO');
+  });
+
+  it('does not fire on replies sent to be quoted (SENTINEL to a data node), on a healthy server, or on answered commands', () => {
+    expect(rule.evaluate(staleTargetObs())).toBeUndefined();
+    expect(rule.evaluate(healthy())).toBeUndefined();
+    expect(rule.evaluate(noReplicasObs(true))).toBeUndefined();
+  });
+});
