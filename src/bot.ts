@@ -1,9 +1,12 @@
 /**
  * Composes a bot process from its components (src/components/):
  *
- *   role 'web'    — the Slack front end, plus a diagnose worker in the same
- *                   process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
- *   role 'worker' — a diagnose worker alone, with the health routes on PORT (`npm run worker`)
+ *   role 'web'    — the Slack front end, plus a diagnose worker and the monitor in the
+ *                   same process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
+ *   role 'worker' — a diagnose worker and the monitor, with the health routes on PORT (`npm run worker`)
+ *
+ * The monitor (src/monitor/, `alerts:` in the config) runs where workers run;
+ * the web process tells `alerts.channel` when it cannot run (queue Redis down).
  *
  * The shared parts (settings, config, log, metrics, the queue Redis, the
  * stores, the Slack Web API client, the diagnosis runner) are built first;
@@ -17,9 +20,11 @@ import { startAll, stopAll, type Component } from './components/component.js';
 import { DiagnoseWorkerComponent } from './components/diagnose-worker.js';
 import { FrontEnd } from './components/front-end.js';
 import { HealthServer } from './components/health-server.js';
+import { MonitorComponent } from './components/monitor.js';
+import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose } from './engine/index.js';
+import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -30,6 +35,12 @@ import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { IncidentActions } from './monitor/incident-actions.js';
+import { Monitor } from './monitor/monitor.js';
+import type { PauseWatchOptions } from './monitor/pause-watch.js';
+import { monitorStatuses } from './monitor/status.js';
+import { monitoredTargets } from './monitor/targets.js';
+import { slackAlertSink } from './slack/alert-sink.js';
 import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
 import { registerCommands } from './slack/commands.js';
@@ -38,6 +49,7 @@ import { createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
 import { ApprovalStore } from './stores/approval-store.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
+import { MonitorStore } from './stores/monitor-store.js';
 import { withTimeout } from './util/timeout.js';
 
 export type Role = 'web' | 'worker';
@@ -54,6 +66,8 @@ export interface BotOptions {
   stalls?: StallOptions;
   /** Bound of one response_url post (default 5 s); tests shorten it. */
   respondTimeoutMs?: number;
+  /** Monitor timings (claim lease, paused/resumed debounce, its own stall options); tests shorten them. */
+  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions };
 }
 
 export interface Bot {
@@ -83,11 +97,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   queue.queue.on('error', () => { /* reported by watchRedis */ });
   const store = new DiagnosisStore(redis, settings.queuePrefix);
   const approvals = new ApprovalStore(redis, settings.queuePrefix);
-  const routes = healthRoutes({
-    metrics,
-    role,
-    queueReady: () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false),
-  });
+  const queueReady = () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false);
+  const routes = healthRoutes({ metrics, role, queueReady });
   const slack = opts.role === 'web' ? createSlackApp(settings, log, routes) : undefined;
   const reporter = new Reporter(slack ? slack.app.client : createWebClient(settings.botToken, settings.slackApiUrl, log), log, opts.respondTimeoutMs);
   const runner = new DiagnosisRunner({
@@ -102,8 +113,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     timeoutMs: settings.timeoutMs,
   });
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency);
+  const sink = slackAlertSink(reporter);
+  const monitorStore = new MonitorStore(redis, settings.queuePrefix);
+  const monitored = monitoredTargets(config);
+  const alerts = config.alerts;
 
-  // Components, in start order. Slots to come: the monitor and the remediate
+  // Components, in start order. The monitor and (to come) the remediate
   // worker run where diagnose workers run (after the diagnose worker).
   const components: Component[] = [new QueueConnection(redis, queue, log)];
   if (runsWorker) {
@@ -113,12 +128,36 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, metrics, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
     }, log));
+    const monitor = alerts && new Monitor({
+      settings: alerts, store: monitorStore, sink, probe: probeUp, metrics, log,
+      resolve: (name) => resolveJobTarget(name, config, env, settings.configPath),
+      // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
+      diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
+        ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
+      findDiagnosis: (id) => store.get(id).catch(() => undefined),
+      timeoutMs: settings.timeoutMs,
+      ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
+    });
+    components.push(new MonitorComponent({
+      redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
+      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: monitorStore, metrics, log,
+      ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
+    }));
   }
   let listener: FrontEnd | HealthServer;
   if (slack) {
-    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter });
-    registerActions(slack.app, { config, store, approvals, dispatcher, reporter, metrics, log });
+    const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
+    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+    registerActions(slack.app, {
+      config, store, approvals, dispatcher, reporter, metrics, log,
+      // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
+      recheckTargets: { i: (id) => monitorStore.incidentTarget(id).catch(() => undefined) },
+      ...(alerts ? { alerts: new IncidentActions(monitorStore, sink, alerts) } : {}),
+    });
     listener = new FrontEnd(slack, routes, settings.port, dispatcher);
+    if (alerts) {
+      components.push(new PauseNotices(redis, queueReady, sink, alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl }));
+    }
   } else {
     listener = new HealthServer(routes, settings.port);
   }

@@ -239,7 +239,7 @@ export class Monitor {
     if (state.status === 'down' && state.lastFailure && rec.diagCode !== undefined && rec.diagCode !== state.lastFailure.code && rec.diagnoses < MAX_DIAGNOSES) {
       await this.claimed(id, 'diagnosis', () => this.rediagnose(name, id, state));
     }
-    if (state.incident!.flaps > 0 && !rec.flapNoted && rec.reason !== 'flapping') await this.noteFlapping(rec, state);
+    if ((state.incident!.flaps > 0 || rec.reason === 'flapping') && !rec.flapNoted) await this.noteFlapping(rec, state);
     await this.remind(rec);
   }
 

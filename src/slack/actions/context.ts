@@ -9,6 +9,7 @@ import type { Config } from '../../config/schema.js';
 import type { Dispatcher } from '../../jobs/dispatcher.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
+import type { IncidentActions } from '../../monitor/incident-actions.js';
 import type { ApprovalStore, AuditRecord } from '../../stores/approval-store.js';
 import type { DiagnosisStore } from '../../stores/diagnosis-store.js';
 import type { Reporter } from '../reporter.js';
@@ -28,6 +29,8 @@ export interface ActionDeps {
    * refers to, or undefined when it is no longer known.
    */
   recheckTargets?: Record<string, (id: string) => Promise<string | undefined>>;
+  /** The monitor's incidents, for the `ack:` and `snooze:` buttons of alerts (when `alerts:` is configured). */
+  alerts?: IncidentActions;
 }
 
 export interface ActionContext extends ActionDeps {

@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startBot, type Bot } from '../../../src/bot.js';
+import { startBot, type Bot, type BotOptions } from '../../../src/bot.js';
 import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { deleteKeysUnder, keysUnder } from './redis-keys.js';
@@ -131,6 +131,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   progressIntervalMs?: number;
   respondTimeoutMs?: number;
+  /** Other bot options (e.g. the monitor's timings). */
+  bot?: Pick<BotOptions, 'monitor' | 'stalls'>;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -161,6 +163,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       ...(o.diagnose ? { diagnose: o.diagnose } : {}),
       progressIntervalMs: o.progressIntervalMs ?? 50,
       ...(o.respondTimeoutMs !== undefined ? { respondTimeoutMs: o.respondTimeoutMs } : {}),
+      ...o.bot,
     });
   } catch (err) {
     await double.close();
