@@ -160,6 +160,7 @@ export class Monitor {
       const { next, events } = transition(state, outcome, this.settings, name, tickAt);
       if (await store.writeState(name, version, next)) {
         this.deps.metrics.targetUp.set({ target: name }, countsAsUp(next.status) ? 1 : 0);
+        log.log('debug', 'monitor tick', { target: name, tickAt, up: probe.up, status: next.status, ...(probe.code ? { code: probe.code } : {}) });
         for (const e of events) this.logEvent(name, e);
         if (next.incident || next.closed) await this.reconcile(name, next, resolved.target);
         return { kind: 'counted', state: next, events, probe };

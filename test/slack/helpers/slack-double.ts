@@ -46,6 +46,8 @@ export interface SlackDouble {
   answer(method: string, body: Record<string, unknown>): void;
   /** Never answer calls of this method or to this exact path (recorded with status 0); close() ends them. */
   hang(methodOrPath: string): void;
+  /** Answer this method or path again from now on (calls already hanging stay unanswered). */
+  unhang(methodOrPath: string): void;
   /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
   failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -131,6 +133,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     failWith: (method, error, times, skip = 0) => failures.set(method, { times, error, skip }),
     answer: (method, body) => fixed.set(method, body),
     hang: (methodOrPath) => hanging.add(methodOrPath),
+    unhang: (methodOrPath) => hanging.delete(methodOrPath),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },
