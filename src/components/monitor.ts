@@ -22,6 +22,12 @@ import { watchRedis } from './watch-redis.js';
 
 const END_WAIT_MS = 500;
 const SYNC_RETRY_MS = 5000;
+/**
+ * Each tick sets its target's gauge in the process that ran it; with several
+ * workers, this refresh makes every process show every target, at most this
+ * old. (A Prometheus scrape interval is typically 15-60 s.)
+ */
+const GAUGE_REFRESH_MS = 30_000;
 
 export interface MonitorComponentOptions {
   redisUrl: string;
@@ -60,8 +66,7 @@ export class MonitorComponent implements Component {
     connection.on('ready', () => this.onReady());
     if (connection.status === 'ready') this.onReady();
     if (o.monitor) {
-      // Every process shows every target's state, not only those it happened to probe last.
-      this.refresh = setInterval(() => void this.refreshGauges(), Math.max(5000, o.intervalSeconds * 1000));
+      this.refresh = setInterval(() => void this.refreshGauges(), Math.max(GAUGE_REFRESH_MS, o.intervalSeconds * 1000));
       this.refresh.unref();
     }
   }

@@ -27,6 +27,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CLOSED_INCIDENT_TTL_MS, type IncidentRecord, type MonitorStore } from '../stores/monitor-store.js';
 import type { AlertSink, IncidentView } from './alert-sink.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import { countsAsUp, transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
 
 export interface AlertSettings {
@@ -75,6 +76,16 @@ const CAS_ATTEMPTS = 8;
 const MAX_DIAGNOSES = 10;
 const MAX_CAUSE_NOTES = 5;
 const RESOLVE_CACHE_MS = 60_000;
+const MAX_CACHED = 20_000;
+const ANY_CODE = '*';
+
+/** An open incident with nothing left to do until the probe fails differently, it flaps, or a reminder is due. */
+interface Settled {
+  diagCode?: string;
+  flapNoted: boolean;
+  /** When the next reminder is due (Infinity: none: acknowledged, or reminders off). */
+  remindAt: number;
+}
 
 export function incidentRef(id: string): string {
   return `i.${id}`;
@@ -109,6 +120,10 @@ export class Monitor {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly resolved = new Map<string, { at: number; value: ResolvedTarget }>();
   private readonly unresolvable = new Set<string>();
+  /** The last state this process saw of each target, with its version (bounded by the number of targets). */
+  private readonly states = new BoundedMap<{ version: number; state?: TargetState }>(MAX_CACHED);
+  /** What is known done of open incidents: the ticks in between have nothing to read (see reconcileOpen). */
+  private readonly settled = new BoundedMap<Settled>(MAX_CACHED);
 
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
@@ -130,10 +145,17 @@ export class Monitor {
     return value;
   }
 
-  /** One scheduled tick of `name`; `tickAt` is its scheduled time (a tick seen twice is counted once). */
+  /**
+   * One scheduled tick of `name`; `tickAt` is its scheduled time (a tick seen
+   * twice is counted once). The state this process wrote last is kept, so a
+   * tick usually costs one Redis round trip (the compare-and-set); when
+   * another worker wrote since, the failed compare-and-set returns the
+   * current state and the transition is recomputed on it.
+   */
   async tick(name: string, tickAt: number): Promise<TickOutcome> {
     const { store, log } = this.deps;
-    let { state, version } = await store.readState(name);
+    const known = this.states.get(name) ?? await store.readState(name);
+    let { state, version } = known;
     if (state?.lastTick !== undefined && state.lastTick >= tickAt) return { kind: 'duplicate' };
 
     let resolved: ResolvedTarget;
@@ -158,15 +180,21 @@ export class Monitor {
 
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const { next, events } = transition(state, outcome, this.settings, name, tickAt);
-      if (await store.writeState(name, version, next)) {
+      const cas = await store.casState(name, version, next, tickAt);
+      if (cas.kind !== 'written') {
+        this.states.set(name, { version: cas.version, ...(cas.state ? { state: cas.state } : {}) });
+        if (cas.kind === 'duplicate') return { kind: 'duplicate' };
+        ({ state, version } = { state: cas.state, version: cas.version });
+        continue;
+      }
+      this.states.set(name, { version: cas.version, state: next });
+      {
         this.deps.metrics.targetUp.set({ target: name }, countsAsUp(next.status) ? 1 : 0);
         log.log('debug', 'monitor tick', { target: name, tickAt, up: probe.up, status: next.status, ...(probe.code ? { code: probe.code } : {}) });
         for (const e of events) this.logEvent(name, e);
         if (next.incident || next.closed) await this.reconcile(name, next, resolved.target);
         return { kind: 'counted', state: next, events, probe };
       }
-      ({ state, version } = await store.readState(name));
-      if (state?.lastTick !== undefined && state.lastTick >= tickAt) return { kind: 'duplicate' };
     }
     throw new Error(`the state of ${name} kept changing under this worker (${CAS_ATTEMPTS} attempts)`);
   }
@@ -214,9 +242,20 @@ export class Monitor {
     });
   }
 
+  /** Whether the tick brings anything new to an incident already settled (alerted, findings posted). */
+  private needsWork(state: TargetState, known: Settled | undefined): boolean {
+    if (!known) return true;
+    const flapping = state.incident!.flaps > 0 || state.incident!.reason === 'flapping';
+    if (flapping && !known.flapNoted) return true;
+    if (state.status === 'down' && state.lastFailure && known.diagCode !== ANY_CODE && state.lastFailure.code !== known.diagCode) return true;
+    return this.now() >= known.remindAt;
+  }
+
   private async reconcileOpen(name: string, state: TargetState, targetInfo?: DiagnoseTarget): Promise<void> {
     const { store } = this.deps;
     const id = state.incident!.id;
+    if (!this.needsWork(state, this.settled.get(id))) return;
+    this.settled.delete(id);
     // One round trip: the client pipelines commands sent in the same tick (enableAutoPipelining).
     const [first, snooze] = await Promise.all([this.record(name, state, targetInfo), store.snoozed(name, this.now())]);
     let rec = first;
@@ -242,6 +281,18 @@ export class Monitor {
     }
     if ((state.incident!.flaps > 0 || rec.reason === 'flapping') && !rec.flapNoted) await this.noteFlapping(rec, state);
     await this.remind(rec);
+    await this.settle(id);
+  }
+
+  /** Notes what is done of the incident, so the next ticks skip reading it until something is due. */
+  private async settle(id: string): Promise<void> {
+    const rec = await this.deps.store.incident(id);
+    if (!rec?.ts || rec.postedAt === undefined || (rec.findingsTotal !== undefined && rec.findingsPosted < rec.findingsTotal)) return;
+    const period = this.settings.remindAfterMinutes * 60_000;
+    const remindAt = period <= 0 || rec.ackedBy ? Infinity : rec.postedAt + ((rec.reminded ?? 0) + 1) * period;
+    // No more diagnoses for this incident: a new failure code changes nothing.
+    const diagCode = rec.diagnoses >= MAX_DIAGNOSES || rec.notes >= MAX_CAUSE_NOTES ? ANY_CODE : rec.diagCode;
+    this.settled.set(id, { ...(diagCode !== undefined ? { diagCode } : {}), flapNoted: rec.flapNoted === true, remindAt });
   }
 
   private history(rec: { lastOkAt?: number }): TargetHistory {

@@ -3,15 +3,16 @@
  * prefix (one Redis Cluster slot), so a restarted or second worker carries on
  * where another stopped:
  *
- *   <prefix>:store:monitor:state:<target>         hash  v (version), s (TargetState JSON)
+ *   <prefix>:store:monitor:state:<target>         hash  v (version), s (TargetState JSON), t (last tick counted)
  *   <prefix>:store:monitor:incident:<id>          hash  the incident: target, channel, cause, Slack ts, ack …
  *   <prefix>:store:monitor:claim:<id>:<what>      string, SET NX PX: who may post <what> now (a lease)
  *   <prefix>:store:monitor:snooze:<target>        string, PX: who snoozed the target and until when
  *
  * State transitions are compare-and-set on the version (a Lua script: Redis
  * runs it atomically), so two workers that probed the same target never both
- * count their result on the same old state: the loser reads again and
- * recomputes. Claims are leases (SET NX PX): a worker that dies holding one
+ * count their result on the same old state: the loser gets the current state
+ * in the same reply and recomputes. The script also refuses a tick that is
+ * not newer than the last one counted (a job run twice). Claims are leases (SET NX PX): a worker that dies holding one
  * only delays the work by the lease, it cannot strand it.
  */
 import type { Redis } from 'ioredis';
@@ -71,14 +72,21 @@ const INCIDENT_TTL_MS = 90 * 24 * 3600 * 1000;
 export const CLOSED_INCIDENT_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /**
- * KEYS: state hash. ARGV: expected version, new state JSON.
- * Returns the new version, or 0 when another writer got there first.
+ * KEYS: state hash. ARGV: expected version, new state JSON, tick ('' for a write that is not a tick).
+ * Returns {1, new version} when written; {0, version, state} when another
+ * writer got there first; {-1, version, state} when this tick was counted already.
  */
 const CAS_SCRIPT = `
-local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if v ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2])
-return v + 1
+local cur = redis.call('HMGET', KEYS[1], 'v', 't', 's')
+local v = tonumber(cur[1] or '0')
+if ARGV[3] ~= '' and cur[2] and tonumber(cur[2]) >= tonumber(ARGV[3]) then return {-1, v, cur[3]} end
+if v ~= tonumber(ARGV[1]) then return {0, v, cur[3]} end
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2], 't', ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2])
+end
+return {1, v + 1}
 `;
 
 /** KEYS: incident hash. ARGV: ttl ms, field, value, field, value … Creates it only when absent. */
@@ -119,8 +127,12 @@ function fromFields(h: Record<string, string>): IncidentRecord | undefined {
   return rec as unknown as IncidentRecord;
 }
 
+export type CasResult =
+  | { kind: 'written'; version: number }
+  | { kind: 'conflict' | 'duplicate'; version: number; state?: TargetState };
+
 type WithScripts = Redis & {
-  rdMonitorCas(key: string, version: number, state: string): Promise<number>;
+  rdMonitorCas(key: string, version: number, state: string, tick: string): Promise<[number, number, string | null]>;
   rdMonitorCreate(key: string, ttl: number, ...fields: string[]): Promise<number>;
   rdMonitorRelease(key: string, owner: string): Promise<number>;
 };
@@ -151,10 +163,20 @@ export class MonitorStore {
     return { version: Number(v ?? 0), ...(s ? { state: JSON.parse(s) as TargetState } : {}) };
   }
 
-  /** Compare-and-set: true when `version` was still current and the state is now `state`. */
+  /**
+   * Compare-and-set: written when `version` was still current (and `tick`,
+   * if given, newer than the last counted); otherwise the current state, so
+   * the caller can recompute without another round trip.
+   */
+  async casState(target: string, version: number, state: TargetState, tick?: number): Promise<CasResult> {
+    const [code, v, s] = await this.run(this.redis.rdMonitorCas(this.key('state', target), version, JSON.stringify(state), tick === undefined ? '' : String(tick)), 'writing the target state');
+    if (Number(code) === 1) return { kind: 'written', version: Number(v) };
+    return { kind: Number(code) === -1 ? 'duplicate' : 'conflict', version: Number(v), ...(s ? { state: JSON.parse(s) as TargetState } : {}) };
+  }
+
+  /** Compare-and-set without a tick: true when written. */
   async writeState(target: string, version: number, state: TargetState): Promise<boolean> {
-    const v = await this.run(this.redis.rdMonitorCas(this.key('state', target), version, JSON.stringify(state)), 'writing the target state');
-    return Number(v) > 0;
+    return (await this.casState(target, version, state)).kind === 'written';
   }
 
   /** The states of these targets (absent: never probed). */
