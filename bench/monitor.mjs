@@ -310,13 +310,13 @@ async function inside() {
     return (await pipe.exec()).reduce((sum, [, v]) => sum + Number(v ?? 0), 0);
   };
 
-  const load0 = loadavg();
   const warmupMs = Math.min(120_000, Math.max(20_000, MINUTES * 60_000 * 0.25));
   log(`${targets.length} targets (${healthyN} healthy, ${refusedN} refused, ${droppedN} dropped at ${dropAddress}) every ${INTERVAL_S} s, ${MINUTES} min; warm-up ${Math.round(warmupMs / 1000)} s (the first incidents: diagnoses and alerts)`);
   const snap = async () => ({ at: Date.now(), bot: cpuSeconds(bot.pid), queue: cpuSeconds(queue.pid), bb: cpuSeconds(blackbox.pid), botTicks: await botTicks(), bbDone: bb.done });
   const start = await snap();
   await new Promise((r) => setTimeout(r, warmupMs));
   const a = await snap();
+  const load0 = loadavg();
   const parentsAfterWarmup = seen.parents;
   while (Date.now() < runUntil) await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(0, runUntil - Date.now()))));
   const b = await snap();

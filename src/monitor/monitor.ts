@@ -59,6 +59,8 @@ export interface MonitorDeps {
   now?: () => number;
   /** How long a claim on a step is held before another worker may take it over (default 120 s). */
   leaseMs?: number;
+  /** Incidents this process brings up to date at once (default 16); past that a tick leaves it to the next. */
+  maxReconciling?: number;
 }
 
 export type TickOutcome =
@@ -77,6 +79,9 @@ const MAX_DIAGNOSES = 10;
 const MAX_CAUSE_NOTES = 5;
 const RESOLVE_CACHE_MS = 60_000;
 const MAX_CACHED = 20_000;
+const MAX_RECONCILING = 16;
+/** After a failed reconcile (Slack refusing, a channel the app is not in): wait this long at most before the next try. */
+const MAX_BACKOFF_MS = 10 * 60_000;
 const ANY_CODE = '*';
 
 /** An open incident with nothing left to do until the probe fails differently, it flaps, or a reminder is due. */
@@ -124,6 +129,8 @@ export class Monitor {
   private readonly states = new BoundedMap<{ version: number; state?: TargetState }>(MAX_CACHED);
   /** What is known done of open incidents: the ticks in between have nothing to read (see reconcileOpen). */
   private readonly settled = new BoundedMap<Settled>(MAX_CACHED);
+  private readonly reconciling = new Set<string>();
+  private readonly backoff = new BoundedMap<{ failures: number; until: number }>(MAX_CACHED);
 
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
@@ -192,7 +199,7 @@ export class Monitor {
         this.deps.metrics.targetUp.set({ target: name }, countsAsUp(next.status) ? 1 : 0);
         log.log('debug', 'monitor tick', { target: name, tickAt, up: probe.up, status: next.status, ...(probe.code ? { code: probe.code } : {}) });
         for (const e of events) this.logEvent(name, e);
-        if (next.incident || next.closed) await this.reconcile(name, next, resolved.target);
+        if (next.incident || next.closed) await this.reconcileBounded(name, next, resolved.target);
         return { kind: 'counted', state: next, events, probe };
       }
     }
@@ -205,6 +212,35 @@ export class Monitor {
     else if (e.kind === 'resolved') log.log('info', 'monitored target recovered: incident resolved', { target: name, incident: e.closed.id, downtimeMs: e.closed.downtimeMs });
     else if (e.kind === 'flapped') log.log('info', 'monitored target failed again while recovering', { target: name, incident: e.incident.id, flaps: e.incident.flaps });
     else log.log('info', 'monitored target fails differently', { target: name, from: e.from, to: e.to });
+  }
+
+  /**
+   * reconcile(), bounded: a mass outage (hundreds of incidents opening at
+   * once, Slack rate-limiting the channel to about a message a second) must
+   * not hold every tick slot of the worker on diagnoses and posts while the
+   * other targets wait to be probed. At most `maxReconciling` incidents are
+   * worked on at once per process; a tick that finds no room leaves its
+   * incident to a later tick. A reconcile that failed (Slack refusing, the
+   * app not in the channel) is tried again after a backoff that doubles from
+   * one interval up to 10 min, instead of on every tick.
+   */
+  private async reconcileBounded(name: string, state: TargetState, targetInfo?: DiagnoseTarget): Promise<void> {
+    const now = this.now();
+    const back = this.backoff.get(name);
+    if (back && now < back.until) return;
+    if (this.reconciling.has(name) || this.reconciling.size >= (this.deps.maxReconciling ?? MAX_RECONCILING)) return;
+    this.reconciling.add(name);
+    try {
+      await this.reconcile(name, state, targetInfo);
+      this.backoff.delete(name);
+    } catch (err) {
+      const failures = (back?.failures ?? 0) + 1;
+      const wait = Math.min(MAX_BACKOFF_MS, this.settings.intervalSeconds * 1000 * 2 ** (failures - 1));
+      this.backoff.set(name, { failures, until: now + wait - 1 });
+      throw err;
+    } finally {
+      this.reconciling.delete(name);
+    }
   }
 
   /** Brings the open and the just-closed incident of `name` up to date. Safe to run from any number of workers. */

@@ -77,7 +77,7 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     if (r === '+') return { up: true, step: 'redis', durationMs: 1 };
     return { up: false, step: 'tcp', code: r, detail: `connect ${r} (AUTH ${PASSWORD} was not even sent)`, durationMs: 1 };
   };
-  const make = (sink: AlertSink, leaseMs?: number) => new Monitor({
+  const make = (sink: AlertSink, leaseMs?: number, maxReconciling?: number) => new Monitor({
     settings, store, sink, probe, metrics, log, timeoutMs: 500,
     resolve: (name) => ({ target: { input: name, name, host: '10.0.0.5', port: 6379, tls: false }, options: { credentials: { password: PASSWORD } } }),
     diagnose: async (name, id, history) => {
@@ -90,6 +90,7 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     findDiagnosis: async (id) => diagnoses.get(id),
     now: () => clock,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(maxReconciling !== undefined ? { maxReconciling } : {}),
   });
   let tickNo = 0;
   return {
@@ -281,6 +282,51 @@ describe('Monitor', () => {
     expect(slow.calls.filter((c) => c.kind === 'remove').map((c) => c.ts)).toEqual([posts(slow.calls)[0]!.ts]);
     const rec = await w.store.incident(posts(fast.calls)[0]!.view!.id);
     expect(rec!.ts).toBe(posts(fast.calls)[0]!.ts);
+  });
+
+  it('a slow Slack holds at most maxReconciling incidents: other ticks go on probing, their alerts follow', async () => {
+    const w = world(redis, prefix);
+    const sink = recordingSink({ postDelayMs: 600 });
+    const m = w.make(sink, undefined, 1);
+    for (const t of ['mu', 'nu']) {
+      await w.tick(m, t, '+');
+      await w.tick(m, t, 'ECONNREFUSED');
+    }
+    // mu's incident opens and its alert is being posted (slowly)…
+    w.results.set('mu', 'ECONNREFUSED');
+    w.advance(5000);
+    const slow = m.tick('mu', w.now());
+    await new Promise((r) => setTimeout(r, 100));
+    // …meanwhile nu's tick is counted at once and leaves its alert for later.
+    const started = Date.now();
+    const r = await w.tick(m, 'nu', 'ECONNREFUSED');
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(r.kind === 'counted' && r.state.status).toBe('down');
+    await slow;
+    expect(posts(sink.calls).map((c) => c.view!.target)).toEqual(['mu']);
+    await w.tick(m, 'nu', 'ECONNREFUSED');
+    expect(posts(sink.calls).map((c) => c.view!.target)).toEqual(['mu', 'nu']);
+  });
+
+  it('backs off after a failed reconcile instead of trying on every tick', async () => {
+    const w = world(redis, prefix);
+    const sink = recordingSink();
+    const m = w.make(sink);
+    await w.tick(m, 'xi', '+');
+    await w.tick(m, 'xi', 'ECONNREFUSED');
+    sink.fail = 3;
+    const attempts = () => 3 - sink.fail;
+    await expect(w.tick(m, 'xi', 'ECONNREFUSED')).rejects.toThrow('internal_error');
+    expect(attempts()).toBe(1);
+    await expect(w.tick(m, 'xi', 'ECONNREFUSED')).rejects.toThrow('internal_error');
+    expect(attempts()).toBe(2);
+    // Now 10 s (two intervals) before the next try: one tick passes without one.
+    await w.tick(m, 'xi', 'ECONNREFUSED');
+    expect(attempts()).toBe(2);
+    await expect(w.tick(m, 'xi', 'ECONNREFUSED')).rejects.toThrow('internal_error');
+    expect(attempts()).toBe(3);
+    for (let i = 0; i < 4; i++) await w.tick(m, 'xi', 'ECONNREFUSED');
+    expect(posts(sink.calls)).toHaveLength(1);
   });
 
   it('keeps the target password out of the state, the incident and the logs', async () => {
