@@ -92,7 +92,6 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(maxReconciling !== undefined ? { maxReconciling } : {}),
   });
-  let tickNo = 0;
   return {
     store, metrics, logs, histories, results, make,
     advance: (ms: number) => { clock += ms; },
@@ -101,7 +100,6 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     tick: async (monitor: Monitor, target: string, result: string) => {
       results.set(target, result);
       clock += 5000;
-      tickNo += 1;
       return monitor.tick(target, clock);
     },
   };

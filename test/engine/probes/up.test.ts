@@ -3,7 +3,7 @@
  * (one per state, shared by the cases) and small servers for what Redis
  * cannot be.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { probeUp } from '../../../src/engine/index.js';
 import { startHttpServer, type FakeServer } from '../../lab/fake-servers.js';
 import { describeLab, need } from '../../lab/guard.js';
