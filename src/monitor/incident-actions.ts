@@ -7,7 +7,7 @@
  */
 import type { MonitorStore } from '../stores/monitor-store.js';
 import type { AlertSink } from './alert-sink.js';
-import { incidentView, type AlertSettings } from './monitor.js';
+import { incidentView, type AlertSettings } from './incident.js';
 
 /** The snooze durations offered (INTERFACES.md section 6: `snooze:<ref>`), by option value. */
 export const SNOOZE_OPTIONS = { '1h': 3600_000, '4h': 4 * 3600_000, '24h': 24 * 3600_000 } as const;
