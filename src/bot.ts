@@ -1,9 +1,13 @@
 /**
  * Composes a bot process from its components (src/components/):
  *
- *   role 'web'    — the Slack front end, plus the diagnose and remediate workers in
- *                   the same process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
- *   role 'worker' — the diagnose and remediate workers alone, with the health routes on PORT (`npm run worker`)
+ *   role 'web'    — the Slack front end, plus the diagnose and remediate workers and
+ *                   the monitor in the same process unless REDIS_DOCTOR_INLINE_WORKER=false (`npm start`)
+ *   role 'worker' — the diagnose and remediate workers and the monitor, with the health
+ *                   routes on PORT (`npm run worker`)
+ *
+ * The monitor (src/monitor/, `alerts:` in the config) runs where workers run;
+ * the web process tells `alerts.channel` when it cannot run (queue Redis down).
  *
  * The shared parts (settings, config, log, metrics, the queue Redis, the
  * stores, the Slack Web API client, the diagnosis runner) are built first;
@@ -17,10 +21,12 @@ import { startAll, stopAll, type Component } from './components/component.js';
 import { DiagnoseWorkerComponent } from './components/diagnose-worker.js';
 import { FrontEnd } from './components/front-end.js';
 import { HealthServer } from './components/health-server.js';
+import { MonitorComponent } from './components/monitor.js';
+import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { RemediateQueueComponent, RemediateWorkerComponent } from './components/remediate-worker.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose } from './engine/index.js';
+import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -36,6 +42,12 @@ import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { IncidentActions } from './monitor/incident-actions.js';
+import { Monitor } from './monitor/monitor.js';
+import type { PauseWatchOptions } from './monitor/pause-watch.js';
+import { monitorStatuses } from './monitor/status.js';
+import { monitoredTargets } from './monitor/targets.js';
+import { slackAlertSink } from './slack/alert-sink.js';
 import { registerActions } from './slack/actions/index.js';
 import { createSlackApp } from './slack/app.js';
 import { SlackConnection, type BackoffOptions } from './slack/connection.js';
@@ -47,6 +59,7 @@ import { resolveJobTarget } from './slack/resolve.js';
 import { ApprovalStore } from './stores/approval-store.js';
 import { AuditLog } from './stores/audit-log.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
+import { MonitorStore } from './stores/monitor-store.js';
 import { withTimeout } from './util/timeout.js';
 
 export type Role = 'web' | 'worker';
@@ -74,6 +87,8 @@ export interface BotOptions {
   onFatal?: (err: Error) => void;
   /** The clock approval decisions and expiry are judged by (default Date.now); tests move it. */
   now?: () => number;
+  /** Monitor timings (claim lease, paused/resumed debounce, its own stall options); tests shorten them. */
+  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions };
 }
 
 export interface Bot {
@@ -111,10 +126,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const approvals = new ApprovalStore(redis, settings.queuePrefix, auditLog);
   const remediations = new RemediateQueue(redis, settings.queuePrefix);
   let frontEnd: FrontEnd | undefined;
+  const queueReady = () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false);
   const routes = healthRoutes({
     metrics,
     role,
-    queueReady: () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false),
+    queueReady,
     // The front end is ready once Slack knows it; a worker alone answers for the queue only.
     ...(opts.role === 'web' ? { slackReady: () => frontEnd?.ready() ?? false } : {}),
   });
@@ -153,9 +169,13 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const lostAfterMs = opts.jobLostAfterMs ?? Math.max(60_000, 6 * settings.timeoutMs + 20_000);
   const watch = opts.role === 'web' ? new JobWatch(queue.queue, store, (data, reason) => runner.reportFailure(data, reason, 0), log, lostAfterMs, opts.jobWatchIntervalMs) : undefined;
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
+  const sink = slackAlertSink(reporter);
+  const monitorStore = new MonitorStore(redis, settings.queuePrefix);
+  const monitored = monitoredTargets(config);
+  const alerts = config.alerts;
 
-  // Components, in start order. Slot to come: the monitor runs where diagnose
-  // workers run (after the diagnose and remediate workers).
+  // Components, in start order. The remediate worker and the monitor run where
+  // diagnose workers run (after the diagnose worker).
   const components: Component[] = [new QueueConnection(redis, queue, log), new RemediateQueueComponent(redis, remediations)];
   if (runsWorker) {
     // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
@@ -175,13 +195,37 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
     }, log));
+    const monitor = alerts && new Monitor({
+      settings: alerts, store: monitorStore, sink, probe: probeUp, metrics, log,
+      resolve: resolveNamed,
+      // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
+      diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
+        ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
+      findDiagnosis: (id) => store.get(id).catch(() => undefined),
+      timeoutMs: settings.timeoutMs,
+      ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
+    });
+    components.push(new MonitorComponent({
+      redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
+      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: monitorStore, metrics, log,
+      ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
+    }));
   }
   let listener: FrontEnd | HealthServer;
   if (slack) {
-    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: auditLog });
-    registerActions(slack.app, { config, store, approvals, remediations, dispatcher, reporter, metrics, log, ...(opts.now ? { now: opts.now } : {}) });
+    const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
+    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+    registerActions(slack.app, {
+      config, store, approvals, remediations, dispatcher, reporter, metrics, log, ...(opts.now ? { now: opts.now } : {}),
+      // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
+      recheckTargets: { i: (id) => monitorStore.incidentTarget(id).catch(() => undefined) },
+      ...(alerts ? { alerts: new IncidentActions(monitorStore, sink, alerts) } : {}),
+    });
     frontEnd = new FrontEnd(slack, connection!, routes, settings.port, dispatcher, log);
     listener = frontEnd;
+    if (alerts) {
+      components.push(new PauseNotices(redis, queueReady, sink, alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl }));
+    }
   } else {
     listener = new HealthServer(routes, settings.port);
   }

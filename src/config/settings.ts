@@ -24,6 +24,8 @@ const baseSchema = z.object({
     /** `npm start` runs a worker in the web process unless this is false. */
     REDIS_DOCTOR_INLINE_WORKER: boolText.default(true),
     REDIS_DOCTOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Monitor ticks one worker runs at once: probes wait on the network, not the CPU. */
+    REDIS_DOCTOR_MONITOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
     /** Per-step network bound handed to the engine. */
     REDIS_DOCTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });
@@ -51,6 +53,7 @@ export interface Settings {
   queuePrefix: string;
   inlineWorker: boolean;
   concurrency: number;
+  monitorConcurrency: number;
   timeoutMs: number;
 }
 
@@ -71,6 +74,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolea
     queuePrefix: e.REDIS_DOCTOR_QUEUE_PREFIX,
     inlineWorker: e.REDIS_DOCTOR_INLINE_WORKER,
     concurrency: e.REDIS_DOCTOR_WORKER_CONCURRENCY,
+    monitorConcurrency: e.REDIS_DOCTOR_MONITOR_CONCURRENCY,
     timeoutMs: e.REDIS_DOCTOR_TIMEOUT_MS,
   };
   if (e.SLACK_APP_TOKEN) settings.appToken = e.SLACK_APP_TOKEN;

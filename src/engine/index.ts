@@ -16,6 +16,7 @@
  */
 import type { DiagnoseOptions, DiagnoseTarget } from './model/options.js';
 import type { Diagnosis } from './model/types.js';
+import type { UpOptions, UpResult } from './probes/up.js';
 
 export type * from './model/types.js';
 export type * from './model/options.js';
@@ -38,9 +39,22 @@ export { Redactor } from './shared/redact.js';
 export { showInvisible } from './shared/text.js';
 /** The RESP codec of the probes, for the one command an approved remediation sends (jobs/target-session.ts). */
 export { encodeCommand, RespParser, RespProtocolError } from './probes/resp-parser.js';
+export type { UpOptions, UpResult, UpStep } from './probes/up.js';
 
 /** One bounded diagnosis of `target` (pipeline/diagnose.ts). */
 export async function diagnose(target: DiagnoseTarget, options?: DiagnoseOptions): Promise<Diagnosis> {
   const pipeline = await import('./pipeline/diagnose.js');
   return pipeline.diagnose(target, options);
+}
+
+let upModule: Promise<typeof import('./probes/up.js')> | undefined;
+
+/**
+ * The monitor's cheap up/down probe (probes/up.ts): connect, TLS when asked,
+ * [AUTH] [SELECT] PING in one write, one deadline for it all. Loaded on first
+ * use, like diagnose().
+ */
+export async function probeUp(target: DiagnoseTarget, options?: UpOptions): Promise<UpResult> {
+  upModule ??= import('./probes/up.js');
+  return (await upModule).probeUp(target, options);
 }

@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { TargetHistory } from '../engine/index.js';
 import { withTimeout } from '../util/timeout.js';
 import { isReady } from './connections.js';
 import { CodedError } from '../util/errors.js';
@@ -43,6 +44,8 @@ export interface DiagnoseJobData {
   requestedBy?: string;
   requestedAt: number;
   state?: ReportState;
+  /** What the monitor knows of the target's past (the last good probe), for the engine's confidence. */
+  history?: TargetHistory;
 }
 
 export const JOB_OPTIONS: JobsOptions = {

@@ -43,7 +43,7 @@ export class DiagnosisRunner {
 
     let diagnosis = report.resumed ? await store.get(id).catch(() => undefined) : undefined;
     if (!diagnosis) {
-      diagnosis = await this.probe(resolved, report);
+      diagnosis = await this.probe(resolved, report, data.history);
       this.record(diagnosis);
       await store.save(id, diagnosis);
     }
@@ -53,13 +53,14 @@ export class DiagnosisRunner {
   }
 
   /** The engine run itself, with progress reported until it ends. */
-  private async probe(resolved: ResolvedTarget, report: ReportRun): Promise<Diagnosis> {
+  private async probe(resolved: ResolvedTarget, report: ReportRun, history?: DiagnoseOptions['history']): Promise<Diagnosis> {
     // The engine keeps passwords out of what it returns and throws; this is the second layer, for both.
     const redactor = new Redactor().add(resolved.options.credentials?.password);
     try {
       const d = await this.deps.diagnose(resolved.target, {
         ...resolved.options,
         timeoutMs: this.deps.timeoutMs,
+        ...(history ? { history } : {}),
         ...(report.onProgress ? { onProgress: (e) => report.onProgress!(e) } : {}),
       });
       return redactor.redactDeep(d);

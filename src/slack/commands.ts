@@ -13,6 +13,7 @@ import type { DiagnosisStore } from '../stores/diagnosis-store.js';
 import type { AuditLog } from '../stores/audit-log.js';
 import type { Dispatcher, Submitted } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
+import type { MonitorStatus } from '../monitor/status.js';
 import type { CommandOutcome, Metrics } from '../metrics.js';
 import type { Reporter } from './reporter.js';
 import { admitTarget, canApprove, canDiagnose } from './admission.js';
@@ -20,8 +21,10 @@ import { section, type Rendered } from './views/elements.js';
 import { renderHelp, renderStatus } from './views/commands.js';
 import { renderAudit } from './views/audit.js';
 import { code } from './views/mrkdwn.js';
+import { withTimeout } from '../util/timeout.js';
 
 export const COMMAND = '/redis-diagnose';
+const MONITOR_STATUS_MS = 800;
 
 export interface CommandDeps {
   config: Config;
@@ -33,6 +36,8 @@ export interface CommandDeps {
   reporter: Reporter;
   /** The remediation audit trail (`audit`). */
   audit?: AuditLog;
+  /** The monitored targets and their monitor states, for `status` (when `alerts:` is configured). */
+  monitor?: { targets: ReadonlySet<string>; states(): Promise<Map<string, MonitorStatus>> };
 }
 
 const AUDIT_ENTRIES = 25;
@@ -81,8 +86,13 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     restricted: true,
     outcome: 'status',
     answer: async (_body, deps) => {
-      const { states, shared } = await deps.store.lastStates();
-      return renderStatus(deps.config, states, shared, Date.now());
+      const [{ states, shared }, monitored] = await Promise.all([
+        deps.store.lastStates(),
+        // Bounded like lastStates(): the queue Redis may be down, and the answer must be in time for the ack.
+        deps.monitor ? withTimeout(deps.monitor.states(), MONITOR_STATUS_MS, 'reading monitor states').catch(() => undefined) : undefined,
+      ]);
+      const monitor = deps.monitor && monitored ? { targets: deps.monitor.targets, states: monitored } : undefined;
+      return renderStatus(deps.config, states, shared, Date.now(), monitor);
     },
   },
   audit: {

@@ -23,7 +23,9 @@ export type AuditEvent =
   | 'requested' | 'approved' | 'denied' | 'expired' | 'withdrawn'
   | 'started' | 'applied' | 'failed' | 'unknown' | 'refused'
   /** Someone clicked a decision button and was refused (not an approver, own request …); nothing changed. */
-  | 'click-refused';
+  | 'click-refused'
+  /** An alert's target was snoozed (the monitor): no alerts for it until the time in `reason`. */
+  | 'snoozed';
 
 export interface AuditRecord {
   at: string;
@@ -46,8 +48,8 @@ export interface AuditRecord {
   requestedAt: string;
   decidedBy?: string;
   decidedAt?: string;
-  /** The request's state after this event. */
-  outcome: RequestState;
+  /** The request's state after this event (`snoozed` for a snooze). */
+  outcome: RequestState | 'snoozed';
   /** The server's reply (redacted, cut), for execution results. */
   reply?: string;
   reason?: string;

@@ -10,6 +10,7 @@ import type { Dispatcher } from '../../jobs/dispatcher.js';
 import type { RemediateQueue } from '../../jobs/remediate-queue.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
+import type { IncidentActions } from '../../monitor/incident-actions.js';
 import type { ApprovalStore } from '../../stores/approval-store.js';
 import type { AuditRecord } from '../../stores/audit-log.js';
 import type { DiagnosisStore } from '../../stores/diagnosis-store.js';
@@ -35,6 +36,8 @@ export interface ActionDeps {
    * says how the re-diagnosis is headed and whether it verifies a fix.
    */
   recheckTargets?: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>>;
+  /** The monitor's incidents, for the `ack:` and `snooze:` buttons of alerts (when `alerts:` is configured). */
+  alerts?: IncidentActions;
 }
 
 export interface RecheckTarget {

@@ -1,5 +1,6 @@
 /** Every button of the bot, one module per kind (INTERFACES.md section 6). */
 import type { App } from '@slack/bolt';
+import { registerAlertActions } from './alerts.js';
 import { approvalRechecks, registerApprovalActions } from './approvals.js';
 import { actionContext, type ActionDeps, type RegisterActions } from './context.js';
 import { registerRecheckActions } from './recheck.js';
@@ -11,6 +12,7 @@ export type { ActionDeps } from './context.js';
 const HANDLERS: { prefixes: string[]; register: RegisterActions }[] = [
   { prefixes: ['remediate', 'approve', 'deny'], register: registerApprovalActions },
   { prefixes: ['recheck'], register: registerRecheckActions },
+  { prefixes: ['ack', 'snooze'], register: registerAlertActions },
 ];
 
 export function registerActions(app: App, deps: ActionDeps): void {

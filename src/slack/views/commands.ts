@@ -1,6 +1,7 @@
 /** Pure renderers for the answers of `/redis-diagnose help` and `/redis-diagnose status`. */
 import type { Config } from '../../config/schema.js';
 import type { LastState } from '../../stores/diagnosis-store.js';
+import type { MonitorStatus } from '../../monitor/status.js';
 import { address, context, fallback, section, VERDICT_ICON, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
@@ -31,20 +32,33 @@ function ago(iso: string, now: number): string {
   return `${Math.round(s / 86400)} days ago`;
 }
 
-function targetLine(name: string, url: string, state: LastState | undefined, now: number): string {
-  const parsed = parseTarget(url);
-  const where = parsed.kind === 'address' ? code(address(parsed)) : '';
-  if (!state) return `:white_circle: *${escapeMrkdwn(name)}* ${where} — not diagnosed yet`;
-  const cause = state.primaryCause ? ` (${code(state.primaryCause)})` : '';
-  return `${VERDICT_ICON[state.verdict]} *${escapeMrkdwn(name)}* ${where} — ${state.verdict}${cause}, ${ago(state.at, now)}`;
+const MONITOR_ICON: Record<MonitorStatus['status'], string> = { up: ':large_green_circle:', suspect: ':large_yellow_circle:', down: ':red_circle:', recovering: ':large_yellow_circle:' };
+
+/** ` · monitored: down since 3 min ago (`connection-refused`)`, for targets under `alerts.targets`. */
+function monitorPart(m: MonitorStatus | undefined, monitored: boolean, now: number): string {
+  if (!monitored) return '';
+  if (!m) return ' · monitored: not probed yet';
+  const cause = m.cause ?? m.lastFailureCode;
+  return ` · monitored: ${MONITOR_ICON[m.status]} *${m.status}* since ${ago(new Date(m.since).toISOString(), now)}${cause ? ` (${code(cause)})` : ''}`;
 }
 
-/** `shared` false: the queue Redis was unreachable, so only this process's memory was read. */
-export function renderStatus(config: Config, states: Map<string, LastState>, shared: boolean, now: number): Rendered {
+function targetLine(name: string, url: string, state: LastState | undefined, now: number, monitor = ''): string {
+  const parsed = parseTarget(url);
+  const where = parsed.kind === 'address' ? code(address(parsed)) : '';
+  if (!state) return `:white_circle: *${escapeMrkdwn(name)}* ${where} — not diagnosed yet${monitor}`;
+  const cause = state.primaryCause ? ` (${code(state.primaryCause)})` : '';
+  return `${VERDICT_ICON[state.verdict]} *${escapeMrkdwn(name)}* ${where} — ${state.verdict}${cause}, ${ago(state.at, now)}${monitor}`;
+}
+
+/**
+ * `shared` false: the queue Redis was unreachable, so only this process's memory was read.
+ * `monitor`: the monitor's states of the targets under `alerts.targets` (absent: not readable).
+ */
+export function renderStatus(config: Config, states: Map<string, LastState>, shared: boolean, now: number, monitor?: { targets: ReadonlySet<string>; states: Map<string, MonitorStatus> }): Rendered {
   if (config.targets.length === 0) {
     return { text: 'No targets are configured.', blocks: [section('No targets are configured. Add them under `targets:` in the config file.', 'status')] };
   }
-  const lines = config.targets.map((t) => targetLine(t.name, t.url, states.get(t.name), now));
+  const lines = config.targets.map((t) => targetLine(t.name, t.url, states.get(t.name), now, monitor ? monitorPart(monitor.states.get(t.name), monitor.targets.has(t.name), now) : ''));
   // Pack lines into sections under the text limit, within the block limit.
   const blocks: Rendered['blocks'] = [];
   let current = '';

@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startBot, type Bot } from '../../../src/bot.js';
+import { startBot, type Bot, type BotOptions } from '../../../src/bot.js';
 import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { assertNoPlantedSecret, plantEnvSecrets } from '../../lab/secrets.js';
@@ -137,6 +137,8 @@ export interface HarnessOptions {
   jobLostAfterMs?: number;
   /** The bot's clock for approval decisions and expiry (BotOptions.now). */
   now?: () => number;
+  /** Other bot options (e.g. the monitor's timings). */
+  bot?: Pick<BotOptions, 'monitor' | 'stalls'>;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -172,6 +174,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       ...(o.jobWatchIntervalMs !== undefined ? { jobWatchIntervalMs: o.jobWatchIntervalMs } : {}),
       ...(o.jobLostAfterMs !== undefined ? { jobLostAfterMs: o.jobLostAfterMs } : {}),
       ...(o.now ? { now: o.now } : {}),
+      ...o.bot,
     });
   } catch (err) {
     await double.close();

@@ -50,6 +50,8 @@ export interface SlackDouble {
   delay(method: string, ms: number, times: number): void;
   /** Answer the next `times` calls of `method` with this HTTP status (503: Slack or a proxy is down). */
   httpError(method: string, status: number, times: number): void;
+  /** Answer this method or path again from now on (calls already hanging stay unanswered). */
+  unhang(methodOrPath: string): void;
   /** Answer `times` calls of `method` with {ok:false,error}, after letting `skip` calls through. */
   failWith(method: string, error: string, times: number, skip?: number): void;
   waitFor(what: string, predicate: (calls: Call[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -153,6 +155,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     hang: (methodOrPath) => hanging.add(methodOrPath),
     delay: (method, ms, times) => delays.set(method, { ms, times }),
     httpError: (method, status, times) => httpErrors.set(method, { status, times }),
+    unhang: (methodOrPath) => hanging.delete(methodOrPath),
     waitFor: async (what, predicate, timeoutMs = 15_000) => {
       await pollUntil(async () => (predicate(calls) ? true : undefined), { what, timeoutMs, intervalMs: 10 });
     },

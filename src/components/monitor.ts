@@ -1,0 +1,132 @@
+/**
+ * The monitor as a component, started after the diagnose worker wherever
+ * workers run: its own connection to the queue Redis for BullMQ (the worker's
+ * blocking connection is duplicated from it), the job schedulers made to match
+ * the config whenever that Redis is (again) reachable, and a BullMQ Worker on
+ * the `monitor` queue running Monitor.tick. Without an `alerts:` section it
+ * only removes the schedulers a previous config left.
+ */
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createWorkerRedis, endIfNotReady } from '../jobs/connections.js';
+import { MonitorQueue } from '../jobs/monitor-queue.js';
+import { createMonitorWorker } from '../jobs/monitor-worker.js';
+import type { StallOptions } from '../jobs/worker.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Monitor } from '../monitor/monitor.js';
+import { countsAsUp } from '../monitor/state-machine.js';
+import type { MonitorStore } from '../stores/monitor-store.js';
+import type { Component } from './component.js';
+import { watchRedis } from './watch-redis.js';
+
+const END_WAIT_MS = 500;
+const SYNC_RETRY_MS = 5000;
+/**
+ * Each tick sets its target's gauge in the process that ran it; with several
+ * workers, this refresh makes every process show every target, at most this
+ * old. (A Prometheus scrape interval is typically 15-60 s.)
+ */
+const GAUGE_REFRESH_MS = 30_000;
+
+export interface MonitorComponentOptions {
+  redisUrl: string;
+  prefix: string;
+  /** The monitored config target names ([] without `alerts:`). */
+  targets: string[];
+  intervalSeconds: number;
+  concurrency: number;
+  /** Undefined without `alerts:`: nothing is probed. */
+  monitor: Monitor | undefined;
+  store: MonitorStore;
+  metrics: Metrics;
+  log: Logger;
+  stalls?: StallOptions;
+}
+
+export class MonitorComponent implements Component {
+  readonly name = 'monitor';
+  private connection: Redis | undefined;
+  private queue: MonitorQueue | undefined;
+  private worker: Worker | undefined;
+  private stopping = false;
+  private syncing: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private refresh: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: MonitorComponentOptions) {}
+
+  async start(): Promise<void> {
+    const { o } = this;
+    const connection = createWorkerRedis(o.redisUrl);
+    this.connection = connection;
+    watchRedis(connection, 'monitor Redis', o.log);
+    this.queue = new MonitorQueue(connection, o.prefix);
+    this.queue.queue.on('error', () => { /* reported by watchRedis */ });
+    connection.on('ready', () => this.onReady());
+    if (connection.status === 'ready') this.onReady();
+    if (o.monitor) {
+      this.refresh = setInterval(() => void this.refreshGauges(), Math.max(GAUGE_REFRESH_MS, o.intervalSeconds * 1000));
+      this.refresh.unref();
+    }
+  }
+
+  private onReady(): void {
+    if (this.stopping) return;
+    this.syncing ??= this.sync().finally(() => { this.syncing = undefined; });
+    // Made once its Redis is ready, for the reason DiagnoseWorkerComponent gives.
+    const monitor = this.o.monitor;
+    if (monitor && !this.worker && this.connection) {
+      const monitored = new Set(this.o.targets);
+      this.worker = createMonitorWorker({
+        connection: this.connection, prefix: this.o.prefix, concurrency: this.o.concurrency, log: this.o.log,
+        ...(this.o.stalls ? { stalls: this.o.stalls } : {}),
+        // A job of a scheduler this config no longer has (before sync removed it) probes nothing.
+        tick: async (target, tickAt) => (monitored.has(target) ? monitor.tick(target, tickAt) : undefined),
+      });
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const { o } = this;
+    try {
+      const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
+      if (r.removed.length > 0) await o.store.removeStates(r.removed).catch(() => undefined);
+      if (r.upserted.length > 0 || r.removed.length > 0) {
+        o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed });
+      }
+    } catch (err) {
+      if (this.stopping) return;
+      o.log.log('warn', 'monitor schedule not updated yet: retrying', { error: (err as Error).message });
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => this.onReady(), SYNC_RETRY_MS);
+      this.retry.unref();
+    }
+  }
+
+  private async refreshGauges(): Promise<void> {
+    try {
+      const states = await this.o.store.states(this.o.targets);
+      for (const [target, s] of states) this.o.metrics.targetUp.set({ target }, countsAsUp(s.status) ? 1 : 0);
+    } catch {
+      // The queue Redis is down: the gauges keep their last values (the web process says monitoring paused).
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retry);
+    clearInterval(this.refresh);
+    if (!this.connection) return;
+    await endIfNotReady(this.connection, END_WAIT_MS);
+    // Lets running ticks finish (the bound is stopAll's).
+    await this.worker?.close();
+    await this.syncing?.catch(() => undefined);
+    await this.queue?.close().catch(() => undefined);
+    this.connection.disconnect();
+  }
+
+  kill(): void {
+    this.connection?.disconnect();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What the monitor tells, and to whom, without knowing Slack: the Slack side
+ * (src/slack/alert-sink.ts) implements these interfaces and bot.ts hands them
+ * in. Everything here is plain data, so the renderers stay pure and a test
+ * can record what would be posted.
+ */
+import type { Finding, TargetInfo } from '../engine/index.js';
+
+/** One incident as its parent message shows it. */
+export interface IncidentView {
+  id: string;
+  /** `i.<id>`: what the recheck, ack and snooze buttons carry (a reference, resolved at click time). */
+  ref: string;
+  target: string;
+  targetInfo?: TargetInfo;
+  reason: 'down' | 'flapping';
+  cause?: string;
+  title?: string;
+  /** First failed probe, its code and error; the last good probe before it. */
+  firstFailureAt: number;
+  firstCode: string;
+  firstError?: string;
+  lastOkAt?: number;
+  openedAt: number;
+  failuresBeforeAlert: number;
+  intervalSeconds: number;
+  ackedBy?: string;
+  resolvedAt?: number;
+  downtimeMs?: number;
+}
+
+export type IncidentNote =
+  | { kind: 'flapping'; flaps: number; successesNeeded: number }
+  | { kind: 'cause-changed'; from?: string; to: string; probeCode: string; finding?: Finding; diagnosisId: string }
+  | { kind: 'reminder'; downForMs: number; remindAfterMinutes: number }
+  | { kind: 'recovered'; resolvedAt: number; downtimeMs: number; successes: number }
+  | { kind: 'acked'; by: string }
+  | { kind: 'snoozed'; by: string; until: number; label: string };
+
+export interface AlertSink {
+  /** Posts the parent message of an incident in `channel`; returns its ts. */
+  post(channel: string, view: IncidentView): Promise<string>;
+  /** Edits the parent (acknowledged, resolved, a new cause). */
+  update(channel: string, ts: string, view: IncidentView): Promise<void>;
+  /** Deletes a parent posted twice (see Monitor.postParent). */
+  remove(channel: string, ts: string): Promise<void>;
+  /** One finding as a reply in the thread, exactly as a diagnosis posts it. */
+  finding(channel: string, threadTs: string, finding: Finding, diagnosisId: string): Promise<void>;
+  note(channel: string, threadTs: string, note: IncidentNote, view: IncidentView): Promise<void>;
+}
+
+/** Why monitoring cannot run: the bot's own Redis is unreachable (posted by the web process). */
+export interface PauseInfo {
+  since: number;
+  reason: string;
+}
+
+export interface PauseSink {
+  /** Returns the ts of the message, for the resumed reply. */
+  paused(channel: string, info: PauseInfo): Promise<string>;
+  resumed(channel: string, pausedTs: string | undefined, info: PauseInfo & { until: number }): Promise<void>;
+}

@@ -1,0 +1,205 @@
+/**
+ * One tick of one monitored target, run by whichever worker the `monitor`
+ * queue hands it to:
+ *
+ *   1. the cheap probe (engine probeUp: connect, TLS, AUTH + PING, one deadline);
+ *   2. the state machine (state-machine.ts) on the state kept in Redis,
+ *      written back with compare-and-set, so a second worker, or this one
+ *      restarted, continues the same state;
+ *   3. the incident brought up to date (incidents.ts): whatever it still
+ *      lacks is done now, each step once however many workers tick.
+ *
+ * The full diagnosis runs only when the target changes: when an incident
+ * opens, and when the probe's failure code changes while it is open. It is
+ * given `history.lastAnsweredAt` (the last good probe), so a neighbouring
+ * Redis on the same host is not taken for the right port of a target that
+ * answered a minute ago.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redactor, type Diagnosis, type DiagnoseTarget, type UpOptions, type UpResult } from '../engine/index.js';
+import type { ResolvedTarget } from '../config/resolve-target.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { IncidentRecord, MonitorStore } from '../stores/monitor-store.js';
+import { BoundedMap } from '../util/bounded-map.js';
+import type { AlertSink, IncidentView } from './alert-sink.js';
+import { incidentView, type AlertSettings } from './incident.js';
+import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose } from './incidents.js';
+import { countsAsUp, transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
+
+export type { AlertSettings } from './incident.js';
+export { incidentDiagnosisId, incidentRef, incidentView } from './incident.js';
+export type { IncidentDiagnose } from './incidents.js';
+
+export type ProbeFn = (target: DiagnoseTarget, options: UpOptions) => Promise<UpResult>;
+
+export interface MonitorDeps {
+  settings: AlertSettings;
+  store: MonitorStore;
+  sink: AlertSink;
+  probe: ProbeFn;
+  /** Config target name → engine input (resolveJobTarget, injected by bot.ts). */
+  resolve: (name: string) => ResolvedTarget;
+  diagnose: IncidentDiagnose;
+  /** A stored diagnosis (DiagnosisStore.get). */
+  findDiagnosis: (id: string) => Promise<Diagnosis | undefined>;
+  metrics: Metrics;
+  log: Logger;
+  /** Bound of one probe. */
+  timeoutMs: number;
+  now?: () => number;
+  /** How long a claim on a step is held before another worker may take it over (default 120 s). */
+  leaseMs?: number;
+  /** Incidents this process brings up to date at once (default 16); past that a tick leaves it to the next. */
+  maxReconciling?: number;
+}
+
+export type TickOutcome =
+  | { kind: 'duplicate' }
+  | { kind: 'counted'; state: TargetState; events: MonitorEvent[]; probe: UpResult };
+
+/**
+ * Longer than the slowest post can take: the Web API client tries 4 times
+ * with a 10 s timeout and backoff (slack/reporter.ts), and a diagnosis with
+ * SSH checks is bounded well under this.
+ */
+const DEFAULT_LEASE_MS = 120_000;
+const RESOLVE_CACHE_MS = 60_000;
+const MAX_CACHED = 20_000;
+const MAX_RECONCILING = 16;
+/** After a failed reconcile (Slack refusing, a channel the app is not in): wait this long at most before the next try. */
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+export class Monitor {
+  private readonly now: () => number;
+  private readonly incidents: IncidentKeeper;
+  /** Who holds a claim: enough to tell workers apart in Redis and in logs. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly resolved = new Map<string, { at: number; value: ResolvedTarget }>();
+  private readonly unresolvable = new Set<string>();
+  /** The last state this process saw of each target, with its version (bounded by the number of targets). */
+  private readonly states = new BoundedMap<{ version: number; state?: TargetState }>(MAX_CACHED);
+  private readonly reconciling = new Set<string>();
+  private readonly backoff = new BoundedMap<{ failures: number; until: number }>(MAX_CACHED);
+
+  constructor(private readonly deps: MonitorDeps) {
+    this.now = deps.now ?? Date.now;
+    this.incidents = new IncidentKeeper(deps, this.owner, deps.leaseMs ?? DEFAULT_LEASE_MS, this.now);
+  }
+
+  private get settings(): AlertSettings {
+    return this.deps.settings;
+  }
+
+  /** Resolved targets are reused for a minute: a tick every few seconds need not re-read CA and key files. */
+  private resolve(name: string): ResolvedTarget {
+    const hit = this.resolved.get(name);
+    const now = this.now();
+    if (hit && now - hit.at < RESOLVE_CACHE_MS) return hit.value;
+    const value = this.deps.resolve(name);
+    this.resolved.set(name, { at: now, value });
+    this.unresolvable.delete(name);
+    return value;
+  }
+
+  /**
+   * One scheduled tick of `name`; `tickAt` is its scheduled time (a tick seen
+   * twice is counted once). The state this process wrote last is kept, so a
+   * tick usually costs one Redis round trip (the compare-and-set); when
+   * another worker wrote since, the failed compare-and-set returns the
+   * current state and the transition is recomputed on it.
+   */
+  async tick(name: string, tickAt: number): Promise<TickOutcome> {
+    const { store, log } = this.deps;
+    const known = this.states.get(name) ?? await store.readState(name);
+    let { state, version } = known;
+    if (state?.lastTick !== undefined && state.lastTick >= tickAt) return { kind: 'duplicate' };
+
+    let resolved: ResolvedTarget;
+    try {
+      resolved = this.resolve(name);
+    } catch (err) {
+      // A config mistake (an unset passwordEnv …) fails every tick alike: say it once per process.
+      if (!this.unresolvable.has(name)) log.log('error', 'monitored target cannot be resolved: not probed', { target: name, error: (err as Error).message });
+      this.unresolvable.add(name);
+      throw err;
+    }
+    const redactor = new Redactor().add(resolved.options.credentials?.password);
+    const at = this.now();
+    const probe = await this.deps.probe(resolved.target, {
+      timeoutMs: this.deps.timeoutMs,
+      ...(resolved.options.credentials ? { credentials: resolved.options.credentials } : {}),
+      ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
+    });
+    const outcome: ProbeOutcome = probe.up
+      ? { ok: true, at }
+      : { ok: false, at, code: probe.code ?? 'ERROR', ...(probe.detail ? { error: redactor.redact(probe.detail) } : {}) };
+
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const { next, events } = transition(state, outcome, this.settings, name, tickAt);
+      const cas = await store.casState(name, version, next, tickAt);
+      if (cas.kind !== 'written') {
+        this.states.set(name, { version: cas.version, ...(cas.state ? { state: cas.state } : {}) });
+        if (cas.kind === 'duplicate') return { kind: 'duplicate' };
+        ({ state, version } = { state: cas.state, version: cas.version });
+        continue;
+      }
+      this.states.set(name, { version: cas.version, state: next });
+      {
+        this.deps.metrics.targetUp.set({ target: name }, countsAsUp(next.status) ? 1 : 0);
+        log.log('debug', 'monitor tick', { target: name, tickAt, up: probe.up, status: next.status, ...(probe.code ? { code: probe.code } : {}) });
+        for (const e of events) this.logEvent(name, e);
+        if (next.incident || next.closed) await this.reconcileBounded(name, next, resolved.target);
+        return { kind: 'counted', state: next, events, probe };
+      }
+    }
+    throw new Error(`the state of ${name} kept changing under this worker (${CAS_ATTEMPTS} attempts)`);
+  }
+
+  private logEvent(name: string, e: MonitorEvent): void {
+    const { log } = this.deps;
+    if (e.kind === 'opened') log.log('info', 'monitored target down: incident opened', { target: name, incident: e.incident.id, reason: e.incident.reason, code: e.incident.firstFailure.code });
+    else if (e.kind === 'resolved') log.log('info', 'monitored target recovered: incident resolved', { target: name, incident: e.closed.id, downtimeMs: e.closed.downtimeMs });
+    else if (e.kind === 'flapped') log.log('info', 'monitored target failed again while recovering', { target: name, incident: e.incident.id, flaps: e.incident.flaps });
+    else log.log('info', 'monitored target fails differently', { target: name, from: e.from, to: e.to });
+  }
+
+  /**
+   * reconcile(), bounded: a mass outage (hundreds of incidents opening at
+   * once, Slack rate-limiting the channel to about a message a second) must
+   * not hold every tick slot of the worker on diagnoses and posts while the
+   * other targets wait to be probed. At most `maxReconciling` incidents are
+   * worked on at once per process; a tick that finds no room leaves its
+   * incident to a later tick. A reconcile that failed (Slack refusing, the
+   * app not in the channel) is tried again after a backoff that doubles from
+   * one interval up to 10 min, instead of on every tick.
+   */
+  private async reconcileBounded(name: string, state: TargetState, targetInfo?: DiagnoseTarget): Promise<void> {
+    const now = this.now();
+    const back = this.backoff.get(name);
+    if (back && now < back.until) return;
+    if (this.reconciling.has(name) || this.reconciling.size >= (this.deps.maxReconciling ?? MAX_RECONCILING)) return;
+    this.reconciling.add(name);
+    try {
+      await this.reconcile(name, state, targetInfo);
+      this.backoff.delete(name);
+    } catch (err) {
+      const failures = (back?.failures ?? 0) + 1;
+      const wait = Math.min(MAX_BACKOFF_MS, this.settings.intervalSeconds * 1000 * 2 ** (failures - 1));
+      this.backoff.set(name, { failures, until: now + wait - 1 });
+      throw err;
+    } finally {
+      this.reconciling.delete(name);
+    }
+  }
+
+  /** Brings the open and the just-closed incident of `name` up to date (incidents.ts). */
+  reconcile(name: string, state: TargetState, targetInfo?: DiagnoseTarget): Promise<void> {
+    return this.incidents.reconcile(name, state, targetInfo);
+  }
+
+  viewOf(rec: IncidentRecord): IncidentView {
+    return incidentView(rec, this.settings);
+  }
+}

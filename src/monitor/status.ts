@@ -1,0 +1,27 @@
+/** What `/redis-diagnose status` shows of the monitor: each monitored target's state, since when, and its cause. */
+import type { MonitorStore } from '../stores/monitor-store.js';
+import type { Status } from './state-machine.js';
+
+export interface MonitorStatus {
+  status: Status;
+  since: number;
+  /** The open incident's primary cause (or the last failure's code while suspect). */
+  cause?: string;
+  lastFailureCode?: string;
+}
+
+/** States of the monitored targets that have been probed; bounded by the number of targets. */
+export async function monitorStatuses(store: MonitorStore, targets: readonly string[]): Promise<Map<string, MonitorStatus>> {
+  const states = await store.states(targets);
+  const out = new Map<string, MonitorStatus>();
+  await Promise.all([...states].map(async ([name, s]) => {
+    const rec = s.incident ? await store.incident(s.incident.id).catch(() => undefined) : undefined;
+    const cause = rec?.cause && rec.cause !== 'none' ? rec.cause : undefined;
+    out.set(name, {
+      status: s.status, since: s.since,
+      ...(cause ? { cause } : {}),
+      ...(s.status !== 'up' && s.lastFailure ? { lastFailureCode: s.lastFailure.code } : {}),
+    });
+  }));
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * The monitor's messages in Slack (monitor/alert-sink.ts implemented with the
+ * Reporter): parent messages in `alerts.channel`, replies in their threads.
+ * The renderers are pure (views/alert.ts); findings are rendered exactly as
+ * a diagnosis thread renders them.
+ */
+import type { Finding } from '../engine/index.js';
+import type { AlertSink, IncidentNote, IncidentView, PauseInfo, PauseSink } from '../monitor/alert-sink.js';
+import type { Reporter } from './reporter.js';
+import { renderFinding } from './views/diagnosis.js';
+import { renderIncident, renderNote, renderPaused, renderResumed } from './views/alert.js';
+
+export function slackAlertSink(reporter: Reporter): AlertSink & PauseSink {
+  return {
+    post: (channel: string, view: IncidentView) => reporter.post(channel, renderIncident(view)),
+    update: (channel: string, ts: string, view: IncidentView) => reporter.update(channel, ts, renderIncident(view)),
+    remove: async (channel: string, ts: string) => {
+      // chat.delete: a bot token may delete the bot's own messages (chat:write).
+      await reporter.client.chat.delete({ channel, ts });
+    },
+    finding: async (channel: string, threadTs: string, finding: Finding, diagnosisId: string) => {
+      await reporter.post(channel, renderFinding(finding, diagnosisId), threadTs);
+    },
+    note: async (channel: string, threadTs: string, note: IncidentNote, view: IncidentView) => {
+      await reporter.post(channel, renderNote(note, view), threadTs);
+    },
+    paused: (channel: string, info: PauseInfo) => reporter.post(channel, renderPaused(info)),
+    resumed: async (channel: string, pausedTs: string | undefined, info: PauseInfo & { until: number }) => {
+      await reporter.post(channel, renderResumed(info), pausedTs);
+      if (pausedTs) await reporter.update(channel, pausedTs, renderPaused(info, info.until)).catch(() => undefined);
+    },
+  };
+}

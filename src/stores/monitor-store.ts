@@ -1,0 +1,254 @@
+/**
+ * What the monitor keeps in the queue Redis, under the queue's hash-tag
+ * prefix (one Redis Cluster slot), so a restarted or second worker carries on
+ * where another stopped:
+ *
+ *   <prefix>:store:monitor:state:<target>         hash  v (version), s (TargetState JSON), t (last tick counted)
+ *   <prefix>:store:monitor:incident:<id>          hash  the incident: target, channel, cause, Slack ts, ack …
+ *   <prefix>:store:monitor:claim:<id>:<what>      string, SET NX PX: who may post <what> now (a lease)
+ *   <prefix>:store:monitor:snooze:<target>        string, PX: who snoozed the target and until when
+ *
+ * State transitions are compare-and-set on the version (a Lua script: Redis
+ * runs it atomically), so two workers that probed the same target never both
+ * count their result on the same old state: the loser gets the current state
+ * in the same reply and recomputes. The script also refuses a tick that is
+ * not newer than the last one counted (a job run twice). Claims are leases (SET NX PX): a worker that dies holding one
+ * only delays the work by the lease, it cannot strand it.
+ */
+import type { Redis } from 'ioredis';
+import type { TargetInfo } from '../engine/index.js';
+import type { TargetState } from '../monitor/state-machine.js';
+import { withTimeout } from '../util/timeout.js';
+
+export interface IncidentRecord {
+  id: string;
+  target: string;
+  channel: string;
+  openedAt: number;
+  reason: 'down' | 'flapping';
+  firstFailureAt: number;
+  firstCode: string;
+  firstError?: string;
+  lastOkAt?: number;
+  targetInfo?: TargetInfo;
+  /** The diagnosis whose findings are in the thread (DiagnosisStore id), its primary cause and title. */
+  diagnosisId?: string;
+  cause?: string;
+  title?: string;
+  /** The probe failure code the last diagnosis was run for; a new code runs another. */
+  diagCode?: string;
+  diagnoses: number;
+  /** The parent message (alerts.channel), and when it was posted. */
+  ts?: string;
+  postedAt?: number;
+  /** The reminder period last told (1 = the first remindAfterMinutes after the alert). */
+  reminded?: number;
+  findingsPosted: number;
+  findingsTotal?: number;
+  flapNoted?: boolean;
+  /** Cause-change notes posted. */
+  notes: number;
+  ackedBy?: string;
+  ackedAt?: number;
+  resolvedAt?: number;
+  downtimeMs?: number;
+  recoveryPosted?: boolean;
+  parentResolved?: boolean;
+  done?: boolean;
+}
+
+export interface SnoozeRecord {
+  target: string;
+  by: string;
+  at: number;
+  until: number;
+  /** The incident whose button was used. */
+  incidentId?: string;
+}
+
+const REDIS_MS = 1000;
+/** An incident is kept this long after it opened (and 30 days after it resolved). */
+const INCIDENT_TTL_MS = 90 * 24 * 3600 * 1000;
+export const CLOSED_INCIDENT_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * KEYS: state hash. ARGV: expected version, new state JSON, tick ('' for a write that is not a tick).
+ * Returns {1, new version} when written; {0, version, state} when another
+ * writer got there first; {-1, version, state} when this tick was counted already.
+ */
+const CAS_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'v', 't', 's')
+local v = tonumber(cur[1] or '0')
+if ARGV[3] ~= '' and cur[2] and tonumber(cur[2]) >= tonumber(ARGV[3]) then return {-1, v, cur[3]} end
+if v ~= tonumber(ARGV[1]) then return {0, v, cur[3]} end
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2], 't', ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2])
+end
+return {1, v + 1}
+`;
+
+/** KEYS: incident hash. ARGV: ttl ms, field, value, field, value … Creates it only when absent. */
+const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** KEYS: claim key. ARGV: owner. Deletes the claim only if this owner still holds it. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+const NUMBER_FIELDS = ['openedAt', 'firstFailureAt', 'lastOkAt', 'diagnoses', 'findingsPosted', 'findingsTotal', 'notes', 'ackedAt', 'resolvedAt', 'downtimeMs', 'postedAt', 'reminded'] as const;
+const BOOLEAN_FIELDS = ['flapNoted', 'recoveryPosted', 'parentResolved', 'done'] as const;
+
+function toFields(rec: Partial<IncidentRecord>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(rec)) {
+    if (v === undefined) continue;
+    out.push(k, k === 'targetInfo' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  return out;
+}
+
+function fromFields(h: Record<string, string>): IncidentRecord | undefined {
+  if (!h.id || !h.target) return undefined;
+  const rec: Record<string, unknown> = { ...h };
+  for (const k of NUMBER_FIELDS) if (h[k] !== undefined) rec[k] = Number(h[k]);
+  for (const k of BOOLEAN_FIELDS) if (h[k] !== undefined) rec[k] = h[k] === '1';
+  if (h.targetInfo) rec.targetInfo = JSON.parse(h.targetInfo) as TargetInfo;
+  rec.diagnoses ??= 0;
+  rec.findingsPosted ??= 0;
+  rec.notes ??= 0;
+  return rec as unknown as IncidentRecord;
+}
+
+export type CasResult =
+  | { kind: 'written'; version: number }
+  | { kind: 'conflict' | 'duplicate'; version: number; state?: TargetState };
+
+type WithScripts = Redis & {
+  rdMonitorCas(key: string, version: number, state: string, tick: string): Promise<[number, number, string | null]>;
+  rdMonitorCreate(key: string, ttl: number, ...fields: string[]): Promise<number>;
+  rdMonitorRelease(key: string, owner: string): Promise<number>;
+};
+
+export class MonitorStore {
+  private readonly redis: WithScripts;
+
+  constructor(redis: Redis, private readonly prefix: string) {
+    // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
+    if (!('rdMonitorCas' in redis)) {
+      redis.defineCommand('rdMonitorCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+      redis.defineCommand('rdMonitorCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
+      redis.defineCommand('rdMonitorRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    }
+    this.redis = redis as unknown as WithScripts;
+  }
+
+  key(...parts: string[]): string {
+    return [this.prefix, 'store', 'monitor', ...parts].join(':');
+  }
+
+  private run<T>(work: Promise<T>, what: string): Promise<T> {
+    return withTimeout(work, REDIS_MS, what);
+  }
+
+  async readState(target: string): Promise<{ state?: TargetState; version: number }> {
+    const [v, s] = await this.run(this.redis.hmget(this.key('state', target), 'v', 's'), 'reading the target state');
+    return { version: Number(v ?? 0), ...(s ? { state: JSON.parse(s) as TargetState } : {}) };
+  }
+
+  /**
+   * Compare-and-set: written when `version` was still current (and `tick`,
+   * if given, newer than the last counted); otherwise the current state, so
+   * the caller can recompute without another round trip.
+   */
+  async casState(target: string, version: number, state: TargetState, tick?: number): Promise<CasResult> {
+    const [code, v, s] = await this.run(this.redis.rdMonitorCas(this.key('state', target), version, JSON.stringify(state), tick === undefined ? '' : String(tick)), 'writing the target state');
+    if (Number(code) === 1) return { kind: 'written', version: Number(v) };
+    return { kind: Number(code) === -1 ? 'duplicate' : 'conflict', version: Number(v), ...(s ? { state: JSON.parse(s) as TargetState } : {}) };
+  }
+
+  /** Compare-and-set without a tick: true when written. */
+  async writeState(target: string, version: number, state: TargetState): Promise<boolean> {
+    return (await this.casState(target, version, state)).kind === 'written';
+  }
+
+  /** The states of these targets (absent: never probed). */
+  async states(targets: readonly string[]): Promise<Map<string, TargetState>> {
+    const out = new Map<string, TargetState>();
+    if (targets.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const t of targets) pipe.hget(this.key('state', t), 's');
+    const results = (await this.run(pipe.exec(), 'reading target states')) ?? [];
+    results.forEach(([err, text], i) => {
+      if (!err && typeof text === 'string') out.set(targets[i]!, JSON.parse(text) as TargetState);
+    });
+    return out;
+  }
+
+  async removeStates(targets: readonly string[]): Promise<void> {
+    if (targets.length === 0) return;
+    await this.run(this.redis.del(...targets.map((t) => this.key('state', t))), 'removing target states');
+  }
+
+  async incident(id: string): Promise<IncidentRecord | undefined> {
+    return fromFields(await this.run(this.redis.hgetall(this.key('incident', id)), 'reading the incident'));
+  }
+
+  /** Creates the record unless it exists; returns the one that counts. */
+  async createIncident(rec: IncidentRecord): Promise<IncidentRecord> {
+    await this.run(this.redis.rdMonitorCreate(this.key('incident', rec.id), INCIDENT_TTL_MS, ...toFields(rec)), 'recording the incident');
+    return (await this.incident(rec.id)) ?? rec;
+  }
+
+  async updateIncident(id: string, fields: Partial<IncidentRecord>): Promise<void> {
+    const f = toFields(fields);
+    if (f.length > 0) await this.run(this.redis.hset(this.key('incident', id), ...f), 'updating the incident');
+  }
+
+  /** HSETNX: true when this call set the field (the first ack wins). */
+  async setIncidentOnce(id: string, field: keyof IncidentRecord, value: string): Promise<boolean> {
+    return (await this.run(this.redis.hsetnx(this.key('incident', id), field, value), 'updating the incident')) === 1;
+  }
+
+  async unsetIncident(id: string, ...fields: (keyof IncidentRecord)[]): Promise<void> {
+    await this.run(this.redis.hdel(this.key('incident', id), ...fields), 'updating the incident');
+  }
+
+  async expireIncident(id: string, ms: number): Promise<void> {
+    await this.run(this.redis.pexpire(this.key('incident', id), ms), 'expiring the incident');
+  }
+
+  /** The target an incident is about (recheck, ack and snooze buttons), or undefined when it is not stored. */
+  async incidentTarget(id: string): Promise<string | undefined> {
+    return (await this.run(this.redis.hget(this.key('incident', id), 'target'), 'reading the incident')) ?? undefined;
+  }
+
+  /** SET NX PX: true when `owner` now holds the lease on `what` of the incident. */
+  async claim(id: string, what: string, owner: string, leaseMs: number): Promise<boolean> {
+    return (await this.run(this.redis.set(this.key('claim', id, what), owner, 'PX', leaseMs, 'NX'), 'claiming')) === 'OK';
+  }
+
+  async release(id: string, what: string, owner: string): Promise<void> {
+    await this.run(this.redis.rdMonitorRelease(this.key('claim', id, what), owner), 'releasing the claim');
+  }
+
+  async snooze(rec: SnoozeRecord, now: number): Promise<void> {
+    const ms = Math.max(1, rec.until - now);
+    await this.run(this.redis.set(this.key('snooze', rec.target), JSON.stringify(rec), 'PX', ms), 'recording the snooze');
+  }
+
+  /** The snooze in force for the target at `now`, if any. */
+  async snoozed(target: string, now: number): Promise<SnoozeRecord | undefined> {
+    const text = await this.run(this.redis.get(this.key('snooze', target)), 'reading the snooze');
+    if (!text) return undefined;
+    const rec = JSON.parse(text) as SnoozeRecord;
+    return rec.until > now ? rec : undefined;
+  }
+}
