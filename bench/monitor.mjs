@@ -21,11 +21,12 @@
 //   node bench/monitor.mjs [--minutes 10] [--targets 1000] [--interval 10] [--timeout 2000]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { Agent, createServer, get } from 'node:http';
+import { Agent, get } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, URLSearchParams } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { startDouble } from './slack-lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'dist', 'main.js');
@@ -209,35 +210,23 @@ async function inside() {
   const queue = redisServer(['--port', String(queuePort), '--bind', '127.0.0.1'], 'queue redis-server');
   await waitFor('the redis-servers', async () => (await pingOk('127.0.0.1', queuePort)) && (await pingOk('127.3.0.1', 6400)) && (await pingOk(`127.3.${servers - 1}.1`, 6400)));
 
-  // A Slack Web API double: counts alerts by the cause id they name.
-  let ts = 0;
+  // A Slack Web API double (slack-lab.mjs): counts alerts by the cause id they name.
   const alerts = new Map();
   const seen = { parents: 0, replies: 0, updates: 0 };
-  const double = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8').on('data', (c) => { raw += c; }).on('end', () => {
-      const method = req.url.startsWith('/api/') ? req.url.slice(5) : '';
-      const body = Object.fromEntries(new URLSearchParams(raw));
-      let answer = { ok: true };
-      if (method === 'auth.test') answer = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0BENCH' };
-      if (method === 'chat.postMessage') {
-        ts += 1;
-        answer = { ok: true, channel: body.channel, ts: `1700000000.${String(ts).padStart(6, '0')}` };
-        if (body.thread_ts) seen.replies += 1;
-        else if ((body.blocks ?? '').includes('"alert:')) {
-          seen.parents += 1;
-          const cause = /is down: ([a-z-]+)/.exec(body.text ?? '')?.[1] ?? 'none';
-          const kind = /"alert:([a-z]+)-/.exec(body.blocks)?.[1] ?? '?';
-          const key = `${kind} → ${cause}`;
-          alerts.set(key, (alerts.get(key) ?? 0) + 1);
-        }
-      }
+  const double = await startDouble({
+    onCall: (method, body) => {
       if (method === 'chat.update') seen.updates += 1;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer));
-    });
+      if (method !== 'chat.postMessage') return;
+      if (body.thread_ts) seen.replies += 1;
+      else if ((body.blocks ?? '').includes('"alert:')) {
+        seen.parents += 1;
+        const cause = /is down: ([a-z-]+)/.exec(body.text ?? '')?.[1] ?? 'none';
+        const kind = /"alert:([a-z]+)-/.exec(body.blocks)?.[1] ?? '?';
+        const key = `${kind} → ${cause}`;
+        alerts.set(key, (alerts.get(key) ?? 0) + 1);
+      }
+    },
   });
-  await new Promise((r) => double.listen(0, '127.0.0.1', r));
 
   // The bot, as `npm start` runs it.
   const yaml = ['targets:', ...targets.map((t) => `  - { name: ${t.name}, url: "redis://${t.host}:${t.port}" }`),
@@ -250,7 +239,7 @@ async function inside() {
   const bot = started(spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      PATH: process.env.PATH, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret-0123456789', SLACK_API_URL: `http://127.0.0.1:${double.address().port}/api/`,
+      PATH: process.env.PATH, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret-0123456789', SLACK_API_URL: `${double.url}/api/`,
       PORT: String(botPort), REDIS_URL: `redis://127.0.0.1:${queuePort}`, REDIS_DOCTOR_CONFIG: configPath, REDIS_DOCTOR_QUEUE_PREFIX: prefix,
       REDIS_DOCTOR_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'warn',
     },
@@ -357,7 +346,7 @@ async function inside() {
 
   q.disconnect();
   agent.destroy();
-  double.close();
+  await double.close();
   bot.kill('SIGTERM');
   await new Promise((r) => { bot.once('exit', r); setTimeout(r, 12_000).unref(); });
   cleanup();

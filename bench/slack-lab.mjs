@@ -21,8 +21,11 @@ export function stats(values) {
 }
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
-/** Slack double: answers the Web API and response_url, notes when each channel got its first thread reply. */
-export async function startDouble() {
+/**
+ * Slack double: answers the Web API and response_url, notes when each channel got its first
+ * thread reply; `onCall(method, body)` sees every call (e.g. to count alerts).
+ */
+export async function startDouble({ onCall } = {}) {
   let ts = 0;
   const firstReply = new Map();
   const waiters = new Map();
@@ -31,6 +34,7 @@ export async function startDouble() {
     req.setEncoding('utf8').on('data', (c) => (raw += c)).on('end', () => {
       const method = req.url.startsWith('/api/') ? req.url.slice(5) : 'response_url';
       const body = Object.fromEntries(new URLSearchParams(raw));
+      onCall?.(method, body);
       let answer = { ok: true };
       if (method === 'auth.test') answer = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0BENCH' };
       if (method === 'chat.postMessage') {

@@ -18,13 +18,13 @@
 import { loadConfig } from './config/load.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { startAll, stopAll, type Component } from './components/component.js';
-import { DiagnoseWorkerComponent } from './components/diagnose-worker.js';
 import { FrontEnd } from './components/front-end.js';
 import { HealthServer } from './components/health-server.js';
 import { MonitorComponent } from './components/monitor.js';
 import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
-import { RemediateQueueComponent, RemediateWorkerComponent } from './components/remediate-worker.js';
+import { RemediateQueueComponent } from './components/remediate-queue.js';
+import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
@@ -34,7 +34,9 @@ import { Dispatcher } from './jobs/dispatcher.js';
 import { JobWatch } from './jobs/job-watch.js';
 import { RunClaims } from './jobs/run-claims.js';
 import { FailureNotices } from './jobs/failure-notices.js';
+import { createDiagnoseWorker } from './jobs/diagnose-worker.js';
 import { DiagnoseQueue } from './jobs/queue.js';
+import { createRemediateWorker } from './jobs/remediate-worker.js';
 import { RemediateQueue } from './jobs/remediate-queue.js';
 import { silentRemediationReporter } from './jobs/remediation-report.js';
 import { RemediationRunner } from './jobs/run-remediation.js';
@@ -180,10 +182,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   if (runsWorker) {
     // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
     const notices = new FailureNotices(redis, settings.queuePrefix, log);
-    components.push(new DiagnoseWorkerComponent(settings.redisUrl, {
-      prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log,
+    components.push(new WorkerComponent('diagnose worker', settings.redisUrl, (connection) => createDiagnoseWorker({
+      connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
-    }, log));
+    }), log));
     const fixer = new RemediationRunner({
       approvals, config, resolve: resolveNamed, dispatcher, metrics, log,
       reporters: { slack: remediationThreads({ reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
@@ -191,10 +193,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
       ...(opts.now ? { now: opts.now } : {}),
     });
-    components.push(new RemediateWorkerComponent(settings.redisUrl, {
-      prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log,
+    components.push(new WorkerComponent('remediate worker', settings.redisUrl, (connection) => createRemediateWorker({
+      connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log,
       ...(opts.stalls ? { stalls: opts.stalls } : {}),
-    }, log));
+    }), log));
     const monitor = alerts && new Monitor({
       settings: alerts, store: monitorStore, sink, probe: probeUp, metrics, log,
       resolve: resolveNamed,

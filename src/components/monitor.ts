@@ -74,7 +74,7 @@ export class MonitorComponent implements Component {
   private onReady(): void {
     if (this.stopping) return;
     this.syncing ??= this.sync().finally(() => { this.syncing = undefined; });
-    // Made once its Redis is ready, for the reason DiagnoseWorkerComponent gives.
+    // Made once its Redis is ready, for the reason components/worker.ts gives.
     const monitor = this.o.monitor;
     if (monitor && !this.worker && this.connection) {
       const monitored = new Set(this.o.targets);

@@ -65,6 +65,22 @@ describe('resilience', () => {
     expect(parents).toHaveLength(1);
   });
 
+  it('Slack failing for good after the diagnosis: logged, counted, and the result kept for status', async () => {
+    h = await startHarness({ config: config() });
+    // Every edit of the parent fails with a transient platform error: the job's attempts run out.
+    h.double.failWith('chat.update', 'internal_error', 1000);
+    await h.command({ text: 'locked', channel: 'C0GONE' });
+    const metrics = await pollUntil(async () => {
+      const text = await (await fetch(`${h!.url}/metrics`)).text();
+      return /redis_doctor_jobs_total\{outcome="failed"\} 1/.test(text) ? text : undefined;
+    }, { what: 'the job failed for good', timeoutMs: 20_000 });
+    expect(metrics).toMatch(/redis_doctor_slack_api_failures_total\{method="chat.update",error="internal_error"\} [1-9]/);
+    expect(h.logs.some((l) => l.includes('Slack call failed after its retries'))).toBe(true);
+    // The diagnosis itself was stored before telling: status shows it.
+    const status = await h.command({ text: 'status', channel: 'C0GONE' });
+    expect(JSON.stringify(status.json)).toMatch(/\*locked\* .* — unreachable \(`auth-required`\)/);
+  });
+
   it('retries a transient failure from its checkpoint: one parent, one set of replies', async () => {
     let calls = 0;
     const flaky: DiagnoseFn = async (t, o) => {

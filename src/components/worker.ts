@@ -1,0 +1,57 @@
+/**
+ * A BullMQ worker as a component (the diagnose and remediate workers): its own
+ * blocking connection to the queue Redis, and the Worker made once that
+ * connection is ready, not before: a BullMQ Worker made on a client that is
+ * still connecting duplicates it for its blocking connection, and if the bot
+ * stops while that duplicate is mid-connect, BullMQ's close() disconnects it
+ * after dropping its own 'error' listeners: the duplicate's ECONNREFUSED then
+ * surfaces as an unhandled rejection (bullmq 5.81 RedisConnection:
+ * `initializing.catch(err => this.emit('error', err))`).
+ */
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createWorkerRedis, endIfNotReady, isReady } from '../jobs/connections.js';
+import type { Logger } from '../log.js';
+import type { Component } from './component.js';
+import { watchRedis } from './watch-redis.js';
+
+const END_WAIT_MS = 500;
+
+export class WorkerComponent implements Component {
+  private connection: Redis | undefined;
+  private worker: Worker | undefined;
+  private stopping = false;
+
+  /** `create`: the BullMQ Worker on the connection this component opens. */
+  constructor(
+    readonly name: string,
+    private readonly redisUrl: string,
+    private readonly create: (connection: Redis) => Worker,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const connection = createWorkerRedis(this.redisUrl);
+    this.connection = connection;
+    watchRedis(connection, `${this.name} Redis`, this.log);
+    const make = () => {
+      if (this.stopping || this.worker) return;
+      this.worker = this.create(connection);
+    };
+    if (isReady(connection)) make();
+    else connection.once('ready', make);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (!this.connection) return;
+    await endIfNotReady(this.connection, END_WAIT_MS);
+    // Lets the running jobs finish (diagnoses and fixes are bounded; the overall bound is stopAll's).
+    await this.worker?.close();
+    this.connection.disconnect();
+  }
+
+  kill(): void {
+    this.connection?.disconnect();
+  }
+}
