@@ -15,7 +15,10 @@
  * Everything is validated before anything listens: the environment
  * (config/settings.ts) and the YAML config, with errors naming the field.
  */
+import type { Redis } from 'ioredis';
 import { loadConfig } from './config/load.js';
+import type { ResolvedTarget } from './config/resolve-target.js';
+import type { Config } from './config/schema.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { startAll, stopAll, type Component } from './components/component.js';
 import { FrontEnd } from './components/front-end.js';
@@ -49,9 +52,10 @@ import { Monitor } from './monitor/monitor.js';
 import type { PauseWatchOptions } from './monitor/pause-watch.js';
 import { monitorStatuses } from './monitor/status.js';
 import { monitoredTargets } from './monitor/targets.js';
+import type { AlertSink, PauseSink } from './monitor/alert-sink.js';
 import { slackAlertSink } from './slack/alert-sink.js';
 import { registerActions } from './slack/actions/index.js';
-import { createSlackApp } from './slack/app.js';
+import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackConnection, type BackoffOptions } from './slack/connection.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
@@ -108,6 +112,83 @@ const REMEDIATION_COMMAND_MS = 5000;
 /** Fixes one worker runs at once: they are rare, and each is bounded by its timeouts. */
 const REMEDIATION_CONCURRENCY = 2;
 
+/** What every component of a process shares, built once by startBot. */
+interface Parts {
+  opts: BotOptions;
+  env: NodeJS.ProcessEnv;
+  settings: Settings;
+  log: Logger;
+  config: Config;
+  metrics: Metrics;
+  redis: Redis;
+  store: DiagnosisStore;
+  auditLog: AuditLog;
+  approvals: ApprovalStore;
+  remediations: RemediateQueue;
+  reporter: Reporter;
+  /** Job input → target and credentials, from this process's config and environment (never from job data). */
+  resolveNamed: (input: string) => ResolvedTarget;
+  runner: DiagnosisRunner;
+  claims: RunClaims;
+  dispatcher: Dispatcher;
+  sink: AlertSink & PauseSink;
+  monitorStore: MonitorStore;
+  monitored: string[];
+}
+
+/** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
+function workerComponents(p: Parts): Component[] {
+  const { opts, settings, log, metrics, redis, store, runner, claims } = p;
+  const alerts = p.config.alerts;
+  // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
+  const notices = new FailureNotices(redis, settings.queuePrefix, log);
+  const stalls = opts.stalls ? { stalls: opts.stalls } : {};
+  const fixer = new RemediationRunner({
+    approvals: p.approvals, config: p.config, resolve: p.resolveNamed, dispatcher: p.dispatcher, metrics, log,
+    reporters: { slack: remediationThreads({ reporter: p.reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
+    connectTimeoutMs: settings.timeoutMs,
+    commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const monitor = alerts && new Monitor({
+    settings: alerts, store: p.monitorStore, sink: p.sink, probe: probeUp, metrics, log,
+    resolve: p.resolveNamed,
+    // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
+    diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
+      ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
+    findDiagnosis: (id) => store.get(id).catch(() => undefined),
+    timeoutMs: settings.timeoutMs,
+    ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
+  });
+  return [
+    new WorkerComponent('diagnose worker', settings.redisUrl, (connection) => createDiagnoseWorker({
+      connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log, ...stalls,
+    }), log),
+    new WorkerComponent('remediate worker', settings.redisUrl, (connection) => createRemediateWorker({
+      connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log, ...stalls,
+    }), log),
+    new MonitorComponent({
+      redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
+      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
+      ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
+    }),
+  ];
+}
+
+/** The slash command and every button, on the Slack app of the front end. */
+function registerSlackHandlers(p: Parts, slack: SlackApp): void {
+  const { config, dispatcher, store, metrics, log, reporter, monitorStore, monitored } = p;
+  const alerts = config.alerts;
+  const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
+  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+  registerActions(slack.app, {
+    config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
+    // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
+    recheckTargets: { i: (id) => monitorStore.incidentTarget(id).catch(() => undefined) },
+    ...(alerts ? { alerts: new IncidentActions(monitorStore, p.sink, alerts) } : {}),
+  });
+}
+
 export async function startBot(opts: BotOptions): Promise<Bot> {
   const env = opts.env ?? process.env;
   const settings = loadSettings(env, { workerOnly: opts.role === 'worker' });
@@ -151,7 +232,6 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
-  // Job input → target and credentials, from this process's config and environment (never from job data).
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const runner = new DiagnosisRunner({
     reporters: {
@@ -171,63 +251,21 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const lostAfterMs = opts.jobLostAfterMs ?? Math.max(60_000, 6 * settings.timeoutMs + 20_000);
   const watch = opts.role === 'web' ? new JobWatch(queue.queue, store, (data, reason) => runner.reportFailure(data, reason, 0), log, lostAfterMs, opts.jobWatchIntervalMs) : undefined;
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
-  const sink = slackAlertSink(reporter);
-  const monitorStore = new MonitorStore(redis, settings.queuePrefix);
-  const monitored = monitoredTargets(config);
-  const alerts = config.alerts;
+  const parts: Parts = {
+    opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
+    sink: slackAlertSink(reporter), monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config),
+  };
 
-  // Components, in start order. The remediate worker and the monitor run where
-  // diagnose workers run (after the diagnose worker).
+  // Components, in start order; stopped in reverse.
   const components: Component[] = [new QueueConnection(redis, queue, log), new RemediateQueueComponent(redis, remediations)];
-  if (runsWorker) {
-    // The failure marker is claimed on the front-end connection: it fails fast instead of waiting out an outage.
-    const notices = new FailureNotices(redis, settings.queuePrefix, log);
-    components.push(new WorkerComponent('diagnose worker', settings.redisUrl, (connection) => createDiagnoseWorker({
-      connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log,
-      ...(opts.stalls ? { stalls: opts.stalls } : {}),
-    }), log));
-    const fixer = new RemediationRunner({
-      approvals, config, resolve: resolveNamed, dispatcher, metrics, log,
-      reporters: { slack: remediationThreads({ reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
-      connectTimeoutMs: settings.timeoutMs,
-      commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
-      ...(opts.now ? { now: opts.now } : {}),
-    });
-    components.push(new WorkerComponent('remediate worker', settings.redisUrl, (connection) => createRemediateWorker({
-      connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log,
-      ...(opts.stalls ? { stalls: opts.stalls } : {}),
-    }), log));
-    const monitor = alerts && new Monitor({
-      settings: alerts, store: monitorStore, sink, probe: probeUp, metrics, log,
-      resolve: resolveNamed,
-      // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
-      diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
-        ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
-      findDiagnosis: (id) => store.get(id).catch(() => undefined),
-      timeoutMs: settings.timeoutMs,
-      ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
-    });
-    components.push(new MonitorComponent({
-      redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
-      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: monitorStore, metrics, log,
-      ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
-    }));
-  }
+  if (runsWorker) components.push(...workerComponents(parts));
   let listener: FrontEnd | HealthServer;
   if (slack) {
-    const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
-    registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
-    registerActions(slack.app, {
-      config, store, approvals, remediations, dispatcher, reporter, metrics, log, ...(opts.now ? { now: opts.now } : {}),
-      // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
-      recheckTargets: { i: (id) => monitorStore.incidentTarget(id).catch(() => undefined) },
-      ...(alerts ? { alerts: new IncidentActions(monitorStore, sink, alerts) } : {}),
-    });
+    registerSlackHandlers(parts, slack);
     frontEnd = new FrontEnd(slack, connection!, routes, settings.port, dispatcher, log);
     listener = frontEnd;
-    if (alerts) {
-      components.push(new PauseNotices(redis, queueReady, sink, alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl }));
-    }
+    // The web process says so in alerts.channel when the monitor cannot run (its Redis is down).
+    if (config.alerts) components.push(new PauseNotices(redis, queueReady, parts.sink, config.alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl }));
   } else {
     listener = new HealthServer(routes, settings.port);
   }
