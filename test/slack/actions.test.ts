@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../lab/poll.js';
 import { connectRaw, type RawClient } from '../lab/raw-client.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
-import { payloadBody, startHarness, type Harness } from './helpers/harness.js';
+import { clickPayload, payloadBody, startHarness, type Harness } from './helpers/harness.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
 
 const CHANNEL = 'C0ACTIONS';
@@ -57,29 +57,13 @@ describe('remediation approvals', () => {
     throw new Error(`no button ${actionId} in ${blockIds(message).join(',')}`);
   }
 
-  /** Clicks a button as `user`, exactly as Slack posts a block_actions payload. */
+  /** Clicks a button as `user`, exactly as Slack posts a block_actions payload (harness.clickPayload). */
   async function click(message: Call, actionId: string, user: string) {
     clicks += 1;
-    const b = button(message, actionId);
-    const payload = {
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEST' },
-      api_app_id: 'A0TEST',
-      token: 'deprecated-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: CHANNEL, is_ephemeral: false, thread_ts: message.body.thread_ts },
-      trigger_id: `${process.pid}.click.${clicks}`,
-      team: { id: 'T0TEST', domain: 'test' },
-      enterprise: null,
-      is_enterprise_install: false,
-      channel: { id: CHANNEL, name: 'ops' },
-      message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: message.ts, thread_ts: message.body.thread_ts, text: message.body.text, blocks: message.body.blocks },
-      state: { values: {} },
-      response_url: h.double.responseUrl(`click-${clicks}`),
-      actions: [{ action_id: actionId, block_id: b.block_id, text: b.text, value: b.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
-    };
-    const r = await h.post(payloadBody(payload));
+    const tag = `click-${clicks}`;
+    const r = await h.post(payloadBody(clickPayload(h.double, message, actionId, user, tag)));
     expect(r.status).toBe(200);
-    return `click-${clicks}`;
+    return tag;
   }
 
   function approvalRequests(): Call[] {
