@@ -52,7 +52,7 @@ const log = (...a) => console.error(`[bench:monitor ${new Date().toISOString().s
 function ensureBlackbox() {
   if (existsSync(BLACKBOX)) return;
   log('installing prometheus-blackbox-exporter (apt-get)');
-  const before = pidsOf('prometheus-blackbox-exporter');
+  const before = pidsOf(BLACKBOX);
   // Debian's policy-rc.d protocol: exit 101 forbids maintainer scripts to start services.
   const policy = '/usr/sbin/policy-rc.d';
   const ownPolicy = !existsSync(policy);
@@ -63,12 +63,14 @@ function ensureBlackbox() {
     if (ownPolicy) rmSync(policy, { force: true });
   }
   // Should the package have started its service anyway, stop exactly the processes it started.
-  for (const pid of pidsOf('prometheus-blackbox-exporter')) if (!before.includes(pid)) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  for (const pid of pidsOf(BLACKBOX)) if (!before.includes(pid)) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
 }
 
-function pidsOf(comm) {
+// By the executable's path at the start of the command line: `pgrep -x` matches
+// only the first 15 characters of a process name, too few for this binary.
+function pidsOf(path) {
   try {
-    return execFileSync('pgrep', ['-x', comm], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', `^${path}( |$)`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
