@@ -26,7 +26,6 @@ import { HealthServer } from './components/health-server.js';
 import { MonitorComponent } from './components/monitor.js';
 import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
-import { RemediateQueueComponent } from './components/remediate-queue.js';
 import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
@@ -202,7 +201,6 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const redis = createFrontEndRedis(settings.redisUrl);
   watchRedis(redis, 'queue Redis', log);
   const queue = new DiagnoseQueue(redis, settings.queuePrefix);
-  queue.queue.on('error', () => { /* reported by watchRedis */ });
   const store = new DiagnosisStore(redis, settings.queuePrefix);
   // Every audit entry is also one JSON log line ("msg":"audit").
   const auditLog = new AuditLog(redis, settings.queuePrefix, (record, id) => log.log('info', 'audit', { audit: record, auditId: id }));
@@ -257,7 +255,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   };
 
   // Components, in start order; stopped in reverse.
-  const components: Component[] = [new QueueConnection(redis, queue, log), new RemediateQueueComponent(redis, remediations)];
+  // The remediate queue closes first, then the diagnose queue, then their connection.
+  const components: Component[] = [new QueueConnection(redis, [remediations, queue], log)];
   if (runsWorker) components.push(...workerComponents(parts));
   let listener: FrontEnd | HealthServer;
   if (slack) {

@@ -1,12 +1,12 @@
 /**
- * The front end's connection to the queue Redis and the `diagnose` queue on
- * it: first to start, last to stop, shared by the stores, the dispatcher and
- * the readiness probe. A Redis outage at start does not stop the bot from
+ * The front end's connection to the queue Redis and the queues on it (the
+ * `diagnose` queue, and `remediate`, which the click handlers add to): first
+ * to start, last to stop, shared by the stores, the dispatcher and the
+ * readiness probe. A Redis outage at start does not stop the bot from
  * starting: diagnoses then run in process until the queue is back.
  */
 import type { Redis } from 'ioredis';
 import { endIfNotReady, waitReady } from '../jobs/connections.js';
-import type { DiagnoseQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { Component } from './component.js';
 
@@ -14,10 +14,16 @@ import type { Component } from './component.js';
 const FIRST_CONNECT_MS = 2000;
 const END_WAIT_MS = 500;
 
+/** A queue on the connection (DiagnoseQueue, RemediateQueue). */
+interface ClosableQueue {
+  close(): Promise<void>;
+}
+
 export class QueueConnection implements Component {
   readonly name = 'queue connection';
 
-  constructor(private readonly redis: Redis, private readonly queue: DiagnoseQueue, private readonly log: Logger) {}
+  /** `queues`: closed in this order when the component stops, before the connection is. */
+  constructor(private readonly redis: Redis, private readonly queues: readonly ClosableQueue[], private readonly log: Logger) {}
 
   async start(): Promise<void> {
     // Commands that arrive while the first connection is still being made would
@@ -29,11 +35,13 @@ export class QueueConnection implements Component {
   }
 
   async stop(): Promise<void> {
-    // A client still (re)connecting has nothing to finish: end it before
-    // BullMQ closes, so the rejection of BullMQ's wait for 'ready' still
-    // reaches the 'error' handlers (see endIfNotReady).
-    await endIfNotReady(this.redis, END_WAIT_MS);
-    await this.queue.close().catch(() => undefined);
+    for (const queue of this.queues) {
+      // A client still (re)connecting has nothing to finish: end it before
+      // BullMQ closes, so the rejection of BullMQ's wait for 'ready' still
+      // reaches the 'error' handlers (see endIfNotReady).
+      await endIfNotReady(this.redis, END_WAIT_MS);
+      await queue.close().catch(() => undefined);
+    }
     this.redis.disconnect();
   }
 

@@ -54,6 +54,7 @@ export class MonitorQueue {
 
   constructor(connection: Redis, prefix: string) {
     this.queue = new Queue<ProbeJobData>(MONITOR_QUEUE, { connection, prefix });
+    this.queue.on('error', () => { /* reported by the connection's watcher (watchRedis) */ });
   }
 
   async sync(targets: readonly string[], everyMs: number): Promise<SyncResult> {

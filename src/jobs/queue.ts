@@ -27,6 +27,8 @@ export const QUEUE_NAME = 'diagnose';
 export const DEDUP_WINDOW_MS = 15_000;
 /** Bounded: the add happens after the ack, but the fallback must start soon enough to be useful. */
 const ADD_TIMEOUT_MS = 1000;
+/** How long BullMQ keeps a failed job (JOB_OPTIONS.removeOnFail); the markers keyed by job id live as long. */
+export const FAILED_JOB_KEEP_S = 7 * 24 * 3600;
 
 /**
  * The reporter's checkpoint, saved in the job so a retry resumes instead of
@@ -48,12 +50,13 @@ export interface DiagnoseJobData {
   history?: TargetHistory;
 }
 
+/** Both queues' (`diagnose`, `remediate`). */
 export const JOB_OPTIONS: JobsOptions = {
   // Transient failures (Slack 5xx, network) are retried twice: after 1 s, then 2 s (delay × 2^(retry-1)).
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+  removeOnFail: { age: FAILED_JOB_KEEP_S, count: 1000 },
 };
 
 export class QueueDownError extends CodedError {
@@ -61,6 +64,19 @@ export class QueueDownError extends CodedError {
   /** `inFlight`: the add was sent and may still land (it timed out; the connection was up): the job id it had. */
   constructor(message: string, readonly inFlight?: string) {
     super('queue-down', message, true);
+  }
+}
+
+/**
+ * One add, bounded: QueueDownError when the queue Redis is not ready, or when
+ * the add fails or times out (`inFlight`: the job id it may still land under).
+ */
+export async function boundedAdd<T>(redis: Redis, add: () => Promise<T>, what: string, inFlight?: string): Promise<T> {
+  if (!isReady(redis)) throw new QueueDownError(`queue Redis is ${redis.status}`);
+  try {
+    return await withTimeout(add(), ADD_TIMEOUT_MS, what);
+  } catch (err) {
+    throw new QueueDownError((err as Error).message, inFlight);
   }
 }
 
@@ -89,6 +105,7 @@ export class DiagnoseQueue {
 
   constructor(private readonly redis: Redis, readonly prefix: string) {
     this.queue = new Queue<DiagnoseJobData>(QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: JOB_OPTIONS });
+    this.queue.on('error', () => { /* reported by the connection's watcher (watchRedis) */ });
   }
 
   isUp(): boolean {
@@ -98,17 +115,12 @@ export class DiagnoseQueue {
   /** Throws QueueDownError when the queue Redis is not usable right now. */
   /** `requestId`: the request's own id (Slack's trigger_id), so a redelivery is the same job. */
   async enqueue(data: DiagnoseJobData, requestId?: string): Promise<Enqueued> {
-    if (!this.isUp()) throw new QueueDownError(`queue Redis is ${this.redis.status}`);
     const jobId = jobIdFor(requestId);
-    let job;
-    try {
-      job = await withTimeout(
-        this.queue.add('diagnose', data, { jobId, deduplication: { id: dedupKey(data), ttl: DEDUP_WINDOW_MS } }),
-        ADD_TIMEOUT_MS, 'adding the job',
-      );
-    } catch (err) {
-      throw new QueueDownError((err as Error).message, jobId);
-    }
+    const job = await boundedAdd(
+      this.redis,
+      () => this.queue.add('diagnose', data, { jobId, deduplication: { id: dedupKey(data), ttl: DEDUP_WINDOW_MS } }),
+      'adding the job', jobId,
+    );
     const id = job.id ?? jobId;
     return { jobId: id, deduplicated: id !== jobId };
   }

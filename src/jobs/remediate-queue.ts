@@ -10,15 +10,12 @@
  * BullMQ retries a failed attempt with backoff; the processor only throws
  * when nothing was sent (run-remediation.ts), so a retry never sends twice.
  */
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../util/timeout.js';
-import { isReady } from './connections.js';
 import type { Origin } from './origin.js';
-import { QueueDownError, type ReportState } from './queue.js';
+import { boundedAdd, JOB_OPTIONS, type ReportState } from './queue.js';
 
 export const REMEDIATE_QUEUE_NAME = 'remediate';
-const ADD_TIMEOUT_MS = 1000;
 
 export interface RemediateJobData {
   requestId: string;
@@ -30,14 +27,6 @@ export interface RemediateJobData {
   state?: ReportState;
 }
 
-export const REMEDIATE_JOB_OPTIONS: JobsOptions = {
-  // Only attempts that sent nothing fail and are retried: after 1 s, then 2 s.
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 24 * 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
-};
-
 /** `x-<request id>`: request ids are [A-Za-z0-9_-] (no ':', which BullMQ refuses in custom ids). */
 export function remediateJobId(requestId: string): string {
   return `x-${requestId}`;
@@ -47,20 +36,16 @@ export class RemediateQueue {
   readonly queue: Queue<RemediateJobData>;
 
   constructor(private readonly redis: Redis, readonly prefix: string) {
-    this.queue = new Queue<RemediateJobData>(REMEDIATE_QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: REMEDIATE_JOB_OPTIONS });
-    this.queue.on('error', () => { /* reported by the connection's watcher */ });
+    // The diagnose queue's options: only attempts that sent nothing fail and are retried, after 1 s, then 2 s.
+    this.queue = new Queue<RemediateJobData>(REMEDIATE_QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: JOB_OPTIONS });
+    this.queue.on('error', () => { /* reported by the connection's watcher (watchRedis) */ });
   }
 
   /** Throws QueueDownError when the queue Redis cannot take it now. */
   async enqueue(data: RemediateJobData): Promise<string> {
-    if (!isReady(this.redis)) throw new QueueDownError(`queue Redis is ${this.redis.status}`);
     const jobId = remediateJobId(data.requestId);
-    try {
-      const job = await withTimeout(this.queue.add('remediate', data, { jobId }), ADD_TIMEOUT_MS, 'adding the remediation job');
-      return job.id ?? jobId;
-    } catch (err) {
-      throw new QueueDownError((err as Error).message);
-    }
+    const job = await boundedAdd(this.redis, () => this.queue.add('remediate', data, { jobId }), 'adding the remediation job');
+    return job.id ?? jobId;
   }
 
   async close(): Promise<void> {
