@@ -8,7 +8,6 @@
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createWorkerRedis, endIfNotReady } from '../jobs/connections.js';
 import { MonitorQueue } from '../jobs/monitor-queue.js';
 import { createMonitorWorker } from '../jobs/monitor-worker.js';
 import type { StallOptions } from '../jobs/worker.js';
@@ -17,10 +16,8 @@ import type { Metrics } from '../metrics.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { countsAsUp } from '../monitor/state-machine.js';
 import type { MonitorStore } from '../stores/monitor-store.js';
-import type { Component } from './component.js';
-import { watchRedis } from './watch-redis.js';
+import { WorkerComponent } from './worker.js';
 
-const END_WAIT_MS = 500;
 const SYNC_RETRY_MS = 5000;
 /**
  * Each tick sets its target's gauge in the process that ran it; with several
@@ -44,47 +41,29 @@ export interface MonitorComponentOptions {
   stalls?: StallOptions;
 }
 
-export class MonitorComponent implements Component {
-  readonly name = 'monitor';
-  private connection: Redis | undefined;
+/** A WorkerComponent (connection, worker made once ready, stop order) with the schedulers and gauges as its hooks. */
+export class MonitorComponent extends WorkerComponent {
   private queue: MonitorQueue | undefined;
-  private worker: Worker | undefined;
-  private stopping = false;
   private syncing: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private refresh: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: MonitorComponentOptions) {}
+  constructor(private readonly o: MonitorComponentOptions) {
+    super('monitor', o.redisUrl, (connection) => monitorWorker(o, connection), o.log);
+  }
 
-  async start(): Promise<void> {
+  protected override opened(connection: Redis): void {
     const { o } = this;
-    const connection = createWorkerRedis(o.redisUrl);
-    this.connection = connection;
-    watchRedis(connection, 'monitor Redis', o.log);
     this.queue = new MonitorQueue(connection, o.prefix);
-    this.queue.queue.on('error', () => { /* reported by watchRedis */ });
-    connection.on('ready', () => this.onReady());
-    if (connection.status === 'ready') this.onReady();
     if (o.monitor) {
       this.refresh = setInterval(() => void this.refreshGauges(), Math.max(GAUGE_REFRESH_MS, o.intervalSeconds * 1000));
       this.refresh.unref();
     }
   }
 
-  private onReady(): void {
+  protected override connectionReady(): void {
     if (this.stopping) return;
     this.syncing ??= this.sync().finally(() => { this.syncing = undefined; });
-    // Made once its Redis is ready, for the reason components/worker.ts gives.
-    const monitor = this.o.monitor;
-    if (monitor && !this.worker && this.connection) {
-      const monitored = new Set(this.o.targets);
-      this.worker = createMonitorWorker({
-        connection: this.connection, prefix: this.o.prefix, concurrency: this.o.concurrency, log: this.o.log,
-        ...(this.o.stalls ? { stalls: this.o.stalls } : {}),
-        // A job of a scheduler this config no longer has (before sync removed it) probes nothing.
-        tick: async (target, tickAt) => (monitored.has(target) ? monitor.tick(target, tickAt) : undefined),
-      });
-    }
   }
 
   private async sync(): Promise<void> {
@@ -99,7 +78,7 @@ export class MonitorComponent implements Component {
       if (this.stopping) return;
       o.log.log('warn', 'monitor schedule not updated yet: retrying', { error: (err as Error).message });
       clearTimeout(this.retry);
-      this.retry = setTimeout(() => this.onReady(), SYNC_RETRY_MS);
+      this.retry = setTimeout(() => this.connectionReady(), SYNC_RETRY_MS);
       this.retry.unref();
     }
   }
@@ -113,20 +92,27 @@ export class MonitorComponent implements Component {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
+  protected override stopStarted(): void {
     clearTimeout(this.retry);
     clearInterval(this.refresh);
-    if (!this.connection) return;
-    await endIfNotReady(this.connection, END_WAIT_MS);
-    // Lets running ticks finish (the bound is stopAll's).
-    await this.worker?.close();
-    await this.syncing?.catch(() => undefined);
-    await this.queue?.close().catch(() => undefined);
-    this.connection.disconnect();
   }
 
-  kill(): void {
-    this.connection?.disconnect();
+  /** After the running ticks finished (the bound is stopAll's). */
+  protected override async workerClosed(): Promise<void> {
+    await this.syncing?.catch(() => undefined);
+    await this.queue?.close().catch(() => undefined);
   }
+}
+
+/** The `monitor` queue's worker, once its Redis is ready (components/worker.ts); none without `alerts:`. */
+function monitorWorker(o: MonitorComponentOptions, connection: Redis): Worker | undefined {
+  const monitor = o.monitor;
+  if (!monitor) return undefined;
+  const monitored = new Set(o.targets);
+  return createMonitorWorker({
+    connection, prefix: o.prefix, concurrency: o.concurrency, log: o.log,
+    ...(o.stalls ? { stalls: o.stalls } : {}),
+    // A job of a scheduler this config no longer has (before sync removed it) probes nothing.
+    tick: async (target, tickAt) => (monitored.has(target) ? monitor.tick(target, tickAt) : undefined),
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * A BullMQ worker as a component (the diagnose and remediate workers): its own
+ * A BullMQ worker as a component (the diagnose and remediate workers, and,
+ * through the hooks, the monitor: components/monitor.ts): its own
  * blocking connection to the queue Redis, and the Worker made once that
  * connection is ready, not before: a BullMQ Worker made on a client that is
  * still connecting duplicates it for its blocking connection, and if the bot
@@ -20,34 +21,50 @@ const END_WAIT_MS = 500;
 export class WorkerComponent implements Component {
   private connection: Redis | undefined;
   private worker: Worker | undefined;
-  private stopping = false;
+  protected stopping = false;
 
-  /** `create`: the BullMQ Worker on the connection this component opens. */
+  /** `create`: the BullMQ Worker on the connection this component opens (undefined: none, the hooks use it alone). */
   constructor(
     readonly name: string,
     private readonly redisUrl: string,
-    private readonly create: (connection: Redis) => Worker,
-    private readonly log: Logger,
+    private readonly create: (connection: Redis) => Worker | undefined,
+    protected readonly log: Logger,
   ) {}
+
+  /** Hook: the connection is made (not ready yet). */
+  protected opened(_connection: Redis): void {}
+
+  /** Hook: the connection is ready, each time it is (again), unless stopping; before the worker is made. */
+  protected connectionReady(): void {}
+
+  /** Hook: stop() has begun (the connection is still open). */
+  protected stopStarted(): void {}
+
+  /** Hook: the worker has closed; the connection is still open. */
+  protected async workerClosed(): Promise<void> {}
 
   async start(): Promise<void> {
     const connection = createWorkerRedis(this.redisUrl);
     this.connection = connection;
     watchRedis(connection, `${this.name} Redis`, this.log);
-    const make = () => {
-      if (this.stopping || this.worker) return;
-      this.worker = this.create(connection);
+    this.opened(connection);
+    const onReady = () => {
+      if (this.stopping) return;
+      this.connectionReady();
+      this.worker ??= this.create(connection);
     };
-    if (isReady(connection)) make();
-    else connection.once('ready', make);
+    connection.on('ready', onReady);
+    if (isReady(connection)) onReady();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopStarted();
     if (!this.connection) return;
     await endIfNotReady(this.connection, END_WAIT_MS);
-    // Lets the running jobs finish (diagnoses and fixes are bounded; the overall bound is stopAll's).
+    // Lets the running jobs finish (diagnoses, fixes and ticks are bounded; the overall bound is stopAll's).
     await this.worker?.close();
+    await this.workerClosed();
     this.connection.disconnect();
   }
 

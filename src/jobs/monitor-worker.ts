@@ -9,7 +9,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { MONITOR_QUEUE, type ProbeJobData } from './monitor-queue.js';
-import type { StallOptions } from './worker.js';
+import { stallSettings, type StallOptions } from './worker.js';
 
 export interface MonitorWorkerOptions {
   connection: Redis;
@@ -29,7 +29,6 @@ export function tickTime(job: Job<ProbeJobData>): number {
 }
 
 export function createMonitorWorker(o: MonitorWorkerOptions): Worker<ProbeJobData> {
-  const s = o.stalls ?? {};
   // Logged once per target until it ticks fine again: a target failing every tick would otherwise log every interval.
   const failing = new Set<string>();
   const worker = new Worker<ProbeJobData>(MONITOR_QUEUE, async (job) => {
@@ -46,9 +45,7 @@ export function createMonitorWorker(o: MonitorWorkerOptions): Worker<ProbeJobDat
     connection: o.connection,
     prefix: o.prefix,
     concurrency: o.concurrency,
-    maxStalledCount: s.maxStalledCount ?? 1,
-    ...(s.lockDurationMs !== undefined ? { lockDuration: s.lockDurationMs } : {}),
-    ...(s.stalledIntervalMs !== undefined ? { stalledInterval: s.stalledIntervalMs } : {}),
+    ...stallSettings(o.stalls, 1),
   });
   // Without a listener an 'error' event would end the process; Redis outages are expected here.
   worker.on('error', (err) => o.log.log('warn', 'monitor worker error', { error: err.message }));

@@ -6,44 +6,30 @@
  * finds `running` in the ledger and ends `unknown` without sending.
  */
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import type { FailureNotices } from './failure-notices.js';
 import { REMEDIATE_QUEUE_NAME, type RemediateJobData } from './remediate-queue.js';
 import type { RemediationRunner } from './run-remediation.js';
-import { createJobWorker, type StallOptions } from './worker.js';
+import { createJobWorker, type JobWorkerBase } from './worker.js';
 
 export interface RemediateJobResult {
   state: string;
   sent: boolean;
 }
 
-export interface RemediateWorkerOptions {
-  connection: Redis;
-  prefix: string;
-  concurrency: number;
+export interface RemediateWorkerOptions extends JobWorkerBase {
   runner: RemediationRunner;
-  notices: FailureNotices;
-  log: Logger;
-  stalls?: StallOptions;
 }
 
-export function createRemediateWorker(o: RemediateWorkerOptions): Worker<RemediateJobData, RemediateJobResult> {
+export function createRemediateWorker({ runner, ...base }: RemediateWorkerOptions): Worker<RemediateJobData, RemediateJobResult> {
   return createJobWorker<RemediateJobData, RemediateJobResult>({
+    ...base,
     queueName: REMEDIATE_QUEUE_NAME,
     kind: 'remediation',
-    connection: o.connection,
-    prefix: o.prefix,
-    concurrency: o.concurrency,
-    notices: o.notices,
-    log: o.log,
-    ...(o.stalls ? { stalls: o.stalls } : {}),
     process: async (job: Job<RemediateJobData, RemediateJobResult>) => {
-      const ledger = await o.runner.run(job.id!, job.attemptsMade + 1, job.data, async (state) => {
+      const ledger = await runner.run(job.id!, job.attemptsMade + 1, job.data, async (state) => {
         await job.updateData({ ...job.data, state });
       });
       return { state: ledger.state, sent: ledger.sent ?? false };
     },
-    tellFailure: (data, reason) => o.runner.reportFailure(data, reason),
+    tellFailure: (data, reason) => runner.reportFailure(data, reason),
   });
 }

@@ -11,7 +11,7 @@
  * 'failed' event tells it; FailureNotices keeps it to one message, whichever
  * process wins.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { CodedError, isPermanent } from '../util/errors.js';
@@ -24,22 +24,35 @@ export interface StallOptions {
   maxStalledCount?: number;
 }
 
+/** StallOptions as BullMQ Worker options; `maxStalledCount` unless the options say otherwise. */
+export function stallSettings(s: StallOptions = {}, maxStalledCount: number): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+  return {
+    maxStalledCount: s.maxStalledCount ?? maxStalledCount,
+    ...(s.lockDurationMs !== undefined ? { lockDuration: s.lockDurationMs } : {}),
+    ...(s.stalledIntervalMs !== undefined ? { stalledInterval: s.stalledIntervalMs } : {}),
+  };
+}
+
 export type JobOutcome = 'completed' | 'retried' | 'failed';
 
-export interface JobWorkerOptions<D, R> {
-  queueName: string;
-  /** Names the job kind in log lines ("diagnosis job attempt failed"). */
-  kind: string;
+/** What the diagnose and remediate workers are given alike (their options add their own parts). */
+export interface JobWorkerBase {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  notices: FailureNotices;
+  log: Logger;
+  stalls?: StallOptions;
+}
+
+export interface JobWorkerOptions<D, R> extends JobWorkerBase {
+  queueName: string;
+  /** Names the job kind in log lines ("diagnosis job attempt failed"). */
+  kind: string;
   process: (job: Job<D, R>) => Promise<R>;
   /** Tells a job's final failure to whoever asked; called at most once per job across processes. */
   tellFailure: (data: D, reason: string, attempts: number) => Promise<void>;
-  notices: FailureNotices;
-  log: Logger;
   onOutcome?: (outcome: JobOutcome) => void;
-  stalls?: StallOptions;
 }
 
 /** What a user may read: our own error messages, not stack traces. */
@@ -74,15 +87,12 @@ export function withFailurePolicy<D, R>(o: Pick<JobWorkerOptions<D, R>, 'kind' |
 }
 
 export function createJobWorker<D, R>(o: JobWorkerOptions<D, R>): Worker<D, R> {
-  const s = o.stalls ?? {};
   const worker = new Worker<D, R>(o.queueName, withFailurePolicy(o), {
     connection: o.connection,
     prefix: o.prefix,
     concurrency: o.concurrency,
     // A job whose worker died mid-run goes back to the queue twice before it fails.
-    maxStalledCount: s.maxStalledCount ?? 2,
-    ...(s.lockDurationMs !== undefined ? { lockDuration: s.lockDurationMs } : {}),
-    ...(s.stalledIntervalMs !== undefined ? { stalledInterval: s.stalledIntervalMs } : {}),
+    ...stallSettings(o.stalls, 2),
   });
   worker.on('completed', () => o.onOutcome?.('completed'));
   worker.on('failed', (job, err) => {
