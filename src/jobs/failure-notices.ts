@@ -9,17 +9,19 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { storeKey } from '../stores/keys.js';
 import { withTimeout } from '../util/timeout.js';
+import { FAILED_JOB_KEEP_S } from './queue.js';
 
 /** As long as BullMQ keeps a failed job (JOB_OPTIONS.removeOnFail). */
-const MARKER_TTL_S = 7 * 24 * 3600;
+const MARKER_TTL_S = FAILED_JOB_KEEP_S;
 const REDIS_MS = 1000;
 
 export class FailureNotices {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly log: Logger) {}
 
   key(jobId: string): string {
-    return [this.prefix, 'store', 'failure-reported', jobId].join(':');
+    return storeKey(this.prefix, 'failure-reported', jobId);
   }
 
   /**

@@ -15,10 +15,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { storeKey } from '../stores/keys.js';
 import { withTimeout } from '../util/timeout.js';
+import { FAILED_JOB_KEEP_S } from './queue.js';
 
 /** As long as BullMQ keeps a job (JOB_OPTIONS.removeOnFail). */
-const CLAIM_TTL_S = 7 * 24 * 3600;
+const CLAIM_TTL_S = FAILED_JOB_KEEP_S;
 const WORKER_CLAIM_MS = 2000;
 
 export type InlineClaim = 'mine' | 'theirs' | 'unknown';
@@ -27,7 +29,7 @@ export class RunClaims {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly log: Logger) {}
 
   key(jobId: string): string {
-    return [this.prefix, 'store', 'run', jobId].join(':');
+    return storeKey(this.prefix, 'run', jobId);
   }
 
   /** For the web process, right after an add of `jobId` timed out. */

@@ -46,8 +46,7 @@ export class IncidentActions {
     const rec = await this.store.incident(id);
     if (!rec) return { kind: 'unknown' };
     if (!(await this.store.setIncidentOnce(id, 'ackedBy', by))) {
-      const again = await this.store.incident(id);
-      return { kind: 'already', target: rec.target, by: again?.ackedBy ?? '' };
+      return { kind: 'already', target: rec.target, by: (await this.store.incidentField(id, 'ackedBy')) ?? '' };
     }
     const at = this.now();
     await this.store.updateIncident(id, { ackedAt: at });

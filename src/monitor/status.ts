@@ -15,8 +15,8 @@ export async function monitorStatuses(store: MonitorStore, targets: readonly str
   const states = await store.states(targets);
   const out = new Map<string, MonitorStatus>();
   await Promise.all([...states].map(async ([name, s]) => {
-    const rec = s.incident ? await store.incident(s.incident.id).catch(() => undefined) : undefined;
-    const cause = rec?.cause && rec.cause !== 'none' ? rec.cause : undefined;
+    const stored = s.incident ? await store.incidentField(s.incident.id, 'cause').catch(() => undefined) : undefined;
+    const cause = stored && stored !== 'none' ? stored : undefined;
     out.set(name, {
       status: s.status, since: s.since,
       ...(cause ? { cause } : {}),

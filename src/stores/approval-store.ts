@@ -26,6 +26,7 @@ import type { Redis } from 'ioredis';
 import type { CauseId, Remediation, TargetInfo } from '../engine/index.js';
 import { withTimeout } from '../util/timeout.js';
 import { AUDIT_MAX, auditFields, type AuditEvent, type AuditLog, type AuditRecord } from './audit-log.js';
+import { storeKey } from './keys.js';
 import { isRequestState, REOPENING, sourcesOf, type RequestState } from './remediation-states.js';
 
 export interface ApprovalRequest {
@@ -205,11 +206,27 @@ export interface TransitionSpec {
   by: string;
 }
 
+type WithScripts = Redis & {
+  rdApprovalTransition(ledger: string, audit: string, ...args: string[]): Promise<unknown>;
+  rdApprovalCreate(slot: string, ledger: string, audit: string, held: string, ...args: string[]): Promise<unknown>;
+  rdApprovalSetIfExists(ledger: string, field: string, value: string): Promise<unknown>;
+};
+
 export class ApprovalStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string, readonly audit: AuditLog) {}
+  private readonly redis: WithScripts;
+
+  constructor(redis: Redis, private readonly prefix: string, readonly audit: AuditLog) {
+    // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
+    if (!('rdApprovalTransition' in redis)) {
+      redis.defineCommand('rdApprovalTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
+      redis.defineCommand('rdApprovalCreate', { numberOfKeys: 4, lua: CREATE_SCRIPT });
+      redis.defineCommand('rdApprovalSetIfExists', { numberOfKeys: 1, lua: SET_IF_EXISTS_SCRIPT });
+    }
+    this.redis = redis as unknown as WithScripts;
+  }
 
   private key(...parts: string[]): string {
-    return [this.prefix, 'store', ...parts].join(':');
+    return storeKey(this.prefix, ...parts);
   }
 
   ledgerKey(id: string): string {
@@ -253,9 +270,11 @@ export class ApprovalStore {
     // Bounded: each round either decides or finds the slot moved by a concurrent click.
     for (let round = 0; round < 4; round++) {
       const held = (await this.run(this.redis.get(slot), 'reading the approval request')) ?? '';
-      const keys = [slot, this.ledgerKey(request.id), this.audit.key, held ? this.ledgerKey(held) : this.key('remediation', '-')];
       const reply = (await this.run(
-        this.redis.eval(CREATE_SCRIPT, keys.length, ...keys, request.id, held, REOPENING.join(' '), String(now), String(TTL_S), String(AUDIT_MAX), String(hash.length / 2), ...hash, ...auditFields(record)),
+        this.redis.rdApprovalCreate(
+          slot, this.ledgerKey(request.id), this.audit.key, held ? this.ledgerKey(held) : this.key('remediation', '-'),
+          request.id, held, REOPENING.join(' '), String(now), String(TTL_S), String(AUDIT_MAX), String(hash.length / 2), ...hash, ...auditFields(record),
+        ),
         'recording the approval request',
       )) as string[];
       if (reply[0] === 'created') {
@@ -281,7 +300,7 @@ export class ApprovalStore {
 
   /** Where the request message is, once posted (chat.update edits it later). */
   async setMessage(id: string, ts: string): Promise<void> {
-    await this.run(this.redis.eval(SET_IF_EXISTS_SCRIPT, 1, this.ledgerKey(id), 'messageTs', ts), 'recording the approval message');
+    await this.run(this.redis.rdApprovalSetIfExists(this.ledgerKey(id), 'messageTs', ts), 'recording the approval message');
   }
 
   /** One state change with its audit entry, or nothing (see TRANSITION_SCRIPT). */
@@ -299,10 +318,9 @@ export class ApprovalStore {
     const at = new Date(spec.now).toISOString();
     const record = this.auditOf(after, spec.event, spec.by, at);
     const pairs = pairsOf(set);
-    const keys = [this.ledgerKey(id), this.audit.key];
     const [status, , flat, auditId] = (await this.run(
-      this.redis.eval(
-        TRANSITION_SCRIPT, keys.length, ...keys,
+      this.redis.rdApprovalTransition(
+        this.ledgerKey(id), this.audit.key,
         spec.to, sourcesOf(spec.to).join(' '), String(spec.now), spec.expiry === 'before' ? '1' : spec.expiry === 'after' ? '2' : '0',
         spec.guard?.field ?? '', spec.guard?.value ?? '', String(AUDIT_MAX), String(pairs.length / 2), ...pairs, ...auditFields(record),
       ),

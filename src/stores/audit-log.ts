@@ -14,6 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import { withTimeout } from '../util/timeout.js';
+import { storeKey } from './keys.js';
 import type { RequestState } from './remediation-states.js';
 
 export const AUDIT_MAX = 10_000;
@@ -85,7 +86,7 @@ export class AuditLog {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly onAppend?: (record: AuditRecord, id: string) => void) {}
 
   get key(): string {
-    return [this.prefix, 'store', 'audit-log'].join(':');
+    return storeKey(this.prefix, 'audit-log');
   }
 
   /** For the stores' transition scripts: the entry is written there, then announced here (the log line). */

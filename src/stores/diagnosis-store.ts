@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { CauseId, Diagnosis, Verdict } from '../engine/index.js';
 import { BoundedMap } from '../util/bounded-map.js';
 import { withTimeout } from '../util/timeout.js';
+import { storeKey } from './keys.js';
 
 export interface LastState {
   verdict: Verdict;
@@ -30,7 +31,7 @@ export class DiagnosisStore {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   private key(...parts: string[]): string {
-    return [this.prefix, 'store', ...parts].join(':');
+    return storeKey(this.prefix, ...parts);
   }
 
   /**

@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis';
 import type { TargetInfo } from '../engine/index.js';
 import type { TargetState } from '../monitor/state-machine.js';
 import { withTimeout } from '../util/timeout.js';
+import { storeKey } from './keys.js';
 
 export interface IncidentRecord {
   id: string;
@@ -56,6 +57,9 @@ export interface IncidentRecord {
   parentResolved?: boolean;
   done?: boolean;
 }
+
+/** The fields of an incident stored as they are read (strings). */
+export type IncidentTextField = { [K in keyof IncidentRecord]-?: IncidentRecord[K] extends string | undefined ? K : never }[keyof IncidentRecord];
 
 export interface SnoozeRecord {
   target: string;
@@ -151,7 +155,7 @@ export class MonitorStore {
   }
 
   key(...parts: string[]): string {
-    return [this.prefix, 'store', 'monitor', ...parts].join(':');
+    return storeKey(this.prefix, 'monitor', ...parts);
   }
 
   private run<T>(work: Promise<T>, what: string): Promise<T> {
@@ -199,6 +203,12 @@ export class MonitorStore {
 
   async incident(id: string): Promise<IncidentRecord | undefined> {
     return fromFields(await this.run(this.redis.hgetall(this.key('incident', id)), 'reading the incident'));
+  }
+
+  /** One text field of the incident, as incident() would give it (undefined when no record is stored), without reading the rest. */
+  async incidentField(id: string, field: IncidentTextField): Promise<string | undefined> {
+    const [recId, target, value] = await this.run(this.redis.hmget(this.key('incident', id), 'id', 'target', field), 'reading the incident');
+    return recId && target ? (value ?? undefined) : undefined;
   }
 
   /** Creates the record unless it exists; returns the one that counts. */
