@@ -15,11 +15,12 @@ import type { Dispatcher } from '../jobs/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { SlackApp } from '../slack/app.js';
 import type { SlackConnection } from '../slack/connection.js';
+import { backoffDelay } from '../util/backoff.js';
 import type { Component } from './component.js';
 
 /** How long start() waits for the first auth.test: a wrong token then stops the start with exit 2. */
 const FIRST_ATTEMPT_MS = 3000;
-const SOCKET_RETRY_MS = { initial: 1000, max: 30_000 };
+const SOCKET_RETRY = { initialMs: 1000, maxMs: 30_000 };
 const SOCKET_FIRST_WAIT_MS = 2000;
 
 export class FrontEnd implements Component {
@@ -69,7 +70,7 @@ export class FrontEnd implements Component {
       this.socketOpen = true;
       this.log.log('info', 'Socket Mode connection open', { attempt });
     } catch (err) {
-      const delay = Math.min(SOCKET_RETRY_MS.max, SOCKET_RETRY_MS.initial * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, SOCKET_RETRY);
       this.log.log('warn', 'Socket Mode connection failed; trying again', { attempt, retryInMs: delay, error: (err as Error).message });
       this.socketTimer = setTimeout(() => void this.openSocket(attempt + 1), delay);
     }

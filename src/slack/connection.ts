@@ -15,6 +15,7 @@
 import { webApi, type AuthorizeResult } from '@slack/bolt';
 import { ConfigError } from '../config/load.js';
 import type { Logger } from '../log.js';
+import { backoffDelay, type Backoff } from '../util/backoff.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -40,8 +41,10 @@ export class SlackConnection {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private attempts = 0;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
+  /** Settles `settled`: once auth.test has answered, or the connection stopped or failed for good. */
+  private settle: () => void = () => undefined;
+  private readonly settled = new Promise<void>((resolve) => { this.settle = resolve; });
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly token: string,
@@ -50,8 +53,7 @@ export class SlackConnection {
     private readonly onFatal: (err: ConfigError) => void,
     opts: BackoffOptions = {},
   ) {
-    this.initialMs = opts.initialMs ?? 1000;
-    this.maxMs = opts.maxMs ?? 30_000;
+    this.backoff = { initialMs: opts.initialMs ?? 1000, maxMs: opts.maxMs ?? 30_000 };
     // Retries are this class's: the client itself tries once per attempt.
     this.client = new webApi.WebClient(token, {
       ...(slackApiUrl ? { slackApiUrl } : {}),
@@ -84,10 +86,7 @@ export class SlackConnection {
 
   /** Resolves when auth.test has answered (or the connection was stopped or failed for good). */
   whenReady(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => (this.ready() || this.stopped ? resolve() : setTimeout(check, 50).unref());
-      check();
-    });
+    return this.settled;
   }
 
   /** Bolt's authorize hook: the identity auth.test gave, or a refusal while Slack has not answered. */
@@ -99,6 +98,7 @@ export class SlackConnection {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.settle();
   }
 
   private async attempt(fatalAtFirst?: (err: ConfigError) => void): Promise<void> {
@@ -107,6 +107,7 @@ export class SlackConnection {
     try {
       const r = await this.client.auth.test();
       this.identity = { botId: String(r.bot_id ?? ''), botUserId: String(r.user_id ?? ''), ...(r.team_id ? { teamId: String(r.team_id) } : {}) };
+      this.settle();
       this.log.log('info', 'Slack answered auth.test', { attempt: this.attempts, botUserId: this.identity.botUserId });
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
@@ -114,10 +115,11 @@ export class SlackConnection {
         const fatal = new ConfigError(`environment: SLACK_BOT_TOKEN: Slack refused the bot token (${code}): use the app's Bot User OAuth Token (xoxb-…)`);
         this.log.log('error', 'Slack refused the bot token', { code, variable: 'SLACK_BOT_TOKEN' });
         this.stopped = true;
+        this.settle();
         (fatalAtFirst ?? this.onFatal)(fatal);
         return;
       }
-      const delay = Math.min(this.maxMs, this.initialMs * 2 ** (this.attempts - 1));
+      const delay = backoffDelay(this.attempts, this.backoff);
       this.log.log('warn', 'Slack not reachable: auth.test failed; trying again', { attempt: this.attempts, retryInMs: delay, error: code ?? (err as Error).message });
       if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), delay);
     }
