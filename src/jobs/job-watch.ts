@@ -54,10 +54,6 @@ export class JobWatch {
     this.timer.unref();
   }
 
-  size(): number {
-    return this.jobs.size;
-  }
-
   private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;

@@ -25,6 +25,7 @@ import { Redactor } from '../engine/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ApprovalStore, Ledger } from '../stores/approval-store.js';
+import type { RequestState } from '../stores/remediation-states.js';
 import { CodedError } from '../util/errors.js';
 import type { Checkpoint } from './diagnosis-report.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -67,6 +68,8 @@ const MAX_REPLY = 500;
 export const WORKER_ID = `worker:${hostname()}:${process.pid}`;
 
 type SettledOutcome = 'applied' | 'failed' | 'unknown';
+/** The states a job tells as they are: the command's outcome is settled, or policy refused it. */
+const TOLD_STATES: readonly RequestState[] = ['applied', 'failed', 'unknown', 'refused'];
 
 export class RemediationRunner {
   private readonly now: () => number;
@@ -88,7 +91,7 @@ export class RemediationRunner {
       ledger = await this.markUnknown(ledger, `an earlier attempt (${ledger.runner ?? 'unknown runner'}) claimed it and stopped before recording the reply: it may have run, and is not sent again`);
     } else if (ledger.state === 'approved' && ledger.plan === 'run') {
       ledger = await this.execute(ledger, `${WORKER_ID}:${jobId}:${attempt}`);
-    } else if (!['applied', 'failed', 'unknown', 'refused'].includes(ledger.state)) {
+    } else if (!TOLD_STATES.includes(ledger.state)) {
       throw new RemediationJobError(`approval request ${data.requestId} is ${ledger.state}${ledger.plan === 'steps' ? ' (guided)' : ''}: nothing to run`);
     }
     log.log('info', 'remediation job', { jobId, requestId: data.requestId, state: ledger.state, sent: ledger.sent ?? false });
@@ -217,7 +220,7 @@ export class RemediationRunner {
       if (!ledger) return;
       if (ledger.state === 'approved' && ledger.plan === 'run') ledger = await this.endUnsent(ledger, 'failed', `not sent: ${reason}`);
       else if (ledger.state === 'running') ledger = await this.markUnknown(ledger, `the job ended while the command was in flight (${reason}): it may have run, and is not sent again`);
-      if (!['applied', 'failed', 'unknown', 'refused'].includes(ledger.state)) return;
+      if (!TOLD_STATES.includes(ledger.state)) return;
       await this.tell(ledger, data, async () => undefined);
     } catch (err) {
       this.deps.log.log('error', 'could not report the failed remediation job', { requestId: data.requestId, error: (err as Error).message });

@@ -21,16 +21,15 @@ import { Redactor, type Diagnosis, type DiagnoseTarget, type UpOptions, type UpR
 import type { ResolvedTarget } from '../config/resolve-target.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { IncidentRecord, MonitorStore } from '../stores/monitor-store.js';
+import type { MonitorStore } from '../stores/monitor-store.js';
+import { backoffDelay } from '../util/backoff.js';
 import { BoundedMap } from '../util/bounded-map.js';
-import type { AlertSink, IncidentView } from './alert-sink.js';
-import { incidentView, type AlertSettings } from './incident.js';
+import type { AlertSink } from './alert-sink.js';
+import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose } from './incidents.js';
 import { countsAsUp, transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
 
 export type { AlertSettings } from './incident.js';
-export { incidentDiagnosisId, incidentRef, incidentView } from './incident.js';
-export type { IncidentDiagnose } from './incidents.js';
 
 export type ProbeFn = (target: DiagnoseTarget, options: UpOptions) => Promise<UpResult>;
 
@@ -166,7 +165,7 @@ export class Monitor {
   }
 
   /**
-   * reconcile(), bounded: a mass outage (hundreds of incidents opening at
+   * IncidentKeeper.reconcile(), bounded: a mass outage (hundreds of incidents opening at
    * once, Slack rate-limiting the channel to about a message a second) must
    * not hold every tick slot of the worker on diagnoses and posts while the
    * other targets wait to be probed. At most `maxReconciling` incidents are
@@ -182,24 +181,16 @@ export class Monitor {
     if (this.reconciling.has(name) || this.reconciling.size >= (this.deps.maxReconciling ?? MAX_RECONCILING)) return;
     this.reconciling.add(name);
     try {
-      await this.reconcile(name, state, targetInfo);
+      // Brings the open and the just-closed incident of `name` up to date (incidents.ts).
+      await this.incidents.reconcile(name, state, targetInfo);
       this.backoff.delete(name);
     } catch (err) {
       const failures = (back?.failures ?? 0) + 1;
-      const wait = Math.min(MAX_BACKOFF_MS, this.settings.intervalSeconds * 1000 * 2 ** (failures - 1));
+      const wait = backoffDelay(failures, { initialMs: this.settings.intervalSeconds * 1000, maxMs: MAX_BACKOFF_MS });
       this.backoff.set(name, { failures, until: now + wait - 1 });
       throw err;
     } finally {
       this.reconciling.delete(name);
     }
-  }
-
-  /** Brings the open and the just-closed incident of `name` up to date (incidents.ts). */
-  reconcile(name: string, state: TargetState, targetInfo?: DiagnoseTarget): Promise<void> {
-    return this.incidents.reconcile(name, state, targetInfo);
-  }
-
-  viewOf(rec: IncidentRecord): IncidentView {
-    return incidentView(rec, this.settings);
   }
 }
