@@ -155,8 +155,10 @@ export interface FollowedNode {
   masterAddr?: { host: string; port: number } | null;
   /** A peer Sentinel's CKQUORUM. */
   ckquorum?: { ok: boolean; text: string };
-  /** Error replies seen, in wire form. */
-  errors: string[];
+  /** Error replies seen: the command (INFO without its sections) and the reply in wire form. */
+  errors: { command: string; reply: string }[];
+  /** Why PING went unanswered when the session ended first: `no reply before the timeout`, `not a RESP reply` … */
+  pingFailure?: string;
   /** A cluster node flagged failing: can we reach its bus port from here? */
   bus?: { port: number; ok: boolean; code?: string };
   durationMs: number;

@@ -7,19 +7,14 @@ import { hostPort } from '../shared/address.js';
 import type { CheckOutcome } from './steps.js';
 import type { PingResult } from '../probes/ping.js';
 import type { TlsAlertResult } from '../probes/tls-alert.js';
-import type { DnsObservation, LoopbackProbe, NeighbourScan, RespObservation, RespReply, TcpObservation, TlsObservation, TlsSniff } from '../model/types.js';
+import { wireText } from '../probes/resp-parser.js';
+import type { DnsObservation, LoopbackProbe, NeighbourScan, RespObservation, TcpObservation, TlsObservation, TlsSniff } from '../model/types.js';
 
 const MAX_DETAIL = 160;
 
-function clip(text: string): string {
+/** A check's detail cut to MAX_DETAIL characters. */
+export function clip(text: string): string {
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
-}
-
-/** A reply as the wire shows it: `+PONG`, `-NOAUTH Authentication required.` */
-export function wireText(reply: RespReply): string {
-  if (reply.kind === 'status') return `+${reply.text}`;
-  if (reply.kind === 'error') return `-${reply.text}`;
-  return reply.text;
 }
 
 export function dnsCheck(dns: DnsObservation): CheckOutcome {

@@ -57,7 +57,6 @@ function verdictOf(obs: Observations, findings: readonly { finding: Finding; rul
   return 'healthy';
 }
 
-/** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
 /** A finding about the followed primary, saying so. */
 function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
   const where = hostPort(primary.observations.target.host, primary.observations.target.port);
@@ -69,6 +68,7 @@ function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
   };
 }
 
+/** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
 export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
   const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
   const primary = obs.topology?.primary;

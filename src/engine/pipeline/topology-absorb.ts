@@ -5,7 +5,7 @@
  */
 import type { TopologyCommand, TopologyObservation } from '../model/topology.js';
 import type { BatchResult } from '../probes/resp-connection.js';
-import type { RespNode } from '../probes/resp-parser.js';
+import { wireText, type RespNode } from '../probes/resp-parser.js';
 import { hostPort } from '../shared/address.js';
 import {
   mergeClusterNodes,
@@ -19,9 +19,9 @@ import {
   parseSentinelMasters,
   parseSentinelPeers,
 } from '../probes/topology-replies.js';
-import { wireText } from './check-details.js';
+import { clip } from './check-details.js';
 import type { CheckOutcome } from './steps.js';
-import { clip, type PlannedTopologyCommand } from './topology-plan.js';
+import type { PlannedTopologyCommand } from './topology-plan.js';
 
 function asError(node: RespNode | undefined): boolean {
   return node?.kind === 'error';

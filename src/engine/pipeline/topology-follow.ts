@@ -13,8 +13,11 @@ import { connectOnce } from '../probes/tcp.js';
 import { probeTls } from '../probes/tls.js';
 import { probeBusPort, probeNode } from '../probes/node-probe.js';
 import { helloCommandLabel, listenForHello } from '../probes/sentinel-hello.js';
-import { infoField, topologyCheck, type PlannedTopologyCommand } from './topology-plan.js';
+import { infoField } from '../probes/info.js';
+import { nodeReply } from '../rules/helpers/topology.js';
+import { topologyCheck, type PlannedTopologyCommand } from './topology-plan.js';
 import { absorbFollowUp, commandChecks } from './topology-absorb.js';
+import { clip } from './check-details.js';
 import { StepRecorder, type CheckOutcome } from './steps.js';
 import { runNetworkProbes, type ProbeContext } from './network-probes.js';
 import { FOLLOW_HOP_TIMEOUTS, HELLO_WAIT_MAX_MS, MAX_FOLLOWED_NODES, MAX_HELLO_SENTINELS } from './topology-phase.js';
@@ -120,8 +123,8 @@ function hopTargets(obs: Observations, topo: TopologyObservation): HopTarget[] {
       out.push({ host: n.endpoint, port, via: 'cluster-node', ...(n.id ? { expectedId: n.id } : {}), infoSections: ['server', 'replication'], extra: [{ label: 'CLUSTER MYID', args: ['CLUSTER', 'MYID'] }], auth: true });
     }
   } else if (topo.role === 'slave') {
-    const host = infoField(obs, 'master_host');
-    const port = Number(infoField(obs, 'master_port'));
+    const host = infoField(obs.info?.sections, 'master_host');
+    const port = Number(infoField(obs.info?.sections, 'master_port'));
     if (host && Number.isInteger(port) && port > 0) out.push({ host, port, via: 'replica-primary', infoSections: ['server', 'replication'], extra: [], auth: true });
   }
   const mine = (topo.discovery?.hellos ?? []).filter((h) => h.masterName === name).slice(0, MAX_HELLO_SENTINELS);
@@ -232,11 +235,11 @@ function followCheck(topo: TopologyObservation, nodes: readonly FollowedNode[], 
     const why = o.tcp && !o.tcp.ok ? ` ${o.tcp.code ?? 'failed'}` : o.dns && !o.dns.ok ? ` ${o.dns.code ?? 'DNS failed'}` : ok ? '' : ' no +PONG';
     parts.push(`primary ${hostPort(o.target.host, o.target.port)} of ${primary.masterName}${ok ? ' answers' : `:${why}`}`);
   }
-  const failed = nodes.filter((n) => !n.connect.ok || (n.ping !== undefined && n.ping !== '+PONG') || n.ping === undefined);
+  const failed = nodes.filter((n) => !n.connect.ok || n.ping !== '+PONG');
   bad += failed.length;
   if (nodes.length > 0) parts.push(`${nodes.length - failed.length} of ${nodes.length} ${nodes.length === 1 ? 'node answers' : 'nodes answer'}`);
-  for (const n of failed.slice(0, 3)) parts.push(`${hostPort(n.host || '?', n.port)} ${n.connect.ok ? (n.greeting ?? n.ping ?? n.errors[0] ?? 'no +PONG') : (n.connect.code ?? 'failed')}`);
+  for (const n of failed.slice(0, 3)) parts.push(`${hostPort(n.host || '?', n.port)} ${n.connect.ok ? (nodeReply(n) ?? 'no +PONG') : (n.connect.code ?? 'failed')}`);
   if (topo.followLimit) parts.push(`only ${topo.followLimit.probed} of ${topo.followLimit.listed} probed (bound)`);
   const detail = parts.join('; ');
-  return { status: bad > 0 ? 'warn' : 'pass', detail: detail.length > 160 ? `${detail.slice(0, 159)}…` : detail };
+  return { status: bad > 0 ? 'warn' : 'pass', detail: clip(detail) };
 }

@@ -56,11 +56,12 @@ export async function runTopologyPhase(ctx: ProbeContext, conn: RespConnection |
   };
   obs.topology = topo;
   const plan = conn ? planFollowUp(obs, topo) : [];
-  if (plan.length === 0 && !wantsHop(ctx, topo)) {
+  const hop = wantsHop(ctx, topo);
+  if (plan.length === 0 && !hop) {
     ctx.steps.note('topology', topologyCheck(obs, topo), 0);
     conn?.close();
     return;
   }
   const follow = await import('./topology-follow.js');
-  await follow.continueTopology(ctx, conn, address, topo, plan, wantsHop(ctx, topo));
+  await follow.continueTopology(ctx, conn, address, topo, plan, hop);
 }

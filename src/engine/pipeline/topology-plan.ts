@@ -19,6 +19,8 @@ import type { TopologyOptions } from '../model/options.js';
 import type { TopologyCommand, TopologyExpectation, TopologyKind, TopologyObservation } from '../model/topology.js';
 import type { Observations } from '../model/types.js';
 import { hostPort } from '../shared/address.js';
+import { infoField } from '../probes/info.js';
+import { clip } from './check-details.js';
 import type { CheckOutcome } from './steps.js';
 
 /**
@@ -36,11 +38,6 @@ export interface PlannedTopologyCommand {
   purpose: TopologyCommand['purpose'];
 }
 
-export function infoField(obs: Observations, field: string): string | undefined {
-  for (const fields of Object.values(obs.info?.sections ?? {})) if (fields[field] !== undefined) return fields[field];
-  return undefined;
-}
-
 export function expectationOf(options: TopologyOptions | undefined): TopologyExpectation {
   const out: TopologyExpectation = {};
   if (options?.sentinelMaster) out.sentinelMaster = options.sentinelMaster;
@@ -51,15 +48,15 @@ export function expectationOf(options: TopologyOptions | undefined): TopologyExp
 
 /** What INFO says the target is. */
 export function classify(obs: Observations): { kind: TopologyKind; role?: string; source: TopologyObservation['source'] } {
-  const mode = infoField(obs, 'redis_mode');
-  const role = infoField(obs, 'role');
+  const mode = infoField(obs.info?.sections, 'redis_mode');
+  const role = infoField(obs.info?.sections, 'role');
   const kind: TopologyKind = mode === 'sentinel' ? 'sentinel' : mode === 'cluster' ? 'cluster' : mode === 'standalone' ? 'standalone' : 'unknown';
   if (kind === 'unknown') return { kind, source: 'none' };
   return { kind, role: kind === 'sentinel' ? 'sentinel' : role, source: 'info' };
 }
 
 function majorVersion(obs: Observations): number | undefined {
-  const v = infoField(obs, 'redis_version');
+  const v = infoField(obs.info?.sections, 'redis_version');
   const major = v ? Number(v.split('.')[0]) : NaN;
   return Number.isFinite(major) ? major : undefined;
 }
@@ -98,13 +95,8 @@ export function planFollowUp(obs: Observations, topo: Pick<TopologyObservation, 
   }
   if (name) out.push(cmd('sentinel-master', ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name], 'quote'));
   if (topo.expected.cluster === true) out.push(cmd('cluster-shards', ['CLUSTER', 'SHARDS'], 'quote'));
-  if (infoField(obs, 'min_slaves_good_slaves') !== undefined) out.push(cmd('min-replicas', ['CONFIG', 'GET', 'min-replicas-*']));
+  if (infoField(obs.info?.sections, 'min_slaves_good_slaves') !== undefined) out.push(cmd('min-replicas', ['CONFIG', 'GET', 'min-replicas-*']));
   return out;
-}
-
-const MAX_DETAIL = 160;
-export function clip(text: string): string {
-  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
 }
 
 /** What the target is, for the `topology` check. */
@@ -124,7 +116,7 @@ export function topologyCheck(obs: Observations, topo: TopologyObservation): Che
       return { status, detail: clip(`cluster node, ${role ?? 'role unknown'} (INFO redis_mode:cluster)${state ? `, cluster_state:${state}` : ''}${nodes ? `, ${nodes} nodes` : ''}${suffix}`) };
     }
     case 'standalone': {
-      const of = topo.role === 'slave' ? ` of ${hostPort(infoField(obs, 'master_host') ?? '?', Number(infoField(obs, 'master_port') ?? 6379))}` : '';
+      const of = topo.role === 'slave' ? ` of ${hostPort(infoField(obs.info?.sections, 'master_host') ?? '?', Number(infoField(obs.info?.sections, 'master_port') ?? 6379))}` : '';
       return { status, detail: clip(`standalone ${role ?? 'server'}${of} (INFO redis_mode:standalone, role:${topo.role ?? '?'})${suffix}`) };
     }
     default:

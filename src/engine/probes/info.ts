@@ -27,3 +27,9 @@ export function parseInfo(text: string): InfoObservation {
   }
   return { sections };
 }
+
+/** A field from whichever section holds it (names are unique across sections). */
+export function infoField(sections: InfoObservation['sections'] | undefined, field: string): string | undefined {
+  for (const fields of Object.values(sections ?? {})) if (fields[field] !== undefined) return fields[field];
+  return undefined;
+}

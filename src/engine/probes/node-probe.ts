@@ -8,14 +8,15 @@
  */
 import type { Credentials, TlsOptions } from '../model/options.js';
 import type { FollowedNode, FollowReason } from '../model/topology.js';
-import type { RespReply } from '../model/types.js';
 import { now, since } from '../shared/clock.js';
 import { probeDns } from './dns.js';
 import { connectOnce } from './tcp.js';
 import { probeTls } from './tls.js';
 import { runRespSession } from './resp.js';
-import { parseInfo } from './info.js';
+import { infoField, parseInfo } from './info.js';
 import type { PlannedCommand } from './resp-connection.js';
+import { wireText } from './resp-parser.js';
+import { parseCkquorum } from './topology-replies.js';
 
 /** INFO fields a followed node reports (enough to say what it is and where its primary is). */
 const INFO_FIELDS = ['redis_mode', 'run_id', 'tcp_port', 'role', 'master_host', 'master_port', 'master_link_status', 'connected_slaves'] as const;
@@ -29,10 +30,6 @@ export interface NodeProbeOptions {
   infoSections: readonly string[];
   extra?: readonly PlannedCommand[];
   signal?: AbortSignal;
-}
-
-function wire(reply: RespReply): string {
-  return reply.kind === 'error' ? `-${reply.text}` : reply.kind === 'status' ? `+${reply.text}` : reply.text;
 }
 
 export async function probeNode(host: string, port: number, via: FollowReason, options: NodeProbeOptions): Promise<FollowedNode> {
@@ -70,27 +67,29 @@ export async function probeNode(host: string, port: number, via: FollowReason, o
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const resp = session.resp;
-  if (resp.greeting) node.greeting = wire(resp.greeting);
+  if (resp.greeting) node.greeting = wireText(resp.greeting);
   for (const e of resp.exchanges) {
     if (!e.reply) continue;
-    if (e.reply.kind === 'error') node.errors.push(`${e.command.split(' ')[0] === 'INFO' ? 'INFO' : e.command} → ${wire(e.reply)}`);
-    if (e.command === 'PING') node.ping = wire(e.reply);
+    if (e.reply.kind === 'error') node.errors.push({ command: e.command.split(' ')[0] === 'INFO' ? 'INFO' : e.command, reply: wireText(e.reply) });
+    if (e.command === 'PING') node.ping = wireText(e.reply);
     if (e.command === 'CLUSTER MYID' && e.reply.kind === 'string') node.myId = e.reply.text;
     if (e.command.startsWith('SENTINEL GET-MASTER-ADDR-BY-NAME')) {
       if (e.reply.kind === 'null') node.masterAddr = null;
       const [h, p] = e.reply.kind === 'array' ? e.reply.text.split(' ') : [];
       if (h !== undefined && p !== undefined && /^\d+$/.test(p)) node.masterAddr = { host: h, port: Number(p) };
     }
-    if (e.command.startsWith('SENTINEL CKQUORUM') && (e.reply.kind === 'status' || e.reply.kind === 'error')) {
-      node.ckquorum = { ok: e.reply.kind === 'status', text: wire(e.reply) };
+    if (e.command.startsWith('SENTINEL CKQUORUM')) {
+      const ckquorum = parseCkquorum(e.reply);
+      if (ckquorum) node.ckquorum = ckquorum;
     }
   }
-  if (!resp.ok && !node.ping) node.errors.push(resp.timedOut ? 'no reply before the timeout' : resp.nonResp ? 'not a RESP reply' : 'connection closed before PING was answered');
+  if (!resp.ok && !node.ping) node.pingFailure = resp.timedOut ? 'no reply before the timeout' : resp.nonResp ? 'not a RESP reply' : 'connection closed before PING was answered';
   if (session.infoText !== undefined) {
     const sections = parseInfo(session.infoText).sections;
     const info: Record<string, string> = {};
     for (const field of INFO_FIELDS) {
-      for (const values of Object.values(sections)) if (values[field] !== undefined) info[field] = values[field]!;
+      const value = infoField(sections, field);
+      if (value !== undefined) info[field] = value;
     }
     node.info = info;
   }

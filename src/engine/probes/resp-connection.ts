@@ -31,7 +31,6 @@ export interface BatchResult {
   timedOut: boolean;
   /** The server closed the connection or it failed before every reply came. */
   closed: boolean;
-  socketError?: string;
   /** The bytes that came back were not RESP. */
   nonResp: boolean;
 }
@@ -91,8 +90,7 @@ export class RespConnection {
         result.closed = true;
         finish();
       };
-      const onError = (err: NodeJS.ErrnoException) => {
-        result.socketError = err.code ?? err.message;
+      const onError = () => {
         result.closed = true;
         finish();
       };

@@ -13,7 +13,9 @@
  * shape matters: CLUSTER SHARDS, SENTINEL MASTERS and the like. A map's items
  * are its keys and values in turn, as RESP2 sends the same replies as arrays.
  */
+import type { Credentials } from '../model/options.js';
 import type { RespReply } from '../model/types.js';
+import { REDACTED } from '../shared/redact.js';
 
 /** A reply with its structure: `items` for arrays, sets, maps and pushes. */
 export interface RespNode extends RespReply {
@@ -152,4 +154,19 @@ export function encodeCommand(args: readonly string[]): Buffer {
     parts.push(Buffer.from(`$${bytes.length}\r\n`, 'latin1'), bytes, Buffer.from('\r\n', 'latin1'));
   }
   return Buffer.concat(parts);
+}
+
+/** A reply as the wire shows it: `+PONG`, `-NOAUTH Authentication required.` */
+export function wireText(reply: RespReply): string {
+  if (reply.kind === 'status') return `+${reply.text}`;
+  if (reply.kind === 'error') return `-${reply.text}`;
+  return reply.text;
+}
+
+/** The AUTH a client with these credentials sends first (none without a password), and how it is reported: never the password. */
+export function authCommand(credentials: Credentials | undefined): { label: string; args: string[] } | undefined {
+  if (credentials?.password === undefined || credentials.password === '') return undefined;
+  return credentials.user
+    ? { label: `AUTH ${credentials.user} ${REDACTED}`, args: ['AUTH', credentials.user, credentials.password] }
+    : { label: `AUTH ${REDACTED}`, args: ['AUTH', credentials.password] };
 }

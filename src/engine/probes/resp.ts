@@ -31,12 +31,12 @@
  * (`conn`) for one more round trip instead of closing it.
  */
 import type { Duplex } from 'node:stream';
-import { Redactor, REDACTED } from '../shared/redact.js';
+import { Redactor } from '../shared/redact.js';
 import type { Credentials } from '../model/options.js';
 import type { RespExchange, RespObservation, RespReply } from '../model/types.js';
 import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
-import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import { RespConnection, type PlannedCommand } from './resp-connection.js';
 
 export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
@@ -82,10 +82,8 @@ interface Pending {
 
 function plan(credentials: Credentials | undefined, db: number | undefined, sections: readonly string[], extra: readonly PlannedCommand[]): { label: string; args: string[]; role: Pending['role'] }[] {
   const out: { label: string; args: string[]; role: Pending['role'] }[] = [];
-  if (credentials?.password !== undefined && credentials.password !== '') {
-    const args = credentials.user ? ['AUTH', credentials.user, credentials.password] : ['AUTH', credentials.password];
-    out.push({ label: credentials.user ? `AUTH ${credentials.user} ${REDACTED}` : `AUTH ${REDACTED}`, args, role: 'auth' });
-  }
+  const auth = authCommand(credentials);
+  if (auth) out.push({ ...auth, role: 'auth' });
   if (db !== undefined && db !== 0) out.push({ label: `SELECT ${db}`, args: ['SELECT', String(db)], role: 'select' });
   out.push({ label: 'PING', args: ['PING'], role: 'ping' });
   out.push({ label: `INFO ${sections.join(' ')}`, args: ['INFO', ...sections], role: 'info' });

@@ -12,11 +12,11 @@
  * messages until one names `masterName` or `waitMs` passes. The connection
  * is closed afterwards (a subscribed connection takes no other command).
  */
-import { Redactor, REDACTED } from '../shared/redact.js';
+import { Redactor } from '../shared/redact.js';
 import { bound, now, since } from '../shared/clock.js';
 import type { Credentials } from '../model/options.js';
 import type { HelloDiscovery, SentinelHello } from '../model/topology.js';
-import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import type { SessionSocket } from './resp.js';
 import { parseHello } from './topology-replies.js';
 
@@ -84,16 +84,13 @@ export function listenForHello(open: SessionSocket, options: HelloOptions): Prom
       error = open.error?.code ?? 'connection closed';
       return finish();
     }
-    const parts: Buffer[] = [];
-    const creds = options.credentials;
-    if (creds?.password) parts.push(encodeCommand(creds.user ? ['AUTH', creds.user, creds.password] : ['AUTH', creds.password]));
-    parts.push(encodeCommand(['SUBSCRIBE', HELLO_CHANNEL]));
-    socket.write(Buffer.concat(parts));
+    const auth = authCommand(options.credentials);
+    socket.write(Buffer.concat([...(auth ? [encodeCommand(auth.args)] : []), encodeCommand(['SUBSCRIBE', HELLO_CHANNEL])]));
   });
 }
 
 /** The command as reported: never the password. */
 export function helloCommandLabel(credentials?: Credentials): string {
-  const auth = credentials?.password ? (credentials.user ? `AUTH ${credentials.user} ${REDACTED}, ` : `AUTH ${REDACTED}, `) : '';
-  return `${auth}SUBSCRIBE ${HELLO_CHANNEL}`;
+  const auth = authCommand(credentials);
+  return `${auth ? `${auth.label}, ` : ''}SUBSCRIBE ${HELLO_CHANNEL}`;
 }

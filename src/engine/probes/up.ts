@@ -30,7 +30,7 @@ import { Redactor } from '../shared/redact.js';
 import { bound, now, since } from '../shared/clock.js';
 import { probeDns } from './dns.js';
 import { printableExcerpt } from './excerpt.js';
-import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import { probeTcp, type OpenSocket } from './tcp.js';
 import { probeTls } from './tls.js';
 
@@ -118,10 +118,8 @@ function ping(open: OpenSocket, commands: string[][], expected: number, timeoutM
 }
 
 function handshake(credentials: Credentials | undefined, db: number | undefined): string[][] {
-  const commands: string[][] = [];
-  if (credentials?.password !== undefined && credentials.password !== '') {
-    commands.push(credentials.user ? ['AUTH', credentials.user, credentials.password] : ['AUTH', credentials.password]);
-  }
+  const auth = authCommand(credentials);
+  const commands: string[][] = auth ? [auth.args] : [];
   // Every client configured with this URL selects its database on connect: an out-of-range index fails them all.
   if (db !== undefined && db !== 0) commands.push(['SELECT', String(db)]);
   commands.push(['PING']);

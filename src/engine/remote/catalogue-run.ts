@@ -117,6 +117,8 @@ export async function runCatalogue(session: SshSession, obs: RemoteObservation, 
   const sec = hostTimeoutSec(o.stepTimeoutMs);
   const marker = newMarker();
   let stopped: 'bound' | 'aborted' | undefined;
+  /** Entries the bound cut off, unanswered. */
+  const cutOff = new Set<RemoteCommandId>();
   let shells = 0;
 
   const record = (entry: CatalogueEntry, res: ExecResult) => {
@@ -197,12 +199,17 @@ export async function runCatalogue(session: SshSession, obs: RemoteObservation, 
     unanswered(b, FOLLOW_UP, end);
   })();
 
+  /** The entry had no answer when the bound or the caller stopped the run; the bound's are reported as cut off. */
+  function stoppedBefore(entry: CatalogueEntry, durationMs: number): void {
+    if (stopped === 'bound') cutOff.add(entry.id);
+    outcomes.set(entry.id, { id: entry.id, status: 'timeout', durationMs, detail: stopped === 'bound' ? `no answer within ${o.boundMs} ms (the SSH phase bound)` : 'aborted' });
+  }
+
   function unanswered(run: ScriptRun, entries: readonly CatalogueEntry[], end: ShellEnd): void {
     const waited = Math.round(performance.now() - (run.sentAt || performance.now()));
     for (const entry of entries) {
       if (outcomes.has(entry.id) || !run.ids.has(entry.id)) continue;
-      if (stopped === 'bound') outcomes.set(entry.id, { id: entry.id, status: 'timeout', durationMs: waited, detail: `no answer within ${o.boundMs} ms (the SSH phase bound)` });
-      else if (stopped === 'aborted') outcomes.set(entry.id, { id: entry.id, status: 'timeout', durationMs: waited, detail: 'aborted' });
+      if (stopped) stoppedBefore(entry, waited);
       else if (end.openFailed) outcomes.set(entry.id, { id: entry.id, status: 'failed', durationMs: 0, detail: `${CHANNEL_REFUSED}: ${(end.message ?? '').split('\n')[0]!.slice(0, 160)}` });
       else if (end.truncated) outcomes.set(entry.id, { id: entry.id, status: 'failed', durationMs: waited, detail: 'output too large, cut' });
       else outcomes.set(entry.id, { id: entry.id, status: 'failed', durationMs: waited, detail: `no output: the shell ended before this check (exit status ${end.exitCode ?? 'unknown'})` });
@@ -219,12 +226,9 @@ export async function runCatalogue(session: SshSession, obs: RemoteObservation, 
   }
   // A follow-up never sent (the bound ran out first) leaves its entries unanswered too.
   for (const entry of FOLLOW_UP) {
-    if (!outcomes.has(entry.id) && stopped) outcomes.set(entry.id, { id: entry.id, status: 'timeout', durationMs: 0, detail: stopped === 'bound' ? `no answer within ${o.boundMs} ms (the SSH phase bound)` : 'aborted' });
+    if (!outcomes.has(entry.id) && stopped) stoppedBefore(entry, 0);
   }
-  if (stopped === 'bound') {
-    const late = CATALOGUE.filter((e) => outcomes.get(e.id)?.detail.endsWith('(the SSH phase bound)')).map((e) => e.id);
-    if (late.length) obs.cutOff = { boundMs: o.boundMs, unanswered: late };
-  }
+  if (cutOff.size) obs.cutOff = { boundMs: o.boundMs, unanswered: CATALOGUE.filter((e) => cutOff.has(e.id)).map((e) => e.id) };
   obs.shellStarts = shells;
   return outcomes;
 }

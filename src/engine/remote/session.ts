@@ -42,8 +42,6 @@ export interface ShellEnd {
   message?: string;
   /** stdout went past MAX_STDOUT: the channel was closed there. */
   truncated: boolean;
-  /** We closed it (close()) before the server did. */
-  closedByUs: boolean;
 }
 
 export interface ShellChannel {
@@ -253,7 +251,7 @@ class OpenShell implements ShellChannel {
   private closing = false;
   private resolveOpened!: (ok: boolean) => void;
   private resolveDone!: (end: ShellEnd) => void;
-  private readonly end: ShellEnd = { exitCode: null, stderr: '', openFailed: false, truncated: false, closedByUs: false };
+  private readonly end: ShellEnd = { exitCode: null, stderr: '', openFailed: false, truncated: false };
   private readonly err: Buffer[] = [];
   private errLen = 0;
   private outLen = 0;
@@ -317,7 +315,6 @@ class OpenShell implements ShellChannel {
   close(): void {
     if (this.finished) return;
     this.closing = true;
-    this.end.closedByUs = true;
     this.stream?.close();
     this.finish();
   }

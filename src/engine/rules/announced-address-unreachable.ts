@@ -21,12 +21,15 @@
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { Confidence, FollowedNode, Observations, Severity } from '../model/types.js';
 import { hostPort } from './helpers/observed.js';
-import { clusterNodeLabel, connectConfidence, connectFailure, followed, nodeAddress, topologyOf } from './helpers/topology.js';
+import { clusterNodeLabel, connectConfidence, connectFailure, followed, nodeAddress, nodeHost, topologyOf } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
 
 interface Unreachable {
   what: string;
+  /** host:port as quoted, and its two halves (for the network-path steps). */
   address: string;
+  host: string;
+  port: number;
   kind: 'cluster' | 'replica' | 'sentinel-primary' | 'gone-replica';
   severity: Severity;
   confidence: Confidence;
@@ -52,7 +55,7 @@ function sentinelPrimary(obs: Observations): Unreachable | undefined {
   } else return undefined;
   if (down.length) lines.push(`the Sentinel flags it ${down.join(',')}: it cannot reach it either — the primary is down${down.includes('o_down') ? ', and a failover is due' : ''}`);
   else if (master) lines.push(`the Sentinel sees it as up (flags ${master.flags.join(',')}): it runs, but not at an address clients reach from here (announced address, NAT, Docker bridge)`);
-  return { what: `the primary of "${p.masterName}"`, address, kind: 'sentinel-primary', severity: 'critical', confidence, lines };
+  return { what: `the primary of "${p.masterName}"`, address, host: o.target.host, port: o.target.port, kind: 'sentinel-primary', severity: 'critical', confidence, lines };
 }
 
 /** The primary's INFO lists this replica as connected: it runs, just not at the announced address. */
@@ -71,7 +74,7 @@ function sentinelReplica(obs: Observations, n: FollowedNode): Unreachable {
   const entry = obs.topology?.sentinel?.replicas?.find((r) => r.host === n.host && r.port === n.port);
   const lines = [`SENTINEL REPLICAS lists ${nodeAddress(n)}${entry ? ` (flags ${entry.flags.join(',')})` : ''}: the address Sentinel hands to clients that read from replicas`, `from here: ${connectFailure(n, obs.client.timeoutMs)}`];
   const flaggedDown = entry?.flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') ?? false;
-  const base = { what: 'a replica', address: nodeAddress(n), confidence: connectConfidence(n) };
+  const base = { what: 'a replica', address: nodeAddress(n), host: nodeHost(n), port: n.port, confidence: connectConfidence(n) };
   if (listedOnline(obs, n)) {
     lines.push('the primary lists it as a connected replica (state=online): it runs, but not at the address it announces (replica-announce-ip / replica-announce-port, NAT, Docker)');
     if (flaggedDown) lines.push('the Sentinel cannot reach it there either (flagged down): Sentinel-aware clients skip it, so readers lose this replica and a failover cannot promote it');
@@ -96,7 +99,7 @@ function clusterNode(obs: Observations, n: FollowedNode): Unreachable | undefine
     lines.push(`the cluster does not flag it failing (flags ${entry.flags.join(',') || '-'}, link ${entry.linkState ?? '?'}): it runs, but announces an address clients cannot reach (cluster-announce-ip / -port, NAT, Docker)`);
   }
   const servesSlots = entry ? entry.role === 'master' && entry.slots.length > 0 : true;
-  return { what: entry ? `cluster ${entry.role} ${entry.id.slice(0, 8)}` : 'a cluster node', address: nodeAddress(n), kind: 'cluster', severity: servesSlots ? 'critical' : 'warning', confidence: n.connect.code === 'NOADDR' ? 'confirmed' : connectConfidence(n), lines };
+  return { what: entry ? `cluster ${entry.role} ${entry.id.slice(0, 8)}` : 'a cluster node', address: nodeAddress(n), host: nodeHost(n), port: n.port, kind: 'cluster', severity: servesSlots ? 'critical' : 'warning', confidence: n.connect.code === 'NOADDR' ? 'confirmed' : connectConfidence(n), lines };
 }
 
 export const rule = defineRule({
@@ -125,7 +128,6 @@ export const rule = defineRule({
     const evidence = found.slice(0, 4).flatMap((f) => f.lines);
     if (found.length > 4) evidence.push(`… and ${found.length - 4} more`);
     const t = fixTarget(obs);
-    const [host, port] = [worst.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), Number(/:(\d+)$/.exec(worst.address)?.[1] ?? t.port)];
     const master = obs.topology?.primary?.masterName ?? obs.topology?.expected.sentinelMaster;
     return {
       severity: worst.severity,
@@ -136,7 +138,7 @@ export const rule = defineRule({
         ? [REMEDIATIONS['forget-gone-replica'](t, { ...(master ? { master } : {}), replica: worst.address })]
         : [
             REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind, node: `${worst.what} (${worst.address})`, address: worst.address }),
-            REMEDIATIONS['check-network-path']({ ...t, host, port, address: host }),
+            REMEDIATIONS['check-network-path']({ ...t, host: worst.host, port: worst.port, address: worst.host }),
           ],
       details: { addresses: found.map((f) => f.address).join(','), kind: worst.kind },
     };

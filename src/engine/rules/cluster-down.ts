@@ -23,7 +23,7 @@
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { ClusterNodeEntry, Remediation } from '../model/types.js';
 import { clip, hostPort, wire } from './helpers/observed.js';
-import { answered, clusterNodeLabel, connectFailure, followed, topologyOf } from './helpers/topology.js';
+import { answered, clusterNodeLabel, connectFailure, followed, nodeReply, topologyOf } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
 
 const SLOTS = 16384;
@@ -92,7 +92,7 @@ export const rule = defineRule({
         downNode ??= n;
         line += `; it does not connect from here either: ${connectFailure(probe, obs.client.timeoutMs)} — the node is down or unreachable`;
       } else if (probe) {
-        line += `; from here: ${probe.greeting ?? probe.ping ?? probe.errors[0] ?? 'no answer'}`;
+        line += `; from here: ${nodeReply(probe) ?? 'no answer'}`;
       }
       nodeNotes.push(clip(line, 400));
     }

@@ -56,9 +56,8 @@ export const rule = defineRule({
     const infoReply = obs.resp?.exchanges.find((e) => e.command.startsWith('INFO'))?.reply;
     if (infoReply?.kind === 'error' && /^ERR unknown command/i.test(infoReply.text)) refused.push({ command: 'INFO', text: wire(infoReply) });
     for (const n of obs.topology?.followed ?? []) {
-      for (const e of n.errors) {
-        const [command = '', text = ''] = e.split(' → ');
-        if (/^-(ERR unknown command|ERR unknown subcommand)/i.test(text) && !/^SENTINEL/i.test(command)) refused.push({ command, text });
+      for (const { command, reply } of n.errors) {
+        if (/^-(ERR unknown command|ERR unknown subcommand)/i.test(reply) && !/^SENTINEL/i.test(command)) refused.push({ command, text: reply });
       }
     }
     if (refused.length === 0) return undefined;

@@ -19,7 +19,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import { hostPort, info, infoNumber, infoQuote, targetLabel } from './helpers/observed.js';
-import { answered, connectFailure, followed, isStandaloneReplica, knownSentinels, nodeAddress, sentinelNamedPrimary } from './helpers/topology.js';
+import { answered, connectFailure, followed, isStandaloneReplica, knownSentinels, nodeAddress, nodeReply, sentinelNamedPrimary } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
 
 export const READONLY_TEXT = "-READONLY You can't write against a read only replica.";
@@ -59,7 +59,7 @@ export const rule = defineRule({
       } else if (!upstream.connect.ok) {
         evidence.push(`followed ${where}: ${connectFailure(upstream, obs.client.timeoutMs)}`);
       } else {
-        evidence.push(`followed ${where}: ${upstream.greeting ?? upstream.ping ?? upstream.errors[0] ?? 'no answer to PING'}`);
+        evidence.push(`followed ${where}: ${nodeReply(upstream) ?? 'no answer to PING'}`);
       }
     }
 

@@ -7,6 +7,7 @@
  * "-" so a rule keeps working if a text arrives in wire form.
  */
 import { hostPort } from '../../shared/address.js';
+import { infoField } from '../../probes/info.js';
 import type { Observations, RespReply } from '../../model/types.js';
 
 /** host:port with IPv6 literals bracketed (rules quote it in titles and evidence). */
@@ -64,13 +65,7 @@ export function replyEvidence(seen: SeenReply): string {
 
 /** An INFO field from whichever section holds it (names are unique across sections). */
 export function info(obs: Observations, field: string): string | undefined {
-  const sections = obs.info?.sections;
-  if (!sections) return undefined;
-  for (const fields of Object.values(sections)) {
-    const value = fields[field];
-    if (value !== undefined) return value;
-  }
-  return undefined;
+  return infoField(obs.info?.sections, field);
 }
 
 export function infoNumber(obs: Observations, field: string): number | undefined {

@@ -3,6 +3,7 @@
  * follow-up replies, the nodes followed one hop away. No decisions here.
  */
 import type { ClusterNodeEntry, FollowedNode, FollowReason, Observations, TopologyCommand, TopologyObservation } from '../../model/types.js';
+import { wireText } from '../../probes/resp-parser.js';
 import { clip, hostPort, info } from './observed.js';
 
 export function topologyOf(obs: Observations): TopologyObservation | undefined {
@@ -30,8 +31,13 @@ export function topologyCommand(obs: Observations, check: string): TopologyComma
   return obs.topology?.commands.find((c) => c.check === check);
 }
 
+/** A followed node's host as quoted: `""` for an empty endpoint. */
+export function nodeHost(n: { host: string }): string {
+  return n.host === '' ? '""' : n.host;
+}
+
 export function nodeAddress(n: { host: string; port: number }): string {
-  return hostPort(n.host === '' ? '""' : n.host, n.port);
+  return hostPort(nodeHost(n), n.port);
 }
 
 export function clusterNodeLabel(n: ClusterNodeEntry): string {
@@ -70,9 +76,10 @@ export function connectConfidence(n: FollowedNode): 'confirmed' | 'likely' {
   return n.connect.code === 'ETIMEDOUT' ? 'likely' : 'confirmed';
 }
 
-/** `field:value` quotes of a followed node's INFO. */
-export function nodeInfoQuote(n: FollowedNode, fields: readonly string[]): string {
-  return fields.filter((f) => n.info?.[f] !== undefined).map((f) => `${f}:${n.info![f]}`).join(' ');
+/** What a followed node answered instead of +PONG: a greeting, PING's reply, its first error reply (`CLUSTER MYID → -ERR …`), or why PING went unanswered. */
+export function nodeReply(n: FollowedNode): string | undefined {
+  const error = n.errors[0];
+  return n.greeting ?? n.ping ?? (error ? `${error.command} → ${error.reply}` : n.pingFailure);
 }
 
 /** The primary the Sentinels name for the configured master: from the target Sentinel or from a discovered one. */
@@ -105,6 +112,5 @@ export function sameAddress(a: { host: string; port: number }, b: { host: string
 
 export function quoteReply(c: TopologyCommand): string {
   if (!c.reply) return `${c.command} → (no reply)`;
-  const text = c.reply.kind === 'error' ? `-${c.reply.text}` : c.reply.kind === 'status' ? `+${c.reply.text}` : c.reply.text;
-  return `${c.command} → ${clip(text)}`;
+  return `${c.command} → ${clip(wireText(c.reply))}`;
 }
