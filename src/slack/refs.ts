@@ -12,8 +12,12 @@ import { CAUSE_IDS, type CauseId } from '../engine/index.js';
 export const DIAGNOSIS_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 export const REMEDIATION_ID_RE = /^[a-z0-9-]{1,100}$/;
 export const REQUEST_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-/** `<kind>.<id>`: what a recheck button names (d.<diagnosis id>, or a kind another feature registers). */
-export const RECHECK_REF_RE = /^[a-z]{1,8}\.[A-Za-z0-9_-]{1,80}$/;
+/**
+ * `<kind>.<id>`: what a recheck button names (d.<diagnosis id>, or a kind another
+ * feature registers), and an alert's ack and snooze (`i.<incident id>`, whose kind
+ * the monitor checks: IncidentActions.idOf).
+ */
+const REF_RE = /^[a-z]{1,8}\.[A-Za-z0-9_-]{1,80}$/;
 
 export interface RemediateRef {
   diagnosisId: string;
@@ -50,13 +54,17 @@ export const ACTION = {
   approve: 'approve:',
   deny: 'deny:',
   recheck: 'recheck:',
+  ack: 'ack:',
+  snooze: 'snooze:',
 } as const;
 
 const SUFFIX_RE: Record<keyof typeof ACTION, RegExp> = {
   remediate: REMEDIATION_ID_RE,
   approve: REQUEST_ID_RE,
   deny: REQUEST_ID_RE,
-  recheck: RECHECK_REF_RE,
+  recheck: REF_RE,
+  ack: REF_RE,
+  snooze: REF_RE,
 };
 
 export function recheckRef(kind: string, id: string): string {

@@ -10,16 +10,16 @@ import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/
 import { IncidentActions, isSnoozeChoice } from '../../monitor/incident-actions.js';
 import type { AuditRecord } from '../../stores/audit-log.js';
 import { canDiagnose } from '../admission.js';
+import { actionSuffix } from '../refs.js';
 import { mention } from '../views/mrkdwn.js';
-import { slackDate } from '../views/alert.js';
+import { slackDateOfMs } from '../views/elements.js';
 import type { ActionContext } from './context.js';
 
 /** The incident id of `ack:i.<id>` / `snooze:i.<id>`, when the action id is well formed. */
-function incidentOf(actionId: string, prefix: 'ack:' | 'snooze:'): { ref: string; id: string } | undefined {
-  if (!actionId.startsWith(prefix)) return undefined;
-  const ref = actionId.slice(prefix.length);
+function incidentOf(actionId: string, kind: 'ack' | 'snooze'): { ref: string; id: string } | undefined {
+  const ref = actionSuffix(actionId, kind);
   const id = IncidentActions.idOf(ref);
-  return id ? { ref, id } : undefined;
+  return ref && id ? { ref, id } : undefined;
 }
 
 /**
@@ -44,7 +44,7 @@ export function registerAlertActions(app: App, ctx: ActionContext): void {
   app.action<BlockAction<ButtonAction>>(/^ack:/, async ({ ack, body, action }) => {
     await ack();
     const user = body.user.id;
-    const ref = incidentOf(action.action_id, 'ack:');
+    const ref = incidentOf(action.action_id, 'ack');
     if (!canDiagnose(user, config)) {
       count('ack', 'forbidden');
       return tell(body, 'You are not allowed to act on alerts here (`access.diagnose`).');
@@ -75,7 +75,7 @@ export function registerAlertActions(app: App, ctx: ActionContext): void {
   app.action<BlockAction<StaticSelectAction>>(/^snooze:/, async ({ ack, body, action }) => {
     await ack();
     const user = body.user.id;
-    const ref = incidentOf(action.action_id, 'snooze:');
+    const ref = incidentOf(action.action_id, 'snooze');
     const choice = action.selected_option?.value;
     if (!canDiagnose(user, config)) {
       count('snooze', 'forbidden');
@@ -93,7 +93,7 @@ export function registerAlertActions(app: App, ctx: ActionContext): void {
       }
       await ctx.audit(snoozeAudit({ at: Date.now(), by: user, ref: ref.ref, target: r.target, until: r.until, choice, channel: r.channel, ...(r.cause ? { cause: r.cause } : {}), ...(r.diagnosisId ? { diagnosisId: r.diagnosisId } : {}) }));
       count('snooze', 'snoozed');
-      return tell(body, `Alerts for *${r.target}* are snoozed until ${slackDate(r.until)}.`);
+      return tell(body, `Alerts for *${r.target}* are snoozed until ${slackDateOfMs(r.until)}.`);
     } catch (err) {
       count('snooze', 'error');
       log.log('error', 'snoozing failed', { incident: ref.id, error: (err as Error).message });

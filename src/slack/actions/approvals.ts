@@ -23,7 +23,8 @@ import { STATE_WORDS } from '../../stores/remediation-states.js';
 import { canApprove, canDiagnose } from '../admission.js';
 import { actionSuffix, decodeRemediateRef, type RemediateRef } from '../refs.js';
 import { SlackPostError } from '../reporter.js';
-import { APPROVAL_RECHECK_KIND, renderApprovalRequest, renderGuidedSteps, renderRequestStatus, slackDate } from '../views/approval.js';
+import { APPROVAL_RECHECK_KIND, renderApprovalRequest, renderGuidedSteps, renderRequestStatus } from '../views/approval.js';
+import { slackDateOfIso } from '../views/elements.js';
 import { code, escapeMrkdwn, mention } from '../views/mrkdwn.js';
 import type { ActionContext, ActionDeps, RecheckTarget } from './context.js';
 
@@ -35,7 +36,7 @@ function failureText(err: unknown, slackFailed: string): string {
 }
 
 function expiredText(l: Ledger): string {
-  return `:alarm_clock: This approval request expired at ${slackDate(l.request.expiresAt)} (\`access.approvalTtlSeconds\`): nothing was decided or run. Ask again with the fix's button in the finding.`;
+  return `:alarm_clock: This approval request expired at ${slackDateOfIso(l.request.expiresAt)} (\`access.approvalTtlSeconds\`): nothing was decided or run. Ask again with the fix's button in the finding.`;
 }
 
 function decidedText(l: Ledger): string {
@@ -76,7 +77,7 @@ export function registerApprovalActions(app: App, deps: ActionContext): void {
     if (!created) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'duplicate' });
       if (ledger.state === 'pending') {
-        return tell(body, `Approval for this fix was already requested by ${mention(request.requestedBy)}: see the request in this thread (it expires ${slackDate(request.expiresAt)}).`);
+        return tell(body, `Approval for this fix was already requested by ${mention(request.requestedBy)}: see the request in this thread (it expires ${slackDateOfIso(request.expiresAt)}).`);
       }
       return tell(body, `This fix was already asked for by ${mention(request.requestedBy)} and is *${STATE_WORDS[ledger.state]}*: see the request in this thread. Run \`/redis-diagnose\` again for fresh findings.`);
     }

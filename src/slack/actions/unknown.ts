@@ -7,9 +7,10 @@
 import type { App, BlockAction } from '@slack/bolt';
 import type { ActionContext } from './context.js';
 
-/** `known`: the action-id prefixes the other modules answer (`remediate`, `approve` …). */
+/** `known`: the action-id prefixes the other modules answer (`remediate:`, `approve:` …, refs.ts ACTION). */
 export function registerUnknownActions(app: App, ctx: ActionContext, known: readonly string[]): void {
-  const unknown = new RegExp(`^(?!(?:${known.join('|')}):)`);
+  // The prefixes are plain words and a colon (nothing a RegExp would read specially).
+  const unknown = new RegExp(`^(?!(?:${known.join('|')}))`);
   app.action<BlockAction>(unknown, async ({ ack, body }) => {
     await ack();
     ctx.metrics.actions.inc({ kind: 'unknown', outcome: 'invalid' });

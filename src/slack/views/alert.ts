@@ -17,14 +17,10 @@ import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
 import { renderFinding } from './diagnosis.js';
-import { address, context, fallback, recheckButton, section, type Rendered } from './elements.js';
+import { address, context, fallback, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
-
-export function slackDate(ms: number): string {
-  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
-}
+import { ACTION } from '../refs.js';
 
 /** `45 s`, `3 min 20 s`, `2 h 5 min`, `3 days 4 h`. */
 export function duration(ms: number): string {
@@ -55,9 +51,9 @@ function failureText(v: IncidentView): string {
 
 function facts(v: IncidentView): string[] {
   const out = [
-    `${v.resolvedAt === undefined ? 'Down since' : 'Was down from'} ${slackDate(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDate(v.resolvedAt)}` : ''}`,
+    `${v.resolvedAt === undefined ? 'Down since' : 'Was down from'} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
     `first failed probe: ${failureText(v)}`,
-    v.lastOkAt !== undefined ? `last good probe ${slackDate(v.lastOkAt)}` : 'no good probe seen since monitoring began',
+    v.lastOkAt !== undefined ? `last good probe ${slackDateOfMs(v.lastOkAt)}` : 'no good probe seen since monitoring began',
     v.reason === 'flapping'
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
       : `alerted after ${v.failuresBeforeAlert} failed probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
@@ -70,7 +66,7 @@ function snoozeMenu(ref: string): types.StaticSelect {
   const text: Record<keyof typeof SNOOZE_OPTIONS, string> = { '1h': '1 hour', '4h': '4 hours', '24h': '24 hours' };
   return {
     type: 'static_select',
-    action_id: truncate(`snooze:${ref}`, LIMITS.actionId, ''),
+    action_id: truncate(`${ACTION.snooze}${ref}`, LIMITS.actionId, ''),
     placeholder: { type: 'plain_text', text: 'Snooze alerts…' },
     options: (Object.keys(SNOOZE_OPTIONS) as (keyof typeof SNOOZE_OPTIONS)[]).map((value) => ({ text: { type: 'plain_text', text: `Snooze for ${text[value]}` }, value })),
   };
@@ -85,7 +81,7 @@ export function renderIncident(v: IncidentView): Rendered {
   const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
   const elements: types.ActionsBlockElement[] = [recheckButton(v.ref)];
-  if (!resolved && !v.ackedBy) elements.push({ type: 'button', action_id: truncate(`ack:${v.ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: "I'm on it" }, value: v.ref, style: 'primary' });
+  if (!resolved && !v.ackedBy) elements.push({ type: 'button', action_id: truncate(`${ACTION.ack}${v.ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: "I'm on it" }, value: v.ref, style: 'primary' });
   if (!resolved) elements.push(snoozeMenu(v.ref));
   blocks.push({ type: 'actions', block_id: 'alert-actions', elements });
   const cause = v.cause && v.cause !== 'none' ? v.cause : 'cause unknown';
@@ -116,7 +112,7 @@ export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
       return { text: fallback(`${v.target} is still down (${duration(note.downForMs)})`), blocks: [section(t, 'reminder')] };
     }
     case 'recovered': {
-      const t = `:white_check_mark: ${name} answers again: recovered ${slackDate(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); down for ${duration(note.downtimeMs)}.`;
+      const t = `:white_check_mark: ${name} answers again: recovered ${slackDateOfMs(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); down for ${duration(note.downtimeMs)}.`;
       return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}`), blocks: [section(t, 'recovered')] };
     }
     case 'acked': {
@@ -124,7 +120,7 @@ export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
       return { text: fallback(`${note.by} is on it`), blocks: [section(t, 'acked')] };
     }
     case 'snoozed': {
-      const t = `:zzz: ${mention(note.by)} snoozed alerts for ${name} until ${slackDate(note.until)} (${escapeMrkdwn(note.label)}). Meanwhile no alert, reminder or note is posted for it; an incident still open then is alerted.`;
+      const t = `:zzz: ${mention(note.by)} snoozed alerts for ${name} until ${slackDateOfMs(note.until)} (${escapeMrkdwn(note.label)}). Meanwhile no alert, reminder or note is posted for it; an incident still open then is alerted.`;
       return { text: fallback(`${v.target} snoozed until ${new Date(note.until).toISOString()}`), blocks: [section(t, 'snoozed')] };
     }
   }
@@ -132,8 +128,8 @@ export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
 
 export function renderPaused(info: PauseInfo, resumedAt?: number): Rendered {
   const t = resumedAt === undefined
-    ? `:double_vertical_bar: *Monitoring is paused*: the bot's own Redis (the job queue, \`REDIS_URL\`) is unreachable since ${slackDate(info.since)}: ${escapeMrkdwn(truncate(info.reason, 300))}. No target is probed and no alert can be sent until it is back.`
-    : `:double_vertical_bar: Monitoring was paused from ${slackDate(info.since)} to ${slackDate(resumedAt)} (${duration(resumedAt - info.since)}): the bot's own Redis was unreachable (${escapeMrkdwn(truncate(info.reason, 300))}).`;
+    ? `:double_vertical_bar: *Monitoring is paused*: the bot's own Redis (the job queue, \`REDIS_URL\`) is unreachable since ${slackDateOfMs(info.since)}: ${escapeMrkdwn(truncate(info.reason, 300))}. No target is probed and no alert can be sent until it is back.`
+    : `:double_vertical_bar: Monitoring was paused from ${slackDateOfMs(info.since)} to ${slackDateOfMs(resumedAt)} (${duration(resumedAt - info.since)}): the bot's own Redis was unreachable (${escapeMrkdwn(truncate(info.reason, 300))}).`;
   return { text: fallback(resumedAt === undefined ? 'Monitoring is paused: the queue Redis is unreachable' : 'Monitoring was paused'), blocks: [section(t, 'monitor-paused')] };
 }
 

@@ -10,7 +10,7 @@ import type { types } from '@slack/bolt';
 import type { ActionPlan } from '../../jobs/remediation-action.js';
 import { commandText, type ApprovalRequest, type Ledger } from '../../stores/approval-store.js';
 import { STATE_WORDS, type RequestState } from '../../stores/remediation-states.js';
-import { context, fallback, recheckButton, section, targetLabel, type Rendered } from './elements.js';
+import { context, fallback, recheckButton, section, slackDateOfIso, targetLabel, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION, recheckRef } from '../refs.js';
@@ -20,13 +20,6 @@ export const APPROVAL_RECHECK_KIND = 'a';
 
 function what(req: ApprovalRequest): string {
   return `*${escapeMrkdwn(req.remediation.title)}* on ${targetLabel(req.target)} (${code(req.cause)}; risk ${req.remediation.risk}, ${req.remediation.mode})`;
-}
-
-/** A Slack date token: shown in the reader's time zone, the ISO text where a client cannot format it. */
-export function slackDate(iso: string): string {
-  const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) return escapeMrkdwn(iso);
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${escapeMrkdwn(iso)}>`;
 }
 
 function approverLine(approvers: string[], selfApproval: boolean): string {
@@ -68,7 +61,7 @@ export function renderApprovalRequest(req: ApprovalRequest, view: RequestView): 
     blocks: [
       section(`:raised_hand: ${mention(req.requestedBy)} asks to apply ${what(req)}.`, `approval:${req.id}`),
       section(planText(view.plan, req), `plan:${req.id}`),
-      context([approverLine(view.approvers, view.selfApproval), `Expires ${slackDate(req.expiresAt)} · request ${req.id}`]),
+      context([approverLine(view.approvers, view.selfApproval), `Expires ${slackDateOfIso(req.expiresAt)} · request ${req.id}`]),
       { type: 'actions', block_id: `decide:${req.id}`, elements: [approve, deny] },
     ],
   };
@@ -91,11 +84,11 @@ const STATE_ICON: Record<RequestState, string> = {
 function facts(l: Ledger): string[] {
   const req = l.request;
   const lines: string[] = [];
-  if (l.decidedBy && l.decidedAt) lines.push(`${l.state === 'denied' ? 'Denied' : 'Approved'} by ${mention(l.decidedBy)} at ${slackDate(l.decidedAt)}.`);
+  if (l.decidedBy && l.decidedAt) lines.push(`${l.state === 'denied' ? 'Denied' : 'Approved'} by ${mention(l.decidedBy)} at ${slackDateOfIso(l.decidedAt)}.`);
   const command = commandText(req.remediation.redisCommand);
   if (l.plan === 'run' && command) {
     if (l.state === 'approved' || l.state === 'running') lines.push(`Running ${code(command)} on ${targetLabel(req.target)} (once)…`);
-    else if (l.sent) lines.push(`Ran ${code(command)} on ${targetLabel(req.target)}${l.startedAt ? ` at ${slackDate(l.startedAt)}` : ''}.`);
+    else if (l.sent) lines.push(`Ran ${code(command)} on ${targetLabel(req.target)}${l.startedAt ? ` at ${slackDateOfIso(l.startedAt)}` : ''}.`);
     else if (l.state !== 'denied' && l.state !== 'expired') lines.push(`${code(command)} was not sent.`);
   }
   if (l.plan === 'steps' && l.state === 'approved') lines.push('Guided: the steps are posted in this thread; nothing was run.');
@@ -108,12 +101,13 @@ function facts(l: Ledger): string[] {
 export function renderRequestStatus(l: Ledger): Rendered {
   const req = l.request;
   const state = l.plan === 'steps' && l.state === 'approved' ? 'approved (guided)' : STATE_WORDS[l.state];
+  const lines = facts(l);
   return {
     text: fallback(`${req.remediation.title}: ${state}`),
     blocks: [
       section(`${STATE_ICON[l.state]} ${mention(req.requestedBy)} asked to apply ${what(req)}: *${state}*.`, `approval:${req.id}`),
-      ...(facts(l).length > 0 ? [section(facts(l).join('\n'), `status:${req.id}`)] : []),
-      context([`Asked ${slackDate(req.createdAt)} · request ${req.id}`]),
+      ...(lines.length > 0 ? [section(lines.join('\n'), `status:${req.id}`)] : []),
+      context([`Asked ${slackDateOfIso(req.createdAt)} · request ${req.id}`]),
     ],
   };
 }

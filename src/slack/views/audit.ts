@@ -5,16 +5,14 @@
  * and reasons came from servers.
  */
 import type { AuditEntry } from '../../stores/audit-log.js';
-import { context, fallback, section, type Rendered } from './elements.js';
-import { LIMITS } from './limits.js';
+import { context, fallback, packSections, section, slackDateOfIso, type Rendered } from './elements.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
-import { slackDate } from './approval.js';
 
 const MAX_LINE = 900;
 
 function line({ record: r }: AuditEntry): string {
   const parts = [
-    `${slackDate(r.at)} *${escapeMrkdwn(r.event)}* ${code(r.requestId)}`,
+    `${slackDateOfIso(r.at)} *${escapeMrkdwn(r.event)}* ${code(r.requestId)}`,
     `${code(r.target)} ${code(r.cause)} → ${code(r.remediationId)}`,
     ...(r.command ? [`command ${code(r.command)}`] : []),
     `asked by ${mention(r.requestedBy)}`,
@@ -32,19 +30,7 @@ export function renderAudit(entries: AuditEntry[], wanted: number): Rendered {
     return { text: 'The audit trail is empty.', blocks: [section('The audit trail is empty: no remediation has been requested yet.', 'audit')] };
   }
   const blocks: Rendered['blocks'] = [section(`*Audit trail* — the latest ${entries.length} entries, newest first:`, 'audit')];
-  let current = '';
-  let shown = 0;
-  for (const entry of entries) {
-    const text = line(entry);
-    if (current && current.length + text.length + 1 > LIMITS.sectionText) {
-      if (blocks.length >= LIMITS.blocks - 2) break;
-      blocks.push(section(current));
-      current = '';
-    }
-    current += (current ? '\n' : '') + text;
-    shown += 1;
-  }
-  if (current) blocks.push(section(current));
+  const shown = packSections(blocks, entries.map(line), 2);
   if (shown < entries.length) blocks.push(context([`… ${entries.length - shown} more not shown`]));
   blocks.push(context([`Up to ${wanted} entries; the full trail is the Redis stream of the bot (XREVRANGE).`]));
   return { text: fallback(`Audit trail: ${entries.length} entries`), blocks };

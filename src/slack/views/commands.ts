@@ -2,8 +2,7 @@
 import type { Config } from '../../config/schema.js';
 import type { LastState } from '../../stores/diagnosis-store.js';
 import type { MonitorStatus } from '../../monitor/status.js';
-import { address, context, fallback, section, VERDICT_ICON, type Rendered } from './elements.js';
-import { LIMITS } from './limits.js';
+import { address, context, fallback, packSections, section, VERDICT_ICON, type Rendered } from './elements.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import { parseTarget } from '../../engine/index.js';
 
@@ -59,20 +58,9 @@ export function renderStatus(config: Config, states: Map<string, LastState>, sha
     return { text: 'No targets are configured.', blocks: [section('No targets are configured. Add them under `targets:` in the config file.', 'status')] };
   }
   const lines = config.targets.map((t) => targetLine(t.name, t.url, states.get(t.name), now, monitor ? monitorPart(monitor.states.get(t.name), monitor.targets.has(t.name), now) : ''));
-  // Pack lines into sections under the text limit, within the block limit.
   const blocks: Rendered['blocks'] = [];
-  let current = '';
-  let shown = 0;
-  for (const line of lines) {
-    if (current && current.length + line.length + 1 > LIMITS.sectionText) {
-      if (blocks.length >= LIMITS.blocks - 3) break;
-      blocks.push(section(current));
-      current = '';
-    }
-    current += (current ? '\n' : '') + line;
-    shown += 1;
-  }
-  if (current) blocks.push(section(current));
+  // Blocks left for the notes below.
+  const shown = packSections(blocks, lines, 3);
   if (shown < lines.length) blocks.push(context([`… and ${lines.length - shown} more targets`]));
   if (!shared) blocks.push(context([':warning: The queue Redis is unreachable: states known to this process only.']));
   return { text: `${config.targets.length} configured targets`, blocks };

@@ -52,11 +52,15 @@ export interface ResultView {
   verification?: boolean;
 }
 
+/** After a fix, the new primary cause (what is still wrong), or undefined: verified healthy. */
+function stillWrong(d: Diagnosis): Finding | undefined {
+  return d.verdict === 'healthy' ? undefined : d.findings[0];
+}
+
 /** After a fix: `verified: healthy`, or the new primary cause (what is still wrong). */
-function verificationLine(d: Diagnosis): string {
-  const primary = d.findings[0];
-  if (d.verdict === 'healthy' || !primary) return `:white_check_mark: verified: healthy`;
-  return `:x: not fixed: still wrong — ${escapeMrkdwn(primary.title)} (${code(primary.cause)})`;
+function verificationLine(wrong: Finding | undefined): string {
+  if (!wrong) return `:white_check_mark: verified: healthy`;
+  return `:x: not fixed: still wrong — ${escapeMrkdwn(wrong.title)} (${code(wrong.cause)})`;
 }
 
 /** The one-line verdict: what the parent message ends with. */
@@ -73,7 +77,8 @@ function checksLine(checks: Check[]): string {
 export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   const blocks: KnownBlock[] = [];
   if (view.heading) blocks.push(section(escapeMrkdwn(view.heading), 'heading'));
-  if (view.verification) blocks.push(section(verificationLine(d), 'verification'));
+  const wrong = stillWrong(d);
+  if (view.verification) blocks.push(section(verificationLine(wrong), 'verification'));
   blocks.push(section(verdictLine(d), 'verdict'));
   const n = d.findings.length;
   const facts = [
@@ -85,7 +90,7 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   if (d.checks.length > 0) blocks.push(context([checksLine(d.checks)]));
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
   const primary = d.findings[0];
-  const verified = view.verification ? (d.verdict === 'healthy' || !primary ? 'verified: healthy — ' : 'not fixed — ') : '';
+  const verified = view.verification ? (wrong ? 'not fixed — ' : 'verified: healthy — ') : '';
   const text = `${verified}${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
   return { text: fallback(text), blocks };
 }

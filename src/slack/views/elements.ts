@@ -7,6 +7,7 @@ import type { types } from '@slack/bolt';
 import type { TargetInfo, Verdict } from '../../engine/index.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
+import { ACTION } from '../refs.js';
 
 export interface Rendered {
   /**
@@ -30,11 +31,53 @@ export function fallback(text: string): string {
   return truncate(escapeMrkdwn(text), LIMITS.fallbackText);
 }
 
+/**
+ * Packs lines into sections of at most LIMITS.sectionText characters, appended
+ * to `blocks`, and stops before a new section would leave fewer than `reserve`
+ * blocks under LIMITS.blocks (room for the notes that follow). Returns how many
+ * lines were shown.
+ */
+export function packSections(blocks: types.KnownBlock[], lines: string[], reserve: number): number {
+  let current = '';
+  let shown = 0;
+  for (const line of lines) {
+    if (current && current.length + line.length + 1 > LIMITS.sectionText) {
+      if (blocks.length >= LIMITS.blocks - reserve) break;
+      blocks.push(section(current));
+      current = '';
+    }
+    current += (current ? '\n' : '') + line;
+    shown += 1;
+  }
+  if (current) blocks.push(section(current));
+  return shown;
+}
+
 export function context(texts: string[]): types.ContextBlock {
   return {
     type: 'context',
     elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: truncate(t, LIMITS.contextText) })),
   };
+}
+
+/**
+ * A Slack date token, `<!date^unix^{date_short_pretty} {time_secs}|shown>`: the
+ * reader's own time zone, `shown` (mrkdwn) where a client cannot format it.
+ */
+function dateToken(ms: number, shown: string): string {
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${shown}>`;
+}
+
+/** A date token for epoch milliseconds; the fallback is UTC ISO without the milliseconds. */
+export function slackDateOfMs(ms: number): string {
+  return dateToken(ms, new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+}
+
+/** A date token for an ISO string, shown as that string (escaped); the text alone when it is not a date. */
+export function slackDateOfIso(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return escapeMrkdwn(iso);
+  return dateToken(ms, escapeMrkdwn(iso));
 }
 
 /** `host:port`, `[v6]:port`, with the scheme when TLS: what a user would type again. */
@@ -50,5 +93,5 @@ export function targetLabel(target: TargetInfo): string {
 
 /** `recheck:<ref>` (INTERFACES.md section 6): a fresh diagnosis of the target, posted in the same thread. */
 export function recheckButton(ref: string, text = 'Re-check'): types.Button {
-  return { type: 'button', action_id: truncate(`recheck:${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value: ref };
+  return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value: ref };
 }
