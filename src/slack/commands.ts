@@ -70,12 +70,11 @@ function outcomeOf(s: Submitted): CommandOutcome {
 }
 
 /** A word after the command that is not a target (`help`, `status` …): answered in the ack, privately. */
-export interface Subcommand {
+interface Subcommand {
   /** Needs `access.diagnose` (help does not). */
   restricted: boolean;
   /** Its own rule, checked first (with `restricted: false` it replaces `access.diagnose`): who else asks is refused with `refusal`. */
-  allowed?: (userId: string, config: Config) => boolean;
-  refusal?: string;
+  rule?: { allowed: (userId: string, config: Config) => boolean; refusal: string };
   outcome: CommandOutcome;
   answer(body: SlashCommand, deps: CommandDeps): Promise<Rendered>;
 }
@@ -98,8 +97,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   audit: {
     // Approvers only, whether or not they are in access.diagnose.
     restricted: false,
-    allowed: canApprove,
-    refusal: 'Only approvers (`access.approvers` in the bot config) can read the audit trail.',
+    rule: { allowed: canApprove, refusal: 'Only approvers (`access.approvers` in the bot config) can read the audit trail.' },
     outcome: 'audit',
     answer: async (_body, deps) => {
       if (!deps.audit) return say('The audit trail is not available in this process.', 'audit');
@@ -122,18 +120,14 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const word = text.toLowerCase();
     const sub = SUBCOMMANDS[word === '' ? 'help' : word];
 
-    if (sub?.allowed && !sub.allowed(body.user_id, config)) {
+    if (sub?.rule && !sub.rule.allowed(body.user_id, config)) {
       metrics.commands.inc({ outcome: 'forbidden' });
       log.log('info', `command refused: ${word}`, { user: body.user_id });
-      await ack(ephemeral(say(sub.refusal ?? 'You are not allowed to do that here.', 'forbidden')));
+      await ack(ephemeral(say(sub.rule.refusal, 'forbidden')));
       return;
     }
-    if (sub && !sub.restricted) {
-      metrics.commands.inc({ outcome: sub.outcome });
-      await ack(ephemeral(await sub.answer(body, deps)));
-      return;
-    }
-    if (!canDiagnose(body.user_id, config)) {
+    // Diagnoses and restricted subcommands need `access.diagnose`.
+    if ((!sub || sub.restricted) && !canDiagnose(body.user_id, config)) {
       metrics.commands.inc({ outcome: 'forbidden' });
       log.log('info', 'command refused: user not in access.diagnose', { user: body.user_id });
       await ack(ephemeral(say('You are not allowed to run diagnoses here (`access.diagnose` in the bot config).', 'forbidden')));

@@ -38,10 +38,10 @@ export function createWebClient(token: string, slackApiUrl: string | undefined, 
 }
 
 /** Slack answers chat.postMessage in well under a second; this much is already an outage. */
-export const POST_TIMEOUT_MS = 30_000;
+const POST_TIMEOUT_MS = 30_000;
 
 /** axios's timeout ("timeout of N ms exceeded", ECONNABORTED) as the Web API client wraps it. */
-export function isTimeout(err: unknown): boolean {
+function isTimeout(err: unknown): boolean {
   const e = err as { code?: string; message?: string; original?: { code?: string; message?: string } };
   const codes = [e.code, e.original?.code];
   return codes.includes('ECONNABORTED') || codes.includes('ETIMEDOUT') || /timeout of \d+ ?ms exceeded/.test(`${e.message} ${e.original?.message}`);

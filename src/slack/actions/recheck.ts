@@ -16,7 +16,7 @@ export function registerRecheckActions(app: App, ctx: ActionContext): void {
   const { config, store, metrics, log, tell } = ctx;
   const kinds: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>> = {
     d: async (id) => {
-      const d = await store.get(id).catch(() => undefined);
+      const d = await store.get(id);
       return d ? (d.target.name ?? d.target.input) : undefined;
     },
     ...ctx.recheckTargets,
@@ -39,6 +39,7 @@ export function registerRecheckActions(app: App, ctx: ActionContext): void {
       count('invalid');
       return tell(body, 'This button does not refer to a target I know.');
     }
+    // A store that cannot be read answers like one that no longer has it.
     const named = await resolve(rest.join('.')).catch(() => undefined);
     const found: RecheckTarget | undefined = typeof named === 'string' ? { input: named } : named;
     if (!found) {
