@@ -11,6 +11,7 @@
  * the value of an unknown option: it may be a password typed by habit.
  */
 import type { TargetFlags } from '../config/resolve-target.js';
+import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../engine/index.js';
 import { CodedError } from '../util/errors.js';
 
 export class ArgsError extends CodedError {
@@ -19,9 +20,6 @@ export class ArgsError extends CodedError {
     super('args', message);
   }
 }
-
-export const MIN_TIMEOUT_MS = 50;
-export const MAX_TIMEOUT_MS = 600_000;
 
 export interface DiagnoseArgs {
   command: 'diagnose';

@@ -3,13 +3,15 @@
  * Validated once at start; every error names the field (`targets[0].url: …`).
  */
 import { z } from 'zod';
-import { isValidTargetName, parseTarget } from '../engine/index.js';
+import { isValidTargetName, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
 import { SENTINEL_MASTER_RE } from './sentinel-master.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** Approval requests are kept 30 days (stores/approval-store.ts): none may outlive its record. */
 const MAX_APPROVAL_TTL_S = 30 * 24 * 3600;
+
+const TIMEOUT_RANGE = `must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms`;
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
 
@@ -23,7 +25,7 @@ export const sshSchema = z
     /** Run the commands that need it through `sudo -n`. */
     sudo: z.boolean().default(false),
     /** Bound for the whole SSH phase in ms, as --ssh-timeout (default: the larger of 10000 and 5 × the step timeout). */
-    timeoutMs: z.number('must be a whole number of milliseconds').int('must be a whole number of milliseconds').min(50, 'must be between 50 and 600000 ms').max(600_000, 'must be between 50 and 600000 ms').optional(),
+    timeoutMs: z.number('must be a whole number of milliseconds').int('must be a whole number of milliseconds').min(MIN_TIMEOUT_MS, TIMEOUT_RANGE).max(MAX_TIMEOUT_MS, TIMEOUT_RANGE).optional(),
   })
   .strict();
 

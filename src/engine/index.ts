@@ -21,7 +21,7 @@ import type { UpOptions, UpResult } from './probes/up.js';
 export type * from './model/types.js';
 export type * from './model/options.js';
 export { CAUSE_IDS, isCauseId } from './model/causes.js';
-export { DEFAULT_TIMEOUT_MS } from './model/options.js';
+export { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from './model/options.js';
 export {
   hideUrlPassword,
   isValidHostname,

@@ -2,6 +2,9 @@
 import type { TargetInfo } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 2000;
+/** The range a timeout may be given in (--timeout, --ssh-timeout, `ssh.timeoutMs`). */
+export const MIN_TIMEOUT_MS = 50;
+export const MAX_TIMEOUT_MS = 600_000;
 
 export interface Credentials {
   user?: string;
