@@ -7,7 +7,7 @@
  * channel or a person (`<!channel>`, `<!here>`, `<@U…>` typed by someone).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandBody, payloadBody, sign, startHarness, type Harness } from '../slack/helpers/harness.js';
+import { commandBody, payloadBody, startHarness, type Harness } from '../slack/helpers/harness.js';
 
 const SLASH_TEXTS = Number(process.env.FUZZ_SLASH ?? 10_000);
 const PAYLOADS = Number(process.env.FUZZ_PAYLOADS ?? 10_000);
@@ -108,7 +108,7 @@ describe('fuzz: hostile slash texts and interactivity payloads', () => {
       while (next < total && Date.now() < deadline) {
         const i = next++;
         const raw = body();
-        const r = await h.post(raw, sign(raw, Math.floor(Date.now() / 1000)));
+        const r = await h.post(raw);
         check(r.status, r.text, i);
         done++;
       }
@@ -143,7 +143,7 @@ describe('fuzz: hostile slash texts and interactivity payloads', () => {
 
   it('is still serving, and posted nothing that pings anyone', async () => {
     const help = commandBody(h.double, { text: 'help' });
-    expect((await h.post(help, sign(help, Math.floor(Date.now() / 1000)))).status).toBe(200);
+    expect((await h.post(help)).status).toBe(200);
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     for (const c of h.double.calls) expect(JSON.stringify(c.body), c.method).not.toMatch(/<!(channel|here|everyone)>|<@U0(?!ALICE|BOSS)/);
   });

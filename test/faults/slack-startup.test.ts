@@ -61,7 +61,7 @@ describe('start-up without Slack', () => {
     double = await startSlackDouble();
     double.httpError('auth.test', 503, 3);
     const started = Date.now();
-    const p = await startBotProcess('web', env());
+    const p = await startBotProcess(env());
     procs.push(p);
     // /healthz answered within the first attempt's wait, not after Slack came back.
     expect(Date.now() - started).toBeLessThan(6000);
@@ -85,7 +85,7 @@ describe('start-up without Slack', () => {
   it('a token Slack refuses (invalid_auth): a fatal error naming SLACK_BOT_TOKEN, exit status 2', async () => {
     double = await startSlackDouble();
     double.failWith('auth.test', 'invalid_auth', 100);
-    const p = await startBotProcess('web', env(), { waitHealthy: false });
+    const p = await startBotProcess(env(), { waitHealthy: false });
     procs.push(p);
     expect(await Promise.race([p.exit, new Promise((r) => setTimeout(() => r('still running'), 15_000))])).toBe(2);
     expect(p.lines().join('\n')).toContain('redis-doctor: cannot start: environment: SLACK_BOT_TOKEN: Slack refused the bot token (invalid_auth)');
@@ -96,7 +96,7 @@ describe('start-up without Slack', () => {
     // First answer: Slack unreachable; the second attempt finds the token revoked.
     double.httpError('auth.test', 503, 1);
     double.failWith('auth.test', 'token_revoked', 100);
-    const p = await startBotProcess('web', env());
+    const p = await startBotProcess(env());
     procs.push(p);
     expect(await Promise.race([p.exit, new Promise((r) => setTimeout(() => r('still running'), 15_000))])).toBe(2);
     expect(p.lines().join('\n')).toContain('redis-doctor: stopping: environment: SLACK_BOT_TOKEN: Slack refused the bot token (token_revoked)');
@@ -105,7 +105,7 @@ describe('start-up without Slack', () => {
   it('Socket Mode: apps.connections.open failing at start is retried the same way; /readyz waits for it', async () => {
     double = await startSlackDouble();
     double.httpError('apps.connections.open', 503, 2);
-    const p = await startBotProcess('web', env({ SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-startup' }));
+    const p = await startBotProcess(env({ SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-startup' }));
     procs.push(p);
     expect((await readyz(p)).body).toMatchObject({ status: 'slack-down', slack: 'down' });
     // The socket client retries apps.connections.open itself (1 s, 2 s … at most 30 s apart), each failure logged.

@@ -42,7 +42,3 @@ export function assertNoPlantedSecret(where: string, text: string): void {
     }
   }
 }
-
-export function plantedCount(): number {
-  return planted.size;
-}

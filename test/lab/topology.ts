@@ -18,7 +18,7 @@ import { startRedis, type RedisOptions, type RedisServer } from './redis.js';
 const SLOTS = 16384;
 
 export const NODE_TIMEOUT_MS = 1000;
-export const DOWN_AFTER_MS = 2000;
+const DOWN_AFTER_MS = 2000;
 
 function field(text: string, name: string): string | undefined {
   return new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim();

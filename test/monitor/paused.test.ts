@@ -8,11 +8,10 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../lab/poll.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { blockIds, textOf } from '../slack/helpers/slack-double.js';
-import { readState, Switchable } from './helpers.js';
+import { nextTick, Switchable } from './helpers.js';
 
 const CHANNEL = 'C0ALERTS';
 const PAUSE_AFTER_MS = 2500;
@@ -42,7 +41,7 @@ describe('monitoring paused while the queue Redis is down', () => {
   const notices = (id: string) => h.double.ok('chat.postMessage').filter((c) => blockIds(c)[0] === id);
 
   it('posts nothing for a blip, one paused message for an outage, one resumed reply, and monitoring goes on', async () => {
-    await pollUntil(async () => (await readState(q, h.prefix, 'steady').catch(() => undefined))?.lastTick, { what: 'the first tick', timeoutMs: 20_000, intervalMs: 100 });
+    await nextTick(q, h.prefix, 'steady', undefined);
 
     // A blip shorter than the debounce.
     await queue.down();
@@ -73,7 +72,7 @@ describe('monitoring paused while the queue Redis is down', () => {
     expect(textOf(resumed)).toContain('Monitoring resumed');
     await h.double.waitFor('the paused message marked over', (calls) => calls.some((c) => c.method === 'chat.update' && c.body.ts === paused.ts && textOf(c).includes('was paused')));
     // The schedule is made again in the fresh Redis: the target is probed again.
-    await pollUntil(async () => (await readState(q, h.prefix, 'steady').catch(() => undefined))?.lastTick, { what: 'a tick after the restart', timeoutMs: 20_000, intervalMs: 100 });
+    await nextTick(q, h.prefix, 'steady', undefined);
     await sleep(1500);
     expect(notices('monitor-paused')).toHaveLength(1);
     expect(notices('monitor-resumed')).toHaveLength(1);

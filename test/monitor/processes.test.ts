@@ -10,22 +10,17 @@
  *     flight: the claim does not strand the incident — once its lease runs
  *     out, the next worker posts the alert, once.
  */
-import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../lab/poll.js';
-import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from '../lab/procs.js';
+import { startWorkerChild, type WorkerChild } from '../faults/helpers/worker-child.js';
+import { stopProcess } from '../lab/procs.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { alertsOf, nextTick, readState, replyWithBlock, Switchable } from './helpers.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'worker-child.mjs');
 const CHANNEL = 'C0ALERTS';
 const LEASE_MS = 3000;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  pid: number;
+interface WorkerProcess extends WorkerChild {
   /** The targets it ticked (its debug log lines). */
   ticked(): string[];
 }
@@ -57,30 +52,11 @@ describe('the monitor in separate worker processes', () => {
   });
 
   async function startWorker(): Promise<WorkerProcess> {
-    const { SLACK_SIGNING_SECRET: _unused, ...env } = web.env;
-    const child = spawnTracked(pdeathsigArgv([process.execPath, CHILD, JSON.stringify({ monitor: { leaseMs: LEASE_MS } })]), { env: { ...env, LOG_LEVEL: 'debug' } });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-    const ticks: string[] = [];
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      err = (err + c).slice(-20_000);
-      for (const m of c.matchAll(/"msg":"monitor tick","target":"([a-z-]+)"/g)) ticks.push(m[1]!);
-    });
-    const { pid } = await pollUntil(async () => {
-      if (hasExited(child)) throw new Error(`worker process exited: ${err.slice(-2000)}`);
-      return out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as { pid: number }) : undefined;
-    }, { what: 'the worker process to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('worker process exited') });
-    const w = { child, pid, ticked: () => ticks };
-    workers.push(w);
-    return w;
-  }
-
-  async function sigkill(w: WorkerProcess): Promise<void> {
-    if (hasExited(w.child)) return;
-    const exited = new Promise((resolve) => w.child.once('exit', resolve));
-    w.child.kill('SIGKILL');
-    await exited;
+    const w = await startWorkerChild(web.env, { bot: { monitor: { leaseMs: LEASE_MS } }, env: { LOG_LEVEL: 'debug' } });
+    const ticked = () => w.lines().flatMap((l) => [...l.matchAll(/"msg":"monitor tick","target":"([a-z-]+)"/g)].map((m) => m[1]!));
+    const worker = { ...w, ticked };
+    workers.push(worker);
+    return worker;
   }
 
   it('two workers: one alert; both killed mid-incident, a new worker continues it and posts the recovery', async () => {
@@ -99,7 +75,7 @@ describe('the monitor in separate worker processes', () => {
     expect(b.ticked().length).toBeGreaterThan(0);
 
     // Both die mid-incident; a new worker picks up the stored state and schedule.
-    await Promise.all([sigkill(a), sigkill(b)]);
+    await Promise.all([a.kill(), b.kill()]);
     const c = await startWorker();
     s = await nextTick(web.redis, web.prefix, 'shared', s.lastTick, 30_000);
     expect(s.status).toBe('down');
@@ -112,7 +88,7 @@ describe('the monitor in separate worker processes', () => {
   }, 150_000);
 
   it('a worker killed between claiming the alert and posting it: the next worker posts it once its lease ends', async () => {
-    for (const w of workers) await sigkill(w);
+    for (const w of workers) await w.kill();
     const d = await startWorker();
     let s = await nextTick(web.redis, web.prefix, 'leased', undefined, 30_000);
     web.double.hang('chat.postMessage');
@@ -126,7 +102,7 @@ describe('the monitor in separate worker processes', () => {
     const ttl = await web.redis.pttl(claim);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(LEASE_MS);
-    await sigkill(d);
+    await d.kill();
     web.double.unhang('chat.postMessage');
 
     const e = await startWorker();

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../lab/poll.js';
 import { connectRaw, type RawClient } from '../lab/raw-client.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
-import { clickPayload, payloadBody, startHarness, type Harness } from './helpers/harness.js';
+import { clickPayload, findButton, payloadBody, startHarness, type Harness } from './helpers/harness.js';
+import { auditRecords } from './helpers/redis-keys.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
 
 const CHANNEL = 'C0ACTIONS';
@@ -49,14 +50,6 @@ describe('remediation approvals', () => {
     await full?.stop();
   });
 
-  function button(message: Call, actionId: string) {
-    for (const b of message.body.blocks ?? []) {
-      const e = b.elements?.find((x) => x.action_id === actionId);
-      if (e) return { ...e, block_id: b.block_id };
-    }
-    throw new Error(`no button ${actionId} in ${blockIds(message).join(',')}`);
-  }
-
   /** Clicks a button as `user`, exactly as Slack posts a block_actions payload (harness.clickPayload). */
   async function click(message: Call, actionId: string, user: string) {
     clicks += 1;
@@ -74,9 +67,9 @@ describe('remediation approvals', () => {
     const ids = actionIds(finding);
     expect(ids).toContain('remediate:raise-maxclients');
     expect(ids).toContain('remediate:set-idle-timeout');
-    expect(button(finding, 'remediate:raise-maxclients').confirm).toBeUndefined();
-    expect(button(finding, 'remediate:set-idle-timeout').confirm).toMatchObject({ confirm: { text: 'Request approval' } });
-    for (const id of ids) expect(JSON.parse(button(finding, id).value!)).toMatchObject({ c: 'max-clients-reached', r: id.slice('remediate:'.length) });
+    expect(findButton(finding, 'remediate:raise-maxclients').confirm).toBeUndefined();
+    expect(findButton(finding, 'remediate:set-idle-timeout').confirm).toMatchObject({ confirm: { text: 'Request approval' } });
+    for (const id of ids) expect(JSON.parse(findButton(finding, id).value!)).toMatchObject({ c: 'max-clients-reached', r: id.slice('remediate:'.length) });
   });
 
   it('posts one approval request in the thread, however often the button is clicked', async () => {
@@ -93,7 +86,7 @@ describe('remediation approvals', () => {
     expect(ids[0]).toMatch(/^approve:r[A-Za-z0-9_-]+$/);
     expect(ids[1]).toBe(ids[0]!.replace('approve:', 'deny:'));
     // The button values are the request id: a reference, nothing else.
-    expect(button(req, ids[0]!).value).toBe(ids[0]!.slice('approve:'.length));
+    expect(findButton(req, ids[0]!).value).toBe(ids[0]!.slice('approve:'.length));
     expect(textOf(req)).toContain('<@U0BOSS>, <@U0CAROL>');
   });
 
@@ -139,7 +132,7 @@ describe('remediation approvals', () => {
     expect(textOf(verify)).toContain('`max-clients-reached`');
     expect(h.double.ok('chat.postMessage').find((c) => c.ts === verify.body.ts)?.body.thread_ts).toBe(parent.ts);
 
-    const records = (await auditRecords()).filter((r) => r.requestId === requestId);
+    const records = (await auditRecords(h.redis, h.prefix)).filter((r) => r.requestId === requestId);
     expect(records.map((r) => [r.event, r.by])).toEqual([['requested', 'U0ALICE'], ['click-refused', 'U0ALICE'], ['approved', 'U0BOSS']]);
     expect(records[2]).toMatchObject({ target: 'full', cause: 'max-clients-reached', remediationId: 'raise-maxclients', mode: 'automatic', plan: 'steps', outcome: 'approved', requestedBy: 'U0ALICE', decidedBy: 'U0BOSS' });
     const auditLines = h.logs.filter((l) => l.includes('"msg":"audit"') && l.includes(requestId));
@@ -168,7 +161,7 @@ describe('remediation approvals', () => {
     const deniedId = actionIds(denied)[1]!.slice('deny:'.length);
     const after = h.double.ok('chat.postMessage').flatMap((c) => blockIds(c));
     expect(after).not.toContain(`steps:${deniedId}`);
-    const audit = await auditRecords();
+    const audit = await auditRecords(h.redis, h.prefix);
     expect(audit.find((r) => r.requestId === deniedId && r.event === 'denied')).toMatchObject({ by: 'U0CAROL', remediationId: 'set-idle-timeout', outcome: 'denied' });
     // Denied frees the fix: it can be asked for again.
     await click(finding, 'remediate:set-idle-timeout', 'U0ALICE');
@@ -205,14 +198,9 @@ describe('remediation approvals', () => {
     const answer = await waitResponse(tag);
     expect(answer).toContain('The decision is recorded (approved)');
     expect(answer).toContain('not_in_channel');
-    const audit = await auditRecords();
+    const audit = await auditRecords(h.redis, h.prefix);
     expect(audit.find((r) => r.requestId === requestId && r.event === 'approved')).toMatchObject({ by: 'U0BOSS', remediationId: 'raise-nofile-limit' });
   });
-
-  async function auditRecords(): Promise<Record<string, string>[]> {
-    return (await h.redis.xrange(`${h.prefix}:store:audit-log`, '-', '+'))
-      .map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 === 0 ? [[f[i]!, f[i + 1]!]] : []))) as Record<string, string>);
-  }
 
   /** The ephemeral answer sent to a click's response_url (`/response/<tag>`). */
   async function waitResponse(tag: string): Promise<string> {

@@ -19,7 +19,7 @@ describe('recheck buttons', () => {
   let diagnosisId: string;
 
   beforeAll(async () => {
-    locked = await startRedis({ args: ['--requirepass', `recheck-${process.pid}`] });
+    locked = await startRedis({ password: `recheck-${process.pid}` });
     h = await startHarness({
       config: ['targets:', '  - name: locked', `    url: redis://127.0.0.1:${locked.port}`, 'access:', '  diagnose: [U0ALICE]'].join('\n'),
     });

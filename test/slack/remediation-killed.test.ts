@@ -7,27 +7,25 @@
  * ledger `running` and records `unknown` — reported in the thread, never
  * sent again. The command count is read on the target itself once it runs again.
  */
-import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
+import { startWorkerChild, type WorkerChild } from '../faults/helpers/worker-child.js';
 import { commandCalls } from '../lab/commandstats.js';
 import { pollUntil } from '../lab/poll.js';
-import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from '../lab/procs.js';
+import { stopProcess } from '../lab/procs.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { fillMemory } from '../lab/redis-states.js';
 import { startHarness, type Harness } from './helpers/harness.js';
+import { auditRecords } from './helpers/redis-keys.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'worker-child.mjs');
 const STALLS = { lockDurationMs: 2000, stalledIntervalMs: 250, maxStalledCount: 1 };
 
 describe('a worker killed between sending a fix and its reply', () => {
   let target: RedisServer;
   let web: Harness;
   let worker: Bot | undefined;
-  let child: ChildProcess | undefined;
+  let child: WorkerChild | undefined;
   let frozen = false;
 
   beforeAll(async () => {
@@ -40,7 +38,7 @@ describe('a worker killed between sending a fix and its reply', () => {
     });
   });
   afterAll(async () => {
-    if (child) await stopProcess(child, 0);
+    if (child) await stopProcess(child.child, 0);
     await worker?.stop();
     await web?.stop();
     if (target) {
@@ -48,21 +46,6 @@ describe('a worker killed between sending a fix and its reply', () => {
       await target.stop();
     }
   });
-
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const { SLACK_SIGNING_SECRET: _unused, ...env } = web.env;
-    // A long command bound: the worker is still waiting for the reply when it is killed.
-    const c = spawnTracked(pdeathsigArgv([process.execPath, CHILD, JSON.stringify(STALLS)]), { env: { ...env, REDIS_DOCTOR_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' } });
-    let out = '';
-    let err = '';
-    c.stdout!.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    c.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
-    await pollUntil(async () => {
-      if (hasExited(c)) throw new Error(`worker process exited: ${err.slice(-2000)}`);
-      return out.includes('\n') ? true : undefined;
-    }, { what: 'the worker process to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('worker process exited') });
-    return c;
-  }
 
   it('records unknown, says so in the thread, and does not send it again', async () => {
     // A worker in this process diagnoses; it is stopped before the fix is approved.
@@ -81,15 +64,14 @@ describe('a worker killed between sending a fix and its reply', () => {
     await target.cli('CONFIG', 'RESETSTAT');
     process.kill(target.pid, 'SIGSTOP');
     frozen = true;
-    child = await startWorkerProcess();
+    // A long command bound: the worker is still waiting for the reply when it is killed.
+    child = await startWorkerChild(web.env, { bot: { stalls: STALLS }, env: { REDIS_DOCTOR_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' } });
     await web.click(request, `approve:${id}`, 'U0BOSS');
     const ledger = `${web.prefix}:store:remediation:${id}`;
     await pollUntil(async () => ((await web.redis.hget(ledger, 'state')) === 'running' ? true : undefined), { what: 'the fix claimed by the worker process', timeoutMs: 20_000, intervalMs: 20 });
     // Give the claimed attempt a moment to write the command, then kill it while it waits for the reply.
     await new Promise((r) => setTimeout(r, 200));
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await child.kill('SIGKILL');
 
     worker = await startBot({ role: 'worker', env: web.env, write: () => undefined, stalls: STALLS });
     const isOutcome = (c: Call) => c.method === 'chat.postMessage' && blockIds(c).includes(`outcome:${id}`);
@@ -107,7 +89,7 @@ describe('a worker killed between sending a fix and its reply', () => {
     await new Promise((r) => setTimeout(r, 500));
     // (Here it is 1: the bytes sat in the frozen server's socket buffer and ran when it resumed — "may have run" indeed.)
     expect(await commandCalls(target, 'config|set')).toBeLessThanOrEqual(1);
-    const events = (await web.redis.xrange(`${web.prefix}:store:audit-log`, '-', '+')).map(([, f]) => f).filter((f) => f.includes(id)).map((f) => f[f.indexOf('event') + 1]);
+    const events = (await auditRecords(web.redis, web.prefix)).filter((r) => Object.values(r).includes(id)).map((r) => r.event);
     expect(events).toEqual(['requested', 'approved', 'started', 'unknown']);
   }, 120_000);
 });

@@ -14,7 +14,7 @@ import { commandCalls, configValue } from '../lab/commandstats.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { fillMemory } from '../lab/redis-states.js';
 import { ackText, clickPayload, payloadBody, sign, startHarness, type Harness } from './helpers/harness.js';
-import { dumpKeysUnder } from './helpers/redis-keys.js';
+import { auditRecords, dumpKeysUnder } from './helpers/redis-keys.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
 
 const PASSWORD = `fix-secret-${process.pid}-Qz9`;
@@ -152,7 +152,7 @@ describe('approved remediations', () => {
 
     const metric = async (url: string) => Number(/redis_doctor_remediations_total\{outcome="applied"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
     expect((await metric(h.url)) + (await metric(`http://127.0.0.1:${second.port}`))).toBe(1);
-    const events = (await h.redis.xrange(`${h.prefix}:store:audit-log`, '-', '+')).map(([, f]) => f).filter((f) => f.includes(id)).map((f) => f[f.indexOf('event') + 1]);
+    const events = (await auditRecords(h.redis, h.prefix)).filter((r) => Object.values(r).includes(id)).map((r) => r.event);
     expect(events).toEqual(['requested', 'click-refused', 'click-refused', 'approved', 'started', 'applied']);
   });
 

@@ -9,24 +9,21 @@
  * the kernel still completes TCP handshakes for it (listen backlog), but no
  * reply ever comes, so a diagnosis of it is mid-run until its timeout.
  */
-import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
 import { FailureNotices } from '../../src/jobs/failure-notices.js';
 import { createFrontEndRedis, waitReady } from '../../src/jobs/connections.js';
 import { Logger } from '../../src/log.js';
+import { startWorkerChild, type WorkerChild } from '../faults/helpers/worker-child.js';
 import { pollUntil } from '../lab/poll.js';
 import { freePort } from '../lab/ports.js';
-import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from '../lab/procs.js';
+import { stopProcess } from '../lab/procs.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { QUEUE_REDIS, startHarness, uniquePrefix, type Harness } from './helpers/harness.js';
 import { deleteKeysUnder } from './helpers/redis-keys.js';
 import { blockIds, textOf } from './helpers/slack-double.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'worker-child.mjs');
 // Short enough for a test, long enough that a busy 2-core box does not lose a live worker's lock
 // (BullMQ renews it every lockDuration / 2). The stalled check runs every stalledInterval.
 const STALLS = { lockDurationMs: 2000, stalledIntervalMs: 250, maxStalledCount: 1 };
@@ -35,7 +32,7 @@ describe('a worker killed mid-job', () => {
   let target: RedisServer;
   let web: Harness;
   let worker: Bot | undefined;
-  const children: ChildProcess[] = [];
+  const children: WorkerChild[] = [];
   const workerLogs: string[] = [];
 
   beforeAll(async () => {
@@ -47,7 +44,7 @@ describe('a worker killed mid-job', () => {
     });
   });
   afterAll(async () => {
-    for (const c of children) await stopProcess(c, 0);
+    for (const c of children) await stopProcess(c.child, 0);
     await worker?.stop();
     await web?.stop();
     if (target) {
@@ -57,28 +54,11 @@ describe('a worker killed mid-job', () => {
   });
 
   /** A worker process (like `npm run worker`) that has started: its /healthz answers on the port it prints. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const { SLACK_SIGNING_SECRET: _unused, ...env } = web.env;
-    const child = spawnTracked(pdeathsigArgv([process.execPath, CHILD, JSON.stringify(STALLS)]), {
-      env: { ...env, REDIS_DOCTOR_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' },
-    });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => { err += c; });
-    const { port } = await pollUntil(async () => {
-      if (hasExited(child)) throw new Error(`worker process exited: ${err.slice(-2000)}`);
-      return out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as { port: number }) : undefined;
-    }, { what: 'the worker process to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('worker process exited') });
-    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok', role: 'worker' });
-    return child;
-  }
-
-  async function sigkill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  async function startWorkerProcess(): Promise<WorkerChild> {
+    const w = await startWorkerChild(web.env, { bot: { stalls: STALLS }, env: { REDIS_DOCTOR_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' } });
+    children.push(w);
+    expect(await (await fetch(`http://127.0.0.1:${w.port}/healthz`)).json()).toEqual({ status: 'ok', role: 'worker' });
+    return w;
   }
 
   const jobKey = (id: string) => `${web.prefix}:diagnose:${id}`;
@@ -101,13 +81,13 @@ describe('a worker killed mid-job', () => {
     const first = await startWorkerProcess();
     await web.command({ text: 'frozen', channel: 'C0STALL' });
     const jobId = await runningJob(0);
-    await sigkill(first);
+    await first.kill();
 
     // Second worker: its stalled check finds the job (lock expired), stall 1 of 1 allowed,
     // so the job goes back to the queue and this worker resumes it from its checkpoint — then it is killed too.
     const second = await startWorkerProcess();
     expect(await runningJob(1)).toBe(jobId);
-    await sigkill(second);
+    await second.kill();
 
     // Third worker, in this process: stall 2 > maxStalledCount 1, BullMQ fails the job without running it.
     worker = await startBot({ role: 'worker', env: web.env, write: (l) => { workerLogs.push(l); }, stalls: STALLS });

@@ -1,7 +1,6 @@
 /**
  * The bot as users run it, in a process of its own: `node dist/main.js`
- * (`npm start`) or `node dist/worker.js` (`npm run worker`), built by
- * `npm test`. Each process gets its own PORT; its JSON log lines (stderr)
+ * (`npm start`), built by `npm test`. Each process gets its own PORT; its JSON log lines (stderr)
  * are kept so a test can read what it said. stop() sends SIGTERM (the
  * graceful path) and waits for the exit; kill() is SIGKILL.
  */
@@ -29,16 +28,16 @@ export interface BotProcess {
   kill(): Promise<void>;
 }
 
-export function builtEntry(role: 'web' | 'worker'): string {
-  const path = join(ROOT, 'dist', role === 'web' ? 'main.js' : 'worker.js');
+function builtEntry(): string {
+  const path = join(ROOT, 'dist', 'main.js');
   if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first (npm test does)`);
   return path;
 }
 
-export async function startBotProcess(role: 'web' | 'worker', env: NodeJS.ProcessEnv, opts: { waitHealthy?: boolean } = {}): Promise<BotProcess> {
+export async function startBotProcess(env: NodeJS.ProcessEnv, opts: { waitHealthy?: boolean } = {}): Promise<BotProcess> {
   plantEnvSecrets(env);
   const port = await freePort();
-  const child = spawnTracked(pdeathsigArgv([process.execPath, builtEntry(role)]), {
+  const child = spawnTracked(pdeathsigArgv([process.execPath, builtEntry()]), {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'debug', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -67,21 +66,21 @@ export async function startBotProcess(role: 'web' | 'worker', env: NodeJS.Proces
     stop: async (ms = 15_000) => {
       if (!hasExited(child)) child.kill('SIGTERM');
       const code = await Promise.race([exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${ms} ms of SIGTERM`)), ms))]);
-      assertNoPlantedSecret(`the ${role} process log`, lines.join('\n'));
+      assertNoPlantedSecret('the bot process log', lines.join('\n'));
       return code;
     },
     kill: async () => {
       if (!hasExited(child)) child.kill('SIGKILL');
       await exit;
-      assertNoPlantedSecret(`the ${role} process log`, lines.join('\n'));
+      assertNoPlantedSecret('the bot process log', lines.join('\n'));
     },
   };
   if (opts.waitHealthy !== false) {
     await pollUntil(async () => {
-      if (hasExited(child)) throw new Error(`the ${role} process exited: ${lines.slice(-5).join('\n')}`);
+      if (hasExited(child)) throw new Error(`the bot process exited: ${lines.slice(-5).join('\n')}`);
       const r = await fetch(`${url}/healthz`).catch(() => undefined);
       return r?.ok ? true : undefined;
-    }, { what: `the ${role} process /healthz`, timeoutMs: 20_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('the ') });
+    }, { what: 'the bot process /healthz', timeoutMs: 20_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('the bot process exited') });
   }
   return proc;
 }

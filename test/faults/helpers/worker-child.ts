@@ -1,10 +1,12 @@
 /**
- * A worker process with short BullMQ stall settings (test/slack/helpers/worker-child.mjs:
- * the TypeScript sources, as `npm run worker` runs them): so a test can SIGKILL it mid-job
- * and see another worker take the job over within seconds, not BullMQ's default 30 s lock.
+ * A worker process as `npm run worker` runs one (test/slack/helpers/worker-child.mjs:
+ * the TypeScript sources), so a test can SIGKILL it mid-job. By default with
+ * short BullMQ stall settings: another worker takes a killed one's job over
+ * within seconds, not BullMQ's default 30 s lock.
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { BotOptions } from '../../../src/bot.js';
 import { pollUntil } from '../../lab/poll.js';
 import { hasExited, pdeathsigArgv, spawnTracked } from '../../lab/procs.js';
 import { assertNoPlantedSecret } from '../../lab/secrets.js';
@@ -13,31 +15,51 @@ const CHILD = join(import.meta.dirname, '..', '..', 'slack', 'helpers', 'worker-
 
 export const SHORT_STALLS = { lockDurationMs: 2000, stalledIntervalMs: 250, maxStalledCount: 2 };
 
+export interface WorkerChildOptions {
+  /** The child's BotOptions (sent as JSON, so timings only); default `{ stalls: SHORT_STALLS }`. */
+  bot?: Pick<BotOptions, 'monitor' | 'stalls'>;
+  /** Variables set on top of the given environment (e.g. LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
 export interface WorkerChild {
   child: ChildProcess;
+  /** From the child's first stdout line: its health port and its pid. */
+  port: number;
+  pid: number;
+  /** Its stderr (JSON log) lines so far. */
   lines(): string[];
+  /** Sends the signal (default SIGKILL) unless it has exited, waits for the exit, checks its log for planted secrets. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startWorkerChild(env: NodeJS.ProcessEnv, stalls = SHORT_STALLS): Promise<WorkerChild> {
+export async function startWorkerChild(env: NodeJS.ProcessEnv, o: WorkerChildOptions = {}): Promise<WorkerChild> {
   const { SLACK_SIGNING_SECRET: _unused, ...rest } = env;
-  const child = spawnTracked(pdeathsigArgv([process.execPath, CHILD, JSON.stringify(stalls)]), { env: { ...rest, PORT: '0' } });
+  const argv = [process.execPath, CHILD, JSON.stringify(o.bot ?? { stalls: SHORT_STALLS })];
+  const child = spawnTracked(pdeathsigArgv(argv), { env: { ...rest, PORT: '0', ...o.env } });
   let out = '';
+  let partial = '';
   const lines: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { lines.push(...c.split('\n').filter(Boolean)); });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    const parts = (partial + c).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await pollUntil(async () => {
+  const started = await pollUntil(async () => {
     if (hasExited(child)) throw new Error(`worker process exited: ${lines.slice(-5).join('\n')}`);
-    return out.includes('\n') ? true : undefined;
+    return out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as { port: number; pid: number }) : undefined;
   }, { what: 'the worker process to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('worker process exited') });
   return {
     child,
+    port: started.port,
+    pid: started.pid,
     lines: () => [...lines],
     kill: async (signal = 'SIGKILL') => {
       if (!hasExited(child)) child.kill(signal);
       const code = await exit;
-      assertNoPlantedSecret('the worker process log', lines.join('\n'));
+      assertNoPlantedSecret('the worker process log', [...lines, partial].join('\n'));
       return code;
     },
   };

@@ -18,7 +18,7 @@ import type { DiagnoseFn } from '../../../src/jobs/run-diagnosis.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { assertNoPlantedSecret, plantEnvSecrets } from '../../lab/secrets.js';
 import { deleteKeysUnder, dumpKeysUnder, keysUnder } from './redis-keys.js';
-import { startSlackDouble, textOf, type Call, type SlackDouble } from './slack-double.js';
+import { blockIds, startSlackDouble, textOf, type Block, type Call, type SlackDouble } from './slack-double.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const QUEUE_REDIS = 'redis://127.0.0.1:6379';
@@ -71,15 +71,21 @@ export function payloadBody(payload: unknown): string {
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
+type Element = NonNullable<Block['elements']>[number];
+
+/** The element of `message` with this action_id, and the block_id of its block. */
+export function findButton(message: Call, actionId: string): Element & { block_id?: string } {
+  for (const b of message.body.blocks ?? []) {
+    const e = b.elements?.find((x) => x.action_id === actionId);
+    if (e) return { ...e, block_id: b.block_id };
+  }
+  throw new Error(`no button ${actionId} in ${blockIds(message).join(',')}`);
+}
+
 /** A block_actions payload for a click on `actionId` in `message`, exactly as Slack posts one. */
 export function clickPayload(double: SlackDouble, message: Call, actionId: string, user: string, tag: string): Record<string, unknown> {
   const channel = message.body.channel ?? 'C0TEST';
-  let clicked: { block_id?: string; text?: unknown; value?: string } | undefined;
-  for (const b of message.body.blocks ?? []) {
-    const e = b.elements?.find((x) => x.action_id === actionId);
-    if (e) clicked = { ...e, block_id: b.block_id };
-  }
-  if (!clicked) throw new Error(`no button ${actionId} in the message`);
+  const clicked = findButton(message, actionId);
   return {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEST' },

@@ -37,3 +37,9 @@ export async function dumpKeysUnder(redis: Redis, prefix: string): Promise<Map<s
   }
   return out;
 }
+
+/** The audit stream under a prefix (stores/audit-log.ts), oldest first, each entry's fields as a record. */
+export async function auditRecords(redis: Redis, prefix: string): Promise<Record<string, string>[]> {
+  return (await redis.xrange(`${prefix}:store:audit-log`, '-', '+'))
+    .map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 === 0 ? [[f[i]!, f[i + 1]!]] : []))) as Record<string, string>);
+}
