@@ -1,10 +1,61 @@
-// Throwaway parts for the benchmark: a redis-server on a free loopback port
-// and a network namespace where one address silently drops TCP port 6379.
+// Throwaway parts for the benchmarks: a redis-server on a free loopback port,
+// a network namespace where one address silently drops TCP port 6379, and
+// what every benchmark script needs (options, polling, child runs, statistics).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const argv = process.argv.slice(2);
+
+/** `--name N` from the command line (default `dflt`), clamped to [min, max]; anything but a number is an error. */
+export function numberOpt(name, dflt, min, max) {
+  const i = argv.indexOf(name);
+  const v = i === -1 ? dflt : Number(argv[i + 1]);
+  if (!Number.isFinite(v)) throw new Error(`${name}: a number please`);
+  return Math.min(max, Math.max(min, v));
+}
+
+/** Nearest-rank quantile of sorted values: the smallest value with at least q of the sample at or below it. */
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function stats(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, min: s[0], median: quantile(s, 0.5), p90: quantile(s, 0.9), p99: quantile(s, 0.99), max: s.at(-1) };
+}
+
+/** Polls `probe` (sync or async; a throw counts as not yet) every `intervalMs` until it is truthy, at most `timeoutMs`. */
+export async function waitFor(what, probe, timeoutMs = 20_000, intervalMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try { if (await probe()) return; } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Runs a child to its end, SIGKILLed after `killAfterMs`; resolves with its
+ * wall time (spawn to close), exit code and stdout. `env` undefined: this
+ * process's environment; `stderr`: 'ignore' or 'inherit'.
+ */
+export function timed(cmd, args, { env, stderr = 'ignore', killAfterMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', stderr], env });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, out });
+    });
+  });
+}
 
 export async function freePort() {
   const server = createServer();
@@ -14,9 +65,10 @@ export async function freePort() {
   return port;
 }
 
-function pingOnce(port) {
+/** One PING on a new connection: true for +PONG within 500 ms. */
+export function pingOnce(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
+    const s = connect({ host, port });
     s.setTimeout(500, () => { s.destroy(); resolve(false); });
     s.on('error', () => resolve(false));
     s.on('connect', () => s.write('PING\r\n'));

@@ -22,26 +22,19 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { Agent, get } from 'node:http';
-import { connect, createServer as createNetServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDouble } from './slack-lab.mjs';
+import { freePort, numberOpt, pingOnce, waitFor } from './lab.mjs';
+import { rssOf, startBot, startDouble } from './slack-lab.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(here, '..', 'dist', 'main.js');
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 const BLACKBOX = '/usr/bin/prometheus-blackbox-exporter';
 const argv = process.argv.slice(2);
-const opt = (name, dflt, min, max) => {
-  const i = argv.indexOf(name);
-  const v = i === -1 ? dflt : Number(argv[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`${name}: a number please`);
-  return Math.min(max, Math.max(min, v));
-};
-const MINUTES = opt('--minutes', 10, 0.5, 60);
-const TARGETS = opt('--targets', 1000, 30, 3000);
-const INTERVAL_S = opt('--interval', 10, 5, 60);
-const TIMEOUT_MS = opt('--timeout', 2000, 200, 10_000);
+const MINUTES = numberOpt('--minutes', 10, 0.5, 60);
+const TARGETS = numberOpt('--targets', 1000, 30, 3000);
+const INTERVAL_S = numberOpt('--interval', 10, 5, 60);
+const TIMEOUT_MS = numberOpt('--timeout', 2000, 200, 10_000);
 const INSIDE = argv.includes('--inside');
 const log = (...a) => console.error(`[bench:monitor ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -123,42 +116,7 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-function rssMiB(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function waitFor(what, probe, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const again = async () => {
-      let ok = false;
-      try { ok = await probe(); } catch { ok = false; }
-      if (ok) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(again, 100);
-    };
-    void again();
-  });
-}
-
-function pingOk(host, port) {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => { s.destroy(); resolve(false); });
-    s.on('error', () => resolve(false));
-    s.on('connect', () => s.write('PING\r\n'));
-    s.on('data', (c) => { s.destroy(); resolve(c.toString().startsWith('+PONG')); });
-  });
-}
+const rssMiB = (pid) => rssOf(pid) / 1048576;
 
 function httpGet(url, agent) {
   return new Promise((resolve, reject) => {
@@ -210,7 +168,7 @@ async function inside() {
   for (let i = 0; i < droppedN; i++) targets.push({ name: `dropped-${i}`, kind: 'dropped', host: dropAddress, port: 20000 + i });
   const queuePort = await freePort();
   const queue = redisServer(['--port', String(queuePort), '--bind', '127.0.0.1'], 'queue redis-server');
-  await waitFor('the redis-servers', async () => (await pingOk('127.0.0.1', queuePort)) && (await pingOk('127.3.0.1', 6400)) && (await pingOk(`127.3.${servers - 1}.1`, 6400)));
+  await waitFor('the redis-servers', async () => (await pingOnce(queuePort)) && (await pingOnce(6400, '127.3.0.1')) && (await pingOnce(6400, `127.3.${servers - 1}.1`)));
 
   // A Slack Web API double (slack-lab.mjs): counts alerts by the cause id they name.
   const alerts = new Map();
@@ -235,18 +193,13 @@ async function inside() {
     'alerts:', '  channel: C0BENCH', `  intervalSeconds: ${INTERVAL_S}`, '  targets: ["*"]'].join('\n');
   const configPath = join(dir, 'redis-doctor.yaml');
   writeFileSync(configPath, `${yaml}\n`);
-  const botPort = await freePort();
   const prefix = `{rdbench-${process.pid}}`;
-  // BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) goes to the bot's node, for profiling.
-  const bot = started(spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      PATH: process.env.PATH, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret-0123456789', SLACK_API_URL: `${double.url}/api/`,
-      PORT: String(botPort), REDIS_URL: `redis://127.0.0.1:${queuePort}`, REDIS_DOCTOR_CONFIG: configPath, REDIS_DOCTOR_QUEUE_PREFIX: prefix,
-      REDIS_DOCTOR_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'warn',
-    },
-  }), 'the bot');
-  await waitFor('the bot', async () => (await httpGet(`http://127.0.0.1:${botPort}/readyz`)).status === 200, 30_000);
+  // slack-lab.mjs: BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) goes to the bot's node, for profiling.
+  const bot = await startBot({
+    doubleUrl: double.url, configPath, prefix, readyMs: 30_000,
+    env: { REDIS_URL: `redis://127.0.0.1:${queuePort}`, REDIS_DOCTOR_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'warn' },
+  });
+  started(bot.child, 'the bot');
 
   // blackbox_exporter with a tcp module doing what the bot's probe does: connect, PING, +PONG.
   const bbPort = await freePort();
@@ -349,8 +302,7 @@ async function inside() {
   q.disconnect();
   agent.destroy();
   await double.close();
-  bot.kill('SIGTERM');
-  await new Promise((r) => { bot.once('exit', r); setTimeout(r, 12_000).unref(); });
+  await bot.stop();
   cleanup();
   process.exit(0);
 }

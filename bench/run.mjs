@@ -8,55 +8,28 @@
 // not a gate.
 //
 //   node bench/run.mjs [--runs N] [--timeout MS]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDropNamespace, freePort, startRedis } from './lab.mjs';
+import { createDropNamespace, freePort, numberOpt, startRedis, stats, timed } from './lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'dist', 'cli', 'main.js');
 const ENGINE_RUNS = join(here, 'engine-runs.mjs');
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? dflt : Number(argv[i + 1]);
-};
-const RUNS = Math.min(60, Math.max(3, opt('--runs', 30)));
+const RUNS = numberOpt('--runs', 30, 3, 60);
 const DROP_RUNS = Math.min(10, Math.max(2, Math.round(RUNS / 4)));
-const TIMEOUT_MS = Math.min(5000, Math.max(100, opt('--timeout', 1000)));
+const TIMEOUT_MS = numberOpt('--timeout', 1000, 100, 5000);
 
-function quantile(sorted, q) {
-  // Nearest-rank: the smallest value with at least q of the sample at or below it.
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, min: sorted[0], median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted.at(-1) };
-}
-
-/** Runs a child, bounded in time; resolves with wall ms and stdout. */
-function timed(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, out });
-    });
-  });
-}
+/** Runs a child with a bare environment, bounded in time; resolves with wall ms, exit code and stdout. */
+const runBare = (cmd, args) => timed(cmd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
 
 async function engineRuns(host, port, runs, netns) {
   const args = [ENGINE_RUNS, host, String(port), String(runs), String(TIMEOUT_MS)];
   const r = netns
-    ? await timed('ip', ['netns', 'exec', netns, process.execPath, ...args])
-    : await timed(process.execPath, args);
+    ? await runBare('ip', ['netns', 'exec', netns, process.execPath, ...args])
+    : await runBare(process.execPath, args);
   if (r.code !== 0) throw new Error(`engine-runs exited ${r.code}`);
   return JSON.parse(r.out);
 }
@@ -70,9 +43,9 @@ async function wallTimes(commands, runs) {
   const samples = { bare: [], ...Object.fromEntries(Object.keys(commands).map((k) => [k, []])) };
   const codes = Object.fromEntries(Object.keys(commands).map((k) => [k, new Set()]));
   for (let i = 0; i < runs + 1; i++) {
-    const round = { bare: (await timed(process.execPath, ['-e', '0'])).ms };
+    const round = { bare: (await runBare(process.execPath, ['-e', '0'])).ms };
     for (const [name, args] of Object.entries(commands)) {
-      const r = await timed(process.execPath, [CLI, ...args]);
+      const r = await runBare(process.execPath, [CLI, ...args]);
       codes[name].add(r.code);
       round[name] = r.ms;
     }

@@ -1,24 +1,21 @@
-// Shared parts of the Slack benchmarks (bench/slack.mjs, bench/load.mjs): a Slack
-// Web API double, a redis-server that requires a password, and signed slash commands.
+// Shared parts of the Slack benchmarks (bench/slack.mjs, bench/load.mjs; the
+// double and the bot for bench/monitor.mjs too): a Slack Web API double, a
+// redis-server that requires a password, the built bot, and signed slash commands.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, URLSearchParams } from 'node:url';
+import { Redis } from 'ioredis';
 import { freePort } from './lab.mjs';
 
 export const SECRET = 'bench-signing-secret-0123456789';
 const argv = process.argv.slice(2);
 
-export function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-export function stats(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, p50: quantile(s, 0.5), p90: quantile(s, 0.9), p99: quantile(s, 0.99), max: s.at(-1) };
-}
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 /**
@@ -118,14 +115,17 @@ export async function command(botUrl, doubleUrl, text, channel) {
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 
 /** /proc/<pid>/status VmRSS in bytes (Linux). */
-export async function rssOf(pid) {
-  const { readFileSync } = await import('node:fs');
+export function rssOf(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** The bot as `npm start` runs it (web front end and worker in one process), against the double. */
-export async function startBot({ doubleUrl, configPath, prefix, env = {} }) {
+/**
+ * The bot as `npm start` runs it (web front end and worker in one process), against the double,
+ * on the machine's queue Redis unless `env` says otherwise; resolved once /readyz answers 200
+ * (within `readyMs`).
+ */
+export async function startBot({ doubleUrl, configPath, prefix, env = {}, readyMs = 10_000 }) {
   const port = await freePort();
   const bot = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -141,14 +141,15 @@ export async function startBot({ doubleUrl, configPath, prefix, env = {} }) {
     bot.kill('SIGTERM');
     setTimeout(() => bot.kill('SIGKILL'), 15_000).unref();
   });
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + readyMs;
+  while (bot.exitCode === null) {
     const ready = await new Promise((resolve) => {
       const req = request(`${url}/readyz`, (r) => { r.resume(); resolve(r.statusCode === 200); });
       req.on('error', () => resolve(false));
       req.end();
     });
-    if (ready) return { url, pid: bot.pid, stop };
-    if (i === 199 || bot.exitCode !== null) break;
+    if (ready) return { url, child: bot, pid: bot.pid, stop };
+    if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop();
@@ -156,12 +157,43 @@ export async function startBot({ doubleUrl, configPath, prefix, env = {} }) {
 }
 
 /** Deletes the benchmark's keys from the shared queue Redis (SCAN + DEL, never FLUSHALL). */
-export async function deleteKeys(redis, prefix) {
+async function deleteKeys(redis, prefix) {
   let cursor = '0';
   for (let i = 0; i < 1000; i++) {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     if (keys.length) await redis.del(...keys);
     cursor = next;
     if (cursor === '0') break;
+  }
+}
+
+/**
+ * What bench/slack.mjs and bench/load.mjs measure against: a temp dir, the Slack
+ * double, a redis-server requiring a password as the one target (`locked`), and
+ * the bot on the machine's queue Redis under `prefix` (`env` added to its
+ * environment). Runs `measure({ double, bot })`, then stops and removes all of
+ * it, the prefix's keys included, however `measure` ended.
+ */
+export async function withLockedBot({ name, prefix, env }, measure) {
+  const dir = mkdtempSync(join(tmpdir(), `rd-bench-${name}-${process.pid}-`));
+  let double;
+  let target;
+  let bot;
+  try {
+    double = await startDouble();
+    target = await startLockedRedis(dir);
+    const configPath = join(dir, 'redis-doctor.yaml');
+    writeFileSync(configPath, `targets:\n  - name: locked\n    url: redis://127.0.0.1:${target.port}\n`);
+    bot = await startBot({ doubleUrl: double.url, configPath, prefix, env });
+    return await measure({ double, bot });
+  } finally {
+    agent.destroy();
+    await bot?.stop();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    target?.stop();
+    await double?.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -13,22 +13,13 @@
 //
 //   node bench/slack.mjs [--concurrency 50] [--rounds 5] [--first 20] [--cold]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from './lab.mjs';
-import { agent, COLD, command, deleteKeys, fmt, post, startBot, startDouble, startLockedRedis, stats } from './slack-lab.mjs';
+import { cpus, loadavg } from 'node:os';
+import { freePort, numberOpt, stats } from './lab.mjs';
+import { COLD, command, fmt, post, withLockedBot } from './slack-lab.mjs';
 
-
-const argv = process.argv.slice(2);
-const opt = (name, dflt, min, max) => {
-  const i = argv.indexOf(name);
-  return Math.min(max, Math.max(min, i === -1 ? dflt : Number(argv[i + 1])));
-};
-const CONCURRENCY = opt('--concurrency', 50, 1, 200);
-const ROUNDS = opt('--rounds', 5, 1, 20);
-const FIRST = opt('--first', 20, 3, 100);
+const CONCURRENCY = numberOpt('--concurrency', 50, 1, 200);
+const ROUNDS = numberOpt('--rounds', 5, 1, 20);
+const FIRST = numberOpt('--first', 20, 3, 100);
 
 /** The same client against a Node HTTP server that answers at once: what the machine itself costs. */
 async function baseline() {
@@ -52,17 +43,10 @@ async function baseline() {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), `rd-bench-slack-${process.pid}-`));
-const prefix = `{rdbench-${process.pid}}`;
-const double = await startDouble();
-const target = await startLockedRedis(dir);
-const configPath = join(dir, 'redis-doctor.yaml');
-writeFileSync(configPath, `targets:\n  - name: locked\n    url: redis://127.0.0.1:${target.port}\n`);
 // The bot runs as `npm start` would run it: its own process, web front end and worker together.
-const { url: botUrl, stop: stopBot } = await startBot({ doubleUrl: double.url, configPath, prefix, env: process.env.BENCH_WEB_ONLY ? { REDIS_DOCTOR_INLINE_WORKER: 'false' } : {} });
-const redis = new Redis('redis://127.0.0.1:6379');
-
-try {
+const env = process.env.BENCH_WEB_ONLY ? { REDIS_DOCTOR_INLINE_WORKER: 'false' } : {};
+await withLockedBot({ name: 'slack', prefix: `{rdbench-${process.pid}}`, env }, async ({ double, bot }) => {
+  const botUrl = bot.url;
   // Warm-up: first request pays auth.test and JIT compilation; not measured.
   for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: CONCURRENCY }, () => command(botUrl, double.url, 'help', 'C0WARM')));
   const WEB_ONLY = Boolean(process.env.BENCH_WEB_ONLY);
@@ -90,21 +74,13 @@ try {
 
   const a = stats(acks);
   const b = await baseline();
-  const f = first.length ? stats(first) : { n: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
+  const f = first.length ? stats(first) : { n: 0, median: NaN, p90: NaN, p99: NaN, max: NaN };
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   console.log(`redis-doctor Slack benchmark — node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
   console.log('');
   console.log('| measure | n | p50 | p90 | p99 | max | target |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  console.log(`| ack latency, ${CONCURRENCY} concurrent commands × ${ROUNDS} rounds${COLD ? ', new connection each' : ''} | ${a.n} | ${fmt(a.p50)} | ${fmt(a.p90)} | ${fmt(a.p99)} | ${fmt(a.max)} | p99 ≤ 100 ms: ${verdict(a.p99 <= 100)} |`);
-  console.log(`| same requests to a Node server that answers at once (the machine's own cost) | ${b.n} | ${fmt(b.p50)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | — |`);
-  console.log(`| ack → first finding (local auth-required) | ${f.n} | ${fmt(f.p50)} | ${fmt(f.p90)} | ${fmt(f.p99)} | ${fmt(f.max)} | ≤ 500 ms: ${verdict(f.max <= 500)} |`);
-} finally {
-  agent.destroy();
-  await stopBot();
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
-  target.stop();
-  await double.close();
-  rmSync(dir, { recursive: true, force: true });
-}
+  console.log(`| ack latency, ${CONCURRENCY} concurrent commands × ${ROUNDS} rounds${COLD ? ', new connection each' : ''} | ${a.n} | ${fmt(a.median)} | ${fmt(a.p90)} | ${fmt(a.p99)} | ${fmt(a.max)} | p99 ≤ 100 ms: ${verdict(a.p99 <= 100)} |`);
+  console.log(`| same requests to a Node server that answers at once (the machine's own cost) | ${b.n} | ${fmt(b.median)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | — |`);
+  console.log(`| ack → first finding (local auth-required) | ${f.n} | ${fmt(f.median)} | ${fmt(f.p90)} | ${fmt(f.p99)} | ${fmt(f.max)} | ≤ 500 ms: ${verdict(f.max <= 500)} |`);
+});

@@ -28,15 +28,11 @@ import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberOpt, stats, waitFor } from './lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? dflt : Number(argv[i + 1]);
-};
-const RUNS = Math.min(60, Math.max(3, opt('--runs', 20)));
-const TIMEOUT_MS = Math.min(10_000, Math.max(500, opt('--timeout', 2000)));
+const RUNS = numberOpt('--runs', 20, 3, 60);
+const TIMEOUT_MS = numberOpt('--timeout', 2000, 500, 10_000);
 const TARGET_RATIO = 1.5;
 const HEAVY_USER = `rdbheavy${process.pid}`;
 const HEAVY_RC = "# like eval \"$(pyenv init -)\": 0.6 s of CPU on every start\ntimeout 0.6 sh -c 'while :; do :; done'\n";
@@ -55,14 +51,6 @@ process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 const sh = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000, encoding: 'utf8' });
-
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-function stats(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, min: s[0], median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s.at(-1) };
-}
 
 function missing() {
   if (process.getuid?.() !== 0) return 'not root';
@@ -131,14 +119,6 @@ function answers(address, port, test) {
     s.on('data', (d) => done(test(d.toString('latin1'))));
     if (port !== 22) s.on('connect', () => s.write('PING\r\n'));
   });
-}
-
-async function waitFor(what, probe) {
-  for (let i = 0; i < 200; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} did not come up`);
 }
 
 function setUpHost(ns, dir) {
@@ -221,8 +201,8 @@ async function main() {
   addHeavyAccount(dir);
   startInNs(ns.name, ['/usr/sbin/sshd', '-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')]);
   startInNs(ns.name, ['redis-server', '--port', '6379', '--bind', ns.address, '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir]);
-  await waitFor('sshd', () => answers(ns.address, 22, (t) => t.startsWith('SSH-2.0-')));
-  await waitFor('redis-server', () => answers(ns.address, 6379, (t) => t.startsWith('+PONG')));
+  await waitFor('sshd', () => answers(ns.address, 22, (t) => t.startsWith('SSH-2.0-')), 10_000);
+  await waitFor('redis-server', () => answers(ns.address, 6379, (t) => t.startsWith('+PONG')), 10_000);
 
   const base = {
     host: ns.address, port: 22, useAgent: false,

@@ -9,53 +9,20 @@
 // (<dir>/dist/engine/pipeline/diagnose.js), to see whether the healthy
 // standalone path got slower.
 //   node bench/topology.mjs [--runs N] [--timeout MS] [--compare DIR]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRedis } from './lab.mjs';
+import { numberOpt, startRedis, stats, timed, waitFor } from './lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNS_SCRIPT = join(here, 'topology-runs.mjs');
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? dflt : argv[i + 1];
-};
-const RUNS = Math.min(200, Math.max(5, Number(opt('--runs', 60))));
-const TIMEOUT_MS = Math.min(5000, Math.max(100, Number(opt('--timeout', 1000))));
-const COMPARE = opt('--compare', undefined);
+const RUNS = numberOpt('--runs', 60, 5, 200);
+const TIMEOUT_MS = numberOpt('--timeout', 1000, 100, 5000);
+const COMPARE = argv.includes('--compare') ? argv[argv.indexOf('--compare') + 1] : undefined;
 
 const cli = (port, ...args) => execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', timeout: 10_000 }).trim();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, probe, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try { if (probe()) return; } catch { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, min: sorted[0], median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted.at(-1) };
-}
-function timed(cmd, args) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolvePromise({ code, out });
-    });
-  });
-}
 
 const servers = [];
 const stopAll = () => Promise.all(servers.map((s) => s.stop()));
@@ -75,16 +42,16 @@ try {
   const ranges = [[0, 5460], [5461, 10922], [10923, 16383]];
   nodes.forEach((n, i) => cli(n.port, 'CLUSTER', 'ADDSLOTSRANGE', String(ranges[i][0]), String(ranges[i][1])));
   for (const n of nodes.slice(1)) cli(nodes[0].port, 'CLUSTER', 'MEET', '127.0.0.1', String(n.port));
-  await until('cluster_state:ok', () => nodes.every((n) => /cluster_state:ok/.test(cli(n.port, 'CLUSTER', 'INFO')) && /cluster_known_nodes:3/.test(cli(n.port, 'CLUSTER', 'INFO'))));
+  await waitFor('cluster_state:ok', () => nodes.every((n) => /cluster_state:ok/.test(cli(n.port, 'CLUSTER', 'INFO')) && /cluster_known_nodes:3/.test(cli(n.port, 'CLUSTER', 'INFO'))), 15_000);
 
   const primary = await startRedis(['--repl-diskless-sync-delay', '0']);
   servers.push(primary);
   const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
   servers.push(replica);
-  await until('the replica link', () => /master_link_status:up/.test(cli(replica.port, 'INFO', 'replication')));
+  await waitFor('the replica link', () => /master_link_status:up/.test(cli(replica.port, 'INFO', 'replication')), 15_000);
   const sentinel = await startRedis([], { sentinelConf: `sentinel monitor mymaster 127.0.0.1 ${primary.port} 1\nsentinel down-after-milliseconds mymaster 2000\n` });
   servers.push(sentinel);
-  await until('the Sentinel to know the replica', () => /num-slaves\n1/.test(cli(sentinel.port, 'SENTINEL', 'MASTER', 'mymaster')));
+  await waitFor('the Sentinel to know the replica', () => /num-slaves\n1/.test(cli(sentinel.port, 'SENTINEL', 'MASTER', 'mymaster')), 15_000);
 
   const targets = [
     { label: 'standalone', host: '127.0.0.1', port: standalone.port },
@@ -92,7 +59,7 @@ try {
     { label: 'sentinel', host: '127.0.0.1', port: sentinel.port, topology: { sentinelMaster: 'mymaster' } },
   ];
   if (COMPARE) targets.push({ label: 'standalone (compare build)', host: '127.0.0.1', port: standalone.port, engine: resolve(COMPARE, 'dist/engine/pipeline/diagnose.js') });
-  const r = await timed(process.execPath, [RUNS_SCRIPT, JSON.stringify(targets), String(RUNS), String(TIMEOUT_MS)]);
+  const r = await timed(process.execPath, [RUNS_SCRIPT, JSON.stringify(targets), String(RUNS), String(TIMEOUT_MS)], { stderr: 'inherit', killAfterMs: 300_000 });
   if (r.code !== 0) throw new Error(`topology-runs exited ${r.code}`);
   results = JSON.parse(r.out);
 } finally {
