@@ -56,7 +56,8 @@ function parseTimeout(text: string, option = '--timeout'): number {
 function unknownOption(token: string): ArgsError {
   // Only the part before "=" is shown: `--password=hunter2` must not print hunter2.
   const name = token.split('=')[0]!.slice(0, 40);
-  const hint = HINTS[name.replace(/^--/, '')] ?? HINTS[name];
+  const hintOf = (key: string) => (Object.hasOwn(HINTS, key) ? HINTS[key] : undefined);
+  const hint = hintOf(name.replace(/^--/, '')) ?? hintOf(name);
   return new ArgsError(`unknown option ${JSON.stringify(name).slice(1, -1)}${hint ? `: ${hint}` : ''} (see redis-doctor --help)`);
 }
 

@@ -118,7 +118,9 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const body = command as SlashCommand;
     const text = (body.text ?? '').trim();
     const word = text.toLowerCase();
-    const sub = SUBCOMMANDS[word === '' ? 'help' : word];
+    const key = word === '' ? 'help' : word;
+    // Own keys only: `/redis-diagnose constructor` is a target to admit (or refuse), not Object's constructor.
+    const sub = Object.hasOwn(SUBCOMMANDS, key) ? SUBCOMMANDS[key] : undefined;
 
     if (sub?.rule && !sub.rule.allowed(body.user_id, config)) {
       metrics.commands.inc({ outcome: 'forbidden' });

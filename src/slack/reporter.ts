@@ -83,7 +83,7 @@ function classify(err: unknown, what: string): SlackPostError {
   const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
   if (e.code === webApi.ErrorCode.PlatformError) {
     const code = e.data?.error ?? 'unknown_error';
-    const hint = HINTS[code] ? ` (${HINTS[code]})` : '';
+    const hint = Object.hasOwn(HINTS, code) ? ` (${HINTS[code]})` : '';
     return new SlackPostError(`${what}: Slack answered ${code}${hint}`, code, TRANSIENT_PLATFORM_ERRORS.has(code));
   }
   if (isTimeout(err)) {

@@ -47,6 +47,9 @@ describe('parseArgs', () => {
     [['diagnose', 'x', '--user', 'a', '--user', 'b'], /more than once/],
     [['diagnose', 'x', '--frobnicate'], /unknown option --frobnicate/],
     [['diagnose', 'x', '-z'], /unknown option -z/],
+    // Object's own property names are options like any other, with no "hint" borrowed from Object.prototype.
+    [['diagnose', 'x', '--constructor'], /^unknown option --constructor \(see redis-doctor --help\)$/],
+    [['diagnose', 'x', '--toString'], /^unknown option --toString \(see redis-doctor --help\)$/],
     [['diagnose'], /missing target/],
     [[], /missing command/],
     [['probe', 'x'], /unknown command "probe"/],

@@ -37,6 +37,26 @@ describe('iptables -S (captured in a namespace with REJECT, DROP, multiport and 
     expect(tablesForFamily([v4, v6], 6)).toEqual([v6]);
   });
 
+  it('takes chain and target names such as __proto__ and constructor as plain names, touching no prototype', () => {
+    const t = parseIptablesSave(
+      [
+        '-P INPUT ACCEPT',
+        '-P __proto__ DROP',
+        '-N constructor',
+        '-A INPUT -j constructor',
+        '-A INPUT -j __proto__',
+        '-A constructor -p tcp -m tcp --dport 6380 -j toString',
+        '-A __proto__ -p tcp -m tcp --dport 6381 -j DROP',
+      ].join('\n'),
+      'iptables',
+    );
+    expect(Object.keys(t.chains)).toEqual(['INPUT', '__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>)['policy']).toBeUndefined();
+    // A jump to a chain the dump does not define (toString) decides nothing.
+    expect(verdict(t, 6380)).toBe('accept: -P INPUT ACCEPT');
+    expect(verdict(t, 6381)).toBe('drop: -A __proto__ -p tcp -m tcp --dport 6381 -j DROP');
+  });
+
   it('follows jumps, RETURN, ACCEPT before DROP and a DROP policy', () => {
     const t = parseIptablesSave(
       [

@@ -63,6 +63,16 @@ describe('/redis-diagnose answers', () => {
     expect(answer).toContain('/redis-diagnose status');
   });
 
+  it('takes the names of Object\'s own properties for target names, not subcommands', async () => {
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      // Refused as a target (an unknown name, or not a name at all), answered in the ack.
+      const answer = await refused(word);
+      expect(answer).toMatch(/^:no_entry: (Unknown|invalid) target/);
+      expect(answer).toContain(word);
+    }
+    expect(await queuedJobs()).toEqual([]);
+  });
+
   it('escapes hostile text: no mentions, links or code-span breakouts reach Slack', async () => {
     const hostile = [
       '<!channel> cache-prod',

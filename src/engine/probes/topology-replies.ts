@@ -17,6 +17,7 @@
  */
 import type { ClusterNodeEntry, SentinelHello, SentinelMasterEntry, SentinelPeerEntry } from '../model/topology.js';
 import type { RespNode } from './resp-parser.js';
+import { dict } from '../shared/dict.js';
 
 /** A flat [key, value, key, value …] array → key → node. */
 export function pairs(node: RespNode | undefined): Map<string, RespNode> {
@@ -95,7 +96,7 @@ export function parseCkquorum(node: RespNode | undefined): { ok: boolean; text: 
 
 /** `field:value` lines (CLUSTER INFO) → fields. */
 export function parseFieldLines(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
     const colon = line.indexOf(':');

@@ -11,6 +11,7 @@
  */
 import { portIn } from './parsers/firewall/ports.js';
 import type { FirewallRule, FirewallTable, FirewallVerdict } from './types.js';
+import { own } from '../shared/dict.js';
 
 export interface PortVerdict {
   tool: FirewallTable['tool'];
@@ -44,7 +45,7 @@ interface Walk {
 const MAX_DEPTH = 16;
 
 function walk(table: FirewallTable, chainName: string, port: number, state: Walk, depth: number, viaMaybe: boolean): 'decided' | 'return' {
-  const chain = table.chains[chainName];
+  const chain = own(table.chains, chainName);
   if (!chain || depth > MAX_DEPTH) return 'return';
   for (const rule of chain.rules) {
     const m = matches(rule, port);
@@ -74,7 +75,7 @@ export function verdictForPort(table: FirewallTable, port: number): PortVerdict 
   for (const entry of table.entryChains) {
     const state: Walk = { conditional: false, caveats: [] };
     if (walk(table, entry, port, state, 0, false) !== 'decided') {
-      const chain = table.chains[entry];
+      const chain = own(table.chains, entry);
       if (chain?.policy) {
         state.verdict = chain.policy;
         state.line = chain.policyLine ?? `policy ${chain.policy}`;

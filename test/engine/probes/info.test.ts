@@ -13,6 +13,15 @@ describe('parseInfo', () => {
     });
   });
 
+  it('keeps section and field names such as __proto__ and constructor as plain names, touching no prototype', () => {
+    const { sections } = parseInfo('# __proto__\r\nrole:slave\r\n# Constructor\r\nloading:1\r\n# Server\r\n__proto__:x\r\n');
+    expect(sections['__proto__']).toEqual({ role: 'slave' });
+    expect(sections['constructor']).toEqual({ loading: '1' });
+    expect(Object.keys(sections['server']!)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>)['role']).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>)['loading']).toBeUndefined();
+  });
+
   it('keeps fields that come before any header under "default" and ignores junk lines', () => {
     expect(parseInfo('loading:1\nnot a field\n:empty\n')).toEqual({ sections: { default: { loading: '1' } } });
   });

@@ -11,6 +11,7 @@
  */
 import type { FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
 import { parsePortList } from './ports.js';
+import { own } from '../../../shared/dict.js';
 
 // firewalld's own service definitions (/usr/lib/firewalld/services/*.xml) for the ports Redis
 // uses and for the services default zones carry; any other service "may" cover the port.
@@ -37,7 +38,7 @@ function richRule(text: string): FirewallRule | undefined {
     else rule.negated = true;
     rule.protocol = port[2] as 'tcp' | 'udp';
   } else if (service) {
-    const known = SERVICE_PORTS[service[1]!];
+    const known = own(SERVICE_PORTS, service[1]!);
     if (known) {
       rule.ports = known.ports;
       rule.protocol = known.protocol;
@@ -68,7 +69,7 @@ function zoneTable(zone: string, lines: string[]): FirewallTable {
     if (m && ports) allow.push({ line: `ports: ${p}`, action: 'accept', protocol: m[2] as 'tcp' | 'udp', ports, conditions: [] });
   }
   for (const s of get('services').split(/\s+/).filter(Boolean)) {
-    const known = SERVICE_PORTS[s];
+    const known = own(SERVICE_PORTS, s);
     // A service whose ports we do not know may cover the port: "may match".
     allow.push(known ? { line: `services: ${s}`, action: 'accept', protocol: known.protocol, ports: known.ports, conditions: [] } : { line: `services: ${s}`, action: 'accept', protocol: 'tcp', conditions: [], negated: true });
   }

@@ -8,6 +8,7 @@
  */
 import type { FirewallChain, FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
 import { parsePortList } from './ports.js';
+import { dict, own } from '../../../shared/dict.js';
 
 function tokenize(line: string): string[] {
   const out: string[] = [];
@@ -74,7 +75,7 @@ function parseRule(line: string, tokens: string[]): FirewallRule {
       case '-j':
       case '-g': {
         const target = arg ?? '';
-        const verdict = VERDICTS[target];
+        const verdict = own(VERDICTS, target);
         if (verdict) rule.action = verdict;
         else if (target === 'RETURN') rule.action = 'return';
         else if (/^(LOG|NFLOG|MARK|CONNMARK|CT|NOTRACK|TRACE|AUDIT|CHECKSUM|TCPMSS|SET|ULOG|NFQUEUE)$/.test(target)) rule.action = 'other';
@@ -104,14 +105,14 @@ function parseRule(line: string, tokens: string[]): FirewallRule {
 }
 
 export function parseIptablesSave(output: string, tool: 'iptables' | 'ip6tables'): FirewallTable {
-  const chains: Record<string, FirewallChain> = {};
+  const chains = dict<FirewallChain>();
   const chain = (name: string): FirewallChain => (chains[name] ??= { name, rules: [] });
   for (const raw of output.split('\n')) {
     const line = raw.trim();
     const tokens = tokenize(line);
     if (tokens[0] === '-P' && tokens[1] && tokens[2]) {
       const c = chain(tokens[1]);
-      const v = VERDICTS[tokens[2]];
+      const v = own(VERDICTS, tokens[2]);
       if (v) c.policy = v;
       c.policyLine = line;
     } else if (tokens[0] === '-N' && tokens[1]) {

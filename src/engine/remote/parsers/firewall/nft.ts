@@ -12,6 +12,7 @@
  */
 import type { FirewallChain, FirewallRule, FirewallTable } from '../../types.js';
 import { parsePortList } from './ports.js';
+import { dict, own } from '../../../shared/dict.js';
 
 const FAMILY: Record<string, FirewallTable['family']> = { ip: 'ipv4', ip6: 'ipv6', inet: 'inet' };
 
@@ -92,8 +93,8 @@ export function parseNftRuleset(output: string): FirewallTable[] {
     const t = depth === 0 ? /^table (\S+) (\S+) \{$/.exec(line) : null;
     const c = depth === 1 && table ? /^chain (\S+) \{$/.exec(line) : null;
     if (t) {
-      table = { tool: 'nft', family: FAMILY[t[1]!] ?? 'inet', active: true, entryChains: [], chains: {}, notes: [`table ${t[1]} ${t[2]}`] };
-      if (FAMILY[t[1]!]) tables.push(table);
+      table = { tool: 'nft', family: own(FAMILY, t[1]!) ?? 'inet', active: true, entryChains: [], chains: dict(), notes: [`table ${t[1]} ${t[2]}`] };
+      if (own(FAMILY, t[1]!)) tables.push(table);
     } else if (c && table) {
       chain = { name: c[1]!, rules: [] };
       table.chains[chain.name] = chain;
