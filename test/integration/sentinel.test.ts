@@ -96,6 +96,8 @@ describeLab('Sentinel', [need.binary('redis-server'), need.binary('redis-cli'), 
     hidden = await startReplica(primary, { args: ['--replica-announce-ip', ns.nsAddress] });
     const announced = `${ns.nsAddress}:${hidden.port}`;
     await pollUntil(async () => ((await sentinel.cli('SENTINEL', 'REPLICAS', 'mymaster')).includes(ns.nsAddress) ? true : undefined), { what: 'the Sentinel to list the announced replica', timeoutMs: 10_000 });
+    // The finding quotes the primary's word for the replica too: wait until the primary lists it online (a loaded host lags here).
+    await pollUntil(async () => (new RegExp(`ip=${ns.nsAddress.replace(/\./g, '\\.')},port=${hidden!.port},state=online`).test(await primary.cli('INFO', 'replication')) ? true : undefined), { what: 'the primary to list the announced replica online', timeoutMs: 10_000 });
     const d = await viaSentinel();
     expectDiagnosis(d, { primaryCause: 'announced-address-unreachable', verdict: 'degraded', evidence: new RegExp(`SENTINEL REPLICAS lists ${announced.replace(/\./g, '\\.')}`) });
     const f = d.findings[0]!;
