@@ -7,12 +7,17 @@
  * stops while that duplicate is mid-connect, BullMQ's close() disconnects it
  * after dropping its own 'error' listeners: the duplicate's ECONNREFUSED then
  * surfaces as an unhandled rejection (bullmq 5.81 RedisConnection:
- * `initializing.catch(err => this.emit('error', err))`).
+ * `initializing.catch(err => this.emit('error', err))`). The same holds
+ * for the Worker's own blocking duplicate of a ready connection: stopped
+ * while it still sends its INFO (a bot stopped right after it started), its
+ * init rejects with "Connection is closed" after close() dropped the
+ * listeners, so stop() first lets the Worker finish connecting (bounded).
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createWorkerRedis, endIfNotReady, isReady } from '../jobs/connections.js';
 import type { Logger } from '../log.js';
+import { withTimeout } from '../util/timeout.js';
 import type { Component } from './component.js';
 import { watchRedis } from './watch-redis.js';
 
@@ -62,6 +67,7 @@ export class WorkerComponent implements Component {
     this.stopStarted();
     if (!this.connection) return;
     await endIfNotReady(this.connection, END_WAIT_MS);
+    if (this.worker) await withTimeout(this.worker.waitUntilReady(), END_WAIT_MS, `${this.name} worker connecting`).catch(() => undefined);
     // Lets the running jobs finish (diagnoses, fixes and ticks are bounded; the overall bound is stopAll's).
     await this.worker?.close();
     await this.workerClosed();
