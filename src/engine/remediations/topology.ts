@@ -7,20 +7,35 @@
  */
 import type { Remediation } from '../model/types.js';
 import { urlHost } from '../shared/address.js';
-import { cli, type FixTarget, rerun, url } from './fix-target.js';
+import { isSafeHost, isSafePort, isSafeRedisName } from '../shared/shell-words.js';
+import { cli, type FixTarget, rerun, safeHost, url } from './fix-target.js';
 
 const hp = (host: string, port: number) => `${urlHost(host)}:${port}`;
 
+/**
+ * A `host:port` a server named (hello messages, SENTINEL replies, CLUSTER NODES), split, when
+ * both halves pass the grammar of a command argument; anything else never reaches a step.
+ */
+function splitAddress(address: string): { host: string; port: string } | undefined {
+  const m = address.length <= 270 ? /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
+  return m && isSafeHost(m[1]!) && isSafePort(m[2]!) ? { host: m[1]!, port: m[2]! } : undefined;
+}
+
 /** The Sentinel a client should ask, for the examples: the first one known, else a placeholder. */
 function sentinelOf(p: { sentinels?: string[] }): { host: string; port: string } {
-  const first = p.sentinels?.[0];
-  const m = first ? /^\[?([^\]]+?)\]?:(\d+)$/.exec(first) : null;
-  return m ? { host: m[1]!, port: m[2]! } : { host: '<sentinel-host>', port: '26379' };
+  const first = p.sentinels?.map(splitAddress).find(Boolean);
+  return first ?? { host: '<sentinel-host>', port: '26379' };
+}
+
+/** A Sentinel master name for commands and client code: Sentinel replies are server text. */
+function masterName(name: string | undefined): string {
+  return name !== undefined && isSafeRedisName(name) ? name : '<master-name>';
 }
 
 export const topologyFixes = {
   'use-primary-address': (t: FixTarget, p: { primaryHost?: string; primaryPort?: number; source?: string } = {}): Remediation => {
-    const primary = p.primaryHost ? { ...t, host: p.primaryHost, port: p.primaryPort ?? 6379 } : undefined;
+    const host = safeHost(p.primaryHost);
+    const primary = host ? { ...t, host, port: p.primaryPort !== undefined && isSafePort(p.primaryPort) ? p.primaryPort : 6379 } : undefined;
     const where = primary ? hp(primary.host, primary.port) : '<primary-host>:<port>';
     return {
       id: 'use-primary-address',
@@ -38,9 +53,10 @@ export const topologyFixes = {
   },
 
   'use-sentinel-client': (t: FixTarget, p: { master?: string; sentinels?: string[] } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
     const s = sentinelOf(p);
-    const list = p.sentinels?.length ? p.sentinels.join(', ') : `${s.host}:${s.port}`;
+    const known = (p.sentinels ?? []).filter((a) => splitAddress(a));
+    const list = known.length ? known.join(', ') : `${s.host}:${s.port}`;
     return {
       id: 'use-sentinel-client',
       title: `Let the client ask Sentinel for the primary of "${name}"`,
@@ -60,7 +76,7 @@ export const topologyFixes = {
   },
 
   'repair-sentinel-quorum': (t: FixTarget, p: { master?: string; sentinel?: string } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
     const s = sentinelOf({ ...(p.sentinel ? { sentinels: [p.sentinel] } : {}) });
     return {
       id: 'repair-sentinel-quorum',
@@ -140,10 +156,11 @@ export const topologyFixes = {
   },
 
   'forget-gone-replica': (t: FixTarget, p: { master?: string; replica?: string } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
+    const replica = p.replica && splitAddress(p.replica) ? p.replica : undefined;
     return {
       id: 'forget-gone-replica',
-      title: `Let the Sentinels forget ${p.replica ? `replica ${p.replica}` : 'a replica that is gone'}`,
+      title: `Let the Sentinels forget ${replica ? `replica ${replica}` : 'a replica that is gone'}`,
       risk: 'low',
       mode: 'guided',
       steps: [
@@ -164,7 +181,7 @@ export const topologyFixes = {
       mode: 'guided',
       steps: [
         `Each node gossips and votes over its cluster bus port: the client port + 10000 (${bus} for ${p.node ?? `port ${t.port}`}) unless cluster-port sets another. A node whose bus the others cannot reach is flagged fail? then fail, and its slots go down.`,
-        `From another node: nc -vz ${p.node ? p.node.replace(/:\d+$/, '') : '<node-host>'} ${bus} — a refusal or a hang here is the problem.`,
+        `From another node: nc -vz ${(p.node ? splitAddress(p.node)?.host : undefined) ?? '<node-host>'} ${bus} — a refusal or a hang here is the problem.`,
         `Allow TCP ${bus} (and every node's bus port) between all cluster nodes: sudo ufw allow from <node-subnet> to any port ${bus} proto tcp; or sudo iptables -I INPUT -p tcp -s <node-subnet> --dport ${bus} -j ACCEPT; cloud: the security group / NSG of every node.`,
         'Docker: publish the bus port too (-p 17000:17000), and announce it (cluster-announce-bus-port) when it is mapped to another number.',
         `Then: redis-cli --cluster check ${hp(t.host, t.port)} — every node connected, all 16384 slots covered.`,
