@@ -7,7 +7,7 @@
  */
 import type { Remediation } from '../model/types.js';
 import { urlHost } from '../shared/address.js';
-import { isSafeHost, isSafePort, isSafeRedisName } from '../shared/shell-words.js';
+import { inertText, isSafeHost, isSafePort, isSafeRedisName } from '../shared/shell-words.js';
 import { cli, type FixTarget, rerun, safeHost, url } from './fix-target.js';
 
 const hp = (host: string, port: number) => `${urlHost(host)}:${port}`;
@@ -126,8 +126,8 @@ export const topologyFixes = {
   }),
 
   'fix-announced-address': (t: FixTarget, p: { kind?: 'cluster' | 'replica' | 'sentinel-primary'; node?: string; address?: string } = {}): Remediation => {
-    const node = p.node ?? '<node>';
-    const announced = p.address ?? '<announced-address>';
+    const node = inertText(p.node, '<node>');
+    const announced = inertText(p.address, '<announced-address>');
     const steps = p.kind === 'cluster'
       ? [
           `On ${node}: redis-cli -h <node-host> -p <port> CONFIG GET cluster-announce-* — it hands clients ${announced}; clients (and the other nodes) must be able to reach that address.`,
@@ -173,14 +173,15 @@ export const topologyFixes = {
   },
 
   'open-cluster-bus-port': (t: FixTarget, p: { node?: string; busPort?: number } = {}): Remediation => {
-    const bus = p.busPort ?? t.port + 10000;
+    const bus = p.busPort !== undefined && isSafePort(p.busPort) ? p.busPort : t.port + 10000;
+    const node = p.node !== undefined ? inertText(p.node, '<node>') : undefined;
     return {
       id: 'open-cluster-bus-port',
       title: `Let the cluster nodes reach each other's bus port (${bus})`,
       risk: 'medium',
       mode: 'guided',
       steps: [
-        `Each node gossips and votes over its cluster bus port: the client port + 10000 (${bus} for ${p.node ?? `port ${t.port}`}) unless cluster-port sets another. A node whose bus the others cannot reach is flagged fail? then fail, and its slots go down.`,
+        `Each node gossips and votes over its cluster bus port: the client port + 10000 (${bus} for ${node ?? `port ${t.port}`}) unless cluster-port sets another. A node whose bus the others cannot reach is flagged fail? then fail, and its slots go down.`,
         `From another node: nc -vz ${(p.node ? splitAddress(p.node)?.host : undefined) ?? '<node-host>'} ${bus} — a refusal or a hang here is the problem.`,
         `Allow TCP ${bus} (and every node's bus port) between all cluster nodes: sudo ufw allow from <node-subnet> to any port ${bus} proto tcp; or sudo iptables -I INPUT -p tcp -s <node-subnet> --dport ${bus} -j ACCEPT; cloud: the security group / NSG of every node.`,
         'Docker: publish the bus port too (-p 17000:17000), and announce it (cluster-announce-bus-port) when it is mapped to another number.',
@@ -190,20 +191,23 @@ export const topologyFixes = {
     };
   },
 
-  'restore-cluster-node': (t: FixTarget, p: { node?: string } = {}): Remediation => ({
-    id: 'restore-cluster-node',
-    title: p.node ? `Bring cluster node ${p.node} back, or fail its slots over` : 'Bring the failed cluster node back, or fail its slots over',
-    risk: 'medium',
-    mode: 'guided',
-    steps: [
-      `See what the cluster sees: redis-cli -h ${t.host} -p ${t.port} CLUSTER NODES (flags fail / fail?, link-state disconnected) and redis-cli --cluster check ${hp(t.host, t.port)}.`,
-      `On ${p.node ?? 'the failed node'}'s host: sudo systemctl status redis-server (or the container), and its log for the reason it stopped; start it again: it rejoins with its nodes.conf and takes its slots back.`,
-      'If it has a replica, the cluster promotes it after cluster-node-timeout once a majority of masters agree; a forced promotion from the replica: redis-cli -h <replica> -p <port> CLUSTER FAILOVER FORCE (TAKEOVER only when most masters are gone too).',
-      'A node lost for good with no replica: its slots hold no data anywhere — redis-cli --cluster fix assigns them to the other masters (empty), and CLUSTER FORGET <node-id> on every node removes it.',
-      'Give every master a replica (redis-cli --cluster add-node --cluster-slave) so one lost node does not take the cluster down.',
-    ],
-    verify: rerun(t, 'cluster_state:ok and cluster_slots_fail:0.'),
-  }),
+  'restore-cluster-node': (t: FixTarget, q: { node?: string } = {}): Remediation => {
+    const node = q.node !== undefined ? inertText(q.node, '<node>') : undefined;
+    return {
+      id: 'restore-cluster-node',
+      title: node ? `Bring cluster node ${node} back, or fail its slots over` : 'Bring the failed cluster node back, or fail its slots over',
+      risk: 'medium',
+      mode: 'guided',
+      steps: [
+        `See what the cluster sees: redis-cli -h ${t.host} -p ${t.port} CLUSTER NODES (flags fail / fail?, link-state disconnected) and redis-cli --cluster check ${hp(t.host, t.port)}.`,
+        `On ${node ?? 'the failed node'}'s host: sudo systemctl status redis-server (or the container), and its log for the reason it stopped; start it again: it rejoins with its nodes.conf and takes its slots back.`,
+        'If it has a replica, the cluster promotes it after cluster-node-timeout once a majority of masters agree; a forced promotion from the replica: redis-cli -h <replica> -p <port> CLUSTER FAILOVER FORCE (TAKEOVER only when most masters are gone too).',
+        'A node lost for good with no replica: its slots hold no data anywhere — redis-cli --cluster fix assigns them to the other masters (empty), and CLUSTER FORGET <node-id> on every node removes it.',
+        'Give every master a replica (redis-cli --cluster add-node --cluster-slave) so one lost node does not take the cluster down.',
+      ],
+      verify: rerun(t, 'cluster_state:ok and cluster_slots_fail:0.'),
+    };
+  },
 
   'assign-cluster-slots': (t: FixTarget, p: { unassigned?: number } = {}): Remediation => ({
     id: 'assign-cluster-slots',

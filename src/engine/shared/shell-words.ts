@@ -137,3 +137,14 @@ export function isPlausibleRuleText(line: string): boolean {
   }
   return !quoted;
 }
+
+/**
+ * Server-named text (a node label, an announced address) shown in a step's prose next to
+ * commands: kept when it is printable ASCII without shell syntax, so nothing in a step can
+ * be mistaken for, or pasted as, part of a command; otherwise the placeholder.
+ */
+export function inertText(text: string | undefined, placeholder: string, max = 200): string {
+  if (text === undefined || !isPrintableAscii(text, max) || text.startsWith('-')) return placeholder;
+  for (const c of text) if (";|&$`\\'<>".includes(c)) return placeholder;
+  return text;
+}
