@@ -11,6 +11,7 @@ import { fixTargetAt, REMEDIATIONS, type FixTarget } from '../../src/engine/reme
 import { parseIptablesSave } from '../../src/engine/remote/parsers/firewall/iptables.js';
 import { parseUfwStatus } from '../../src/engine/remote/parsers/firewall/ufw.js';
 import { rule as firewallBlocked } from '../../src/engine/rules/firewall-blocked.js';
+import { outsideSingleQuotes } from './helpers/outside-quotes.js';
 import { listener, refusedWith, remote } from './rules/remote-fixtures.js';
 
 const T: FixTarget = { host: 'cache.internal', port: 6379, tls: false, authProvided: false };
@@ -25,26 +26,12 @@ const PAYLOADS = [
   `redis\u202e${EVIL}`,
 ];
 
-/** The text of a line outside its single-quoted words, as a POSIX shell reads it (nothing is special inside '…', \\x outside is x). */
-function unquoted(line: string): string {
-  let out = '';
-  for (let i = 0; i < line.length; i++) {
-    if (line[i] === '\\') i++;
-    else if (line[i] === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) return line.slice(i);
-      i = end;
-    } else out += line[i];
-  }
-  return out;
-}
-
 /** An option payload is only dangerous where a word starts; inside a path or word it is data. */
 function expectInert(r: Remediation, what: string, payload = ''): void {
   for (const line of [r.title, r.verify ?? '', ...r.steps]) {
     expect(line, `${what}: newline`).not.toMatch(/[\n\r]/);
-    if (payload.startsWith('-')) expect(unquoted(line), `${what}: ${line}`).not.toMatch(/(^|[\s(=])-oProxyCommand/);
-    else expect(unquoted(line), `${what}: ${line}`).not.toContain(EVIL);
+    if (payload.startsWith('-')) expect(outsideSingleQuotes(line), `${what}: ${line}`).not.toMatch(/(^|[\s(=])-oProxyCommand/);
+    else expect(outsideSingleQuotes(line), `${what}: ${line}`).not.toContain(EVIL);
   }
 }
 
@@ -71,14 +58,19 @@ const HOSTILE: Record<string, (v: string) => Remediation[]> = {
   'restore-cluster-node': (v) => [REMEDIATIONS['restore-cluster-node'](T, { node: v })],
   'check-network-path': (v) => [REMEDIATIONS['check-network-path'](fixTargetAt(T, v, 6379))],
   'identify-instance': (v) => [REMEDIATIONS['identify-instance'](fixTargetAt(T, v, 6379))],
+  'trust-server-ca': (v) => [REMEDIATIONS['trust-server-ca'](T, { issuer: `CN=Acme ${v}` })],
+  'fix-certificate-names': (v) => [REMEDIATIONS['fix-certificate-names'](T, { subjectAltName: `DNS:a.example, ${v}` })],
+  'renew-certificate': (v) => [REMEDIATIONS['renew-certificate'](T, { validTo: v }), REMEDIATIONS['renew-certificate'](T, { notYetValid: true, validFrom: v })],
   'grant-acl-permissions': (v) => [REMEDIATIONS['grant-acl-permissions'](T, { user: 'app', commands: [v, `get${v}`] })],
 };
+
+const PROSE_FIELDS = new Set(['remove-firewall-rule', 'trust-server-ca', 'fix-certificate-names', 'renew-certificate']);
 
 describe('remediations fed hostile host and server text', () => {
   for (const [id, build] of Object.entries(HOSTILE)) {
     it(`${id}: the payload never reaches a step outside one single-quoted word`, () => {
-      // A rule line that could be real (no shell syntax) is shown in nft/ufw/firewalld prose, never in a command.
-      const payloads = id === 'remove-firewall-rule' ? PAYLOADS.filter((v) => !v.startsWith('-o')) : PAYLOADS;
+      // Text without shell syntax (a rule line that could be real, a certificate's names) may be shown in prose, never in a command.
+      const payloads = PROSE_FIELDS.has(id) ? PAYLOADS.filter((v) => !v.startsWith('-o')) : PAYLOADS;
       for (const v of payloads) for (const r of build(v)) expectInert(r, `${id} ${JSON.stringify(v)}`, v);
     });
   }

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import type { Diagnosis } from '../../src/engine/model/types.js';
+import { outsideSingleQuotes } from '../engine/helpers/outside-quotes.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { startRedis } from '../lab/redis.js';
@@ -53,19 +54,7 @@ function forcedCommand(forgeDir: string): string {
 
 /** Every line of every remediation, with what a POSIX shell would read outside single quotes. */
 function stepsOutsideQuotes(d: Diagnosis): { line: string; bare: string }[] {
-  const bare = (line: string) => {
-    let out = '';
-    for (let i = 0; i < line.length; i++) {
-      if (line[i] === '\\') i++;
-      else if (line[i] === "'") {
-        const end = line.indexOf("'", i + 1);
-        if (end < 0) return line.slice(i);
-        i = end;
-      } else out += line[i];
-    }
-    return out;
-  };
-  return d.findings.flatMap((f) => f.remediations.flatMap((r) => [r.title, r.verify ?? '', ...r.steps])).map((line) => ({ line, bare: bare(line) }));
+  return d.findings.flatMap((f) => f.remediations.flatMap((r) => [r.title, r.verify ?? '', ...r.steps])).map((line) => ({ line, bare: outsideSingleQuotes(line) }));
 }
 
 function expectNoRunnablePayload(d: Diagnosis): void {
