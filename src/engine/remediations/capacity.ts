@@ -113,7 +113,7 @@ export const capacityFixes = {
     risk: 'low',
     mode: 'guided',
     steps: [
-      `Redis answers -LOADING to every command until the whole RDB/AOF is in memory${p.percent ? ` (now ${p.percent} %)` : ''}; clients should retry with back-off.`,
+      `Redis answers -LOADING to every command until the whole RDB/AOF is in memory${p.percent && /^\d{1,3}(\.\d{1,4})?$/.test(p.percent) ? ` (now ${p.percent} %)` : ''}; clients should retry with back-off.`,
       `Follow it: watch -n 2 "${cli(t)} INFO persistence | grep -E '^loading'"`,
       'If loading starts over and over, Redis is crashing while loading: check the log (journalctl -u redis-server) and the OOM killer (sudo dmesg -T | grep -i oom), and that the host has memory for the dataset.',
       `To shorten future restarts, compact the AOF once loaded: ${cli(t)} BGREWRITEAOF.`,

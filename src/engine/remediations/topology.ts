@@ -43,7 +43,7 @@ export const topologyFixes = {
       risk: 'low',
       mode: 'guided',
       steps: [
-        `Confirm which node is the primary now${p.source ? ` (${p.source} says ${where})` : ''}: ${primary ? cli(primary) : 'redis-cli -h <primary-host> -p <port>'} ROLE — the first word must be "master".`,
+        `Confirm which node is the primary now${p.source ? ` (${inertText(p.source, 'the evidence')} says ${where})` : ''}: ${primary ? cli(primary) : 'redis-cli -h <primary-host> -p <port>'} ROLE — the first word must be "master".`,
         `Point the writers at it: ${primary ? url(primary) : 'redis://<primary-host>:<port>'} in REDIS_URL / REDIS_HOST (the application's configuration), then restart or reconnect them.`,
         'A fixed primary address goes stale at the next failover: behind Sentinel use a Sentinel-aware client (use-sentinel-client), behind a cluster a cluster client; with a DNS name or a load balancer in front, make it follow the primary (it must not keep sending writers to a demoted one).',
         `Readers may stay on ${hp(t.host, t.port)}: replicas serve reads, slightly behind the primary (master_last_io_seconds_ago, slave_repl_offset in INFO replication).`,
@@ -259,7 +259,7 @@ export const topologyFixes = {
     risk: 'low',
     mode: 'guided',
     steps: [
-      `${cli(t)} INFO server — run_id, process_id, executable, config_file, tcp_port and redis_mode say which instance this is${p.expected ? `; the client expected ${p.expected}` : ''}.`,
+      `${cli(t)} INFO server — run_id, process_id, executable, config_file, tcp_port and redis_mode say which instance this is${p.expected ? `; the client expected ${inertText(p.expected, 'another instance')}` : ''}.`,
       `On ${t.host}: sudo ss -ltnp 'sport = :${t.port}' names the process that owns the port; a local redis-server there shadows a container that publishes the same port on another address (docker ps --format '{{.Names}} {{.Ports}}').`,
       'Compare with the instance the client is meant for (its host, port, password and data: INFO keyspace); correct the client\'s host/port (REDIS_URL), or stop or rebind the instance that should not be there.',
     ],
