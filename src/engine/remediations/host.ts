@@ -6,7 +6,7 @@
  */
 import type { Remediation } from '../model/types.js';
 import { iptablesDeleteCommand } from '../shared/iptables-rule.js';
-import { isPlausibleRuleText, isSafeChainName, isSafeContainerName, isSafeImageRef, isSafeK8sName, isSafeUnitName, quotePath, safeNftTable } from '../shared/shell-words.js';
+import { inertText, isPlausibleRuleText, isSafeChainName, isSafeContainerName, isSafeImageRef, isSafeK8sName, isSafeUnitName, quotePath, safeNftTable } from '../shared/shell-words.js';
 import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
 
 /** Said instead of a command when the host's text fails the grammar of its field (shared/shell-words.ts). */
@@ -171,7 +171,7 @@ export const hostFixes = {
       risk: 'low',
       mode: 'guided',
       steps: [
-        `The server presented ${p.fingerprint ?? 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
+        `The server presented ${p.fingerprint !== undefined ? inertText(p.fingerprint, 'a key') : 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
         `Compare out of band, on the host's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (and the other host keys).`,
         `Only when it matches, replace the entry: ssh-keygen -R ${p.port === 22 ? p.host : `'[${p.host}]:${p.port}'`}${p.knownHostsPath ? ` -f ${p.knownHostsPath}` : ''}, then add the verified key (ssh-keyscan -p ${p.port} ${p.host} prints it; check its fingerprint first).`,
       ],
