@@ -65,18 +65,21 @@ export const accessFixes = {
   }),
 
   'grant-acl-permissions': (t: FixTarget, p: { user?: string; commands?: string[] } = {}): Remediation => {
-    const user = shellWord(p.user ?? t.user ?? 'default');
-    const commands = (p.commands?.length ? p.commands : ['ping']).map((c) => c.toLowerCase());
-    const grants = commands.map((c) => shellWord(`+${c}`)).join(' ');
+    const user = shellWord(p.user ?? t.user ?? 'default', '<user>');
+    // Command names come from the server's -NOPERM text: only names of Redis' own shape
+    // (letters, digits, `-`, `_`, `.` of module commands, `|` before a subcommand) reach a command line.
+    const named = (p.commands ?? []).map((c) => c.toLowerCase()).filter((c) => /^[a-z0-9_.-]{1,64}(\|[a-z0-9_.-]{1,64})?$/.test(c));
+    const commands = named.length ? named : p.commands?.length ? ['<command>'] : ['ping'];
+    const grants = commands.map((c) => (c === '<command>' ? '+<command>' : shellWord(`+${c}`))).join(' ');
     const admin = { ...t, user: '<admin-user>', authProvided: true };
     return {
       id: 'grant-acl-permissions',
-      title: `Allow ACL user "${p.user ?? t.user ?? 'default'}" to run ${commands.map((c) => c.toUpperCase()).join(', ')}`,
+      title: `Allow ACL user "${p.user ?? t.user ?? 'default'}" to run ${commands.map((c) => (c === '<command>' ? 'the denied command' : c.toUpperCase())).join(', ')}`,
       risk: 'medium',
       mode: 'guided',
       steps: [
         `See what was denied: ${cli(admin)} ACL LOG 10`,
-        `Check one command: ${cli(admin)} ACL DRYRUN ${user} ${commands[0]!.split('|').join(' ')}`,
+        `Check one command: ${cli(admin)} ACL DRYRUN ${user} ${commands[0]!.split('|').join(' ')}` + (commands[0] === '<command>' ? ' (the command named in the -NOPERM reply quoted in the evidence)' : ''),
         `Grant only what the application needs: ${cli(admin)} ACL SETUSER ${user} ${grants}`,
         `Keep it: ${cli(admin)} ACL SAVE (with an aclfile) or CONFIG REWRITE (users defined in redis.conf).`,
       ],

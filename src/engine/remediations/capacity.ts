@@ -9,6 +9,9 @@ import { cli, type FixTarget, rerun } from './fix-target.js';
 
 const MB = 1024 * 1024;
 
+/** maxmemory-policy values redis.conf documents that evict keys. */
+const EVICTION_POLICIES = new Set(['allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
+
 /** Redis takes memory sizes as "<n>mb" (redis.conf units: 1mb = 1024*1024 bytes). */
 export function megabytes(bytes: number): string {
   return `${Math.max(1, Math.ceil(bytes / MB))}mb`;
@@ -113,7 +116,7 @@ export const capacityFixes = {
     risk: 'low',
     mode: 'guided',
     steps: [
-      `Redis answers -LOADING to every command until the whole RDB/AOF is in memory${p.percent ? ` (now ${p.percent} %)` : ''}; clients should retry with back-off.`,
+      `Redis answers -LOADING to every command until the whole RDB/AOF is in memory${p.percent && /^\d{1,3}(\.\d{1,4})?$/.test(p.percent) ? ` (now ${p.percent} %)` : ''}; clients should retry with back-off.`,
       `Follow it: watch -n 2 "${cli(t)} INFO persistence | grep -E '^loading'"`,
       'If loading starts over and over, Redis is crashing while loading: check the log (journalctl -u redis-server) and the OOM killer (sudo dmesg -T | grep -i oom), and that the host has memory for the dataset.',
       `To shorten future restarts, compact the AOF once loaded: ${cli(t)} BGREWRITEAOF.`,
@@ -140,7 +143,8 @@ export const capacityFixes = {
   },
 
   'set-eviction-policy': (t: FixTarget, p: { policy?: string } = {}): Remediation => {
-    const policy = p.policy ?? 'allkeys-lru';
+    // Rules derive the policy from the server's maxmemory_policy: only Redis' own names reach a command.
+    const policy = p.policy !== undefined && EVICTION_POLICIES.has(p.policy) ? p.policy : 'allkeys-lru';
     return {
       id: 'set-eviction-policy',
       title: `Let Redis evict keys at the limit (maxmemory-policy ${policy})`,

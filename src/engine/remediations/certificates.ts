@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { hostPort } from '../shared/address.js';
 import type { Remediation } from '../model/types.js';
+import { inertText } from '../shared/shell-words.js';
 import { cli, type FixTarget, RERUN, rerun, shellWord, url } from './fix-target.js';
 
 function endpoint(t: FixTarget): string {
@@ -28,7 +29,7 @@ const RELOAD =
 export const certificateFixes = {
   'trust-server-ca': (t: FixTarget, p: { issuer?: string; selfSigned?: boolean } = {}): Remediation => ({
     id: 'trust-server-ca',
-    title: `Verify ${endpoint(t)} against the CA that signed its certificate${p.issuer ? ` (${p.issuer})` : ''}`,
+    title: `Verify ${endpoint(t)} against the CA that signed its certificate${p.issuer ? ` (${inertText(p.issuer, 'the issuer in the evidence')})` : ''}`,
     risk: 'low',
     mode: 'guided',
     steps: [
@@ -49,7 +50,7 @@ export const certificateFixes = {
       risk: 'medium',
       mode: 'guided',
       steps: [
-        `Clients check the subjectAltName, not the CN${p.subjectAltName ? `; this one lists ${p.subjectAltName}` : ''}. Read it: ${showCertificate(t, '-ext subjectAltName')}`,
+        `Clients check the subjectAltName, not the CN${p.subjectAltName ? `; this one lists ${inertText(p.subjectAltName, 'the names quoted in the evidence', 1000)}` : ''}. Read it: ${showCertificate(t, '-ext subjectAltName')}`,
         `Quick fix: connect by a name the certificate lists (rediss://<name-in-certificate>:${t.port}), provided it resolves to this server.`,
         `Lasting fix: reissue the server certificate from the same CA with subjectAltName including ${san} (openssl x509 -req … -extfile with subjectAltName=${san},<the other names>), install it as tls-cert-file/tls-key-file on ${t.host}.`,
         RELOAD,
@@ -61,8 +62,8 @@ export const certificateFixes = {
   'renew-certificate': (t: FixTarget, p: { notYetValid?: boolean; validFrom?: string; validTo?: string } = {}): Remediation => ({
     id: 'renew-certificate',
     title: p.notYetValid
-      ? `Fix the validity dates of the certificate of ${endpoint(t)}${p.validFrom ? ` (not valid before ${p.validFrom})` : ''}`
-      : `Renew the expired certificate of ${endpoint(t)}${p.validTo ? ` (expired ${p.validTo})` : ''}`,
+      ? `Fix the validity dates of the certificate of ${endpoint(t)}${p.validFrom ? ` (not valid before ${inertText(p.validFrom, 'the date in the evidence')})` : ''}`
+      : `Renew the expired certificate of ${endpoint(t)}${p.validTo ? ` (expired ${inertText(p.validTo, 'see the evidence')})` : ''}`,
     risk: 'medium',
     mode: 'guided',
     steps: [

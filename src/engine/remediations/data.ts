@@ -5,11 +5,18 @@
  * replica-serve-stale-data no answers -MASTERDOWN while its link is down.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, rerun } from './fix-target.js';
+import { quotePath } from '../shared/shell-words.js';
+import { cli, type FixTarget, rerun, safeHost } from './fix-target.js';
+
+/** The server's `dir` (CONFIG GET dir: any text the server holds) as one shell word, or undefined. */
+function dirWord(dir: string | undefined): string | undefined {
+  return dir === undefined ? undefined : quotePath(dir);
+}
 
 export const dataFixes = {
   'fix-rdb-save': (t: FixTarget, p: { dir?: string } = {}): Remediation => {
-    const dir = p.dir ?? '<dir>';
+    const shown = dirWord(p.dir);
+    const dir = shown ?? '<dir>';
     return {
       id: 'fix-rdb-save',
       title: 'Find out why the RDB snapshot fails and fix it',
@@ -17,7 +24,7 @@ export const dataFixes = {
       mode: 'guided',
       steps: [
         'Read the reason in the log: sudo grep -iE "background saving|failed opening|no space left|permission denied|can.t save|fork" /var/log/redis/redis-server.log | tail (or journalctl -u redis-server).',
-        `Where it writes: ${cli(t)} CONFIG GET dir and CONFIG GET dbfilename${p.dir ? ` (dir is ${p.dir})` : ''}.`,
+        `Where it writes: ${cli(t)} CONFIG GET dir and CONFIG GET dbfilename${shown ? ` (dir is ${shown})` : ''}.`,
         `Disk space: df -h ${dir} — a full filesystem needs space freed or a larger volume.`,
         `Permissions: ls -ld ${dir}; sudo -u redis test -w ${dir} && echo writable — the directory must be writable by the user Redis runs as.`,
         '"fork: Cannot allocate memory": set vm.overcommit_memory = 1 (sudo sysctl -w vm.overcommit_memory=1, and in /etc/sysctl.conf), as Redis recommends.',
@@ -54,7 +61,8 @@ export const dataFixes = {
   }),
 
   'fix-aof-write': (t: FixTarget, p: { dir?: string } = {}): Remediation => {
-    const dir = p.dir ?? '<dir>';
+    const shown = dirWord(p.dir);
+    const dir = shown ?? '<dir>';
     return {
       id: 'fix-aof-write',
       title: 'Find out why the append-only file cannot be written and fix it',
@@ -62,7 +70,7 @@ export const dataFixes = {
       mode: 'guided',
       steps: [
         'Read the reason: sudo grep -iE "aof|append only|no space left|permission denied" /var/log/redis/redis-server.log | tail',
-        `Where it writes: ${cli(t)} CONFIG GET dir and CONFIG GET appenddirname${p.dir ? ` (dir is ${p.dir})` : ''}.`,
+        `Where it writes: ${cli(t)} CONFIG GET dir and CONFIG GET appenddirname${shown ? ` (dir is ${shown})` : ''}.`,
         `Disk space and permissions: df -h ${dir}; ls -ld ${dir}; sudo -u redis test -w ${dir} && echo writable`,
         `Once writable, rewrite the AOF: ${cli(t)} BGREWRITEAOF, and watch aof_last_write_status and aof_last_bgrewrite_status in INFO persistence.`,
         'A damaged AOF after a crash: back the directory up, then redis-check-aof --fix <file> before restarting.',
@@ -72,10 +80,13 @@ export const dataFixes = {
   },
 
   'fix-replica-link': (t: FixTarget, p: { masterHost?: string; masterPort?: number } = {}): Remediation => {
-    const primary = p.masterHost ? `${p.masterHost}${p.masterPort ? ` -p ${p.masterPort}` : ''}` : '<primary-host> -p <primary-port>';
+    // master_host is what the replica's INFO says: a host name or IP literal, or no command uses it.
+    const host = safeHost(p.masterHost);
+    const port = p.masterPort !== undefined && Number.isInteger(p.masterPort) && p.masterPort > 0 && p.masterPort <= 65535 ? p.masterPort : undefined;
+    const primary = host ? `${host}${port ? ` -p ${port}` : ''}` : '<primary-host> -p <primary-port>';
     return {
       id: 'fix-replica-link',
-      title: p.masterHost ? `Restore the replica's link to ${p.masterHost}:${p.masterPort ?? 6379}` : "Restore the replica's link to its primary",
+      title: host ? `Restore the replica's link to ${host}:${port ?? 6379}` : "Restore the replica's link to its primary",
       risk: 'medium',
       mode: 'guided',
       steps: [

@@ -5,6 +5,7 @@
  * placeholder, so a step is safe to print, post and store.
  */
 import { urlHost } from '../shared/address.js';
+import { isSafeHost, quoteValue } from '../shared/shell-words.js';
 import type { Observations } from '../model/types.js';
 
 export interface FixTarget {
@@ -35,19 +36,34 @@ export function fixTarget(obs: Observations): FixTarget {
   return t;
 }
 
-// Host names and IPs are validated by parseTarget; a user name may hold any printable ASCII.
-const SHELL_SAFE = /^[A-Za-z0-9_.@%+=:,/-]+$/;
+/**
+ * Quotes a word for a POSIX shell line a human will paste. Text no quoting makes safe to
+ * paste (control characters, non-ASCII, overlong) becomes the placeholder instead.
+ */
+export function shellWord(word: string, placeholder = '<value>'): string {
+  return quoteValue(word) ?? placeholder;
+}
 
-/** Quotes a word for a POSIX shell line a human will paste. */
-export function shellWord(word: string): string {
-  return SHELL_SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+/**
+ * The diagnosed target moved to a host:port a server or host named (a replica's primary, an
+ * announced address): such a host reaches commands only when it is an IP literal or a DNS name;
+ * anything else becomes the placeholder <host>, and the evidence quotes what was named.
+ */
+export function fixTargetAt(t: FixTarget, host: string, port: number): FixTarget {
+  const safe = isSafeHost(host) ? host : '<host>';
+  return { ...t, host: safe, port, address: safe };
+}
+
+/** A host a server named, for a command: the host itself when it passes isSafeHost, else undefined. */
+export function safeHost(host: string | undefined): string | undefined {
+  return host !== undefined && isSafeHost(host) ? host : undefined;
 }
 
 /** `redis-cli -h <host> -p <port>` as the client would connect, plus TLS and credential prompts. */
 export function cli(t: FixTarget): string {
-  const parts = ['redis-cli', '-h', shellWord(t.host), '-p', String(t.port)];
+  const parts = ['redis-cli', '-h', isSafeHost(t.host) ? t.host : '<host>', '-p', String(t.port)];
   if (t.tls) parts.push('--tls');
-  if (t.user) parts.push('--user', shellWord(t.user));
+  if (t.user) parts.push('--user', shellWord(t.user, '<user>'));
   if (t.authProvided) parts.push('--askpass');
   return parts.join(' ');
 }
@@ -69,7 +85,8 @@ export function url(t: FixTarget, opts: { port?: number; tls?: boolean; auth?: b
   const scheme = (opts.tls ?? t.tls) ? 'rediss' : 'redis';
   const auth = opts.auth ?? t.authProvided;
   const userinfo = auth ? `${t.user ? encodeURIComponent(t.user) : ''}:<password>@` : '';
-  return `${scheme}://${userinfo}${urlHost(t.host)}:${opts.port ?? t.port}${t.db ? `/${t.db}` : ''}`;
+  const host = isSafeHost(t.host) ? urlHost(t.host) : '<host>';
+  return `${scheme}://${userinfo}${host}:${opts.port ?? t.port}${t.db ? `/${t.db}` : ''}`;
 }
 
 export const RERUN = 'Run the diagnosis again';

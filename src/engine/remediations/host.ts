@@ -5,32 +5,52 @@
  * checks found; all of it comes from our own parsed output, never a secret.
  */
 import type { Remediation } from '../model/types.js';
+import { iptablesDeleteCommand } from '../shared/iptables-rule.js';
+import { inertText, isPlausibleRuleText, isSafeChainName, isSafeContainerName, isSafeImageRef, isSafeK8sName, isSafeUnitName, quotePath, safeNftTable } from '../shared/shell-words.js';
 import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
 
-/** iptables prints a rule as `-A CHAIN …`; the same words after `-D` delete exactly that rule. */
-function iptablesDelete(tool: string, line: string): string | undefined {
-  return /^-A \S+ /.test(line) ? `sudo ${tool} ${line.replace(/^-A /, '-D ')}` : undefined;
+/** Said instead of a command when the host's text fails the grammar of its field (shared/shell-words.ts). */
+const UNTRUSTED = 'its text is not something redis-doctor repeats in a command (options it does not know, or characters no rule has: the host\'s output may have been tampered with), so check it yourself';
+
+function iptablesSteps(tool: 'iptables' | 'ip6tables', port: number, line: string | undefined): string[] {
+  const del = line ? iptablesDeleteCommand(tool, line) : undefined;
+  if (del) {
+    return [
+      `This ${tool} rule blocks port ${port}: ${line}`,
+      `Delete it: ${del} — or insert an ACCEPT for the clients before it: sudo ${tool} -I INPUT -p tcp -s <client-ip> --dport ${port} -j ACCEPT`,
+    ];
+  }
+  // The chain alone, when it is a plain name: enough to list the rules with their numbers.
+  const named = /^-A ([^ ]{1,28}) /.exec(line ?? '')?.[1];
+  const chain = named && isSafeChainName(named) ? named : 'INPUT';
+  return [
+    `The ${tool} rule quoted in the evidence blocks port ${port}; ${UNTRUSTED}: sudo ${tool} -L ${chain} -n -v --line-numbers lists the rules of ${chain} with their numbers.`,
+    `Delete the one that drops or rejects TCP port ${port} by its number: sudo ${tool} -D ${chain} <number> — or insert an ACCEPT for the clients before it: sudo ${tool} -I ${chain} -p tcp -s <client-ip> --dport ${port} -j ACCEPT`,
+  ];
+}
+
+/** The rule text for a step's prose: only when it could be a real rule, else a pointer to the evidence. */
+function ruleText(line: string | undefined): string {
+  return line && isPlausibleRuleText(line) ? line : `the rule quoted in the evidence (${UNTRUSTED})`;
 }
 
 export const hostFixes = {
   'remove-firewall-rule': (t: FixTarget, p: { tool?: string; line?: string; table?: string } = {}): Remediation => {
     const tool = p.tool ?? 'iptables';
-    const line = p.line ?? '<the rule>';
     const steps: string[] = [];
-    const del = tool === 'iptables' || tool === 'ip6tables' ? iptablesDelete(tool, line) : undefined;
-    if (del) {
-      steps.push(`This ${tool} rule blocks port ${t.port}: ${line}`);
-      steps.push(`Delete it: ${del} — or insert an ACCEPT for the clients before it: sudo ${tool} -I INPUT -p tcp -s <client-ip> --dport ${t.port} -j ACCEPT`);
+    if (tool === 'iptables' || tool === 'ip6tables') {
+      steps.push(...iptablesSteps(tool, t.port, p.line));
       steps.push('Make it permanent where the rules are kept (/etc/iptables/rules.v4 with netfilter-persistent, /etc/sysconfig/iptables, or the tool that generated them: ufw, firewalld, Docker, Kubernetes).');
     } else if (tool === 'nft') {
-      steps.push(`This nftables rule blocks port ${t.port}${p.table ? ` (${p.table})` : ''}: ${line}`);
-      steps.push(`Find its handle: sudo nft -a list ruleset | grep -n 'dport' — then sudo nft delete rule ${p.table ? p.table.replace(/^table /, '') : '<family> <table>'} <chain> handle <n>`);
+      const table = p.table ? safeNftTable(p.table) : undefined;
+      steps.push(`This nftables rule blocks port ${t.port}${table ? ` (table ${table})` : ''}: ${ruleText(p.line)}`);
+      steps.push(`Find its handle: sudo nft -a list ruleset | grep -n 'dport' — then sudo nft delete rule ${table ?? '<family> <table>'} <chain> handle <n>`);
       steps.push('Keep the change in /etc/nftables.conf (or the tool that writes the ruleset).');
     } else if (tool === 'ufw') {
-      steps.push(`ufw blocks port ${t.port}: ${line}`);
+      steps.push(`ufw blocks port ${t.port}: ${ruleText(p.line)}`);
       steps.push(`sudo ufw status numbered, then sudo ufw delete <number> for that rule, and sudo ufw allow from <client-ip> to any port ${t.port} proto tcp`);
     } else {
-      steps.push(`firewalld blocks port ${t.port}: ${line}`);
+      steps.push(`firewalld blocks port ${t.port}: ${ruleText(p.line)}`);
       steps.push(`sudo firewall-cmd --permanent --zone=<zone> --add-rich-rule='rule family="ipv4" source address="<client-ip>" port protocol="tcp" port="${t.port}" accept' && sudo firewall-cmd --reload (remove a rejecting rich rule with --remove-rich-rule).`);
     }
     steps.push(`Open the port only to the application hosts, never to 0.0.0.0/0: Redis must not be reachable from the internet.`);
@@ -61,14 +81,17 @@ export const hostFixes = {
   }),
 
   'free-disk-space': (t: FixTarget, p: { path?: string; mount?: string } = {}): Remediation => {
-    const path = p.path ?? '<redis dir>';
+    // Paths as df printed them: one quoted shell word each, or the placeholder.
+    const shown = p.path !== undefined ? quotePath(p.path) : undefined;
+    const path = shown ?? '<redis dir>';
+    const mount = (p.mount !== undefined ? quotePath(p.mount) : undefined) ?? path;
     return {
       id: 'free-disk-space',
-      title: `Free space on the filesystem of the Redis data directory${p.path ? ` (${p.path})` : ''}`,
+      title: `Free space on the filesystem of the Redis data directory${shown ? ` (${shown})` : ''}`,
       risk: 'medium',
       mode: 'guided',
       steps: [
-        `See what fills it: df -h ${path}; sudo du -xsh ${p.mount ?? path}/* 2>/dev/null | sort -h | tail`,
+        `See what fills it: df -h ${path}; sudo du -xsh ${mount}/* 2>/dev/null | sort -h | tail`,
         `Old files Redis leaves behind: temp-*.rdb and stale appendonly files in ${path} from failed saves can go once no save runs (INFO persistence: rdb_bgsave_in_progress:0, aof_rewrite_in_progress:0).`,
         'Rotate or delete logs and other data on that filesystem, or grow the volume; RDB saves need room for a full second copy of the dataset while they run.',
         `Once there is space, save again: ${localCli(t)} BGSAVE — writes refused with -MISCONF are accepted after the next successful save.`,
@@ -78,8 +101,8 @@ export const hostFixes = {
   },
 
   'resume-stopped-redis': (t: FixTarget, p: { pid?: number; state?: string; unit?: string } = {}): Remediation => {
-    const pid = p.pid !== undefined ? String(p.pid) : '<pid>';
-    const unit = p.unit ?? 'redis-server';
+    const pid = p.pid !== undefined && Number.isSafeInteger(p.pid) && p.pid > 0 ? String(p.pid) : '<pid>';
+    const unit = p.unit === undefined ? 'redis-server' : isSafeUnitName(p.unit) ? p.unit : '<unit>';
     const steps: string[] = [`On ${t.host}: ps -o pid,ppid,stat,etime,cmd -p ${pid} shows the state (STAT) of the redis-server that holds port ${t.port}.`];
     if (p.state === undefined || p.state === 'stopped' || p.state === 'tracing-stop') {
       steps.push(`Stopped (T): resume it with sudo kill -CONT ${pid}; it answers again at once, with the data it had.`);
@@ -95,7 +118,7 @@ export const hostFixes = {
     steps.push(`Read the Redis log for what happened just before (journalctl -u ${unit} -n 100 --no-pager, or the logfile of redis.conf).`);
     return {
       id: 'resume-stopped-redis',
-      title: `Get the stalled redis-server${p.pid !== undefined ? ` (pid ${p.pid})` : ''} on ${t.host} running again`,
+      title: `Get the stalled redis-server${pid !== '<pid>' ? ` (pid ${pid})` : ''} on ${t.host} running again`,
       risk: 'low',
       mode: 'guided',
       steps,
@@ -104,15 +127,17 @@ export const hostFixes = {
   },
 
   'publish-container-port': (t: FixTarget, p: { container?: string; image?: string; containerPort?: number } = {}): Remediation => {
-    const cport = p.containerPort ?? 6379;
+    const cport = p.containerPort !== undefined && Number.isInteger(p.containerPort) && p.containerPort > 0 && p.containerPort <= 65535 ? p.containerPort : 6379;
+    const container = p.container !== undefined && isSafeContainerName(p.container) ? p.container : '<container>';
+    const image = p.image === undefined ? 'redis' : isSafeImageRef(p.image) ? p.image : '<image>';
     return {
       id: 'publish-container-port',
       title: `Publish the container's Redis port ${cport} on host port ${t.port}`,
       risk: 'medium',
       mode: 'guided',
       steps: [
-        `docker ps --filter name=${p.container ?? '<container>'} --format '{{.Names}} {{.Ports}}' shows "${cport}/tcp" without "->": the port is not published.`,
-        `Recreate it with the port published, to the interface the clients use: docker run -p ${t.address && !t.address.startsWith('127.') ? `${t.address}:` : ''}${t.port}:${cport} … ${p.image ?? 'redis'} (compose: ports: ["${t.port}:${cport}"]); a running container's mappings cannot be changed.`,
+        `docker ps --filter name=${container} --format '{{.Names}} {{.Ports}}' shows "${cport}/tcp" without "->": the port is not published.`,
+        `Recreate it with the port published, to the interface the clients use: docker run -p ${t.address && !t.address.startsWith('127.') ? `${t.address}:` : ''}${t.port}:${cport} … ${image} (compose: ports: ["${t.port}:${cport}"]); a running container's mappings cannot be changed.`,
         'Inside the container Redis must listen on the container interface (bind 0.0.0.0 or * in its redis.conf) and have a password before it is reachable from other hosts.',
         'Containers on the same Docker network need no published port: connect to <container-name>:6379 from them instead.',
       ],
@@ -121,8 +146,8 @@ export const hostFixes = {
   },
 
   'fix-k8s-service-endpoints': (t: FixTarget, p: { namespace?: string; service?: string } = {}): Remediation => {
-    const ns = p.namespace ?? '<namespace>';
-    const svc = p.service ?? '<service>';
+    const ns = p.namespace !== undefined && isSafeK8sName(p.namespace) ? p.namespace : '<namespace>';
+    const svc = p.service !== undefined && isSafeK8sName(p.service) ? p.service : '<service>';
     return {
       id: 'fix-k8s-service-endpoints',
       title: `Give the Kubernetes Service ${ns}/${svc} a ready Redis pod`,
@@ -146,7 +171,7 @@ export const hostFixes = {
       risk: 'low',
       mode: 'guided',
       steps: [
-        `The server presented ${p.fingerprint ?? 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
+        `The server presented ${p.fingerprint !== undefined ? inertText(p.fingerprint, 'a key') : 'a key'} that known_hosts${p.knownHostsPath ? ` (${p.knownHostsPath})` : ''} does not list for ${p.host}. This is what a man-in-the-middle looks like; it is also what a reinstalled host looks like.`,
         `Compare out of band, on the host's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (and the other host keys).`,
         `Only when it matches, replace the entry: ssh-keygen -R ${p.port === 22 ? p.host : `'[${p.host}]:${p.port}'`}${p.knownHostsPath ? ` -f ${p.knownHostsPath}` : ''}, then add the verified key (ssh-keyscan -p ${p.port} ${p.host} prints it; check its fingerprint first).`,
       ],

@@ -19,7 +19,7 @@ import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
 import { topologyFixes } from './topology.js';
 
-export { fixTarget, type FixTarget } from './fix-target.js';
+export { fixTarget, fixTargetAt, type FixTarget } from './fix-target.js';
 
 export const REMEDIATIONS = {
   ...connectFixes,

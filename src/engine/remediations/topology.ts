@@ -7,20 +7,35 @@
  */
 import type { Remediation } from '../model/types.js';
 import { urlHost } from '../shared/address.js';
-import { cli, type FixTarget, rerun, url } from './fix-target.js';
+import { inertText, isSafeHost, isSafePort, isSafeRedisName } from '../shared/shell-words.js';
+import { cli, type FixTarget, rerun, safeHost, url } from './fix-target.js';
 
 const hp = (host: string, port: number) => `${urlHost(host)}:${port}`;
 
+/**
+ * A `host:port` a server named (hello messages, SENTINEL replies, CLUSTER NODES), split, when
+ * both halves pass the grammar of a command argument; anything else never reaches a step.
+ */
+function splitAddress(address: string): { host: string; port: string } | undefined {
+  const m = address.length <= 270 ? /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
+  return m && isSafeHost(m[1]!) && isSafePort(m[2]!) ? { host: m[1]!, port: m[2]! } : undefined;
+}
+
 /** The Sentinel a client should ask, for the examples: the first one known, else a placeholder. */
 function sentinelOf(p: { sentinels?: string[] }): { host: string; port: string } {
-  const first = p.sentinels?.[0];
-  const m = first ? /^\[?([^\]]+?)\]?:(\d+)$/.exec(first) : null;
-  return m ? { host: m[1]!, port: m[2]! } : { host: '<sentinel-host>', port: '26379' };
+  const first = p.sentinels?.map(splitAddress).find(Boolean);
+  return first ?? { host: '<sentinel-host>', port: '26379' };
+}
+
+/** A Sentinel master name for commands and client code: Sentinel replies are server text. */
+function masterName(name: string | undefined): string {
+  return name !== undefined && isSafeRedisName(name) ? name : '<master-name>';
 }
 
 export const topologyFixes = {
   'use-primary-address': (t: FixTarget, p: { primaryHost?: string; primaryPort?: number; source?: string } = {}): Remediation => {
-    const primary = p.primaryHost ? { ...t, host: p.primaryHost, port: p.primaryPort ?? 6379 } : undefined;
+    const host = safeHost(p.primaryHost);
+    const primary = host ? { ...t, host, port: p.primaryPort !== undefined && isSafePort(p.primaryPort) ? p.primaryPort : 6379 } : undefined;
     const where = primary ? hp(primary.host, primary.port) : '<primary-host>:<port>';
     return {
       id: 'use-primary-address',
@@ -28,7 +43,7 @@ export const topologyFixes = {
       risk: 'low',
       mode: 'guided',
       steps: [
-        `Confirm which node is the primary now${p.source ? ` (${p.source} says ${where})` : ''}: ${primary ? cli(primary) : 'redis-cli -h <primary-host> -p <port>'} ROLE — the first word must be "master".`,
+        `Confirm which node is the primary now${p.source ? ` (${inertText(p.source, 'the evidence')} says ${where})` : ''}: ${primary ? cli(primary) : 'redis-cli -h <primary-host> -p <port>'} ROLE — the first word must be "master".`,
         `Point the writers at it: ${primary ? url(primary) : 'redis://<primary-host>:<port>'} in REDIS_URL / REDIS_HOST (the application's configuration), then restart or reconnect them.`,
         'A fixed primary address goes stale at the next failover: behind Sentinel use a Sentinel-aware client (use-sentinel-client), behind a cluster a cluster client; with a DNS name or a load balancer in front, make it follow the primary (it must not keep sending writers to a demoted one).',
         `Readers may stay on ${hp(t.host, t.port)}: replicas serve reads, slightly behind the primary (master_last_io_seconds_ago, slave_repl_offset in INFO replication).`,
@@ -38,9 +53,10 @@ export const topologyFixes = {
   },
 
   'use-sentinel-client': (t: FixTarget, p: { master?: string; sentinels?: string[] } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
     const s = sentinelOf(p);
-    const list = p.sentinels?.length ? p.sentinels.join(', ') : `${s.host}:${s.port}`;
+    const known = (p.sentinels ?? []).filter((a) => splitAddress(a));
+    const list = known.length ? known.join(', ') : `${s.host}:${s.port}`;
     return {
       id: 'use-sentinel-client',
       title: `Let the client ask Sentinel for the primary of "${name}"`,
@@ -60,7 +76,7 @@ export const topologyFixes = {
   },
 
   'repair-sentinel-quorum': (t: FixTarget, p: { master?: string; sentinel?: string } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
     const s = sentinelOf({ ...(p.sentinel ? { sentinels: [p.sentinel] } : {}) });
     return {
       id: 'repair-sentinel-quorum',
@@ -110,8 +126,8 @@ export const topologyFixes = {
   }),
 
   'fix-announced-address': (t: FixTarget, p: { kind?: 'cluster' | 'replica' | 'sentinel-primary'; node?: string; address?: string } = {}): Remediation => {
-    const node = p.node ?? '<node>';
-    const announced = p.address ?? '<announced-address>';
+    const node = inertText(p.node, '<node>');
+    const announced = inertText(p.address, '<announced-address>');
     const steps = p.kind === 'cluster'
       ? [
           `On ${node}: redis-cli -h <node-host> -p <port> CONFIG GET cluster-announce-* — it hands clients ${announced}; clients (and the other nodes) must be able to reach that address.`,
@@ -140,10 +156,11 @@ export const topologyFixes = {
   },
 
   'forget-gone-replica': (t: FixTarget, p: { master?: string; replica?: string } = {}): Remediation => {
-    const name = p.master ?? '<master-name>';
+    const name = masterName(p.master);
+    const replica = p.replica && splitAddress(p.replica) ? p.replica : undefined;
     return {
       id: 'forget-gone-replica',
-      title: `Let the Sentinels forget ${p.replica ? `replica ${p.replica}` : 'a replica that is gone'}`,
+      title: `Let the Sentinels forget ${replica ? `replica ${replica}` : 'a replica that is gone'}`,
       risk: 'low',
       mode: 'guided',
       steps: [
@@ -156,15 +173,16 @@ export const topologyFixes = {
   },
 
   'open-cluster-bus-port': (t: FixTarget, p: { node?: string; busPort?: number } = {}): Remediation => {
-    const bus = p.busPort ?? t.port + 10000;
+    const bus = p.busPort !== undefined && isSafePort(p.busPort) ? p.busPort : t.port + 10000;
+    const node = p.node !== undefined ? inertText(p.node, '<node>') : undefined;
     return {
       id: 'open-cluster-bus-port',
       title: `Let the cluster nodes reach each other's bus port (${bus})`,
       risk: 'medium',
       mode: 'guided',
       steps: [
-        `Each node gossips and votes over its cluster bus port: the client port + 10000 (${bus} for ${p.node ?? `port ${t.port}`}) unless cluster-port sets another. A node whose bus the others cannot reach is flagged fail? then fail, and its slots go down.`,
-        `From another node: nc -vz ${p.node ? p.node.replace(/:\d+$/, '') : '<node-host>'} ${bus} — a refusal or a hang here is the problem.`,
+        `Each node gossips and votes over its cluster bus port: the client port + 10000 (${bus} for ${node ?? `port ${t.port}`}) unless cluster-port sets another. A node whose bus the others cannot reach is flagged fail? then fail, and its slots go down.`,
+        `From another node: nc -vz ${(p.node ? splitAddress(p.node)?.host : undefined) ?? '<node-host>'} ${bus} — a refusal or a hang here is the problem.`,
         `Allow TCP ${bus} (and every node's bus port) between all cluster nodes: sudo ufw allow from <node-subnet> to any port ${bus} proto tcp; or sudo iptables -I INPUT -p tcp -s <node-subnet> --dport ${bus} -j ACCEPT; cloud: the security group / NSG of every node.`,
         'Docker: publish the bus port too (-p 17000:17000), and announce it (cluster-announce-bus-port) when it is mapped to another number.',
         `Then: redis-cli --cluster check ${hp(t.host, t.port)} — every node connected, all 16384 slots covered.`,
@@ -173,20 +191,23 @@ export const topologyFixes = {
     };
   },
 
-  'restore-cluster-node': (t: FixTarget, p: { node?: string } = {}): Remediation => ({
-    id: 'restore-cluster-node',
-    title: p.node ? `Bring cluster node ${p.node} back, or fail its slots over` : 'Bring the failed cluster node back, or fail its slots over',
-    risk: 'medium',
-    mode: 'guided',
-    steps: [
-      `See what the cluster sees: redis-cli -h ${t.host} -p ${t.port} CLUSTER NODES (flags fail / fail?, link-state disconnected) and redis-cli --cluster check ${hp(t.host, t.port)}.`,
-      `On ${p.node ?? 'the failed node'}'s host: sudo systemctl status redis-server (or the container), and its log for the reason it stopped; start it again: it rejoins with its nodes.conf and takes its slots back.`,
-      'If it has a replica, the cluster promotes it after cluster-node-timeout once a majority of masters agree; a forced promotion from the replica: redis-cli -h <replica> -p <port> CLUSTER FAILOVER FORCE (TAKEOVER only when most masters are gone too).',
-      'A node lost for good with no replica: its slots hold no data anywhere — redis-cli --cluster fix assigns them to the other masters (empty), and CLUSTER FORGET <node-id> on every node removes it.',
-      'Give every master a replica (redis-cli --cluster add-node --cluster-slave) so one lost node does not take the cluster down.',
-    ],
-    verify: rerun(t, 'cluster_state:ok and cluster_slots_fail:0.'),
-  }),
+  'restore-cluster-node': (t: FixTarget, q: { node?: string } = {}): Remediation => {
+    const node = q.node !== undefined ? inertText(q.node, '<node>') : undefined;
+    return {
+      id: 'restore-cluster-node',
+      title: node ? `Bring cluster node ${node} back, or fail its slots over` : 'Bring the failed cluster node back, or fail its slots over',
+      risk: 'medium',
+      mode: 'guided',
+      steps: [
+        `See what the cluster sees: redis-cli -h ${t.host} -p ${t.port} CLUSTER NODES (flags fail / fail?, link-state disconnected) and redis-cli --cluster check ${hp(t.host, t.port)}.`,
+        `On ${node ?? 'the failed node'}'s host: sudo systemctl status redis-server (or the container), and its log for the reason it stopped; start it again: it rejoins with its nodes.conf and takes its slots back.`,
+        'If it has a replica, the cluster promotes it after cluster-node-timeout once a majority of masters agree; a forced promotion from the replica: redis-cli -h <replica> -p <port> CLUSTER FAILOVER FORCE (TAKEOVER only when most masters are gone too).',
+        'A node lost for good with no replica: its slots hold no data anywhere — redis-cli --cluster fix assigns them to the other masters (empty), and CLUSTER FORGET <node-id> on every node removes it.',
+        'Give every master a replica (redis-cli --cluster add-node --cluster-slave) so one lost node does not take the cluster down.',
+      ],
+      verify: rerun(t, 'cluster_state:ok and cluster_slots_fail:0.'),
+    };
+  },
 
   'assign-cluster-slots': (t: FixTarget, p: { unassigned?: number } = {}): Remediation => ({
     id: 'assign-cluster-slots',
@@ -238,7 +259,7 @@ export const topologyFixes = {
     risk: 'low',
     mode: 'guided',
     steps: [
-      `${cli(t)} INFO server — run_id, process_id, executable, config_file, tcp_port and redis_mode say which instance this is${p.expected ? `; the client expected ${p.expected}` : ''}.`,
+      `${cli(t)} INFO server — run_id, process_id, executable, config_file, tcp_port and redis_mode say which instance this is${p.expected ? `; the client expected ${inertText(p.expected, 'another instance')}` : ''}.`,
       `On ${t.host}: sudo ss -ltnp 'sport = :${t.port}' names the process that owns the port; a local redis-server there shadows a container that publishes the same port on another address (docker ps --format '{{.Names}} {{.Ports}}').`,
       'Compare with the instance the client is meant for (its host, port, password and data: INFO keyspace); correct the client\'s host/port (REDIS_URL), or stop or rebind the instance that should not be there.',
     ],

@@ -8,6 +8,10 @@
  * command is not built. No user text (target string, Slack text, config
  * strings) reaches this file.
  */
+import { isSafeAbsolutePath } from '../shared/shell-words.js';
+
+// The same grammar decides which host paths remediation steps may print (shared/shell-words.ts).
+export { isSafeAbsolutePath };
 
 export class UnsafeValueError extends Error {
   override name = 'UnsafeValueError';
@@ -17,13 +21,6 @@ export class UnsafeValueError extends Error {
 export function safeInt(value: number, max = 4_194_304): string {
   if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new UnsafeValueError(`not a safe integer: ${String(value)}`);
   return String(value);
-}
-
-// Absolute path of plain characters: no quotes, spaces, `$`, backticks, globs or `..` segments.
-const SAFE_PATH_RE = /^\/[A-Za-z0-9._+@%=,/-]{0,254}$/;
-
-export function isSafeAbsolutePath(path: string): boolean {
-  return SAFE_PATH_RE.test(path) && !path.split('/').includes('..') && !path.includes('//');
 }
 
 /** A validated path, single-quoted (the validator already excludes quotes; quoting also stops globbing). */

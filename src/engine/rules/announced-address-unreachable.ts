@@ -18,7 +18,7 @@
  * It explains the followed primary's own refused or timed-out connect
  * (supersedes those generic findings).
  */
-import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import { fixTarget, fixTargetAt, REMEDIATIONS } from '../remediations/index.js';
 import type { Confidence, FollowedNode, Observations, Severity } from '../model/types.js';
 import { hostPort } from './helpers/observed.js';
 import { clusterNodeLabel, connectConfidence, connectFailure, followed, nodeAddress, nodeHost, topologyOf } from './helpers/topology.js';
@@ -138,7 +138,7 @@ export const rule = defineRule({
         ? [REMEDIATIONS['forget-gone-replica'](t, { ...(master ? { master } : {}), replica: worst.address })]
         : [
             REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind, node: `${worst.what} (${worst.address})`, address: worst.address }),
-            REMEDIATIONS['check-network-path']({ ...t, host: worst.host, port: worst.port, address: worst.host }),
+            REMEDIATIONS['check-network-path'](fixTargetAt(t, worst.host, worst.port)),
           ],
       details: { addresses: found.map((f) => f.address).join(','), kind: worst.kind },
     };

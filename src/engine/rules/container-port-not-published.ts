@@ -6,6 +6,7 @@
  * NetworkMode host) needs no mapping and does not count.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import { isSafeContainerName } from '../shared/shell-words.js';
 import type { DockerContainer } from '../remote/types.js';
 import { hostName, listenersOnPort, remoteOf } from './helpers/host.js';
 import { targetLabel } from './helpers/observed.js';
@@ -34,9 +35,12 @@ export const rule = defineRule({
       ...hidden.slice(0, 3).map((h) => `docker ps on ${host}: ${h.name} (${h.image}) ${h.status}, PORTS "${h.portsText || '(none)'}" — no host port published${h.networkMode ? `, network ${h.networkMode}` : ''}`),
       `nothing listens on port ${obs.target.port} in ${host}'s own network namespace (ss -ltnp)`,
     ];
+    // Docker refuses such a name: a name outside its grammar means the host's output was forged (issue #16).
+    const named = isSafeContainerName(c.name);
+    if (!named) evidence.push(`the container name above is not one Docker accepts ([a-zA-Z0-9][a-zA-Z0-9_.-]+): the host's output may have been tampered with; it is quoted, not repeated in any command`);
     return {
       severity: 'critical',
-      confidence: 'confirmed',
+      confidence: named ? 'confirmed' : 'possible',
       title: `Redis runs in container ${c.name} on ${host}, but its port ${exposed} is not published on host port ${obs.target.port}`,
       evidence,
       remediations: [REMEDIATIONS['publish-container-port'](fixTarget(obs), { container: c.name, image: c.image, containerPort: exposed })],

@@ -27,7 +27,7 @@
  *    mapping (Docker, NAT, a Kubernetes Service) or another instance behind a
  *    forwarder (info, possible).
  */
-import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import { fixTarget, fixTargetAt, REMEDIATIONS } from '../remediations/index.js';
 import type { FindingDraft, Observations } from '../model/types.js';
 import { firstError, hostPort, info, infoNumber, infoQuote, replyEvidence, targetLabel } from './helpers/observed.js';
 import { followed, knownSentinels, nodeAddress, quoteReply, topologyCommand } from './helpers/topology.js';
@@ -87,7 +87,7 @@ function nodeIdMismatch(obs: Observations): FindingDraft | undefined {
     confidence: 'confirmed',
     title: `Another Redis answers at ${nodeAddress(wrong[0]!)}, where the cluster sends clients for node ${wrong[0]!.expectedId!.slice(0, 8)}`,
     evidence: wrong.slice(0, 3).map((n) => `CLUSTER SHARDS hands out ${nodeAddress(n)} for node ${n.expectedId}; CLUSTER MYID there → ${n.myId}`),
-    remediations: [REMEDIATIONS['fix-announced-address'](t, { kind: 'cluster', node: `node ${wrong[0]!.expectedId!.slice(0, 8)}`, address: nodeAddress(wrong[0]!) }), REMEDIATIONS['identify-instance']({ ...t, host: wrong[0]!.host, port: wrong[0]!.port })],
+    remediations: [REMEDIATIONS['fix-announced-address'](t, { kind: 'cluster', node: `node ${wrong[0]!.expectedId!.slice(0, 8)}`, address: nodeAddress(wrong[0]!) }), REMEDIATIONS['identify-instance'](fixTargetAt(t, wrong[0]!.host, wrong[0]!.port))],
     details: { reason: 'node-id-mismatch', address: nodeAddress(wrong[0]!) },
   };
 }
@@ -117,7 +117,7 @@ function runIdMismatch(obs: Observations): FindingDraft | undefined {
     confidence: 'likely',
     title: `Another Redis answers at ${hostPort(where.host, where.port)} than the one the Sentinel knows there`,
     evidence: [...mismatches, 'a node restarted in the last seconds also shows a new run_id until the Sentinel refreshes its INFO (every 10 s): run the diagnosis again to tell'],
-    remediations: [REMEDIATIONS['identify-instance']({ ...t, host: where.host, port: where.port }), REMEDIATIONS['fix-announced-address'](t, { kind: 'replica', address: hostPort(where.host, where.port) })],
+    remediations: [REMEDIATIONS['identify-instance'](fixTargetAt(t, where.host, where.port)), REMEDIATIONS['fix-announced-address'](t, { kind: 'replica', address: hostPort(where.host, where.port) })],
     details: { reason: 'run-id-mismatch', address: hostPort(where.host, where.port) },
   };
 }
