@@ -140,7 +140,7 @@ export const rule = defineRule({
             REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind, node: `${worst.what} (${worst.address})`, address: worst.address }),
             REMEDIATIONS['check-network-path']({ ...t, host: worst.host, port: worst.port, address: worst.host }),
           ],
-      details: { addresses: found.map((f) => f.address).join(','), kind: worst.kind },
+      details: { addresses: found.slice(0, 8).map((f) => f.address).join(','), kind: worst.kind },
     };
   },
 });
