@@ -62,8 +62,8 @@ export function followAdmission(policy: FollowPolicy | undefined, targetAddress:
   const adHoc = policy?.kind === 'ad-hoc';
   const outside = policy?.outside ?? 'outside the allowed networks';
   const refuseIp = (ip: string): string | undefined => {
-    if (isLocal(ip) && !targetLocal) return 'a loopback or unspecified address named by a target that is not on loopback (here it would be this machine)';
     if (adHoc && !(policy?.allows?.(ip) ?? false)) return outside;
+    if (isLocal(ip) && !targetLocal) return 'a loopback or unspecified address named by a target that is not on loopback (here it would be this machine)';
     return undefined;
   };
   const refuse = (host: string): string | undefined => {
