@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsWithheld, followAdmission } from '../../src/engine/pipeline/follow-policy.js';
+import { clusterCredentialsWithheld, credentialsWithheld, followAdmission } from '../../src/engine/pipeline/follow-policy.js';
 import { networkMatcher } from '../../src/config/cidr.js';
 
 const adHoc = { kind: 'ad-hoc' as const, allows: networkMatcher(['198.18.0.0/15']), outside: 'outside access.adHocNetworks' };
@@ -37,5 +37,12 @@ describe('follow policy', () => {
     expect(credentialsWithheld('hello-sentinel')).toMatch(/__sentinel__:hello/);
     expect(credentialsWithheld('sentinel-peer')).toMatch(/__sentinel__:hello/);
     for (const via of ['cluster-node', 'sentinel-replica', 'replica-primary'] as const) expect(credentialsWithheld(via), via).toBeUndefined();
+  });
+
+  it('cluster nodes: a master serving no slots or a node in handshake (what a MEET on the bus adds) gets no password', () => {
+    expect(clusterCredentialsWithheld({ role: 'master', slots: [[0, 100]], flags: ['master'] })).toBeUndefined();
+    expect(clusterCredentialsWithheld({ role: 'replica', slots: [], flags: ['slave'] })).toBeUndefined();
+    expect(clusterCredentialsWithheld({ role: 'master', slots: [], flags: ['master'] })).toMatch(/serving no slots/);
+    expect(clusterCredentialsWithheld({ role: 'master', slots: [[0, 1]], flags: ['master', 'handshake'] })).toMatch(/handshake/);
   });
 });

@@ -23,7 +23,9 @@ import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { pollUntil } from '../lab/poll.js';
 import type { RedisServer } from '../lab/redis.js';
-import { startPrimary, startSentinel } from '../lab/topology.js';
+import { startRedis } from '../lab/redis.js';
+import { commandCalls } from '../lab/commandstats.js';
+import { clusterArgs, startCluster, startPrimary, startSentinel } from '../lab/topology.js';
 import { startHttpServer, type FakeServer } from '../lab/fake-servers.js';
 import { array, bulk, infoReply, ok, startFakeRedis, type FakeRedis } from '../lab/fake-redis.js';
 import { assertNoPlantedSecret, plantSecret } from '../lab/secrets.js';
@@ -162,6 +164,28 @@ describeLab('topology follow policy (issue #16)', [need.binary('redis-server'), 
     } finally {
       pub.close();
     }
+  }, 40_000);
+
+  it('item 1: a node that MEETs a cluster over its bus (no password needed) is followed without the password; the nodes serving slots get it', async () => {
+    const password = plantSecret('Follow-Pw-3-77b0e1');
+    const cluster = await startCluster(2, { password });
+    closers.push({ close: () => cluster.stop() });
+    const intruder = await startRedis({ args: clusterArgs() });
+    closers.push(intruder);
+    const [target, other] = cluster.nodes as [RedisServer, RedisServer];
+    await intruder.cli('CLUSTER', 'MEET', target.host, String(target.port));
+    const intruderId = (await intruder.cli('CLUSTER', 'MYID')).trim();
+    await pollUntil(async () => {
+      const line = (await target.cli('CLUSTER', 'NODES')).split('\n').find((l) => l.startsWith(intruderId));
+      return line && !line.includes('handshake') ? true : undefined;
+    }, { what: 'the cluster to list the intruder', timeoutMs: 10_000, intervalMs: 100 });
+    const [intruderAuth, otherAuth] = await Promise.all([commandCalls(intruder, 'auth'), commandCalls(other, 'auth')]);
+    const d = await diagnose(targetOf(target.host, target.port), { timeoutMs: 1000, credentials: { password } });
+    expect(check(d, 'topology-follow')?.detail, summary(d)).toBe('2 of 2 nodes answer; no password sent to 1 cluster node serving no slots');
+    expect(await commandCalls(intruder, 'auth')).toBe(intruderAuth);
+    // +2: the diagnosis's AUTH, and the one cli() itself sends (REDISCLI_AUTH) to read the count.
+    expect(await commandCalls(other, 'auth')).toBe(otherAuth + 2);
+    assertNoPlantedSecret('the diagnosis', JSON.stringify(d));
   }, 40_000);
 
   it('item 2: an ad-hoc fake replica naming this machine\'s loopback (the queue Redis) or a host name: neither is contacted, both named as not followed', async () => {

@@ -16,13 +16,15 @@
  * Credentials go to a contacted node only when it was named by the target's
  * own state, the places a client configured like the target sends its
  * password: the primary and the replicas a Sentinel names for the master,
- * the nodes a cluster lists, a replica's configured primary. Never to a
- * Sentinel heard in `__sentinel__:hello`, nor to one SENTINEL SENTINELS
- * lists (a Sentinel learns its peers from those hellos).
+ * the cluster nodes that serve slots and their replicas, a replica's
+ * configured primary. Never to a Sentinel heard in `__sentinel__:hello`, nor
+ * to one SENTINEL SENTINELS lists (a Sentinel learns its peers from those
+ * hellos), nor to a cluster master serving no slot or a node still in
+ * handshake (what a bare MEET on the bus adds: no cluster client uses it).
  */
 import { isIP } from 'node:net';
 import type { FollowPolicy } from '../model/options.js';
-import type { FollowReason } from '../model/topology.js';
+import type { ClusterNodeEntry, FollowReason } from '../model/topology.js';
 import { isLoopbackAddress } from '../shared/address.js';
 import { probeDns } from '../probes/dns.js';
 
@@ -34,6 +36,13 @@ const WITHHELD: Readonly<Partial<Record<FollowReason, string>>> = {
 
 export function credentialsWithheld(via: FollowReason): string | undefined {
   return Object.prototype.hasOwnProperty.call(WITHHELD, via) ? WITHHELD[via] : undefined;
+}
+
+/** A cluster node a cluster client never sends its password to (absent: it may get it). */
+export function clusterCredentialsWithheld(n: Pick<ClusterNodeEntry, 'role' | 'slots' | 'flags'>): string | undefined {
+  if (n.flags.includes('handshake')) return 'a node still in handshake (anyone who reaches the cluster bus can start one)';
+  if (n.role === 'master' && n.slots.length === 0) return 'a master serving no slots (anyone who reaches the cluster bus can add one)';
+  return undefined;
 }
 
 function isUnspecified(ip: string): boolean {

@@ -21,7 +21,7 @@ import { clip } from './check-details.js';
 import { StepRecorder, type CheckOutcome } from './steps.js';
 import { runNetworkProbes, type ProbeContext } from './network-probes.js';
 import { FOLLOW_HOP_TIMEOUTS, HELLO_WAIT_MAX_MS, MAX_FOLLOWED_NODES, MAX_HELLO_SENTINELS } from './topology-phase.js';
-import { credentialsWithheld, followAdmission, type FollowAdmission } from './follow-policy.js';
+import { clusterCredentialsWithheld, credentialsWithheld, followAdmission, type FollowAdmission } from './follow-policy.js';
 
 /** Refused addresses kept by name in the observation (the count is kept whole). */
 const MAX_NOT_FOLLOWED_LISTED = 32;
@@ -33,6 +33,8 @@ interface HopTarget {
   expectedId?: string;
   infoSections: string[];
   extra: { label: string; args: string[] }[];
+  /** Why this node gets no credentials although its kind may (follow-policy.ts). */
+  withhold?: string;
 }
 
 function primaryExpectation(topology: TopologyOptions | undefined): TopologyOptions {
@@ -115,7 +117,8 @@ function hopTargets(obs: Observations, topo: TopologyObservation): HopTarget[] {
     for (const n of topo.cluster?.nodes ?? []) {
       if (n.myself) continue;
       const port = obs.target.tls ? (n.tlsPort ?? n.port) : n.port;
-      out.push({ host: n.endpoint, port, via: 'cluster-node', ...(n.id ? { expectedId: n.id } : {}), infoSections: ['server', 'replication'], extra: [{ label: 'CLUSTER MYID', args: ['CLUSTER', 'MYID'] }] });
+      const withhold = clusterCredentialsWithheld(n);
+      out.push({ host: n.endpoint, port, via: 'cluster-node', ...(n.id ? { expectedId: n.id } : {}), infoSections: ['server', 'replication'], extra: [{ label: 'CLUSTER MYID', args: ['CLUSTER', 'MYID'] }], ...(withhold ? { withhold } : {}) });
     }
   } else if (topo.role === 'slave') {
     const host = infoField(obs.info?.sections, 'master_host');
@@ -175,7 +178,7 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
   const sub = new StepRecorder(ctx.options.onProgress, 'primary:');
 
   const probeOne = async (t: HopTarget): Promise<FollowedNode> => {
-    const withheld = credentials ? credentialsWithheld(t.via) : undefined;
+    const withheld = credentials ? (credentialsWithheld(t.via) ?? t.withhold) : undefined;
     const creds = withheld === undefined ? credentials : undefined;
     const node = await probeNode(t.host, t.port, t.via, {
       budget,
@@ -270,8 +273,10 @@ function followCheck(topo: TopologyObservation, nodes: readonly FollowedNode[], 
   if (nodes.length > 0) parts.push(`${nodes.length - failed.length} of ${nodes.length} ${nodes.length === 1 ? 'node answers' : 'nodes answer'}`);
   for (const n of failed.slice(0, 3)) parts.push(`${hostPort(n.host || '?', n.port)} ${n.connect.ok ? (nodeReply(n) ?? 'no +PONG') : (n.connect.code ?? 'failed')}`);
   if (topo.followLimit) parts.push(`only ${topo.followLimit.probed} of ${topo.followLimit.listed} probed (bound)`);
-  const withheld = nodes.filter((n) => n.withheld !== undefined).length;
-  if (withheld > 0) parts.push(`no password sent to ${withheld} Sentinel${withheld === 1 ? '' : 's'} learned from hellos`);
+  const sentinels = nodes.filter((n) => n.withheld !== undefined && (n.via === 'hello-sentinel' || n.via === 'sentinel-peer')).length;
+  if (sentinels > 0) parts.push(`no password sent to ${sentinels} Sentinel${sentinels === 1 ? '' : 's'} learned from hellos`);
+  const slotless = nodes.filter((n) => n.withheld !== undefined && n.via === 'cluster-node').length;
+  if (slotless > 0) parts.push(`no password sent to ${slotless} cluster node${slotless === 1 ? '' : 's'} serving no slots`);
   const detail = parts.join('; ');
   return { status: bad > 0 ? 'warn' : 'pass', detail: clip(detail) };
 }
