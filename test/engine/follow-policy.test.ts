@@ -22,10 +22,12 @@ describe('follow policy', () => {
     expect(remote.refuse('10.0.0.6')).toBeUndefined();
     expect(remote.refuse('db.example.com')).toBeUndefined();
     for (const ip of ['127.0.0.1', '127.9.9.9', '::1', '0.0.0.0', '::', '::ffff:127.0.0.1', '::ffff:0.0.0.0']) expect(remote.refuse(ip), ip).toBe(LOOPBACK);
-    expect(await remote.refuseResolved('localhost', 1000)).toMatch(/^localhost resolves to (127\.0\.0\.1|::1): a loopback/);
+    expect((await remote.resolve('localhost', 1000)).refused).toMatch(/^localhost resolves to (127\.0\.0\.1|::1): a loopback/);
+    // An admitted name: the address checked is the one the probe uses.
+    expect(await remote.resolve('10.0.0.6', 1000)).toEqual({});
     // A target on loopback (a lab, a client on the Redis host) may name loopback nodes; absent policy = configured.
     expect(followAdmission(undefined, '127.0.0.1').refuse('127.0.0.1')).toBeUndefined();
-    expect(await followAdmission(undefined, '127.0.0.1').refuseResolved('localhost', 1000)).toBeUndefined();
+    expect(await followAdmission(undefined, '127.0.0.1').resolve('localhost', 1000)).toEqual({});
   });
 
   it('an empty or "?" endpoint is left to the probe (NOADDR, nothing sent)', () => {

@@ -57,8 +57,13 @@ function isLocal(ip: string): boolean {
 export interface FollowAdmission {
   /** Why `host` may not be contacted (undefined: it may), from its text alone. */
   refuse(host: string): string | undefined;
-  /** The same, after resolving a name (configured targets): undefined when it may be contacted. */
-  refuseResolved(host: string, budget: number, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * The same, after resolving a name (configured targets). When a name was
+   * resolved and admitted, `address` is the address checked: the probe
+   * connects there instead of resolving again (an answer that changes in
+   * between would otherwise bind nothing).
+   */
+  resolve(host: string, budget: number, signal?: AbortSignal): Promise<{ refused?: string; address?: string }>;
 }
 
 /**
@@ -83,16 +88,18 @@ export function followAdmission(policy: FollowPolicy | undefined, targetAddress:
   };
   return {
     refuse,
-    async refuseResolved(host, budget, signal) {
+    async resolve(host, budget, signal) {
       const first = refuse(host);
-      if (first !== undefined || isIP(host) !== 0 || host === '' || host === '?' || targetLocal) return first;
+      if (first !== undefined) return { refused: first };
+      if (isIP(host) !== 0 || host === '' || host === '?' || targetLocal) return {};
       // A name the target hands out: what does it resolve to here? (A failure is reported by the probe itself.)
       const dns = await probeDns(host, budget, signal);
-      for (const a of dns.ok ? dns.addresses : []) {
+      if (!dns.ok) return {};
+      for (const a of dns.addresses) {
         const why = refuseIp(a.address);
-        if (why !== undefined) return `${host} resolves to ${a.address}: ${why}`;
+        if (why !== undefined) return { refused: `${host} resolves to ${a.address}: ${why}` };
       }
-      return undefined;
+      return { address: dns.addresses[0]!.address };
     },
   };
 }

@@ -35,6 +35,8 @@ interface HopTarget {
   extra: { label: string; args: string[] }[];
   /** Why this node gets no credentials although its kind may (follow-policy.ts). */
   withhold?: string;
+  /** The address a name was resolved to and admitted at: connect there, not to a new answer. */
+  address?: string;
 }
 
 function primaryExpectation(topology: TopologyOptions | undefined): TopologyOptions {
@@ -153,7 +155,7 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
   const budget = () => Math.max(0, Math.min(ctx.budget(), hopDeadline - now()));
   // Refused by their text first (no I/O: a list of 10,000 costs no lookups), then the bound, then names resolved.
   let primary = sentinelPrimary(topo);
-  const primaryRefused = primary && (await admission.refuseResolved(primary.host, budget(), signal));
+  const primaryRefused = primary && (await admission.resolve(primary.host, budget(), signal)).refused;
   if (primary && primaryRefused) {
     refuseNode(topo, { via: 'sentinel-primary', host: primary.host, port: primary.port, reason: primaryRefused });
     primary = undefined;
@@ -166,11 +168,11 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
   const room = MAX_FOLLOWED_NODES - (primary ? 1 : 0);
   const bounded = listed.slice(0, room);
   if (listed.length > bounded.length) topo.followLimit = { listed: listed.length + (primary ? 1 : 0), probed: bounded.length + (primary ? 1 : 0) };
-  const verdicts = await Promise.all(bounded.map((t) => admission.refuseResolved(t.host, budget(), signal)));
-  const targets = bounded.filter((t, i) => {
-    const why = verdicts[i];
-    if (why !== undefined) refuseNode(topo, { via: t.via, host: t.host, port: t.port, reason: why });
-    return why === undefined;
+  const verdicts = await Promise.all(bounded.map((t) => admission.resolve(t.host, budget(), signal)));
+  const targets = bounded.flatMap((t, i) => {
+    const { refused, address } = verdicts[i]!;
+    if (refused !== undefined) refuseNode(topo, { via: t.via, host: t.host, port: t.port, reason: refused });
+    return refused !== undefined ? [] : [address ? { ...t, address } : t];
   });
   if (!primary && targets.length === 0) return noteRefused(ctx, topo);
 
@@ -182,6 +184,7 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
     const creds = withheld === undefined ? credentials : undefined;
     const node = await probeNode(t.host, t.port, t.via, {
       budget,
+      ...(t.address ? { address: t.address } : {}),
       ...(creds ? { credentials: creds } : {}),
       // TLS like the target, the name checked being the followed node's (probeTls never sends an IP as SNI).
       ...(obs.target.tls ? { tls: withoutServername(ctx.options.tls) } : {}),
