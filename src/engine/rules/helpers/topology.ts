@@ -2,7 +2,7 @@
  * Read-only lookups the topology rules share: what the target is, the
  * follow-up replies, the nodes followed one hop away. No decisions here.
  */
-import type { ClusterNodeEntry, FollowedNode, FollowReason, Observations, TopologyCommand, TopologyObservation } from '../../model/types.js';
+import type { ClusterNodeEntry, FollowedNode, FollowReason, NotFollowed, Observations, TopologyCommand, TopologyObservation } from '../../model/types.js';
 import { wireText } from '../../probes/resp-parser.js';
 import { clip, hostPort, info } from './observed.js';
 
@@ -85,10 +85,11 @@ export function nodeReply(n: FollowedNode): string | undefined {
 }
 
 /** What the follow policy kept the doctor from contacting, for evidence: `not followed: h:p (reason)`, bounded. */
-export function notFollowedNotes(obs: Observations, max = 3): string[] {
+export function notFollowedNotes(obs: Observations, max = 3, via?: NotFollowed['via']): string[] {
   const topo = obs.topology;
-  const refused = topo?.notFollowed ?? [];
-  const count = topo?.notFollowedCount ?? refused.length;
+  const all = topo?.notFollowed ?? [];
+  const refused = via ? all.filter((r) => r.via === via) : all;
+  const count = via ? refused.length : (topo?.notFollowedCount ?? refused.length);
   const out = refused.slice(0, max).map((r) => `not followed: ${hostPort(r.host, r.port)} (${r.reason}); nothing was sent there`);
   if (count > out.length) out.push(`… and ${count - out.length} more addresses not followed`);
   return out;
