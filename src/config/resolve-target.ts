@@ -64,7 +64,7 @@ export interface ResolveContext {
   readFile?: (path: string) => string;
 }
 
-export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe' | 'topology'>;
+export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe' | 'topology' | 'followPolicy'>;
 
 export interface ResolvedTarget {
   target: DiagnoseTarget;
@@ -241,7 +241,10 @@ export function resolveTarget(input: string, ctx: ResolveContext): ResolvedTarge
   if (entry) target.name = entry.name;
   if (address.db !== undefined) target.db = address.db;
 
-  const options: ResolvedOptions = {};
+  // A target the user named (config file, or typed at the CLI): its topology is followed, the
+  // password going only where its own state names (README "Following the topology"). The Slack
+  // front end narrows this for ad-hoc targets (slack/resolve.ts).
+  const options: ResolvedOptions = { followPolicy: { kind: 'configured' } };
   const credentials = resolveCredentials(address, ctx, entry);
   if (credentials) {
     options.credentials = credentials;

@@ -7,6 +7,7 @@
 import type { Config } from '../config/schema.js';
 import { resolveTarget, type ResolvedTarget } from '../config/resolve-target.js';
 import { admitTarget } from './admission.js';
+import { networkMatcher } from '../config/cidr.js';
 import { CodedError } from '../util/errors.js';
 
 export class RefusedTargetError extends CodedError {
@@ -32,6 +33,11 @@ export function resolveJobTarget(input: string, config: Config, env: NodeJS.Proc
   const resolved = resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });
   // An ad-hoc address admits that address: the engine must not go on to the bot host's own
   // loopback (where the bot's queue Redis answers) and quote what it finds there.
-  if (admission.kind === 'ad-hoc') resolved.options.loopbackProbe = false;
+  // The same for the addresses the topology hop learns from it: each passes the admission the
+  // typed address passed (an IP literal inside access.adHocNetworks), or is not contacted.
+  if (admission.kind === 'ad-hoc') {
+    resolved.options.loopbackProbe = false;
+    resolved.options.followPolicy = { kind: 'ad-hoc', allows: networkMatcher(config.access.adHocNetworks), outside: 'outside the networks ad-hoc targets may use (access.adHocNetworks)' };
+  }
   return resolved;
 }

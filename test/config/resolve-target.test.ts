@@ -33,7 +33,7 @@ describe('resolveTarget', () => {
   it('resolves host:port with no credentials', () => {
     expect(resolveTarget('127.0.0.1:6390', ctx())).toEqual({
       target: { input: '127.0.0.1:6390', host: '127.0.0.1', port: 6390, tls: false },
-      options: {},
+      options: { followPolicy: { kind: 'configured' } },
     });
   });
 

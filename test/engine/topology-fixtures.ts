@@ -43,7 +43,7 @@ export function replicaObs(access?: 'read' | 'write'): Observations {
   return obs;
 }
 
-function clusterNode(id: string, port: number, slots: [number, number][], extra: Partial<ClusterNodeEntry> = {}): ClusterNodeEntry {
+export function clusterNode(id: string, port: number, slots: [number, number][], extra: Partial<ClusterNodeEntry> = {}): ClusterNodeEntry {
   return { id, endpoint: '10.0.0.5', ip: '10.0.0.5', port, busPort: port + 10000, role: 'master', health: 'online', flags: ['master'], linkState: 'connected', slots, myself: false, ...extra };
 }
 

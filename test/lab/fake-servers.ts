@@ -30,8 +30,8 @@ export function httpBadRequest(): string {
   return `HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<FakeServer> {
-  const host = '127.0.0.1';
+/** A TCP server on a free port of `host` that tracks its sockets: close() destroys them all. */
+export async function listenTracked(host: string, onSocket: (socket: Socket) => void): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
   const port = await freePort(host);
   const sockets = new Set<Socket>();
   let accepted = 0;
@@ -40,17 +40,13 @@ export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<F
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (behaviour.banner) socket.write(behaviour.banner);
-    socket.once('data', (data) => {
-      if (behaviour.reply) socket.end(behaviour.reply(data.toString('latin1')));
-    });
+    onSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => resolve());
   });
   return {
-    host,
     port,
     connections: () => accepted,
     close: () =>
@@ -59,6 +55,17 @@ export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<F
         server.close(() => resolve());
       }),
   };
+}
+
+export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<FakeServer> {
+  const host = '127.0.0.1';
+  const listening = await listenTracked(host, (socket) => {
+    if (behaviour.banner) socket.write(behaviour.banner);
+    socket.once('data', (data) => {
+      if (behaviour.reply) socket.end(behaviour.reply(data.toString('latin1')));
+    });
+  });
+  return { host, ...listening };
 }
 
 export const startSshLikeServer = (): Promise<FakeServer> => startFakeServer({ banner: SSH_BANNER });

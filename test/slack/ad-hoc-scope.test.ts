@@ -12,11 +12,13 @@ import { createNetns, type Netns } from '../lab/netns.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { blockIds, textOf } from './helpers/slack-double.js';
+import { infoReply, startFakeRedis, type FakeRedis } from '../lab/fake-redis.js';
 
 describeLab('ad-hoc targets from Slack are probed as admitted', [need.root(), need.netns(), need.binary('redis-server')], () => {
   let ns: Netns;
   let loopbackOnly: RedisServer;
   let h: Harness;
+  let fakeReplica: FakeRedis | undefined;
 
   beforeAll(async () => {
     ns = await createNetns();
@@ -35,6 +37,7 @@ describeLab('ad-hoc targets from Slack are probed as admitted', [need.root(), ne
   });
   afterAll(async () => {
     await h?.stop();
+    await fakeReplica?.close();
     await loopbackOnly?.stop();
     await ns?.destroy();
   });
@@ -53,6 +56,21 @@ describeLab('ad-hoc targets from Slack are probed as admitted', [need.root(), ne
     expect(all).not.toContain('+PONG');
     expect(all).not.toContain('bind-loopback-only');
     expect(all).toContain('connection-refused');
+  });
+
+  it('an ad-hoc fake replica naming a Redis on this machine\'s loopback as its primary: not followed, and the channel says so', async () => {
+    const runId = /run_id:(\w+)/.exec(await loopbackOnly.cli('INFO', 'server'))![1]!;
+    const before = Number(/total_connections_received:(\d+)/.exec(await loopbackOnly.cli('INFO', 'stats'))![1]);
+    fakeReplica = await startFakeRedis({
+      host: ns.hostAddress,
+      reply: (argv) => (argv[0] === 'PING' ? '+PONG\r\n' : argv[0] === 'INFO' ? infoReply({ redis_version: '7.2.4', redis_mode: 'standalone', role: 'slave', master_host: '127.0.0.1', master_port: loopbackOnly.port, master_link_status: 'up' }) : undefined),
+    });
+    const all = await verdictFor(`${ns.hostAddress}:${fakeReplica.port}`, 'C0FOLLOW');
+    expect(fakeReplica.connections()).toBeGreaterThan(0);
+    expect(all).not.toContain(runId);
+    expect(all).toContain(`not followed: 127.0.0.1:${loopbackOnly.port}`);
+    // Only this test's own INFO (through the Unix socket) reached it: +1.
+    expect(Number(/total_connections_received:(\d+)/.exec(await loopbackOnly.cli('INFO', 'stats'))![1])).toBe(before + 1);
   });
 
   it('the same address as a configured target (the admin chose it): the loopback probe still explains it', async () => {

@@ -43,3 +43,14 @@ describe('admission and the worker parse alike', () => {
     expect(a.reason).not.toMatch(/<[!@]/);
   });
 });
+
+describe('the follow policy the worker hands the engine', () => {
+  it('a named target: configured; an ad-hoc one: ad-hoc, admitting exactly what admitTarget admits', () => {
+    expect(resolveJobTarget('cache-prod', config, {}).options.followPolicy).toEqual({ kind: 'configured' });
+    const policy = resolveJobTarget('198.18.0.1:6379', config, {}).options.followPolicy;
+    expect(policy?.kind).toBe('ad-hoc');
+    for (const ip of ['198.18.0.1', '198.19.255.254', 'fd00::5', '::ffff:198.18.0.1']) expect(policy?.allows?.(ip), ip).toBe(true);
+    for (const ip of ['127.0.0.1', '::1', '10.0.0.1', '0.0.0.0', '169.254.169.254', 'localhost']) expect(policy?.allows?.(ip), ip).toBe(false);
+    expect(policy?.outside).toBe('outside the networks ad-hoc targets may use (access.adHocNetworks)');
+  });
+});

@@ -63,6 +63,27 @@ export interface TopologyOptions {
   follow?: boolean;
 }
 
+/**
+ * Which addresses learned from the wire the topology hop may contact
+ * (README "Following the topology"). The caller decides, the engine applies
+ * it to every followed address, the bus ports included; absent: `configured`.
+ *  - configured: a target the user named (config file, CLI): its topology is
+ *    followed, names included;
+ *  - ad-hoc: a target admitted by its network (a Slack user typed it): a
+ *    followed address passes the same admission, an IP literal `allows`
+ *    accepts, or it is not contacted at all.
+ * Either way a loopback or unspecified address (127.0.0.0/8, ::1, 0.0.0.0, ::)
+ * named by a target that is not on loopback is not contacted: it is that
+ * host's own loopback, and here it would be this machine's.
+ */
+export interface FollowPolicy {
+  kind: 'configured' | 'ad-hoc';
+  /** Ad-hoc: whether an IP literal is inside the networks the target was admitted to. Absent: none is. */
+  allows?: (ip: string) => boolean;
+  /** Ad-hoc: the words for a refusal (`outside the allowed networks (access.adHocNetworks)`). */
+  outside?: string;
+}
+
 export type ProgressEvent = { phase: 'start' | 'done'; step: string; detail?: string };
 
 export interface DiagnoseOptions {
@@ -80,6 +101,8 @@ export interface DiagnoseOptions {
   loopbackProbe?: boolean;
   /** Sentinel, cluster and replica expectations (addition; see TopologyOptions). */
   topology?: TopologyOptions;
+  /** Which followed addresses may be contacted (default: `configured`); see FollowPolicy. */
+  followPolicy?: FollowPolicy;
   /** What the caller knows of the target's past (the monitor): it weighs the inferred causes. */
   history?: TargetHistory;
   onProgress?: (event: ProgressEvent) => void;

@@ -159,9 +159,20 @@ export interface FollowedNode {
   errors: { command: string; reply: string }[];
   /** Why PING went unanswered when the session ended first: `no reply before the timeout`, `not a RESP reply` … */
   pingFailure?: string;
-  /** A cluster node flagged failing: can we reach its bus port from here? */
+  /** A cluster node flagged failing: can we reach its bus port from here? (Only when that address was admitted too.) */
   bus?: { port: number; ok: boolean; code?: string };
+  /** The target's credentials were not sent here, and why (README "Following the topology"). */
+  withheld?: string;
   durationMs: number;
+}
+
+/** An address the topology named that the follow policy did not let the doctor contact: nothing was sent to it. */
+export interface NotFollowed {
+  via: FollowReason | 'sentinel-primary' | 'cluster-bus';
+  host: string;
+  port: number;
+  /** `outside the allowed networks (access.adHocNetworks)`, `a host name: ad-hoc targets follow IP addresses only` … */
+  reason: string;
 }
 
 /** The primary a Sentinel target names, diagnosed with the full network probes. */
@@ -190,6 +201,10 @@ export interface TopologyObservation {
   roleReply?: string;
   discovery?: HelloDiscovery;
   followed: FollowedNode[];
+  /** Addresses named but not contacted (the follow policy refused them). */
+  notFollowed?: NotFollowed[];
+  /** How many were refused in all (notFollowed keeps the first few). */
+  notFollowedCount?: number;
   /** More nodes were listed than the bound lets the doctor probe. */
   followLimit?: { listed: number; probed: number };
   primary?: FollowedPrimary;

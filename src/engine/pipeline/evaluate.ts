@@ -37,7 +37,7 @@
  * primary does not answer PING.
  */
 import { RULES } from '../rules/index.js';
-import type { CauseId, Finding, FollowedPrimary, Observations, Rule, Severity, Verdict } from '../model/types.js';
+import type { CauseId, Finding, FollowedPrimary, Observations, Remediation, Rule, Severity, Verdict } from '../model/types.js';
 import { hostPort } from '../shared/address.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -57,6 +57,18 @@ function verdictOf(obs: Observations, findings: readonly { finding: Finding; rul
   return 'healthy';
 }
 
+/**
+ * A fix for the followed primary, guided: its command was computed from the
+ * primary's INFO, and the bot only ever sends a command to the configured
+ * target (here the Sentinel, which must never get it). A person applies it
+ * on the primary the steps name.
+ */
+function guidedOnPrimary(r: Remediation, where: string): Remediation {
+  if (r.mode !== 'automatic' && r.redisCommand === undefined) return r;
+  const { redisCommand: _sent, ...rest } = r;
+  return { ...rest, mode: 'guided', steps: [`Apply it on the primary ${where} (the bot does not send it: the configured target is the Sentinel that named it).`, ...r.steps] };
+}
+
 /** A finding about the followed primary, saying so. */
 function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
   const where = hostPort(primary.observations.target.host, primary.observations.target.port);
@@ -64,6 +76,7 @@ function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
     ...finding,
     title: `Primary ${where} of "${primary.masterName}" (named by Sentinel ${primary.sentinel}): ${finding.title}`,
     evidence: [`followed: Sentinel ${primary.sentinel} names ${where} as the primary of "${primary.masterName}"`, ...finding.evidence],
+    remediations: finding.remediations.map((r) => guidedOnPrimary(r, where)),
     details: { ...finding.details, followed: where },
   };
 }

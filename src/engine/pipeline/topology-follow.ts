@@ -4,7 +4,7 @@
  * Loaded only for targets that need them.
  */
 import type { Observations } from '../model/types.js';
-import type { FollowedNode, FollowedPrimary, FollowReason, TopologyObservation } from '../model/topology.js';
+import type { FollowedNode, FollowedPrimary, FollowReason, NotFollowed, TopologyObservation } from '../model/topology.js';
 import type { TlsOptions, TopologyOptions } from '../model/options.js';
 import { hostPort } from '../shared/address.js';
 import { now } from '../shared/clock.js';
@@ -21,6 +21,10 @@ import { clip } from './check-details.js';
 import { StepRecorder, type CheckOutcome } from './steps.js';
 import { runNetworkProbes, type ProbeContext } from './network-probes.js';
 import { FOLLOW_HOP_TIMEOUTS, HELLO_WAIT_MAX_MS, MAX_FOLLOWED_NODES, MAX_HELLO_SENTINELS } from './topology-phase.js';
+import { clusterCredentialsWithheld, credentialsWithheld, followAdmission, type FollowAdmission } from './follow-policy.js';
+
+/** Refused addresses kept by name in the observation (the count is kept whole). */
+const MAX_NOT_FOLLOWED_LISTED = 32;
 
 interface HopTarget {
   host: string;
@@ -29,8 +33,10 @@ interface HopTarget {
   expectedId?: string;
   infoSections: string[];
   extra: { label: string; args: string[] }[];
-  /** Send the target's credentials. */
-  auth: boolean;
+  /** Why this node gets no credentials although its kind may (follow-policy.ts). */
+  withhold?: string;
+  /** The address a name was resolved to and admitted at: connect there, not to a new answer. */
+  address?: string;
 }
 
 function primaryExpectation(topology: TopologyOptions | undefined): TopologyOptions {
@@ -41,12 +47,6 @@ function primaryExpectation(topology: TopologyOptions | undefined): TopologyOpti
 function withoutServername(tls: TlsOptions | undefined): TlsOptions {
   const { servername: _target, ...rest } = tls ?? {};
   return rest;
-}
-
-/** The AUTH the target got was accepted (+OK), or none was sent. */
-function authAccepted(obs: Observations): boolean {
-  const auth = obs.resp?.exchanges.find((e) => e.command.startsWith('AUTH'));
-  return !auth || auth.reply?.kind === 'status';
 }
 
 export async function continueTopology(ctx: ProbeContext, conn: RespConnection | undefined, address: string, topo: TopologyObservation, plan: readonly PlannedTopologyCommand[], hop: boolean): Promise<void> {
@@ -110,25 +110,25 @@ function hopTargets(obs: Observations, topo: TopologyObservation): HopTarget[] {
         ]
       : [];
   if (topo.kind === 'sentinel') {
-    for (const r of topo.sentinel?.replicas ?? []) out.push({ host: r.host, port: r.port, via: 'sentinel-replica', ...(r.runId ? { expectedId: r.runId } : {}), infoSections: ['server', 'replication'], extra: [], auth: true });
-    // The password is usually the data nodes'; peer Sentinels get it only when this Sentinel took it.
-    const peersGetAuth = authAccepted(obs);
+    for (const r of topo.sentinel?.replicas ?? []) out.push({ host: r.host, port: r.port, via: 'sentinel-replica', ...(r.runId ? { expectedId: r.runId } : {}), infoSections: ['server', 'replication'], extra: [] });
+    // Peer Sentinels never get the password (follow-policy.ts): they are learned from hellos.
     for (const s of topo.sentinel?.sentinels ?? []) {
-      out.push({ host: s.host, port: s.port, via: 'sentinel-peer', ...(s.runId ? { expectedId: s.runId } : {}), infoSections: ['server'], extra: sentinelCommands(name, false), auth: peersGetAuth });
+      out.push({ host: s.host, port: s.port, via: 'sentinel-peer', ...(s.runId ? { expectedId: s.runId } : {}), infoSections: ['server'], extra: sentinelCommands(name, false) });
     }
   } else if (topo.kind === 'cluster') {
     for (const n of topo.cluster?.nodes ?? []) {
       if (n.myself) continue;
       const port = obs.target.tls ? (n.tlsPort ?? n.port) : n.port;
-      out.push({ host: n.endpoint, port, via: 'cluster-node', ...(n.id ? { expectedId: n.id } : {}), infoSections: ['server', 'replication'], extra: [{ label: 'CLUSTER MYID', args: ['CLUSTER', 'MYID'] }], auth: true });
+      const withhold = clusterCredentialsWithheld(n);
+      out.push({ host: n.endpoint, port, via: 'cluster-node', ...(n.id ? { expectedId: n.id } : {}), infoSections: ['server', 'replication'], extra: [{ label: 'CLUSTER MYID', args: ['CLUSTER', 'MYID'] }], ...(withhold ? { withhold } : {}) });
     }
   } else if (topo.role === 'slave') {
     const host = infoField(obs.info?.sections, 'master_host');
     const port = Number(infoField(obs.info?.sections, 'master_port'));
-    if (host && Number.isInteger(port) && port > 0) out.push({ host, port, via: 'replica-primary', infoSections: ['server', 'replication'], extra: [], auth: true });
+    if (host && Number.isInteger(port) && port > 0) out.push({ host, port, via: 'replica-primary', infoSections: ['server', 'replication'], extra: [] });
   }
   const mine = (topo.discovery?.hellos ?? []).filter((h) => h.masterName === name).slice(0, MAX_HELLO_SENTINELS);
-  mine.forEach((h, i) => out.push({ host: h.sentinelHost, port: h.sentinelPort, via: 'hello-sentinel', expectedId: h.sentinelRunId, infoSections: ['server'], extra: sentinelCommands(name, i === 0), auth: true }));
+  mine.forEach((h, i) => out.push({ host: h.sentinelHost, port: h.sentinelPort, via: 'hello-sentinel', expectedId: h.sentinelRunId, infoSections: ['server'], extra: sentinelCommands(name, i === 0) }));
   return out;
 }
 
@@ -141,24 +141,50 @@ function sentinelPrimary(topo: TopologyObservation): { host: string; port: numbe
   return masters.length === 1 ? { host: masters[0]!.host, port: masters[0]!.port, name: masters[0]!.name } : undefined;
 }
 
+/** Records an address the policy refused: nothing was sent to it. */
+function refuseNode(topo: TopologyObservation, entry: NotFollowed): void {
+  topo.notFollowedCount = (topo.notFollowedCount ?? 0) + 1;
+  const list = (topo.notFollowed ??= []);
+  if (list.length < MAX_NOT_FOLLOWED_LISTED) list.push(entry);
+}
+
 async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<void> {
   const { obs, signal } = ctx;
-  const primary = sentinelPrimary(topo);
-  const listed = hopTargets(obs, topo);
-  const room = MAX_FOLLOWED_NODES - (primary ? 1 : 0);
-  const targets = listed.slice(0, room);
-  if (listed.length > targets.length) topo.followLimit = { listed: listed.length + (primary ? 1 : 0), probed: targets.length + (primary ? 1 : 0) };
-  if (!primary && targets.length === 0) return;
-
+  const admission = followAdmission(ctx.options.followPolicy, obs.tcp?.address);
   const hopDeadline = now() + FOLLOW_HOP_TIMEOUTS * ctx.timeoutMs;
   const budget = () => Math.max(0, Math.min(ctx.budget(), hopDeadline - now()));
+  // Refused by their text first (no I/O: a list of 10,000 costs no lookups), then the bound, then names resolved.
+  let primary = sentinelPrimary(topo);
+  const primaryRefused = primary && (await admission.resolve(primary.host, budget(), signal)).refused;
+  if (primary && primaryRefused) {
+    refuseNode(topo, { via: 'sentinel-primary', host: primary.host, port: primary.port, reason: primaryRefused });
+    primary = undefined;
+  }
+  const listed = hopTargets(obs, topo).filter((t) => {
+    const why = admission.refuse(t.host);
+    if (why !== undefined) refuseNode(topo, { via: t.via, host: t.host, port: t.port, reason: why });
+    return why === undefined;
+  });
+  const room = MAX_FOLLOWED_NODES - (primary ? 1 : 0);
+  const bounded = listed.slice(0, room);
+  if (listed.length > bounded.length) topo.followLimit = { listed: listed.length + (primary ? 1 : 0), probed: bounded.length + (primary ? 1 : 0) };
+  const verdicts = await Promise.all(bounded.map((t) => admission.resolve(t.host, budget(), signal)));
+  const targets = bounded.flatMap((t, i) => {
+    const { refused, address } = verdicts[i]!;
+    if (refused !== undefined) refuseNode(topo, { via: t.via, host: t.host, port: t.port, reason: refused });
+    return refused !== undefined ? [] : [address ? { ...t, address } : t];
+  });
+  if (!primary && targets.length === 0) return noteRefused(ctx, topo);
+
   const credentials = ctx.options.credentials;
   const sub = new StepRecorder(ctx.options.onProgress, 'primary:');
 
   const probeOne = async (t: HopTarget): Promise<FollowedNode> => {
-    const creds = t.auth ? credentials : undefined;
+    const withheld = credentials ? (credentialsWithheld(t.via) ?? t.withhold) : undefined;
+    const creds = withheld === undefined ? credentials : undefined;
     const node = await probeNode(t.host, t.port, t.via, {
       budget,
+      ...(t.address ? { address: t.address } : {}),
       ...(creds ? { credentials: creds } : {}),
       // TLS like the target, the name checked being the followed node's (probeTls never sends an IP as SNI).
       ...(obs.target.tls ? { tls: withoutServername(ctx.options.tls) } : {}),
@@ -167,6 +193,7 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
       signal,
     });
     if (t.expectedId) node.expectedId = t.expectedId;
+    if (withheld !== undefined) node.withheld = withheld;
     return node;
   };
 
@@ -201,7 +228,7 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
     'topology-follow',
     async () => {
       const [nodes, followed] = await Promise.all([Promise.all(targets.map(probeOne)), followPrimary()]);
-      await probeBusPorts(topo, nodes, budget, signal);
+      await probeBusPorts(topo, nodes, admission, budget, signal);
       return [nodes, followed] as const;
     },
     ([nodes, followed]) => followCheck(topo, nodes, followed),
@@ -209,10 +236,15 @@ async function followHop(ctx: ProbeContext, topo: TopologyObservation): Promise<
   topo.followed = nodes;
   if (followed) topo.primary = followed;
   ctx.steps.add(sub.checks);
+  noteRefused(ctx, topo);
+}
+
+function noteRefused(ctx: ProbeContext, topo: TopologyObservation): void {
+  if (topo.notFollowedCount) ctx.steps.note('topology-not-followed', notFollowedCheck(topo), 0);
 }
 
 /** Nodes the cluster flags failing: does their bus port accept from here? (It says whether the node or its bus is the problem.) */
-async function probeBusPorts(topo: TopologyObservation, nodes: FollowedNode[], budget: () => number, signal: AbortSignal): Promise<void> {
+async function probeBusPorts(topo: TopologyObservation, nodes: FollowedNode[], admission: FollowAdmission, budget: () => number, signal: AbortSignal): Promise<void> {
   const failing = new Map((topo.cluster?.nodes ?? []).filter((n) => !n.myself && n.flags.some((f) => ['fail', 'fail?', 'handshake'].includes(f))).map((n) => [n.id, n]));
   await Promise.all(
     nodes.map(async (node) => {
@@ -220,7 +252,11 @@ async function probeBusPorts(topo: TopologyObservation, nodes: FollowedNode[], b
       if (!entry) return;
       const address = node.connect.address ?? entry.ip ?? node.host;
       if (!address || address === '?') return;
-      node.bus = await probeBusPort(address, entry.busPort ?? entry.port + 10000, budget(), signal);
+      const busPort = entry.busPort ?? entry.port + 10000;
+      // The bus address may be another field (ip) than the endpoint that was admitted: admit it too.
+      const why = admission.refuse(address);
+      if (why !== undefined) return refuseNode(topo, { via: 'cluster-bus', host: address, port: busPort, reason: why });
+      node.bus = await probeBusPort(address, busPort, budget(), signal);
     }),
   );
 }
@@ -240,6 +276,19 @@ function followCheck(topo: TopologyObservation, nodes: readonly FollowedNode[], 
   if (nodes.length > 0) parts.push(`${nodes.length - failed.length} of ${nodes.length} ${nodes.length === 1 ? 'node answers' : 'nodes answer'}`);
   for (const n of failed.slice(0, 3)) parts.push(`${hostPort(n.host || '?', n.port)} ${n.connect.ok ? (nodeReply(n) ?? 'no +PONG') : (n.connect.code ?? 'failed')}`);
   if (topo.followLimit) parts.push(`only ${topo.followLimit.probed} of ${topo.followLimit.listed} probed (bound)`);
+  const sentinels = nodes.filter((n) => n.withheld !== undefined && (n.via === 'hello-sentinel' || n.via === 'sentinel-peer')).length;
+  if (sentinels > 0) parts.push(`no password sent to ${sentinels} Sentinel${sentinels === 1 ? '' : 's'} learned from hellos`);
+  const slotless = nodes.filter((n) => n.withheld !== undefined && n.via === 'cluster-node').length;
+  if (slotless > 0) parts.push(`no password sent to ${slotless} cluster node${slotless === 1 ? '' : 's'} serving no slots`);
   const detail = parts.join('; ');
   return { status: bad > 0 ? 'warn' : 'pass', detail: clip(detail) };
+}
+
+/** The `topology-not-followed` check: what the follow policy kept the doctor from contacting. */
+export function notFollowedCheck(topo: TopologyObservation): CheckOutcome {
+  const refused = topo.notFollowed ?? [];
+  const count = topo.notFollowedCount ?? refused.length;
+  const first = refused[0];
+  const rest = count > 1 ? ` (and ${count - 1} more)` : '';
+  return { status: 'warn', detail: clip(first ? `not followed: ${hostPort(first.host, first.port)}: ${first.reason}${rest}` : `${count} not followed`) };
 }

@@ -14,9 +14,9 @@
  *                           and the bus port of the nodes flagged failing;
  *                         replica: its primary;
  *                         discovered Sentinels: the primary each names.
- * Followed nodes are not followed further (one hop), and get the target's
- * credentials (Sentinels only when the target Sentinel accepted them, or
- * when discovered: Sentinels without a password answer PING anyway).
+ * Followed nodes are not followed further (one hop). Which addresses are
+ * contacted at all, and which get the target's credentials (never a Sentinel
+ * learned from a hello or SENTINEL SENTINELS), is follow-policy.ts.
  */
 import type { TopologyObservation } from '../model/topology.js';
 import type { RespConnection } from '../probes/resp-connection.js';

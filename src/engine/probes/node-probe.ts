@@ -25,6 +25,8 @@ export interface NodeProbeOptions {
   /** Milliseconds for the next step (the timeout, or less near the deadline). */
   budget(): number;
   credentials?: Credentials;
+  /** The address `host` was already resolved (and admitted) at: connect there without resolving again. */
+  address?: string;
   /** Set when the target is reached over TLS: followed nodes are too. */
   tls?: TlsOptions;
   infoSections: readonly string[];
@@ -40,12 +42,12 @@ export async function probeNode(host: string, port: number, via: FollowReason, o
     node.connect = { ok: false, code: 'NOADDR', durationMs: 0 };
     return done();
   }
-  const dns = await probeDns(host, options.budget(), options.signal);
-  if (!dns.ok) {
+  const dns = options.address === undefined ? await probeDns(host, options.budget(), options.signal) : undefined;
+  if (dns && !dns.ok) {
     node.connect = { ok: false, code: dns.code ?? 'ENOTFOUND', durationMs: dns.durationMs };
     return done();
   }
-  const address = dns.addresses[0]!.address;
+  const address = options.address ?? dns!.addresses[0]!.address;
   const connectStart = now();
   const attempt = await connectOnce(address, port, options.budget(), options.signal);
   node.connect = { ok: attempt.open !== undefined, address, durationMs: since(connectStart), ...(attempt.code ? { code: attempt.code } : {}) };

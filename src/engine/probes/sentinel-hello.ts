@@ -21,6 +21,8 @@ import type { SessionSocket } from './resp.js';
 import { parseHello } from './topology-replies.js';
 
 export const HELLO_CHANNEL = '__sentinel__:hello';
+/** Hellos kept per listen (the lookup above stays small). */
+export const MAX_HELLOS = 32;
 
 export interface HelloOptions {
   credentials?: Credentials;
@@ -62,6 +64,8 @@ export function listenForHello(open: SessionSocket, options: HelloOptions): Prom
           if (items[0] !== 'message' || items[1] !== HELLO_CHANNEL || items[2] === undefined) continue;
           const hello = parseHello(items[2]);
           if (!hello || hellos.some((h) => h.sentinelRunId === hello.sentinelRunId)) continue;
+          // Anyone allowed to PUBLISH can send hellos: keep a few (the one for the master ends the listen).
+          if (hellos.length >= MAX_HELLOS && hello.masterName !== options.masterName) continue;
           hellos.push(hello);
           if (hello.masterName === options.masterName) return finish();
         }

@@ -140,7 +140,7 @@ export const rule = defineRule({
             REMEDIATIONS['fix-announced-address'](t, { kind: worst.kind, node: `${worst.what} (${worst.address})`, address: worst.address }),
             REMEDIATIONS['check-network-path'](fixTargetAt(t, worst.host, worst.port)),
           ],
-      details: { addresses: found.map((f) => f.address).join(','), kind: worst.kind },
+      details: { addresses: found.slice(0, 8).map((f) => f.address).join(','), kind: worst.kind },
     };
   },
 });

@@ -23,11 +23,20 @@
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { ClusterNodeEntry, Remediation } from '../model/types.js';
 import { clip, hostPort, wire } from './helpers/observed.js';
-import { answered, clusterNodeLabel, connectFailure, followed, nodeReply, topologyOf } from './helpers/topology.js';
+import { answered, clusterNodeLabel, connectFailure, followed, nodeReply, notFollowedNotes, topologyOf } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
 
 const SLOTS = 16384;
 const FAILING_FLAGS = ['fail', 'fail?', 'handshake', 'noaddr'];
+/** Nodes named in a title or in details: a cluster may list thousands (the rest is a count). */
+const NAMED_IN_TITLE = 3;
+const NAMED_IN_DETAILS = 8;
+
+/** `a, b, c and 9997 more`: bounded whatever the cluster lists. */
+function someOf(names: readonly string[], max: number): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
 
 const VARIANTS: [RegExp, string, string][] = [
   [/^CLUSTERDOWN Hash slot not served/i, 'slot-not-served', 'no node serves that key\'s hash slot'],
@@ -93,11 +102,15 @@ export const rule = defineRule({
         line += `; it does not connect from here either: ${connectFailure(probe, obs.client.timeoutMs)} — the node is down or unreachable`;
       } else if (probe) {
         line += `; from here: ${nodeReply(probe) ?? 'no answer'}`;
+      } else {
+        const refused = topo.notFollowed?.find((r) => r.port === n.port && (r.host === n.endpoint || r.host === n.ip));
+        if (refused) line += `; not followed (${refused.reason}): nothing was sent to it`;
       }
       nodeNotes.push(clip(line, 400));
     }
     evidence.push(...nodeNotes);
     if (flagged.length > 4) evidence.push(`… and ${flagged.length - 4} more flagged nodes`);
+    evidence.push(...notFollowedNotes(obs));
     reason ??= state === 'fail' ? 'cluster-down' : 'nodes-failing';
 
     const failingSlots = fail + pfail;
@@ -107,7 +120,7 @@ export const rule = defineRule({
         : `Redis Cluster is down: cluster_state:fail${failingSlots ? `, ${failingSlots} slots on failing nodes` : ''}${flagged.length ? ` (${flagged.length} node${flagged.length === 1 ? '' : 's'} flagged failing)` : ''}`
       : unassigned > 0
         ? `${unassigned} hash slots have no node: keys there get -CLUSTERDOWN Hash slot not served`
-        : `Cluster nodes are failing (${flagged.length ? flagged.map((n) => hostPort(n.endpoint || n.ip || '?', n.port)).join(', ') : `${failingSlots} slots in pfail/fail`}); cluster_state is still ok`;
+        : `Cluster nodes are failing (${flagged.length ? someOf(flagged.map((n) => hostPort(n.endpoint || n.ip || '?', n.port)), NAMED_IN_TITLE) : `${failingSlots} slots in pfail/fail`}); cluster_state is still ok`;
 
     const t = fixTarget(obs);
     const remediations: Remediation[] = [];
@@ -132,7 +145,7 @@ export const rule = defineRule({
         ...(assigned !== undefined ? { slotsAssigned: assigned } : {}),
         slotsFail: fail,
         slotsPfail: pfail,
-        ...(flagged.length ? { failingNodes: flagged.map(nodeName).join(',') } : {}),
+        ...(flagged.length ? { failingNodes: flagged.slice(0, NAMED_IN_DETAILS).map(nodeName).join(','), failingNodeCount: flagged.length } : {}),
       },
     };
   },

@@ -19,7 +19,7 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import { hostPort, info, infoNumber, infoQuote, targetLabel } from './helpers/observed.js';
-import { answered, connectFailure, followed, isStandaloneReplica, knownSentinels, nodeAddress, nodeReply, sentinelNamedPrimary } from './helpers/topology.js';
+import { answered, connectFailure, followed, isStandaloneReplica, knownSentinels, nodeAddress, nodeReply, notFollowedNotes, sentinelNamedPrimary } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
 
 export const READONLY_TEXT = "-READONLY You can't write against a read only replica.";
@@ -61,6 +61,8 @@ export const rule = defineRule({
       } else {
         evidence.push(`followed ${where}: ${nodeReply(upstream) ?? 'no answer to PING'}`);
       }
+    } else {
+      evidence.push(...notFollowedNotes(obs, 1, 'replica-primary'));
     }
 
     const target = targetLabel(obs);

@@ -66,7 +66,7 @@ function notASentinel(obs: Observations): FindingDraft | undefined {
   const t = fixTarget(obs);
   const evidence = [`INFO ${infoQuote(obs, ['redis_mode', 'role'])}: a data node, not a Sentinel`];
   if (quote) evidence.push(quoteReply(quote));
-  if (hellos.length > 0) evidence.push(`Sentinels monitoring it for "${name}" (their hello messages): ${hellos.map((h) => hostPort(h.sentinelHost, h.sentinelPort)).join(', ')}`);
+  if (hellos.length > 0) evidence.push(`Sentinels monitoring it for "${name}" (their hello messages): ${hellos.slice(0, 4).map((h) => hostPort(h.sentinelHost, h.sentinelPort)).join(', ')}${hellos.length > 4 ? ` and ${hellos.length - 4} more` : ''}`);
   else if (topo.discovery) evidence.push(`no Sentinel monitoring "${name}" announced itself on it within ${Math.round(topo.discovery.waitedMs)} ms`);
   return {
     severity: 'critical',

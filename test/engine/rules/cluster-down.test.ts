@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rule } from '../../../src/engine/rules/cluster-down.js';
-import { clusterDownObs, clusterObs, IDS, node, NOT_SERVED } from '../topology-fixtures.js';
+import { clusterDownObs, clusterNode, clusterObs, IDS, node, NOT_SERVED } from '../topology-fixtures.js';
 import { healthy } from '../fixtures.js';
 
 describe('cluster-down', () => {
@@ -42,6 +42,29 @@ describe('cluster-down', () => {
     obs.topology!.cluster!.config!['cluster-allow-reads-when-down'] = 'yes';
     obs.topology!.expected = { access: 'read' };
     expect(rule.evaluate(obs)?.severity).toBe('warning');
+  });
+
+  it('10,000 nodes flagged failing: the title, evidence and details stay bounded (a count and the first few)', () => {
+    const obs = clusterObs();
+    const c = obs.topology!.cluster!;
+    c.nodes = [c.nodes[0]!, ...Array.from({ length: 10_000 }, (_, i) => clusterNode(i.toString(16).padStart(40, '0'), 10_000 + i, [], { flags: ['master', 'fail?'] }))];
+    const f = rule.evaluate(obs)!;
+    expect(f.title).toBe('Cluster nodes are failing (10.0.0.5:10000, 10.0.0.5:10001, 10.0.0.5:10002 and 9997 more); cluster_state is still ok');
+    expect(f.evidence.join('\n').length).toBeLessThan(4000);
+    expect(f.evidence).toContain('… and 9996 more flagged nodes');
+    expect(f.details).toMatchObject({ failingNodeCount: 10_000 });
+    expect(String(f.details!['failingNodes']).split(',')).toHaveLength(8);
+  });
+
+  it('a flagged node the follow policy refused: named as not followed, nothing sent there', () => {
+    const obs = clusterDownObs();
+    obs.topology!.followed = obs.topology!.followed.filter((n) => n.expectedId !== IDS.c);
+    obs.topology!.notFollowed = [{ via: 'cluster-node', host: '10.0.0.5', port: 7002, reason: 'outside the allowed networks' }];
+    obs.topology!.notFollowedCount = 5;
+    const f = rule.evaluate(obs)!;
+    expect(f.evidence).toContain(`master ${IDS.c.slice(0, 8)} 10.0.0.5:7002 flagged fail, link disconnected (bus port 17002); not followed (outside the allowed networks): nothing was sent to it`);
+    expect(f.evidence).toContain('not followed: 10.0.0.5:7002 (outside the allowed networks); nothing was sent there');
+    expect(f.evidence).toContain('… and 4 more addresses not followed');
   });
 
   it('does not fire on a healthy cluster or outside a cluster', () => {

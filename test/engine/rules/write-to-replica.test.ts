@@ -18,6 +18,14 @@ describe('write-to-replica', () => {
     expect(f?.details).toEqual({ masterHost: '10.0.0.4', masterPort: 6379, readOnly: true, access: 'write', primaryNow: '10.0.0.4:6379' });
   });
 
+  it('a primary the follow policy refused: named as not followed, nothing sent there', () => {
+    const obs = replicaObs('write');
+    obs.topology!.followed = [];
+    obs.topology!.notFollowed = [{ via: 'replica-primary', host: '10.0.0.4', port: 6379, reason: 'outside the allowed networks' }];
+    obs.topology!.notFollowedCount = 1;
+    expect(rule.evaluate(obs)?.evidence.at(-1)).toBe('not followed: 10.0.0.4:6379 (outside the allowed networks); nothing was sent there');
+  });
+
   it('client unknown: a warning, only possible; a reader: info', () => {
     expect(rule.evaluate(replicaObs())).toMatchObject({ severity: 'warning', confidence: 'possible' });
     expect(rule.evaluate(replicaObs())?.evidence.at(-1)).toMatch(/set clientAccess \(read or write\)/);

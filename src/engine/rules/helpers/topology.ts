@@ -2,7 +2,7 @@
  * Read-only lookups the topology rules share: what the target is, the
  * follow-up replies, the nodes followed one hop away. No decisions here.
  */
-import type { ClusterNodeEntry, FollowedNode, FollowReason, Observations, TopologyCommand, TopologyObservation } from '../../model/types.js';
+import type { ClusterNodeEntry, FollowedNode, FollowReason, NotFollowed, Observations, TopologyCommand, TopologyObservation } from '../../model/types.js';
 import { wireText } from '../../probes/resp-parser.js';
 import { clip, hostPort, info } from './observed.js';
 
@@ -79,7 +79,20 @@ export function connectConfidence(n: FollowedNode): 'confirmed' | 'likely' {
 /** What a followed node answered instead of +PONG: a greeting, PING's reply, its first error reply (`CLUSTER MYID → -ERR …`), or why PING went unanswered. */
 export function nodeReply(n: FollowedNode): string | undefined {
   const error = n.errors[0];
-  return n.greeting ?? n.ping ?? (error ? `${error.command} → ${error.reply}` : n.pingFailure);
+  const reply = n.greeting ?? n.ping ?? (error ? `${error.command} → ${error.reply}` : n.pingFailure);
+  // A node the password was kept from (follow-policy.ts) asks for one: that is the policy, not the node's fault.
+  return reply !== undefined && n.withheld !== undefined && /^-NOAUTH\b|→ -NOAUTH\b/.test(reply) ? `${reply} (no password sent: ${n.withheld})` : reply;
+}
+
+/** What the follow policy kept the doctor from contacting, for evidence: `not followed: h:p (reason)`, bounded. */
+export function notFollowedNotes(obs: Observations, max = 3, via?: NotFollowed['via']): string[] {
+  const topo = obs.topology;
+  const all = topo?.notFollowed ?? [];
+  const refused = via ? all.filter((r) => r.via === via) : all;
+  const count = via ? refused.length : (topo?.notFollowedCount ?? refused.length);
+  const out = refused.slice(0, max).map((r) => `not followed: ${hostPort(r.host, r.port)} (${r.reason}); nothing was sent there`);
+  if (count > out.length) out.push(`… and ${count - out.length} more addresses not followed`);
+  return out;
 }
 
 /** The primary the Sentinels name for the configured master: from the target Sentinel or from a discovered one. */
