@@ -182,14 +182,21 @@ describe('Monitor', () => {
     expect(notes(sink.calls, 'reminder')).toHaveLength(2);
     const id = posts(sink.calls)[0]!.view!.id;
     const actions = new IncidentActions(w.store, sink, SETTINGS);
-    expect(await actions.ack(id, 'U0BOB')).toEqual({ kind: 'acked', target: 'gamma' });
-    expect(await actions.ack(id, 'U0CAROL')).toEqual({ kind: 'already', target: 'gamma', by: 'U0BOB' });
+    // From another channel (a forged or copied button): refused, and the reminders go on.
+    expect(await actions.ack(id, 'U0MALLORY', 'C0ELSEWHERE')).toEqual({ kind: 'elsewhere', target: 'gamma', channel: 'C0ALERTS' });
+    expect(await actions.ack(id, 'U0MALLORY', undefined)).toMatchObject({ kind: 'elsewhere' });
+    w.advance(60_000);
+    await w.tick(m, 'gamma', 'ECONNREFUSED');
+    expect(notes(sink.calls, 'reminder')).toHaveLength(3);
+    expect(notes(sink.calls, 'acked')).toHaveLength(0);
+    expect(await actions.ack(id, 'U0BOB', 'C0ALERTS')).toMatchObject({ kind: 'acked', target: 'gamma', cause: 'connection-refused' });
+    expect(await actions.ack(id, 'U0CAROL', 'C0ALERTS')).toEqual({ kind: 'already', target: 'gamma', by: 'U0BOB' });
     expect(notes(sink.calls, 'acked')).toHaveLength(1);
     expect(sink.calls.filter((c) => c.kind === 'update').at(-1)!.view!.ackedBy).toBe('U0BOB');
     w.advance(200_000);
     for (let i = 0; i < 3; i++) await w.tick(m, 'gamma', 'ECONNREFUSED');
-    expect(notes(sink.calls, 'reminder')).toHaveLength(2);
-    expect(await w.metrics.registry.metrics()).toMatch(/redis_doctor_alerts_total\{kind="reminder"\} 2/);
+    expect(notes(sink.calls, 'reminder')).toHaveLength(3);
+    expect(await w.metrics.registry.metrics()).toMatch(/redis_doctor_alerts_total\{kind="reminder"\} 3/);
   });
 
   it('diagnoses again when the failure changes, and tells a new cause once', async () => {
