@@ -154,7 +154,7 @@ function workerComponents(p: Parts): Component[] {
     resolve: p.resolveNamed,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
-      ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
+      ?? runner.run(id, { input: name, origin: { kind: 'monitor', channel: alerts.channel }, requestedAt: Date.now(), history }, async () => undefined),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
