@@ -228,6 +228,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     log,
     opts.respondTimeoutMs,
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
+    // Alerts: a 429 comes back at once, so the monitor posts the gravest first when Slack lets it (monitor/alert-queue.ts).
+    createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs, true),
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);

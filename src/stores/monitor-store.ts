@@ -7,6 +7,7 @@
  *   <prefix>:store:monitor:incident:<id>          hash  the incident: target, channel, cause, Slack ts, ack …
  *   <prefix>:store:monitor:claim:<id>:<what>      string, SET NX PX: who may post <what> now (a lease)
  *   <prefix>:store:monitor:snooze:<target>        string, PX: who snoozed the target and until when
+ *   <prefix>:store:monitor:backlog, slack-wait …  the alerts waiting for Slack (alert-backlog.ts)
  *
  * State transitions are compare-and-set on the version (a Lua script: Redis
  * runs it atomically), so two workers that probed the same target never both
@@ -19,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { TargetInfo } from '../engine/index.js';
 import type { TargetState } from '../monitor/state-machine.js';
 import { withTimeout } from '../util/timeout.js';
+import { AlertBacklog } from './alert-backlog.js';
 import { storeKey } from './keys.js';
 
 export interface IncidentRecord {
@@ -159,6 +161,8 @@ type WithScripts = Redis & {
 
 export class MonitorStore {
   private readonly redis: WithScripts;
+  /** The alerts waiting for Slack (alert-backlog.ts). */
+  readonly backlog: AlertBacklog;
 
   constructor(redis: Redis, private readonly prefix: string) {
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
@@ -169,6 +173,7 @@ export class MonitorStore {
       redis.defineCommand('rdMonitorSnoozeOpen', { numberOfKeys: 2, lua: SNOOZE_OPEN_SCRIPT });
     }
     this.redis = redis as unknown as WithScripts;
+    this.backlog = new AlertBacklog(redis, prefix);
   }
 
   key(...parts: string[]): string {
