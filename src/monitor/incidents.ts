@@ -197,6 +197,11 @@ export class IncidentKeeper {
    * idempotency key, and finding our message again would need
    * conversations.history (a scope this app does not ask for). After the lease
    * runs out the next tick posts again: at-least-once, in that one window only.
+   *
+   * Called by the alert queue's drain (alert-queue.ts) for any queued
+   * incident, not only the ticking one: so it checks the incident is still
+   * open and not snoozed. A 429 posts nothing (Slack refused it before
+   * processing); its Retry-After is recorded for every worker.
    */
   private async postParent(id: string, behind: number): Promise<PostOutcome> {
     const { store, sink, metrics, log } = this.deps;
