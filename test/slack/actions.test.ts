@@ -182,7 +182,7 @@ describe('remediation approvals', () => {
     // The finding's button as if shown in another channel (a forged payload, or the value copied there).
     const forged = clickPayload(h.double, finding, 'remediate:raise-nofile-limit', 'U0CAROL', tag, 'C0ELSEWHERE');
     expect((await h.post(payloadBody(forged))).status).toBe(200);
-    expect(await waitResponse(tag)).toContain(`belongs to a diagnosis posted in another conversation (<#${CHANNEL}>)`);
+    expect(await waitResponse(tag)).toContain('belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.');
     const audit = await pollUntil(async () => (await auditRecords(h.redis, h.prefix)).find((r) => r.event === 'click-refused' && r.remediationId === 'raise-nofile-limit'), { what: 'the refusal audited', timeoutMs: 5000 });
     expect(audit).toMatchObject({ by: 'U0CAROL', channel: 'C0ELSEWHERE', cause: 'max-clients-reached', outcome: 'refused', requestId: '' });
     expect(approvalRequests()).toHaveLength(before);

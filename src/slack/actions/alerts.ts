@@ -46,7 +46,8 @@ function snoozeAudit(f: AuditFields & { until: number; choice: string }): AuditR
 
 /** The private answer to a click refused on a known incident (another channel, or resolved). */
 function refusedText(r: Refused, what: string): string {
-  if (r.kind === 'elsewhere') return `This ${what} belongs to an alert in another conversation (<#${r.channel}>): use it there. Nothing changed.`;
+  // The alert's channel is not named: whoever forged the click need not learn where alerts go.
+  if (r.kind === 'elsewhere') return `This ${what} belongs to an alert in another conversation: use it there. Nothing changed.`;
   const when = r.resolvedAt !== undefined ? ` at ${slackDateOfMs(r.resolvedAt)}` : '';
   return `This incident of *${r.target}* is already resolved${when}: there is nothing to ${what === 'menu' ? 'snooze' : 'acknowledge'}. Nothing changed (a new incident gets its own alert).`;
 }

@@ -83,7 +83,7 @@ export function registerApprovalActions(app: App, deps: ActionContext): void {
         reason: home ? `remediate click from another channel than its diagnosis's (${home})` : 'remediate click on a diagnosis posted in no channel', channel,
       }).catch((e: Error) => log.log('warn', 'could not audit the refused click', { diagnosisId: ref.diagnosisId, error: e.message }));
       return tell(body, home
-        ? `This button belongs to a diagnosis posted in another conversation (<#${home}>): ask for the fix there. Nothing was requested.`
+        ? 'This button belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.'
         : 'This button belongs to a diagnosis that was not posted in any conversation. Nothing was requested; run `/redis-diagnose` here for findings of your own.');
     }
     const { ledger, created } = await approvals.request({
