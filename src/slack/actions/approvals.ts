@@ -4,6 +4,8 @@
  *
  * The rules, judged at click time with this process's config (the button
  * value is only the request id; everything else is looked up):
+ *  - a `remediate:` click counts only in the channel its diagnosis was posted
+ *    in (DiagnosisStore.channelOf), a decision only in its request's channel;
  *  - only `access.approvers` decide; the person who asked cannot approve
  *    their own request unless `access.selfApproval` is true;
  *  - a request expires `access.approvalTtlSeconds` after it was asked: a
