@@ -3,7 +3,10 @@
  * who, in the thread; no more reminders) and the `snooze:<ref>` menu (no
  * alert for the target for the chosen time; who and until when goes in the
  * thread and the audit trail). For people with `access.diagnose`. The ref is
- * `i.<incident id>`: resolved and authorised here, at click time.
+ * `i.<incident id>`: resolved and authorised here, at click time. A click
+ * counts only from the alert's channel and on an open incident
+ * (IncidentActions); acks, snoozes and refused clicks are audited with the
+ * channel the click came from.
  * (`recheck:i.<id>` is recheck.ts, with the `i` kind registered by bot.ts.)
  */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
