@@ -31,9 +31,13 @@ export type PostOutcome =
   /** Slack answered 429: nothing posted, the wait is recorded. */
   | 'limited';
 
-/** Posts per drain turn, and the lease that makes one worker drain at a time (at most). */
+/**
+ * Posts per drain turn, and the lease that makes one worker drain at a time
+ * (a turn lasts at most half of it). Short: a worker that dies mid-turn, or a
+ * release lost to a Redis timeout, holds every alert back until it expires.
+ */
 const MAX_POSTS_PER_TURN = 25;
-const MAX_DRAIN_LEASE_MS = 30_000;
+const MAX_DRAIN_LEASE_MS = 10_000;
 /** Scores are exact integers below 2^53: severity (< 900) × span + (span − opened-at ms, good until 2286). */
 const RECENCY_SPAN = 1e13;
 
