@@ -154,7 +154,7 @@ function workerComponents(p: Parts): Component[] {
     resolve: p.resolveNamed,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
-      ?? runner.run(id, { input: name, origin: { kind: 'monitor' }, requestedAt: Date.now(), history }, async () => undefined),
+      ?? runner.run(id, { input: name, origin: { kind: 'monitor', channel: alerts.channel }, requestedAt: Date.now(), history }, async () => undefined),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
@@ -228,6 +228,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     log,
     opts.respondTimeoutMs,
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs),
+    // Alerts: a 429 comes back at once, so the monitor posts the gravest first when Slack lets it (monitor/alert-queue.ts).
+    createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs, true),
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);

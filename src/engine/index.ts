@@ -47,6 +47,26 @@ export async function diagnose(target: DiagnoseTarget, options?: DiagnoseOptions
   return pipeline.diagnose(target, options);
 }
 
+let severities: Promise<(cause: string | undefined) => number> | undefined;
+
+/**
+ * How grave a primary cause is, for ordering what to tell first (the
+ * monitor's alerts when Slack rate-limits them): lower is graver. Causes that
+ * make the server unusable come first (Rule.impact), each tier in the rules'
+ * ranking order (rules/index.ts, the one place it is written); a failure with
+ * no cause (`none`, a diagnosis that could not run) comes after the unusable
+ * ones and before those that only degrade the server. Loaded on first use,
+ * like diagnose().
+ */
+export async function causeSeverity(): Promise<(cause: string | undefined) => number> {
+  severities ??= import('./rules/index.js').then(({ RULES }) => {
+    const n = RULES.length;
+    const rank = new Map(RULES.map((r, i) => [r.cause as string, (r.impact === 'unusable' ? 0 : n + 1) + i]));
+    return (cause) => (cause !== undefined ? rank.get(cause) : undefined) ?? n;
+  });
+  return severities;
+}
+
 let upModule: Promise<typeof import('./probes/up.js')> | undefined;
 
 /**

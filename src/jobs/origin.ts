@@ -23,6 +23,8 @@ export interface SlackOrigin {
 /** A scheduled check of a monitored target (src/monitor/). */
 export interface MonitorOrigin {
   kind: 'monitor';
+  /** The alerts channel the incident's findings are posted in (remediation buttons count from there only). */
+  channel?: string;
 }
 
 /** A run whose result is only stored (no message anywhere). */
@@ -32,6 +34,11 @@ export interface CliOrigin {
 
 export type Origin = SlackOrigin | MonitorOrigin | CliOrigin;
 export type OriginKind = Origin['kind'];
+
+/** The Slack channel a job's findings are posted in, if any. */
+export function originChannel(origin: Origin): string | undefined {
+  return origin.kind === 'cli' ? undefined : origin.channel;
+}
 
 /** The part of an origin that makes two requests "the same" for deduplication: same place, same thread. */
 export function originScope(origin: Origin): string[] {

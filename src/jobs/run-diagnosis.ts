@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { DiagnosisStore } from '../stores/diagnosis-store.js';
 import type { Checkpoint, DiagnosisReporter, Reporters, ReportRun } from './diagnosis-report.js';
+import { originChannel } from './origin.js';
 import type { DiagnoseJobData } from './queue.js';
 
 export type DiagnoseFn = (target: DiagnoseTarget, options?: DiagnoseOptions) => Promise<Diagnosis>;
@@ -45,7 +46,7 @@ export class DiagnosisRunner {
     if (!diagnosis) {
       diagnosis = await this.probe(resolved, report, data.history);
       this.record(diagnosis);
-      await store.save(id, diagnosis);
+      await store.save(id, diagnosis, originChannel(data.origin));
     }
     await report.finish(diagnosis);
     log.log('info', 'diagnosis posted', { jobId: id, target: resolved.target.input, verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, durationMs: diagnosis.durationMs });

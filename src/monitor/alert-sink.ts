@@ -27,6 +27,8 @@ export interface IncidentView {
   ackedBy?: string;
   resolvedAt?: number;
   downtimeMs?: number;
+  /** When posted while Slack rate-limits alerts: how many more wait behind this one (alert-queue.ts). */
+  queuedBehind?: number;
 }
 
 export type IncidentNote =
@@ -37,8 +39,16 @@ export type IncidentNote =
   | { kind: 'acked'; by: string }
   | { kind: 'snoozed'; by: string; until: number; label: string };
 
+/** Slack refused a post with 429: nothing was posted; try again after `retryAfterMs` (its Retry-After). */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterMs: number, message: string) {
+    super(message);
+  }
+}
+
 export interface AlertSink {
-  /** Posts the parent message of an incident in `channel`; returns its ts. */
+  /** Posts the parent message of an incident in `channel`; returns its ts. Throws RateLimitedError on a 429 (never waits it out). */
   post(channel: string, view: IncidentView): Promise<string>;
   /** Edits the parent (acknowledged, resolved, a new cause). */
   update(channel: string, ts: string, view: IncidentView): Promise<void>;

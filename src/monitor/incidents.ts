@@ -11,7 +11,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CLOSED_INCIDENT_TTL_MS, type IncidentRecord, type MonitorStore } from '../stores/monitor-store.js';
 import { BoundedMap } from '../util/bounded-map.js';
-import type { AlertSink, IncidentView } from './alert-sink.js';
+import { RateLimitedError, type AlertSink, type IncidentView } from './alert-sink.js';
+import { AlertQueue, type PostOutcome } from './alert-queue.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
 import type { TargetState } from './state-machine.js';
 
@@ -47,6 +48,7 @@ interface Settled {
 export class IncidentKeeper {
   /** What is known done of open incidents: the ticks in between have nothing to read (see reconcileOpen). */
   private readonly settled = new BoundedMap<Settled>(MAX_CACHED);
+  private readonly queue: AlertQueue;
 
   constructor(
     private readonly deps: KeeperDeps,
@@ -54,7 +56,9 @@ export class IncidentKeeper {
     private readonly owner: string,
     private readonly leaseMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.queue = new AlertQueue(deps.store, owner, leaseMs, deps.log);
+  }
 
   private get settings(): AlertSettings {
     return this.deps.settings;
@@ -121,7 +125,9 @@ export class IncidentKeeper {
         // Another worker is diagnosing: its tick posts the alert.
         if (rec.diagnoses === 0) return;
       }
-      await this.claimed(id, 'post', () => this.postParent(id));
+      // Queued, then posted in order of urgency by whichever worker drains (alert-queue.ts).
+      await this.queue.offer(rec);
+      await this.queue.drain(id, async (qid, behind) => (await this.claimed(qid, 'post', () => this.postParent(qid, behind))) ?? 'busy');
       rec = (await store.incident(id)) ?? rec;
       if (!rec.ts) return;
     }
@@ -191,20 +197,37 @@ export class IncidentKeeper {
    * idempotency key, and finding our message again would need
    * conversations.history (a scope this app does not ask for). After the lease
    * runs out the next tick posts again: at-least-once, in that one window only.
+   *
+   * Called by the alert queue's drain (alert-queue.ts) for any queued
+   * incident, not only the ticking one: so it checks the incident is still
+   * open and not snoozed. A 429 posts nothing (Slack refused it before
+   * processing); its Retry-After is recorded for every worker.
    */
-  private async postParent(id: string): Promise<void> {
+  private async postParent(id: string, behind: number): Promise<PostOutcome> {
     const { store, sink, metrics, log } = this.deps;
     const rec = await store.incident(id);
-    if (!rec || rec.ts) return;
-    const ts = await sink.post(rec.channel, this.viewOf(rec));
+    if (rec?.ts) return 'posted';
+    // A queued alert may be another target's, queued a while ago: post it only if still due.
+    if (!rec || rec.resolvedAt !== undefined || rec.diagnoses === 0) return 'gone';
+    const [open, snoozed] = await Promise.all([store.isOpen(rec.target, id), store.snoozed(rec.target, this.now())]);
+    if (!open || snoozed) return 'gone';
+    let ts: string;
+    try {
+      ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(behind > 0 ? { queuedBehind: behind } : {}) });
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      await store.backlog.limited(err.retryAfterMs);
+      return 'limited';
+    }
     if (await store.setIncidentOnce(id, 'ts', ts)) {
       await store.updateIncident(id, { postedAt: this.now() });
       metrics.alerts.inc({ kind: 'alert' });
-      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts });
-      return;
+      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(behind > 0 ? { queuedBehind: behind } : {}) });
+      return 'posted';
     }
     log.log('warn', 'the alert was posted twice (a lease ran out mid-post): deleting this copy', { incident: id, ts });
     await sink.remove(rec.channel, ts).catch((err: Error) => log.log('warn', 'could not delete the duplicate alert', { incident: id, error: err.message }));
+    return 'posted';
   }
 
   /** The findings of the incident's diagnosis as replies in its thread, checkpointed one by one. */
@@ -290,6 +313,7 @@ export class IncidentKeeper {
           return fresh?.ts === undefined;
         });
         if (!idle) return;
+        await store.backlog.remove(closed.id);
       } else {
         if (!rec.recoveryPosted) {
           await this.claimed(closed.id, 'recovery', async () => {

@@ -5,14 +5,21 @@
  * a diagnosis thread renders them.
  */
 import type { Finding } from '../engine/index.js';
-import type { AlertSink, IncidentNote, IncidentView, PauseInfo, PauseSink } from '../monitor/alert-sink.js';
-import type { Reporter } from './reporter.js';
+import { RateLimitedError, type AlertSink, type IncidentNote, type IncidentView, type PauseInfo, type PauseSink } from '../monitor/alert-sink.js';
+import { SlackRateLimitedError, type Reporter } from './reporter.js';
 import { renderFinding } from './views/diagnosis.js';
 import { renderIncident, renderNote, renderPaused, renderResumed } from './views/alert.js';
 
 export function slackAlertSink(reporter: Reporter): AlertSink & PauseSink {
   return {
-    post: (channel: string, view: IncidentView) => reporter.post(channel, renderIncident(view)),
+    post: async (channel: string, view: IncidentView) => {
+      try {
+        return await reporter.postAlert(channel, renderIncident(view));
+      } catch (err) {
+        if (err instanceof SlackRateLimitedError) throw new RateLimitedError(err.retryAfterMs, err.message);
+        throw err;
+      }
+    },
     update: (channel: string, ts: string, view: IncidentView) => reporter.update(channel, ts, renderIncident(view)),
     remove: async (channel: string, ts: string) => {
       // chat.delete: a bot token may delete the bot's own messages (chat:write).

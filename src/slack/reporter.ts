@@ -47,12 +47,17 @@ function isTimeout(err: unknown): boolean {
   return codes.includes('ECONNABORTED') || codes.includes('ETIMEDOUT') || /timeout of \d+ ?ms exceeded/.test(`${e.message} ${e.original?.message}`);
 }
 
-/** The client for new messages: no resend after a timeout (see the module comment). */
-export function createPostClient(token: string, slackApiUrl: string | undefined, logger: Logger, timeoutMs = POST_TIMEOUT_MS): WebClient {
+/**
+ * The client for new messages: no resend after a timeout (see the module comment).
+ * `rejectRateLimited`: a 429 is thrown at once instead of waited out (the monitor's
+ * alerts, which choose what to post first when Slack lets them: monitor/alert-queue.ts).
+ */
+export function createPostClient(token: string, slackApiUrl: string | undefined, logger: Logger, timeoutMs = POST_TIMEOUT_MS, rejectRateLimited = false): WebClient {
   const base = webClientOptions(slackApiUrl, logger);
   return new webApi.WebClient(token, {
     ...base,
     timeout: timeoutMs,
+    rejectRateLimitedCalls: rejectRateLimited,
     retryConfig: {
       ...base.retryConfig,
       // p-retry 4: a throw from onFailedAttempt ends the retries with that error.
@@ -79,8 +84,19 @@ export class SlackPostError extends CodedError {
   }
 }
 
+/** Slack answered 429 and nothing was posted (only from a client that rejects rate-limited calls). */
+export class SlackRateLimitedError extends SlackPostError {
+  override name = 'SlackRateLimitedError';
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message, 'ratelimited', true);
+  }
+}
+
 function classify(err: unknown, what: string): SlackPostError {
-  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string; retryAfter?: number };
+  if (e.code === webApi.ErrorCode.RateLimitedError) {
+    return new SlackRateLimitedError(`${what}: Slack is rate-limiting this app (retry after ${e.retryAfter ?? 1} s)`, Math.max(1, e.retryAfter ?? 1) * 1000);
+  }
   if (e.code === webApi.ErrorCode.PlatformError) {
     const code = e.data?.error ?? 'unknown_error';
     const hint = Object.hasOwn(HINTS, code) ? ` (${HINTS[code]})` : '';
@@ -98,7 +114,14 @@ export class Reporter {
    * `respondTimeoutMs`: how long a response_url post may take (tests shorten it).
    * `postClient`: the client for new messages (createPostClient); `client` otherwise.
    */
-  constructor(readonly client: WebClient, private readonly log: Logger, private readonly respondTimeoutMs = 5000, private readonly postClient: WebClient = client) {}
+  constructor(
+    readonly client: WebClient,
+    private readonly log: Logger,
+    private readonly respondTimeoutMs = 5000,
+    private readonly postClient: WebClient = client,
+    /** For postAlert: a post client that rejects rate-limited calls (createPostClient(…, true)). */
+    private readonly alertClient: WebClient = postClient,
+  ) {}
 
   /** Called once per call that failed after the client's own retries (metrics). */
   onFailure: (method: string, error: string) => void = () => undefined;
@@ -110,9 +133,18 @@ export class Reporter {
   }
 
   /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
-  async post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
+  post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
+    return this.postWith(this.postClient, channel, r, threadTs);
+  }
+
+  /** Posts a top-level alert; a 429 is thrown at once (SlackRateLimitedError), not waited out. */
+  postAlert(channel: string, r: Rendered): Promise<string> {
+    return this.postWith(this.alertClient, channel, r);
+  }
+
+  private async postWith(client: WebClient, channel: string, r: Rendered, threadTs?: string): Promise<string> {
     try {
-      const res = await this.postClient.chat.postMessage({
+      const res = await client.chat.postMessage({
         channel, text: r.text, blocks: r.blocks, unfurl_links: false, unfurl_media: false,
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });

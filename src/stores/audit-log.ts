@@ -26,7 +26,9 @@ export type AuditEvent =
   /** Someone clicked a decision button and was refused (not an approver, own request …); nothing changed. */
   | 'click-refused'
   /** An alert's target was snoozed (the monitor): no alerts for it until the time in `reason`. */
-  | 'snoozed';
+  | 'snoozed'
+  /** Someone acknowledged an alert's incident ("I'm on it"): no more reminders for it. */
+  | 'acked';
 
 export interface AuditRecord {
   at: string;
@@ -49,8 +51,8 @@ export interface AuditRecord {
   requestedAt: string;
   decidedBy?: string;
   decidedAt?: string;
-  /** The request's state after this event (`snoozed` for a snooze). */
-  outcome: RequestState | 'snoozed';
+  /** The request's state after this event (`snoozed`, `acked` for an alert's buttons; `refused` for a refused click on one). */
+  outcome: RequestState | 'snoozed' | 'acked';
   /** The server's reply (redacted, cut), for execution results. */
   reply?: string;
   reason?: string;

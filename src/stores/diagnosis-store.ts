@@ -26,6 +26,7 @@ const REDIS_MS = 500;
 
 export class DiagnosisStore {
   private readonly diagnoses = new BoundedMap<Diagnosis>(MEMORY_ENTRIES);
+  private readonly channels = new BoundedMap<string>(MEMORY_ENTRIES);
   private readonly states = new BoundedMap<LastState>(MEMORY_ENTRIES);
 
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
@@ -38,13 +39,17 @@ export class DiagnosisStore {
    * Stores the diagnosis and, for a config target, its last state; true when
    * Redis took it. Ad-hoc addresses get no last state: `status` lists config
    * targets only, and a hash field per typed address would grow without end.
+   * `channel`: the Slack channel its findings (and so its remediation buttons)
+   * are posted in; a `remediate:` click is honoured from that channel only.
    */
-  async save(id: string, diagnosis: Diagnosis): Promise<boolean> {
+  async save(id: string, diagnosis: Diagnosis, channel?: string): Promise<boolean> {
     this.diagnoses.set(id, diagnosis);
+    if (channel !== undefined) this.channels.set(id, channel);
     const name = diagnosis.target.name;
     const state: LastState = { verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, at: diagnosis.startedAt, diagnosisId: id };
     if (name !== undefined) this.states.set(name, state);
     const write = this.redis.multi().set(this.key('diagnosis', id), JSON.stringify(diagnosis), 'EX', DIAGNOSIS_TTL_S);
+    if (channel !== undefined) write.set(this.key('diagnosis-channel', id), channel, 'EX', DIAGNOSIS_TTL_S);
     if (name !== undefined) write.hset(this.key('last-state'), name, JSON.stringify(state));
     try {
       await withTimeout(write.exec(), REDIS_MS, 'storing the diagnosis');
@@ -59,6 +64,13 @@ export class DiagnosisStore {
     if (local) return local;
     const text = await withTimeout(this.redis.get(this.key('diagnosis', id)), REDIS_MS, 'reading the diagnosis');
     return text ? (JSON.parse(text) as Diagnosis) : undefined;
+  }
+
+  /** The channel the diagnosis was posted in (undefined: none recorded — a CLI or stored-only run). */
+  async channelOf(id: string): Promise<string | undefined> {
+    const local = this.channels.get(id);
+    if (local !== undefined) return local;
+    return (await withTimeout(this.redis.get(this.key('diagnosis-channel', id)), REDIS_MS, 'reading the diagnosis')) ?? undefined;
   }
 
   /** Last states by target name; `shared` is false when only this process's memory could be read. */

@@ -7,6 +7,7 @@
  *   <prefix>:store:monitor:incident:<id>          hash  the incident: target, channel, cause, Slack ts, ack …
  *   <prefix>:store:monitor:claim:<id>:<what>      string, SET NX PX: who may post <what> now (a lease)
  *   <prefix>:store:monitor:snooze:<target>        string, PX: who snoozed the target and until when
+ *   <prefix>:store:monitor:backlog, slack-wait …  the alerts waiting for Slack (alert-backlog.ts)
  *
  * State transitions are compare-and-set on the version (a Lua script: Redis
  * runs it atomically), so two workers that probed the same target never both
@@ -19,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { TargetInfo } from '../engine/index.js';
 import type { TargetState } from '../monitor/state-machine.js';
 import { withTimeout } from '../util/timeout.js';
+import { AlertBacklog } from './alert-backlog.js';
 import { storeKey } from './keys.js';
 
 export interface IncidentRecord {
@@ -101,6 +103,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
 
+/**
+ * KEYS: state hash, snooze key. ARGV: incident id, snooze JSON, ms. Sets the
+ * snooze only while that incident is the target's open one (the state's
+ * `incident`): in the same script as the check, so an incident that resolves
+ * meanwhile (state writes are scripts too) cannot be snoozed after the fact.
+ */
+const SNOOZE_OPEN_SCRIPT = `
+local s = redis.call('HGET', KEYS[1], 's')
+if not s then return 0 end
+local st = cjson.decode(s)
+if type(st.incident) ~= 'table' or st.incident.id ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
 /** KEYS: claim key. ARGV: owner. Deletes the claim only if this owner still holds it. */
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -139,10 +156,13 @@ type WithScripts = Redis & {
   rdMonitorCas(key: string, version: number, state: string, tick: string): Promise<[number, number, string | null]>;
   rdMonitorCreate(key: string, ttl: number, ...fields: string[]): Promise<number>;
   rdMonitorRelease(key: string, owner: string): Promise<number>;
+  rdMonitorSnoozeOpen(state: string, snooze: string, id: string, rec: string, ms: number): Promise<number>;
 };
 
 export class MonitorStore {
   private readonly redis: WithScripts;
+  /** The alerts waiting for Slack (alert-backlog.ts). */
+  readonly backlog: AlertBacklog;
 
   constructor(redis: Redis, private readonly prefix: string) {
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
@@ -150,8 +170,10 @@ export class MonitorStore {
       redis.defineCommand('rdMonitorCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
       redis.defineCommand('rdMonitorCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
       redis.defineCommand('rdMonitorRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+      redis.defineCommand('rdMonitorSnoozeOpen', { numberOfKeys: 2, lua: SNOOZE_OPEN_SCRIPT });
     }
     this.redis = redis as unknown as WithScripts;
+    this.backlog = new AlertBacklog(redis, prefix);
   }
 
   key(...parts: string[]): string {
@@ -252,6 +274,17 @@ export class MonitorStore {
   async snooze(rec: SnoozeRecord, now: number): Promise<void> {
     const ms = Math.max(1, rec.until - now);
     await this.run(this.redis.set(this.key('snooze', rec.target), JSON.stringify(rec), 'PX', ms), 'recording the snooze');
+  }
+
+  /** Whether `id` is the open incident of `target` (the state says so; a resolved one is `closed` or gone). */
+  async isOpen(target: string, id: string): Promise<boolean> {
+    return (await this.readState(target)).state?.incident?.id === id;
+  }
+
+  /** The snooze of a button: recorded only while its incident (rec.incidentId) is still the target's open one. */
+  async snoozeOpen(rec: SnoozeRecord & { incidentId: string }, now: number): Promise<boolean> {
+    const ms = Math.max(1, rec.until - now);
+    return (await this.run(this.redis.rdMonitorSnoozeOpen(this.key('state', rec.target), this.key('snooze', rec.target), rec.incidentId, JSON.stringify(rec), ms), 'recording the snooze')) === 1;
   }
 
   /** The snooze in force for the target at `now`, if any. */

@@ -74,11 +74,20 @@ export function replyWithBlock(double: SlackDouble, ts: string | undefined, bloc
 
 let selects = 0;
 
-/** A choice in the `snooze:<ref>` menu of an alert, as Slack posts a static_select action; returns the response tag. */
-export async function choose(h: Harness, message: Call, actionId: string, value: string, user: string): Promise<string> {
+/** A click on `actionId` of `message`, signed, sent as if from `channel` (default: the message's own); returns the response tag. */
+export async function clickFrom(h: Harness, message: Call, actionId: string, user: string, channel?: string): Promise<string> {
+  selects += 1;
+  const tag = `from-${process.pid}-${selects}`;
+  const r = await h.post(payloadBody(clickPayload(h.double, message, actionId, user, tag, channel)));
+  if (r.status !== 200) throw new Error(`click answered ${r.status}: ${r.text}`);
+  return tag;
+}
+
+/** A choice in the `snooze:<ref>` menu of an alert, as Slack posts a static_select action (from `channel`, default the message's); returns the response tag. */
+export async function choose(h: Harness, message: Call, actionId: string, value: string, user: string, channel?: string): Promise<string> {
   selects += 1;
   const tag = `select-${process.pid}-${selects}`;
-  const payload = clickPayload(h.double, message, actionId, user, tag) as { actions: Record<string, unknown>[] };
+  const payload = clickPayload(h.double, message, actionId, user, tag, channel) as { actions: Record<string, unknown>[] };
   payload.actions[0] = {
     type: 'static_select', action_id: actionId, block_id: payload.actions[0]!.block_id,
     selected_option: { text: { type: 'plain_text', text: value }, value }, action_ts: `${Date.now() / 1000}`,

@@ -13,6 +13,7 @@ import type { AlertSink, IncidentNote, IncidentView } from '../../src/monitor/al
 import { IncidentActions } from '../../src/monitor/incident-actions.js';
 import { Monitor, type AlertSettings } from '../../src/monitor/monitor.js';
 import { MonitorStore } from '../../src/stores/monitor-store.js';
+import { pollUntil } from '../lab/poll.js';
 import { useQueueRedis } from '../slack/helpers/queue-redis.js';
 
 const PASSWORD = 'monitor-unit-secret-77';
@@ -28,14 +29,17 @@ interface Posted {
   cause?: string;
 }
 
-function recordingSink(o: { postDelayMs?: number } = {}): AlertSink & { calls: Posted[]; fail: number } {
+function recordingSink(o: { postDelayMs?: number } = {}): AlertSink & { calls: Posted[]; fail: number; started: number } {
   let n = 0;
   const calls: Posted[] = [];
   const sink = {
     calls,
     fail: 0,
+    /** Posts begun (a slow one is in flight until its delay ends). */
+    started: 0,
     async post(channel: string, view: IncidentView) {
       if (sink.fail > 0) { sink.fail--; throw new Error('Slack answered internal_error'); }
+      sink.started += 1;
       if (o.postDelayMs) await new Promise((r) => setTimeout(r, o.postDelayMs));
       n += 1;
       const ts = `1700000000.${String(n).padStart(6, '0')}`;
@@ -182,14 +186,21 @@ describe('Monitor', () => {
     expect(notes(sink.calls, 'reminder')).toHaveLength(2);
     const id = posts(sink.calls)[0]!.view!.id;
     const actions = new IncidentActions(w.store, sink, SETTINGS);
-    expect(await actions.ack(id, 'U0BOB')).toEqual({ kind: 'acked', target: 'gamma' });
-    expect(await actions.ack(id, 'U0CAROL')).toEqual({ kind: 'already', target: 'gamma', by: 'U0BOB' });
+    // From another channel (a forged or copied button): refused, and the reminders go on.
+    expect(await actions.ack(id, 'U0MALLORY', 'C0ELSEWHERE')).toEqual({ kind: 'elsewhere', target: 'gamma', channel: 'C0ALERTS' });
+    expect(await actions.ack(id, 'U0MALLORY', undefined)).toMatchObject({ kind: 'elsewhere' });
+    w.advance(60_000);
+    await w.tick(m, 'gamma', 'ECONNREFUSED');
+    expect(notes(sink.calls, 'reminder')).toHaveLength(3);
+    expect(notes(sink.calls, 'acked')).toHaveLength(0);
+    expect(await actions.ack(id, 'U0BOB', 'C0ALERTS')).toMatchObject({ kind: 'acked', target: 'gamma', cause: 'connection-refused' });
+    expect(await actions.ack(id, 'U0CAROL', 'C0ALERTS')).toEqual({ kind: 'already', target: 'gamma', by: 'U0BOB' });
     expect(notes(sink.calls, 'acked')).toHaveLength(1);
     expect(sink.calls.filter((c) => c.kind === 'update').at(-1)!.view!.ackedBy).toBe('U0BOB');
     w.advance(200_000);
     for (let i = 0; i < 3; i++) await w.tick(m, 'gamma', 'ECONNREFUSED');
-    expect(notes(sink.calls, 'reminder')).toHaveLength(2);
-    expect(await w.metrics.registry.metrics()).toMatch(/redis_doctor_alerts_total\{kind="reminder"\} 2/);
+    expect(notes(sink.calls, 'reminder')).toHaveLength(3);
+    expect(await w.metrics.registry.metrics()).toMatch(/redis_doctor_alerts_total\{kind="reminder"\} 3/);
   });
 
   it('diagnoses again when the failure changes, and tells a new cause once', async () => {
@@ -265,13 +276,15 @@ describe('Monitor', () => {
     expect(posts(sink.calls)).toHaveLength(1);
 
     // A post slower than the lease: a second monitor claims and posts meanwhile; the slow one deletes its copy.
-    const slow = recordingSink({ postDelayMs: 400 });
+    const slow = recordingSink({ postDelayMs: 1500 });
     const fast = recordingSink();
     const a = w.make(slow, 100);
     const b = w.make(fast, 100);
     await w.tick(a, 'iota', '+');
     await w.tick(a, 'iota', 'ECONNREFUSED');
     const first = w.tick(a, 'iota', 'ECONNREFUSED');
+    // Once the slow post is in flight and its lease (100 ms) has run out.
+    await pollUntil(async () => (slow.started > 0 ? true : undefined), { what: 'the slow post in flight', timeoutMs: 5000, intervalMs: 10 });
     await new Promise((r) => setTimeout(r, 200));
     await w.tick(b, 'iota', 'ECONNREFUSED');
     await first;

@@ -175,6 +175,20 @@ describe('remediation approvals', () => {
     expect(await waitResponse(tag)).toContain('does not refer to a remediation I know');
   });
 
+  it('refuses a remediate click from another channel than its diagnosis: nothing posted, audited with that channel', async () => {
+    const before = approvalRequests().length;
+    clicks += 1;
+    const tag = `click-${clicks}`;
+    // The finding's button as if shown in another channel (a forged payload, or the value copied there).
+    const forged = clickPayload(h.double, finding, 'remediate:raise-nofile-limit', 'U0CAROL', tag, 'C0ELSEWHERE');
+    expect((await h.post(payloadBody(forged))).status).toBe(200);
+    expect(await waitResponse(tag)).toContain('belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.');
+    const audit = await pollUntil(async () => (await auditRecords(h.redis, h.prefix)).find((r) => r.event === 'click-refused' && r.remediationId === 'raise-nofile-limit'), { what: 'the refusal audited', timeoutMs: 5000 });
+    expect(audit).toMatchObject({ by: 'U0CAROL', channel: 'C0ELSEWHERE', cause: 'max-clients-reached', outcome: 'refused', requestId: '' });
+    expect(approvalRequests()).toHaveLength(before);
+    expect(h.double.ok('chat.postMessage').filter((c) => c.body.channel === 'C0ELSEWHERE')).toHaveLength(0);
+  });
+
   it('says so when Slack refuses the approval request, leaves nothing pending, and lets the next click ask again', async () => {
     // The verifying re-diagnosis (second job) has posted all it will: the refused post below can only be ours.
     await pollUntil(async () => (/redis_doctor_jobs_total\{outcome="completed"\} 2/.test(await (await fetch(`${h.url}/metrics`)).text()) ? true : undefined), { what: 'both jobs completed', timeoutMs: 10_000 });

@@ -31,4 +31,14 @@ describe('DiagnosisStore', () => {
     expect((await other.get('d-adhoc'))?.target.input).toBe('127.0.0.1:2');
     expect((await other.get('d-named'))?.target.name).toBe('cache');
   });
+
+  it('keeps the channel a diagnosis was posted in (what a remediate: click is checked against), none for a stored-only run', async () => {
+    expect(await store.save('d-slack', diagnosis({ input: 'cache', name: 'cache', host: '127.0.0.1', port: 1, tls: false }), 'C0OPS')).toBe(true);
+    expect(await store.save('d-cli', diagnosis({ input: 'cache', name: 'cache', host: '127.0.0.1', port: 1, tls: false }))).toBe(true);
+    const other = new DiagnosisStore(redis, prefix);
+    expect(await other.channelOf('d-slack')).toBe('C0OPS');
+    expect(await other.channelOf('d-cli')).toBeUndefined();
+    expect(await other.channelOf('d-never')).toBeUndefined();
+    expect(await redis.ttl(`${prefix}:store:diagnosis-channel:d-slack`)).toBeGreaterThan(6 * 24 * 3600);
+  });
 });

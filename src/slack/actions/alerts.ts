@@ -3,11 +3,14 @@
  * who, in the thread; no more reminders) and the `snooze:<ref>` menu (no
  * alert for the target for the chosen time; who and until when goes in the
  * thread and the audit trail). For people with `access.diagnose`. The ref is
- * `i.<incident id>`: resolved and authorised here, at click time.
+ * `i.<incident id>`: resolved and authorised here, at click time. A click
+ * counts only from the alert's channel and on an open incident
+ * (IncidentActions); acks, snoozes and refused clicks are audited with the
+ * channel the click came from.
  * (`recheck:i.<id>` is recheck.ts, with the `i` kind registered by bot.ts.)
  */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
-import { IncidentActions, isSnoozeChoice } from '../../monitor/incident-actions.js';
+import { causeOf, IncidentActions, isSnoozeChoice, type Refused } from '../../monitor/incident-actions.js';
 import type { AuditRecord } from '../../stores/audit-log.js';
 import { canDiagnose } from '../admission.js';
 import { actionSuffix } from '../refs.js';
@@ -22,24 +25,52 @@ function incidentOf(actionId: string, kind: 'ack' | 'snooze'): { ref: string; id
   return ref && id ? { ref, id } : undefined;
 }
 
+interface AuditFields {
+  at: number; by: string; ref: string; target: string; channel: string; cause?: string; diagnosisId?: string;
+}
+
 /**
- * The snooze, as one entry of the audit stream (stores/audit-log.ts): when, who,
- * what target, which channel, with the incident reference in place of a request
- * id and the snooze's length and end in `mode` and `reason`.
+ * An ack, a snooze or a refused click on an incident, as one entry of the
+ * audit stream (stores/audit-log.ts): when, who, what target, the channel the
+ * click came from (not the incident's: a forged click shows where it came
+ * from), with the incident reference in place of a request id.
  */
-function snoozeAudit(f: { at: number; by: string; ref: string; target: string; until: number; choice: string; channel: string; cause?: string; diagnosisId?: string }): AuditRecord {
+function incidentAudit(f: AuditFields, e: Pick<AuditRecord, 'event' | 'outcome' | 'remediationId' | 'mode' | 'reason'>): AuditRecord {
   const at = new Date(f.at).toISOString();
-  const until = new Date(f.until).toISOString();
   return {
-    at, event: 'snoozed', by: f.by, requestId: f.ref, diagnosisId: f.diagnosisId ?? '', target: f.target, cause: f.cause ?? '',
-    remediationId: 'snooze', risk: 'low', mode: `snooze ${f.choice}`, requestedBy: f.by, requestedAt: at,
-    outcome: 'snoozed', reason: `no alerts for ${f.target} until ${until}`, channel: f.channel,
+    at, by: f.by, requestId: f.ref, diagnosisId: f.diagnosisId ?? '', target: f.target, cause: f.cause ?? '',
+    risk: 'low', requestedBy: f.by, requestedAt: at, channel: f.channel, ...e,
   };
+}
+
+function snoozeAudit(f: AuditFields & { until: number; choice: string }): AuditRecord {
+  return incidentAudit(f, { event: 'snoozed', outcome: 'snoozed', remediationId: 'snooze', mode: `snooze ${f.choice}`, reason: `no alerts for ${f.target} until ${new Date(f.until).toISOString()}` });
+}
+
+/** The private answer to a click refused on a known incident (another channel, or resolved). */
+function refusedText(r: Refused, what: string): string {
+  // The alert's channel is not named: whoever forged the click need not learn where alerts go.
+  if (r.kind === 'elsewhere') return `This ${what} belongs to an alert in another conversation: use it there. Nothing changed.`;
+  const when = r.resolvedAt !== undefined ? ` at ${slackDateOfMs(r.resolvedAt)}` : '';
+  return `This incident of *${r.target}* is already resolved${when}: there is nothing to ${what === 'menu' ? 'snooze' : 'acknowledge'}. Nothing changed (a new incident gets its own alert).`;
 }
 
 export function registerAlertActions(app: App, ctx: ActionContext): void {
   const { config, metrics, log, tell, alerts } = ctx;
   const count = (kind: string, outcome: string) => metrics.actions.inc({ kind, outcome });
+  const audit = (record: AuditRecord): Promise<void> => ctx.audit(record)
+    .catch((err: Error) => log.log('warn', 'could not audit the click', { incident: record.requestId, error: err.message }));
+  /** Refused on a known incident: counted, audited with the click's channel, answered privately. */
+  const refuse = async (body: BlockAction, kind: 'ack' | 'snooze', ref: string, r: Refused): Promise<void> => {
+    const channel = body.channel?.id ?? '';
+    count(kind, r.kind === 'elsewhere' ? 'invalid' : 'resolved');
+    log.log('info', 'alert click refused', { incident: ref, kind, why: r.kind, channel });
+    await audit(incidentAudit({ at: Date.now(), by: body.user.id, ref, target: r.target, channel }, {
+      event: 'click-refused', outcome: 'refused', remediationId: kind, mode: kind,
+      reason: r.kind === 'elsewhere' ? `${kind} click from another channel than the alert's (${r.channel})` : `${kind} click on a resolved incident`,
+    }));
+    return tell(body, refusedText(r, kind === 'ack' ? 'button' : 'menu'));
+  };
 
   app.action<BlockAction<ButtonAction>>(/^ack:/, async ({ ack, body, action }) => {
     await ack();
@@ -54,17 +85,22 @@ export function registerAlertActions(app: App, ctx: ActionContext): void {
       return tell(body, 'This button does not refer to an incident I know.');
     }
     try {
-      const r = await alerts.ack(ref.id, user);
+      const channel = body.channel?.id;
+      const r = await alerts.ack(ref.id, user, channel);
       if (r.kind === 'unknown') {
         count('ack', 'expired');
         return tell(body, 'This incident is no longer stored.');
       }
+      if (r.kind === 'elsewhere' || r.kind === 'resolved') return await refuse(body, 'ack', ref.ref, r);
       if (r.kind === 'already') {
         count('ack', 'duplicate');
         return tell(body, `${mention(r.by)} is already on it.`);
       }
       count('ack', 'acked');
-      log.log('info', 'incident acknowledged', { incident: ref.id, target: r.target, by: user });
+      log.log('info', 'incident acknowledged', { incident: ref.id, target: r.target, by: user, channel });
+      await audit(incidentAudit({ at: Date.now(), by: user, ref: ref.ref, target: r.target, channel: channel ?? '', ...causeOf(r) }, {
+        event: 'acked', outcome: 'acked', remediationId: 'ack', mode: 'ack', reason: `acknowledged: no more reminders for this incident of ${r.target}`,
+      }));
     } catch (err) {
       count('ack', 'error');
       log.log('error', 'acknowledging the incident failed', { incident: ref.id, error: (err as Error).message });
@@ -86,12 +122,14 @@ export function registerAlertActions(app: App, ctx: ActionContext): void {
       return tell(body, 'This menu does not refer to an incident and a duration I know.');
     }
     try {
-      const r = await alerts.snooze(ref.id, user, choice);
+      const channel = body.channel?.id;
+      const r = await alerts.snooze(ref.id, user, choice, channel);
       if (r.kind === 'unknown') {
         count('snooze', 'expired');
         return tell(body, 'This incident is no longer stored.');
       }
-      await ctx.audit(snoozeAudit({ at: Date.now(), by: user, ref: ref.ref, target: r.target, until: r.until, choice, channel: r.channel, ...(r.cause ? { cause: r.cause } : {}), ...(r.diagnosisId ? { diagnosisId: r.diagnosisId } : {}) }));
+      if (r.kind !== 'snoozed') return await refuse(body, 'snooze', ref.ref, r);
+      await ctx.audit(snoozeAudit({ at: Date.now(), by: user, ref: ref.ref, target: r.target, until: r.until, choice, channel: channel ?? '', ...causeOf(r) }));
       count('snooze', 'snoozed');
       return tell(body, `Alerts for *${r.target}* are snoozed until ${slackDateOfMs(r.until)}.`);
     } catch (err) {

@@ -4,6 +4,8 @@
  *
  * The rules, judged at click time with this process's config (the button
  * value is only the request id; everything else is looked up):
+ *  - a `remediate:` click counts only in the channel its diagnosis was posted
+ *    in (DiagnosisStore.channelOf), a decision only in its request's channel;
  *  - only `access.approvers` decide; the person who asked cannot approve
  *    their own request unless `access.selfApproval` is true;
  *  - a request expires `access.approvalTtlSeconds` after it was asked: a
@@ -69,6 +71,22 @@ export function registerApprovalActions(app: App, deps: ActionContext): void {
     if (!diagnosis || !remediation) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'expired' });
       return tell(body, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
+    }
+    // The button counts only in the channel its diagnosis was posted in: a value naming a
+    // diagnosis of another channel (copied, or a forged payload) would post its request here.
+    const home = await store.channelOf(ref.diagnosisId);
+    if (home !== channel) {
+      metrics.actions.inc({ kind: 'remediate', outcome: 'invalid' });
+      log.log('info', 'remediate click refused: another channel than its diagnosis', { user, diagnosisId: ref.diagnosisId, channel, home: home ?? null });
+      await deps.audit({
+        at: new Date(now()).toISOString(), event: 'click-refused', by: user, requestId: '', diagnosisId: ref.diagnosisId,
+        target: diagnosis.target.name ?? diagnosis.target.input, cause: ref.cause, remediationId: remediation.id, risk: remediation.risk,
+        mode: remediation.mode, requestedBy: user, requestedAt: new Date(now()).toISOString(), outcome: 'refused',
+        reason: home ? `remediate click from another channel than its diagnosis's (${home})` : 'remediate click on a diagnosis posted in no channel', channel,
+      }).catch((e: Error) => log.log('warn', 'could not audit the refused click', { diagnosisId: ref.diagnosisId, error: e.message }));
+      return tell(body, home
+        ? 'This button belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.'
+        : 'This button belongs to a diagnosis that was not posted in any conversation. Nothing was requested; run `/redis-diagnose` here for findings of your own.');
     }
     const { ledger, created } = await approvals.request({
       diagnosisId: ref.diagnosisId, target: diagnosis.target, cause: ref.cause, remediation, requestedBy: user, channel, threadTs,

@@ -80,6 +80,8 @@ export function renderIncident(v: IncidentView): Rendered {
     : `:rotating_light: ${label(v)} is *down*${causeText(v)}`;
   const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
+  // Said once, when posted: later edits (ack, recovery) drop it, the count being stale by then.
+  if (!resolved && v.queuedBehind) blocks.push(context([`:hourglass_flowing_sand: … and ${v.queuedBehind} more alert${v.queuedBehind === 1 ? '' : 's'} queued behind Slack's rate limit (the gravest and most recent first).`]));
   const elements: types.ActionsBlockElement[] = [recheckButton(v.ref)];
   if (!resolved && !v.ackedBy) elements.push({ type: 'button', action_id: truncate(`${ACTION.ack}${v.ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: "I'm on it" }, value: v.ref, style: 'primary' });
   if (!resolved) elements.push(snoozeMenu(v.ref));

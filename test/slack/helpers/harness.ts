@@ -82,9 +82,12 @@ export function findButton(message: Call, actionId: string): Element & { block_i
   throw new Error(`no button ${actionId} in ${blockIds(message).join(',')}`);
 }
 
-/** A block_actions payload for a click on `actionId` in `message`, exactly as Slack posts one. */
-export function clickPayload(double: SlackDouble, message: Call, actionId: string, user: string, tag: string): Record<string, unknown> {
-  const channel = message.body.channel ?? 'C0TEST';
+/**
+ * A block_actions payload for a click on `actionId` in `message`, exactly as Slack posts one;
+ * with `from`, as if the message (its buttons and values) were shown in that channel: a forged or copied button.
+ */
+export function clickPayload(double: SlackDouble, message: Call, actionId: string, user: string, tag: string, from?: string): Record<string, unknown> {
+  const channel = from ?? message.body.channel ?? 'C0TEST';
   const clicked = findButton(message, actionId);
   return {
     type: 'block_actions',

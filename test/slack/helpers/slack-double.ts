@@ -40,8 +40,8 @@ export interface SlackDouble {
   calls: Call[];
   /** Successful calls of a method (HTTP 200 and ok:true). */
   ok(method: string): Call[];
-  /** Answer the next `times` calls of `method` with 429 + Retry-After. */
-  rateLimit(method: string, times: number, retryAfterS: number): void;
+  /** Answer the next `times` calls of `method` with 429 + Retry-After (after letting `skip` calls through). */
+  rateLimit(method: string, times: number, retryAfterS: number, skip?: number): void;
   /** A fixed successful answer for a method (e.g. apps.connections.open). */
   answer(method: string, body: Record<string, unknown>): void;
   /** Never answer calls of this method or to this exact path (recorded with status 0); close() ends them. */
@@ -75,7 +75,7 @@ function decode(raw: string, type: string | undefined): Call['body'] {
 
 export async function startSlackDouble(): Promise<SlackDouble> {
   const calls: Call[] = [];
-  const limits = new Map<string, { times: number; retryAfterS: number }>();
+  const limits = new Map<string, { times: number; retryAfterS: number; skip: number }>();
   const failures = new Map<string, { times: number; error: string; skip: number }>();
   const fixed = new Map<string, Record<string, unknown>>();
   const hanging = new Set<string>();
@@ -103,7 +103,8 @@ export async function startSlackDouble(): Promise<SlackDouble> {
         return;
       }
       const limit = limits.get(method);
-      if (limit && limit.times > 0) {
+      if (limit && limit.skip > 0) limit.skip -= 1;
+      else if (limit && limit.times > 0) {
         limit.times -= 1;
         calls.push({ method, path, body, status: 429, at });
         res.writeHead(429, { 'retry-after': String(limit.retryAfterS), 'content-type': 'application/json' });
@@ -149,7 +150,7 @@ export async function startSlackDouble(): Promise<SlackDouble> {
     responseUrl: (tag) => `${url}/response/${encodeURIComponent(tag)}`,
     calls,
     ok: (method) => calls.filter((c) => c.method === method && c.status === 200 && c.error === undefined),
-    rateLimit: (method, times, retryAfterS) => limits.set(method, { times, retryAfterS }),
+    rateLimit: (method, times, retryAfterS, skip = 0) => limits.set(method, { times, retryAfterS, skip }),
     failWith: (method, error, times, skip = 0) => failures.set(method, { times, error, skip }),
     answer: (method, body) => fixed.set(method, body),
     hang: (methodOrPath) => hanging.add(methodOrPath),

@@ -1,0 +1,101 @@
+/**
+ * The order alerts are posted in. Slack rate-limits chat.postMessage (about
+ * one message a second per channel, with short bursts; a 429 carries
+ * Retry-After), so when many targets go down at once most alerts must wait,
+ * and which wait matters: the gravest cause first (engine causeSeverity:
+ * unusable before degraded, then the rules' ranking), then the most recent
+ * incident. The Web API client would otherwise wait out each 429 and resend in
+ * whatever order the posts happened to start.
+ *
+ * Every parent message goes through here: the tick that has one to post queues
+ * it (stores/alert-backlog.ts, shared by all workers) and then drains the
+ * queue — one worker at a time (a lease), most urgent first, until Slack
+ * answers 429 (every worker then holds its posts for Retry-After), the queue
+ * is empty, or the turn's bounds are reached; the next tick of any queued
+ * incident drains again. Each post still holds the incident's own `post`
+ * claim and records its ts with HSETNX (incidents.ts), so a drain never posts
+ * an alert twice however many workers drain.
+ */
+import { causeSeverity } from '../engine/index.js';
+import type { Logger } from '../log.js';
+import type { IncidentRecord, MonitorStore } from '../stores/monitor-store.js';
+
+/** What became of one queued alert. */
+export type PostOutcome =
+  /** Posted now, or found posted. */
+  | 'posted'
+  /** Nothing to post any more: resolved, snoozed, no longer stored (its tick queues it again if needed). */
+  | 'gone'
+  /** Another worker holds its `post` claim. */
+  | 'busy'
+  /** Slack answered 429: nothing posted, the wait is recorded. */
+  | 'limited';
+
+/**
+ * Posts per drain turn, and the lease that makes one worker drain at a time
+ * (a turn lasts at most half of it). Short: a worker that dies mid-turn, or a
+ * release lost to a Redis timeout, holds every alert back until it expires.
+ */
+const MAX_POSTS_PER_TURN = 25;
+const MAX_DRAIN_LEASE_MS = 10_000;
+/** Scores are exact integers below 2^53: severity (< 900) × span + (span − opened-at ms, good until 2286). */
+const RECENCY_SPAN = 1e13;
+
+/** Lower is posted first: the graver cause, then the more recent incident. */
+export function alertScore(severity: number, openedAt: number): number {
+  return severity * RECENCY_SPAN + (RECENCY_SPAN - Math.min(Math.max(0, openedAt), RECENCY_SPAN - 1));
+}
+
+export class AlertQueue {
+  private readonly leaseMs: number;
+
+  constructor(private readonly store: MonitorStore, private readonly owner: string, leaseMs: number, private readonly log: Logger) {
+    this.leaseMs = Math.min(leaseMs, MAX_DRAIN_LEASE_MS);
+  }
+
+  /** Queues the incident's alert (again: the score is the same). */
+  async offer(rec: IncidentRecord): Promise<void> {
+    const severity = (await causeSeverity())(rec.cause === 'none' ? undefined : rec.cause);
+    await this.store.backlog.add(rec.id, alertScore(severity, rec.openedAt));
+  }
+
+  /**
+   * Posts queued alerts, most urgent first, while Slack lets it. `post` gets
+   * how many more wait behind the one it posts (0 unless Slack rate-limited
+   * alerts lately). An error posting `own` (the ticking incident) is thrown
+   * after the turn, so its tick retries and backs off as before; another
+   * incident's is logged and left queued for its own tick.
+   */
+  async drain(own: string, post: (id: string, behind: number) => Promise<PostOutcome>): Promise<void> {
+    const { store, owner, log } = this;
+    if (!(await store.claim('backlog', 'drain', owner, this.leaseMs))) return;
+    const started = Date.now();
+    const skip = new Set<string>();
+    let ownError: unknown;
+    try {
+      for (let i = 0; i < MAX_POSTS_PER_TURN && Date.now() - started < this.leaseMs / 2; i++) {
+        const [{ waitMs, recently }, { ids, size }] = await Promise.all([store.backlog.slack(), store.backlog.head(skip.size + 1)]);
+        const id = ids.find((x) => !skip.has(x));
+        if (waitMs > 0 || id === undefined) break;
+        let outcome: PostOutcome;
+        try {
+          outcome = await post(id, recently ? size - 1 : 0);
+        } catch (err) {
+          if (id === own) ownError = err;
+          else log.log('warn', 'a queued alert could not be posted: left for its own tick', { incident: id, error: (err as Error).message });
+          skip.add(id);
+          continue;
+        }
+        if (outcome === 'limited') {
+          log.log('warn', 'Slack rate-limits the alerts: queued, the gravest and most recent first', { queued: size });
+          break;
+        }
+        if (outcome === 'busy') skip.add(id);
+        else await store.backlog.remove(id);
+      }
+    } finally {
+      await store.release('backlog', 'drain', owner).catch(() => undefined);
+    }
+    if (ownError) throw ownError;
+  }
+}
