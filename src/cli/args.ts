@@ -32,7 +32,13 @@ export interface DiagnoseArgs {
   flags: TargetFlags;
 }
 
-export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
+/** `redis-doctor mcp`: the diagnosis as an MCP server on stdio (src/mcp/server.ts). */
+export interface McpArgs {
+  command: 'mcp';
+  config?: string;
+}
+
+export type CliArgs = DiagnoseArgs | McpArgs | { command: 'help' } | { command: 'version' };
 
 type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config' | 'sentinel-master' | 'client-access';
 type BoolOption = 'json' | 'brief' | 'tls' | 'tls-insecure' | 'cluster';
@@ -159,7 +165,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (version) return { command: 'version' };
   if (command === undefined) throw new ArgsError('missing command: redis-doctor diagnose <target> (see redis-doctor --help)');
   if (command === 'help') return { command: 'help' };
-  if (command !== 'diagnose') throw new ArgsError(`unknown command "${JSON.stringify(command.slice(0, 40)).slice(1, -1)}": the command is "diagnose" (see redis-doctor --help)`);
+  if (command === 'mcp') return mcpArgs(positional.slice(1), values, bools);
+  if (command !== 'diagnose') throw new ArgsError(`unknown command "${JSON.stringify(command.slice(0, 40)).slice(1, -1)}": the commands are "diagnose" and "mcp" (see redis-doctor --help)`);
   if (target === undefined) throw new ArgsError('missing target: redis-doctor diagnose <target> (see redis-doctor --help)');
   // Unquoted spaces split a target into several words; say so rather than ignoring the rest.
   if (extra.length > 0) throw new ArgsError(`unexpected argument after the target (${extra.length} more): give exactly one target; targets contain no spaces`);
@@ -199,10 +206,20 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return args;
 }
 
+/** The MCP server takes its targets from the config file only: any other option would be ignored, so it is refused. */
+function mcpArgs(extra: readonly string[], values: ReadonlyMap<ValueOption, string>, bools: ReadonlySet<BoolOption>): McpArgs {
+  if (extra.length > 0) throw new ArgsError('redis-doctor mcp takes no target: the agent names one in each diagnose call');
+  const other = [...values.keys(), ...bools].find((name) => name !== 'config');
+  if (other !== undefined) throw new ArgsError(`redis-doctor mcp takes only --config, not --${other}: targets and their settings come from the config file`);
+  const config = values.get('config');
+  return config === undefined ? { command: 'mcp' } : { command: 'mcp', config };
+}
+
 export const HELP_TEXT = `redis-doctor: find out why a Redis endpoint refuses connections or misbehaves
 
 Usage:
   redis-doctor diagnose <target> [options]
+  redis-doctor mcp [--config <file>]    serve diagnose/list_targets as an MCP server on stdio
   redis-doctor --help | --version
 
 Target:

@@ -147,6 +147,12 @@ export async function run(io: CliIo): Promise<number> {
       io.stdout.write(`redis-doctor ${VERSION}\n`);
       return EXIT.healthy;
     }
+    if (args.command === 'mcp') {
+      // Stdout is the protocol from here on; the server returns when the client closes stdin.
+      const { serveMcp } = await import('../mcp/server.js');
+      await serveMcp({ env: io.env as NodeJS.ProcessEnv, ...(args.config ? { configPath: args.config } : {}) });
+      return EXIT.healthy;
+    }
     if (args.flags.passwordEnv !== undefined) redactor.add(io.env[args.flags.passwordEnv]);
     return await runDiagnose(args, io, redactor);
   } catch (err) {
