@@ -23,8 +23,8 @@
  * each engine.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { run, runOk, which, type RunOptions, type RunResult } from './exec.js';
 import { pdeathsigArgv, isAlive, onExitSync, spawnTracked, stopProcess } from './procs.js';
 
@@ -58,6 +58,13 @@ export interface DockerLab {
   dockerRun(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Imports the debootstrap base (made once per machine); returns its tag. */
   baseImage(): Promise<string>;
+  /**
+   * `node:20-slim` stand-in (the project's Dockerfile starts FROM it and it cannot be pulled here):
+   * the base with this machine's Node 20 and npm, a `node` user (uid 1000) as in the official
+   * image, and this machine's CA bundle as NODE_EXTRA_CA_CERTS (npm ci inside a build meets
+   * the same re-signed TLS chain the host does).
+   */
+  nodeImage(): Promise<string>;
   /** Loads (or, once per machine, builds) the Redis image, base layers included; returns its tag. */
   redisImage(): Promise<string>;
   stop(): Promise<void>;
@@ -184,6 +191,16 @@ EXPOSE 6379
 CMD ["redis-server", "--protected-mode", "no", "--save", "", "--appendonly", "no"]
 `;
 
+export const NODE_IMAGE = 'node:20-slim';
+const NODE_DOCKERFILE = `FROM ${BASE_IMAGE}
+COPY node /usr/local/bin/node
+COPY npm /usr/local/lib/node_modules/npm
+COPY ca.crt /usr/local/share/rdlab-ca.crt
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/rdlab-ca.crt
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+CMD ["node"]
+`;
+
 export async function startDockerd(): Promise<DockerLab> {
   sweepStale();
   const client = dockerClient();
@@ -221,6 +238,24 @@ export async function startDockerd(): Promise<DockerLab> {
       await ensureBaseTar();
       await docker(['import', BASE_TAR, BASE_IMAGE], { timeoutMs: 300_000 });
       return BASE_IMAGE;
+    },
+    async nodeImage() {
+      if ((await dockerRun(['image', 'inspect', NODE_IMAGE])).code === 0) return NODE_IMAGE;
+      await lab.baseImage();
+      const context = join(CACHE_DIR, `node-context-${process.pid}-${n}`);
+      try {
+        mkdirSync(context, { recursive: true });
+        const node = realpathSync(process.execPath);
+        const npm = realpathSync(join(dirname(node), '..', 'lib', 'node_modules', 'npm'));
+        cpSync(node, join(context, 'node'));
+        cpSync(npm, join(context, 'npm'), { recursive: true });
+        cpSync(process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt', join(context, 'ca.crt'));
+        writeFileSync(join(context, 'Dockerfile'), NODE_DOCKERFILE);
+        await docker(['build', '--network', 'host', '-t', NODE_IMAGE, context], { timeoutMs: 600_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+      }
+      return NODE_IMAGE;
     },
     async redisImage() {
       const have = await dockerRun(['image', 'inspect', REDIS_IMAGE]);
