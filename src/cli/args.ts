@@ -25,23 +25,64 @@ export interface DiagnoseArgs {
   command: 'diagnose';
   target: string;
   json: boolean;
+  /** Verdict, primary cause and its first fix in a few lines. */
+  brief: boolean;
   timeoutMs?: number;
   config?: string;
   flags: TargetFlags;
 }
 
-export type CliArgs = DiagnoseArgs | { command: 'help' } | { command: 'version' };
+/** `redis-doctor mcp`: the diagnosis as an MCP server on stdio (src/mcp/server.ts). */
+export interface McpArgs {
+  command: 'mcp';
+  config?: string;
+}
+
+export type CliArgs = DiagnoseArgs | McpArgs | { command: 'help' } | { command: 'version' };
 
 type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config' | 'sentinel-master' | 'client-access';
-type BoolOption = 'json' | 'tls' | 'tls-insecure' | 'cluster';
+type BoolOption = 'json' | 'brief' | 'tls' | 'tls-insecure' | 'cluster';
 
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config', 'sentinel-master', 'client-access']);
-const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'tls', 'tls-insecure', 'cluster']);
+const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'brief', 'tls', 'tls-insecure', 'cluster']);
+// redis-cli's connection flags, typed by habit. Each takes a value; together they become one
+// suggested target ("-h 10.0.0.5 -p 7000" → "redis-doctor diagnose 10.0.0.5:7000").
+type Habit = '-h' | '-p' | '-u' | '-n' | '-a';
+const HABITS: ReadonlySet<string> = new Set<Habit>(['-h', '-p', '-u', '-n', '-a']);
+const PASSWORD_HINT = 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH';
+
+// Values echoed back in a suggestion must look like what they claim to be; anything else is not repeated.
+const HOST_TEXT = /^[A-Za-z0-9._-]{1,253}$|^\[?[0-9A-Fa-f:.]{2,45}\]?$/;
+const NUMBER_TEXT = /^\d{1,5}$/;
+const URL_TEXT = /^rediss?:\/\/[^\s'"`$;|&<>\\]{1,300}$/;
+
+/** The target a redis-cli user meant, as one word, or undefined when a value is not safe to repeat. */
+function suggestedTarget(habits: ReadonlyMap<Habit, string>, target: string | undefined): string | undefined {
+  const uri = habits.get('-u');
+  if (uri !== undefined) return URL_TEXT.test(uri) ? uri : undefined;
+  let host = habits.get('-h') ?? target ?? '127.0.0.1';
+  const port = habits.get('-p') ?? '6379';
+  const db = habits.get('-n');
+  if (!HOST_TEXT.test(host) || !NUMBER_TEXT.test(port) || (db !== undefined && !NUMBER_TEXT.test(db))) return undefined;
+  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
+  return db === undefined ? `${host}:${port}` : `redis://${host}:${port}/${db}`;
+}
+
+function habitError(habits: ReadonlyMap<Habit, string>, target: string | undefined): ArgsError {
+  const flags = [...habits.keys()].filter((f) => f !== '-a');
+  const parts: string[] = [];
+  if (flags.length > 0) {
+    const suggestion = suggestedTarget(habits, target);
+    parts.push(`the address is the target, not redis-cli's ${flags.join('/')}: ${suggestion ? `redis-doctor diagnose ${suggestion}` : 'redis-doctor diagnose <host>:<port> (or redis://host:port/db)'}`);
+  }
+  if (habits.has('-a')) parts.push(PASSWORD_HINT);
+  return new ArgsError(parts.join('; '));
+}
+
 // Options redis-cli users type by habit; each gets a pointer to ours instead of "unknown option".
 const HINTS: Record<string, string> = {
-  password: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
-  pass: 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
-  '-a': 'passwords are not accepted as arguments (they show in `ps` and shell history): use --password-env <VAR> or REDISCLI_AUTH',
+  password: PASSWORD_HINT,
+  pass: PASSWORD_HINT,
   insecure: 'use --tls-insecure',
   cacert: 'use --tls-ca <file>',
 };
@@ -65,6 +106,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const positional: string[] = [];
   const values = new Map<ValueOption, string>();
   const bools = new Set<BoolOption>();
+  const habits = new Map<Habit, string>();
   let help = false;
   let version = false;
   let optionsEnded = false;
@@ -79,7 +121,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       optionsEnded = true;
       continue;
     }
-    if (token === '--help' || token === '-h') { help = true; continue; }
+    if (HABITS.has(token)) {
+      // "-h" alone (or before the command) is help; "-h <host>" is redis-cli's host flag.
+      const next = argv[i + 1];
+      // -a always swallows its value, even one that starts with "-": it is a password, never echoed.
+      const takesValue = next !== undefined && (token === '-a' || (!next.startsWith('-') && next !== 'diagnose' && next !== 'help'));
+      if (token === '-h' && !takesValue) { help = true; continue; }
+      habits.set(token as Habit, takesValue ? next : '');
+      if (takesValue) i++;
+      continue;
+    }
+    if (token === '--help') { help = true; continue; }
     if (token === '--version' || token === '-V') { version = true; continue; }
     if (!token.startsWith('--')) throw unknownOption(token);
 
@@ -105,12 +157,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     values.set(name as ValueOption, value);
   }
 
+  const [command, target, ...extra] = positional;
+  if (habits.size > 0) throw habitError(habits, command === 'diagnose' ? target : undefined);
+  // Under --json stdout carries one diagnosis document or nothing: never help or a version line with exit 0.
+  if ((help || version) && bools.has('json')) throw new ArgsError(`--${help ? 'help' : 'version'} prints text, not a diagnosis document: run it without --json`);
   if (help) return { command: 'help' };
   if (version) return { command: 'version' };
-  const [command, target, ...extra] = positional;
   if (command === undefined) throw new ArgsError('missing command: redis-doctor diagnose <target> (see redis-doctor --help)');
   if (command === 'help') return { command: 'help' };
-  if (command !== 'diagnose') throw new ArgsError(`unknown command "${JSON.stringify(command.slice(0, 40)).slice(1, -1)}": the command is "diagnose" (see redis-doctor --help)`);
+  if (command === 'mcp') return mcpArgs(positional.slice(1), values, bools);
+  if (command !== 'diagnose') throw new ArgsError(`unknown command "${JSON.stringify(command.slice(0, 40)).slice(1, -1)}": the commands are "diagnose" and "mcp" (see redis-doctor --help)`);
   if (target === undefined) throw new ArgsError('missing target: redis-doctor diagnose <target> (see redis-doctor --help)');
   // Unquoted spaces split a target into several words; say so rather than ignoring the rest.
   if (extra.length > 0) throw new ArgsError(`unexpected argument after the target (${extra.length} more): give exactly one target; targets contain no spaces`);
@@ -141,7 +197,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     flags.clientAccess = access;
   }
 
-  const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), flags };
+  if (bools.has('brief') && bools.has('json')) throw new ArgsError('--brief and --json are two output formats: choose one');
+  const args: DiagnoseArgs = { command: 'diagnose', target, json: bools.has('json'), brief: bools.has('brief'), flags };
   const timeout = values.get('timeout');
   if (timeout !== undefined) args.timeoutMs = parseTimeout(timeout);
   const config = values.get('config');
@@ -149,10 +206,20 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return args;
 }
 
+/** The MCP server takes its targets from the config file only: any other option would be ignored, so it is refused. */
+function mcpArgs(extra: readonly string[], values: ReadonlyMap<ValueOption, string>, bools: ReadonlySet<BoolOption>): McpArgs {
+  if (extra.length > 0) throw new ArgsError('redis-doctor mcp takes no target: the agent names one in each diagnose call');
+  const other = [...values.keys(), ...bools].find((name) => name !== 'config');
+  if (other !== undefined) throw new ArgsError(`redis-doctor mcp takes only --config, not --${other}: targets and their settings come from the config file`);
+  const config = values.get('config');
+  return config === undefined ? { command: 'mcp' } : { command: 'mcp', config };
+}
+
 export const HELP_TEXT = `redis-doctor: find out why a Redis endpoint refuses connections or misbehaves
 
 Usage:
   redis-doctor diagnose <target> [options]
+  redis-doctor mcp [--config <file>]    serve diagnose/list_targets as an MCP server on stdio
   redis-doctor --help | --version
 
 Target:
@@ -163,6 +230,7 @@ Target:
 
 Options:
   --json                  print exactly one JSON document on stdout
+  --brief                 the verdict, the primary cause and its first fix in a few lines
   --timeout <ms>          bound for each network step (default 2000, ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS})
   --tls                   use TLS (as rediss://)
   --tls-ca <file>         CA bundle (PEM) to verify the server certificate (implies --tls)
@@ -181,6 +249,9 @@ Options:
   --client-access <read|write>  what the client does: a replica fails writers, serves readers
   -h, --help              show this help
   -V, --version           show the version
+
+redis-cli habits: -h <host> -p <port> become the target (diagnose <host>:<port>),
+-u <url> is the target itself, -n <db> is redis://host:port/<db>.
 
 Password precedence: URL password, --password-env, REDISCLI_AUTH, config passwordEnv.
 Passwords are never printed.

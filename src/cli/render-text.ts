@@ -127,3 +127,27 @@ function colourSummary(d: Diagnosis, s: Style): string {
   if (d.verdict === 'degraded') return s.yellow(line);
   return s.red(line);
 }
+
+/**
+ * `--brief`: what an on-call engineer needs first, in a few lines: the verdict, the primary
+ * cause with its strongest evidence, and the first thing to do. The full report stays one
+ * command away (the last line says so when anything was left out).
+ */
+export function renderBrief(d: Diagnosis, s: Style): string {
+  const out = [`${safeText(targetLine(d))}  ${verdictMark(d.verdict, s)}${d.primaryCause ? `  ${s.bold(d.primaryCause)}` : ''}`];
+  const primary = d.findings[0];
+  if (primary) {
+    out.push(`  ${severityMark(primary.severity, s)}  ${safeText(primary.title)}  ${s.dim(`[${primary.confidence}]`)}`);
+    if (primary.evidence[0] !== undefined) out.push(`  ${s.dim('evidence:')} ${indentLines(primary.evidence[0], '            ')}`);
+    const fix = primary.remediations[0];
+    if (fix) {
+      out.push(`  ${s.dim('do:')} ${safeText(fix.title)}  ${s.dim(`[${fix.id} · ${fix.mode}]`)}`);
+      if (fix.steps[0] !== undefined) out.push(`      ${indentLines(fix.steps[0], '      ')}`);
+    }
+  }
+  const left = d.findings.length - (primary ? 1 : 0);
+  const more = left > 0 ? `${plural(left, 'more finding')}: ${d.findings.slice(1, 4).map((f) => f.cause).join(', ')}${left > 3 ? ', …' : ''}; ` : '';
+  const omitted = primary && (left > 0 || primary.evidence.length > 1 || primary.remediations.length > 1 || (primary.remediations[0]?.steps.length ?? 0) > 1);
+  out.push(s.dim(`${more}${plural(d.checks.length, 'check')} in ${ms(d.durationMs)}${omitted ? '; without --brief for the whole report' : ''}`));
+  return `${out.join('\n')}\n`;
+}

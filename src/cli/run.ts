@@ -24,7 +24,7 @@ import { VERSION } from '../version.js';
 import { HELP_TEXT, parseArgs, type DiagnoseArgs } from './args.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { urlPassword } from './url-password.js';
-import { colourWanted, makeStyle } from './style.js';
+import { colourWanted, makeStyle, type Style } from './style.js';
 
 export const EXIT = { healthy: 0, problem: 1, usage: 2, internal: 3 } as const;
 
@@ -118,9 +118,14 @@ async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): P
   const safe = redactor.redactDeep(diagnosis);
   const out = args.json
     ? (await import('./render-json.js')).renderJson(safe)
-    : (await import('./render-text.js')).renderText(safe, makeStyle(colourWanted(io.stdout, io.env)));
+    : await renderForTerminal(safe, args.brief, makeStyle(colourWanted(io.stdout, io.env)));
   io.stdout.write(redactor.redact(out));
   return diagnosis.verdict === 'healthy' ? EXIT.healthy : EXIT.problem;
+}
+
+async function renderForTerminal(d: Diagnosis, brief: boolean, style: Style): Promise<string> {
+  const text = await import('./render-text.js');
+  return brief ? text.renderBrief(d, style) : text.renderText(d, style);
 }
 
 function errorLine(err: unknown, redactor: Redactor): { code: number; line: string } {
@@ -140,6 +145,12 @@ export async function run(io: CliIo): Promise<number> {
     }
     if (args.command === 'version') {
       io.stdout.write(`redis-doctor ${VERSION}\n`);
+      return EXIT.healthy;
+    }
+    if (args.command === 'mcp') {
+      // Stdout is the protocol from here on; the server returns when the client closes stdin.
+      const { serveMcp } = await import('../mcp/server.js');
+      await serveMcp({ env: io.env as NodeJS.ProcessEnv, ...(args.config ? { configPath: args.config } : {}) });
       return EXIT.healthy;
     }
     if (args.flags.passwordEnv !== undefined) redactor.add(io.env[args.flags.passwordEnv]);

@@ -92,7 +92,8 @@ function lookupName(name: string, ctx: ResolveContext): TargetConfig {
   const found = config?.targets.find((t) => t.name === name);
   if (!found) {
     const where = ctx.configPath ?? 'the config file';
-    throw new ResolveError(`unknown target name "${name}" (not in ${where})`);
+    // A single word is often a host name (a compose service, an /etc/hosts alias) typed without its port.
+    throw new ResolveError(`unknown target name "${name}" (not in ${where}); for a host called ${name}, write ${name}:6379`);
   }
   return found;
 }

@@ -4,7 +4,8 @@
  * error messages: only the variable name and what is wrong are shown.
  */
 import { z } from 'zod';
-import { ConfigError, formatIssues } from './load.js';
+import type { z as Z } from 'zod';
+import { ConfigError } from './load.js';
 
 const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
 
@@ -29,6 +30,39 @@ const baseSchema = z.object({
     /** Per-step network bound handed to the engine. */
     REDIS_DOCTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });
+
+/**
+ * What each variable is and where to get it: a start-up error is read by someone setting the bot up,
+ * and "expected string, received undefined" tells them neither.
+ */
+const ABOUT: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'the bot token (xoxb-…), from your Slack app\'s settings: OAuth & Permissions → Bot User OAuth Token (install the app to the workspace first)',
+  SLACK_SIGNING_SECRET: 'the signing secret that proves requests come from Slack, from your Slack app\'s settings: Basic Information → App Credentials → Signing Secret',
+  SLACK_APP_TOKEN: 'an app-level token (xapp-…) with connections:write, for Socket Mode: Basic Information → App-Level Tokens',
+  SLACK_API_URL: 'the Web API base URL, only for GovSlack or a test double (default https://slack.com/api/)',
+  PORT: 'the HTTP port for /slack/events, /healthz and /metrics (default 3000)',
+  REDIS_URL: 'the bot\'s own queue Redis (not a diagnosed one), e.g. redis://127.0.0.1:6379',
+  REDIS_DOCTOR_CONFIG: 'the path of the YAML config file',
+  LOG_LEVEL: 'one of debug, info, warn, error',
+  REDIS_DOCTOR_QUEUE_PREFIX: 'the BullMQ key prefix, a Redis Cluster hash tag such as {redis-doctor}',
+  REDIS_DOCTOR_INLINE_WORKER: 'true or false: whether npm start also runs a worker',
+  REDIS_DOCTOR_WORKER_CONCURRENCY: 'diagnoses one worker runs at once (1..64)',
+  REDIS_DOCTOR_MONITOR_CONCURRENCY: 'monitor probes one worker runs at once (1..1000)',
+  REDIS_DOCTOR_TIMEOUT_MS: 'the per-step network bound in ms (100..60000)',
+};
+
+/** One line per variable: what is wrong with it, what it is, where to get it. Values are never shown. */
+function explain(error: Z.ZodError, given: Record<string, unknown>): string {
+  const lines = new Map<string, string>();
+  for (const issue of error.issues) {
+    const name = String(issue.path[0] ?? '(environment)');
+    if (lines.has(name)) continue;
+    const about = Object.hasOwn(ABOUT, name) ? `: ${ABOUT[name]}` : '';
+    const what = given[name] !== undefined ? `is not valid (${issue.message})` : issue.code === 'custom' ? issue.message : 'is not set';
+    lines.set(name, `${name} ${what}${about}`);
+  }
+  return [...lines.values()].join('; ');
+}
 
 /** The front end must verify what Slack sends: a signing secret (HTTP) or an app token (Socket Mode). */
 const frontEndSchema = baseSchema.superRefine((env, ctx) => {
@@ -62,7 +96,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolea
   // `VAR=` (as docker compose and systemd write an unset value) counts as not set.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = (opts.workerOnly ? baseSchema : frontEndSchema).safeParse(given);
-  if (!parsed.success) throw new ConfigError(`environment: ${formatIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`environment: ${explain(parsed.error, given)}`);
   const e = parsed.data;
   const settings: Settings = {
     // Socket Mode is used when SLACK_APP_TOKEN is set (INTERFACES.md section 5).

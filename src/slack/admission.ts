@@ -44,7 +44,10 @@ export function canonicalInput(a: ParsedAddress): string {
   return `${a.tls ? 'rediss' : 'redis'}://${user}${host}:${a.port}${a.db !== undefined ? `/${a.db}` : ''}`;
 }
 
-export function admitTarget(rawText: string, config: Config): Admission {
+const SLACK_LIST_HINT = '`/redis-diagnose status` lists the configured targets.';
+
+/** `listHint`: where this front end lists the configured targets (Slack's status command, an MCP tool). */
+export function admitTarget(rawText: string, config: Config, listHint = SLACK_LIST_HINT): Admission {
   const text = unwrapSlackLink(rawText.trim());
   let parsed;
   try {
@@ -55,14 +58,14 @@ export function admitTarget(rawText: string, config: Config): Admission {
   }
   if (parsed.kind === 'name') {
     if (config.targets.some((t) => t.name === parsed.name)) return { ok: true, kind: 'named', input: parsed.name };
-    return { ok: false, reason: `Unknown target ${code(parsed.name)}. \`/redis-diagnose status\` lists the configured targets.` };
+    return { ok: false, reason: `Unknown target ${code(parsed.name)}. ${listHint}` };
   }
   if (parsed.password !== undefined) {
     return { ok: false, reason: 'Never type a password in Slack: this one has passed through Slack\'s servers, so consider changing it. Add the target to the config file with `passwordEnv`, then use its name.' };
   }
   const shown = code(printable(canonicalInput(parsed)));
   if (!config.access.allowAdHocTargets) {
-    return { ok: false, reason: `${shown} is not a configured target, and ad-hoc targets are turned off (\`access.allowAdHocTargets\`). \`/redis-diagnose status\` lists the configured targets.` };
+    return { ok: false, reason: `${shown} is not a configured target, and ad-hoc targets are turned off (\`access.allowAdHocTargets\`). ${listHint}` };
   }
   if (isIP(parsed.host) === 0) {
     return { ok: false, reason: `Ad-hoc targets must be IP addresses inside \`access.adHocNetworks\`; ${shown} is a host name. Add it to the config file to diagnose it by name.` };

@@ -27,8 +27,8 @@ function botEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return rest;
 }
 
-export function resolveJobTarget(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string): ResolvedTarget {
-  const admission = admitTarget(input, config);
+export function resolveJobTarget(input: string, config: Config, env: NodeJS.ProcessEnv, configPath?: string, listHint?: string): ResolvedTarget {
+  const admission = admitTarget(input, config, listHint);
   if (!admission.ok) throw new RefusedTargetError(admission.reason);
   const resolved = resolveTarget(admission.input, { config, env: botEnv(env), ...(configPath ? { configPath } : {}) });
   // An ad-hoc address admits that address: the engine must not go on to the bot host's own

@@ -95,6 +95,26 @@ describe('text output', () => {
   });
 });
 
+describe('--brief', () => {
+  it('refused port: the verdict, the primary cause, its evidence and first fix in a few lines', async () => {
+    const r = await runCli(['diagnose', `127.0.0.1:${closedPort}`, '--brief', '--timeout', '1000']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(7);
+    expect(lines[0]).toMatch(new RegExp(`^127\\.0\\.0\\.1:${closedPort} \\(plaintext\\) {2}UNREACHABLE {2}[a-z-]+$`));
+    expect(r.stdout).toMatch(/evidence: .*ECONNREFUSED|evidence: .*refused/);
+    expect(r.stdout).toMatch(/\n {2}do: .+\[[a-z-]+ · (guided|automatic)\]/);
+    expect(lines.at(-1)).toMatch(/checks? in \d+ ms; without --brief for the whole report$/);
+  });
+
+  it('healthy: two lines and exit 0', async () => {
+    const r = await runCli(['diagnose', `127.0.0.1:${redis.port}`, '--brief']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([`127.0.0.1:${redis.port} (plaintext)  HEALTHY`, expect.stringMatching(/^\d+ checks in \d+ ms$/)]);
+  });
+});
+
 describe('a report that cannot be written', () => {
   it('exits 2 with one line on stderr when stdout is full (> /dev/full), never 0', async () => {
     const { spawnSync } = await import('node:child_process');

@@ -59,6 +59,10 @@ describe('usage and input errors', () => {
     ['an unreadable --tls-ca', () => ['diagnose', `127.0.0.1:${L()}`, '--tls-ca', '/nonexistent/ca.pem'], 'cannot read TLS CA file /nonexistent/ca.pem: ENOENT'],
     ['--ssh without known_hosts', () => ['diagnose', `127.0.0.1:${L()}`, '--ssh', 'doc@127.0.0.1'], '--ssh needs --ssh-known-hosts'],
     ['a missing command', () => [], 'missing command'],
+    ['redis-cli -h/-p habits', () => ['diagnose', '-h', '127.0.0.1', '-p', String(L()), '--json'], /the address is the target, not redis-cli's -h\/-p: redis-doctor diagnose 127\.0\.0\.1:\d+$/],
+    ['redis-cli -u habit with a password', () => ['diagnose', '-u', `redis://:cli-habit-pw@127.0.0.1:${L()}`], /redis-doctor diagnose redis:\/\/:<redacted>@127\.0\.0\.1:\d+$/],
+    ['--help under --json', () => ['diagnose', `127.0.0.1:${L()}`, '--json', '--help'], '--help prints text, not a diagnosis document'],
+    ['--brief with --json', () => ['diagnose', `127.0.0.1:${L()}`, '--json', '--brief'], 'two output formats'],
     ['a malformed %-escape in a URL password', () => ['diagnose', `redis://:50%off@127.0.0.1:${L()}`], 'malformed percent-encoding in the password of target "redis://:<redacted>@127.0.0.1:'],
   ];
 
@@ -81,7 +85,7 @@ describe('usage and input errors', () => {
 
   it('a name with no config file says the file is missing', async () => {
     const r = await runCli(['diagnose', 'no-such-target'], { cwd: dir + '/..' });
-    expectUsageError(r, 'unknown target name "no-such-target" (not in ./redis-doctor.yaml: no such file)');
+    expectUsageError(r, 'unknown target name "no-such-target" (not in ./redis-doctor.yaml: no such file); for a host called no-such-target, write no-such-target:6379');
   });
 
   it('an empty REDIS_DOCTOR_CONFIG counts as unset: the default file is named', async () => {

@@ -81,7 +81,7 @@ describe('resolveTarget', () => {
   it('names the config file for an unknown target name, loading it lazily', () => {
     let loads = 0;
     const lazy = { env: {}, configPath: '/etc/rd.yaml', loadConfig: () => { loads++; return config; } };
-    expect(() => resolveTarget('nosuch', lazy)).toThrow(new ResolveError('unknown target name "nosuch" (not in /etc/rd.yaml)'));
+    expect(() => resolveTarget('nosuch', lazy)).toThrow(new ResolveError('unknown target name "nosuch" (not in /etc/rd.yaml); for a host called nosuch, write nosuch:6379'));
     expect(loads).toBe(1);
     resolveTarget('localhost:1', lazy);
     expect(loads).toBe(1);

@@ -77,7 +77,8 @@ describe('startup validation', () => {
   it('names the environment variable that is wrong', async () => {
     const err = await startBot({ role: 'web', env: env('targets: []\n', { SLACK_BOT_TOKEN: '' }), write: () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/^environment: SLACK_BOT_TOKEN: /);
+    expect((err as Error).message).toMatch(/^environment: SLACK_BOT_TOKEN is not set: the bot token \(xoxb-…\), from your Slack app's settings: OAuth & Permissions/);
+    expect((err as Error).message).not.toMatch(/expected string|received undefined/);
   });
 });
 

@@ -26,13 +26,24 @@ describe('loadSettings', () => {
   });
 
   it('names the field in every error, without echoing secret values', () => {
-    expect(() => loadSettings({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET: is required in HTTP mode/);
-    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'not-a-token-s3cr3t' })).toThrow(/SLACK_BOT_TOKEN: must be a bot token/);
+    expect(() => loadSettings({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET is required in HTTP mode \(or set SLACK_APP_TOKEN for Socket Mode\): the signing secret/);
+    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'not-a-token-s3cr3t' })).toThrow(/SLACK_BOT_TOKEN is not valid \(must be a bot token/);
     expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'not-a-token-s3cr3t' })).not.toThrow(/s3cr3t/);
-    expect(() => loadSettings({ ...base, PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadSettings({ ...base, REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis:\/\//);
-    expect(() => loadSettings({ ...base, REDIS_DOCTOR_QUEUE_PREFIX: 'redis-doctor' })).toThrow(/REDIS_DOCTOR_QUEUE_PREFIX: must be a hash tag/);
-    expect(() => loadSettings({ ...base, SLACK_API_URL: 'ftp://x' })).toThrow(/SLACK_API_URL/);
+    expect(() => loadSettings({ ...base, PORT: 'eighty' })).toThrow(/PORT is not valid .*: the HTTP port/);
+    expect(() => loadSettings({ ...base, REDIS_URL: 'http://x' })).toThrow(/REDIS_URL is not valid \(must be a redis:\/\/.*: the bot's own queue Redis/);
+    expect(() => loadSettings({ ...base, REDIS_DOCTOR_QUEUE_PREFIX: 'redis-doctor' })).toThrow(/REDIS_DOCTOR_QUEUE_PREFIX is not valid \(must be a hash tag/);
+    expect(() => loadSettings({ ...base, SLACK_API_URL: 'ftp://x' })).toThrow(/SLACK_API_URL is not valid/);
+  });
+
+  it('says what a missing variable is and where to get it, not what zod expected', () => {
+    let message = '';
+    try {
+      loadSettings({});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^environment: SLACK_BOT_TOKEN is not set: the bot token \(xoxb-…\), from your Slack app's settings: OAuth & Permissions → Bot User OAuth Token/);
+    expect(message).not.toMatch(/expected string|received undefined|Invalid input/);
   });
 
   it('lets a worker alone start without a signing secret or app token', () => {
@@ -41,7 +52,7 @@ describe('loadSettings', () => {
 
   it('treats an empty variable as not set', () => {
     expect(loadSettings({ ...base, SLACK_APP_TOKEN: '', PORT: '' })).toMatchObject({ mode: 'http', port: 3000 });
-    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: '' })).toThrow(/SLACK_BOT_TOKEN: /);
+    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: '' })).toThrow(/SLACK_BOT_TOKEN is not set/);
   });
 });
 
