@@ -31,6 +31,16 @@ export function httpBadRequest(): string {
 }
 
 export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<FakeServer> {
+  return serveOnLoopback((socket) => {
+    if (behaviour.banner) socket.write(behaviour.banner);
+    socket.once('data', (data) => {
+      if (behaviour.reply) socket.end(behaviour.reply(data.toString('latin1')));
+    });
+  });
+}
+
+/** A TCP server on a free loopback port that hands each accepted socket to `onSocket`; close() destroys them all. */
+export async function serveOnLoopback(onSocket: (socket: Socket) => void): Promise<FakeServer> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const sockets = new Set<Socket>();
@@ -40,10 +50,7 @@ export async function startFakeServer(behaviour: FakeServerBehaviour): Promise<F
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (behaviour.banner) socket.write(behaviour.banner);
-    socket.once('data', (data) => {
-      if (behaviour.reply) socket.end(behaviour.reply(data.toString('latin1')));
-    });
+    onSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
