@@ -27,3 +27,29 @@ describe('commands-restricted', () => {
     expect(rule.evaluate(noReplicasObs(true))).toBeUndefined();
   });
 });
+
+describe('commands-restricted: the idle settings', () => {
+  it('CONFIG GET timeout refused (NOPERM or renamed) is noted, once per command', () => {
+    const obs = healthy();
+    const nope = err("NOPERM this user has no permissions to run the 'config|get' command");
+    obs.resp!.clientProbe = {
+      exchanges: [
+        { command: 'CONFIG GET timeout', reply: nope, durationMs: 1 },
+        { command: 'CONFIG GET tcp-keepalive', reply: nope, durationMs: 1 },
+        { command: 'HELLO 3', reply: { kind: 'array', text: 'server redis' }, durationMs: 1 },
+      ],
+      closed: false,
+      silent: false,
+      config: {},
+    };
+    const f = rule.evaluate(obs);
+    expect(f).toMatchObject({ severity: 'info', details: { commands: 'CONFIG GET' } });
+    expect(f?.title).toMatch(/the idle settings \(timeout, tcp-keepalive\)/);
+    expect(f?.evidence.slice(0, 2)).toEqual([
+      "CONFIG GET timeout → -NOPERM this user has no permissions to run the 'config|get' command",
+      "CONFIG GET tcp-keepalive → -NOPERM this user has no permissions to run the 'config|get' command",
+    ]);
+    obs.resp!.clientProbe.exchanges = [{ command: 'CONFIG GET timeout', reply: { kind: 'array', text: 'timeout 0' }, durationMs: 1 }];
+    expect(rule.evaluate(obs)).toBeUndefined();
+  });
+});
