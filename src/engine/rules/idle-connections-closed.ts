@@ -18,8 +18,18 @@
  *    within that, but a client holding one connection still meets it.
  * tcp-keepalive is quoted too: it keeps the path's NAT/LB state alive, but its
  * probes carry no data and do not reset Redis's idle clock.
+ *
+ * The monitor's idle watch (history.idleClosed) is direct evidence: a
+ * connection it held idle was closed, reset, or went silent — by the server
+ * or by something on the path (NAT, load balancer, firewall state timeout),
+ * which CONFIG cannot show: then the finding stands even with timeout 0.
+ * A warning, likely: a real connection was reaped, and pooled clients hold
+ * connections the same way; which device did it stays open when the server's
+ * own timeout does not explain it.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
+import type { FindingDraft, Observations } from '../model/types.js';
+import type { TargetHistory } from '../model/options.js';
 import { config, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
@@ -36,6 +46,8 @@ export const rule = defineRule({
   impact: 'degrading',
   evaluate(obs) {
     const timeout = seconds(config(obs, 'timeout'));
+    const watched = obs.history?.idleClosed;
+    if (watched) return fromWatch(obs, watched, timeout);
     if (timeout === undefined || timeout === 0) return undefined;
     const keepalive = seconds(config(obs, 'tcp-keepalive'));
     const small = timeout < LIKELY_BELOW_S;
@@ -56,3 +68,30 @@ export const rule = defineRule({
     };
   },
 });
+
+const HOW: Record<NonNullable<TargetHistory['idleClosed']>['how'], string> = {
+  closed: 'was closed (FIN)',
+  reset: 'was reset (RST)',
+  silent: 'went silent: a PING after the idle got no reply (its state was dropped on the path)',
+};
+
+const SHORT: Record<NonNullable<TargetHistory['idleClosed']>['how'], string> = { closed: 'was closed', reset: 'was reset', silent: 'went silent' };
+
+function fromWatch(obs: Observations, watched: NonNullable<TargetHistory['idleClosed']>, timeout: number | undefined): FindingDraft {
+  const idle = Math.round(watched.idleSeconds);
+  const byServer = timeout !== undefined && timeout > 0 && timeout <= idle + 1 && watched.how === 'closed';
+  const t = fixTarget(obs);
+  return {
+    severity: 'warning',
+    confidence: 'likely',
+    title: byServer
+      ? `${targetLabel(obs)} closes client connections idle for more than ${timeout} s: the monitor's idle connection was closed after ${idle} s`
+      : `Something between this location and ${targetLabel(obs)} reaps idle connections: the monitor's connection idle ${idle} s ${SHORT[watched.how]}`,
+    evidence: [
+      `a connection idle ${idle} s ${byServer ? 'was closed by the server' : 'was closed by the path'}: it ${HOW[watched.how]} (monitor idle watch, ${watched.at})`,
+      timeout !== undefined ? `CONFIG GET timeout → ${timeout}${timeout === 0 ? ' (the server itself never closes idle clients: a NAT, load balancer or firewall state timeout did)' : ''}` : 'CONFIG GET timeout could not be read',
+    ],
+    remediations: [REMEDIATIONS['keep-idle-connections-alive'](t, byServer ? { timeout: timeout! } : { timeout: idle }), ...(byServer ? [REMEDIATIONS['disable-idle-timeout'](t)] : [])],
+    details: { idleSeconds: idle, how: watched.how, source: 'idle-watch', ...(timeout !== undefined ? { timeout } : {}) },
+  };
+}

@@ -42,3 +42,31 @@ describe('idle-connections-closed', () => {
     expect(rule.evaluate(withConfig({ timeout: '99999999999' }))).toBeUndefined();
   });
 });
+
+describe('idle-connections-closed from the monitor\'s idle watch', () => {
+  it('timeout 0 and a held connection reset after 350 s: the path reaps it — warning, likely', () => {
+    const obs = withConfig({ timeout: '0', 'tcp-keepalive': '300' });
+    obs.history = { idleClosed: { how: 'reset', idleSeconds: 350.2, at: '2026-12-06T22:00:00.000Z' } };
+    const f = rule.evaluate(obs);
+    expect(f).toMatchObject({ severity: 'warning', confidence: 'likely', details: { idleSeconds: 350, how: 'reset', source: 'idle-watch', timeout: 0 } });
+    expect(f?.evidence[0]).toBe('a connection idle 350 s was closed by the path: it was reset (RST) (monitor idle watch, 2026-12-06T22:00:00.000Z)');
+    expect(f?.evidence[1]).toMatch(/never closes idle clients: a NAT, load balancer or firewall state timeout did/);
+    expect(f?.remediations.map((r) => r.id)).toEqual(['keep-idle-connections-alive']);
+  });
+
+  it('timeout 3 and a held connection closed after 3 s: the server did it', () => {
+    const obs = withConfig({ timeout: '3' });
+    obs.history = { idleClosed: { how: 'closed', idleSeconds: 3.4, at: '2026-12-06T22:00:00.000Z' } };
+    const f = rule.evaluate(obs);
+    expect(f?.evidence[0]).toMatch(/^a connection idle 3 s was closed by the server/);
+    expect(f?.remediations.map((r) => r.id)).toEqual(['keep-idle-connections-alive', 'disable-idle-timeout']);
+  });
+
+  it('a silent drop is told as such; without a record and with timeout 0 nothing fires', () => {
+    const obs = withConfig({ timeout: '0' });
+    obs.history = { idleClosed: { how: 'silent', idleSeconds: 900, at: '2026-12-06T22:00:00.000Z' } };
+    expect(rule.evaluate(obs)?.title).toMatch(/went silent$/);
+    obs.history = {};
+    expect(rule.evaluate(obs)).toBeUndefined();
+  });
+});
