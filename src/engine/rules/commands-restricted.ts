@@ -12,7 +12,7 @@
  * info finding never changes the verdict.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-import { clip, wire } from './helpers/observed.js';
+import { clip, info, wire } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
 const RESTRICTED = /^(ERR unknown command|ERR unknown subcommand|NOPERM\b)/i;
@@ -53,8 +53,10 @@ export const rule = defineRule({
       if (c.purpose === 'quote' || c.reply?.kind !== 'error' || !RESTRICTED.test(c.reply.text)) continue;
       refused.push({ command: c.command, text: wire(c.reply) });
     }
-    // The idle settings, asked on behalf of the application's client (resp.clientProbe).
-    for (const e of obs.resp?.clientProbe?.exchanges ?? []) {
+    // The idle settings, asked on behalf of the application's client (resp.clientProbe); a Sentinel has
+    // no CONFIG at all (only SENTINEL CONFIG), and its clients' idle connections are not the question.
+    const sentinel = obs.topology?.kind === 'sentinel' || info(obs, 'redis_mode') === 'sentinel';
+    for (const e of sentinel ? [] : (obs.resp?.clientProbe?.exchanges ?? [])) {
       if (e.command.startsWith('CONFIG GET') && e.reply?.kind === 'error' && RESTRICTED.test(e.reply.text)) refused.push({ command: e.command, text: wire(e.reply) });
     }
     // INFO renamed away (a -NOPERM for INFO is acl-denied's).

@@ -53,3 +53,15 @@ describe('commands-restricted: the idle settings', () => {
     expect(rule.evaluate(obs)).toBeUndefined();
   });
 });
+
+describe('commands-restricted: a Sentinel', () => {
+  it('has no CONFIG: the client probe\'s CONFIG GET refused there is not noted', () => {
+    const obs = healthy();
+    obs.info!.sections['server'] = { ...obs.info!.sections['server'], redis_mode: 'sentinel' };
+    const unknown = err("ERR unknown command 'CONFIG', with args beginning with: 'GET' 'timeout'");
+    obs.resp!.clientProbe = { exchanges: [{ command: 'CONFIG GET timeout', reply: unknown, durationMs: 1 }], closed: false, silent: false, config: {} };
+    expect(rule.evaluate(obs)).toBeUndefined();
+    obs.info!.sections['server']!['redis_mode'] = 'standalone';
+    expect(rule.evaluate(obs)?.details?.['commands']).toBe('CONFIG');
+  });
+});
