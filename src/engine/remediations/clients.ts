@@ -64,7 +64,7 @@ export const clientFixes = {
       'node-redis v5: createClient({ url, RESP: 2 }) (RESP2 is its default; RESP: 3 sends HELLO 3).',
       'redis-py: Redis(..., protocol=2) (the default), and lib_name=None, lib_version=None to skip CLIENT SETINFO.',
       'Lettuce: ClientOptions.builder().protocolVersion(ProtocolVersion.RESP2).build() — without it Lettuce 6 starts with HELLO.',
-      'go-redis v9: redis.Options{ Protocol: 2, DisableIndentity: true } (DisableIdentity in later v9 releases) — v9 sends HELLO 3 and CLIENT SETINFO by default.',
+      'go-redis v9: redis.Options{ Protocol: 2, DisableIdentity: true } (spelled DisableIndentity in older v9 releases) — v9 sends HELLO 3 and CLIENT SETINFO by default; 9.5.0 alone failed on a server without SETINFO (fixed in 9.5.1, go-redis#2911): upgrade it.',
       'Jedis 5: DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2) and .clientSetInfoConfig(ClientSetInfoConfig.DISABLED).',
       'ioredis speaks RESP2 and sends no HELLO.',
     ],

@@ -20,10 +20,13 @@
  *    (node-redis `RESP: 3`, redis-py `protocol=3`, Jedis RESP3); go-redis v9
  *    falls back to RESP2 on any error reply to HELLO, and RESP2-only clients
  *    (ioredis, node-redis and redis-py by default) never send it — warning.
- *  - Redis's own "unknown subcommand" to CLIENT SETINFO is no finding: every
- *    library that sends SETINFO ignores an error reply to it (redis-py,
- *    go-redis, node-redis, Jedis) because servers before 7.2 answer so.
- *    Another error to it (a proxy's, -NOPERM) is noted as info.
+ *  - Redis's own "unknown subcommand" to CLIENT SETINFO is no finding: the
+ *    libraries that send SETINFO treat it as fire-and-forget and ignore an
+ *    error reply (redis-py, go-redis since 9.5.1 — 9.5.0 broke on servers
+ *    before 7.2, go-redis#2911/#2915 — node-redis, Jedis), because every
+ *    server before 7.2 answers so; a finding on every Redis 7.0 would be
+ *    noise. Another error to it (a proxy's, a managed service that blocks
+ *    CLIENT, -NOPERM) is noted as info.
  * Silence (no reply within the grace) is not a finding: a loaded server may
  * just be slow, and the diagnosis does not guess.
  */
