@@ -40,6 +40,7 @@ export { showInvisible } from './shared/text.js';
 /** The RESP codec of the probes, for the one command an approved remediation sends (jobs/target-session.ts). */
 export { encodeCommand, RespParser, RespProtocolError } from './probes/resp-parser.js';
 export type { UpOptions, UpResult, UpStep } from './probes/up.js';
+export type { IdleEnd, IdleEnded, IdleHold } from './probes/idle-hold.js';
 
 /** One bounded diagnosis of `target` (pipeline/diagnose.ts). */
 export async function diagnose(target: DiagnoseTarget, options?: DiagnoseOptions): Promise<Diagnosis> {
@@ -77,4 +78,13 @@ let upModule: Promise<typeof import('./probes/up.js')> | undefined;
 export async function probeUp(target: DiagnoseTarget, options?: UpOptions): Promise<UpResult> {
   upModule ??= import('./probes/up.js');
   return (await upModule).probeUp(target, options);
+}
+
+/**
+ * One connection held idle after the up probe's handshake (probes/idle-hold.ts),
+ * for the monitor's idle watch: how and after how long idle it is reaped.
+ */
+export async function holdIdle(target: DiagnoseTarget, options?: UpOptions): Promise<{ result: UpResult; hold?: import('./probes/idle-hold.js').IdleHold }> {
+  const mod = await import('./probes/idle-hold.js');
+  return mod.holdIdle(target, options);
 }

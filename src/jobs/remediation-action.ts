@@ -32,6 +32,7 @@ const configSet = (parameter: string, value: (v: string) => boolean): Shape =>
 export const COMMAND_SHAPES: Readonly<Record<string, Shape>> = {
   'raise-maxclients': configSet('maxclients', (v) => INT.test(v) && Number(v) >= 1 && Number(v) <= 1_000_000),
   'set-idle-timeout': configSet('timeout', (v) => INT.test(v) && Number(v) <= 31_536_000),
+  'disable-idle-timeout': configSet('timeout', (v) => v === '0'),
   'raise-maxmemory': configSet('maxmemory', (v) => /^[1-9][0-9]{0,7}mb$/.test(v)),
   'set-eviction-policy': configSet('maxmemory-policy', (v) => POLICIES.has(v)),
   'allow-writes-on-save-error': configSet('stop-writes-on-bgsave-error', (v) => v === 'no'),

@@ -27,6 +27,8 @@ export interface RunnerDeps {
   diagnose: DiagnoseFn;
   resolve: TargetResolver;
   timeoutMs: number;
+  /** Evidence this process keeps about a target between diagnoses (the monitor's idle watch, by config target name). */
+  historyFor?: (input: string) => DiagnoseOptions['history'];
 }
 
 export class DiagnosisRunner {
@@ -44,7 +46,8 @@ export class DiagnosisRunner {
 
     let diagnosis = report.resumed ? await store.get(id).catch(() => undefined) : undefined;
     if (!diagnosis) {
-      diagnosis = await this.probe(resolved, report, data.history);
+      const kept = this.deps.historyFor?.(data.input);
+      diagnosis = await this.probe(resolved, report, kept ? { ...kept, ...data.history } : data.history);
       this.record(diagnosis);
       await store.save(id, diagnosis, originChannel(data.origin));
     }

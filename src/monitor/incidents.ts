@@ -13,6 +13,7 @@ import { CLOSED_INCIDENT_TTL_MS, type IncidentRecord, type MonitorStore } from '
 import { BoundedMap } from '../util/bounded-map.js';
 import { RateLimitedError, type AlertSink, type IncidentView } from './alert-sink.js';
 import { AlertQueue, type PostOutcome } from './alert-queue.js';
+import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
 import type { TargetState } from './state-machine.js';
 
@@ -28,6 +29,8 @@ export interface KeeperDeps {
   findDiagnosis: (id: string) => Promise<Diagnosis | undefined>;
   metrics: Metrics;
   log: Logger;
+  /** The idle watch's latest record for a target goes into its diagnoses' history (idle-watch.ts). */
+  idleWatch?: IdleWatch;
 }
 
 export const CAS_ATTEMPTS = 8;
@@ -154,8 +157,9 @@ export class IncidentKeeper {
     this.settled.set(id, { ...(diagCode !== undefined ? { diagCode } : {}), flapNoted: rec.flapNoted === true, remindAt });
   }
 
-  private history(rec: { lastOkAt?: number }): TargetHistory {
-    return rec.lastOkAt !== undefined ? { lastAnsweredAt: new Date(rec.lastOkAt).toISOString() } : {};
+  private history(rec: { lastOkAt?: number; target: string }): TargetHistory {
+    const idle = this.deps.idleWatch?.evidence(rec.target);
+    return { ...(rec.lastOkAt !== undefined ? { lastAnsweredAt: new Date(rec.lastOkAt).toISOString() } : {}), ...(idle ? { idleClosed: idle } : {}) };
   }
 
   private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord): Promise<Diagnosis | Error> {

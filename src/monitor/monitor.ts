@@ -25,6 +25,7 @@ import type { MonitorStore } from '../stores/monitor-store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { BoundedMap } from '../util/bounded-map.js';
 import type { AlertSink } from './alert-sink.js';
+import type { IdleWatch } from './idle-watch.js';
 import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose } from './incidents.js';
 import { countsAsUp, transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
@@ -52,6 +53,8 @@ export interface MonitorDeps {
   leaseMs?: number;
   /** Incidents this process brings up to date at once (default 16); past that a tick leaves it to the next. */
   maxReconciling?: number;
+  /** Optional: hold one idle connection per target that is up, and give what reaps it to its diagnoses (idle-watch.ts). */
+  idleWatch?: IdleWatch;
 }
 
 export type TickOutcome =
@@ -131,6 +134,12 @@ export class Monitor {
       ...(resolved.options.credentials ? { credentials: resolved.options.credentials } : {}),
       ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
     });
+    if (probe.up) {
+      this.deps.idleWatch?.watch(name, resolved.target, {
+        ...(resolved.options.credentials ? { credentials: resolved.options.credentials } : {}),
+        ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
+      });
+    }
     const outcome: ProbeOutcome = probe.up
       ? { ok: true, at }
       : { ok: false, at, code: probe.code ?? 'ERROR', ...(probe.detail ? { error: redactor.redact(probe.detail) } : {}) };

@@ -101,7 +101,7 @@ describeLab('min-replicas-to-write', [need.binary('redis-server'), need.binary('
     expectDiagnosis(d, { primaryCause: 'not-enough-replicas', verdict: 'degraded', evidence: /its value could not be read \(CONFIG GET refused\)/ });
     expect(d.findings[0]).toMatchObject({ severity: 'critical', confidence: 'confirmed', details: { goodReplicas: 0 } });
     const restricted = d.findings.find((f) => f.cause === 'commands-restricted');
-    expect(restricted).toMatchObject({ severity: 'info', confidence: 'confirmed', details: { commands: 'CONFIG', missing: 'min-replicas-to-write and min-replicas-max-lag' } });
+    expect(restricted).toMatchObject({ severity: 'info', confidence: 'confirmed', details: { commands: 'CONFIG', missing: 'min-replicas-to-write and min-replicas-max-lag; the idle settings (timeout, tcp-keepalive) that decide whether idle pooled connections are closed' } });
     expect(restricted?.evidence[0]).toBe("CONFIG GET min-replicas-* → -ERR unknown command 'CONFIG', with args beginning with: 'GET' 'min-replicas-*'");
     expect(check(d, 'min-replicas')?.status).toBe('warn');
   });

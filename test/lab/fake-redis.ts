@@ -24,7 +24,11 @@ export interface FakeRedis {
 
 export interface FakeRedisOptions {
   host?: string;
-  /** The RESP text to answer a command with; undefined: `-ERR unknown command`. */
+  /**
+   * The RESP text to answer a command with; undefined: `-ERR unknown command`; 'close': end the
+   * connection (a proxy refusing what it does not know); 'ignore': no reply (the next commands
+   * are still read and answered).
+   */
   reply?: (argv: string[]) => string | undefined;
 }
 
@@ -77,7 +81,8 @@ export async function startFakeRedis(options: FakeRedisOptions = {}): Promise<Fa
       for (const argv of takeCommands(buffer)) {
         commands.push(argv);
         const answer = options.reply?.(argv) ?? `-ERR unknown command '${argv[0] ?? ''}'\r\n`;
-        if (!socket.destroyed) socket.write(answer);
+        if (answer === 'close') return void socket.end();
+        if (answer !== 'ignore' && !socket.destroyed) socket.write(answer);
       }
     });
   });

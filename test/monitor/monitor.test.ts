@@ -12,6 +12,7 @@ import { Metrics } from '../../src/metrics.js';
 import type { AlertSink, IncidentNote, IncidentView } from '../../src/monitor/alert-sink.js';
 import { IncidentActions } from '../../src/monitor/incident-actions.js';
 import { Monitor, type AlertSettings } from '../../src/monitor/monitor.js';
+import { IdleWatch } from '../../src/monitor/idle-watch.js';
 import { MonitorStore } from '../../src/stores/monitor-store.js';
 import { pollUntil } from '../lab/poll.js';
 import { useQueueRedis } from '../slack/helpers/queue-redis.js';
@@ -81,7 +82,7 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     if (r === '+') return { up: true, step: 'redis', durationMs: 1 };
     return { up: false, step: 'tcp', code: r, detail: `connect ${r} (AUTH ${PASSWORD} was not even sent)`, durationMs: 1 };
   };
-  const make = (sink: AlertSink, leaseMs?: number, maxReconciling?: number) => new Monitor({
+  const make = (sink: AlertSink, leaseMs?: number, maxReconciling?: number, idleWatch?: IdleWatch) => new Monitor({
     settings, store, sink, probe, metrics, log, timeoutMs: 500,
     resolve: (name) => ({ target: { input: name, name, host: '10.0.0.5', port: 6379, tls: false }, options: { credentials: { password: PASSWORD } } }),
     diagnose: async (name, id, history) => {
@@ -95,6 +96,7 @@ function world(redis: ReturnType<typeof useQueueRedis>['redis'], prefix: string,
     now: () => clock,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(maxReconciling !== undefined ? { maxReconciling } : {}),
+    ...(idleWatch ? { idleWatch } : {}),
   });
   return {
     store, metrics, logs, histories, results, make,
@@ -114,6 +116,35 @@ const notes = (calls: Posted[], kind: IncidentNote['kind']) => calls.filter((c) 
 
 describe('Monitor', () => {
   const { redis, prefix } = useQueueRedis();
+
+  it('with an idle watch: a target that is up gets one held connection (with its credentials); how it was reaped reaches the incident\'s diagnosis', async () => {
+    const w = world(redis, prefix);
+    const held: { host: string; password?: string }[] = [];
+    let reaped = false;
+    const watch = new IdleWatch({
+      now: w.now,
+      // The engine's holdIdle is tested on real servers (test/monitor/idle-watch.test.ts); here: which target, which credentials, and what comes back.
+      hold: async (t, o) => {
+        held.push({ host: t.host, ...(o.credentials?.password ? { password: o.credentials.password } : {}) });
+        return {
+          result: { up: true, step: 'redis', durationMs: 1 },
+          hold: { ended: () => (reaped ? { how: 'reset', idleMs: 350_000, at: w.now() } : undefined), idleMs: () => 0, ping: async () => 'pong', close: () => undefined },
+        };
+      },
+    });
+    const m = w.make(recordingSink(), undefined, undefined, watch);
+    await w.tick(m, 'idle', '+');
+    await new Promise((r) => setTimeout(r, 10));
+    await w.tick(m, 'idle', '+');
+    expect(held).toEqual([{ host: '10.0.0.5', password: PASSWORD }]);
+    reaped = true;
+    await w.tick(m, 'idle', '+');
+    expect(watch.evidence('idle')).toMatchObject({ how: 'reset', idleSeconds: 350 });
+    await w.tick(m, 'idle', 'ECONNREFUSED');
+    await w.tick(m, 'idle', 'ECONNREFUSED');
+    expect(w.histories.at(-1)?.idleClosed).toMatchObject({ how: 'reset', idleSeconds: 350 });
+    watch.stop();
+  });
 
   it('alerts once after two failed probes, with the findings in the thread, and resolves once', async () => {
     const w = world(redis, prefix);

@@ -43,6 +43,10 @@ export const CAUSE_IDS = [
   'sentinel-stale-master',
   'wrong-instance',
   'commands-restricted',
+  // What real clients hit that a short probe does not see (issue #17):
+  'idle-connections-closed',
+  'handshake-incompatible',
+  'provider-limit-reached',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -46,6 +46,11 @@ export interface SshTargetOptions {
 export interface TargetHistory {
   /** ISO time of the last probe that got +PONG from this address and port. */
   lastAnsweredAt?: string;
+  /**
+   * The monitor's idle watch (monitor/idle-watch.ts): a connection it held idle
+   * was closed (FIN), reset, or went silent (a PING after the idle got no reply).
+   */
+  idleClosed?: { how: 'closed' | 'reset' | 'silent'; idleSeconds: number; at: string };
 }
 
 /**

@@ -181,6 +181,26 @@ export interface RespObservation {
     looksLikeTls: boolean;
     looksLikeHttp: boolean;
   };
+  /** What modern clients send on connect, and the idle settings, asked in the same write (probes/resp.ts). */
+  clientProbe?: ClientProbeObservation;
+}
+
+/**
+ * The commands a diagnosis sends on behalf of the application's client,
+ * after its own (PING, INFO): CONFIG GET timeout / tcp-keepalive, CLIENT
+ * SETINFO lib-name / lib-ver, HELLO 3 (and HELLO 2 back). Kept apart from
+ * `exchanges` so that rules about the diagnosis's own commands (acl-denied,
+ * unexpected-reply …) never read a refusal of these as theirs.
+ */
+export interface ClientProbeObservation {
+  /** Each command as sent and its reply; no reply when the connection ended or went silent first. */
+  exchanges: RespExchange[];
+  /** The server or a proxy closed (or reset) the connection before answering all of them. */
+  closed: boolean;
+  /** No reply to some of them within the grace after the diagnosis's own replies (closed stays false). */
+  silent: boolean;
+  /** CONFIG GET values the server showed (`timeout`, `tcp-keepalive`). */
+  config: Record<string, string>;
 }
 
 /** INFO output parsed: section name (lower case) → field → value. */

@@ -30,6 +30,7 @@ import { now, since } from '../shared/clock.js';
 import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 import { runTopologyPhase } from './topology-phase.js';
+import { VERSION } from '../../version.js';
 
 export interface ProbeContext {
   obs: Observations;
@@ -77,11 +78,13 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
 
   const session = await steps.run(
     'redis-handshake',
-    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal, keepOpen: true }),
+    () => runRespSession(open, { timeoutMs: ctx.budget(), credentials: ctx.options.credentials, db: obs.target.db, signal, keepOpen: true, ...clientProbe(ctx) }),
     (r) => respCheck(r.resp),
   );
   try {
     obs.resp = session.resp;
+    const config = session.resp.clientProbe?.config;
+    if (config && Object.keys(config).length > 0) obs.config = { ...obs.config, ...config };
     recordInfo(ctx, session);
     if (session.resp.ok || obs.info) await runTopologyPhase(ctx, session.conn, tcp.observation.address);
   } finally {
@@ -98,6 +101,15 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   if (!obs.target.tls && noRespReply) {
     obs.tlsSniff = await steps.run('tls-sniff', () => sniffTls(tcp.observation.address, port, host, ctx.budget(), signal), sniffCheck);
   }
+}
+
+/**
+ * The target itself (not a node followed one hop away) is also asked what its
+ * application's client would meet: idle settings, CLIENT SETINFO, HELLO 3
+ * (probes/client-probe.ts), in the same write: no extra round trip.
+ */
+function clientProbe(ctx: ProbeContext): { clientProbe?: { libName: string; libVer: string } } {
+  return (ctx.depth ?? 0) === 0 ? { clientProbe: { libName: 'redis-doctor', libVer: VERSION } } : {};
 }
 
 function recordInfo(ctx: ProbeContext, session: RespSessionResult): void {

@@ -25,6 +25,14 @@
  * Secrets: AUTH is recorded as `AUTH <redacted>`; every text received is
  * scrubbed of the password too, in case a proxy echoes it.
  *
+ * The application's view (`clientProbe`, client-probe.ts): after the
+ * diagnosis's own commands, the same write carries CONFIG GET timeout and
+ * tcp-keepalive, CLIENT SETINFO and HELLO 3 / HELLO 2, recorded apart in
+ * `resp.clientProbe`. Once every reply of the diagnosis's own is in, these
+ * get a short grace (client-probe.ts graceMs); silence or a close while only
+ * they are outstanding is theirs (`silent`, `closed`), never the session's
+ * timeout or close.
+ *
  * Other uses (the topology phase): `infoSections` asks for other INFO
  * sections, `extra` appends commands after INFO (a followed cluster node's
  * CLUSTER MYID), and `keepOpen` hands the still-open connection back
@@ -38,6 +46,7 @@ import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import { RespConnection, type PlannedCommand } from './resp-connection.js';
+import { clientCommands, configValue, graceMs, IDLE_SETTINGS, type ClientProbeOptions } from './client-probe.js';
 
 export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
 
@@ -59,6 +68,8 @@ export interface RespSessionOptions {
   extra?: readonly PlannedCommand[];
   /** Hand the connection back open (`conn`) when the session ended cleanly; the caller closes it. */
   keepOpen?: boolean;
+  /** Also send what the application's client sends on connect, and read the idle settings (client-probe.ts). */
+  clientProbe?: ClientProbeOptions;
 }
 
 export interface RespSessionResult {
@@ -75,19 +86,22 @@ const OLD_INFO_RE = /^ERR (syntax error|wrong number of arguments)/i;
 interface Pending {
   label: string;
   args: string[];
-  role: 'auth' | 'select' | 'ping' | 'info' | 'info-fallback' | 'extra';
+  role: 'auth' | 'select' | 'ping' | 'info' | 'info-fallback' | 'extra' | 'client';
   sentAt: number;
   exchange: RespExchange;
 }
 
-function plan(credentials: Credentials | undefined, db: number | undefined, sections: readonly string[], extra: readonly PlannedCommand[]): { label: string; args: string[]; role: Pending['role'] }[] {
+function plan(options: RespSessionOptions): { label: string; args: string[]; role: Pending['role'] }[] {
+  const { credentials, db } = options;
   const out: { label: string; args: string[]; role: Pending['role'] }[] = [];
   const auth = authCommand(credentials);
   if (auth) out.push({ ...auth, role: 'auth' });
   if (db !== undefined && db !== 0) out.push({ label: `SELECT ${db}`, args: ['SELECT', String(db)], role: 'select' });
   out.push({ label: 'PING', args: ['PING'], role: 'ping' });
+  const sections = options.infoSections ?? INFO_SECTIONS;
   out.push({ label: `INFO ${sections.join(' ')}`, args: ['INFO', ...sections], role: 'info' });
-  for (const e of extra) out.push({ label: e.label, args: [...e.args], role: 'extra' });
+  for (const e of options.extra ?? []) out.push({ label: e.label, args: [...e.args], role: 'extra' });
+  if (options.clientProbe) for (const c of clientCommands(options.clientProbe)) out.push({ ...c, role: 'client' });
   return out;
 }
 
@@ -99,8 +113,14 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
   const exchanges: RespExchange[] = [];
   const queue: Pending[] = [];
   const resp: RespObservation = { ok: false, exchanges, closedByServer: false, noReply: true, timedOut: false };
+  if (options.clientProbe) resp.clientProbe = { exchanges: [], closed: false, silent: false, config: {} };
+  const probe = resp.clientProbe;
   let infoText: string | undefined;
   let repliesSeen = 0;
+  const started = now();
+  let grace: NodeJS.Timeout | undefined;
+  /** Only the client probe's commands are still waiting for a reply. */
+  const onlyClientLeft = () => queue.length > 0 && queue.every((p) => p.role === 'client');
 
   return new Promise<RespSessionResult>((resolve) => {
     let finished = false;
@@ -108,6 +128,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       if (finished) return;
       finished = true;
       timer.clear();
+      clearTimeout(grace);
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
       socket.removeListener('close', onEnd);
@@ -116,6 +137,10 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       resp.noReply = first.length === 0;
       const ping = exchanges.find((e) => e.command === 'PING');
       resp.ok = ping?.reply?.kind === 'status' && ping.reply.text === 'PONG';
+      if (probe) for (const name of IDLE_SETTINGS) {
+        const value = configValue(name, probe.exchanges.find((e) => e.command === `CONFIG GET ${name}`)?.reply);
+        if (value !== undefined) probe.config[name] = value;
+      }
       const clean = queue.length === 0 && parser.pending === 0 && !resp.closedByServer && !resp.timedOut && !resp.socketError && !resp.nonResp && !socket.destroyed;
       const result: RespSessionResult = infoText === undefined ? { resp } : { resp, infoText };
       if (options.keepOpen && clean) result.conn = new RespConnection(socket, redactor);
@@ -127,7 +152,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       const t = now();
       for (const item of items) {
         const exchange: RespExchange = { command: item.label, durationMs: 0 };
-        exchanges.push(exchange);
+        (item.role === 'client' && probe ? probe.exchanges : exchanges).push(exchange);
         queue.push({ ...item, sentAt: t, exchange });
       }
       socket.write(Buffer.concat(items.map((i) => encodeCommand(i.args))));
@@ -150,6 +175,12 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       }
       if ((pending.role === 'info' || pending.role === 'info-fallback') && clean.kind === 'string') infoText = clean.text;
       if (queue.length === 0) finish();
+      else if (onlyClientLeft() && grace === undefined) {
+        grace = setTimeout(() => {
+          if (probe) probe.silent = true;
+          finish();
+        }, graceMs(since(started), options.timeoutMs - since(started)));
+      }
     };
 
     const onData = (chunk: Buffer) => {
@@ -168,18 +199,24 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
         finish();
       }
     };
+    // A close or a silence while only the client probe's commands wait is theirs, not the session's.
     const onEnd = () => {
-      resp.closedByServer = true;
+      if (onlyClientLeft() && probe) probe.closed = true;
+      else resp.closedByServer = true;
       finish();
     };
     const onError = (err: NodeJS.ErrnoException) => {
-      resp.socketError = err.code ?? err.message;
-      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resp.closedByServer = true;
+      if (onlyClientLeft() && probe) probe.closed = true;
+      else {
+        resp.socketError = err.code ?? err.message;
+        if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resp.closedByServer = true;
+      }
       finish();
     };
 
     const timer = bound(options.timeoutMs, options.signal, (reason) => {
-      resp.timedOut = reason === 'timeout';
+      if (reason === 'timeout' && onlyClientLeft() && probe) probe.silent = true;
+      else resp.timedOut = reason === 'timeout';
       finish();
     });
     socket.on('data', onData);
@@ -191,6 +228,6 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       else onEnd();
       return;
     }
-    send(plan(options.credentials, options.db, options.infoSections ?? INFO_SECTIONS, options.extra ?? []));
+    send(plan(options));
   });
 }

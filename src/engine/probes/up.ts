@@ -71,7 +71,7 @@ interface PingOutcome {
 }
 
 /** The handshake on an open socket: one write, replies read in order; the first error reply wins. */
-function ping(open: OpenSocket, commands: string[][], expected: number, timeoutMs: number, redactor: Redactor, signal?: AbortSignal): Promise<PingOutcome> {
+function ping(open: OpenSocket, commands: string[][], expected: number, timeoutMs: number, redactor: Redactor, signal?: AbortSignal, keep = false): Promise<PingOutcome> {
   const { socket } = open;
   const parser = new RespParser();
   let replies = 0;
@@ -84,8 +84,10 @@ function ping(open: OpenSocket, commands: string[][], expected: number, timeoutM
       timer.clear();
       socket.removeAllListeners('data');
       socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
       socket.on('error', () => {});
-      socket.destroy();
+      // An up connection handed on (holdUp) is left open, every listener of ours gone.
+      if (!(keep && outcome.up)) socket.destroy();
       resolve(outcome);
     };
     const failed = (code: string, detail: string) => finish(firstError !== undefined ? errorOutcome(firstError) : { up: false, code, detail });
@@ -127,6 +129,15 @@ function handshake(credentials: Credentials | undefined, db: number | undefined)
 }
 
 export async function probeUp(target: TargetInfo, options: UpOptions = {}): Promise<UpResult> {
+  return (await connectUp(target, options, false)).result;
+}
+
+/** As probeUp, and when the target is up, the connection is handed back open, past AUTH/SELECT/PING (idle-hold.ts). */
+export function holdUp(target: TargetInfo, options: UpOptions = {}): Promise<{ result: UpResult; socket?: OpenSocket['socket'] }> {
+  return connectUp(target, options, true);
+}
+
+async function connectUp(target: TargetInfo, options: UpOptions, keep: boolean): Promise<{ result: UpResult; socket?: OpenSocket['socket'] }> {
   const start = now();
   const total = options.timeoutMs ?? DEFAULT_MS;
   const left = () => total - (now() - start);
@@ -136,19 +147,19 @@ export async function probeUp(target: TargetInfo, options: UpOptions = {}): Prom
   });
 
   const dns = await probeDns(target.host, left(), options.signal);
-  if (!dns.ok) return down('dns', dns.code ?? 'ENOTFOUND', `cannot resolve ${target.host}: ${dns.code ?? 'no address'}`);
+  if (!dns.ok) return { result: down('dns', dns.code ?? 'ENOTFOUND', `cannot resolve ${target.host}: ${dns.code ?? 'no address'}`) };
   const tcp = await probeTcp(dns.addresses.map((a) => a.address), target.port, left(), options.signal);
   const address = tcp.observation.address;
-  if (!tcp.open) return down('tcp', tcp.observation.code ?? 'ECONNREFUSED', tcp.observation.message, address);
+  if (!tcp.open) return { result: down('tcp', tcp.observation.code ?? 'ECONNREFUSED', tcp.observation.message, address) };
 
   let open: OpenSocket = tcp.open;
   if (target.tls) {
     const tls = await probeTls(open, target.host, options.tls, left(), options.signal);
-    if (!tls.open) return down('tls', tls.observation.code ?? 'EUNKNOWN', tls.observation.authorizationError ?? tls.observation.message, address);
+    if (!tls.open) return { result: down('tls', tls.observation.code ?? 'EUNKNOWN', tls.observation.authorizationError ?? tls.observation.message, address) };
     open = tls.open;
   }
   const commands = handshake(options.credentials, target.db);
-  const outcome = await ping(open, commands, commands.length, Math.max(1, left()), redactor, options.signal);
-  if (outcome.up) return { up: true, step: 'redis', address, durationMs: since(start) };
-  return down('redis', outcome.code ?? 'ERR', outcome.detail, address);
+  const outcome = await ping(open, commands, commands.length, Math.max(1, left()), redactor, options.signal, keep);
+  if (outcome.up) return { result: { up: true, step: 'redis', address, durationMs: since(start) }, ...(keep ? { socket: open.socket } : {}) };
+  return { result: down('redis', outcome.code ?? 'ERR', outcome.detail, address) };
 }

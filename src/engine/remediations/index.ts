@@ -13,6 +13,7 @@
 import { accessFixes } from './access.js';
 import { capacityFixes } from './capacity.js';
 import { certificateFixes } from './certificates.js';
+import { clientFixes } from './clients.js';
 import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
@@ -30,6 +31,7 @@ export const REMEDIATIONS = {
   ...certificateFixes,
   ...databaseFixes,
   ...topologyFixes,
+  ...clientFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

@@ -12,7 +12,7 @@
  * info finding never changes the verdict.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-import { clip, wire } from './helpers/observed.js';
+import { clip, info, wire } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 
 const RESTRICTED = /^(ERR unknown command|ERR unknown subcommand|NOPERM\b)/i;
@@ -21,6 +21,7 @@ const RESTRICTED = /^(ERR unknown command|ERR unknown subcommand|NOPERM\b)/i;
 const WHAT: [RegExp, string][] = [
   [/^CONFIG GET cluster-/i, 'the cluster settings (announced addresses, bus port, cluster-allow-reads-when-down, full coverage)'],
   [/^CONFIG GET min-replicas-/i, 'min-replicas-to-write and min-replicas-max-lag'],
+  [/^CONFIG GET (timeout|tcp-keepalive)/i, 'the idle settings (timeout, tcp-keepalive) that decide whether idle pooled connections are closed'],
   [/^CONFIG\b/i, 'configuration values'],
   [/^CLUSTER INFO/i, 'the cluster state (cluster_state, slots assigned and failing)'],
   [/^CLUSTER (SHARDS|SLOTS)/i, 'the nodes and addresses handed to clients'],
@@ -51,6 +52,12 @@ export const rule = defineRule({
     for (const c of obs.topology?.commands ?? []) {
       if (c.purpose === 'quote' || c.reply?.kind !== 'error' || !RESTRICTED.test(c.reply.text)) continue;
       refused.push({ command: c.command, text: wire(c.reply) });
+    }
+    // The idle settings, asked on behalf of the application's client (resp.clientProbe); a Sentinel has
+    // no CONFIG at all (only SENTINEL CONFIG), and its clients' idle connections are not the question.
+    const sentinel = obs.topology?.kind === 'sentinel' || info(obs, 'redis_mode') === 'sentinel';
+    for (const e of sentinel ? [] : (obs.resp?.clientProbe?.exchanges ?? [])) {
+      if (e.command.startsWith('CONFIG GET') && e.reply?.kind === 'error' && RESTRICTED.test(e.reply.text)) refused.push({ command: e.command, text: wire(e.reply) });
     }
     // INFO renamed away (a -NOPERM for INFO is acl-denied's).
     const infoReply = obs.resp?.exchanges.find((e) => e.command.startsWith('INFO'))?.reply;

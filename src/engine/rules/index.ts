@@ -23,8 +23,10 @@ import { rule as dbIndexOutOfRange } from './db-index-out-of-range.js';
 import { rule as diskFull } from './disk-full.js';
 import { rule as dnsResolutionFailed } from './dns-resolution-failed.js';
 import { rule as fdLimitTooLow } from './fd-limit-too-low.js';
+import { rule as handshakeIncompatible } from './handshake-incompatible.js';
 import { rule as firewallBlocked } from './firewall-blocked.js';
 import { rule as hostUnreachable } from './host-unreachable.js';
+import { rule as idleConnectionsClosed } from './idle-connections-closed.js';
 import { rule as k8sServiceNoEndpoints } from './k8s-service-no-endpoints.js';
 import { rule as loadingDataset } from './loading-dataset.js';
 import { rule as maxClientsReached } from './max-clients-reached.js';
@@ -34,6 +36,7 @@ import { rule as notRedis } from './not-redis.js';
 import { rule as oomKilled } from './oom-killed.js';
 import { rule as persistenceFailing } from './persistence-failing.js';
 import { rule as protectedMode } from './protected-mode.js';
+import { rule as providerLimitReached } from './provider-limit-reached.js';
 import { rule as remoteCheckFailed } from './remote-check-failed.js';
 import { rule as replicaLinkDown } from './replica-link-down.js';
 import { rule as sentinelStaleMaster } from './sentinel-stale-master.js';
@@ -66,6 +69,8 @@ export const RULES: readonly Rule[] = [
   hostUnreachable,
   // Getting a session: admission and authentication.
   protectedMode,
+  // A client that authenticates the way the server predates (AUTH <user> on Redis < 6), or a refused HELLO.
+  handshakeIncompatible,
   authFailed,
   authRequired,
   aclDenied,
@@ -73,6 +78,7 @@ export const RULES: readonly Rule[] = [
   // No answer, or an answer that says the server is busy.
   connectionTimeout,
   maxClientsReached,
+  providerLimitReached,
   loadingDataset,
   busyScript,
   // The topology: the client reached the wrong node, or the right one the wrong way.
@@ -92,6 +98,7 @@ export const RULES: readonly Rule[] = [
   memoryLimitReached,
   replicaLinkDown,
   fdLimitTooLow,
+  idleConnectionsClosed,
   // The generic symptom, when nothing more specific fired.
   connectionRefused,
   // About the checks, not the server.

@@ -27,3 +27,41 @@ describe('commands-restricted', () => {
     expect(rule.evaluate(noReplicasObs(true))).toBeUndefined();
   });
 });
+
+describe('commands-restricted: the idle settings', () => {
+  it('CONFIG GET timeout refused (NOPERM or renamed) is noted, once per command', () => {
+    const obs = healthy();
+    const nope = err("NOPERM this user has no permissions to run the 'config|get' command");
+    obs.resp!.clientProbe = {
+      exchanges: [
+        { command: 'CONFIG GET timeout', reply: nope, durationMs: 1 },
+        { command: 'CONFIG GET tcp-keepalive', reply: nope, durationMs: 1 },
+        { command: 'HELLO 3', reply: { kind: 'array', text: 'server redis' }, durationMs: 1 },
+      ],
+      closed: false,
+      silent: false,
+      config: {},
+    };
+    const f = rule.evaluate(obs);
+    expect(f).toMatchObject({ severity: 'info', details: { commands: 'CONFIG GET' } });
+    expect(f?.title).toMatch(/the idle settings \(timeout, tcp-keepalive\)/);
+    expect(f?.evidence.slice(0, 2)).toEqual([
+      "CONFIG GET timeout → -NOPERM this user has no permissions to run the 'config|get' command",
+      "CONFIG GET tcp-keepalive → -NOPERM this user has no permissions to run the 'config|get' command",
+    ]);
+    obs.resp!.clientProbe.exchanges = [{ command: 'CONFIG GET timeout', reply: { kind: 'array', text: 'timeout 0' }, durationMs: 1 }];
+    expect(rule.evaluate(obs)).toBeUndefined();
+  });
+});
+
+describe('commands-restricted: a Sentinel', () => {
+  it('has no CONFIG: the client probe\'s CONFIG GET refused there is not noted', () => {
+    const obs = healthy();
+    obs.info!.sections['server'] = { ...obs.info!.sections['server'], redis_mode: 'sentinel' };
+    const unknown = err("ERR unknown command 'CONFIG', with args beginning with: 'GET' 'timeout'");
+    obs.resp!.clientProbe = { exchanges: [{ command: 'CONFIG GET timeout', reply: unknown, durationMs: 1 }], closed: false, silent: false, config: {} };
+    expect(rule.evaluate(obs)).toBeUndefined();
+    obs.info!.sections['server']!['redis_mode'] = 'standalone';
+    expect(rule.evaluate(obs)?.details?.['commands']).toBe('CONFIG');
+  });
+});
