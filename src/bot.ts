@@ -28,7 +28,7 @@ import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
+import { diagnose as engineDiagnose, holdIdle, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -47,6 +47,7 @@ import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { IncidentActions } from './monitor/incident-actions.js';
+import { IdleWatch } from './monitor/idle-watch.js';
 import { Monitor } from './monitor/monitor.js';
 import type { PauseWatchOptions } from './monitor/pause-watch.js';
 import { monitorStatuses } from './monitor/status.js';
@@ -133,6 +134,8 @@ interface Parts {
   sink: AlertSink & PauseSink;
   monitorStore: MonitorStore;
   monitored: string[];
+  /** `alerts.idleWatch`: one idle connection held per monitored target (monitor/idle-watch.ts). */
+  idleWatch: IdleWatch | undefined;
 }
 
 /** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
@@ -158,6 +161,7 @@ function workerComponents(p: Parts): Component[] {
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
+    ...(p.idleWatch ? { idleWatch: p.idleWatch } : {}),
   });
   return [
     new WorkerComponent('diagnose worker', settings.redisUrl, (connection) => createDiagnoseWorker({
@@ -233,7 +237,13 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
+  const idleWatch = runsWorker && config.alerts?.idleWatch ? new IdleWatch({ hold: holdIdle, timeoutMs: settings.timeoutMs }) : undefined;
   const runner = new DiagnosisRunner({
+    // What the idle watch saw reap a held connection is evidence for any diagnosis of that target.
+    ...(idleWatch ? { historyFor: (input: string) => {
+      const idleClosed = idleWatch.evidence(input);
+      return idleClosed ? { idleClosed } : undefined;
+    } } : {}),
     reporters: {
       slack: diagnosisThreads({ reporter, log, ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
@@ -253,7 +263,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
   const parts: Parts = {
     opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
-    sink: slackAlertSink(reporter), monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config),
+    sink: slackAlertSink(reporter), monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
   };
 
   // Components, in start order; stopped in reverse.
@@ -277,6 +287,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     stopping ??= (async () => {
       log.log('info', 'shutting down: no new commands; finishing running diagnoses');
       await stopAll(components, log, SHUTDOWN_MS);
+      idleWatch?.stop();
       log.log('info', 'stopped');
     })();
     return stopping;

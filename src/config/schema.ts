@@ -94,6 +94,12 @@ export const configSchema = z
         successesBeforeRecovery: z.number().int().min(1).max(100).default(2),
         /** A reminder in the alert's thread while still down, every this many minutes (0: never). */
         remindAfterMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
+        /**
+         * Hold one idle connection per monitored target and report what reaps it (Redis's `timeout`,
+         * a load balancer's or NAT's idle timeout) as idle-connections-closed evidence. Off by
+         * default: each held connection counts against the target's maxclients.
+         */
+        idleWatch: z.boolean().default(false),
       })
       .strict()
       .optional(),

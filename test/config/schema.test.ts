@@ -28,7 +28,7 @@ describe('config schema', () => {
     expect(c.targets[0]?.ssh?.port).toBe(22);
     expect(c.targets[0]?.ssh?.timeoutMs).toBeUndefined();
     expect(parseConfig(valid.replace('      knownHostsPath: /secrets/known_hosts', '      knownHostsPath: /secrets/known_hosts\n      timeoutMs: 15000'), 't.yaml').targets[0]?.ssh?.timeoutMs).toBe(15000);
-    expect(c.alerts).toMatchObject({ intervalSeconds: 30, failuresBeforeAlert: 2, successesBeforeRecovery: 2, remindAfterMinutes: 60 });
+    expect(c.alerts).toMatchObject({ intervalSeconds: 30, failuresBeforeAlert: 2, successesBeforeRecovery: 2, remindAfterMinutes: 60, idleWatch: false });
     expect(c.targets[0]?.fixes).toBe('guided');
     expect(parseConfig('', 'empty.yaml').access).toEqual({ diagnose: ['*'], approvers: [], selfApproval: false, approvalTtlSeconds: 900, allowAdHocTargets: false, adHocNetworks: [] });
     const more = parseConfig('targets:\n  - {name: s, url: "redis://h:26379", sentinelMaster: mymaster, fixes: automatic}\naccess:\n  selfApproval: true\n  approvalTtlSeconds: 10\n', 'more.yaml');
@@ -54,6 +54,7 @@ describe('config schema', () => {
     ['alerts:\n  channel: C0123ABCD\n  intervalSeconds: 4\n', /alerts\.intervalSeconds: /],
     ['alerts:\n  channel: C0123ABCD\n  failuresBeforeAlert: 0\n', /alerts\.failuresBeforeAlert: /],
     ['alerts:\n  channel: C0123ABCD\n  remindAfterMinutes: -1\n', /alerts\.remindAfterMinutes: /],
+    ['alerts:\n  channel: C0123ABCD\n  idleWatch: yes please\n', /alerts\.idleWatch: /],
     ['bogus: 1\n', /Unrecognized key|bogus/],
     ...['10', '2.5', '"10s"', '600001'].map((v): [string, RegExp] => [`targets:\n  - name: a\n    url: redis://h:1\n    ssh: {host: h, user: d, knownHostsPath: /kh, timeoutMs: ${v}}\n`, /targets\[0\]\.ssh\.timeoutMs: must be/]),
     ['targets: [\n', /not valid YAML/],
