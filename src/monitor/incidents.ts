@@ -148,8 +148,11 @@ export class IncidentKeeper {
     this.settled.set(id, { ...(diagCode !== undefined ? { diagCode } : {}), flapNoted: rec.flapNoted === true, remindAt });
   }
 
-  private history(rec: { lastOkAt?: number }): TargetHistory {
-    return rec.lastOkAt !== undefined ? { lastAnsweredAt: new Date(rec.lastOkAt).toISOString() } : {};
+  /** The window the outage began in: an OOM kill inside it is tied to this target (rules/helpers/oom-link.ts). */
+  private history(rec: { lastOkAt?: number; firstFailureAt?: number }): TargetHistory {
+    if (rec.lastOkAt === undefined) return {};
+    const first = rec.firstFailureAt !== undefined ? { firstFailedAt: new Date(rec.firstFailureAt).toISOString() } : {};
+    return { lastAnsweredAt: new Date(rec.lastOkAt).toISOString(), ...first };
   }
 
   private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord): Promise<Diagnosis | Error> {

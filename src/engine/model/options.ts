@@ -46,6 +46,8 @@ export interface SshTargetOptions {
 export interface TargetHistory {
   /** ISO time of the last probe that got +PONG from this address and port. */
   lastAnsweredAt?: string;
+  /** ISO time of the first failed probe after it: with lastAnsweredAt, the window the outage began in. */
+  firstFailedAt?: string;
 }
 
 /**

@@ -19,7 +19,7 @@ import { Redactor } from '../shared/redact.js';
 import { hideUrlPassword } from '../model/target.js';
 import { evaluate } from './evaluate.js';
 import { runNetworkProbes } from './network-probes.js';
-import { runRemote, type RemoteOutcome } from './remote-phase.js';
+import { runRemote, withOomNote, type RemoteOutcome } from './remote-phase.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from '../shared/clock.js';
 import { ALERT_WAIT_MAX_MS } from '../probes/tls-alert.js';
@@ -107,7 +107,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
     if (remote) {
       const outcome = await remote;
       obs.remote = outcome.observation;
-      steps.add(outcome.checks);
+      steps.add(withOomNote(outcome.checks, obs));
     }
   } finally {
     clearTimeout(hardStop);

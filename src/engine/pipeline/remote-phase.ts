@@ -12,7 +12,8 @@
 import type { SshTargetOptions } from '../model/options.js';
 import { sshPhaseBoundMs } from '../remote/bound.js';
 import type { RemoteFailureReason, RemoteObservation } from '../remote/types.js';
-import type { Check, TargetInfo } from '../model/types.js';
+import type { Check, Observations, TargetInfo } from '../model/types.js';
+import { unlinkedOomNote } from '../rules/helpers/oom-link.js';
 import { now, since } from '../shared/clock.js';
 
 export interface RemoteOutcome {
@@ -60,4 +61,14 @@ export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeo
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The kernel log is host-wide: kills of a redis-server that no pid, cgroup or time ties to the
+ * target are said on the ssh-kernel-oom check (pid, cgroup, time), not as a finding.
+ */
+export function withOomNote(checks: Check[], obs: Observations): Check[] {
+  const note = unlinkedOomNote(obs);
+  if (!note) return checks;
+  return checks.map((c) => (c.id === 'ssh-kernel-oom' ? { ...c, detail: `${c.detail}; ${note}` } : c));
 }
