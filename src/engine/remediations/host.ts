@@ -5,7 +5,7 @@
  * checks found; all of it comes from our own parsed output, never a secret.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
+import { cli, type FixTarget, localCli, rerun, keepSetting } from './fix-target.js';
 
 /** iptables prints a rule as `-A CHAIN …`; the same words after `-D` delete exactly that rule. */
 function iptablesDelete(tool: string, line: string): string | undefined {
@@ -51,7 +51,8 @@ export const hostFixes = {
     mode: 'guided',
     steps: [
       'Confirm: sudo dmesg -T | grep -iE "out of memory|killed process" (or journalctl -k | grep -i oom) shows redis-server killed.',
-      `Cap Redis: set maxmemory to well below the RAM${p.totalBytes ? ` (${Math.round(p.totalBytes / 1048576)} MiB here)` : ''} — leave room for fork copy-on-write during saves and for other processes — with an eviction policy that fits the data (allkeys-lru for a cache): ${localCli(t)} CONFIG SET maxmemory <bytes>, then CONFIG REWRITE.`,
+      `Cap Redis: set maxmemory to well below the RAM${p.totalBytes ? ` (${Math.round(p.totalBytes / 1048576)} MiB here)` : ''} — leave room for fork copy-on-write during saves and for other processes — with an eviction policy that fits the data (allkeys-lru for a cache): ${localCli(t)} CONFIG SET maxmemory <bytes>.`,
+      keepSetting(t, localCli(t), 'maxmemory <bytes>'),
       'Find what else uses memory: free -h; ps aux --sort=-rss | head.',
       'Redis recommends vm.overcommit_memory = 1 so background saves can fork: sudo sysctl -w vm.overcommit_memory=1 (and in /etc/sysctl.conf).',
       'If the data must stay in memory, give the host (or the container memory limit) more RAM.',
