@@ -118,7 +118,7 @@ describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
     const server = await startRedis({ netns: ns, args: ['--protected-mode', 'no'] });
     try {
       const d = await run();
-      expect(d.findings).toEqual([]);
+      expect(d.findings.map((f) => f.cause)).not.toContain('oom-killed');
       expect(d).toMatchObject({ verdict: 'healthy', primaryCause: null });
       expect(check(d, 'ssh-kernel-oom')?.detail).toContain(`pid ${unrelated.pid} in ${unrelated.memcg}`);
     } finally {
