@@ -70,7 +70,10 @@ function renderRemediation(r: Remediation, index: number, s: Style): string[] {
   return lines;
 }
 
-function renderFinding(f: Finding, index: number, s: Style): string[] {
+/** Fixes already printed for an earlier finding (id and title → its number): shown once, then referred to. */
+type Shown = Map<string, number>;
+
+function renderFinding(f: Finding, index: number, s: Style, shown: Shown): string[] {
   const lines = [`  ${index + 1}. ${severityMark(f.severity, s)}  ${s.bold(safeText(f.title))}  ${s.dim(`[${f.cause} · ${f.confidence}]`)}`];
   if (f.evidence.length > 0) {
     lines.push(`     ${s.dim('evidence:')}`);
@@ -78,7 +81,14 @@ function renderFinding(f: Finding, index: number, s: Style): string[] {
   }
   if (f.remediations.length > 0) {
     lines.push(`     ${s.dim('what to do:')}`);
-    f.remediations.forEach((r, i) => lines.push(...renderRemediation(r, i, s)));
+    f.remediations.forEach((r, i) => {
+      const key = `${r.id}\n${r.title}`;
+      const earlier = shown.get(key);
+      if (earlier === undefined) {
+        shown.set(key, index + 1);
+        lines.push(...renderRemediation(r, i, s));
+      } else lines.push(`       ${String.fromCharCode(97 + (i % 26))}. ${safeText(r.title)}  ${s.dim(`[${r.id}: the same fix as in ${earlier} above]`)}`);
+    });
   }
   return lines;
 }
@@ -111,9 +121,10 @@ export function renderText(d: Diagnosis, s: Style): string {
     out.push(`  ${s.green('none')}: every check passed`);
   } else {
     out.push(s.bold(d.verdict === 'healthy' ? 'Findings' : 'What failed, why, and what to do'));
+    const shown: Shown = new Map();
     d.findings.forEach((f, i) => {
       if (i > 0) out.push('');
-      out.push(...renderFinding(f, i, s));
+      out.push(...renderFinding(f, i, s, shown));
     });
   }
   out.push('');

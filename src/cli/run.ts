@@ -98,7 +98,9 @@ function checkDiagnosis(d: Diagnosis): Diagnosis {
 
 async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): Promise<number> {
   const { target, options } = await resolve(args, io.env, redactor);
-  const progress = createProgress(io.stderr, `diagnosing ${target.input}`, (t) => redactor.redact(t));
+  // No redaction of whole lines here: the engine replaced secrets in outside text where it entered,
+  // and the tool's own words (a password "redis" vs "redis-cli") must stay as written.
+  const progress = createProgress(io.stderr, `diagnosing ${target.input}`, (t) => t);
   const abort = new AbortController();
   io.onInterrupt?.(() => {
     progress.stop();
@@ -115,11 +117,10 @@ async function runDiagnose(args: DiagnoseArgs, io: CliIo, redactor: Redactor): P
   } finally {
     progress.stop();
   }
-  const safe = redactor.redactDeep(diagnosis);
   const out = args.json
-    ? (await import('./render-json.js')).renderJson(safe)
-    : await renderForTerminal(safe, args.brief, makeStyle(colourWanted(io.stdout, io.env)));
-  io.stdout.write(redactor.redact(out));
+    ? (await import('./render-json.js')).renderJson(diagnosis)
+    : await renderForTerminal(diagnosis, args.brief, makeStyle(colourWanted(io.stdout, io.env)));
+  io.stdout.write(out);
   return diagnosis.verdict === 'healthy' ? EXIT.healthy : EXIT.problem;
 }
 

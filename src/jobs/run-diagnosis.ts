@@ -58,7 +58,9 @@ export class DiagnosisRunner {
 
   /** The engine run itself, with progress reported until it ends. */
   private async probe(resolved: ResolvedTarget, report: ReportRun, history?: DiagnoseOptions['history']): Promise<Diagnosis> {
-    // The engine keeps passwords out of what it returns and throws; this is the second layer, for both.
+    // The engine keeps passwords out of what it returns (replaced in outside text where it enters, never
+    // in the tool's own words: a password "redis" leaves "redis-cli" alone). An error's message is outside
+    // text (a library's, a server's): redacted here.
     const redactor = new Redactor().add(resolved.options.credentials?.password);
     try {
       const d = await this.deps.diagnose(resolved.target, {
@@ -67,7 +69,7 @@ export class DiagnosisRunner {
         ...(history ? { history } : {}),
         ...(report.onProgress ? { onProgress: (e) => report.onProgress!(e) } : {}),
       });
-      return redactor.redactDeep(d);
+      return d;
     } catch (err) {
       // Its message is logged and shown to the requester as the failure reason.
       if (err instanceof Error) err.message = redactor.redact(err.message);

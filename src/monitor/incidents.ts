@@ -157,9 +157,16 @@ export class IncidentKeeper {
     this.settled.set(id, { ...(diagCode !== undefined ? { diagCode } : {}), flapNoted: rec.flapNoted === true, remindAt });
   }
 
-  private history(rec: { lastOkAt?: number; target: string }): TargetHistory {
+  /**
+   * The window the outage began in (an OOM kill inside it is tied to this target: rules/helpers/oom-link.ts),
+   * and what the idle watch saw reap a held connection.
+   */
+  private history(rec: { lastOkAt?: number; firstFailureAt?: number; target: string }): TargetHistory {
     const idle = this.deps.idleWatch?.evidence(rec.target);
-    return { ...(rec.lastOkAt !== undefined ? { lastAnsweredAt: new Date(rec.lastOkAt).toISOString() } : {}), ...(idle ? { idleClosed: idle } : {}) };
+    const idleClosed = idle ? { idleClosed: idle } : {};
+    if (rec.lastOkAt === undefined) return idleClosed;
+    const first = rec.firstFailureAt !== undefined ? { firstFailedAt: new Date(rec.firstFailureAt).toISOString() } : {};
+    return { lastAnsweredAt: new Date(rec.lastOkAt).toISOString(), ...first, ...idleClosed };
   }
 
   private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord): Promise<Diagnosis | Error> {

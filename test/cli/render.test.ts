@@ -146,3 +146,16 @@ describe('createProgress', () => {
     }
   });
 });
+
+describe('renderText: a fix listed once', () => {
+  it('a remediation an earlier finding showed is referred to, not listed again', () => {
+    const start = refused.findings[0]!.remediations[0]!;
+    const twice: Diagnosis = {
+      ...refused,
+      findings: [refused.findings[0]!, { ...refused.findings[0]!, cause: 'server-not-running', title: 'redis-server is not running', remediations: [start] }],
+    };
+    const text = renderText(twice, plain);
+    expect(text.split('sudo systemctl start redis-server')).toHaveLength(2);
+    expect(text).toContain('a. Start Redis  [start-redis: the same fix as in 1 above]');
+  });
+});

@@ -101,3 +101,34 @@ describe('passwords in bad input', () => {
     expect(JSON.parse(r.stdout).primaryCause).toBe('auth-required');
   });
 });
+
+/**
+ * Redaction replaces a password where outside text quotes it (a reply, host output), never in the
+ * tool's own words: a password that is also an ordinary word or number must leave them alone.
+ * It still appears nowhere as the password: the tool's texts never carry it (the AUTH it sent is
+ * shown as `AUTH <redacted>`, the URL as `:<password>@`).
+ */
+describe('a password that is also a word the tool prints', () => {
+  it.each([['redis'], ['6379']])('wrong password %j: auth-failed, redis-cli, ports and URLs printed as written', async (pw) => {
+    const text = await runCli(['diagnose', `127.0.0.1:${redis.port}`, '--password-env', 'RD_TEST_PW', '--timeout', '1000'], { env: baseEnv({ RD_TEST_PW: pw }) });
+    const json = await runCli(['diagnose', `127.0.0.1:${redis.port}`, '--password-env', 'RD_TEST_PW', '--timeout', '1000', '--json'], { env: baseEnv({ RD_TEST_PW: pw }) });
+    expect(text.code).toBe(1);
+    expect(JSON.parse(json.stdout).primaryCause).toBe('auth-failed');
+    for (const out of [text.stdout + text.stderr, json.stdout + json.stderr]) {
+      expect(out).toContain('redis-cli -h 127.0.0.1');
+      expect(out).toContain('redis://');
+      expect(out).not.toMatch(/<redacted>-|-<redacted>|:\/\/<redacted>|<redacted>:\/\//);
+      // The one <redacted> is the password the probe sent (no INFO is quoted: the AUTH failed).
+      expect(out.replace(/AUTH <redacted>/g, '')).not.toContain('<redacted>');
+    }
+    expect(text.stdout).toContain('redis-doctor');
+  });
+
+  it('a password equal to the port: the port is printed wherever the tool names it', async () => {
+    const pw = String(redis.port);
+    const r = await runCli(['diagnose', `127.0.0.1:${redis.port}`, '--password-env', 'RD_TEST_PW', '--timeout', '1000'], { env: baseEnv({ RD_TEST_PW: pw }) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`127.0.0.1:${redis.port}`);
+    expect(r.stdout).toContain(`-p ${redis.port}`);
+  });
+});

@@ -306,3 +306,18 @@ describe('evaluate: secrets', () => {
     expect(findings[0]?.remediations[0]?.steps[0]).toBe('redis-cli -h 10.0.0.5 -p 6379 --user app --askpass SCRIPT KILL — Redis accepts it while busy and stops a script that has not written yet.');
   });
 });
+
+describe('a remediation listed once per finding', () => {
+  it('the same id twice in one finding: the first stays', () => {
+    const twice = defineRule({
+      cause: 'server-not-running',
+      impact: 'unusable',
+      evaluate: () => {
+        const r = { id: 'start-redis', title: 'Start Redis', risk: 'low' as const, mode: 'guided' as const, steps: ['start it'] };
+        return { severity: 'critical', confidence: 'confirmed', title: 'down', evidence: ['x'], remediations: [r, { ...r, title: 'Start Redis again' }] };
+      },
+    });
+    const e = evaluate(refused(), [twice]);
+    expect(e.findings[0]?.remediations.map((r) => r.title)).toEqual(['Start Redis']);
+  });
+});

@@ -77,3 +77,40 @@ describe('remediation catalogue', () => {
     expect(fixTarget(obs)).toEqual({ host: '10.0.0.5', port: 6379, tls: false, user: 'app', authProvided: true, address: '10.0.0.5' });
   });
 });
+
+describe('advice that is right (issue #17)', () => {
+  it('use-correct-port never suggests the port that refused: a placeholder until another port is known', () => {
+    for (const r of [REMEDIATIONS['use-correct-port'](T), REMEDIATIONS['use-correct-port'](T, { port: 6380 })]) {
+      const text = [r.title, ...r.steps, r.verify ?? ''].join('\n');
+      expect(text).not.toContain('cache.internal:6380');
+      expect(text).toContain('redis://cache.internal:<redis-port>');
+    }
+    const found = REMEDIATIONS['use-correct-port'](T, { port: 6379 });
+    expect(found.steps.join('\n')).toContain('redis://cache.internal:6379');
+    // The same port with TLS is another endpoint: it may be suggested.
+    expect(REMEDIATIONS['use-correct-port'](T, { port: 6380, tls: true }).steps.join('\n')).toContain('rediss://cache.internal:6380');
+  });
+
+  it('no CONFIG REWRITE for a server without a config file: the setting goes where it is started', () => {
+    const noFile = { ...T, configFile: '' };
+    for (const r of [REMEDIATIONS['raise-maxclients'](noFile, { to: 20000 }), REMEDIATIONS['raise-maxmemory'](noFile, { toBytes: 1 << 30 }), REMEDIATIONS['set-requirepass'](noFile), REMEDIATIONS['prevent-oom-kill'](noFile), REMEDIATIONS['bind-all-interfaces'](noFile), REMEDIATIONS['set-idle-timeout'](noFile), REMEDIATIONS['set-eviction-policy'](noFile), REMEDIATIONS['disable-protected-mode'](noFile)]) {
+      const steps = r.steps.join('\n');
+      expect(steps, r.id).not.toMatch(/CONFIG REWRITE(?! would fail)/);
+      expect(steps, r.id).toMatch(/runs without a config file .* its redis-server command line, the container's command .* the service's ExecStart/);
+    }
+    expect(REMEDIATIONS['raise-maxclients'](noFile, { to: 20000 }).steps.join('\n')).toContain('add --maxclients 20000 where it is started');
+    const withFile = REMEDIATIONS['raise-maxclients']({ ...T, configFile: '/etc/redis/6380.conf' }, { to: 20000 });
+    expect(withFile.steps.join('\n')).toContain('CONFIG REWRITE (rewrites /etc/redis/6380.conf), or maxclients 20000 in /etc/redis/6380.conf');
+    const obs = healthy();
+    obs.info!.sections.server!.config_file = '';
+    expect(fixTarget(obs).configFile).toBe('');
+    obs.info!.sections.server!.config_file = '/etc/redis/x.conf; rm -rf /';
+    expect(fixTarget(obs).configFile).toBe('<config file>');
+  });
+
+  it('a generated password is safe in a redis:// URL as is (hex, no @ : / ? # %)', () => {
+    const gen = REMEDIATIONS['set-requirepass'](T).steps.find((s) => s.includes('openssl rand'));
+    expect(gen).toContain('openssl rand -hex 32');
+    expect(gen).not.toContain('base64');
+  });
+});

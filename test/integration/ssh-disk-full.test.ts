@@ -37,6 +37,6 @@ describeLab('SSH checks: full data filesystem', [need.netns(), need.binary('redi
     const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 2000, ssh: host.ssh() });
     expectDiagnosis(d, { primaryCause: 'disk-full', verdict: 'degraded', evidence: new RegExp(`df -P -k on ${ns.nsAddress}: \\S+ 256 256 0 100% ${disk.path}`) });
     expect(d.findings[0]).toMatchObject({ severity: 'critical', details: { path: disk.path, usePercent: 100, availableBytes: 0 } });
-    expect(d.findings[0]?.evidence[1]).toBe(`redis-server pid ${server.pid} works in ${disk.path} (its dir); 0 MiB free of 256 KiB on ${disk.path}`);
+    expect(d.findings[0]?.evidence[1]).toBe(`redis-server pid ${server.pid}, which serves :${server.port}, works in ${disk.path} (its dir); 0 MiB free of 256 KiB on ${disk.path}`);
   });
 });

@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe } from 'vitest';
 import { which } from './exec.js';
+import { memcgAvailable } from './memcg.js';
 
 export { which };
 
@@ -73,6 +74,8 @@ export const need = {
     'network namespaces (root, ip, unshare --net)',
     cached('netns', () => process.getuid?.() === 0 && which('ip') !== undefined && succeeds('unshare', ['--net', 'true'])),
   ],
+  /** A memory cgroup of the lab's own, for real kernel OOM kills (lab/memcg.ts). */
+  memcg: (): Requirement => ['a memory cgroup (root; cgroup v1 memory controller, or v2 listing memory)', memcgAvailable()],
   /** A mount namespace: what `ip netns exec` uses to give a namespace its own /etc/resolv.conf. */
   mountns: (): Requirement => ['mount namespaces (unshare --mount)', cached('mountns', () => process.getuid?.() === 0 && succeeds('unshare', ['--mount', 'true']))],
 };

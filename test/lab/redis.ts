@@ -28,6 +28,7 @@ import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { run, which } from './exec.js';
+import type { MemoryCgroup } from './memcg.js';
 import type { Netns } from './netns.js';
 import { pollUntil } from './poll.js';
 import { freePort } from './ports.js';
@@ -61,6 +62,8 @@ export interface RedisOptions {
    * config file text; Sentinel rewrites the file, so it lives in the server's temp dir.
    */
   sentinelConfig?: string;
+  /** Run inside this memory cgroup (lab/memcg.ts): the server's pid is written to its cgroup.procs before exec. */
+  memoryCgroup?: Pick<MemoryCgroup, 'procsFile'>;
   startTimeoutMs?: number;
 }
 
@@ -128,6 +131,17 @@ function commandLine(options: RedisOptions, args: string[], dir: string): string
   return which('setpriv') ? pdeathsigArgv(argv) : argv;
 }
 
+/**
+ * In the namespace, or in a memory cgroup: `sh` joins the cgroup with its own pid and execs, and
+ * so does `ip netns exec`, so the server keeps that pid and the cgroup. The cgroup is joined
+ * before `ip netns exec`, which mounts a /sys of the namespace's own (no cgroup fs in it).
+ */
+function spawnServer(options: RedisOptions, argv: string[]): ChildProcess {
+  if (!options.memoryCgroup) return options.netns ? options.netns.spawn(argv) : spawnTracked(argv);
+  const inNs = options.netns ? ['ip', 'netns', 'exec', options.netns.name, ...argv] : argv;
+  return spawnTracked(['sh', '-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', options.memoryCgroup.procsFile, ...inNs]);
+}
+
 /** Any RESP reply to PING on the Unix socket means the server is up and in some state. */
 async function answers(socket: string): Promise<true | undefined> {
   const client = await connectRawUnix(socket, 1000);
@@ -170,7 +184,7 @@ async function startOnce(options: RedisOptions): Promise<RedisServer> {
   }
   if (options.sentinelConfig !== undefined) await writeFile(join(tmp.path, 'sentinel.conf'), options.sentinelConfig);
   const argv = commandLine(options, serverArgs(options, port, tmp.path), tmp.path);
-  const child = options.netns ? options.netns.spawn(argv) : spawnTracked(argv);
+  const child = spawnServer(options, argv);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

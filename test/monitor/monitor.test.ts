@@ -158,8 +158,8 @@ describe('Monitor', () => {
     expect(posts(sink.calls)).toHaveLength(1);
     const parent = posts(sink.calls)[0]!;
     expect(parent.view).toMatchObject({ target: 'alpha', cause: 'connection-refused', firstCode: 'ECONNREFUSED', reason: 'down', ref: expect.stringMatching(/^i\.alpha-/) });
-    // The last good probe goes to the diagnosis.
-    expect(w.histories).toEqual([{ lastAnsweredAt: new Date(parent.view!.lastOkAt!).toISOString() }]);
+    // The last good probe and the first failed one go to the diagnosis: the window the outage began in.
+    expect(w.histories).toEqual([{ lastAnsweredAt: new Date(parent.view!.lastOkAt!).toISOString(), firstFailedAt: new Date(parent.view!.firstFailureAt).toISOString() }]);
     expect(sink.calls.filter((c) => c.kind === 'finding').map((c) => [c.cause, c.thread])).toEqual([['connection-refused', parent.ts], ['remote-check-failed', parent.ts]]);
 
     await w.tick(m, 'alpha', '+');

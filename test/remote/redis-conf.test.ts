@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRedisConfOutput, splitConfArgs, unreadableConfs } from '../../src/engine/remote/parsers/redis-conf.js';
+import { parsePidFiles, parseRedisConfOutput, splitConfArgs, unreadableConfs } from '../../src/engine/remote/parsers/redis-conf.js';
 import { redisConfScript } from '../../src/engine/remote/scripts.js';
 import { labRequirement } from '../lab/guard.js';
 import { runLocally } from './run-script.js';
@@ -154,5 +154,35 @@ describe('include directives, followed on the host by the real script', () => {
     const res = await runLocally(redisConfScript([{ path: '/proc/1/environ', source: 'process' }, ...missing.map((path) => ({ path, source: 'default' as const }))]), { user: 'nobody' });
     expect(res.stdout).toBe('### denied /proc/1/environ process\n');
     expect(unreadableConfs(res.stdout)).toEqual([{ path: '/proc/1/environ', source: 'process' }]);
+  });
+});
+
+describe('pid files over the real remote script', () => {
+  it('reads the pidfile a config names and the default location given, tied to the config or the port; never an unsafe path', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rd-pid-'));
+    try {
+      const named = join(d, 'redis-server.pid');
+      const byDefault = join(d, 'redis_7001.pid');
+      writeFileSync(named, '4242\n');
+      writeFileSync(byDefault, '5151\n');
+      writeFileSync(join(d, 'big.pid'), '9'.repeat(100_000));
+      const conf = join(d, 'redis.conf');
+      writeFileSync(conf, [`pidfile ${named}`, 'port 7000', ''].join('\n'));
+      const other = join(d, 'other.conf');
+      writeFileSync(other, [`pidfile "${join(d, 'a b.pid')}"`, 'port 7002', ''].join('\n'));
+      const res = await runLocally(redisConfScript([{ path: conf, source: 'process' }, { path: other, source: 'default' }], [byDefault, join(d, 'big.pid'), join(d, 'absent.pid')]));
+      expect(res.code).toBe(0);
+      const confs = parseRedisConfOutput(res.stdout);
+      expect(confs[0]?.pidfile).toBe(named);
+      expect(parsePidFiles(res.stdout, confs)).toEqual([
+        { path: named, pid: 4242, configPath: conf },
+        { path: byDefault, pid: 5151, port: 7001 },
+      ]);
+      // 16 bytes of a file that is no pid file are read and refused; a path with a space is not followed.
+      expect(res.stdout).not.toContain('9'.repeat(17));
+      expect(res.stdout).not.toContain('a b.pid\n');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, defaultConfPaths, planPhase2 } from '../../src/engine/remote/catalogue.js';
 import { outcomeOf } from '../../src/engine/remote/outcome.js';
@@ -150,5 +151,9 @@ describe('phase-2 scripts against a real redis-server', () => {
     const lim = await runLocally(procLimitsScript([s.pid]));
     outcomeOf(entry('proc-limits'), result({ stdout: lim.stdout, exitCode: lim.code }), obs);
     expect(obs.fileLimits).toEqual([{ pid: s.pid, soft: 256, hard: 256, line: 'Max open files 256 256 files' }]);
+    // Its memory cgroup, as /proc/<pid>/cgroup names it here (v1 memory line, else the v2 line).
+    const own = readFileSync(`/proc/${s.pid}/cgroup`, 'utf8').split('\n');
+    const memcg = (own.find((l) => /^\d+:[^:]*\bmemory\b[^:]*:/.test(l)) ?? own.find((l) => l.startsWith('0::')))!.replace(/^[^:]*:[^:]*:/, '');
+    expect(obs.cgroups).toEqual([{ pid: s.pid, memcg }]);
   });
 });

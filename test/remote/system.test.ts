@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDfOutput, parseDfLine } from '../../src/engine/remote/parsers/df.js';
 import { parseFree } from '../../src/engine/remote/parsers/free.js';
 import { parseKernelOom } from '../../src/engine/remote/parsers/kernel-oom.js';
-import { parseProcLimits } from '../../src/engine/remote/parsers/proc-limits.js';
+import { parseProcCgroups, parseProcLimits } from '../../src/engine/remote/parsers/proc-limits.js';
 import { parseSystemdShow } from '../../src/engine/remote/parsers/systemd.js';
 import { fixture } from './fixtures.js';
 
@@ -16,6 +16,10 @@ describe('systemctl show parser (sample: systemd is not PID 1 on the capture mac
     ]);
     expect(units[0]).toMatchObject({ configPath: '/etc/redis/redis.conf', execMainStatus: 1, nRestarts: 5, execStartArgv: '/usr/bin/redis-server /etc/redis/redis.conf --supervised systemd --daemonize no' });
     expect(units[1]?.configPath).toBe('/etc/redis/sentinel.conf');
+    // ExecMainPID outlives the process (a killed server's pid); a stopped unit has no ControlGroup.
+    expect(units[0]?.execMainPid).toBe(48990);
+    expect(units[0]?.controlGroup).toBeUndefined();
+    expect(units[1]).toMatchObject({ execMainPid: 1022, controlGroup: '/system.slice/redis-sentinel.service' });
     expect(units[2]?.loadState).toBe('not-found');
   });
 
@@ -54,8 +58,30 @@ describe('kernel OOM parser (samples: no OOM kill on the capture machine)', () =
         pid: 1187,
         process: 'redis-server',
         line: '[1834512.771424] Out of memory: Killed process 1187 (redis-server) total-vm:4214732kB, anon-rss:3889120kB, file-rss:0kB, shmem-rss:0kB, UID:112 pgtables:7736kB oom_score_adj:0',
+        memcg: '/system.slice/redis-server.service',
       },
     ]);
+  });
+
+  it('dates a dmesg stamp with the host clock line, and reads task_memcg of a cgroup v1 memcg kill (this VM\'s kernel, 6.18)', () => {
+    const text = [
+      '### clock 1765065000 500.25',
+      '### source dmesg',
+      '[  381.525886] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/rdlab-oom-try,task_memcg=/rdlab-oom-try,task=redis-server,pid=13482,uid=0',
+      '[  381.525900] Memory cgroup out of memory: Killed process 13482 (redis-server) total-vm:42264kB, anon-rss:32384kB, file-rss:6484kB, shmem-rss:0kB, UID:0 pgtables:120kB oom_score_adj:0',
+    ].join('\n');
+    const kill = parseKernelOom(text)?.kills[0];
+    expect(kill).toMatchObject({ pid: 13482, memcg: '/rdlab-oom-try', line: expect.stringContaining('Killed process 13482') });
+    // 500.25 s of uptime at 1765065000 (23:50:00Z): the stamp 381.5259 is 118.7241 s earlier.
+    expect(kill?.at).toBe('2025-12-06T23:48:01.276Z');
+    expect(parseKernelOom(fixture('samples/journalctl-k-oom.txt'))?.kills[0]?.at).toBe('2024-05-02T03:14:07.000Z');
+  });
+
+  it('a hostile line (no comma, no bound on length) is cut and parsed in linear time', () => {
+    const long = `### source dmesg\n[1.0] oom-kill:${'a'.repeat(200_000)}task=redis-server,pid=1`;
+    const start = Date.now();
+    expect(parseKernelOom(long)?.kills).toEqual([]);
+    expect(Date.now() - start).toBeLessThan(500);
   });
 
   it('reads journalctl -k (cgroup OOM) and pre-4.19 kernels', () => {
@@ -101,5 +127,18 @@ describe('/proc/<pid>/limits parser', () => {
       { pid: 14823, soft: 128, hard: 128, line: 'Max open files 128 128 files' },
     ]);
     expect(parseProcLimits('### pid 1\nMax open files            unlimited            unlimited            files\n')[0]).toMatchObject({ soft: null, hard: null });
+  });
+
+  it('reads the memory cgroup from /proc/<pid>/cgroup: the v1 memory line, else the v2 line', () => {
+    const text = [
+      '### pid 7', 'Max open files 1024 4096 files',
+      '### cgroup 7', '12:pids:/system.slice/redis-server.service', '4:memory:/system.slice/redis-server.service', '0::/system.slice/redis-server.service',
+      '### pid 8',
+      '### cgroup 8', '0::/system.slice/docker-0123.scope',
+      '### cgroup 9', '0::/with space',
+    ].join('\n');
+    expect(parseProcCgroups(text)).toEqual([{ pid: 7, memcg: '/system.slice/redis-server.service' }, { pid: 8, memcg: '/system.slice/docker-0123.scope' }]);
+    // A cgroup line is never taken for a limits line of the next pid.
+    expect(parseProcLimits(text).map((l) => l.pid)).toEqual([7]);
   });
 });

@@ -51,6 +51,8 @@ export interface TargetHistory {
    * was closed (FIN), reset, or went silent (a PING after the idle got no reply).
    */
   idleClosed?: { how: 'closed' | 'reset' | 'silent'; idleSeconds: number; at: string };
+  /** ISO time of the first failed probe after it: with lastAnsweredAt, the window the outage began in. */
+  firstFailedAt?: string;
 }
 
 /**

@@ -19,7 +19,7 @@ import { Redactor } from '../shared/redact.js';
 import { hideUrlPassword } from '../model/target.js';
 import { evaluate } from './evaluate.js';
 import { runNetworkProbes } from './network-probes.js';
-import { runRemote, type RemoteOutcome } from './remote-phase.js';
+import { runRemote, withOomNote, type RemoteOutcome } from './remote-phase.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from '../shared/clock.js';
 import { ALERT_WAIT_MAX_MS } from '../probes/tls-alert.js';
@@ -90,10 +90,14 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
     ...(options.history ? { history: options.history } : {}),
   };
   const steps = new StepRecorder(options.onProgress);
+  // Secrets are replaced in outside text where it enters (server replies in the probes, host output
+  // in the remote module, the observations below), never in the tool's own words: a password
+  // "redis" leaves "redis-cli" in a remediation alone. The tool's texts never carry a password.
+  const redactor = new Redactor().add(options.credentials?.password);
   try {
     // Aborted by the caller only: the probes' deadline (hardStop) is shorter than the SSH phase bound.
     const remote: Promise<RemoteOutcome> | undefined = options.ssh
-      ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal)
+      ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal, (t) => redactor.redact(t))
       : undefined;
     await runNetworkProbes({
       obs,
@@ -107,13 +111,14 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
     if (remote) {
       const outcome = await remote;
       obs.remote = outcome.observation;
-      steps.add(outcome.checks);
+      steps.add(withOomNote(outcome.checks, obs));
     }
   } finally {
     clearTimeout(hardStop);
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (options.signal?.aborted) throw abortError(options.signal);
+  redactObservations(obs, redactor);
 
   const { findings, primaryCause, verdict } = evaluate(obs);
   const diagnosis: Diagnosis = {
@@ -126,5 +131,13 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
     startedAt,
     version: VERSION,
   };
-  return new Redactor().add(options.credentials?.password).redactDeep(diagnosis);
+  return diagnosis;
+}
+
+/** What the probes saw: outside text through and through (the target, client and history are the caller's). */
+const OUTSIDE: readonly (keyof Observations)[] = ['dns', 'tcp', 'tls', 'tlsSniff', 'plaintextPing', 'resp', 'info', 'config', 'neighbours', 'loopback', 'remote', 'topology'];
+
+function redactObservations(obs: Observations, redactor: Redactor): void {
+  const o = obs as unknown as Record<string, unknown>;
+  for (const key of OUTSIDE) if (o[key] !== undefined) o[key] = redactor.redactDeep(o[key]);
 }

@@ -81,6 +81,13 @@ function followedFinding(finding: Finding, primary: FollowedPrimary): Finding {
   };
 }
 
+/** A fix listed once per finding (two rules' helpers may both add start-redis): the first stays. */
+function withUniqueRemediations(finding: Finding): Finding {
+  const ids = new Set<string>();
+  const remediations = finding.remediations.filter((r) => !ids.has(r.id) && Boolean(ids.add(r.id)));
+  return remediations.length === finding.remediations.length ? finding : { ...finding, remediations };
+}
+
 /** `rules` in ranking order, most specific first (default: every rule, rules/index.ts). */
 export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Evaluation {
   const fired: { rule: Rule; finding: Finding; rank: number }[] = [];
@@ -104,7 +111,7 @@ export function evaluate(obs: Observations, rules: readonly Rule[] = RULES): Eva
   const kept = fired
     .filter(({ finding }) => !superseded.has(finding.cause))
     .sort((a, b) => guess(a.finding) - guess(b.finding) || SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] || a.rank - b.rank);
-  const findings = kept.map(({ finding }) => finding);
+  const findings = kept.map(({ finding }) => withUniqueRemediations(finding));
   const verdict = verdictOf(obs, kept);
   return { findings, primaryCause: verdict === 'healthy' ? null : (findings[0]?.cause ?? null), verdict };
 }

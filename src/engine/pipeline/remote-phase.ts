@@ -12,7 +12,8 @@
 import type { SshTargetOptions } from '../model/options.js';
 import { sshPhaseBoundMs } from '../remote/bound.js';
 import type { RemoteFailureReason, RemoteObservation } from '../remote/types.js';
-import type { Check, TargetInfo } from '../model/types.js';
+import type { Check, Observations, TargetInfo } from '../model/types.js';
+import { unlinkedOomNote } from '../rules/helpers/oom-link.js';
 import { now, since } from '../shared/clock.js';
 
 export interface RemoteOutcome {
@@ -30,7 +31,7 @@ function failed(ssh: SshTargetOptions, reason: RemoteFailureReason, message: str
 /** How long past the phase bound the remote module may take to close its channels and report. */
 const SAFETY_MARGIN_MS = 1500;
 
-export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, signal: AbortSignal): Promise<RemoteOutcome> {
+export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, signal: AbortSignal, redact?: (text: string) => string): Promise<RemoteOutcome> {
   const start = now();
   const deadlineMs = sshPhaseBoundMs(ssh, timeoutMs) + SAFETY_MARGIN_MS;
   const controller = new AbortController();
@@ -46,7 +47,7 @@ export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeo
   const work = (async (): Promise<RemoteOutcome> => {
     try {
       const remote = await import('../remote/index.js');
-      return await remote.runRemoteChecks(ssh, { target, timeoutMs, signal: controller.signal });
+      return await remote.runRemoteChecks(ssh, { target, timeoutMs, signal: controller.signal, ...(redact ? { redact } : {}) });
     } catch (err) {
       if (controller.signal.aborted) return failed(ssh, 'aborted', 'the diagnosis was aborted', since(start));
       // A bug in the remote module, not a fact about the host. Only the error's class
@@ -60,4 +61,14 @@ export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeo
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The kernel log is host-wide: kills of a redis-server that no pid, cgroup or time ties to the
+ * target are said on the ssh-kernel-oom check (pid, cgroup, time), not as a finding.
+ */
+export function withOomNote(checks: Check[], obs: Observations): Check[] {
+  const note = unlinkedOomNote(obs);
+  if (!note) return checks;
+  return checks.map((c) => (c.id === 'ssh-kernel-oom' ? { ...c, detail: `${c.detail}; ${note}` } : c));
 }

@@ -4,7 +4,7 @@
  * <password> and $REDIS_PASSWORD; redis-cli lines prompt with --askpass.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, localCli, rerun, shellWord, url } from './fix-target.js';
+import { cli, type FixTarget, localCli, rerun, shellWord, url, keepSetting } from './fix-target.js';
 
 export const accessFixes = {
   'set-requirepass': (t: FixTarget): Remediation => ({
@@ -13,10 +13,11 @@ export const accessFixes = {
     risk: 'medium',
     mode: 'guided',
     steps: [
-      'Generate a strong password and keep it in your secret store: export REDIS_PASSWORD="$(openssl rand -base64 32)"',
+      // Hex: safe as is in a redis:// URL (base64 has / + =, which userinfo must percent-encode).
+      'Generate a strong password and keep it in your secret store: export REDIS_PASSWORD="$(openssl rand -hex 32)" (hex: usable as is in a redis:// URL)',
       `On the Redis host (loopback is always admitted): ${localCli(t, { auth: false })} CONFIG SET requirepass "$REDIS_PASSWORD"`,
-      `Make it permanent: REDISCLI_AUTH="$REDIS_PASSWORD" ${localCli(t, { auth: false })} CONFIG REWRITE — or put requirepass <password> in /etc/redis/redis.conf and sudo systemctl restart redis-server.`,
-      `For per-application users use ACLs instead: REDISCLI_AUTH="$REDIS_PASSWORD" ${localCli(t, { auth: false })} ACL SETUSER app on ">$REDIS_APP_PASSWORD" "~*" "&*" +@all -@dangerous, then ACL SAVE (aclfile) or CONFIG REWRITE.`,
+      keepSetting(t, `REDISCLI_AUTH="$REDIS_PASSWORD" ${localCli(t, { auth: false })}`, 'requirepass "$REDIS_PASSWORD"'),
+      `For per-application users use ACLs instead: REDISCLI_AUTH="$REDIS_PASSWORD" ${localCli(t, { auth: false })} ACL SETUSER app on ">$REDIS_APP_PASSWORD" "~*" "&*" +@all -@dangerous, then ACL SAVE (aclfile)${t.configFile === '' ? ' — without a config file, ACL users live only until a restart unless an aclfile is given' : ' or CONFIG REWRITE'}.`,
       `Give every client the password (${url(t, { auth: true })}, REDISCLI_AUTH, or the client's password option): clients without it get -NOAUTH from now on.`,
       `Keep a firewall that admits only the application hosts to port ${t.port}; a password is not a reason to expose Redis to the internet.`,
     ],
@@ -31,7 +32,8 @@ export const accessFixes = {
     steps: [
       'Warning: protected mode is what stops an open Redis from serving the whole network. Never turn it off unless requirepass or ACL users are set and a firewall admits only trusted clients; exposed Redis instances are found and wiped or hijacked within hours.',
       'Once a password is set (set-requirepass) protected mode no longer refuses remote clients, so this step is rarely needed.',
-      `If you still must: on the Redis host ${localCli(t, { auth: false })} CONFIG SET protected-mode no, then ${localCli(t, { auth: false })} CONFIG REWRITE — or protected-mode no in /etc/redis/redis.conf and sudo systemctl restart redis-server.`,
+      `If you still must: on the Redis host ${localCli(t, { auth: false })} CONFIG SET protected-mode no.`,
+      keepSetting(t, localCli(t, { auth: false }), 'protected-mode no'),
       'A test container only: docker run redis redis-server --protected-mode no, on an isolated network.',
     ],
     verify: rerun(t, 'no -DENIED reply.'),

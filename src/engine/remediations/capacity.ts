@@ -5,7 +5,7 @@
  * the steps; CONFIG SET lasts until restart, so each also says how to keep it.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, rerun } from './fix-target.js';
+import { cli, type FixTarget, rerun, keepSetting } from './fix-target.js';
 
 const MB = 1024 * 1024;
 
@@ -28,7 +28,7 @@ export const capacityFixes = {
       redisCommand: ['CONFIG', 'SET', 'maxclients', to],
       steps: [
         `${cli(t)} CONFIG SET maxclients ${to} — from a connection that is already open, or when a slot frees up (a full server refuses new connections).`,
-        `Keep it across restarts: ${cli(t)} CONFIG REWRITE, or maxclients ${to} in /etc/redis/redis.conf.`,
+        keepSetting(t, cli(t), `maxclients ${to}`),
         "If Redis answers \"The operating system is not able to handle the specified number of clients\", the open-files limit is the ceiling: raise it first (raise-nofile-limit).",
       ],
       verify: rerun(t, `INFO clients shows maxclients:${to}.`),
@@ -59,7 +59,7 @@ export const capacityFixes = {
       steps: [
         `${cli(t)} CONFIG SET timeout ${seconds} — idle connections are closed after ${seconds} s (0, the default, keeps them forever).`,
         'Connection pools must reconnect after an idle close; most do, some log an error once.',
-        `Keep it: ${cli(t)} CONFIG REWRITE.`,
+        keepSetting(t, cli(t), `timeout ${seconds}`),
       ],
       verify: rerun(t, 'connected_clients drops.'),
     };
@@ -136,7 +136,7 @@ export const capacityFixes = {
       steps: [
         `Check the host has room: free -h${p.systemBytes ? ` (INFO reports ${megabytes(p.systemBytes)} of RAM)` : ''}; leave headroom for fork copy-on-write during BGSAVE/AOF rewrite.`,
         `${cli(t)} CONFIG SET maxmemory ${to}`,
-        `Keep it: ${cli(t)} CONFIG REWRITE, or maxmemory ${to} in /etc/redis/redis.conf.`,
+        keepSetting(t, cli(t), `maxmemory ${to}`),
       ],
       verify: rerun(t, 'used_memory is below maxmemory and writes succeed.'),
     };
@@ -154,7 +154,7 @@ export const capacityFixes = {
       steps: [
         `Only when this Redis is a cache: with ${policy} Redis deletes keys to make room, so data that must not vanish (queues, sessions, locks) has to live elsewhere or the limit has to grow instead.`,
         `${cli(t)} CONFIG SET maxmemory-policy ${policy}`,
-        `Keep it: ${cli(t)} CONFIG REWRITE.`,
+        keepSetting(t, cli(t), `maxmemory-policy ${policy}`),
       ],
       verify: rerun(t, 'writes succeed and INFO stats evicted_keys grows instead of -OOM errors.'),
     };

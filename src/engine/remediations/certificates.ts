@@ -10,7 +10,7 @@ import net from 'node:net';
 import { hostPort } from '../shared/address.js';
 import type { Remediation } from '../model/types.js';
 import { inertText } from '../shared/shell-words.js';
-import { cli, type FixTarget, RERUN, rerun, shellWord, url } from './fix-target.js';
+import { cli, type FixTarget, keepSetting, RERUN, rerun, shellWord, url } from './fix-target.js';
 
 function endpoint(t: FixTarget): string {
   return hostPort(t.host, t.port);
@@ -100,7 +100,8 @@ export const certificateFixes = {
     mode: 'guided',
     steps: [
       `Security tradeoff: a required client certificate keeps everyone without one from even reaching AUTH. With optional (a certificate is verified only if one is sent) or no, anyone who reaches port ${t.port} gets a session, and the password or ACL users are the only gate: set requirepass or ACL users and firewall the port to the application hosts first. Prefer giving the clients certificates (provide-client-certificate).`,
-      `Over a connection Redis accepts (the Unix socket, a plaintext port on loopback, or redis-cli with a client certificate) on ${t.host}: redis-cli CONFIG SET tls-auth-clients optional, then CONFIG REWRITE to keep it.`,
+      `Over a connection Redis accepts (the Unix socket, a plaintext port on loopback, or redis-cli with a client certificate) on ${t.host}: redis-cli CONFIG SET tls-auth-clients optional.`,
+      keepSetting(t, 'redis-cli', 'tls-auth-clients optional'),
       'Or in /etc/redis/redis.conf: tls-auth-clients optional (no: never ask for a certificate), then sudo systemctl restart redis-server.',
     ],
     verify: rerun({ ...t, tls: true }, 'the session is no longer dropped after the handshake.'),

@@ -6,7 +6,7 @@
  * warnings: never expose Redis without a password and a firewall.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, localCli, rerun, url } from './fix-target.js';
+import { cli, type FixTarget, localCli, rerun, url, keepSetting } from './fix-target.js';
 
 export const connectFixes = {
   'start-redis': (t: FixTarget): Remediation => ({
@@ -30,10 +30,13 @@ export const connectFixes = {
    * data before anyone moves clients to another instance.
    */
   'use-correct-port': (t: FixTarget, p: { port?: number; tls?: boolean; sure?: boolean } = {}): Remediation => {
-    const found = p.port !== undefined;
-    const port = p.port ?? t.port;
-    const target = { ...t, port, tls: p.tls ?? t.tls };
-    const update = `Update the client configuration (REDIS_URL / REDIS_HOST / REDIS_PORT, .env, application.properties …) to ${url(target)}, then restart the application so it reloads it.`;
+    // The port that refused is never the suggestion: without another port, a placeholder.
+    const tls = p.tls ?? t.tls;
+    const found = p.port !== undefined && (p.port !== t.port || tls !== t.tls);
+    const port = found ? p.port! : t.port;
+    const target = { ...t, port, tls };
+    const newUrl = found ? url(target) : url(target, { port: '<redis-port>' });
+    const update = `Update the client configuration (REDIS_URL / REDIS_HOST / REDIS_PORT, .env, application.properties …) to ${newUrl}, then restart the application so it reloads it.`;
     if (found && p.sure === false) {
       return {
         id: 'use-correct-port',
@@ -60,7 +63,7 @@ export const connectFixes = {
         update,
         'If several Redis instances run on this host, confirm this is the instance the application should use (INFO server shows run_id, config_file and tcp_port).',
       ],
-      verify: rerun(target, 'the verdict is healthy.'),
+      verify: found ? rerun(target, 'the verdict is healthy.') : rerun(target, 'the verdict is healthy.', { port: '<redis-port>' }),
     };
   },
 
@@ -88,7 +91,8 @@ export const connectFixes = {
         `On ${t.host}: grep -nE '^\\s*bind' /etc/redis/redis.conf — "bind 127.0.0.1 -::1" accepts local clients only.`,
         `Prefer the one interface the clients use: bind 127.0.0.1 -::1 ${ip} (bind * -::* or 0.0.0.0 listens on every interface; only behind a firewall).`,
         'Security: an address reachable from other hosts needs a password (requirepass or an ACL user) and a firewall that admits only the application hosts; otherwise anyone who reaches the port can read and wipe the data. Without a password, protected mode will answer remote clients with -DENIED.',
-        `Apply: sudo systemctl restart redis-server — or at runtime, from the Redis host: ${localCli(t)} CONFIG SET bind "127.0.0.1 -::1 ${ip}" and then ${localCli(t)} CONFIG REWRITE to keep it.`,
+        `Apply: sudo systemctl restart redis-server — or at runtime, from the Redis host: ${localCli(t)} CONFIG SET bind "127.0.0.1 -::1 ${ip}".`,
+        keepSetting(t, localCli(t), `bind 127.0.0.1 -::1 ${ip}`),
         `Check: sudo ss -ltnp | grep ':${t.port}' now lists ${ip}:${t.port}. In a container, bind the container interface (0.0.0.0) and publish the port (docker run -p ${t.port}:6379).`,
       ],
       verify: rerun(t, `${cli(t)} PING answers from the client host.`),

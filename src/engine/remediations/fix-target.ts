@@ -20,6 +20,8 @@ export interface FixTarget {
   address?: string;
   /** The database the client selects, when not 0: part of the URL the client should use. */
   db?: number;
+  /** INFO server `config_file`: '' when the server runs without one; absent when INFO was not read. */
+  configFile?: string;
 }
 
 export function fixTarget(obs: Observations): FixTarget {
@@ -33,6 +35,9 @@ export function fixTarget(obs: Observations): FixTarget {
   if (user) t.user = user;
   if (obs.tcp?.address) t.address = obs.tcp.address;
   if (obs.target.db) t.db = obs.target.db;
+  const configFile = obs.info?.sections.server?.config_file;
+  // Outside text: only a plain absolute path is quoted in a step; anything else counts as "has a file".
+  if (configFile !== undefined) t.configFile = configFile === '' ? '' : /^\/[A-Za-z0-9._+@%=,/-]{1,255}$/.test(configFile) ? configFile : '<config file>';
   return t;
 }
 
@@ -42,6 +47,20 @@ export function fixTarget(obs: Observations): FixTarget {
  */
 export function shellWord(word: string, placeholder = '<value>'): string {
   return quoteValue(word) ?? placeholder;
+}
+
+/**
+ * How to keep a CONFIG SET across restarts. CONFIG REWRITE rewrites the file the server was
+ * started with; without one (INFO server config_file empty) it fails with "ERR The server is
+ * running without a config file", so the setting goes where the server is started instead.
+ * `directive` is the redis.conf line (`maxclients 20000`); on a command line it is `--maxclients 20000`.
+ */
+export function keepSetting(t: FixTarget, redisCli: string, directive: string): string {
+  if (t.configFile === '') {
+    return `Keep it across restarts: this server runs without a config file (INFO server config_file is empty), so CONFIG REWRITE would fail — add --${directive} where it is started: its redis-server command line, the container's command (docker run … redis-server --${directive}, or command: in compose/Kubernetes), or the service's ExecStart (sudo systemctl edit redis-server).`;
+  }
+  const file = t.configFile ?? '/etc/redis/redis.conf';
+  return `Keep it across restarts: ${redisCli} CONFIG REWRITE (rewrites ${t.configFile ?? 'the config file the server was started with'}), or ${directive} in ${file}.`;
 }
 
 /**
@@ -81,7 +100,8 @@ export function localCli(t: FixTarget, opts: { auth?: boolean } = {}): string {
 }
 
 /** The URL a client should use, with a password placeholder when one is needed. */
-export function url(t: FixTarget, opts: { port?: number; tls?: boolean; auth?: boolean } = {}): string {
+/** `port` may be a placeholder (`<port>`) when the right one is not known: never the port that refused. */
+export function url(t: FixTarget, opts: { port?: number | string; tls?: boolean; auth?: boolean } = {}): string {
   const scheme = (opts.tls ?? t.tls) ? 'rediss' : 'redis';
   const auth = opts.auth ?? t.authProvided;
   const userinfo = auth ? `${t.user ? encodeURIComponent(t.user) : ''}:<password>@` : '';
@@ -91,6 +111,6 @@ export function url(t: FixTarget, opts: { port?: number; tls?: boolean; auth?: b
 
 export const RERUN = 'Run the diagnosis again';
 
-export function rerun(t: FixTarget, expect: string): string {
-  return `${RERUN} (redis-doctor diagnose ${url(t, { auth: false })}): ${expect}`;
+export function rerun(t: FixTarget, expect: string, opts: { port?: number | string } = {}): string {
+  return `${RERUN} (redis-doctor diagnose ${url(t, { auth: false, ...opts })}): ${expect}`;
 }

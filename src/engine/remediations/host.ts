@@ -7,7 +7,7 @@
 import type { Remediation } from '../model/types.js';
 import { iptablesDeleteCommand } from '../shared/iptables-rule.js';
 import { inertText, isPlausibleRuleText, isSafeChainName, isSafeContainerName, isSafeImageRef, isSafeK8sName, isSafeUnitName, quotePath, safeNftTable } from '../shared/shell-words.js';
-import { cli, type FixTarget, localCli, rerun } from './fix-target.js';
+import { cli, type FixTarget, keepSetting, localCli, rerun } from './fix-target.js';
 
 /** Said instead of a command when the host's text fails the grammar of its field (shared/shell-words.ts). */
 const UNTRUSTED = 'its text is not something redis-doctor repeats in a command (options it does not know, or characters no rule has: the host\'s output may have been tampered with), so check it yourself';
@@ -71,7 +71,8 @@ export const hostFixes = {
     mode: 'guided',
     steps: [
       'Confirm: sudo dmesg -T | grep -iE "out of memory|killed process" (or journalctl -k | grep -i oom) shows redis-server killed.',
-      `Cap Redis: set maxmemory to well below the RAM${p.totalBytes ? ` (${Math.round(p.totalBytes / 1048576)} MiB here)` : ''} — leave room for fork copy-on-write during saves and for other processes — with an eviction policy that fits the data (allkeys-lru for a cache): ${localCli(t)} CONFIG SET maxmemory <bytes>, then CONFIG REWRITE.`,
+      `Cap Redis: set maxmemory to well below the RAM${p.totalBytes ? ` (${Math.round(p.totalBytes / 1048576)} MiB here)` : ''} — leave room for fork copy-on-write during saves and for other processes — with an eviction policy that fits the data (allkeys-lru for a cache): ${localCli(t)} CONFIG SET maxmemory <bytes>.`,
+      keepSetting(t, localCli(t), 'maxmemory <bytes>'),
       'Find what else uses memory: free -h; ps aux --sort=-rss | head.',
       'Redis recommends vm.overcommit_memory = 1 so background saves can fork: sudo sysctl -w vm.overcommit_memory=1 (and in /etc/sysctl.conf).',
       'If the data must stay in memory, give the host (or the container memory limit) more RAM.',

@@ -35,6 +35,8 @@ export interface CatalogueRunOptions {
   boundMs: number;
   sudo: boolean;
   signal?: AbortSignal;
+  /** Replaces the run's secrets in what the host printed, before any parser reads it (shared/redact.ts). */
+  redact?: (text: string) => string;
 }
 
 type Outcomes = Map<RemoteCommandId, RemoteCommandOutcome>;
@@ -124,7 +126,9 @@ export async function runCatalogue(session: SshSession, obs: RemoteObservation, 
   const record = (entry: CatalogueEntry, res: ExecResult) => {
     if (outcomes.has(entry.id)) return;
     // Parsed as soon as it is back: the follow-up is planned from the observation.
-    outcomes.set(entry.id, outcomeOf(entry, res, obs));
+    // Host output is outside text: secrets are replaced where it enters, never in the tool's own words.
+    const clean = o.redact ? { ...res, stdout: o.redact(res.stdout), stderr: o.redact(res.stderr) } : res;
+    outcomes.set(entry.id, outcomeOf(entry, clean, obs));
     if (FIRST_IDS.has(entry.id)) maybeFollowUp();
   };
   const local = (entry: CatalogueEntry, status: RemoteCommandOutcome['status'], detail: string) => outcomes.set(entry.id, { id: entry.id, status, durationMs: 0, detail });

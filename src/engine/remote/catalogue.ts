@@ -17,8 +17,8 @@ import { parseFree } from './parsers/free.js';
 import { parseKernelOom } from './parsers/kernel-oom.js';
 import { parseKubectl } from './parsers/kubectl.js';
 import { parsePs } from './parsers/ps.js';
-import { parseProcLimits } from './parsers/proc-limits.js';
-import { parseRedisConfOutput, unreadableConfs } from './parsers/redis-conf.js';
+import { parseProcCgroups, parseProcLimits } from './parsers/proc-limits.js';
+import { parsePidFiles, parseRedisConfOutput, unreadableConfs } from './parsers/redis-conf.js';
 import { looksDenied, splitSections } from './parsers/sections.js';
 import { parseListeners } from './parsers/ss.js';
 import { parseSystemdShow } from './parsers/systemd.js';
@@ -44,6 +44,8 @@ export interface Plan {
   /** `dir` of the config files read (absolute, validated): the data directories they name. */
   confDirs: S.ConfDataDir[];
   containerIds: string[];
+  /** Default pid file locations of the target port (redis-conf reads them with those its files name). */
+  pidFiles?: string[];
   timeoutSec: number;
 }
 
@@ -228,9 +230,10 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     id: 'redis-conf',
     needs: PROCESS_FACTS,
     collectsDirs: true,
-    script: (plan) => (plan.conf.length ? S.redisConfScript(plan.conf) : null),
+    script: (plan) => (plan.conf.length ? S.redisConfScript(plan.conf, plan.pidFiles) : null),
     parse(out, obs) {
       obs.redisConf = parseRedisConfOutput(out.stdout);
+      obs.pidFiles = parsePidFiles(out.stdout, obs.redisConf);
       const denied = unreadableConfs(out.stdout);
       // A default location that cannot be read may not exist at all; only say so when nothing was read.
       if (obs.redisConf.length === 0 && denied.length > 0) {
@@ -250,6 +253,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     script: (plan) => (plan.pids.length ? S.procLimitsScript(plan.pids) : null),
     parse(out, obs) {
       obs.fileLimits = parseProcLimits(out.stdout);
+      obs.cgroups = parseProcCgroups(out.stdout);
       const denied = deniedIfNothing(obs.fileLimits.length, out.stderr, '/proc/<pid>/limits');
       if (denied) return denied;
       return ok(obs.fileLimits.map((l) => `pid ${l.pid}: open files ${l.soft ?? 'unlimited'}`).join('; ') || 'no limits readable');
@@ -330,5 +334,5 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
   for (const path of defaultConfPaths([...new Set(ports)])) add(path, 'default');
   const confDirs = (obs.redisConf ?? []).filter((f) => f.dir !== undefined && isSafeAbsolutePath(f.dir)).map((f) => ({ conf: f.path, dir: f.dir! }));
   const containerIds = (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10);
-  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, timeoutSec };
+  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, pidFiles: [S.defaultPidFile(targetPort)], timeoutSec };
 }

@@ -22,6 +22,8 @@ export interface RemoteContext {
   /** The step timeout: each command's bound on the host. The phase bound is `ssh.timeoutMs` (bound.ts). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Replaces the run's secrets in the host's output as it arrives. */
+  redact?: (text: string) => string;
 }
 
 const FIREWALL_ORDER = ['ufw', 'firewalld', 'iptables', 'ip6tables', 'nft'];
@@ -85,6 +87,7 @@ export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext)
       boundMs,
       sudo: opts.sudo === true,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.redact ? { redact: ctx.redact } : {}),
     });
   } finally {
     session.close();

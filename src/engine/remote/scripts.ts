@@ -71,7 +71,7 @@ export const SYSTEMD_SCRIPT = [
   `${SYSTEMD_BOOTED} || exit 125`,
   "units=$( { systemctl list-units --all --type=service --no-legend --plain 'redis*'; systemctl list-unit-files --type=service --no-legend --plain 'redis*'; } 2>/dev/null | awk '{print $1}' | grep -v '@\\.service$' | sort -u | head -n 16)",
   'for u in $units; do',
-  '  systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts,ExecStart "$u"; echo',
+  '  systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,ExecMainPID,NRestarts,ControlGroup,ExecStart "$u"; echo',
   'done',
 ].join('\n');
 
@@ -79,6 +79,8 @@ export const FREE_SCRIPT = ['command -v free >/dev/null 2>&1 || exit 127', 'free
 
 export const KERNEL_OOM_SCRIPT = [
   "p='out of memory|oom-kill|killed process'",
+  // The host's clock and uptime turn a dmesg stamp (seconds since boot) into a time (parsers/kernel-oom.ts).
+  "u=''; read u _ </proc/uptime 2>/dev/null; echo \"### clock $(date +%s) $u\"",
   'if command -v dmesg >/dev/null 2>&1 && s dmesg >/dev/null 2>&1; then',
   "  echo '### source dmesg'; s dmesg | grep -iE \"$p\" | tail -n 200",
   'elif command -v journalctl >/dev/null 2>&1; then',
@@ -133,7 +135,7 @@ export function kubectlScript(timeoutSec: number): string {
 const CONF_AWK =
   '{ k = tolower($1) } ' +
   'k ~ /^(requirepass|masterauth|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/ { print NR ": " $1 " <redacted>"; next } ' +
-  'k ~ /^(bind|protected-mode|port|tls-port|maxclients|dir|include)$/ { print NR ": " $0 }';
+  'k ~ /^(bind|protected-mode|port|tls-port|maxclients|dir|include|pidfile)$/ { print NR ": " $0 }';
 
 export interface ConfCandidate {
   path: string;
@@ -143,6 +145,13 @@ export interface ConfCandidate {
 /** Bounds of the include walk: arguments looked at, files read through them. */
 const MAX_INCLUDE_ARGS = 64;
 const MAX_INCLUDED_FILES = 16;
+/** Pid files read: those the config files name, then the default locations given. */
+const MAX_PID_FILES = 8;
+
+/** The pid file Redis' own redis.conf and utils/install_server.sh give the instance on `port`. */
+export function defaultPidFile(port: number): string {
+  return `/var/run/redis_${safeInt(port, 65535)}.pid`;
+}
 
 /**
  * Prints each readable candidate (`### file <path> <source>` and its allow-listed
@@ -154,8 +163,12 @@ const MAX_INCLUDED_FILES = 16;
  * checked against the same characters as shell.ts (absolute, no `..`, plus the glob
  * characters `*` and `?`) and only ever used quoted, or unquoted with globbing for
  * the one expansion, never as script text.
+ *
+ * Then `### pidfile <path>` and the first bytes of each pid file: those the files name
+ * (`pidfile`, the same character checks) and `pidFiles` (default locations). A server killed
+ * by SIGKILL (the OOM killer) leaves its pid file behind: the pid that served the port.
  */
-export function redisConfScript(files: ConfCandidate[]): string {
+export function redisConfScript(files: ConfCandidate[], pidFiles: string[] = []): string {
   return [
     // Read as the login user where it can; otherwise only `cat` runs privileged (awk can run
     // programs, so it never gets sudo), and a sudoers entry needs nothing but `cat <file>`.
@@ -174,7 +187,9 @@ export function redisConfScript(files: ConfCandidate[]): string {
     `  [ -z "$y" ] || printf '%s\\n' "$y"`,
     // (Most files include nothing: no processes spent on them.)
     `  case "$y" in *[Ii][Nn][Cc][Ll][Uu][Dd][Ee]*) q="$q $(printf '%s\\n' "$y" | awk 'tolower($2) == "include" { print $3 }' | tr -d "\\"'" | head -n ${MAX_INCLUDE_ARGS})";; esac`,
+    `  case "$y" in *[Pp][Ii][Dd][Ff][Ii][Ll][Ee]*) pf="$pf $(printf '%s\\n' "$y" | awk 'tolower($2) == "pidfile" { print $3 }' | tr -d "\\"'" | head -n ${MAX_PID_FILES})";; esac`,
     '}',
+    "pf=''",
     ...files.map((f) => `c ${safePath(f.path)} ${f.source}`),
     'k=0; m=0',
     'set -f',
@@ -194,12 +209,27 @@ export function redisConfScript(files: ConfCandidate[]): string {
     '  done',
     '  set -f',
     'done',
+    // Unquoted with globbing off: one word per path. A pid is a few digits: 16 bytes at most are read.
+    `k=0; for p in $pf ${pidFiles.map((f) => safePath(f)).join(' ')}; do`,
+    `  [ $k -lt ${MAX_PID_FILES} ] || break`,
+    '  case "$p" in /*) ;; *) continue;; esac',
+    '  case "$p" in *[!A-Za-z0-9._+@%=,/-]*|*/../*|*/..|*//*) continue;; esac',
+    '  [ -f "$p" ] && [ -r "$p" ] || continue',
+    '  k=$((k + 1)); echo "### pidfile $p"; head -c 16 "$p"; echo',
+    'done',
     'exit 0',
   ].join('\n');
 }
 
+/**
+ * `/proc/<pid>/limits` and `/proc/<pid>/cgroup` of the servers on the ports: the cgroup is what
+ * ties an OOM kill's `task_memcg=` to the unit or container that serves the port (world-readable).
+ */
 export function procLimitsScript(pids: number[]): string {
-  return [...pids.map((p) => `echo "### pid ${safeInt(p)}"; s cat /proc/${safeInt(p)}/limits`), 'exit 0'].join('\n');
+  return [
+    ...pids.map((p) => `echo "### pid ${safeInt(p)}"; s cat /proc/${safeInt(p)}/limits; echo "### cgroup ${safeInt(p)}"; cat /proc/${safeInt(p)}/cgroup`),
+    'exit 0',
+  ].join('\n');
 }
 
 /** Data directories to measure; defaults are tried only when neither a process nor a config names one. */

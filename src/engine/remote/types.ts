@@ -127,6 +127,10 @@ export interface SystemdUnit {
   execMainStatus?: number;
   execMainCode?: string;
   mainPid?: number;
+  /** ExecMainPID: the main process of the last start, kept after it exited (a killed server's pid). */
+  execMainPid?: number;
+  /** ControlGroup: the unit's cgroup path, what the kernel prints as `task_memcg=` for its processes. */
+  controlGroup?: string;
   nRestarts?: number;
   /** argv of ExecStart, e.g. `/usr/bin/redis-server /etc/redis/redis.conf --supervised systemd`. */
   execStartArgv?: string;
@@ -155,6 +159,8 @@ export interface RedisConfFile {
   /** Only whether it is set: the value never leaves the host (redacted remotely and again here). */
   requirepassSet: boolean;
   maxclients?: number;
+  /** `pidfile`: where the server writes its pid (left behind when it is killed). */
+  pidfile?: string;
   dir?: string;
   /** `include` arguments, as written (this file's and those of the files it includes). */
   includes: string[];
@@ -180,6 +186,10 @@ export interface OomKill {
   pid?: number;
   /** The kernel log line, as printed. */
   line: string;
+  /** `task_memcg=` of the kernel's oom-kill summary line: the memory cgroup the killed task ran in. */
+  memcg?: string;
+  /** When it happened (ISO), from the journal's time or the dmesg stamp and the host's clock. */
+  at?: string;
 }
 
 export interface OomEvidence {
@@ -201,6 +211,23 @@ export interface DiskUsage {
   usePercent: number;
   mountedOn: string;
   line: string;
+}
+
+/** The cgroup a running redis-server is in (/proc/<pid>/cgroup): the memory controller's path. */
+export interface ProcessCgroup {
+  pid: number;
+  /** cgroup v1 `N:…memory…:/path`, else the v2 `0::/path`. */
+  memcg: string;
+}
+
+/** A pid file read on the host (`pidfile` of a config file, or the default /var/run/redis_<port>.pid). */
+export interface PidFile {
+  path: string;
+  pid: number;
+  /** The config file that names it; absent for a default location. */
+  configPath?: string;
+  /** The port a default location is named after. */
+  port?: number;
 }
 
 export interface OpenFilesLimit {
@@ -275,6 +302,8 @@ export interface DockerContainer {
   networkMode?: string;
   /** `docker ps` PORTS column as printed. */
   portsText: string;
+  /** From `docker inspect`: State.OOMKilled, the kernel OOM killer ended its main process. */
+  oomKilled?: boolean;
 }
 
 export interface K8sServicePort {
@@ -327,6 +356,9 @@ export interface RemoteObservation {
   oom?: OomEvidence;
   disks?: DiskUsage[];
   fileLimits?: OpenFilesLimit[];
+  /** cgroups of the redis-servers whose limits were read (the ones serving ports here). */
+  cgroups?: ProcessCgroup[];
+  pidFiles?: PidFile[];
   firewall?: FirewallTable[];
   docker?: { containers: DockerContainer[] };
   kubernetes?: { services: K8sService[]; endpoints: K8sEndpoints[] };

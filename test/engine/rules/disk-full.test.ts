@@ -13,7 +13,7 @@ describe('disk-full', () => {
     obs.remote = remote({ listeners: [listener('0.0.0.0', 6379, 'redis-server', 812)], disks: [full, { ...full, pid: 999, path: '/other' }] });
     const f = rule.evaluate(obs);
     expect(f?.title).toBe('The filesystem of the Redis data directory /var/lib/redis on cache-1 is full');
-    expect(f?.evidence).toEqual(['df -P -k on cache-1: tmpfs 1024 1024 0 100% /var/lib/redis', 'redis-server pid 812 works in /var/lib/redis (its dir); 0 MiB free of 1 MiB on /var/lib/redis']);
+    expect(f?.evidence).toEqual(['df -P -k on cache-1: tmpfs 1024 1024 0 100% /var/lib/redis', 'redis-server pid 812, which serves :6379, works in /var/lib/redis (its dir); 0 MiB free of 1 MiB on /var/lib/redis']);
     expect(f?.remediations.map((r) => r.id)).toEqual(['free-disk-space']);
     expect(evaluate(obs)).toMatchObject({ verdict: 'degraded', primaryCause: 'disk-full' });
   });
@@ -27,8 +27,14 @@ describe('disk-full', () => {
   it('when nothing runs, the dir of the redis.conf for the port stands in, and outranks server-not-running', () => {
     const conf = { path: '/etc/redis/redis.conf', source: 'default' as const, lines: [{ n: 300, text: 'dir /var/lib/redis' }], requirepassSet: false, includes: [], dir: '/var/lib/redis' };
     const obs = refusedWith(remote({ redisConf: [conf], disks: [{ ...full, origin: 'config-dir', pid: undefined, configPath: '/etc/redis/redis.conf' }] }));
-    expect(rule.evaluate(obs)?.evidence[1]).toBe('/etc/redis/redis.conf sets dir /var/lib/redis; 0 MiB free of 1 MiB on /var/lib/redis');
+    expect(rule.evaluate(obs)?.evidence[1]).toBe('/etc/redis/redis.conf, the config for :6379, sets dir /var/lib/redis; 0 MiB free of 1 MiB on /var/lib/redis');
     expect(evaluate(obs).findings.map((x) => x.cause)).toEqual(['disk-full', 'server-not-running']);
+  });
+
+  it('a full usual data directory that nothing ties to the port (no process, no config for it) is no finding', () => {
+    const obs = refusedWith(remote({ disks: [{ ...full, origin: 'default-dir', pid: undefined, configPath: '-' }] }));
+    expect(rule.evaluate(obs)).toBeUndefined();
+    expect(evaluate(obs).primaryCause).toBe('server-not-running');
   });
 
   it('a warning from 95 %, nothing below', () => {

@@ -68,7 +68,7 @@ describe('host evidence in the network rules', () => {
     });
     const f = fdLimitTooLow.evaluate(obs);
     expect(f?.title).toBe('The open-files limit (1000) forced maxclients down to 968');
-    expect(f?.evidence).toEqual(['connected_clients:3 maxclients:968', '/proc/812/limits on cache-1: Max open files 1000 1000 files', 'maxclients defaults to 10000, which needs 10032 descriptors']);
+    expect(f?.evidence).toEqual(['connected_clients:3 maxclients:968', '/proc/812/limits on cache-1: Max open files 1000 1000 files', 'ss -ltnp on cache-1: LISTEN 0 511 0.0.0.0:6379 0.0.0.0:* users:(("redis-server",pid=812,fd=6))', 'maxclients defaults to 10000, which needs 10032 descriptors']);
     obs.remote.fileLimits = [{ pid: 812, soft: 65536, hard: 65536, line: 'Max open files 65536 65536 files' }];
     obs.info!.sections.clients!.maxclients = '10000';
     expect(fdLimitTooLow.evaluate(obs)).toBeUndefined();

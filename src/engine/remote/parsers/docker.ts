@@ -76,6 +76,7 @@ export function parseDockerPs(output: string): DockerContainer[] {
 interface InspectEntry {
   Id?: unknown;
   HostConfig?: { NetworkMode?: unknown };
+  State?: { OOMKilled?: unknown };
   NetworkSettings?: { Ports?: Record<string, { HostIp?: unknown; HostPort?: unknown }[] | null> | null };
 }
 
@@ -94,6 +95,8 @@ export function applyDockerInspect(containers: DockerContainer[], output: string
     const next: DockerContainer = { ...c };
     const mode = str(e.HostConfig?.NetworkMode);
     if (mode) next.networkMode = mode;
+    // Docker sets State.OOMKilled when the kernel OOM killer ended the container's main process.
+    if (e.State?.OOMKilled === true) next.oomKilled = true;
     const ports = e.NetworkSettings?.Ports;
     if (ports && typeof ports === 'object') {
       const list: DockerPort[] = [];

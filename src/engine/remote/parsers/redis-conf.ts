@@ -5,6 +5,7 @@
  *   ### file <path> <source>         then `<n>: <line>` for each allow-listed directive
  *   ### include <pattern> <path>     <path> is one file an `include <pattern>` line names
  *   ### denied <path> <source>       the file may exist but could not be read
+ *   ### pidfile <path>               then the first bytes of that pid file
  *
  * The script prints only the allow-listed directives and replaces secret
  * values with `<redacted>` on the host; this parser redacts again so a secret
@@ -17,7 +18,7 @@
  */
 import { redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
-import type { RedisConfFile, RedisConfLine } from '../types.js';
+import type { PidFile, RedisConfFile, RedisConfLine } from '../types.js';
 
 const SOURCES = new Set(['process', 'systemd', 'default']);
 const SECRET_KEYS = new Set(['requirepass', 'masterauth', 'masteruser-password', 'tls-key-file-pass', 'tls-client-key-file-pass']);
@@ -66,6 +67,10 @@ function applyDirective(file: RedisConfFile, l: RedisConfLine): string | undefin
       break;
     case 'include':
       if (args[1]) file.includes.push(args[1]);
+      break;
+    case 'pidfile':
+      if (args[1] && isSafeAbsolutePath(args[1])) file.pidfile = args[1];
+      else delete file.pidfile;
       break;
     default:
       if (!SECRET_KEYS.has(key)) return undefined;
@@ -141,4 +146,32 @@ export function parseRedisConfOutput(output: string): RedisConfFile[] {
 /** Files that may exist but could not be read (no permission, or sudo refused). */
 export function unreadableConfs(output: string): { path: string; source: string }[] {
   return readOutput(output).denied;
+}
+
+/**
+ * The `### pidfile <path>` sections: a pid file holds the pid in decimal and a newline
+ * (Redis createPidFile). Tied to the config file that names it, or, for a default location
+ * (`/var/run/redis_<port>.pid`), to the port in its name.
+ */
+export function parsePidFiles(output: string, confs: RedisConfFile[]): PidFile[] {
+  const out: PidFile[] = [];
+  let path: string | undefined;
+  for (const raw of output.split('\n')) {
+    if (raw.startsWith('### ')) {
+      const h = /^### pidfile (\S{1,255})$/.exec(raw);
+      path = h && isSafeAbsolutePath(h[1]!) && !out.some((p) => p.path === h[1]) ? h[1] : undefined;
+      continue;
+    }
+    if (path === undefined) continue;
+    const pid = /^\s*(\d{1,10})\s*$/.exec(raw.slice(0, 32))?.[1];
+    if (pid === undefined || Number(pid) === 0) continue;
+    const entry: PidFile = { path, pid: Number(pid) };
+    const conf = confs.find((c) => c.pidfile === path);
+    if (conf) entry.configPath = conf.path;
+    const port = /\/redis_(\d{1,5})\.pid$/.exec(path)?.[1];
+    if (!conf && port) entry.port = Number(port);
+    out.push(entry);
+    path = undefined;
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * `systemctl show -p Id,LoadState,ActiveState,… <unit>` blocks (key=value,
+ * `systemctl show -p Id,LoadState,ActiveState,…,ExecMainPID,ControlGroup <unit>` blocks (key=value,
  * a blank line between units) → unit state. ExecStart looks like
  * `{ path=/usr/bin/redis-server ; argv[]=/usr/bin/redis-server /etc/redis/redis.conf … ; … }`.
  */
@@ -37,6 +37,11 @@ function toUnit(fields: Map<string, string>): SystemdUnit | undefined {
   set('execMainCode', fields.get('ExecMainCode'));
   set('execMainStatus', int(fields.get('ExecMainStatus')));
   set('mainPid', int(fields.get('MainPID')));
+  // ExecMainPID outlives the process (0 only before the first start): a killed server's pid.
+  const last = int(fields.get('ExecMainPID'));
+  if (last) u.execMainPid = last;
+  const cg = fields.get('ControlGroup')?.slice(0, 512);
+  if (cg && cg.startsWith('/') && !/\s/.test(cg)) u.controlGroup = cg;
   set('nRestarts', int(fields.get('NRestarts')));
   const argv = /argv\[\]=([^;]*)/.exec(fields.get('ExecStart') ?? '')?.[1]?.trim();
   if (argv) {

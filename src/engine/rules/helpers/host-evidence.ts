@@ -86,15 +86,16 @@ export interface HostFdLimit {
 export function hostFdLimit(obs: Observations): HostFdLimit | undefined {
   const remote = remoteOf(obs);
   if (!remote?.fileLimits) return undefined;
-  const pids = listenersOnPort(remote, obs.target.port).filter((l) => isRedisListener(l, remote)).map((l) => l.pid);
-  const limit = remote.fileLimits.find((f) => pids.includes(f.pid));
+  const serving = listenersOnPort(remote, obs.target.port).filter((l) => isRedisListener(l, remote));
+  const limit = remote.fileLimits.find((f) => serving.some((l) => l.pid === f.pid));
   if (!limit || limit.soft === null) return undefined;
   const conf = confsForPort(remote, obs.target.port, limit.pid).find((f) => f.maxclients !== undefined);
   const requested = conf?.maxclients ?? DEFAULT_MAXCLIENTS;
   const infoMax = Number(obs.info?.sections.clients?.maxclients ?? Number.NaN);
   const reduced = Number.isInteger(infoMax) ? infoMax === limit.soft - RESERVED_FDS && infoMax < requested : limit.soft < requested + RESERVED_FDS;
   if (!reduced) return undefined;
-  const evidence = [`/proc/${limit.pid}/limits on ${hostName(remote)}: ${limit.line}`];
+  // The ss line is the tie: this pid holds the target port.
+  const evidence = [`/proc/${limit.pid}/limits on ${hostName(remote)}: ${limit.line}`, ssEvidence(remote, serving.find((l) => l.pid === limit.pid)!)];
   const line = conf && confLine(conf, 'maxclients');
   evidence.push(line ? `${line} needs ${requested + RESERVED_FDS} descriptors` : `maxclients defaults to ${DEFAULT_MAXCLIENTS}, which needs ${DEFAULT_MAXCLIENTS + RESERVED_FDS} descriptors`);
   return { pid: limit.pid, nofile: limit.soft, requested, maxclients: Math.max(0, limit.soft - RESERVED_FDS), evidence };
