@@ -43,6 +43,9 @@ export const CAUSE_IDS = [
   'sentinel-stale-master',
   'wrong-instance',
   'commands-restricted',
+  // What real clients hit that a short probe does not see (issue #17):
+  'address-family-mismatch',
+  'address-not-routable',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

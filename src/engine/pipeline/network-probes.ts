@@ -1,6 +1,11 @@
 /**
  * The network half of a diagnosis, in order:
  *   dns → tcp-connect → tls-handshake (when TLS) → redis-handshake + info
+ *   tcp-connect tries every resolved address at once; the session uses the
+ *     first in resolver order that connected, the others' results are kept
+ *     (tcp-addresses) for address-family-mismatch
+ *   no address connected, the first not refused and private (RFC 1918, ULA …)
+ *     → route-lookup: what this machine's routing table says about it
  *   refused  → neighbour-scan and loopback-probe, in parallel
  *   no RESP reply on plaintext (closed, reset, TLS alert bytes) → tls-sniff
  *   TLS session dropped without a reply → tls-alert: a silent second handshake
@@ -16,7 +21,8 @@
 import type { DiagnoseOptions } from '../model/options.js';
 import type { Observations } from '../model/types.js';
 import { probeDns } from '../probes/dns.js';
-import { probeTcp, type OpenSocket } from '../probes/tcp.js';
+import { probeTcp, type OpenSocket, type TcpResult } from '../probes/tcp.js';
+import { lookupRoute, needsRouteLookup } from '../probes/route.js';
 import { probeTls } from '../probes/tls.js';
 import { runRespSession, type RespSessionResult } from '../probes/resp.js';
 import { parseInfo } from '../probes/info.js';
@@ -27,7 +33,7 @@ import { sniffTls } from '../probes/tls-sniff.js';
 import { pingRedis } from '../probes/ping.js';
 import { probeTlsAlert } from '../probes/tls-alert.js';
 import { now, since } from '../shared/clock.js';
-import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
+import { addressesCheck, alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, routeCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 import { runTopologyPhase } from './topology-phase.js';
 
@@ -49,7 +55,6 @@ export interface ProbeContext {
 export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   const { obs, steps, signal } = ctx;
   const { host, port } = obs.target;
-
   const dns = await steps.run('dns', () => probeDns(host, ctx.budget(), signal), dnsCheck);
   obs.dns = dns;
   if (!dns.ok) return;
@@ -58,8 +63,21 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   const tcp = await steps.run('tcp-connect', () => probeTcp(addresses, port, ctx.budget(), signal), (r) => tcpCheck(r.observation));
   obs.tcp = tcp.observation;
   obs.client.remote = !isLoopbackAddress(tcp.observation.address);
+  try {
+    await afterConnect(ctx, tcp);
+  } finally {
+    // Addresses after the one used settle within the same bound, while the session ran.
+    await recordAttempts(ctx, tcp);
+  }
+}
+
+async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
+  const { obs, steps, signal } = ctx;
+  const { host, port } = obs.target;
   if (!tcp.open) {
-    if (tcp.observation.code === 'ECONNREFUSED') await afterRefused(ctx, tcp.observation.address);
+    const { address, code } = tcp.observation;
+    if (code === 'ECONNREFUSED') await afterRefused(ctx, address);
+    else if (needsRouteLookup(address, code)) obs.route = await steps.run('route-lookup', () => lookupRoute(address, port, ctx.budget(), signal), routeCheck);
     return;
   }
 
@@ -98,6 +116,13 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   if (!obs.target.tls && noRespReply) {
     obs.tlsSniff = await steps.run('tls-sniff', () => sniffTls(tcp.observation.address, port, host, ctx.budget(), signal), sniffCheck);
   }
+}
+
+async function recordAttempts(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
+  const attempts = await tcp.attempts;
+  if (!ctx.obs.tcp) return;
+  ctx.obs.tcp.attempts = attempts;
+  if (attempts.length > 1) ctx.steps.note('tcp-addresses', addressesCheck(attempts, ctx.obs.tcp.port), Math.max(...attempts.map((a) => a.durationMs)));
 }
 
 function recordInfo(ctx: ProbeContext, session: RespSessionResult): void {

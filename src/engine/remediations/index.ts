@@ -17,6 +17,7 @@ import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
+import { routingFixes } from './routing.js';
 import { topologyFixes } from './topology.js';
 
 export { fixTarget, type FixTarget } from './fix-target.js';
@@ -30,6 +31,7 @@ export const REMEDIATIONS = {
   ...certificateFixes,
   ...databaseFixes,
   ...topologyFixes,
+  ...routingFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

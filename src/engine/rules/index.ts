@@ -8,6 +8,8 @@
  */
 import type { Rule } from '../model/types.js';
 import { rule as aclDenied } from './acl-denied.js';
+import { rule as addressFamilyMismatch } from './address-family-mismatch.js';
+import { rule as addressNotRoutable } from './address-not-routable.js';
 import { rule as announcedAddressUnreachable } from './announced-address-unreachable.js';
 import { rule as authFailed } from './auth-failed.js';
 import { rule as authRequired } from './auth-required.js';
@@ -63,7 +65,11 @@ export const RULES: readonly Rule[] = [
   tlsMismatch,
   notRedis,
   tlsCertificateRejected,
+  // A private address with no route here explains the unreachable/timeout below it.
+  addressNotRoutable,
   hostUnreachable,
+  // Some resolved addresses answer, the first (or another) does not.
+  addressFamilyMismatch,
   // Getting a session: admission and authentication.
   protectedMode,
   authFailed,
