@@ -46,6 +46,7 @@ export const CAUSE_IDS = [
   // What real clients hit that a short probe does not see (issue #17):
   'address-family-mismatch',
   'address-not-routable',
+  'tls-client-compatibility',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -165,6 +165,21 @@ export interface TlsObservation {
   alertAfterHandshake?: string;
   /** The server's certificate, kept when verification failed or was skipped (evidence for a rejected certificate). */
   serverCertificate?: CertificateSummary;
+  /** SHA-256 fingerprint of the certificate this handshake got (compared with what a handshake without SNI gets). */
+  fingerprint?: string;
+  /** Handshakes an older client would make (probes/tls-variants.ts), run only after this one succeeded. */
+  variants?: TlsVariant[];
+}
+
+/** One handshake that differs from the client's in one thing: no SNI, or TLS 1.2 at most. */
+export interface TlsVariant {
+  kind: 'no-sni' | 'tls12';
+  ok: boolean;
+  /** On failure: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION, ERR_SSL_TLSV1_UNRECOGNIZED_NAME, ETIMEDOUT … */
+  code?: string;
+  protocol?: string;
+  fingerprint?: string;
+  durationMs: number;
 }
 
 /** What a certificate says about itself, as Node's getPeerCertificate() reports it. */

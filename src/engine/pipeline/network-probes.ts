@@ -4,6 +4,8 @@
  *   tcp-connect tries every resolved address at once; the session uses the
  *     first in resolver order that connected, the others' results are kept
  *     (tcp-addresses) for address-family-mismatch
+ *   TLS handshake done → tls-variants beside the session: no SNI (target is a
+ *     name), TLS 1.2 at most (TLS 1.3 was negotiated)
  *   no address connected, the first not refused and private (RFC 1918, ULA …)
  *     → route-lookup: what this machine's routing table says about it
  *   refused  → neighbour-scan and loopback-probe, in parallel
@@ -32,8 +34,9 @@ import { isLoopbackAddress } from '../shared/address.js';
 import { sniffTls } from '../probes/tls-sniff.js';
 import { pingRedis } from '../probes/ping.js';
 import { probeTlsAlert } from '../probes/tls-alert.js';
+import { probeTlsVariants, variantsFor } from '../probes/tls-variants.js';
 import { now, since } from '../shared/clock.js';
-import { addressesCheck, alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, routeCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
+import { addressesCheck, alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, routeCheck, sniffCheck, tcpCheck, tlsCheck, variantsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 import { runTopologyPhase } from './topology-phase.js';
 
@@ -92,6 +95,8 @@ async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
     }
     open = tls.open;
   }
+  // Beside the session: what clients without SNI or TLS 1.3 would get (nothing runs when neither can matter).
+  const variants = obs.tls?.ok ? startTlsVariants(ctx, tcp.observation.address) : undefined;
 
   const session = await steps.run(
     'redis-handshake',
@@ -104,6 +109,7 @@ async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
     if (session.resp.ok || obs.info) await runTopologyPhase(ctx, session.conn, tcp.observation.address);
   } finally {
     session.conn?.close();
+    await variants;
   }
 
   const resp = session.resp;
@@ -116,6 +122,16 @@ async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
   if (!obs.target.tls && noRespReply) {
     obs.tlsSniff = await steps.run('tls-sniff', () => sniffTls(tcp.observation.address, port, host, ctx.budget(), signal), sniffCheck);
   }
+}
+
+async function startTlsVariants(ctx: ProbeContext, address: string): Promise<void> {
+  const { obs, signal } = ctx;
+  const tls = obs.tls;
+  const req = { address, port: obs.target.port, host: obs.target.host, options: ctx.options.tls, protocol: tls?.protocol };
+  if (!tls || variantsFor(req).length === 0) return;
+  const started = now();
+  tls.variants = await probeTlsVariants(req, ctx.budget(), signal);
+  ctx.steps.note('tls-variants', variantsCheck(tls.variants), since(started));
 }
 
 async function recordAttempts(ctx: ProbeContext, tcp: TcpResult): Promise<void> {

@@ -18,6 +18,7 @@ import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
 import { routingFixes } from './routing.js';
+import { tlsClientFixes } from './tls-clients.js';
 import { topologyFixes } from './topology.js';
 
 export { fixTarget, type FixTarget } from './fix-target.js';
@@ -32,6 +33,7 @@ export const REMEDIATIONS = {
   ...databaseFixes,
   ...topologyFixes,
   ...routingFixes,
+  ...tlsClientFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

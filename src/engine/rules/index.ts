@@ -42,6 +42,7 @@ import { rule as sentinelStaleMaster } from './sentinel-stale-master.js';
 import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as serverStalled } from './server-stalled.js';
 import { rule as tlsCertificateRejected } from './tls-certificate-rejected.js';
+import { rule as tlsClientCompatibility } from './tls-client-compatibility.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as unexpectedReply } from './unexpected-reply.js';
 import { rule as writeToReplica } from './write-to-replica.js';
@@ -103,6 +104,8 @@ export const RULES: readonly Rule[] = [
   // About the checks, not the server.
   remoteCheckFailed,
   commandsRestricted,
+  // What older clients would meet on this TLS port (info).
+  tlsClientCompatibility,
   // Only when nothing above found anything: what was seen, quoted.
   unexpectedReply,
 ];
