@@ -95,8 +95,9 @@ async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
     }
     open = tls.open;
   }
-  // Beside the session: what clients without SNI or TLS 1.3 would get (nothing runs when neither can matter).
-  const variants = obs.tls?.ok ? startTlsVariants(ctx, tcp.observation.address) : undefined;
+  // Beside the session: what clients without SNI or TLS 1.3 would get (nothing runs when neither can
+  // matter). For the target only: a node followed one hop away is not what the client configured.
+  const variants = obs.tls?.ok && !ctx.depth ? startTlsVariants(ctx, tcp.observation.address) : undefined;
 
   const session = await steps.run(
     'redis-handshake',
