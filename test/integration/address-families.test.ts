@@ -34,13 +34,15 @@ async function firstAddressClient(ns: Netns, port: number): Promise<string> {
   return (await ns.exec([process.execPath, '-e', script], { timeoutMs: 10_000 })).trim();
 }
 
-describeLab('address families and routes', [need.netns(), need.binary('redis-server')], () => {
+describeLab('address families and routes', [need.netns(), need.binary('redis-server'), need.binary('redis-cli')], () => {
   it('::1 first, Redis bound to 127.0.0.1 only → address-family-mismatch, degraded, confirmed', async () => {
     await inNetns(async (ns) => {
       const server = await startRedis({ netns: ns, port: 7602, args: ['--protected-mode', 'no', '--bind', '127.0.0.1'] });
       try {
         // The failure the finding predicts, from a real client.
         expect(await firstAddressClient(ns, server.port)).toBe(`connect ECONNREFUSED ::1:${server.port}`);
+        // …while redis-cli (hiredis asks getaddrinfo for IPv4 first) gets in, as the finding says.
+        expect((await ns.exec(['redis-cli', '-h', NAME, '-p', String(server.port), 'PING'], { timeoutMs: 10_000 })).trim()).toBe('PONG');
         const d = await diagnoseInNetns(ns, targetOf(NAME, server.port), { timeoutMs: 1000 });
         expectDiagnosis(d, { primaryCause: 'address-family-mismatch', verdict: 'degraded', evidence: /\[::1\]:7602 → ECONNREFUSED .*\(first in resolver order\)/ });
         const f = d.findings[0]!;
