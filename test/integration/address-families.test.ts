@@ -111,4 +111,17 @@ describeLab('address families and routes', [need.netns(), need.binary('redis-ser
       expectDiagnosis(d, { primaryCause: 'address-not-routable', verdict: 'unreachable', evidence: /ENETUNREACH — no route to that network; the main routing table has no route covering it/ });
     });
   });
+
+  it('a private address only the default route covers, SYNs lost → connection-timeout, address-not-routable only possible', async () => {
+    await inNetns(async (ns) => {
+      // The default route points at the namespace's own loopback: a SYN to 10.126.0.5 loops back and is
+      // dropped as not ours — a silent loss, like a gateway that does not route private space; nothing leaves.
+      await ns.exec(['ip', 'route', 'add', 'default', 'dev', 'lo']);
+      const d = await diagnoseInNetns(ns, targetOf('10.126.0.5', 6379), { timeoutMs: 500 });
+      expectDiagnosis(d, { primaryCause: 'connection-timeout', verdict: 'unreachable' });
+      const f = d.findings.find((x) => x.cause === 'address-not-routable');
+      expect(f).toMatchObject({ confidence: 'possible', severity: 'critical' });
+      expect(f?.evidence[2]).toMatch(/routed from .*; the main routing table covers it only with the default route dev lo, no route of its own/);
+    });
+  });
 });
