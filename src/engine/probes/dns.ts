@@ -2,17 +2,23 @@
  * DNS: the addresses the host name resolves to, the way clients resolve it
  * (getaddrinfo through dns.lookup, so /etc/hosts and nsswitch count).
  *
- * Three lookups run at once under one bound: the family-less one gives the
- * resolver's order (the address a first-address-only client uses is its
- * first), and A and AAAA on their own give what a client pinned to one family
- * sees, and every address of both families even where the family-less lookup
- * stops early (glibc's `files` answers it from /etc/hosts alone).
+ * Three lookups run at once under one bound:
+ *  - family-less, with AI_ADDRCONFIG, as Node's net.connect asks (it adds
+ *    dns.ADDRCONFIG when no family is given): its order is the one a client
+ *    that uses only the first address follows (Node.js 17–19 keep the
+ *    resolver's order), and IPv6 comes back only when this host has a
+ *    non-loopback IPv6 address;
+ *  - A and AAAA on their own (no hints): what a client pinned to one family
+ *    sees, and every address of both families even where the family-less
+ *    lookup stops early (glibc's `files` answers it from /etc/hosts alone).
+ *    Addresses only these found come after the family-less order.
  * `localhost` names get the family-less lookup only: RFC 6761 §6.3 makes them
  * loopback by definition, and a per-family lookup /etc/hosts cannot answer
  * (no `::1 localhost` line) would send the name to the DNS server.
  * getaddrinfo cannot be cancelled; each lookup is raced against the bound and
  * a late answer is ignored.
  */
+import { ADDRCONFIG } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { DnsObservation, FamilyLookup } from '../model/types.js';
@@ -34,7 +40,7 @@ function unique(addresses: readonly Address[]): Address[] {
 }
 
 function lookupOnce(host: string, family: 0 | 4 | 6): Promise<Outcome> {
-  return lookup(host, { all: true, order: 'verbatim', family }).then(
+  return lookup(host, { all: true, order: 'verbatim', family, ...(family === 0 ? { hints: ADDRCONFIG } : {}) }).then(
     (found) => {
       const addresses = unique(found.filter((a) => a.family === 4 || a.family === 6).map((a) => ({ address: a.address, family: a.family as 4 | 6 })));
       return addresses.length ? { addresses } : { addresses, code: 'ENODATA' };
