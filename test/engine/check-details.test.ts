@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { respCheck } from '../../src/engine/pipeline/check-details.js';
+import { addressesCheck, respCheck, routeCheck, variantsCheck } from '../../src/engine/pipeline/check-details.js';
 import { err, INFO_COMMAND, session, TEXT } from './fixtures.js';
 
 const PONG = { kind: 'status', text: 'PONG' } as const;
@@ -24,5 +24,29 @@ describe('respCheck', () => {
 
   it('keeps a session without SELECT as before', () => {
     expect(respCheck(session([['PING', PONG], [INFO_COMMAND, INFO]]))).toEqual({ status: 'pass', detail: 'PING +PONG' });
+  });
+});
+
+describe('addressesCheck, routeCheck, variantsCheck', () => {
+  it('lists every address in resolver order: warn when some fail, pass/fail when all agree', () => {
+    const refusedV6 = { address: '::1', family: 6, ok: false, code: 'ECONNREFUSED', durationMs: 1 } as const;
+    const okV4 = { address: '127.0.0.1', family: 4, ok: true, durationMs: 1 } as const;
+    expect(addressesCheck([refusedV6, okV4], 7602)).toEqual({ status: 'warn', detail: '[::1]:7602 ECONNREFUSED; 127.0.0.1:7602 connected' });
+    expect(addressesCheck([okV4, { ...okV4, address: '::1', family: 6 }], 7602).status).toBe('pass');
+    expect(addressesCheck([refusedV6, { ...refusedV6, address: '127.0.0.1', family: 4 }], 7602).status).toBe('fail');
+  });
+
+  it('quotes the kernel and the main table for a route lookup', () => {
+    expect(routeCheck({ address: '10.0.0.5', range: '10.0.0.0/8 (RFC 1918)', ok: false, code: 'ENETUNREACH', tableRead: true, durationMs: 1 }))
+      .toEqual({ status: 'fail', detail: 'kernel refuses 10.0.0.5: ENETUNREACH; main table: no route' });
+    expect(routeCheck({ address: '10.0.0.5', range: 'x', ok: true, source: '192.0.2.10', tableRead: true, matched: { prefix: '0.0.0.0/0', defaultRoute: true, reject: false }, durationMs: 1 }))
+      .toEqual({ status: 'pass', detail: 'kernel routes 10.0.0.5 from 192.0.2.10; main table: route 0.0.0.0/0' });
+  });
+
+  it('names each TLS variant and its outcome', () => {
+    expect(variantsCheck([
+      { kind: 'no-sni', ok: false, code: 'ERR_SSL_TLSV1_UNRECOGNIZED_NAME', durationMs: 1 },
+      { kind: 'tls12', ok: true, protocol: 'TLSv1.2', durationMs: 1 },
+    ])).toEqual({ status: 'warn', detail: 'no SNI: ERR_SSL_TLSV1_UNRECOGNIZED_NAME; TLS 1.2 at most: handshake ok (TLSv1.2)' });
   });
 });

@@ -48,6 +48,9 @@ const EXPECTED: Record<string, Confidence> = {
   'sentinel-stale-master': 'confirmed',
   'wrong-instance': 'confirmed',
   'commands-restricted': 'confirmed',
+  'address-family-mismatch': 'confirmed',
+  'address-not-routable': 'confirmed',
+  'tls-client-compatibility': 'confirmed',
 };
 
 describe('confidence of each rule for literal observations', () => {

@@ -145,4 +145,31 @@ export const SCENARIOS: Record<string, () => Observations> = {
     obs.topology = topology('unknown', { role: 'master', source: 'role', roleReply: 'master 0', commands: [{ command: 'ROLE', check: 'role', purpose: 'evidence', reply: { kind: 'array', text: 'master 0' }, durationMs: 1 }] });
     return obs;
   },
+  // Issue #17: what a first-address client, a client outside the VPC, an old TLS client meet.
+  'address-family-mismatch': () => {
+    const obs = healthy();
+    obs.target = { input: 'localhost:6379', host: 'localhost', port: 6379, tls: false };
+    obs.client.remote = false;
+    obs.dns = { lookedUp: true, ok: true, addresses: [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }], durationMs: 1 };
+    obs.tcp = {
+      ok: true, address: '127.0.0.1', port: 6379, durationMs: 1,
+      attempts: [
+        { address: '::1', family: 6, ok: false, code: 'ECONNREFUSED', durationMs: 1 },
+        { address: '127.0.0.1', family: 4, ok: true, durationMs: 1 },
+      ],
+    };
+    return obs;
+  },
+  'address-not-routable': () => {
+    const obs = refused();
+    obs.tcp = { ...obs.tcp!, code: 'ENETUNREACH', message: 'connect ENETUNREACH 10.0.0.5:6379' };
+    obs.route = { address: '10.0.0.5', range: '10.0.0.0/8 (RFC 1918)', ok: false, code: 'ENETUNREACH', tableRead: true, durationMs: 1 };
+    return obs;
+  },
+  'tls-client-compatibility': () => {
+    const obs = healthy();
+    obs.target.tls = true;
+    obs.tls = { ok: true, durationMs: 2, protocol: 'TLSv1.3', authorized: true, variants: [{ kind: 'tls12', ok: false, code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', durationMs: 1 }] };
+    return obs;
+  },
 };

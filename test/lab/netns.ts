@@ -41,6 +41,8 @@ export interface Netns {
    * bind-mounts /etc/netns/<name>/resolv.conf over /etc/resolv.conf.
    */
   setResolvConf(text: string): Promise<void>;
+  /** The /etc/hosts those processes see (bind-mounted from /etc/netns/<name>/hosts the same way). */
+  setHosts(text: string): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -155,6 +157,11 @@ async function setUp(n: number, block: number): Promise<Netns> {
       const dir = join('/etc/netns', name);
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'resolv.conf'), text);
+    },
+    async setHosts(text) {
+      const dir = join('/etc/netns', name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'hosts'), text);
     },
     async destroy() {
       if (destroyed) return;

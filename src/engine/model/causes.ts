@@ -47,6 +47,9 @@ export const CAUSE_IDS = [
   'idle-connections-closed',
   'handshake-incompatible',
   'provider-limit-reached',
+  'address-family-mismatch',
+  'address-not-routable',
+  'tls-client-compatibility',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -102,6 +102,31 @@ export interface DnsObservation {
   /** getaddrinfo code on failure: ENOTFOUND, EAI_AGAIN, ETIMEOUT … */
   code?: string;
   durationMs: number;
+  /**
+   * A and AAAA looked up on their own, in parallel with the lookup above (absent
+   * for an IP literal): a client that asks for one family (ioredis `family: 4`,
+   * node-redis `socket.family`) gets these. `addresses` above is the resolver's
+   * order plus any address only a per-family lookup returned.
+   */
+  families?: FamilyLookup[];
+}
+
+export interface FamilyLookup {
+  family: 4 | 6;
+  addresses: string[];
+  /** getaddrinfo code when this family gave nothing: ENOTFOUND, ENODATA, ETIMEOUT … */
+  code?: string;
+}
+
+/** One resolved address's connect, as probeTcp saw it. */
+export interface TcpAttempt {
+  address: string;
+  family: 4 | 6;
+  ok: boolean;
+  code?: string;
+  message?: string;
+  /** From the start of the TCP step (every address is tried at once). */
+  durationMs: number;
 }
 
 export interface TcpObservation {
@@ -112,6 +137,11 @@ export interface TcpObservation {
   code?: string;
   message?: string;
   durationMs: number;
+  /**
+   * Every resolved address's result, in resolver order (`address` above is the
+   * first that connected, or the first address when none did).
+   */
+  attempts?: TcpAttempt[];
 }
 
 export interface TlsObservation {
@@ -135,6 +165,21 @@ export interface TlsObservation {
   alertAfterHandshake?: string;
   /** The server's certificate, kept when verification failed or was skipped (evidence for a rejected certificate). */
   serverCertificate?: CertificateSummary;
+  /** SHA-256 fingerprint of the certificate this handshake got (compared with what a handshake without SNI gets). */
+  fingerprint?: string;
+  /** Handshakes an older client would make (probes/tls-variants.ts), run only after this one succeeded. */
+  variants?: TlsVariant[];
+}
+
+/** One handshake that differs from the client's in one thing: no SNI, or TLS 1.2 at most. */
+export interface TlsVariant {
+  kind: 'no-sni' | 'tls12';
+  ok: boolean;
+  /** On failure: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION, ERR_SSL_TLSV1_UNRECOGNIZED_NAME, ETIMEDOUT … */
+  code?: string;
+  protocol?: string;
+  fingerprint?: string;
+  durationMs: number;
 }
 
 /** What a certificate says about itself, as Node's getPeerCertificate() reports it. */
@@ -217,6 +262,37 @@ export interface NeighbourScan {
   truncated: boolean;
 }
 
+/**
+ * What this machine's routing says about a private address no connect
+ * reached (probes/route.ts): the kernel's own answer to a UDP connect (no
+ * packet sent) and the main table's most specific route.
+ */
+export interface RouteObservation {
+  address: string;
+  /** The private range it is in: `10.0.0.0/8 (RFC 1918)` … */
+  range: string;
+  /** The kernel has a route (and picked `source`); false with `code` when it refused locally. */
+  ok: boolean;
+  /** ENETUNREACH (no route), EHOSTUNREACH (`unreachable` route), EINVAL (`blackhole`), EACCES (`prohibit`). */
+  code?: string;
+  source?: string;
+  /** The main table's most specific route covering the address; absent when none does (or unread). */
+  matched?: RouteMatch;
+  /** The main table was read (Linux /proc); without it `matched` says nothing. */
+  tableRead?: boolean;
+  durationMs: number;
+}
+
+export interface RouteMatch {
+  /** `10.0.0.0/8`, `0.0.0.0/0` */
+  prefix: string;
+  defaultRoute: boolean;
+  /** An unreachable, prohibit or blackhole route. */
+  reject: boolean;
+  gateway?: string;
+  dev?: string;
+}
+
 /** A plaintext connect to a TLS port: did a TLS handshake on the same port succeed? */
 export interface TlsSniff {
   speaksTls: boolean;
@@ -274,6 +350,8 @@ export interface Observations {
   config?: Record<string, string>;
   neighbours?: NeighbourScan;
   loopback?: LoopbackProbe;
+  /** Only when no address connected and the first is private (probes/route.ts). */
+  route?: RouteObservation;
   remote?: RemoteObservation;
   /** What the target is and what its topology showed (model/topology.ts). */
   topology?: TopologyObservation;

@@ -8,7 +8,7 @@ import type { CheckOutcome } from './steps.js';
 import type { PingResult } from '../probes/ping.js';
 import type { TlsAlertResult } from '../probes/tls-alert.js';
 import { wireText } from '../probes/resp-parser.js';
-import type { DnsObservation, LoopbackProbe, NeighbourScan, RespObservation, TcpObservation, TlsObservation, TlsSniff } from '../model/types.js';
+import type { TlsVariant, DnsObservation, LoopbackProbe, NeighbourScan, RespObservation, RouteObservation, TcpAttempt, TcpObservation, TlsObservation, TlsSniff } from '../model/types.js';
 
 const MAX_DETAIL = 160;
 
@@ -26,6 +26,26 @@ export function dnsCheck(dns: DnsObservation): CheckOutcome {
 export function tcpCheck(tcp: TcpObservation): CheckOutcome {
   if (tcp.ok) return { status: 'pass', detail: `connected to ${hostPort(tcp.address, tcp.port)}` };
   return { status: 'fail', detail: tcp.code ?? 'failed' };
+}
+
+/** Every resolved address's connect, in resolver order: `[::1]:6379 ECONNREFUSED; 127.0.0.1:6379 connected`. */
+export function addressesCheck(attempts: readonly TcpAttempt[], port: number): CheckOutcome {
+  const ok = attempts.filter((a) => a.ok).length;
+  const status = ok === attempts.length ? 'pass' : ok === 0 ? 'fail' : 'warn';
+  return { status, detail: clip(attempts.map((a) => `${hostPort(a.address, port)} ${a.ok ? 'connected' : (a.code ?? 'failed')}`).join('; ')) };
+}
+
+export function routeCheck(route: RouteObservation): CheckOutcome {
+  const table = route.matched ? `; main table: ${route.matched.reject ? 'reject route' : 'route'} ${route.matched.prefix}` : route.tableRead ? '; main table: no route' : '';
+  const kernel = route.ok ? `kernel routes ${route.address} from ${route.source ?? 'a local address'}` : `kernel refuses ${route.address}: ${route.code ?? 'failed'}`;
+  return { status: route.ok ? 'pass' : 'fail', detail: clip(`${kernel}${table}`) };
+}
+
+/** `no SNI: handshake ok (TLSv1.3); TLS 1.2 only: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION` */
+export function variantsCheck(variants: readonly TlsVariant[]): CheckOutcome {
+  const label = { 'no-sni': 'no SNI', tls12: 'TLS 1.2 at most' } as const;
+  const detail = variants.map((v) => `${label[v.kind]}: ${v.ok ? `handshake ok (${v.protocol ?? 'TLS'})` : (v.code ?? 'failed')}`).join('; ');
+  return { status: variants.every((v) => v.ok) ? 'pass' : 'warn', detail: clip(detail) };
 }
 
 export function tlsCheck(tls: TlsObservation): CheckOutcome {

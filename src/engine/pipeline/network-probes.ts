@@ -1,6 +1,13 @@
 /**
  * The network half of a diagnosis, in order:
  *   dns → tcp-connect → tls-handshake (when TLS) → redis-handshake + info
+ *   tcp-connect tries every resolved address at once; the session uses the
+ *     first in resolver order that connected, the others' results are kept
+ *     (tcp-addresses) for address-family-mismatch
+ *   TLS handshake done → tls-variants beside the session: no SNI (target is a
+ *     name), TLS 1.2 at most (TLS 1.3 was negotiated)
+ *   no address connected, the first not refused and private (RFC 1918, ULA …)
+ *     → route-lookup: what this machine's routing table says about it
  *   refused  → neighbour-scan and loopback-probe, in parallel
  *   no RESP reply on plaintext (closed, reset, TLS alert bytes) → tls-sniff
  *   TLS session dropped without a reply → tls-alert: a silent second handshake
@@ -16,7 +23,8 @@
 import type { DiagnoseOptions } from '../model/options.js';
 import type { Observations } from '../model/types.js';
 import { probeDns } from '../probes/dns.js';
-import { probeTcp, type OpenSocket } from '../probes/tcp.js';
+import { probeTcp, type OpenSocket, type TcpResult } from '../probes/tcp.js';
+import { lookupRoute, needsRouteLookup } from '../probes/route.js';
 import { probeTls } from '../probes/tls.js';
 import { runRespSession, type RespSessionResult } from '../probes/resp.js';
 import { parseInfo } from '../probes/info.js';
@@ -26,8 +34,9 @@ import { isLoopbackAddress } from '../shared/address.js';
 import { sniffTls } from '../probes/tls-sniff.js';
 import { pingRedis } from '../probes/ping.js';
 import { probeTlsAlert } from '../probes/tls-alert.js';
+import { probeTlsVariants, variantsFor } from '../probes/tls-variants.js';
 import { now, since } from '../shared/clock.js';
-import { alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, sniffCheck, tcpCheck, tlsCheck } from './check-details.js';
+import { addressesCheck, alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, routeCheck, sniffCheck, tcpCheck, tlsCheck, variantsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 import { runTopologyPhase } from './topology-phase.js';
 import { VERSION } from '../../version.js';
@@ -50,7 +59,6 @@ export interface ProbeContext {
 export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   const { obs, steps, signal } = ctx;
   const { host, port } = obs.target;
-
   const dns = await steps.run('dns', () => probeDns(host, ctx.budget(), signal), dnsCheck);
   obs.dns = dns;
   if (!dns.ok) return;
@@ -59,8 +67,21 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
   const tcp = await steps.run('tcp-connect', () => probeTcp(addresses, port, ctx.budget(), signal), (r) => tcpCheck(r.observation));
   obs.tcp = tcp.observation;
   obs.client.remote = !isLoopbackAddress(tcp.observation.address);
+  try {
+    await afterConnect(ctx, tcp);
+  } finally {
+    // Addresses after the one used settle within the same bound, while the session ran.
+    await recordAttempts(ctx, tcp);
+  }
+}
+
+async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
+  const { obs, steps, signal } = ctx;
+  const { host, port } = obs.target;
   if (!tcp.open) {
-    if (tcp.observation.code === 'ECONNREFUSED') await afterRefused(ctx, tcp.observation.address);
+    const { address, code } = tcp.observation;
+    if (code === 'ECONNREFUSED') await afterRefused(ctx, address);
+    else if (needsRouteLookup(address, code)) obs.route = await steps.run('route-lookup', () => lookupRoute(address, port, ctx.budget(), signal), routeCheck);
     return;
   }
 
@@ -75,6 +96,9 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
     }
     open = tls.open;
   }
+  // Beside the session: what clients without SNI or TLS 1.3 would get (nothing runs when neither can
+  // matter). For the target only: a node followed one hop away is not what the client configured.
+  const variants = obs.tls?.ok && !ctx.depth ? startTlsVariants(ctx, tcp.observation.address) : undefined;
 
   const session = await steps.run(
     'redis-handshake',
@@ -89,6 +113,7 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
     if (session.resp.ok || obs.info) await runTopologyPhase(ctx, session.conn, tcp.observation.address);
   } finally {
     session.conn?.close();
+    await variants;
   }
 
   const resp = session.resp;
@@ -110,6 +135,23 @@ export async function runNetworkProbes(ctx: ProbeContext): Promise<void> {
  */
 function clientProbe(ctx: ProbeContext): { clientProbe?: { libName: string; libVer: string } } {
   return (ctx.depth ?? 0) === 0 ? { clientProbe: { libName: 'redis-doctor', libVer: VERSION } } : {};
+}
+
+async function startTlsVariants(ctx: ProbeContext, address: string): Promise<void> {
+  const { obs, signal } = ctx;
+  const tls = obs.tls;
+  const req = { address, port: obs.target.port, host: obs.target.host, options: ctx.options.tls, protocol: tls?.protocol };
+  if (!tls || variantsFor(req).length === 0) return;
+  const started = now();
+  tls.variants = await probeTlsVariants(req, ctx.budget(), signal);
+  ctx.steps.note('tls-variants', variantsCheck(tls.variants), since(started));
+}
+
+async function recordAttempts(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
+  const attempts = await tcp.attempts;
+  if (!ctx.obs.tcp) return;
+  ctx.obs.tcp.attempts = attempts;
+  if (attempts.length > 1) ctx.steps.note('tcp-addresses', addressesCheck(attempts, ctx.obs.tcp.port), Math.max(...attempts.map((a) => a.durationMs)));
 }
 
 function recordInfo(ctx: ProbeContext, session: RespSessionResult): void {

@@ -131,6 +131,8 @@ export function probeTls(open: OpenSocket, host: string, options: TlsOptions | u
         protocol: socket.getProtocol() ?? undefined,
         authorized: socket.authorized,
       };
+      const fingerprint = socket.getPeerCertificate()?.fingerprint256;
+      if (fingerprint) observation.fingerprint = fingerprint;
       if (!socket.authorized && socket.authorizationError) {
         observation.authorizationError = String(socket.authorizationError);
         const cert = certificate ?? summarise(socket.getPeerCertificate());

@@ -18,6 +18,8 @@ import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
+import { routingFixes } from './routing.js';
+import { tlsClientFixes } from './tls-clients.js';
 import { topologyFixes } from './topology.js';
 
 export { fixTarget, fixTargetAt, type FixTarget } from './fix-target.js';
@@ -32,6 +34,8 @@ export const REMEDIATIONS = {
   ...databaseFixes,
   ...topologyFixes,
   ...clientFixes,
+  ...routingFixes,
+  ...tlsClientFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

@@ -8,6 +8,8 @@
  */
 import type { Rule } from '../model/types.js';
 import { rule as aclDenied } from './acl-denied.js';
+import { rule as addressFamilyMismatch } from './address-family-mismatch.js';
+import { rule as addressNotRoutable } from './address-not-routable.js';
 import { rule as announcedAddressUnreachable } from './announced-address-unreachable.js';
 import { rule as authFailed } from './auth-failed.js';
 import { rule as authRequired } from './auth-required.js';
@@ -43,6 +45,7 @@ import { rule as sentinelStaleMaster } from './sentinel-stale-master.js';
 import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as serverStalled } from './server-stalled.js';
 import { rule as tlsCertificateRejected } from './tls-certificate-rejected.js';
+import { rule as tlsClientCompatibility } from './tls-client-compatibility.js';
 import { rule as tlsMismatch } from './tls-mismatch.js';
 import { rule as unexpectedReply } from './unexpected-reply.js';
 import { rule as writeToReplica } from './write-to-replica.js';
@@ -66,7 +69,11 @@ export const RULES: readonly Rule[] = [
   tlsMismatch,
   notRedis,
   tlsCertificateRejected,
+  // A private address with no route here explains the unreachable/timeout below it.
+  addressNotRoutable,
   hostUnreachable,
+  // Some resolved addresses answer, the first (or another) does not.
+  addressFamilyMismatch,
   // Getting a session: admission and authentication.
   protectedMode,
   // A client that authenticates the way the server predates (AUTH <user> on Redis < 6), or a refused HELLO.
@@ -104,6 +111,8 @@ export const RULES: readonly Rule[] = [
   // About the checks, not the server.
   remoteCheckFailed,
   commandsRestricted,
+  // What older clients would meet on this TLS port (info).
+  tlsClientCompatibility,
   // Only when nothing above found anything: what was seen, quoted.
   unexpectedReply,
 ];

@@ -15,6 +15,8 @@ describe('probeDns', () => {
     expect(dns.ok).toBe(true);
     expect(dns.addresses.map((a) => a.address)).toContain('127.0.0.1');
     expect(new Set(dns.addresses.map((a) => a.address)).size).toBe(dns.addresses.length);
+    // RFC 6761 localhost: no per-family lookup, which /etc/hosts may not answer and DNS would be asked.
+    expect(dns.families).toBeUndefined();
   });
 
   it('stops waiting when the signal aborts', async () => {

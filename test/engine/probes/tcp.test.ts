@@ -31,6 +31,24 @@ describe('probeTcp on loopback', () => {
     result.open?.socket.destroy();
   });
 
+  it('tries every address at once and keeps each result, in resolver order', async () => {
+    const result = await probeTcp(['127.0.0.2', '127.0.0.1'], server.port, 1000);
+    expect(result.observation).toMatchObject({ ok: true, address: '127.0.0.1' });
+    const attempts = await result.attempts;
+    expect(attempts).toMatchObject([
+      { address: '127.0.0.2', family: 4, ok: false, code: 'ECONNREFUSED' },
+      { address: '127.0.0.1', family: 4, ok: true },
+    ]);
+    result.open?.socket.destroy();
+  });
+
+  it('hands on the first address in resolver order when several connect, and closes the others', async () => {
+    const result = await probeTcp(['127.0.0.1', '127.0.0.1'], server.port, 1000);
+    expect((await result.attempts).map((a) => a.ok)).toEqual([true, true]);
+    expect(result.open?.socket.destroyed).toBe(false);
+    result.open?.socket.destroy();
+  });
+
   it('reports ECONNREFUSED when nothing listens', async () => {
     const port = await freePort();
     const result = await probeTcp(['127.0.0.1'], port, 1000);
@@ -42,6 +60,7 @@ describe('probeTcp on loopback', () => {
     const port = await freePort();
     const result = await probeTcp(['127.0.0.2', '127.0.0.1'], port, 1000);
     expect(result.observation).toMatchObject({ ok: false, address: '127.0.0.2', code: 'ECONNREFUSED' });
+    expect(result.observation.attempts?.map((a) => a.code)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
   });
 });
 
