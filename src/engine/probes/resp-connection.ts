@@ -37,12 +37,6 @@ export interface BatchResult {
 
 type Socket = Duplex & { destroyed: boolean };
 
-export function redactNode(node: RespNode, redactor: Redactor): RespNode {
-  const out: RespNode = { kind: node.kind, text: redactor.redact(node.text) };
-  if (node.items) out.items = node.items.map((n) => redactNode(n, redactor));
-  return out;
-}
-
 export class RespConnection {
   private closed = false;
 
@@ -58,7 +52,8 @@ export class RespConnection {
     const result: BatchResult = { replies, timedOut: false, closed: false, nonResp: false };
     if (commands.length === 0) return Promise.resolve(result);
     if (this.closed || this.socket.destroyed) return Promise.resolve({ ...result, closed: true });
-    const parser = new RespParser();
+    // The parser scrubs each text as it arrives: no pass over a whole (possibly large) reply in one go.
+    const parser = new RespParser({ redact: (text) => this.redactor.redact(text) });
     const socket = this.socket;
     let next = 0;
     return new Promise<BatchResult>((resolve) => {
@@ -77,7 +72,7 @@ export class RespConnection {
           parser.push(chunk);
           for (let node = parser.nextNode(); node && next < replies.length; node = parser.nextNode()) {
             const slot = replies[next++]!;
-            slot.reply = redactNode(node, this.redactor);
+            slot.reply = node;
             slot.durationMs = since(sentAt);
           }
         } catch (err) {
