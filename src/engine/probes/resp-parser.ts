@@ -23,7 +23,8 @@
  * arriving is kept on a stack of partially filled frames, so a chunk costs
  * work in proportion to its own size — never a re-parse of the reply so far.
  * Budgets hold across chunks, per reply: MAX_REPLY_BYTES bytes and
- * MAX_REPLY_ELEMENTS elements, MAX_ELEMENTS per aggregate, MAX_DEPTH levels.
+ * MAX_REPLY_ELEMENTS elements (LARGE_REPLY_ELEMENTS when asked for), MAX_ELEMENTS
+ * per aggregate, MAX_DEPTH levels.
  */
 import type { Credentials } from '../model/options.js';
 import type { RespReply } from '../model/types.js';
@@ -45,8 +46,14 @@ const MAX_LINE = 64 * 1024;
 const MAX_REPLY_BYTES = MAX_BULK + MAX_LINE;
 /** Elements of one aggregate: CLUSTER SLOTS has at most one range per slot (16384 slots). */
 const MAX_ELEMENTS = 16384;
-/** Elements of one reply, nested ones included: CLUSTER SHARDS of 10,000 nodes is ~250,000. */
-const MAX_REPLY_ELEMENTS = 512 * 1024;
+/**
+ * Elements of one reply, nested ones included, by default: the handshake's replies (PING,
+ * INFO, AUTH) and pub/sub messages have a handful. A server that floods them is refused
+ * after 64 KiB of tiny elements, before it costs anything.
+ */
+const MAX_REPLY_ELEMENTS = MAX_ELEMENTS;
+/** For the topology replies (RespParserOptions.large): CLUSTER SHARDS of 10,000 nodes in 2,500 shards is ~190,000 (17 a node). */
+export const LARGE_REPLY_ELEMENTS = 256 * 1024;
 const MAX_DEPTH = 8;
 export const AGGREGATE_TEXT_MAX = 64 * 1024;
 const TYPE_BYTES = '+-:$*_,#!=(%~>|';
@@ -61,6 +68,8 @@ interface Frame {
 export interface RespParserOptions {
   /** Applied to every text as it is parsed (the password scrubbed), so no pass over a whole reply is needed afterwards. */
   redact?: (text: string) => string;
+  /** Elements allowed in one reply (default MAX_ELEMENTS, 16,384; LARGE_REPLY_ELEMENTS for CLUSTER SHARDS and the like). */
+  maxElements?: number;
 }
 
 export class RespParser {
@@ -77,9 +86,11 @@ export class RespParser {
   private replyBytes = 0;
   private replyElements = 0;
   private readonly redact: (text: string) => string;
+  private readonly maxElements: number;
 
   constructor(options: RespParserOptions = {}) {
     this.redact = options.redact ?? ((t) => t);
+    this.maxElements = options.maxElements ?? MAX_REPLY_ELEMENTS;
   }
 
   push(chunk: Buffer): void {
@@ -167,7 +178,7 @@ export class RespParser {
     const type = String.fromCharCode(this.buf[start]!);
     // Do not wait for a newline that a non-RESP peer may never send.
     if (!TYPE_BYTES.includes(type)) throw new RespProtocolError('not a RESP type byte');
-    if (++this.replyElements > MAX_REPLY_ELEMENTS) throw new RespProtocolError('too many elements');
+    if (++this.replyElements > this.maxElements) throw new RespProtocolError('too many elements');
     const line = this.readLine();
     if (line === undefined) {
       this.replyElements--;

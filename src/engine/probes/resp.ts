@@ -38,6 +38,7 @@ import { bound, now, since } from '../shared/clock.js';
 import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import { RespConnection, type PlannedCommand } from './resp-connection.js';
+import { pacedData } from './paced.js';
 
 export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
 
@@ -152,7 +153,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       if (queue.length === 0) finish();
     };
 
-    const onData = (chunk: Buffer) => {
+    const onData = pacedData(socket, (chunk: Buffer) => {
       first.add(chunk);
       try {
         parser.push(chunk);
@@ -167,7 +168,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
         };
         finish();
       }
-    };
+    });
     const onEnd = () => {
       resp.closedByServer = true;
       finish();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_TEXT_MAX, encodeCommand, RespParser, RespProtocolError } from '../../../src/engine/probes/resp-parser.js';
+import { AGGREGATE_TEXT_MAX, encodeCommand, LARGE_REPLY_ELEMENTS, RespParser, RespProtocolError } from '../../../src/engine/probes/resp-parser.js';
 import { printableExcerpt, looksLikeTls, looksLikeHttp } from '../../../src/engine/probes/excerpt.js';
 
 function parseAll(...chunks: string[]) {
@@ -69,15 +69,19 @@ describe('RespParser', () => {
   });
 
   it('enforces its budgets across chunks: elements per reply, bytes per reply, line length', () => {
-    const tiny = new RespParser();
+    const tiny = new RespParser({ maxElements: LARGE_REPLY_ELEMENTS });
     const array = Buffer.from(`*16384\r\n${':1\r\n'.repeat(16384)}`);
     expect(() => {
       tiny.push(Buffer.from('*64\r\n'));
-      for (let i = 0; i < 64; i++) {
+      for (let i = 0; i < 32; i++) {
         tiny.push(array);
         tiny.nextNode();
       }
     }).toThrow('too many elements');
+    // By default (PING, INFO, AUTH …) one full aggregate is all a reply may hold.
+    const small = new RespParser();
+    small.push(Buffer.from(`*2\r\n${array.toString('latin1')}`));
+    expect(() => small.nextNode()).toThrow('too many elements');
     const big = new RespParser();
     expect(() => {
       // One bulk string of 8,000,000 bytes is fine; a second one of 1,000,000 in the same reply is not.
