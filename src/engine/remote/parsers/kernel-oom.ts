@@ -8,6 +8,7 @@
  * and kernels before 4.19 "Killed process 1234 (redis-server) total-vm:…".
  */
 import type { OomEvidence, OomKill } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const MAX_KILLS = 20;
 
@@ -20,7 +21,7 @@ function killOf(line: string): OomKill | undefined {
 }
 
 export function parseKernelOom(output: string): OomEvidence | undefined {
-  const lines = output.split('\n');
+  const lines = outputLines(output);
   const sourceLine = lines.find((l) => l.startsWith('### source '));
   const source = sourceLine?.slice('### source '.length).trim();
   if (source !== 'dmesg' && source !== 'journalctl') return undefined;

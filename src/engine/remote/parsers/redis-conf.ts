@@ -18,6 +18,7 @@
 import { redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import type { RedisConfFile, RedisConfLine } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const SOURCES = new Set(['process', 'systemd', 'default']);
 const SECRET_KEYS = new Set(['requirepass', 'masterauth', 'masteruser-password', 'tls-key-file-pass', 'tls-client-key-file-pass']);
@@ -89,7 +90,7 @@ interface ScriptOutput {
 function readOutput(output: string): ScriptOutput {
   const out: ScriptOutput = { top: [], lines: new Map(), matches: new Map(), denied: [] };
   let current: RedisConfLine[] | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const head = /^### (file|include|denied) (\S+) (\S+)$/.exec(raw);
     // Any other header ends the current file too: its lines never run on into the previous file.
     if (raw.startsWith('### ')) current = undefined;
