@@ -3,7 +3,8 @@
 // chunk), the resumable one now in src/, and ioredis's `redis-parser` (RESP2
 // only). Each reply is fed in 64 KiB chunks, as a socket delivers it; the
 // figures are the total time and the longest single chunk (what the event loop
-// is held for). No build needed: both TypeScript versions are transpiled here.
+// is held for; a socket reader now parses at most 16 KiB per turn, see
+// src/engine/probes/paced.ts). No build needed: both TypeScript versions are transpiled here.
 //   node bench/resp-parser.mjs [--runs 3]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,8 +61,8 @@ function chunks(buf, size = 64 * 1024) {
 // The old parser needs minutes for the tiny-element array: stop it after this long.
 const GIVE_UP_MS = 15_000;
 
-function feedOurs(Parser, parts) {
-  const p = new Parser();
+function feedOurs(Parser, parts, options) {
+  const p = new Parser(options);
   let max = 0;
   let outcome = 'incomplete';
   const t0 = performance.now();
@@ -112,7 +113,8 @@ for (const [name, buf] of cases) {
   const parts = chunks(buf);
   for (const [label, run] of [
     [`hand-written, before (${OLD_COMMIT})`, () => feedOurs(oldMod.RespParser, parts)],
-    ['hand-written, resumable (now)', () => feedOurs(newMod.RespParser, parts)],
+    ['hand-written, resumable (now), default budget (handshake)', () => feedOurs(newMod.RespParser, parts)],
+    ['hand-written, resumable (now), topology budget', () => feedOurs(newMod.RespParser, parts, { maxElements: newMod.LARGE_REPLY_ELEMENTS })],
     ['redis-parser 3.0 (ioredis)', () => feedRedisParser(parts)],
   ]) {
     const first = run();
