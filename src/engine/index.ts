@@ -39,6 +39,7 @@ export { Redactor } from './shared/redact.js';
 export { showInvisible } from './shared/text.js';
 /** The RESP codec of the probes, for the one command an approved remediation sends (jobs/target-session.ts). */
 export { encodeCommand, RespParser, RespProtocolError } from './probes/resp-parser.js';
+export { pacedData } from './probes/paced.js';
 export type { UpOptions, UpResult, UpStep } from './probes/up.js';
 export type { IdleEnd, IdleEnded, IdleHold } from './probes/idle-hold.js';
 

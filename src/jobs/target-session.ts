@@ -14,7 +14,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeCommand, RespParser, type RespReply } from '../engine/index.js';
+import { encodeCommand, pacedData, RespParser, type RespReply } from '../engine/index.js';
 import type { ResolvedTarget } from '../config/resolve-target.js';
 import { CodedError } from '../util/errors.js';
 
@@ -46,14 +46,14 @@ export class TargetSession {
   private closed: string | undefined;
 
   private constructor(private readonly socket: net.Socket, private readonly timeouts: SessionTimeouts) {
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', pacedData(socket, (chunk: Buffer) => {
       try {
         this.parser.push(chunk);
         for (let reply = this.parser.next(); reply; reply = this.parser.next()) this.waiters.shift()?.resolve(reply);
       } catch (err) {
         this.fail(`the server's reply is not RESP: ${(err as Error).message}`);
       }
-    });
+    }));
     socket.on('error', (err) => this.fail(err.message));
     socket.on('close', () => this.fail('the connection closed'));
   }

@@ -115,6 +115,15 @@ describe('ufw status verbose (sample: ufw is not installed on the capture machin
     expect(verdict(v6!, 6379)).toBe('reject: 6379/tcp (v6)  REJECT IN  Anywhere (v6)');
   });
 
+  it('splits rows word by word (no backtracking): OUT rows skipped, a source kept as a condition, spaces squeezed', () => {
+    const out = 'Status: active\nDefault: allow (incoming)\n6379/tcp                   DENY OUT    Anywhere\n6379/tcp      \t             REJECT IN   10.0.0.0/8   \n6380                       ALLOW       Anywhere\n';
+    const [v4] = parseUfwStatus(out);
+    expect(v4?.chains.ufw?.rules.map((r) => [r.action, r.line, r.conditions])).toEqual([
+      ['reject', '6379/tcp  REJECT IN  10.0.0.0/8', ['from 10.0.0.0/8']],
+      ['accept', '6380  ALLOW  Anywhere', []],
+    ]);
+  });
+
   it('an inactive ufw blocks nothing', () => {
     const [v4] = parseUfwStatus(fixture('samples/ufw-status-inactive.txt'));
     expect(v4?.active).toBe(false);
@@ -131,5 +140,15 @@ describe('firewall-cmd --list-all (sample: firewalld is not installed on the cap
     expect(verdict(pub!, 6385)).toBe('reject (conditional): rule family="ipv4" source address="10.1.0.0/16" port port="6385" protocol="tcp" reject');
     expect(verdict(pub!, 22)).toBe('accept: services: ssh');
     expect(verdict(internal!, 6379)).toBe('accept: services: redis');
+  });
+
+  it('reads a rich rule\'s verdict from its end, past type= and limit value=', () => {
+    const out = 'public (active)\n  target: default\n  rich rules:\n\trule port port="6379" protocol="tcp" reject type="icmp-host-prohibited"\n\trule port port="6380" protocol="tcp" drop limit value="1/m"\n\trule port port="6381" protocol="tcp" accept   \n\trule port port="6382" protocol="tcp" log\n';
+    const [pub] = parseFirewalldListAll(out);
+    expect(pub?.chains.public?.rules.map((r) => [r.action, r.ports])).toEqual([
+      ['reject', [[6379, 6379]]],
+      ['drop', [[6380, 6380]]],
+      ['accept', [[6381, 6381]]],
+    ]);
   });
 });

@@ -9,13 +9,24 @@
  */
 import type { InfoObservation } from '../model/types.js';
 import { dict } from '../shared/dict.js';
+import { outputLines } from '../shared/lines.js';
+
+/**
+ * Lines read (fields and section headers): a real INFO everything has a few hundred, plus one line per
+ * database (`databases` is 16 by default) and per command in commandstats.
+ * An 8 MB INFO of tiny lines would otherwise become a million-key table in one step.
+ */
+const MAX_FIELDS = 20_000;
 
 export function parseInfo(text: string): InfoObservation {
   const sections: InfoObservation['sections'] = dict();
   let current: Record<string, string> | undefined;
-  for (const raw of text.split('\n')) {
+  let fields = 0;
+  // Lines capped (values too): rules match patterns on INFO values.
+  for (const raw of outputLines(text)) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.length === 0) continue;
+    if (++fields > MAX_FIELDS) break;
     if (line.startsWith('#')) {
       const name = line.slice(1).trim().toLowerCase();
       current = sections[name] ??= dict();

@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { bound } from '../shared/clock.js';
 import { FirstBytes, looksLikeTls, printableExcerpt } from './excerpt.js';
 import { encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { pacedData } from './paced.js';
 
 export interface PingResult {
   /** The TCP connect (and with `tls`, the handshake) succeeded. */
@@ -53,7 +54,7 @@ export function pingRedis(address: string, port: number, timeoutMs: number, sign
       connected = true;
       socket.write(PING);
     });
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', pacedData(socket, (chunk: Buffer) => {
       first.add(chunk);
       try {
         parser.push(chunk);
@@ -65,7 +66,7 @@ export function pingRedis(address: string, port: number, timeoutMs: number, sign
         if (!(err instanceof RespProtocolError)) throw err;
         done({ open: true, redis: false, ...excerpt() });
       }
-    });
+    }));
     const closed = (code?: string) => {
       if (!connected) return done({ open: false, redis: false, code: code ?? 'ECONNRESET' });
       done({ open: true, redis: false, ...(first.length === 0 ? { silentClose: true } : excerpt()), ...(code ? { code } : {}) });

@@ -12,7 +12,8 @@
 import type { Duplex } from 'node:stream';
 import type { Redactor } from '../shared/redact.js';
 import { bound, now, since } from '../shared/clock.js';
-import { encodeCommand, RespParser, RespProtocolError, type RespNode } from './resp-parser.js';
+import { encodeCommand, LARGE_REPLY_ELEMENTS, RespParser, RespProtocolError, type RespNode } from './resp-parser.js';
+import { pacedData } from './paced.js';
 
 export interface PlannedCommand {
   /** The command as reported (secrets replaced): `CLUSTER SHARDS`. */
@@ -37,12 +38,6 @@ export interface BatchResult {
 
 type Socket = Duplex & { destroyed: boolean };
 
-export function redactNode(node: RespNode, redactor: Redactor): RespNode {
-  const out: RespNode = { kind: node.kind, text: redactor.redact(node.text) };
-  if (node.items) out.items = node.items.map((n) => redactNode(n, redactor));
-  return out;
-}
-
 export class RespConnection {
   private closed = false;
 
@@ -58,7 +53,9 @@ export class RespConnection {
     const result: BatchResult = { replies, timedOut: false, closed: false, nonResp: false };
     if (commands.length === 0) return Promise.resolve(result);
     if (this.closed || this.socket.destroyed) return Promise.resolve({ ...result, closed: true });
-    const parser = new RespParser();
+    // The topology replies may be large (CLUSTER SHARDS of a big cluster). The parser scrubs each
+    // text as it arrives: no pass over a whole reply in one go.
+    const parser = new RespParser({ redact: (text) => this.redactor.redact(text), maxElements: LARGE_REPLY_ELEMENTS });
     const socket = this.socket;
     let next = 0;
     return new Promise<BatchResult>((resolve) => {
@@ -72,12 +69,12 @@ export class RespConnection {
         if (result.timedOut || result.closed || result.nonResp) this.close();
         resolve(result);
       };
-      const onData = (chunk: Buffer) => {
+      const onData = pacedData(socket, (chunk: Buffer) => {
         try {
           parser.push(chunk);
           for (let node = parser.nextNode(); node && next < replies.length; node = parser.nextNode()) {
             const slot = replies[next++]!;
-            slot.reply = redactNode(node, this.redactor);
+            slot.reply = node;
             slot.durationMs = since(sentAt);
           }
         } catch (err) {
@@ -85,7 +82,7 @@ export class RespConnection {
           result.nonResp = true;
         }
         if (next >= replies.length || result.nonResp) finish();
-      };
+      });
       const onEnd = () => {
         result.closed = true;
         finish();

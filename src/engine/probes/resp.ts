@@ -47,6 +47,7 @@ import { FirstBytes, looksLikeHttp, looksLikeTls, printableExcerpt } from './exc
 import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
 import { RespConnection, type PlannedCommand } from './resp-connection.js';
 import { clientCommands, configValue, graceMs, IDLE_SETTINGS, type ClientProbeOptions } from './client-probe.js';
+import { pacedData } from './paced.js';
 
 export const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'replication', 'keyspace'] as const;
 
@@ -183,7 +184,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
       }
     };
 
-    const onData = (chunk: Buffer) => {
+    const onData = pacedData(socket, (chunk: Buffer) => {
       first.add(chunk);
       try {
         parser.push(chunk);
@@ -198,7 +199,7 @@ export function runRespSession(open: SessionSocket, options: RespSessionOptions)
         };
         finish();
       }
-    };
+    });
     // A close or a silence while only the client probe's commands wait is theirs, not the session's.
     const onEnd = () => {
       if (onlyClientLeft() && probe) probe.closed = true;

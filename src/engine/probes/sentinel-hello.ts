@@ -17,6 +17,7 @@ import { bound, now, since } from '../shared/clock.js';
 import type { Credentials } from '../model/options.js';
 import type { HelloDiscovery, SentinelHello } from '../model/topology.js';
 import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { pacedData } from './paced.js';
 import type { SessionSocket } from './resp.js';
 import { parseHello } from './topology-replies.js';
 
@@ -50,7 +51,7 @@ export function listenForHello(open: SessionSocket, options: HelloOptions): Prom
       resolve({ waitedMs: since(started), hellos, ...(error !== undefined ? { error: redactor.redact(error) } : {}) });
     };
     const timer = bound(options.waitMs, options.signal, () => finish());
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', pacedData(socket, (chunk: Buffer) => {
       try {
         parser.push(chunk);
         for (let node = parser.nextNode(); node && !done; node = parser.nextNode()) {
@@ -74,7 +75,7 @@ export function listenForHello(open: SessionSocket, options: HelloOptions): Prom
         error = 'not a RESP reply';
         finish();
       }
-    });
+    }));
     socket.on('end', () => {
       error ??= 'connection closed';
       finish();

@@ -31,6 +31,7 @@ import { bound, now, since } from '../shared/clock.js';
 import { probeDns } from './dns.js';
 import { printableExcerpt } from './excerpt.js';
 import { authCommand, encodeCommand, RespParser, RespProtocolError } from './resp-parser.js';
+import { pacedData } from './paced.js';
 import { probeTcp, type OpenSocket } from './tcp.js';
 import { probeTls } from './tls.js';
 
@@ -93,7 +94,7 @@ function ping(open: OpenSocket, commands: string[][], expected: number, timeoutM
     const failed = (code: string, detail: string) => finish(firstError !== undefined ? errorOutcome(firstError) : { up: false, code, detail });
     const errorOutcome = (text: string): PingOutcome => ({ up: false, code: /^[A-Z]+/.exec(text)?.[0] ?? 'ERR', detail: clip(`-${text}`) });
     const timer = bound(timeoutMs, signal, (reason) => failed(reason === 'timeout' ? 'TIMEOUT' : 'ABORTED', reason === 'timeout' ? `no reply to PING within ${Math.round(timeoutMs)} ms` : 'aborted'));
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', pacedData(socket, (chunk: Buffer) => {
       try {
         parser.push(chunk);
         for (let reply = parser.next(); reply && !done; reply = parser.next()) {
@@ -111,7 +112,7 @@ function ping(open: OpenSocket, commands: string[][], expected: number, timeoutM
         if (!(err instanceof RespProtocolError)) throw err;
         failed('NOT_RESP', clip(`not a Redis reply: ${redactor.redact(printableExcerpt(chunk, 80))}`));
       }
-    });
+    }));
     socket.on('close', () => failed('CLOSED', 'the server closed the connection without a reply'));
     socket.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? 'CLOSED', clip(redactor.redact(err.message))));
     if (open.error) return failed(open.error.code ?? 'CLOSED', clip(redactor.redact(open.error.message)));

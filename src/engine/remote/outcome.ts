@@ -6,6 +6,7 @@
 import type { CatalogueEntry } from './catalogue.js';
 import { looksDenied } from './parsers/sections.js';
 import { redactCommandLine } from './parsers/ps.js';
+import { capLine, MAX_LINES } from '../shared/lines.js';
 import type { ExecResult } from './session.js';
 import type { RemoteCommandOutcome, RemoteCommandId, RemoteObservation } from './types.js';
 
@@ -39,9 +40,16 @@ const DAEMON_DOWN_RE = /Cannot connect to the Docker daemon|Is the docker daemon
 
 export const CHANNEL_REFUSED = 'SSH channel refused';
 
+/** The first non-empty line, found without splitting the whole text (stdout may be 8 MiB of newlines), capped before the redaction patterns run. */
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-  return redactCommandLine(line).slice(0, 200);
+  for (let start = 0, n = 0; start < text.length && n < MAX_LINES; n++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const line = capLine(text.slice(start, end)).trim();
+    if (line !== '') return redactCommandLine(line).slice(0, 200);
+    start = end + 1;
+  }
+  return '';
 }
 
 export function outcomeOf(entry: CatalogueEntry, res: ExecResult, obs: RemoteObservation): RemoteCommandOutcome {

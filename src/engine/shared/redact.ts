@@ -49,6 +49,7 @@ const ACL_PASSWORD_RE = /(\s)([>#<!])[^\s]+/g;
 export function redactRedisConfigText(text: string): string {
   return text
     .replace(SECRET_DIRECTIVE_RE, (_m, prefix: string) => `${prefix}${REDACTED}`)
-    .replace(/^(\s*user\s+\S+.*)$/gim, (line) => line.replace(ACL_PASSWORD_RE, `$1$2${REDACTED}`))
+    // [ \t], not \s: with /m every \r starts a line, and \s* ran on over a run of them from each (quadratic).
+    .replace(/^([ \t]*user[ \t]+\S+.*)$/gim, (line) => line.replace(ACL_PASSWORD_RE, `$1$2${REDACTED}`))
     .replace(/(rediss?:\/\/[^:@/\s]*:)[^@/\s]+@/gi, `$1${REDACTED}@`);
 }

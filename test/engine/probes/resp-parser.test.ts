@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeCommand, RespParser, RespProtocolError } from '../../../src/engine/probes/resp-parser.js';
+import { AGGREGATE_TEXT_MAX, encodeCommand, LARGE_REPLY_ELEMENTS, RespParser, RespProtocolError } from '../../../src/engine/probes/resp-parser.js';
 import { printableExcerpt, looksLikeTls, looksLikeHttp } from '../../../src/engine/probes/excerpt.js';
 
 function parseAll(...chunks: string[]) {
@@ -60,6 +60,55 @@ describe('RespParser', () => {
     const tls = new RespParser();
     tls.push(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]));
     expect(() => tls.next()).toThrow(RespProtocolError);
+  });
+
+  it('gives the same replies fed one byte at a time (resumable: nothing is parsed twice)', () => {
+    const wire = '*3\r\n$5\r\nhello\r\n%1\r\n+k\r\n*2\r\n:1\r\n_\r\n|1\r\n+ttl\r\n:3\r\n#t\r\n+PONG\r\n';
+    expect(parseAll(...wire.split(''))).toEqual(parseAll(wire));
+    expect(parseAll(...wire.split(''))).toEqual([{ kind: 'array', text: 'hello k 1  true' }, { kind: 'status', text: 'PONG' }]);
+  });
+
+  it('enforces its budgets across chunks: elements per reply, bytes per reply, line length', () => {
+    const tiny = new RespParser({ maxElements: LARGE_REPLY_ELEMENTS });
+    const array = Buffer.from(`*16384\r\n${':1\r\n'.repeat(16384)}`);
+    expect(() => {
+      tiny.push(Buffer.from('*64\r\n'));
+      for (let i = 0; i < 32; i++) {
+        tiny.push(array);
+        tiny.nextNode();
+      }
+    }).toThrow('too many elements');
+    // By default (PING, INFO, AUTH …) one full aggregate is all a reply may hold.
+    const small = new RespParser();
+    small.push(Buffer.from(`*2\r\n${array.toString('latin1')}`));
+    expect(() => small.nextNode()).toThrow('too many elements');
+    const big = new RespParser();
+    expect(() => {
+      // One bulk string of 8,000,000 bytes is fine; a second one of 1,000,000 in the same reply is not.
+      big.push(Buffer.from(`*2\r\n$8000000\r\n${'a'.repeat(8_000_000)}\r\n$1000000\r\n`));
+      expect(big.nextNode()).toBeUndefined();
+      for (let i = 0; i < 20; i++) {
+        big.push(Buffer.alloc(65536, 0x61));
+        big.nextNode();
+      }
+    }).toThrow('reply too large');
+    const line = new RespParser();
+    expect(() => {
+      for (let i = 0; i < 3; i++) {
+        line.push(Buffer.from(`+${'a'.repeat(40000)}`));
+        line.nextNode();
+      }
+    }).toThrow('line too long');
+  });
+
+  it('cuts the flat text of a large aggregate (the items stay whole) and scrubs every text as it arrives', () => {
+    const parser = new RespParser({ redact: (t) => t.split('s3cret').join('<redacted>') });
+    parser.push(Buffer.from(`*3\r\n$6\r\ns3cret\r\n$${AGGREGATE_TEXT_MAX}\r\n${'x'.repeat(AGGREGATE_TEXT_MAX)}\r\n:1\r\n`));
+    const node = parser.nextNode()!;
+    expect(node.items!.map((n) => n.text.length)).toEqual([10, AGGREGATE_TEXT_MAX, 1]);
+    expect(node.items![0]!.text).toBe('<redacted>');
+    expect(node.text).toHaveLength(AGGREGATE_TEXT_MAX);
+    expect(node.text.endsWith('x…')).toBe(true);
   });
 
   it('rejects malformed lengths', () => {

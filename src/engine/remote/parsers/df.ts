@@ -6,6 +6,7 @@
  * -P keeps one line per filesystem even for long device names.
  */
 import type { DiskUsage } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const ORIGINS = new Set(['process-cwd', 'config-dir', 'default-dir']);
 
@@ -24,10 +25,14 @@ export function parseDfLine(line: string): Omit<DiskUsage, 'origin' | 'path'> | 
   };
 }
 
+/** The script asks about a few directories (per process, per config file, the defaults). */
+const MAX_DIRS = 64;
+
 export function parseDfOutput(output: string): DiskUsage[] {
   const out: DiskUsage[] = [];
+  const seen = new Set<string>();
   let head: { origin: DiskUsage['origin']; ref: string; path: string } | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const h = /^### (\S+) (\S+) (\/.*)$/.exec(raw);
     if (h) {
       head = ORIGINS.has(h[1]!) ? { origin: h[1] as DiskUsage['origin'], ref: h[2]!, path: h[3]! } : undefined;
@@ -39,8 +44,10 @@ export function parseDfOutput(output: string): DiskUsage[] {
     if (head.origin === 'process-cwd' && /^\d+$/.test(head.ref)) usage.pid = Number(head.ref);
     if (head.origin === 'config-dir') usage.configPath = head.ref;
     // Several origins often name the same directory; keep the first.
-    if (!out.some((u) => u.path === usage.path)) out.push(usage);
+    if (!seen.has(usage.path)) out.push(usage);
+    seen.add(usage.path);
     head = undefined;
+    if (out.length >= MAX_DIRS) break;
   }
   return out;
 }

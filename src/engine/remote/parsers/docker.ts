@@ -9,6 +9,7 @@
  */
 import type { DockerContainer, DockerPort } from '../types.js';
 import { redactCommandLine } from './ps.js';
+import { capLine, MAX_LINES } from '../../shared/lines.js';
 
 const MAX_CONTAINERS = 200;
 
@@ -43,7 +44,8 @@ function looksLikeRedis(image: string, command: string): boolean {
 
 export function parseDockerPs(output: string): DockerContainer[] {
   const out: DockerContainer[] = [];
-  for (const line of output.split('\n')) {
+  // Not capped per line (a JSON line is read whole, JSON.parse is linear), but in number.
+  for (const line of output.split('\n', MAX_LINES)) {
     if (!line.trim().startsWith('{')) continue;
     let o: Record<string, unknown>;
     try {
@@ -53,20 +55,21 @@ export function parseDockerPs(output: string): DockerContainer[] {
     }
     const id = str(o.ID);
     if (!/^[0-9a-f]{12,64}$/.test(id)) continue;
-    const image = str(o.Image);
-    const command = redactCommandLine(str(o.Command).replace(/^"|"$/g, ''));
+    const image = capLine(str(o.Image));
+    // A JSON line is read whole (JSON.parse is linear); its texts are capped before any pattern.
+    const command = redactCommandLine(capLine(str(o.Command)).replace(/^"|"$/g, ''));
     const state = str(o.State);
-    const status = str(o.Status);
+    const status = capLine(str(o.Status));
     out.push({
       id,
-      name: str(o.Names),
+      name: capLine(str(o.Names)),
       image,
       command,
       status,
       running: state ? state === 'running' : /^Up\b/.test(status),
       redis: looksLikeRedis(image, command),
-      ports: parseDockerPorts(str(o.Ports)),
-      portsText: str(o.Ports),
+      ports: parseDockerPorts(capLine(str(o.Ports))),
+      portsText: capLine(str(o.Ports)),
     });
     if (out.length >= MAX_CONTAINERS) break;
   }

@@ -4,9 +4,10 @@
  * found by header name.
  */
 import type { MemoryInfo } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 export function parseFree(output: string): MemoryInfo | undefined {
-  const lines = output.split('\n');
+  const lines = outputLines(output);
   const header = lines.find((l) => /\btotal\b/.test(l) && /\bused\b/.test(l))?.trim().split(/\s+/);
   const mem = lines.find((l) => /^Mem:/.test(l));
   const swap = lines.find((l) => /^Swap:/.test(l));

@@ -15,10 +15,9 @@
  * is off by that much, which only widens the window a kill could fall in).
  */
 import type { OomEvidence, OomKill } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const MAX_KILLS = 20;
-/** Kernel log lines are short; anything longer is cut before a regex sees it. */
-const MAX_LINE = 1024;
 
 interface Clock {
   epochSec: number;
@@ -56,7 +55,7 @@ function killOf(line: string): OomKill | undefined {
 const isKilledLine = (k: OomKill) => k.line.includes('Killed process');
 
 export function parseKernelOom(output: string): OomEvidence | undefined {
-  const lines = output.split('\n').map((l) => l.slice(0, MAX_LINE));
+  const lines = outputLines(output);
   const sourceLine = lines.find((l) => l.startsWith('### source '));
   const source = sourceLine?.slice('### source '.length).trim();
   if (source !== 'dmesg' && source !== 'journalctl') return undefined;

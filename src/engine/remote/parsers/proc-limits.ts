@@ -5,6 +5,7 @@
  * seen here is what it ended up with.
  */
 import type { OpenFilesLimit, ProcessCgroup } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 function limitValue(v: string): number | null | undefined {
   if (v === 'unlimited') return null;
@@ -14,7 +15,7 @@ function limitValue(v: string): number | null | undefined {
 export function parseProcLimits(output: string): OpenFilesLimit[] {
   const out: OpenFilesLimit[] = [];
   let pid: number | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const h = /^### pid (\d{1,10})$/.exec(raw);
     if (h) {
       pid = Number(h[1]);
@@ -28,6 +29,8 @@ export function parseProcLimits(output: string): OpenFilesLimit[] {
     if (soft === undefined || hard === undefined) continue;
     out.push({ pid, soft, hard, line: raw.trim().replace(/\s+/g, ' ') });
     pid = undefined;
+    // One file per redis-server pid asked for (ps keeps at most 64).
+    if (out.length >= 64) break;
   }
   return out;
 }
@@ -43,7 +46,7 @@ export function parseProcCgroups(output: string): ProcessCgroup[] {
   const v1 = new Map<number, string>();
   const v2 = new Map<number, string>();
   let pid: number | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     if (raw.startsWith('### ')) {
       const h = /^### cgroup (\d{1,10})$/.exec(raw);
       pid = h ? Number(h[1]) : undefined;

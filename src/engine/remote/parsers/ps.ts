@@ -12,6 +12,7 @@
 import { REDACTED, redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import type { ProcessState, RedisProcess } from '../types.js';
+import { capLine, outputLines, splitFields } from '../../shared/lines.js';
 
 const MAX_PROCESSES = 64;
 
@@ -19,7 +20,10 @@ const MAX_PROCESSES = 64;
 // of other programs (`docker ps` shows every container's command, not only Redis').
 const SECRET_FLAG = String.raw`--(?:masterauth|primaryauth|[\w-]*(?:pass|secret|token)[\w-]*)`;
 const SECRET_VALUE = String.raw`(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S+)`;
-const SECRET_FLAG_RE = new RegExp(`(${SECRET_FLAG}=|(?:^|\\s)${SECRET_FLAG}\\s+)${SECRET_VALUE}`, 'gi');
+// Only at the start of a word (the lookbehind): tried at every `--` inside a run of dashes, `[\w-]*` made it quadratic.
+const SECRET_FLAG_RE = new RegExp(`((?<![\\w-])${SECRET_FLAG}=|(?:^|\\s)${SECRET_FLAG}\\s+)${SECRET_VALUE}`, 'gi');
+const SECRET_FLAG_WORD = new RegExp(`^${SECRET_FLAG}$`, 'i');
+const SECRET_FLAG_EQ = new RegExp(`^(${SECRET_FLAG}|--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass))=`, 'i');
 // `REDIS_PASSWORD=… redis-server …` in a `sh -c` command.
 const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
 
@@ -45,8 +49,8 @@ function redactUnquotedSecrets(args: string): string {
       if (out[out.length - 1] !== REDACTED && !out[out.length - 1]?.endsWith(REDACTED)) out.push(REDACTED);
       continue;
     }
-    const flag = new RegExp(`^${SECRET_FLAG}$`, 'i').test(w) || /^--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/i.test(w);
-    const flagEq = new RegExp(`^(${SECRET_FLAG}|--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass))=`, 'i').exec(w);
+    const flag = SECRET_FLAG_WORD.test(w) || /^--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/i.test(w);
+    const flagEq = SECRET_FLAG_EQ.exec(w);
     if (flag) {
       out.push(w);
       hiding = 'flag';
@@ -65,8 +69,9 @@ function redactUnquotedSecrets(args: string): string {
 
 /** Command-line secrets: redis.conf-style flags, `--flag=value`, ACL `>password` tokens, `redis-cli -a`, secret env assignments. */
 export function redactCommandLine(args: string): string {
+  // Capped here too (callers cap their lines already): the patterns below are linear per start, not over 130,000 characters.
   return redactUnquotedSecrets(
-    redactRedisConfigText(args)
+    redactRedisConfigText(capLine(args))
       .replace(SECRET_FLAG_RE, `$1${REDACTED}`)
       .replace(SECRET_ENV_RE, `$1$2${REDACTED}`)
       .replace(/(\bredis-cli\b.*?\s-a\s+)\S+/g, `$1${REDACTED}`),
@@ -96,10 +101,12 @@ const STAT_RE = /^[RSDTtZXIW][<NLsl+]*$/;
 
 export function parsePs(output: string): RedisProcess[] {
   const out: RedisProcess[] = [];
-  for (const raw of output.split('\n')) {
-    const m = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(raw);
-    if (!m) continue;
-    let rest = m[3]!;
+  // Lines capped, then split into fields: `^\s*(\d+)\s+(\S+)\s+(.+?)\s*$` took 23–30 s on a title of 130,000 spaces.
+  for (const raw of outputLines(output)) {
+    const f = splitFields(raw, 2);
+    if (!f || !/^\d+$/.test(f.fields[0]!) || f.rest === '') continue;
+    const [pid, user] = f.fields as [string, string];
+    let rest = f.rest;
     const first = rest.split(/\s+/, 1)[0]!;
     // A STAT column never looks like a redis-server path, so the older format still reads.
     const stat = STAT_RE.test(first) && rest.length > first.length ? first : undefined;
@@ -109,11 +116,11 @@ export function parsePs(output: string): RedisProcess[] {
     const tokens = rawArgs.split(/\s+/);
     const args = redactCommandLine(rawArgs);
     const proc: RedisProcess = {
-      pid: Number(m[1]),
-      user: m[2]!,
+      pid: Number(pid),
+      user,
       args,
       defunct: /<defunct>/.test(rawArgs) || stat?.startsWith('Z') === true,
-      line: `${m[1]} ${m[2]}${stat ? ` ${stat}` : ''} ${args}`,
+      line: `${pid} ${user}${stat ? ` ${stat}` : ''} ${args}`,
     };
     if (stat) {
       proc.stat = stat;

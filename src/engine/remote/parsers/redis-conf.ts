@@ -19,6 +19,7 @@
 import { redactRedisConfigText } from '../../shared/redact.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import type { PidFile, RedisConfFile, RedisConfLine } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const SOURCES = new Set(['process', 'systemd', 'default']);
 const SECRET_KEYS = new Set(['requirepass', 'masterauth', 'masteruser-password', 'tls-key-file-pass', 'tls-client-key-file-pass']);
@@ -94,7 +95,7 @@ interface ScriptOutput {
 function readOutput(output: string): ScriptOutput {
   const out: ScriptOutput = { top: [], lines: new Map(), matches: new Map(), denied: [] };
   let current: RedisConfLine[] | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const head = /^### (file|include|denied) (\S+) (\S+)$/.exec(raw);
     // Any other header ends the current file too: its lines never run on into the previous file.
     if (raw.startsWith('### ')) current = undefined;
@@ -156,7 +157,7 @@ export function unreadableConfs(output: string): { path: string; source: string 
 export function parsePidFiles(output: string, confs: RedisConfFile[]): PidFile[] {
   const out: PidFile[] = [];
   let path: string | undefined;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     if (raw.startsWith('### ')) {
       const h = /^### pidfile (\S{1,255})$/.exec(raw);
       path = h && isSafeAbsolutePath(h[1]!) && !out.some((p) => p.path === h[1]) ? h[1] : undefined;

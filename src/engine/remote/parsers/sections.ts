@@ -3,6 +3,8 @@
  * before each part and `### rc <n>` after a part whose exit status matters,
  * so one channel can report several tools (iptables and ip6tables) or files.
  */
+import { outputLines } from '../../shared/lines.js';
+
 export interface Section {
   name: string;
   args: string[];
@@ -13,7 +15,7 @@ export interface Section {
 export function splitSections(output: string): Section[] {
   const out: Section[] = [];
   let current: Section | undefined;
-  for (const line of output.split('\n')) {
+  for (const line of outputLines(output)) {
     const h = /^### (\S+)(?: (.*))?$/.exec(line);
     if (h && h[1] === 'rc' && current) {
       const rc = Number(h[2]);

@@ -4,6 +4,7 @@
  * (all of them as root or through `sudo -n`).
  */
 import type { TcpListener } from '../types.js';
+import { outputLines } from '../../shared/lines.js';
 
 const MAX_LISTENERS = 512;
 
@@ -13,7 +14,10 @@ export function splitHostPort(text: string): { address: string; port: number } |
   if (!m) return undefined;
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return undefined;
-  let address = m[1]!.replace(/^\[(.*)\]$/, '$1').replace(/%[^\]:]*$/, '');
+  let address = m[1]!.replace(/^\[(.*)\]$/, '$1');
+  // The zone (`%lo`) after the last `]` or `:`; a search, not /%[^\]:]*$/ tried at every `%`.
+  const zone = address.indexOf('%', Math.max(address.lastIndexOf(']'), address.lastIndexOf(':')) + 1);
+  if (zone >= 0) address = address.slice(0, zone);
   if (address === '') address = '*';
   return { address, port };
 }
@@ -50,7 +54,7 @@ function parseNetstatLine(line: string): TcpListener | undefined {
 
 export function parseListeners(output: string): TcpListener[] {
   const out: TcpListener[] = [];
-  for (const line of output.split('\n')) {
+  for (const line of outputLines(output)) {
     const l = parseSsLine(line) ?? parseNetstatLine(line);
     if (l) out.push(l);
     if (out.length >= MAX_LISTENERS) break;

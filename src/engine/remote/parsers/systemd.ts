@@ -6,6 +6,7 @@
 import { isSafeAbsolutePath } from '../shell.js';
 import type { SystemdUnit } from '../types.js';
 import { redactCommandLine } from './ps.js';
+import { outputLines } from '../../shared/lines.js';
 
 const MAX_UNITS = 16;
 
@@ -61,7 +62,7 @@ export function parseSystemdShow(output: string): SystemdUnit[] {
     if (u && units.length < MAX_UNITS && !units.some((x) => x.id === u.id)) units.push(u);
     fields = new Map();
   };
-  for (const line of output.split('\n')) {
+  for (const line of outputLines(output)) {
     if (line.trim() === '') {
       flush();
       continue;

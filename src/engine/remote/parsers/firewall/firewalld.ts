@@ -12,6 +12,7 @@
 import type { FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
 import { parsePortList } from './ports.js';
 import { own } from '../../../shared/dict.js';
+import { outputLines } from '../../../shared/lines.js';
 
 // firewalld's own service definitions (/usr/lib/firewalld/services/*.xml) for the ports Redis
 // uses and for the services default zones carry; any other service "may" cover the port.
@@ -26,10 +27,23 @@ const SERVICE_PORTS: Record<string, { protocol: 'tcp' | 'udp'; ports: [number, n
   https: { protocol: 'tcp', ports: [[443, 443]] },
 };
 
+/**
+ * The verdict ends a rich rule: `… accept`, `… reject type="icmp-host-prohibited"`, `… drop limit value="1/m"`.
+ * Read from the end, word by word: `\s*(?:limit …)?\s*$` after each verdict word backtracked
+ * quadratically over a run of spaces.
+ */
+function richAction(text: string): FirewallVerdict | undefined {
+  const words = text.trim().split(/\s+/);
+  if (/^value="[^"]*"$/.test(words[words.length - 1] ?? '') && words[words.length - 2] === 'limit') words.length -= 2;
+  if (/^type="[^"]*"$/.test(words[words.length - 1] ?? '')) words.length -= 1;
+  const last = words[words.length - 1] ?? '';
+  return last === 'accept' || last === 'reject' || last === 'drop' ? last : undefined;
+}
+
 function richRule(text: string): FirewallRule | undefined {
-  const action = /\b(accept|reject|drop)\b(?:\s+type="[^"]*")?\s*(?:limit value="[^"]*")?\s*$/.exec(text)?.[1];
+  const action = richAction(text);
   if (!action) return undefined;
-  const rule: FirewallRule = { line: text.trim(), action: action as FirewallVerdict, protocol: 'any', conditions: [] };
+  const rule: FirewallRule = { line: text.trim(), action, protocol: 'any', conditions: [] };
   const port = /\bport port="([\d-]+)" protocol="(tcp|udp)"/.exec(text);
   const service = /\bservice name="([^"]+)"/.exec(text);
   if (port) {
@@ -85,16 +99,19 @@ function zoneTable(zone: string, lines: string[]): FirewallTable {
   };
 }
 
+/** firewall-cmd lists the active zones: a handful. */
+const MAX_ZONES = 64;
+
 export function parseFirewalldListAll(output: string): FirewallTable[] {
   const tables: FirewallTable[] = [];
   let zone: string | undefined;
   let lines: string[] = [];
   const flush = () => {
-    if (zone) tables.push(zoneTable(zone, lines));
+    if (zone && tables.length < MAX_ZONES) tables.push(zoneTable(zone, lines));
     zone = undefined;
     lines = [];
   };
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const head = /^([A-Za-z0-9_-]+)(?: \(([^)]*)\))?\s*$/.exec(raw);
     if (head) {
       flush();

@@ -9,6 +9,7 @@
 import type { FirewallChain, FirewallRule, FirewallTable, FirewallVerdict } from '../../types.js';
 import { parsePortList } from './ports.js';
 import { dict, own } from '../../../shared/dict.js';
+import { outputLines } from '../../../shared/lines.js';
 
 function tokenize(line: string): string[] {
   const out: string[] = [];
@@ -107,7 +108,7 @@ function parseRule(line: string, tokens: string[]): FirewallRule {
 export function parseIptablesSave(output: string, tool: 'iptables' | 'ip6tables'): FirewallTable {
   const chains = dict<FirewallChain>();
   const chain = (name: string): FirewallChain => (chains[name] ??= { name, rules: [] });
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const line = raw.trim();
     const tokens = tokenize(line);
     if (tokens[0] === '-P' && tokens[1] && tokens[2]) {

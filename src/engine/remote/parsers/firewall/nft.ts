@@ -13,6 +13,7 @@
 import type { FirewallChain, FirewallRule, FirewallTable } from '../../types.js';
 import { parsePortList } from './ports.js';
 import { dict, own } from '../../../shared/dict.js';
+import { outputLines } from '../../../shared/lines.js';
 
 const FAMILY: Record<string, FirewallTable['family']> = { ip: 'ipv4', ip6: 'ipv6', inet: 'inet' };
 
@@ -24,7 +25,9 @@ function parseNftRule(line: string): FirewallRule {
     .replace(/\bcounter\b/g, ' ')
     .replace(/\bcomment "(?:[^"\\]|\\.)*"/g, ' ')
     .replace(/\blog( prefix "(?:[^"\\]|\\.)*")?( level \S+)?/g, ' ');
-  const verdict = /\b(accept|drop|reject(?: with .*)?|return|(?:jump|goto) (\S+))\s*$/.exec(rest);
+  // Trimmed once here: a trailing `\s*$` was retried over the same spaces after every verdict word.
+  rest = rest.trimEnd();
+  const verdict = /\b(accept|drop|reject(?: with .*)?|return|(?:jump|goto) (\S+))$/.exec(rest);
   if (verdict) {
     const v = verdict[1]!;
     if (v === 'accept') rule.action = 'accept';
@@ -85,7 +88,7 @@ export function parseNftRuleset(output: string): FirewallTable[] {
   let table: FirewallTable | undefined;
   let chain: FirewallChain | undefined;
   let depth = 0;
-  for (const raw of output.split('\n')) {
+  for (const raw of outputLines(output)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const opens = (line.match(/\{/g) ?? []).length;
