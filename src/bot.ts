@@ -187,7 +187,12 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
     // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
-    recheckTargets: { i: (id) => monitorStore.incidentTarget(id).catch(() => undefined) },
+    recheckTargets: {
+      i: async (id) => {
+        const ref = await monitorStore.incidentRef(id).catch(() => undefined);
+        return ref && { input: ref.target, channel: ref.channel };
+      },
+    },
     ...(alerts ? { alerts: new IncidentActions(monitorStore, p.sink, alerts) } : {}),
   });
 }

@@ -257,9 +257,10 @@ export class MonitorStore {
     await this.run(this.redis.pexpire(this.key('incident', id), ms), 'expiring the incident');
   }
 
-  /** The target an incident is about (recheck, ack and snooze buttons), or undefined when it is not stored. */
-  async incidentTarget(id: string): Promise<string | undefined> {
-    return (await this.run(this.redis.hget(this.key('incident', id), 'target'), 'reading the incident')) ?? undefined;
+  /** The target and the channel of an incident's alert (recheck buttons), or undefined when it is not stored. */
+  async incidentRef(id: string): Promise<{ target: string; channel: string | undefined } | undefined> {
+    const [target, channel] = await this.run(this.redis.hmget(this.key('incident', id), 'target', 'channel'), 'reading the incident');
+    return target ? { target, channel: channel ?? undefined } : undefined;
   }
 
   /** SET NX PX: true when `owner` now holds the lease on `what` of the incident. */

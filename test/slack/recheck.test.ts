@@ -36,9 +36,9 @@ describe('recheck buttons', () => {
   });
 
   /** A message in the diagnosis thread carrying one recheck button, as the bot renders it. */
-  const withButton = (ref: string): Call => ({
+  const withButton = (ref: string, channel = CHANNEL): Call => ({
     method: 'chat.postMessage', path: '/api/chat.postMessage', status: 200, at: Date.now(), ts: parent.ts,
-    body: { channel: CHANNEL, ts: parent.ts, blocks: [{ type: 'actions', block_id: 'recheck', elements: [recheckButton(ref)] }] },
+    body: { channel, ts: parent.ts, blocks: [{ type: 'actions', block_id: 'recheck', elements: [recheckButton(ref)] }] },
   });
   const parents = () => h.double.ok('chat.postMessage').filter((c) => blockIds(c).includes('progress'));
 
@@ -66,5 +66,14 @@ describe('recheck buttons', () => {
     expect(await h.answer(await h.click(forged, `recheck:d.${diagnosisId}`, 'U0ALICE'))).toContain('does not refer to a target I know');
     await new Promise((r) => setTimeout(r, 300));
     expect(parents()).toHaveLength(before);
+  });
+
+  it('counts only in the channel its diagnosis was posted in: a copied or forged button elsewhere posts nothing', async () => {
+    const before = h.double.ok('chat.postMessage').length;
+    const answer = await h.answer(await h.click(withButton(`d.${diagnosisId}`, 'C0ELSEWHERE'), `recheck:d.${diagnosisId}`, 'U0ALICE'));
+    expect(answer).toContain('belongs to a thread in another channel');
+    expect(answer).not.toContain(CHANNEL);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.double.ok('chat.postMessage')).toHaveLength(before);
   });
 });

@@ -53,7 +53,7 @@ export function approvalRechecks(deps: Pick<ActionDeps, 'approvals'>): Record<st
     [APPROVAL_RECHECK_KIND]: async (id) => {
       const l = await deps.approvals.get(id);
       if (!l) return undefined;
-      return { input: l.request.target.name ?? l.request.target.input, heading: `Checking whether "${l.request.remediation.title}" fixed it`, verifies: `${APPROVAL_RECHECK_KIND}.${id}` };
+      return { input: l.request.target.name ?? l.request.target.input, channel: l.request.channel, heading: `Checking whether "${l.request.remediation.title}" fixed it`, verifies: `${APPROVAL_RECHECK_KIND}.${id}` };
     },
   };
 }

@@ -35,13 +35,19 @@ export interface ActionDeps {
    * refers to, or undefined when it is no longer known. A RecheckTarget also
    * says how the re-diagnosis is headed and whether it verifies a fix.
    */
-  recheckTargets?: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>>;
+  recheckTargets?: Record<string, (id: string) => Promise<RecheckTarget | undefined>>;
   /** The monitor's incidents, for the `ack:` and `snooze:` buttons of alerts (when `alerts:` is configured). */
   alerts?: IncidentActions;
 }
 
 export interface RecheckTarget {
   input: string;
+  /**
+   * The channel what the reference names was posted in: a click from any other channel is
+   * refused (a copied or forged value must not post a diagnosis where it was never asked for).
+   * Undefined: none is recorded, and the click is refused as well.
+   */
+  channel: string | undefined;
   /** Replaces the default heading ("Re-check of this target"). */
   heading?: string;
   /** The re-diagnosis checks a fix: its verdict reads `verified: healthy` or names what is still wrong. */

@@ -14,10 +14,10 @@ import type { ActionContext, RecheckTarget } from './context.js';
 
 export function registerRecheckActions(app: App, ctx: ActionContext): void {
   const { config, store, metrics, log, tell } = ctx;
-  const kinds: Record<string, (id: string) => Promise<string | RecheckTarget | undefined>> = {
+  const kinds: Record<string, (id: string) => Promise<RecheckTarget | undefined>> = {
     d: async (id) => {
       const d = await store.get(id);
-      return d ? (d.target.name ?? d.target.input) : undefined;
+      return d ? { input: d.target.name ?? d.target.input, channel: await store.channelOf(id) } : undefined;
     },
     ...ctx.recheckTargets,
   };
@@ -40,11 +40,17 @@ export function registerRecheckActions(app: App, ctx: ActionContext): void {
       return tell(body, 'This button does not refer to a target I know.');
     }
     // A store that cannot be read answers like one that no longer has it.
-    const named = await resolve(rest.join('.')).catch(() => undefined);
-    const found: RecheckTarget | undefined = typeof named === 'string' ? { input: named } : named;
+    const found: RecheckTarget | undefined = await resolve(rest.join('.')).catch(() => undefined);
     if (!found) {
       count('expired');
       return tell(body, 'What this button refers to is no longer stored. Run `/redis-diagnose <target>` instead.');
+    }
+    // Bound to the channel it was posted in, as remediate, ack and snooze are. The refusal does
+    // not say which channel that is: a forger learns nothing about where diagnoses go.
+    if (found.channel !== channel) {
+      count('elsewhere');
+      log.log('warn', 'recheck refused: the button belongs to another channel', { user, channel, ref });
+      return tell(body, 'This button belongs to a thread in another channel. Run `/redis-diagnose <target>` here instead.');
     }
     const admission = admitTarget(found.input, config);
     if (!admission.ok) {
