@@ -26,6 +26,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run, runOk, which, type RunOptions, type RunResult } from './exec.js';
+import { ipOf, routedRanges, toInt } from './netns.js';
 import { pdeathsigArgv, isAlive, onExitSync, spawnTracked, stopProcess } from './procs.js';
 
 export const CACHE_DIR = '/var/cache/rdlab';
@@ -72,28 +73,6 @@ export interface DockerLab {
 
 let counter = 0;
 let swept = false;
-
-function ipOf(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-function toInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-}
-
-/** IPv4 prefixes routed here, as [first, last] ranges (the default route excluded). */
-async function routedRanges(): Promise<[number, number][]> {
-  const out = await runOk('ip', ['-o', '-4', 'route', 'show', 'table', 'all']);
-  const ranges: [number, number][] = [];
-  for (const match of out.matchAll(/(?:^|\s)(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\s/gm)) {
-    const bits = match[2] === undefined ? 32 : Number(match[2]);
-    if (bits === 0) continue;
-    const size = 2 ** (32 - bits);
-    const first = Math.floor(toInt(match[1]!) / size) * size;
-    ranges.push([first, first + size - 1]);
-  }
-  return ranges;
-}
 
 /** Everything mounted under `root` (overlay layers, netns files), deepest first. */
 function mountsUnder(root: string): string[] {

@@ -52,16 +52,16 @@ const PREFIX = 'rdlab';
 let counter = 0;
 let swept = false;
 
-function ipOf(n: number): string {
+export function ipOf(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-function toInt(ip: string): number {
+export function toInt(ip: string): number {
   return ip.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
 }
 
 /** IPv4 prefixes routed in this namespace, as [first, last] address ranges. */
-async function routedRanges(): Promise<[number, number][]> {
+export async function routedRanges(): Promise<[number, number][]> {
   const out = await runOk('ip', ['-o', '-4', 'route', 'show', 'table', 'all']);
   const ranges: [number, number][] = [];
   for (const match of out.matchAll(/(?:^|\s)(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\s/gm)) {
