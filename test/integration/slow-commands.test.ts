@@ -34,6 +34,8 @@ describeLab('slow-commands on a real redis-server', [need.binary('redis-server')
     expect(latency?.detail).toMatch(/^20 PINGs one at a time: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms \(PING #\d+\)$/);
     expect(d.checks.find((c) => c.id === 'slowlog')).toMatchObject({ status: 'pass', detail: 'SLOWLOG is empty' });
     expect(JSON.parse(renderJson(d)).checks.map((c: { id: string }) => c.id)).toContain('latency-sample');
+    expect(renderText(d, makeStyle(false))).toMatch(/pass {2}latency-sample +[0-9.]+ ms +20 PINGs one at a time: p50/);
+    expect(JSON.stringify(renderResult(d))).toMatch(/latency-sample \(20 PINGs one at a time: p50 [0-9.]+ ms, p99/);
   });
 
   it('DEBUG SLEEP 0.2 and KEYS * over a million keys → slow-commands names them, their durations and the client address', async () => {
@@ -147,5 +149,25 @@ describe('hostile SLOWLOG entries (fake server)', () => {
     const slack = JSON.stringify(renderResult(d));
     expect(slack).not.toContain('<!channel>');
     expect(slack).not.toContain('<https://evil');
+  });
+
+  it('a server that stops answering PING mid-sample: the sample ends within its bound, check warn with what was measured', async () => {
+    let pings = 0;
+    fake = await startFakeRedis({
+      reply: (argv) => {
+        const cmd = argv[0]?.toUpperCase();
+        if (cmd === 'PING') return ++pings <= 6 ? '+PONG\r\n' : 'ignore';
+        if (cmd === 'INFO') return infoReply({ redis_version: '7.2.4', redis_mode: 'standalone', role: 'master' });
+        if (cmd === 'SLOWLOG') return '*0\r\n';
+        return undefined;
+      },
+    });
+    const started = Date.now();
+    const d = await diagnose(targetOf(fake.host, fake.port), { timeoutMs: 400 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    // The handshake's PING, the uncounted warm-up, then four counted before the silence.
+    expect(d.checks.find((c) => c.id === 'latency-sample')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^4 PINGs one at a time: .*; stopped after 4: a PING went unanswered$/) });
+    expect(d.checks.find((c) => c.id === 'slowlog')).toMatchObject({ status: 'pass', detail: 'SLOWLOG is empty' });
+    expect(d.findings.map((f) => f.cause)).not.toContain('slow-commands');
   });
 });
