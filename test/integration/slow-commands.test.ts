@@ -82,6 +82,25 @@ describeLab('slow-commands on a real redis-server', [need.binary('redis-server')
   });
 });
 
+describeLab('SLOWLOG denied by an ACL', [need.binary('redis-server'), need.binary('redis-cli')], () => {
+  let server: RedisServer;
+  const password = plantSecret('acl-limited-pass-7731');
+  beforeAll(async () => {
+    server = await startRedis({ args: ['--enable-debug-command', 'yes'] });
+    await server.cli('ACL', 'SETUSER', 'limited', 'on', `>${password}`, '~*', '&*', '+@all', '-slowlog');
+    await server.cli('DEBUG', 'SLEEP', '0.2');
+  });
+  afterAll(() => server?.stop());
+
+  it('-NOPERM for SLOWLOG: no slow-commands finding (nothing was read), commands-restricted names SLOWLOG GET', async () => {
+    const d = await diagnose(targetOf(server.host, server.port), { timeoutMs: 2000, credentials: { user: 'limited', password } });
+    expect(d.findings.map((f) => f.cause)).not.toContain('slow-commands');
+    expect(d.findings.find((f) => f.cause === 'commands-restricted')).toMatchObject({ details: { commands: 'SLOWLOG GET' } });
+    expect(d.checks.find((c) => c.id === 'slowlog')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/^SLOWLOG GET → -NOPERM/) });
+    assertNoPlantedSecret('json', renderJson(d));
+  });
+});
+
 describeLab('SLOWLOG renamed away', [need.binary('redis-server')], () => {
   let server: RedisServer;
   beforeAll(async () => {
