@@ -51,6 +51,7 @@ const EXPECTED: Record<string, Confidence> = {
   'address-family-mismatch': 'confirmed',
   'address-not-routable': 'confirmed',
   'tls-client-compatibility': 'confirmed',
+  'slow-commands': 'possible',
 };
 
 describe('confidence of each rule for literal observations', () => {

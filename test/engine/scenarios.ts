@@ -172,4 +172,9 @@ export const SCENARIOS: Record<string, () => Observations> = {
     obs.tls = { ok: true, durationMs: 2, protocol: 'TLSv1.3', authorized: true, variants: [{ kind: 'tls12', ok: false, code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', durationMs: 1 }] };
     return obs;
   },
+  'slow-commands': () => {
+    const obs = healthy();
+    obs.slowlog = { nowSec: 1_765_000_000, clock: 'server', entries: [{ id: 4, at: 1_764_999_900, durationUs: 180_000, command: 'KEYS', shape: 'KEYS * (every key)', client: '10.0.0.9:53412' }] };
+    return obs;
+  },
 };

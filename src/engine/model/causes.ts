@@ -50,6 +50,8 @@ export const CAUSE_IDS = [
   'address-family-mismatch',
   'address-not-routable',
   'tls-client-compatibility',
+  // Slow Redis is a failure too (issue #18):
+  'slow-commands',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -355,6 +355,46 @@ export interface Observations {
   remote?: RemoteObservation;
   /** What the target is and what its topology showed (model/topology.ts). */
   topology?: TopologyObservation;
+  /** PINGs timed one by one on the handshake's connection (probes/slow-sample.ts). */
+  latency?: LatencySample;
+  /** SLOWLOG GET on the same connection, arguments never kept (probes/slowlog.ts). */
+  slowlog?: SlowlogObservation;
+}
+
+export interface LatencySample {
+  /** Round trip of each PING answered, in order, milliseconds (two decimals). */
+  samplesMs: number[];
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** 0-based position of the slowest PING in samplesMs. */
+  slowest: number;
+  /** The sample stopped early: a PING went unanswered within the bound, or the connection closed. */
+  stopped?: 'timeout' | 'closed' | 'error';
+}
+
+/** One SLOWLOG entry as kept: the command's name and shape, never its keys or values. */
+export interface SlowlogEntry {
+  id: number;
+  /** Unix seconds, the server's clock. */
+  at: number;
+  durationUs: number;
+  /** `KEYS`, `DEBUG SLEEP`: the name (and a container command's subcommand), nothing the caller typed. */
+  command: string;
+  /** For KEYS/SCAN-type commands: `KEYS * (every key)`, `SCAN <cursor> MATCH <pattern> COUNT 1000`. */
+  shape?: string;
+  /** The client's address (Redis ≥ 4.0), shown escaped and capped. */
+  client?: string;
+  clientName?: string;
+}
+
+export interface SlowlogObservation {
+  entries: SlowlogEntry[];
+  /** The server's own time (INFO server_time_usec) when it had one; else this machine's, with `clock: 'local'`. */
+  nowSec: number;
+  clock: 'server' | 'local';
+  /** SLOWLOG GET answered with an error (renamed away, -NOPERM): the reply in wire form, capped. */
+  error?: string;
 }
 
 // ---------------------------------------------------------------------------

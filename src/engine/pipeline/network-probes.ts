@@ -15,6 +15,8 @@
  *   TLS handshake failed, not over the certificate → plaintext-ping: a bare
  *     PING on the same port in plaintext (no credentials: a password never goes
  *     out in the clear when TLS was asked for).
+ *   the handshake answered (the target only) → latency-sample and slowlog on the same
+ *     connection (slow-phase.ts): PINGs one at a time, SLOWLOG GET in the first write
  *   the handshake answered → the topology phase (topology-phase.ts): what the
  *     target is, a follow-up round trip on the same connection when INFO says
  *     it is needed, and the nodes one hop away.
@@ -39,6 +41,7 @@ import { now, since } from '../shared/clock.js';
 import { addressesCheck, alertCheck, dnsCheck, infoCheck, loopbackCheck, neighbourCheck, plaintextCheck, respCheck, routeCheck, sniffCheck, tcpCheck, tlsCheck, variantsCheck } from './check-details.js';
 import type { StepRecorder } from './steps.js';
 import { runTopologyPhase } from './topology-phase.js';
+import { runSlowPhase } from './slow-phase.js';
 import { VERSION } from '../../version.js';
 
 export interface ProbeContext {
@@ -110,7 +113,9 @@ async function afterConnect(ctx: ProbeContext, tcp: TcpResult): Promise<void> {
     const config = session.resp.clientProbe?.config;
     if (config && Object.keys(config).length > 0) obs.config = { ...obs.config, ...config };
     recordInfo(ctx, session);
-    if (session.resp.ok || obs.info) await runTopologyPhase(ctx, session.conn, tcp.observation.address);
+    if (session.resp.ok && session.conn && !ctx.depth) await runSlowPhase(ctx, session.conn);
+    const conn = session.conn?.open ? session.conn : undefined;
+    if (session.resp.ok || obs.info) await runTopologyPhase(ctx, conn, tcp.observation.address);
   } finally {
     session.conn?.close();
     await variants;

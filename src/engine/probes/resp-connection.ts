@@ -104,6 +104,11 @@ export class RespConnection {
     });
   }
 
+  /** Still usable: not closed by us (a timeout, a close, non-RESP bytes) nor by the server. */
+  get open(): boolean {
+    return !this.closed && !this.socket.destroyed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

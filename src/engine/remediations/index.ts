@@ -19,6 +19,7 @@ import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
 import { routingFixes } from './routing.js';
+import { slownessFixes } from './slowness.js';
 import { tlsClientFixes } from './tls-clients.js';
 import { topologyFixes } from './topology.js';
 
@@ -36,6 +37,7 @@ export const REMEDIATIONS = {
   ...clientFixes,
   ...routingFixes,
   ...tlsClientFixes,
+  ...slownessFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

@@ -29,6 +29,7 @@ const WHAT: [RegExp, string][] = [
   [/^CLUSTER MYID/i, 'which node answers at a followed address'],
   [/^SENTINEL GET-MASTER-ADDR-BY-NAME/i, 'the primary the Sentinel names'],
   [/^SENTINEL/i, 'what the Sentinel knows of its masters, replicas and peers'],
+  [/^SLOWLOG/i, 'the slow log (which commands blocked the server, for how long, from which client)'],
   [/^EXISTS/i, 'what a key lookup gets (-MOVED, -CLUSTERDOWN)'],
   [/^ROLE/i, 'the role'],
   [/^INFO/i, 'the server state INFO reports (role, memory, persistence, replication, clients)'],
@@ -62,6 +63,9 @@ export const rule = defineRule({
     // INFO renamed away (a -NOPERM for INFO is acl-denied's).
     const infoReply = obs.resp?.exchanges.find((e) => e.command.startsWith('INFO'))?.reply;
     if (infoReply?.kind === 'error' && /^ERR unknown command/i.test(infoReply.text)) refused.push({ command: 'INFO', text: wire(infoReply) });
+    // SLOWLOG GET on the handshake's connection (probes/slow-sample.ts); its error is kept in wire form.
+    const slowlogError = obs.slowlog?.error?.slice(1);
+    if (slowlogError !== undefined && RESTRICTED.test(slowlogError)) refused.push({ command: `SLOWLOG GET`, text: clip(`-${slowlogError}`) });
     for (const n of obs.topology?.followed ?? []) {
       for (const { command, reply } of n.errors) {
         if (/^-(ERR unknown command|ERR unknown subcommand)/i.test(reply) && !/^SENTINEL/i.test(command)) refused.push({ command, text: reply });

@@ -29,6 +29,7 @@ import { rule as handshakeIncompatible } from './handshake-incompatible.js';
 import { rule as firewallBlocked } from './firewall-blocked.js';
 import { rule as hostUnreachable } from './host-unreachable.js';
 import { rule as idleConnectionsClosed } from './idle-connections-closed.js';
+import { rule as slowCommands } from './slow-commands.js';
 import { rule as k8sServiceNoEndpoints } from './k8s-service-no-endpoints.js';
 import { rule as loadingDataset } from './loading-dataset.js';
 import { rule as maxClientsReached } from './max-clients-reached.js';
@@ -106,6 +107,7 @@ export const RULES: readonly Rule[] = [
   replicaLinkDown,
   fdLimitTooLow,
   idleConnectionsClosed,
+  slowCommands,
   // The generic symptom, when nothing more specific fired.
   connectionRefused,
   // About the checks, not the server.

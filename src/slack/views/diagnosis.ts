@@ -70,8 +70,11 @@ function verdictLine(d: Diagnosis): string {
   return `${VERDICT_ICON[d.verdict]} ${targetLabel(d.target)} is *${d.verdict}*${what}`;
 }
 
+/** Checks whose detail is worth a place even when they pass: the latency sample's p50/p99/max. */
+const DETAIL_SHOWN = new Set(['latency-sample']);
+
 function checksLine(checks: Check[]): string {
-  return checks.map((c) => `${CHECK_ICON[c.status]} ${escapeMrkdwn(c.id)}${c.status === 'fail' && c.detail ? ` (${escapeMrkdwn(c.detail)})` : ''}`).join('  ');
+  return checks.map((c) => `${CHECK_ICON[c.status]} ${escapeMrkdwn(c.id)}${(c.status === 'fail' || DETAIL_SHOWN.has(c.id)) && c.detail ? ` (${escapeMrkdwn(c.detail)})` : ''}`).join('  ');
 }
 
 export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
