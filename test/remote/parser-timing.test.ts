@@ -86,10 +86,16 @@ async function worstOf(cases: Iterable<{ name: string; text: string }>, budgetMs
 describe('remote parsers on adversarial host output (issue #16)', () => {
   it(`the issue's ps line (130,000 spaces) is parsed within ${BUDGET_MS} ms, cut and marked`, () => {
     const ps = CATALOGUE.find((e) => e.id === 'ps')!;
-    const obs = emptyObs();
-    const t = performance.now();
-    outcomeOf(ps, result({ stdout: `  4242 nobody   S    redis-server ${' '.repeat(LINE_CHARS)}x\n` }), obs);
-    expect(performance.now() - t).toBeLessThan(BUDGET_MS);
+    const stdout = `  4242 nobody   S    redis-server ${' '.repeat(LINE_CHARS)}x\n`;
+    let obs = emptyObs();
+    // As worstOf: the first call also pays for compiling the parser, and a loaded box may preempt
+    // one; the fastest of five counts (a quadratic parser is slow on every try: 23–30 s).
+    let ms = Infinity;
+    for (let attempt = 0; attempt < 5 && ms >= BUDGET_MS; attempt++) {
+      obs = emptyObs();
+      ms = Math.min(ms, timed(() => outcomeOf(ps, result({ stdout }), obs)));
+    }
+    expect(ms).toBeLessThan(BUDGET_MS);
     expect(obs.processes).toHaveLength(1);
     expect(obs.processes![0]).toMatchObject({ pid: 4242, user: 'nobody', stat: 'S' });
     expect(obs.processes![0]!.line!.length).toBeLessThan(4200);
