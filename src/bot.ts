@@ -40,6 +40,7 @@ import { createDiagnoseWorker } from './jobs/diagnose-worker.js';
 import { DiagnoseQueue } from './jobs/queue.js';
 import { createRemediateWorker } from './jobs/remediate-worker.js';
 import { RemediateQueue } from './jobs/remediate-queue.js';
+import { planFor } from './jobs/remediation-action.js';
 import { silentRemediationReporter } from './jobs/remediation-report.js';
 import { RemediationRunner } from './jobs/run-remediation.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
@@ -250,7 +251,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       return idleClosed ? { idleClosed } : undefined;
     } } : {}),
     reporters: {
-      slack: diagnosisThreads({ reporter, log, ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
+      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
     },

@@ -17,7 +17,7 @@ import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
 import { renderFinding } from './diagnosis.js';
-import { address, context, fallback, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
+import { address, context, fallback, fallbackMrkdwn, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from '../refs.js';
@@ -119,7 +119,7 @@ export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
     }
     case 'acked': {
       const t = `:eyes: ${mention(note.by)} is on it. No more reminders for this incident.`;
-      return { text: fallback(`${note.by} is on it`), blocks: [section(t, 'acked')] };
+      return { text: fallbackMrkdwn(`${mention(note.by)} is on it: ${escapeMrkdwn(v.target)}`), blocks: [section(t, 'acked')] };
     }
     case 'snoozed': {
       const t = `:zzz: ${mention(note.by)} snoozed alerts for ${name} until ${slackDateOfMs(note.until)} (${escapeMrkdwn(note.label)}). Meanwhile no alert, reminder or note is posted for it; an incident still open then is alerted.`;

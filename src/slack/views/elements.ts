@@ -32,6 +32,15 @@ export function fallback(text: string): string {
 }
 
 /**
+ * Top-level `text` already in mrkdwn, cut: for push notifications that name
+ * people as mentions (`<@U…>`, mrkdwn.ts mention()). Every other part must be
+ * escaped by the caller (escapeMrkdwn), or a title could notify a channel.
+ */
+export function fallbackMrkdwn(text: string): string {
+  return truncate(text, LIMITS.fallbackText);
+}
+
+/**
  * Packs lines into sections of at most LIMITS.sectionText characters, appended
  * to `blocks`, and stops before a new section would leave fewer than `reserve`
  * blocks under LIMITS.blocks (room for the notes that follow). Returns how many

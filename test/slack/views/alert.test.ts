@@ -69,7 +69,7 @@ describe('alert views', () => {
       finding: { cause: 'auth-required', severity: 'critical', confidence: 'confirmed', title: 'needs a password', evidence: ['PING → -NOAUTH'], remediations: [{ id: 'supply-password', title: 'Give the password', risk: 'low', mode: 'guided', steps: [] }] },
     }, VIEW);
     expect(changed.blocks.map((b) => b.block_id)).toEqual(['cause-changed', 'finding:auth-required', 'evidence:auth-required', 'fixes:auth-required', 'actions:auth-required:0']);
-    expect(JSON.stringify(changed.blocks)).toContain('remediate:supply-password');
+    expect(JSON.stringify(changed.blocks)).toContain('steps:supply-password');
   });
 
   it('paused and resumed notices, and durations', () => {
