@@ -269,7 +269,13 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
   const parts: Parts = {
     opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
-    sink: slackAlertSink(reporter), monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
+    sink: slackAlertSink(reporter, {
+      runsFor: async (id) => {
+        const d = await store.get(id);
+        return d && ((r) => planFor(d.target, r, config).plan === 'run');
+      },
+    }),
+    monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
   };
 
   // Components, in start order; stopped in reverse.
