@@ -270,9 +270,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const parts: Parts = {
     opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
     sink: slackAlertSink(reporter, {
-      runsFor: async (id) => {
+      viewFor: async (id) => {
         const d = await store.get(id);
-        return d && ((r) => planFor(d.target, r, config).plan === 'run');
+        return d && { runs: (r) => planFor(d.target, r, config).plan === 'run', target: d.target.name ?? d.target.input };
       },
     }),
     monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { ProgressUpdater } from './progress-updater.js';
 import type { Reporter } from './reporter.js';
 import { renderFailure, renderFinding, renderProgress, renderResult } from './views/diagnosis.js';
+import { address } from './views/elements.js';
 
 /** What the thread has told so far (the job's ReportState). */
 interface ThreadState {
@@ -88,7 +89,7 @@ class ThreadRun implements ReportRun {
     const runsOn = this.deps.runs;
     const runs = runsOn ? (r: Remediation) => runsOn(diagnosis.target, r) : undefined;
     for (let i = this.state.posted ?? 0; i < diagnosis.findings.length; i++) {
-      await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id, runs), thread);
+      await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id, { ...(runs ? { runs } : {}), target: diagnosis.target.name ?? address(diagnosis.target) }), thread);
       this.state.posted = i + 1;
       await this.save();
     }

@@ -2,7 +2,7 @@
  * An alert's findings offer what would really happen on that target: on a
  * `fixes: guided` target (the default) even an automatic fix (raise-maxclients)
  * is a `steps:` button, decided with the bot's config at posting time
- * (slack/alert-sink.ts runsFor), and its steps are posted in the alert's thread.
+ * (slack/alert-sink.ts viewFor), and its steps are posted in the alert's thread.
  * Real parts: a redis-server at maxclients 1 with its one slot held (the
  * monitor's probe gets "-ERR max number of clients reached"), the bot with its
  * monitor, the Bolt receiver fed signed clicks, the Slack Web API double.
@@ -54,6 +54,7 @@ describe('steps in an alert thread', () => {
     expect(ids).toContain('steps:raise-maxclients');
     expect(ids.filter((id) => id.startsWith('remediate:'))).toEqual([]);
     expect(JSON.stringify(finding.body.blocks)).not.toContain('changes the server');
+    expect(finding.body.text).toMatch(/^critical: full: .* \(max-clients-reached\)$/);
 
     await h.click(finding, 'steps:raise-maxclients', 'U0ALICE');
     await h.double.waitFor('the steps', () => replyWithBlock(h.double, parent.ts, 'steps:raise-maxclients').length > 0);

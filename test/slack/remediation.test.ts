@@ -185,6 +185,8 @@ describe('approved remediations', () => {
     expect(ids).toContain('remediate:raise-maxmemory');
     expect(ids).toContain('steps:free-memory');
     expect(ids).not.toContain('remediate:free-memory');
+    // Its push text names the target and the cause.
+    expect(autoFinding.body.text).toMatch(/^(critical|warning): cache: .* \(memory-limit-reached\)$/);
   });
 
   it('never changes a `fixes: guided` target: its fixes post their steps at once as code, once for a double click on two processes, with no approval, audited as a view', async () => {

@@ -16,7 +16,7 @@
 import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
-import { renderFinding, type RunsCheck } from './diagnosis.js';
+import { renderFinding, type FindingView } from './diagnosis.js';
 import { address, context, fallback, fallbackMrkdwn, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
@@ -94,7 +94,7 @@ export function renderIncident(v: IncidentView): Rendered {
 }
 
 /** A note in the incident's thread. */
-export function renderNote(note: IncidentNote, v: IncidentView, runs?: RunsCheck): Rendered {
+export function renderNote(note: IncidentNote, v: IncidentView, finding?: FindingView): Rendered {
   const name = `*${escapeMrkdwn(v.target)}*`;
   switch (note.kind) {
     case 'flapping': {
@@ -106,7 +106,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, runs?: RunsCheck
       const from = note.from && note.from !== 'none' ? ` (was ${code(note.from)})` : '';
       const t = `:arrows_counterclockwise: The cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
       const blocks: types.KnownBlock[] = [section(t, 'cause-changed')];
-      if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId, runs).blocks);
+      if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId, finding).blocks);
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
     }
     case 'reminder': {

@@ -118,6 +118,13 @@ export function evidenceText(evidence: string[]): string {
 export type RunsCheck = (r: Remediation) => boolean;
 const byMode: RunsCheck = (r) => r.mode === 'automatic';
 
+/** What the caller knows about where a finding is shown: what runs there, and the target's name for the push text. */
+export interface FindingView {
+  runs?: RunsCheck;
+  /** The config name or address of the diagnosed target. */
+  target?: string;
+}
+
 function remediationLine(r: Remediation, runs: boolean): string {
   const how = runs ? `runs one Redis command once an approver agrees` : 'guided: steps to follow, nothing is run';
   return `• *${escapeMrkdwn(r.title)}* — risk ${r.risk}, ${how}`;
@@ -154,8 +161,9 @@ function remediationButton(diagnosisId: string, finding: Finding, r: Remediation
 }
 
 /** One threaded reply per finding: title + severity, evidence, and a button per remediation. */
-export function renderFinding(finding: Finding, diagnosisId: string, runs: RunsCheck = byMode): Rendered {
+export function renderFinding(finding: Finding, diagnosisId: string, view: FindingView = {}): Rendered {
   const c = finding.cause;
+  const runs = view.runs ?? byMode;
   const blocks: KnownBlock[] = [
     section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · ${finding.confidence} · cause ${code(c)}`, `finding:${c}`),
   ];
@@ -173,7 +181,8 @@ export function renderFinding(finding: Finding, diagnosisId: string, runs: RunsC
       });
     }
   }
-  return { text: fallback(`${finding.severity}: ${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
+  const on = view.target ? `${view.target}: ` : '';
+  return { text: fallback(`${finding.severity}: ${on}${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
 }
 
 /** `target` is what the user asked for (a name or an address), shown escaped. */

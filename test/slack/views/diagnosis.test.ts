@@ -50,11 +50,12 @@ describe('renderFinding', () => {
   });
 
   it('lets the caller say what runs: an automatic fix on a `fixes: guided` target shows its steps, with no approval dialog', () => {
-    const r = renderFinding(finding({ remediations: [remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc', () => false);
+    const r = renderFinding(finding({ remediations: [remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc', { runs: () => false, target: 'cache-prod' });
     const button = blocksOf(r).find((b) => b.type === 'actions')!.elements![0]!;
     expect(button.action_id).toBe('steps:bind-private-address');
     expect(button.confirm).toBeUndefined();
     expect(JSON.stringify(r.blocks)).not.toContain('changes the server');
+    expect(r.text).toBe('critical: cache-prod: Redis refuses remote clients: protected mode (protected-mode)');
   });
 
   it('truncates long evidence inside the section limit and says so', () => {
