@@ -271,6 +271,9 @@ describe('approved remediations', () => {
     expect(boss).toContain(appliedId);
     expect(boss).toContain('`CONFIG SET maxmemory-policy allkeys-lru`');
     expect(boss).toContain('*expired*');
+    // The steps shown earlier are in the trail as a view.
+    expect(boss).toContain('*steps-shown*');
+    expect(boss).toContain('outcome *viewed*');
     for (const user of ['U0ALICE', 'U0MALLORY']) {
       const other = ackText((await h.command({ text: 'audit', user })).json);
       expect(other).toContain('Only approvers');

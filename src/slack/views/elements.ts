@@ -102,5 +102,5 @@ export function targetLabel(target: TargetInfo): string {
 
 /** `recheck:<ref>` (INTERFACES.md section 6): a fresh diagnosis of the target, posted in the same thread. */
 export function recheckButton(ref: string, text = 'Re-check'): types.Button {
-  return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value: ref };
+  return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonShort) }, value: ref };
 }
