@@ -40,6 +40,7 @@ import { createDiagnoseWorker } from './jobs/diagnose-worker.js';
 import { DiagnoseQueue } from './jobs/queue.js';
 import { createRemediateWorker } from './jobs/remediate-worker.js';
 import { RemediateQueue } from './jobs/remediate-queue.js';
+import { planFor } from './jobs/remediation-action.js';
 import { silentRemediationReporter } from './jobs/remediation-report.js';
 import { RemediationRunner } from './jobs/run-remediation.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
@@ -250,7 +251,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       return idleClosed ? { idleClosed } : undefined;
     } } : {}),
     reporters: {
-      slack: diagnosisThreads({ reporter, log, ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
+      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
     },
@@ -268,7 +269,13 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
   const parts: Parts = {
     opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
-    sink: slackAlertSink(reporter), monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
+    sink: slackAlertSink(reporter, {
+      viewFor: async (id) => {
+        const d = await store.get(id);
+        return d && { runs: (r) => planFor(d.target, r, config).plan === 'run', target: d.target.name ?? d.target.input };
+      },
+    }),
+    monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
   };
 
   // Components, in start order; stopped in reverse.

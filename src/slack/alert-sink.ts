@@ -7,10 +7,21 @@
 import type { Finding } from '../engine/index.js';
 import { RateLimitedError, type AlertSink, type IncidentNote, type IncidentView, type PauseInfo, type PauseSink } from '../monitor/alert-sink.js';
 import { SlackRateLimitedError, type Reporter } from './reporter.js';
-import { renderFinding } from './views/diagnosis.js';
+import { renderFinding, type FindingView } from './views/diagnosis.js';
 import { renderIncident, renderNote, renderPaused, renderResumed } from './views/alert.js';
 
-export function slackAlertSink(reporter: Reporter): AlertSink & PauseSink {
+export interface AlertSinkOptions {
+  /**
+   * For a stored diagnosis: what each remediation would do on its target (planFor with this
+   * process's config: runs once approved, `remediate:`, or shows its steps, `steps:`) and the
+   * target's name for push texts. Undefined, or a diagnosis no longer stored: the buttons are
+   * decided by the remediation's mode alone.
+   */
+  viewFor?: (diagnosisId: string) => Promise<FindingView | undefined>;
+}
+
+export function slackAlertSink(reporter: Reporter, opts: AlertSinkOptions = {}): AlertSink & PauseSink {
+  const viewFor = async (diagnosisId: string) => opts.viewFor?.(diagnosisId).catch(() => undefined);
   return {
     post: async (channel: string, view: IncidentView) => {
       try {
@@ -26,10 +37,11 @@ export function slackAlertSink(reporter: Reporter): AlertSink & PauseSink {
       await reporter.client.chat.delete({ channel, ts });
     },
     finding: async (channel: string, threadTs: string, finding: Finding, diagnosisId: string) => {
-      await reporter.post(channel, renderFinding(finding, diagnosisId), threadTs);
+      await reporter.post(channel, renderFinding(finding, diagnosisId, await viewFor(diagnosisId)), threadTs);
     },
     note: async (channel: string, threadTs: string, note: IncidentNote, view: IncidentView) => {
-      await reporter.post(channel, renderNote(note, view), threadTs);
+      const finding = note.kind === 'cause-changed' ? await viewFor(note.diagnosisId) : undefined;
+      await reporter.post(channel, renderNote(note, view, finding), threadTs);
     },
     paused: (channel: string, info: PauseInfo) => reporter.post(channel, renderPaused(info)),
     resumed: async (channel: string, pausedTs: string | undefined, info: PauseInfo & { until: number }) => {

@@ -4,7 +4,7 @@
  * one threaded reply per finding. Every post is checkpointed in the job, so a
  * retried job resumes where the last attempt stopped and nothing is posted twice.
  */
-import type { Diagnosis, TargetInfo } from '../engine/index.js';
+import type { Diagnosis, Remediation, TargetInfo } from '../engine/index.js';
 import type { DiagnosisReporter, ReportJob, ReportRun } from '../jobs/diagnosis-report.js';
 import type { SlackOrigin } from '../jobs/origin.js';
 import type { DiagnoseJobData } from '../jobs/queue.js';
@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { ProgressUpdater } from './progress-updater.js';
 import type { Reporter } from './reporter.js';
 import { renderFailure, renderFinding, renderProgress, renderResult } from './views/diagnosis.js';
+import { address } from './views/elements.js';
 
 /** What the thread has told so far (the job's ReportState). */
 interface ThreadState {
@@ -23,6 +24,11 @@ interface ThreadState {
 export interface DiagnosisThreadDeps {
   reporter: Reporter;
   log: Logger;
+  /**
+   * Whether a remediation of this target runs something once approved (planFor with this
+   * process's config): its button asks for approval; otherwise it shows the steps at once.
+   */
+  runs?: (target: TargetInfo, r: Remediation) => boolean;
   /** Minimum gap between two progress edits of the parent message. */
   progressIntervalMs?: number;
 }
@@ -80,8 +86,10 @@ class ThreadRun implements ReportRun {
     // chat.update is idempotent: a retry may edit the verdict in again, harmlessly.
     await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading, verification: verifies !== undefined }));
     const thread = threadTs ?? parentTs;
+    const runsOn = this.deps.runs;
+    const runs = runsOn ? (r: Remediation) => runsOn(diagnosis.target, r) : undefined;
     for (let i = this.state.posted ?? 0; i < diagnosis.findings.length; i++) {
-      await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id), thread);
+      await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id, { ...(runs ? { runs } : {}), target: diagnosis.target.name ?? address(diagnosis.target) }), thread);
       this.state.posted = i + 1;
       await this.save();
     }

@@ -51,6 +51,8 @@ export function decodeRemediateRef(value: string | undefined): RemediateRef | un
 
 export const ACTION = {
   remediate: 'remediate:',
+  /** A guided remediation's steps, posted at once (INTERFACES.md section 6, turn 3); its value is a RemediateRef too. */
+  steps: 'steps:',
   approve: 'approve:',
   deny: 'deny:',
   recheck: 'recheck:',
@@ -60,6 +62,7 @@ export const ACTION = {
 
 const SUFFIX_RE: Record<keyof typeof ACTION, RegExp> = {
   remediate: REMEDIATION_ID_RE,
+  steps: REMEDIATION_ID_RE,
   approve: REQUEST_ID_RE,
   deny: REQUEST_ID_RE,
   recheck: REF_RE,

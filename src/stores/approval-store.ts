@@ -241,6 +241,20 @@ export class ApprovalStore {
     return withTimeout(work, REDIS_MS, what);
   }
 
+  /**
+   * True for the first claim of `parts` within `ttlSeconds`, false for every
+   * other: SET NX is atomic in Redis, so of a double click (or the same click
+   * on two processes) one posts. The key expires by itself; release() frees it
+   * early when what it guarded could not be done.
+   */
+  async claimOnce(parts: string[], ttlSeconds: number): Promise<boolean> {
+    return (await this.run(this.redis.set(this.key('once', ...parts), '1', 'EX', ttlSeconds, 'NX'), 'claiming the click')) === 'OK';
+  }
+
+  async release(parts: string[]): Promise<void> {
+    await this.run(this.redis.del(this.key('once', ...parts)), 'releasing the click');
+  }
+
   /** The audit entry of an event on `ledger` (its fields as they are after the event). */
   auditOf(ledger: Ledger, event: AuditEvent, by: string, at: string, extra: Partial<AuditRecord> = {}): AuditRecord {
     const r = ledger.request;

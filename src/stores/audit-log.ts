@@ -28,7 +28,9 @@ export type AuditEvent =
   /** An alert's target was snoozed (the monitor): no alerts for it until the time in `reason`. */
   | 'snoozed'
   /** Someone acknowledged an alert's incident ("I'm on it"): no more reminders for it. */
-  | 'acked';
+  | 'acked'
+  /** Someone opened a guided remediation's steps (`steps:`): a view, nothing was changed or run. */
+  | 'steps-shown';
 
 export interface AuditRecord {
   at: string;
@@ -51,8 +53,8 @@ export interface AuditRecord {
   requestedAt: string;
   decidedBy?: string;
   decidedAt?: string;
-  /** The request's state after this event (`snoozed`, `acked` for an alert's buttons; `refused` for a refused click on one). */
-  outcome: RequestState | 'snoozed' | 'acked';
+  /** The request's state after this event (`snoozed`, `acked` for an alert's buttons; `refused` for a refused click on one; `viewed` for shown steps). */
+  outcome: RequestState | 'snoozed' | 'acked' | 'viewed';
   /** The server's reply (redacted, cut), for execution results. */
   reply?: string;
   reason?: string;

@@ -2,7 +2,9 @@
  * Remediation buttons → approval requests → decisions, driven with signed
  * `payload=` bodies as Slack sends block_actions, on a target with the
  * default `fixes: guided` (nothing is ever run there; test/slack/remediation.test.ts
- * runs fixes). Approval is for access.approvers only; double clicks are
+ * runs fixes and shows `steps:`). A guided target's findings carry `steps:`
+ * buttons now; its `remediate:` buttons are those of messages posted before
+ * (or of a target whose `fixes` changed since): approving one posts the steps. Approval is for access.approvers only; double clicks are
  * idempotent; every request and decision is audited (log line + stream entry).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +22,16 @@ describe('remediation approvals', () => {
   let holder: RawClient;
   let h: Harness;
   let parent: Call;
+  let posted: Call;
   let finding: Call;
   let clicks = 0;
+
+  /** The finding as a message posted before `steps:` existed showed it: every fix behind `remediate:`. */
+  function withRemediateButtons(message: Call): Call {
+    const old = structuredClone(message);
+    for (const b of old.body.blocks ?? []) for (const e of b.elements ?? []) if (e.action_id?.startsWith('steps:')) e.action_id = `remediate:${e.action_id.slice('steps:'.length)}`;
+    return old;
+  }
 
   beforeAll(async () => {
     // maxclients 1 and one connection held: the next client gets "-ERR max number of clients reached".
@@ -40,7 +50,8 @@ describe('remediation approvals', () => {
     });
     await h.command({ text: 'full', channel: CHANNEL });
     await h.double.waitFor('the max-clients finding', (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.status === 200 && blockIds(c).includes('finding:max-clients-reached')));
-    finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:max-clients-reached'))!;
+    posted = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:max-clients-reached'))!;
+    finding = withRemediateButtons(posted);
     parent = h.double.ok('chat.postMessage').find((c) => c.ts === finding.body.thread_ts)!;
   });
 
@@ -63,13 +74,18 @@ describe('remediation approvals', () => {
     return h.double.ok('chat.postMessage').filter((c) => blockIds(c).some((id) => id.startsWith('approval:')));
   }
 
-  it('renders remediation buttons with a confirm dialog on the risky ones', () => {
-    const ids = actionIds(finding);
-    expect(ids).toContain('remediate:raise-maxclients');
-    expect(ids).toContain('remediate:set-idle-timeout');
-    expect(findButton(finding, 'remediate:raise-maxclients').confirm).toBeUndefined();
-    expect(findButton(finding, 'remediate:set-idle-timeout').confirm).toMatchObject({ confirm: { text: 'Request approval' } });
-    for (const id of ids) expect(JSON.parse(findButton(finding, id).value!)).toMatchObject({ c: 'max-clients-reached', r: id.slice('remediate:'.length) });
+  it('renders a guided target\'s fixes as short steps: buttons with reference values and no approval dialog', () => {
+    const ids = actionIds(posted);
+    expect(ids).toContain('steps:raise-maxclients');
+    expect(ids).toContain('steps:set-idle-timeout');
+    expect(ids.filter((id) => id.startsWith('remediate:'))).toEqual([]);
+    for (const id of ids) {
+      const button = findButton(posted, id);
+      expect(button.confirm).toBeUndefined();
+      expect((button.text as { text: string }).text.length).toBeLessThanOrEqual(30);
+      expect(JSON.parse(button.value!)).toMatchObject({ c: 'max-clients-reached', r: id.slice('steps:'.length) });
+    }
+    expect(JSON.stringify(posted.body.blocks)).not.toContain('changes the server');
   });
 
   it('posts one approval request in the thread, however often the button is clicked', async () => {
@@ -148,7 +164,7 @@ describe('remediation approvals', () => {
     await h.double.waitFor('the guided steps', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`steps:${guidedId}`)));
     const steps = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`steps:${guidedId}`))!;
     expect(steps.body.thread_ts).toBe(parent.ts);
-    expect(textOf(steps)).toMatch(/1\. /);
+    expect(textOf(steps)).toMatch(/\*1\.\*\n```/);
 
     await click(finding, 'remediate:set-idle-timeout', 'U0ALICE');
     await h.double.waitFor('the third approval request', () => approvalRequests().length === 3);

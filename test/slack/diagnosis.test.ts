@@ -75,7 +75,8 @@ describe('/redis-diagnose through the queue', () => {
     expect(textOf(auth)).toContain('NOAUTH');
     const buttons = actionIds(auth);
     expect(buttons.length).toBeGreaterThanOrEqual(1);
-    for (const id of buttons) expect(id).toMatch(/^remediate:[a-z0-9-]+$/);
+    // auth-required's fixes are guided: each shows its steps.
+    for (const id of buttons) expect(id).toMatch(/^steps:[a-z0-9-]+$/);
 
     // Nothing the bot said carries the password.
     for (const c of h.double.calls) expect(JSON.stringify(c.body)).not.toContain('pw-never-shown-4711');

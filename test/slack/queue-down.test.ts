@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { ackText, payloadBody, startHarness, type Harness } from './helpers/harness.js';
-import { blockIds, textOf } from './helpers/slack-double.js';
+import { blockIds, textOf, type Call } from './helpers/slack-double.js';
 
 describe('queue Redis down', () => {
   let target: RedisServer;
@@ -27,6 +27,16 @@ describe('queue Redis down', () => {
     await target?.stop();
   });
 
+  /** U0ALICE's click on `button` of `message` in C0DOWN, as Slack posts it; `tag` names its response_url. */
+  const clickOn = (message: Call, button: { action_id?: string; value?: string }, tag: string) => ({
+    type: 'block_actions', user: { id: 'U0ALICE', username: 'alice', team_id: 'T0TEST' }, api_app_id: 'A0TEST', token: 'x',
+    container: { type: 'message', message_ts: message.ts, channel_id: 'C0DOWN', is_ephemeral: false },
+    trigger_id: `${process.pid}.${tag}`, team: { id: 'T0TEST', domain: 'test' }, channel: { id: 'C0DOWN', name: 'ops' },
+    message: { type: 'message', ts: message.ts, thread_ts: message.body.thread_ts, text: message.body.text, blocks: message.body.blocks },
+    response_url: h.double.responseUrl(tag),
+    actions: [{ action_id: button.action_id, block_id: 'actions:auth-required:0', value: button.value, type: 'button', action_ts: '1' }],
+  });
+
   it('answers within 3 s, says the queue is down, and still posts the diagnosis', async () => {
     const r = await h.command({ text: 'locked', channel: 'C0DOWN' });
     expect(r.status).toBe(200);
@@ -45,20 +55,26 @@ describe('queue Redis down', () => {
 
   it('records no approval while the audit store is unreachable, and says why', async () => {
     const finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:auth-required'))!;
-    const button = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate:'))!;
-    const payload = {
-      type: 'block_actions', user: { id: 'U0ALICE', username: 'alice', team_id: 'T0TEST' }, api_app_id: 'A0TEST', token: 'x',
-      container: { type: 'message', message_ts: finding.ts, channel_id: 'C0DOWN', is_ephemeral: false },
-      trigger_id: `${process.pid}.down.1`, team: { id: 'T0TEST', domain: 'test' }, channel: { id: 'C0DOWN', name: 'ops' },
-      message: { type: 'message', ts: finding.ts, thread_ts: finding.body.thread_ts, text: finding.body.text, blocks: finding.body.blocks },
-      response_url: h.double.responseUrl('down-click'),
-      actions: [{ action_id: button.action_id, block_id: 'actions:auth-required:0', value: button.value, type: 'button', action_ts: '1' }],
-    };
-    const r = await h.post(payloadBody(payload));
+    // Approval needs the store: a `remediate:` button (auth-required's fixes are guided, so as on a message posted before `steps:` existed).
+    const steps = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('steps:'))!;
+    const button = { ...steps, action_id: `remediate:${steps.action_id!.slice('steps:'.length)}` };
+    const r = await h.post(payloadBody(clickOn(finding, button, 'down-click')));
     expect(r.status).toBe(200);
     await h.double.waitFor('the refusal', (calls) => calls.some((c) => c.path === '/response/down-click'));
     expect(textOf(h.double.calls.find((c) => c.path === '/response/down-click'))).toContain('nothing was recorded');
     expect(h.double.ok('chat.postMessage').some((c) => blockIds(c).some((id) => id.startsWith('approval:')))).toBe(false);
+  });
+
+  it('still posts a guided fix\'s steps: they need nothing but the diagnosis this process holds', async () => {
+    const finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:auth-required'))!;
+    const button = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('steps:'))!;
+    expect((await h.post(payloadBody(clickOn(finding, button, 'down-steps')))).status).toBe(200);
+    const id = `steps:${button.action_id!.slice('steps:'.length)}`;
+    await h.double.waitFor('the steps', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(id)));
+    const posted = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(id))!;
+    expect(posted.body.thread_ts).toBe(finding.body.thread_ts);
+    expect(textOf(posted)).toContain('```');
+    expect(JSON.stringify(posted.body)).not.toContain('queue-down-secret-1');
   });
 
   it('reports not ready on /readyz while staying healthy on /healthz', async () => {

@@ -27,7 +27,7 @@ describe('recheck buttons', () => {
     await h.double.waitFor('the auth-required finding', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes('finding:auth-required')));
     const finding = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes('finding:auth-required'))!;
     parent = h.double.ok('chat.postMessage').find((c) => c.ts === finding.body.thread_ts)!;
-    const value = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate:'))!.value!;
+    const value = finding.body.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('steps:'))!.value!;
     diagnosisId = (JSON.parse(value) as { d: string }).d;
   });
   afterAll(async () => {

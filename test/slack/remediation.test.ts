@@ -13,7 +13,7 @@ import { startBot, type Bot } from '../../src/bot.js';
 import { commandCalls, configValue } from '../lab/commandstats.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
 import { fillMemory } from '../lab/redis-states.js';
-import { ackText, clickPayload, payloadBody, sign, startHarness, type Harness } from './helpers/harness.js';
+import { ackText, clickPayload, findButton, payloadBody, sign, startHarness, type Harness } from './helpers/harness.js';
 import { auditRecords, dumpKeysUnder } from './helpers/redis-keys.js';
 import { actionIds, blockIds, textOf, type Call } from './helpers/slack-double.js';
 
@@ -173,25 +173,95 @@ describe('approved remediations', () => {
     expect(idOf(again)).not.toBe(idOf(req));
   });
 
-  it('never changes a `fixes: guided` target: the approval posts steps and a recheck that says what is still wrong', async () => {
+  /** The same signed body, posted to the second bot process (on the same queue and prefix). */
+  const toSecond = (body: string) => fetch(`http://127.0.0.1:${second.port}/slack/events`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, Math.floor(Date.now() / 1000)) }, body,
+  });
+  const stepsIn = (channel: string, remediationId: string) => h.double.ok('chat.postMessage').filter((c) => c.body.channel === channel && blockIds(c).includes(`steps:${remediationId}`));
+
+  it('offers approval only for what runs: on a `fixes: automatic` target its automatic fixes ask, its guided one shows steps', () => {
+    const ids = actionIds(autoFinding);
+    expect(ids).toContain('remediate:set-eviction-policy');
+    expect(ids).toContain('remediate:raise-maxmemory');
+    expect(ids).toContain('steps:free-memory');
+    expect(ids).not.toContain('remediate:free-memory');
+    // Its push text names the target and the cause.
+    expect(autoFinding.body.text).toMatch(/^(critical|warning): cache: .* \(memory-limit-reached\)$/);
+  });
+
+  it('never changes a `fixes: guided` target: its fixes post their steps at once as code, once for a double click on two processes, with no approval, audited as a view', async () => {
     const { finding, parent } = await diagnoseInto(GUIDED, 'guided');
     await guided.cli('CONFIG', 'RESETSTAT');
-    const req = await requestFix(finding, 'set-eviction-policy', 'U0ALICE');
-    expect(textOf(req)).toContain('nothing is run');
-    const id = idOf(req);
-    await h.click(req, `approve:${id}`, 'U0BOSS');
-    await h.double.waitFor('the steps', (calls) => calls.some((c) => c.method === 'chat.postMessage' && blockIds(c).includes(`steps:${id}`)));
-    const steps = h.double.ok('chat.postMessage').find((c) => blockIds(c).includes(`steps:${id}`))!;
+    // An automatic fix on a guided target runs nothing, so its button shows steps and says nothing about changing the server.
+    expect(actionIds(finding).filter((id) => id.startsWith('remediate:'))).toEqual([]);
+    expect(actionIds(finding)).toContain('steps:set-eviction-policy');
+    expect(JSON.stringify(finding.body.blocks)).not.toContain('changes the server');
+    const before = requests(GUIDED).length;
+
+    const body = payloadBody(clickPayload(h.double, finding, 'steps:set-eviction-policy', 'U0ALICE', `steps-race-${process.pid}`));
+    const statuses = await Promise.all([h.post(body).then((r) => r.status), h.post(body).then((r) => r.status), toSecond(body).then((r) => r.status)]);
+    expect(statuses).toEqual([200, 200, 200]);
+    await h.double.waitFor('the steps', () => stepsIn(GUIDED, 'set-eviction-policy').length > 0);
+    const answers = async () => h.double.calls.filter((c) => c.path === `/response/steps-race-${process.pid}`).map(textOf);
+    await h.double.waitFor('the other two clicks answered', () => h.double.calls.filter((c) => c.path === `/response/steps-race-${process.pid}`).length === 2);
+    for (const a of await answers()) expect(a).toContain('just posted');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stepsIn(GUIDED, 'set-eviction-policy')).toHaveLength(1);
+    const steps = stepsIn(GUIDED, 'set-eviction-policy')[0]!;
     expect(steps.body.thread_ts).toBe(parent.ts);
-    await h.click(steps, `recheck:a.${id}`, 'U0ALICE');
-    const verified = (c: Call) => c.method === 'chat.update' && c.body.channel === GUIDED && blockIds(c).includes('verification');
-    await h.double.waitFor('the recheck verdict', (calls) => calls.some(verified), 20_000);
-    expect(textOf(h.double.calls.find(verified))).toContain('not fixed: still wrong');
-    expect(textOf(h.double.calls.find(verified))).toContain('`memory-limit-reached`');
+    expect(textOf(steps)).toContain('CONFIG SET maxmemory-policy allkeys-lru```');
+    expect(textOf(steps)).toContain('redis-doctor ran nothing');
+    expect(steps.body.text).toBe('Steps for guided: Let Redis evict keys at the limit (maxmemory-policy allkeys-lru) (memory-limit-reached), for <@U0ALICE>');
+    expect(requests(GUIDED)).toHaveLength(before);
+    const audit = (await auditRecords(h.redis, h.prefix)).filter((r) => r.event === 'steps-shown' && r.channel === GUIDED);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ by: 'U0ALICE', target: 'guided', cause: 'memory-limit-reached', remediationId: 'set-eviction-policy', outcome: 'viewed', plan: 'steps' });
+
+    // Its re-check is a fresh diagnosis in the same thread.
+    const recheck = actionIds(steps)[0]!;
+    expect(recheck).toMatch(/^recheck:d\./);
+    await h.click(steps, recheck, 'U0ALICE');
+    const rechecked = (c: Call) => c.method === 'chat.update' && c.body.channel === GUIDED && blockIds(c).includes('heading');
+    await h.double.waitFor('the recheck verdict', (calls) => calls.some(rechecked), 20_000);
+    expect(textOf(h.double.calls.find(rechecked))).toContain('`memory-limit-reached`');
     expect(await configValue(guided, 'maxmemory-policy')).toBe('noeviction');
     expect(await commandCalls(guided, 'config|set')).toBe(0);
-    expect(await h.redis.exists(`${h.prefix}:remediate:x-${id}`)).toBe(0);
-    expect(await h.redis.hget(`${h.prefix}:store:remediation:${id}`, 'plan')).toBe('steps');
+  });
+
+  it('refuses a steps click from another channel, and an edited value, posting nothing', async () => {
+    const finding = h.double.ok('chat.postMessage').find((c) => c.body.channel === GUIDED && blockIds(c).includes('finding:memory-limit-reached'))!;
+    const tag = `steps-elsewhere-${process.pid}`;
+    expect((await h.post(payloadBody(clickPayload(h.double, finding, 'steps:free-memory', 'U0CAROL', tag, 'C0ELSEWHERE')))).status).toBe(200);
+    expect(await h.answer(tag)).toContain('belongs to a diagnosis posted in another conversation');
+    const tampered = structuredClone(finding);
+    for (const b of tampered.body.blocks ?? []) for (const e of b.elements ?? []) if (e.action_id === 'steps:free-memory') e.value = e.value!.replace('free-memory', 'raise-maxmemory');
+    expect(await h.answer(await h.click(tampered, 'steps:free-memory', 'U0CAROL'))).toContain('does not refer to a remediation I know');
+    expect(await h.answer(await h.click(finding, 'steps:free-memory', 'U0MALLORY'))).toContain('not allowed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.double.ok('chat.postMessage').filter((c) => c.body.channel === 'C0ELSEWHERE')).toHaveLength(0);
+    expect(stepsIn(GUIDED, 'free-memory')).toHaveLength(0);
+    expect((await auditRecords(h.redis, h.prefix)).find((r) => r.event === 'click-refused' && r.remediationId === 'free-memory')).toMatchObject({ by: 'U0CAROL', channel: 'C0ELSEWHERE', outcome: 'refused' });
+  });
+
+  it('escapes hostile text in steps: nothing formats or notifies', async () => {
+    // A stored diagnosis whose steps carry what a hostile server could put there, posted in GUIDED.
+    const finding = h.double.ok('chat.postMessage').find((c) => c.body.channel === GUIDED && blockIds(c).includes('finding:memory-limit-reached'))!;
+    const ref = JSON.parse(findButton(finding, 'steps:free-memory').value!) as { d: string };
+    const stored = JSON.parse((await h.redis.get(`${h.prefix}:store:diagnosis:${ref.d}`))!) as { findings: { cause: string; remediations: { id: string; steps: string[] }[] }[] };
+    const fix = stored.findings.find((f) => f.cause === 'memory-limit-reached')!.remediations.find((r) => r.id === 'free-memory')!;
+    fix.steps = ['redis-cli *bold* _it_ ~strike~ <!channel> <@U0EVE> ``` done'];
+    const id = `hostile-${process.pid}`;
+    await h.redis.set(`${h.prefix}:store:diagnosis:${id}`, JSON.stringify(stored), 'EX', 600);
+    await h.redis.set(`${h.prefix}:store:diagnosis-channel:${id}`, GUIDED, 'EX', 600);
+    const forged = structuredClone(finding);
+    for (const b of forged.body.blocks ?? []) for (const e of b.elements ?? []) if (e.value) e.value = e.value.replace(ref.d, id);
+    await h.click(forged, 'steps:free-memory', 'U0ALICE');
+    await h.double.waitFor('the hostile steps', () => stepsIn(GUIDED, 'free-memory').length === 1);
+    const posted = stepsIn(GUIDED, 'free-memory')[0]!;
+    const text = JSON.stringify(posted.body);
+    expect(textOf(posted)).toContain('```redis-cli *bold* _it_ ~strike~ &lt;!channel&gt; &lt;@U0EVE&gt; ˋˋˋ done```');
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U0EVE>');
   });
 
   it('shows the audit trail to approvers only', async () => {
@@ -201,6 +271,9 @@ describe('approved remediations', () => {
     expect(boss).toContain(appliedId);
     expect(boss).toContain('`CONFIG SET maxmemory-policy allkeys-lru`');
     expect(boss).toContain('*expired*');
+    // The steps shown earlier are in the trail as a view.
+    expect(boss).toContain('*steps-shown*');
+    expect(boss).toContain('outcome *viewed*');
     for (const user of ['U0ALICE', 'U0MALLORY']) {
       const other = ackText((await h.command({ text: 'audit', user })).json);
       expect(other).toContain('Only approvers');

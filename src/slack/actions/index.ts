@@ -5,6 +5,7 @@ import { registerAlertActions } from './alerts.js';
 import { approvalRechecks, registerApprovalActions } from './approvals.js';
 import { actionContext, type ActionDeps, type RegisterActions } from './context.js';
 import { registerRecheckActions } from './recheck.js';
+import { registerStepsActions } from './steps.js';
 import { registerUnknownActions } from './unknown.js';
 
 export type { ActionDeps } from './context.js';
@@ -12,6 +13,7 @@ export type { ActionDeps } from './context.js';
 /** Each module and the action-id kinds (refs.ts ACTION) it answers; every other action id gets unknown.ts's answer. */
 const HANDLERS: { kinds: (keyof typeof ACTION)[]; register: RegisterActions }[] = [
   { kinds: ['remediate', 'approve', 'deny'], register: registerApprovalActions },
+  { kinds: ['steps'], register: registerStepsActions },
   { kinds: ['recheck'], register: registerRecheckActions },
   { kinds: ['ack', 'snooze'], register: registerAlertActions },
 ];

@@ -16,8 +16,8 @@
 import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
-import { renderFinding } from './diagnosis.js';
-import { address, context, fallback, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
+import { renderFinding, type FindingView } from './diagnosis.js';
+import { address, context, fallback, fallbackMrkdwn, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from '../refs.js';
@@ -93,8 +93,13 @@ export function renderIncident(v: IncidentView): Rendered {
   return { text: fallback(text), blocks };
 }
 
+/** ` (cause-id)` for push texts, or nothing when the incident has no cause. */
+function causeSuffix(v: IncidentView): string {
+  return v.cause && v.cause !== 'none' ? ` (${v.cause})` : '';
+}
+
 /** A note in the incident's thread. */
-export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
+export function renderNote(note: IncidentNote, v: IncidentView, finding?: FindingView): Rendered {
   const name = `*${escapeMrkdwn(v.target)}*`;
   switch (note.kind) {
     case 'flapping': {
@@ -106,24 +111,24 @@ export function renderNote(note: IncidentNote, v: IncidentView): Rendered {
       const from = note.from && note.from !== 'none' ? ` (was ${code(note.from)})` : '';
       const t = `:arrows_counterclockwise: The cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
       const blocks: types.KnownBlock[] = [section(t, 'cause-changed')];
-      if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId).blocks);
+      if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId, finding).blocks);
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
     }
     case 'reminder': {
       const t = `:alarm_clock: ${name} is still down, for ${duration(note.downForMs)}. A reminder comes every ${note.remindAfterMinutes} min until someone clicks *I'm on it*.`;
-      return { text: fallback(`${v.target} is still down (${duration(note.downForMs)})`), blocks: [section(t, 'reminder')] };
+      return { text: fallback(`${v.target} is still down${causeSuffix(v)}, for ${duration(note.downForMs)}`), blocks: [section(t, 'reminder')] };
     }
     case 'recovered': {
       const t = `:white_check_mark: ${name} answers again: recovered ${slackDateOfMs(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); down for ${duration(note.downtimeMs)}.`;
-      return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}`), blocks: [section(t, 'recovered')] };
+      return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}${causeSuffix(v)}`), blocks: [section(t, 'recovered')] };
     }
     case 'acked': {
       const t = `:eyes: ${mention(note.by)} is on it. No more reminders for this incident.`;
-      return { text: fallback(`${note.by} is on it`), blocks: [section(t, 'acked')] };
+      return { text: fallbackMrkdwn(`${mention(note.by)} is on it: ${escapeMrkdwn(`${v.target}${causeSuffix(v)}`)}`), blocks: [section(t, 'acked')] };
     }
     case 'snoozed': {
       const t = `:zzz: ${mention(note.by)} snoozed alerts for ${name} until ${slackDateOfMs(note.until)} (${escapeMrkdwn(note.label)}). Meanwhile no alert, reminder or note is posted for it; an incident still open then is alerted.`;
-      return { text: fallback(`${v.target} snoozed until ${new Date(note.until).toISOString()}`), blocks: [section(t, 'snoozed')] };
+      return { text: fallbackMrkdwn(`${mention(note.by)} snoozed ${escapeMrkdwn(`${v.target}${causeSuffix(v)} until ${new Date(note.until).toISOString()}`)}`), blocks: [section(t, 'snoozed')] };
     }
   }
 }

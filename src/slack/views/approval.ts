@@ -10,7 +10,8 @@ import type { types } from '@slack/bolt';
 import type { ActionPlan } from '../../jobs/remediation-action.js';
 import { commandText, type ApprovalRequest, type Ledger } from '../../stores/approval-store.js';
 import { STATE_WORDS, type RequestState } from '../../stores/remediation-states.js';
-import { context, fallback, recheckButton, section, slackDateOfIso, targetLabel, type Rendered } from './elements.js';
+import { address, context, fallbackMrkdwn, packSections, recheckButton, section, slackDateOfIso, targetLabel, type Rendered } from './elements.js';
+import { stepLines } from './steps.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION, recheckRef } from '../refs.js';
@@ -18,8 +19,20 @@ import { ACTION, recheckRef } from '../refs.js';
 /** The recheck reference kind of an approval request: `recheck:a.<request-id>`. */
 export const APPROVAL_RECHECK_KIND = 'a';
 
-function what(req: ApprovalRequest): string {
-  return `*${escapeMrkdwn(req.remediation.title)}* on ${targetLabel(req.target)} (${code(req.cause)}; risk ${req.remediation.risk}, ${req.remediation.mode})`;
+/** What will happen, not the catalogue's mode: an automatic fix on a `fixes: guided` target is guided. */
+function modeWord(req: ApprovalRequest, plan: ActionPlan['plan'] | undefined): string {
+  if (plan === 'run') return 'runs one command';
+  if (plan === 'steps') return 'guided: nothing is run';
+  return req.remediation.mode === 'automatic' ? 'automatic' : 'guided';
+}
+
+function what(req: ApprovalRequest, plan: ActionPlan['plan'] | undefined): string {
+  return `*${escapeMrkdwn(req.remediation.title)}* on ${targetLabel(req.target)} (${code(req.cause)}; risk ${req.remediation.risk}, ${modeWord(req, plan)})`;
+}
+
+/** The push text's subject, escaped: `cache-prod: raise maxmemory (memory-limit-reached)`. */
+function subject(req: ApprovalRequest): string {
+  return escapeMrkdwn(`${req.target.name ?? address(req.target)}: ${req.remediation.title} (${req.cause})`);
 }
 
 function approverLine(approvers: string[], selfApproval: boolean): string {
@@ -46,7 +59,8 @@ export function renderApprovalRequest(req: ApprovalRequest, view: RequestView): 
     style: 'primary',
     value: req.id,
   };
-  if (req.remediation.risk === 'high') {
+  // Asked before approving what runs; approving steps changes nothing on the server.
+  if (req.remediation.risk === 'high' && view.plan.plan === 'run') {
     approve.confirm = {
       title: { type: 'plain_text', text: 'Approve a high-risk change?' },
       text: { type: 'mrkdwn', text: truncate(`${escapeMrkdwn(req.remediation.title)} can disrupt clients of this Redis.`, LIMITS.confirmText) },
@@ -57,9 +71,9 @@ export function renderApprovalRequest(req: ApprovalRequest, view: RequestView): 
   }
   const deny: types.Button = { type: 'button', action_id: `${ACTION.deny}${req.id}`, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: req.id };
   return {
-    text: fallback(`Approval requested: ${req.remediation.title}`),
+    text: fallbackMrkdwn(`Approval requested by ${mention(req.requestedBy)} for ${subject(req)}`),
     blocks: [
-      section(`:raised_hand: ${mention(req.requestedBy)} asks to apply ${what(req)}.`, `approval:${req.id}`),
+      section(`:raised_hand: ${mention(req.requestedBy)} asks to apply ${what(req, view.plan.plan)}.`, `approval:${req.id}`),
       section(planText(view.plan, req), `plan:${req.id}`),
       context([approverLine(view.approvers, view.selfApproval), `Expires ${slackDateOfIso(req.expiresAt)} · request ${req.id}`]),
       { type: 'actions', block_id: `decide:${req.id}`, elements: [approve, deny] },
@@ -103,32 +117,24 @@ export function renderRequestStatus(l: Ledger): Rendered {
   const state = l.plan === 'steps' && l.state === 'approved' ? 'approved (guided)' : STATE_WORDS[l.state];
   const lines = facts(l);
   return {
-    text: fallback(`${req.remediation.title}: ${state}`),
+    text: fallbackMrkdwn(`${subject(req)}: ${escapeMrkdwn(state)}${l.decidedBy ? ` by ${mention(l.decidedBy)}` : ''}`),
     blocks: [
-      section(`${STATE_ICON[l.state]} ${mention(req.requestedBy)} asked to apply ${what(req)}: *${state}*.`, `approval:${req.id}`),
+      section(`${STATE_ICON[l.state]} ${mention(req.requestedBy)} asked to apply ${what(req, l.plan)}: *${state}*.`, `approval:${req.id}`),
       ...(lines.length > 0 ? [section(lines.join('\n'), `status:${req.id}`)] : []),
       context([`Asked ${slackDateOfIso(req.createdAt)} · request ${req.id}`]),
     ],
   };
 }
 
-function stepsText(req: ApprovalRequest): string {
-  const steps = req.remediation.steps.map((s, i) => `${i + 1}. ${escapeMrkdwn(s)}`).join('\n');
-  const verify = req.remediation.verify ? `\n_Verify:_ ${escapeMrkdwn(req.remediation.verify)}` : '';
-  return `${steps}${verify}`;
-}
-
 /** An approved guided fix: its steps, and a button for the verifying re-diagnosis once they are applied. */
 export function renderGuidedSteps(l: Ledger): Rendered {
   const req = l.request;
-  return {
-    text: fallback(`Steps for ${req.remediation.title}`),
-    blocks: [
-      section(`:clipboard: Approved by ${mention(l.decidedBy ?? '')}. Steps for *${escapeMrkdwn(req.remediation.title)}* — redis-doctor runs nothing; apply them, then re-check:`, `steps:${req.id}`),
-      section(stepsText(req)),
-      { type: 'actions', block_id: `verify:${req.id}`, elements: [recheckButton(recheckRef(APPROVAL_RECHECK_KIND, req.id), 'Re-check: is it fixed?')] },
-    ],
-  };
+  const blocks: types.KnownBlock[] = [
+    section(`:clipboard: Approved by ${mention(l.decidedBy ?? '')}. Steps for *${escapeMrkdwn(req.remediation.title)}* — redis-doctor runs nothing; apply them, then re-check:`, `steps:${req.id}`),
+  ];
+  packSections(blocks, stepLines(req.remediation), 1);
+  blocks.push({ type: 'actions', block_id: `verify:${req.id}`, elements: [recheckButton(recheckRef(APPROVAL_RECHECK_KIND, req.id), 'Re-check: is it fixed?')] });
+  return { text: fallbackMrkdwn(`Steps for ${subject(req)}, approved by ${mention(l.decidedBy ?? '')}`), blocks };
 }
 
 const OUTCOME_LINE: Partial<Record<RequestState, string>> = {
@@ -150,5 +156,6 @@ export function renderOutcome(l: Ledger, verifying: boolean): Rendered {
     ...(l.state === 'unknown' ? ['It is not sent again: check the server (CONFIG GET, INFO) before asking for it once more.'] : []),
     verifying ? 'A verifying re-diagnosis follows in this thread.' : '',
   ].filter((x) => x !== '');
-  return { text: fallback(`${req.remediation.title}: ${STATE_WORDS[l.state]}`), blocks: [section(lines.join('\n'), `outcome:${req.id}`)] };
+  const by = l.decidedBy ? `, approved by ${mention(l.decidedBy)}` : '';
+  return { text: fallbackMrkdwn(`${subject(req)}: ${escapeMrkdwn(STATE_WORDS[l.state])}${by}`), blocks: [section(lines.join('\n'), `outcome:${req.id}`)] };
 }

@@ -12,7 +12,8 @@ const MAX_LINE = 900;
 
 function line({ record: r }: AuditEntry): string {
   const parts = [
-    `${slackDateOfIso(r.at)} *${escapeMrkdwn(r.event)}* ${code(r.requestId)}`,
+    // Views and refused clicks have no request: no empty code span for them.
+    `${slackDateOfIso(r.at)} *${escapeMrkdwn(r.event)}*${r.requestId ? ` ${code(r.requestId)}` : ''}`,
     `${code(r.target)} ${code(r.cause)} → ${code(r.remediationId)}`,
     ...(r.command ? [`command ${code(r.command)}`] : []),
     `asked by ${mention(r.requestedBy)}`,

@@ -4,7 +4,8 @@
  *
  * Ids (INTERFACES.md section 6): each finding's section block has block_id
  * `finding:<cause>`; each remediation button has action_id
- * `remediate:<remediation-id>` and a value that is a reference (refs.ts).
+ * `remediate:<remediation-id>` (runs once approved) or `steps:<remediation-id>`
+ * (guided: its steps at once), and a value that is a reference (refs.ts).
  */
 import type { types } from '@slack/bolt';
 import type { Check, Diagnosis, Finding, Remediation, Severity, TargetInfo, ProgressEvent } from '../../engine/index.js';
@@ -110,12 +111,31 @@ export function evidenceText(evidence: string[]): string {
   return `${fence}${truncate(body, keep)}${fence}\n_evidence truncated: ${keep} of ${body.length} characters shown_`;
 }
 
-function remediationLine(r: Remediation): string {
-  return `• *${escapeMrkdwn(r.title)}* — risk ${r.risk}, ${r.mode === 'automatic' ? 'automatic' : 'guided steps'}`;
+/**
+ * Whether clicking a remediation's button runs something once approved
+ * (`remediate:`, asks an approver) or shows its steps (`steps:`, at once).
+ * The caller decides it from its config (jobs/remediation-action.ts planFor);
+ * without one, only an automatic remediation asks for approval, and the
+ * approval itself says when it will post steps instead of running.
+ */
+export type RunsCheck = (r: Remediation) => boolean;
+const byMode: RunsCheck = (r) => r.mode === 'automatic';
+
+/** What the caller knows about where a finding is shown: what runs there, and the target's name for the push text. */
+export interface FindingView {
+  runs?: RunsCheck;
+  /** The config name or address of the diagnosed target. */
+  target?: string;
+}
+
+function remediationLine(r: Remediation, runs: boolean): string {
+  const how = runs ? `runs one Redis command once an approver agrees` : 'guided: steps to follow, nothing is run';
+  return `• *${escapeMrkdwn(r.title)}* — risk ${r.risk}, ${how}`;
 }
 
 function confirmFor(r: Remediation): types.ConfirmationDialog | undefined {
   // Slack's confirm object asks before the click is sent: worth it where a change can hurt.
+  // Only approval buttons get one: showing steps changes nothing.
   if (r.risk === 'low') return undefined;
   return {
     title: { type: 'plain_text', text: truncate(`Request approval (${r.risk} risk)?`, LIMITS.confirmTitle) },
@@ -126,12 +146,16 @@ function confirmFor(r: Remediation): types.ConfirmationDialog | undefined {
   };
 }
 
-function remediationButton(diagnosisId: string, finding: Finding, r: Remediation): Button {
+function remediationButton(diagnosisId: string, finding: Finding, r: Remediation, runs: boolean): Button {
+  const value = encodeRemediateRef({ diagnosisId, cause: finding.cause, remediationId: r.id });
+  if (!runs) {
+    return { type: 'button', action_id: truncate(`${ACTION.steps}${r.id}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(`Steps: ${r.title}`, LIMITS.buttonShort) }, value };
+  }
   const button: Button = {
     type: 'button',
     action_id: truncate(`${ACTION.remediate}${r.id}`, LIMITS.actionId, ''),
-    text: { type: 'plain_text', text: truncate(r.title, LIMITS.buttonText) },
-    value: encodeRemediateRef({ diagnosisId, cause: finding.cause, remediationId: r.id }),
+    text: { type: 'plain_text', text: truncate(r.title, LIMITS.buttonShort) },
+    value,
   };
   if (r.risk === 'high') button.style = 'danger';
   const confirm = confirmFor(r);
@@ -140,8 +164,9 @@ function remediationButton(diagnosisId: string, finding: Finding, r: Remediation
 }
 
 /** One threaded reply per finding: title + severity, evidence, and a button per remediation. */
-export function renderFinding(finding: Finding, diagnosisId: string): Rendered {
+export function renderFinding(finding: Finding, diagnosisId: string, view: FindingView = {}): Rendered {
   const c = finding.cause;
+  const runs = view.runs ?? byMode;
   const blocks: KnownBlock[] = [
     section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · ${finding.confidence} · cause ${code(c)}`, `finding:${c}`),
   ];
@@ -150,16 +175,17 @@ export function renderFinding(finding: Finding, diagnosisId: string): Rendered {
   const seen = new Set<string>();
   const remediations = finding.remediations.filter((r) => !seen.has(r.id) && seen.add(r.id));
   if (remediations.length > 0) {
-    blocks.push(section(`*Fixes* (each asks an approver first)\n${remediations.map(remediationLine).join('\n')}`, `fixes:${c}`));
+    blocks.push(section(`*Fixes*\n${remediations.map((r) => remediationLine(r, runs(r))).join('\n')}`, `fixes:${c}`));
     for (let i = 0; i < remediations.length && blocks.length < LIMITS.blocks - 1; i += LIMITS.actionsElements) {
       blocks.push({
         type: 'actions',
         block_id: `actions:${c}:${i / LIMITS.actionsElements}`,
-        elements: remediations.slice(i, i + LIMITS.actionsElements).map((r) => remediationButton(diagnosisId, finding, r)),
+        elements: remediations.slice(i, i + LIMITS.actionsElements).map((r) => remediationButton(diagnosisId, finding, r, runs(r))),
       });
     }
   }
-  return { text: fallback(`${finding.severity}: ${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
+  const on = view.target ? `${view.target}: ` : '';
+  return { text: fallback(`${finding.severity}: ${on}${finding.title} (${c})`), blocks: blocks.slice(0, LIMITS.blocks) };
 }
 
 /** `target` is what the user asked for (a name or an address), shown escaped. */

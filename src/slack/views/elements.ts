@@ -32,6 +32,15 @@ export function fallback(text: string): string {
 }
 
 /**
+ * Top-level `text` already in mrkdwn, cut: for push notifications that name
+ * people as mentions (`<@U…>`, mrkdwn.ts mention()). Every other part must be
+ * escaped by the caller (escapeMrkdwn), or a title could notify a channel.
+ */
+export function fallbackMrkdwn(text: string): string {
+  return truncate(text, LIMITS.fallbackText);
+}
+
+/**
  * Packs lines into sections of at most LIMITS.sectionText characters, appended
  * to `blocks`, and stops before a new section would leave fewer than `reserve`
  * blocks under LIMITS.blocks (room for the notes that follow). Returns how many
@@ -93,5 +102,5 @@ export function targetLabel(target: TargetInfo): string {
 
 /** `recheck:<ref>` (INTERFACES.md section 6): a fresh diagnosis of the target, posted in the same thread. */
 export function recheckButton(ref: string, text = 'Re-check'): types.Button {
-  return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value: ref };
+  return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonShort) }, value: ref };
 }

@@ -12,6 +12,8 @@ export const LIMITS = {
   blocks: 50,
   /** button `text`: "Maximum length for the text in this field is 75 characters." */
   buttonText: 75,
+  /** What we show on a button: about 30 characters stay on one line on a phone; the full title is in the section. */
+  buttonShort: 30,
   /** button `value`: "Maximum length is 2000 characters." */
   buttonValue: 2000,
   /** `action_id` and `block_id`: "Maximum length is 255 characters." */

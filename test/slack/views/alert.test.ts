@@ -64,12 +64,17 @@ describe('alert views', () => {
       renderNote({ kind: 'snoozed', by: 'U0BOB', until: VIEW.openedAt + 3_600_000, label: '1h' }, VIEW),
     ].map((r) => r.blocks[0]!.block_id);
     expect(ids).toEqual(['flapping', 'reminder', 'recovered', 'acked', 'snoozed']);
+    // Push texts name the target, the cause and people as mentions.
+    expect(renderNote({ kind: 'acked', by: 'U0BOB' }, VIEW).text).toBe('<@U0BOB> is on it: cache-prod (connection-refused)');
+    expect(renderNote({ kind: 'snoozed', by: 'U0BOB', until: VIEW.openedAt, label: '1h' }, VIEW).text).toBe('<@U0BOB> snoozed cache-prod (connection-refused) until 2026-11-25T02:00:10.000Z');
+    expect(renderNote({ kind: 'reminder', downForMs: 3_600_000, remindAfterMinutes: 60 }, VIEW).text).toMatch(/^cache-prod is still down \(connection-refused\), for /);
+    expect(renderNote({ kind: 'recovered', resolvedAt: VIEW.openedAt, downtimeMs: 60_000, successes: 2 }, VIEW).text).toMatch(/^cache-prod recovered after .* \(connection-refused\)$/);
     const changed = renderNote({
       kind: 'cause-changed', from: 'connection-refused', to: 'auth-required', probeCode: 'NOAUTH', diagnosisId: 'm-abc',
       finding: { cause: 'auth-required', severity: 'critical', confidence: 'confirmed', title: 'needs a password', evidence: ['PING → -NOAUTH'], remediations: [{ id: 'supply-password', title: 'Give the password', risk: 'low', mode: 'guided', steps: [] }] },
     }, VIEW);
     expect(changed.blocks.map((b) => b.block_id)).toEqual(['cause-changed', 'finding:auth-required', 'evidence:auth-required', 'fixes:auth-required', 'actions:auth-required:0']);
-    expect(JSON.stringify(changed.blocks)).toContain('remediate:supply-password');
+    expect(JSON.stringify(changed.blocks)).toContain('steps:supply-password');
   });
 
   it('paused and resumed notices, and durations', () => {

@@ -5,6 +5,7 @@ import type { ApprovalRequest, Ledger } from '../../../src/stores/approval-store
 import type { AuditEntry } from '../../../src/stores/audit-log.js';
 import { renderApprovalRequest, renderGuidedSteps, renderOutcome, renderRequestStatus } from '../../../src/slack/views/approval.js';
 import { renderAudit } from '../../../src/slack/views/audit.js';
+import { renderSteps } from '../../../src/slack/views/steps.js';
 import { renderResult } from '../../../src/slack/views/diagnosis.js';
 import { LIMITS } from '../../../src/slack/views/limits.js';
 
@@ -41,7 +42,42 @@ describe('approval views', () => {
     const r = renderGuidedSteps({ request, state: 'approved', plan: 'steps', decidedBy: 'U0BOSS' });
     const actions = r.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
     expect(actions.elements.map((e) => [e.action_id, e.value])).toEqual([['recheck:a.rABC', 'a.rABC']]);
-    expect(all(r)).toContain('do &lt;b&gt;');
+    expect(all(r)).toContain('```do &lt;b&gt;```');
+    expect(r.text).toBe('Steps for cache: Evict (memory-limit-reached), approved by <@U0BOSS>');
+  });
+
+  it('names the target, the cause and people as mentions in every push text', () => {
+    const l: Ledger = { request, state: 'applied', plan: 'run', sent: true, decidedBy: 'U0BOSS', decidedAt: '2030-01-01T00:01:00.000Z' };
+    expect(renderRequestStatus(l).text).toBe('cache: Evict (memory-limit-reached): applied by <@U0BOSS>');
+    expect(renderOutcome(l, false).text).toBe('cache: Evict (memory-limit-reached): applied, approved by <@U0BOSS>');
+    const hostile = renderApprovalRequest({ ...request, requestedBy: '<!channel>', remediation: { ...request.remediation, title: '<!here> *x*' } }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'x' } });
+    expect(hostile.text).toBe('Approval requested by &lt;!channel&gt; for cache: &lt;!here&gt; *x* (memory-limit-reached)');
+  });
+});
+
+describe('renderSteps', () => {
+  const hostile = { ...request.remediation, mode: 'guided' as const, steps: ['redis-cli *bold* _it_ ~strike~ <!channel> <@U0EVE> ``` & done', 'x'.repeat(5000)], verify: 'PING <!here>' };
+  const r = renderSteps({ target: request.target, cause: 'memory-limit-reached', remediation: hostile, by: 'U0ALICE', recheck: 'd.d-1', blockId: 'steps:set-eviction-policy' });
+
+  it('posts each step as a code block, escaped: nothing formats or notifies', () => {
+    const text = all(r);
+    expect(text).toContain('*1.*\\n```redis-cli *bold* _it_ ~strike~ &lt;!channel&gt; &lt;@U0EVE&gt; ˋˋˋ &amp; done```');
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U0EVE>');
+    expect(text).not.toContain('<!here>');
+    expect(text).toContain('_Verify:_\\n```PING &lt;!here&gt;```');
+    // Every fence opened is closed: an even number of ``` in each section.
+    for (const b of r.blocks) if (b.type === 'section') expect((b.text!.text.match(/```/g) ?? []).length % 2).toBe(0);
+  });
+
+  it('stays within Slack\'s limits, says nothing ran, and offers a recheck', () => {
+    expect(r.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+    for (const b of r.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    expect(r.blocks[0]!.block_id).toBe('steps:set-eviction-policy');
+    expect(all(r)).toContain('redis-doctor ran nothing');
+    const actions = r.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
+    expect(actions.elements.map((e) => [e.action_id, e.value])).toEqual([['recheck:d.d-1', 'd.d-1']]);
+    expect(r.text).toBe('Steps for cache: Evict (memory-limit-reached), for <@U0ALICE>');
   });
 });
 

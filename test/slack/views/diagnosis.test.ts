@@ -33,18 +33,29 @@ type AnyBlock = { type: string; block_id?: string; text?: { text: string }; elem
 const blocksOf = (r: { blocks: unknown[] }) => r.blocks as AnyBlock[];
 
 describe('renderFinding', () => {
-  it('gives the finding section block_id finding:<cause> and each button action_id remediate:<id> with a reference value', () => {
-    const r = renderFinding(finding({ remediations: [remediation('set-requirepass'), remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc');
+  it('gives the finding section block_id finding:<cause>, a guided fix steps:<id> and a fix that runs remediate:<id>, each with a reference value', () => {
+    const r = renderFinding(finding({ remediations: [remediation('set-requirepass', { risk: 'medium' }), remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc');
     const blocks = blocksOf(r);
     expect(blocks[0]!.block_id).toBe('finding:protected-mode');
     expect(blocks[0]!.text!.text).toContain('*Redis refuses remote clients: protected mode*');
     expect(blocks[0]!.text!.text).toContain('severity *critical* · confirmed · cause `protected-mode`');
     const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
-    expect(buttons.map((b) => b.action_id)).toEqual(['remediate:set-requirepass', 'remediate:bind-private-address']);
+    expect(buttons.map((b) => b.action_id)).toEqual(['steps:set-requirepass', 'remediate:bind-private-address']);
     expect(decodeRemediateRef(buttons[0]!.value)).toEqual({ diagnosisId: 'd-abc', cause: 'protected-mode', remediationId: 'set-requirepass' });
+    // Showing steps changes nothing: no dialog, and nothing that says it changes the server.
     expect(buttons[0]!.confirm).toBeUndefined();
+    expect(blocks.find((b) => b.block_id === 'fixes:protected-mode')!.text!.text).toContain('guided: steps to follow, nothing is run');
     expect(buttons[1]!.confirm).toMatchObject({ style: 'danger' });
     expect(buttons[1]!.style).toBe('danger');
+  });
+
+  it('lets the caller say what runs: an automatic fix on a `fixes: guided` target shows its steps, with no approval dialog', () => {
+    const r = renderFinding(finding({ remediations: [remediation('bind-private-address', { risk: 'high', mode: 'automatic' })] }), 'd-abc', { runs: () => false, target: 'cache-prod' });
+    const button = blocksOf(r).find((b) => b.type === 'actions')!.elements![0]!;
+    expect(button.action_id).toBe('steps:bind-private-address');
+    expect(button.confirm).toBeUndefined();
+    expect(JSON.stringify(r.blocks)).not.toContain('changes the server');
+    expect(r.text).toBe('critical: cache-prod: Redis refuses remote clients: protected mode (protected-mode)');
   });
 
   it('truncates long evidence inside the section limit and says so', () => {
@@ -61,10 +72,12 @@ describe('renderFinding', () => {
     expect(text).toBe('```&lt;!channel&gt; ˋˋˋ &amp; &lt;@U1&gt;```');
   });
 
-  it('cuts button text to 75 characters and keeps values under 2000', () => {
+  it('keeps button text short (the full title is in the section) and values under 2000', () => {
     const r = renderFinding(finding({ remediations: [remediation('a-very-long-one', { title: 'T'.repeat(200) })] }), 'd-1');
     const button = blocksOf(r).find((b) => b.type === 'actions')!.elements![0]!;
-    expect(button.text!.text.length).toBe(LIMITS.buttonText);
+    expect(button.text!.text.length).toBe(LIMITS.buttonShort);
+    expect(button.text!.text.startsWith('Steps: TTT')).toBe(true);
+    expect(JSON.stringify(r.blocks)).toContain('T'.repeat(200));
     expect(button.text!.text.endsWith('…')).toBe(true);
     expect(button.value!.length).toBeLessThan(LIMITS.buttonValue);
   });
@@ -122,7 +135,8 @@ describe('fallback text', () => {
       id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('x', { title: 'Fix <@U0BOSS>' }),
       requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T00:15:00Z',
     }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'x' } });
-    expect(request.text).toBe('Approval requested: Fix &lt;@U0BOSS&gt;');
+    // The push text names who asked (a mention), the target and the cause; the title stays escaped.
+    expect(request.text).toBe('Approval requested by <@U0ALICE> for cache-prod: Fix &lt;@U0BOSS&gt; (protected-mode)');
   });
 
   it('shows the usage placeholder <target> escaped, not as link syntax', () => {
@@ -137,10 +151,22 @@ describe('renderApprovalRequest', () => {
     const r = renderApprovalRequest({
       id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('set-requirepass', { risk: 'high' }),
       requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T00:15:00Z',
-    }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'x' } });
+    }, { approvers: [], selfApproval: false, plan: { plan: 'run', argv: ['CONFIG', 'SET', 'requirepass', 'x'], hash: 'h' } });
     const actions = blocksOf(r).find((b) => b.type === 'actions')!;
     expect(actions.elements!.map((e) => [e.action_id, e.value])).toEqual([['approve:rABC', 'rABC'], ['deny:rABC', 'rABC']]);
     expect(actions.elements![0]!.confirm).toBeDefined();
+    expect(blocksOf(r)[0]!.text!.text).toContain('risk high, runs one command');
     expect(JSON.stringify(r.blocks)).toContain('No approvers are configured');
+  });
+
+  it('does not call an automatic fix on a `fixes: guided` target automatic, nor ask to confirm a change', () => {
+    const r = renderApprovalRequest({
+      id: 'rABC', diagnosisId: 'd-1', target: diagnosis([]).target, cause: 'protected-mode', remediation: remediation('set-requirepass', { risk: 'high', mode: 'automatic' }),
+      requestedBy: 'U0ALICE', channel: 'C1', threadTs: '1.2', createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T00:15:00Z',
+    }, { approvers: [], selfApproval: false, plan: { plan: 'steps', why: 'target cache-prod has `fixes: guided`' } });
+    const head = blocksOf(r)[0]!.text!.text;
+    expect(head).toContain('risk high, guided: nothing is run');
+    expect(head).not.toContain('automatic');
+    expect(blocksOf(r).find((b) => b.type === 'actions')!.elements![0]!.confirm).toBeUndefined();
   });
 });
