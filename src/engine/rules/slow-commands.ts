@@ -14,6 +14,13 @@
  * depends on their timeouts: `likely` from LIKELY_MS (a second reaches the
  * default timeouts of several clients), else `possible`.
  *
+ * One or two such entries in the hour, with the latency sample small now, are a
+ * past event (a killed script, one KEYS by hand, a hiccup of a loaded host): an
+ * info note, and the verdict stays what the rest says — otherwise a verified
+ * SCRIPT KILL would read "not fixed" for an hour. A warning (degraded) takes a
+ * pattern — RECURRING entries or more in the hour — or a stall the latency
+ * sample sees now (p99 at or above STALL_MS).
+ *
  * Arguments never reach the finding: the probe keeps only command names and
  * KEYS/SCAN shapes (probes/slowlog.ts); client addresses and names are capped
  * and escaped there.
@@ -26,6 +33,7 @@ import { defineRule } from './helpers/define.js';
 export const RECENT_S = 3600;
 export const STALL_MS = 100;
 export const LIKELY_MS = 1000;
+export const RECURRING = 3;
 const SHOWN = 5;
 
 function ago(seconds: number): string {
@@ -57,13 +65,16 @@ export const rule = defineRule({
     });
     const clock = log.clock === 'server' ? 'the server\'s clock' : 'this machine\'s clock (INFO had no server_time_usec)';
     const t = fixTarget(obs);
+    const stallingNow = obs.latency !== undefined && obs.latency.p99Ms >= STALL_MS;
+    const pattern = recent.length >= RECURRING || stallingNow;
     return {
-      severity: 'warning',
+      severity: pattern ? 'warning' : 'info',
       confidence: maxMs >= LIKELY_MS ? 'likely' : 'possible',
       title: `${targetLabel(obs)} was blocked by slow commands in the last hour — ${perCommand.join(', ')}: every other client waited behind them`,
       evidence: [
         ...bySlowest.slice(0, SHOWN).map((e) => clip(`SLOWLOG #${e.id}: ${e.shape ?? e.command} took ${ms(e.durationUs / 1000)}, ${ago(log.nowSec - e.at)}, from ${who(e)}`, 240)),
         `${recent.length} of the ${log.entries.length} entries read are within the last hour (by ${clock}) and took ${STALL_MS} ms or more; Redis runs one command at a time, so each stalled every client for as long`,
+        ...(pattern ? [] : [`${recent.length === 1 ? 'one entry' : 'two entries'} and a small latency sample now: a past stall, noted; ${RECURRING} or more in the hour, or a slow sample, would make it a warning`]),
         'arguments (keys, values) are not shown: SLOWLOG keeps them and they can be user data',
         ...(obs.latency ? [`latency sample now: p50 ${obs.latency.p50Ms} ms, p99 ${obs.latency.p99Ms} ms over ${obs.latency.samplesMs.length} PINGs (the stall is over when these are small)`] : []),
       ],

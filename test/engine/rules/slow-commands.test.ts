@@ -19,10 +19,11 @@ const sleep: SlowlogEntry = { id: 8, at: NOW - 30, durationUs: 1_200_345, comman
 
 describe('slow-commands', () => {
   it('fires on recent entries above the stall threshold: commands, durations, clients; slowest first; remediations', () => {
-    const obs = withSlowlog([keys, sleep]);
+    const keysAgain = { ...keys, id: 6, at: NOW - 600, durationUs: 148_000 };
+    const obs = withSlowlog([keys, sleep, keysAgain]);
     const f = rule.evaluate(obs);
-    expect(f).toMatchObject({ cause: 'slow-commands', severity: 'warning', confidence: 'likely', details: { commands: 'DEBUG SLEEP,KEYS', maxMs: 1200, entries: 2, clock: 'server' } });
-    expect(f?.title).toContain('DEBUG SLEEP (1×, up to 1200 ms), KEYS (1×, up to 152 ms)');
+    expect(f).toMatchObject({ cause: 'slow-commands', severity: 'warning', confidence: 'likely', details: { commands: 'DEBUG SLEEP,KEYS', maxMs: 1200, entries: 3, clock: 'server' } });
+    expect(f?.title).toContain('DEBUG SLEEP (1×, up to 1200 ms), KEYS (2×, up to 152 ms)');
     expect(f?.evidence[0]).toBe('SLOWLOG #8: DEBUG SLEEP took 1200 ms, 30 s ago, from 10.0.0.7:40000');
     expect(f?.evidence[1]).toBe('SLOWLOG #7: KEYS * (every key) took 152 ms, 2 min ago, from 10.0.0.9:53412 (client name "billing-worker")');
     expect(f?.remediations.map((r) => r.id)).toEqual(['replace-blocking-commands', 'watch-slow-commands']);
@@ -33,6 +34,19 @@ describe('slow-commands', () => {
 
   it('a 152 ms KEYS alone: possible (whether clients timed out depends on their timeouts)', () => {
     expect(rule.evaluate(withSlowlog([keys]))?.confidence).toBe('possible');
+  });
+
+  it('one or two entries with a small latency sample now are a past stall: an info note, the verdict stays healthy', () => {
+    // As after a verified SCRIPT KILL: the killed script's run is in the slow log.
+    const past = withSlowlog([keys, sleep]);
+    expect(rule.evaluate(past)).toMatchObject({ severity: 'info' });
+    expect(rule.evaluate(past)?.evidence.join('\n')).toContain('a past stall, noted');
+    expect(evaluate(past).verdict).toBe('healthy');
+    // The same entries while the sample sees a stall now: a warning.
+    const now = withSlowlog([keys]);
+    now.latency = { samplesMs: [0.2, 180], p50Ms: 0.2, p99Ms: 180, maxMs: 180, slowest: 2 };
+    expect(rule.evaluate(now)).toMatchObject({ severity: 'warning' });
+    expect(evaluate(now).verdict).toBe('degraded');
   });
 
   it('does not fire on old entries, short ones, future ones, an empty log, an error or no SLOWLOG read', () => {
