@@ -93,7 +93,7 @@ describe('advice that is right (issue #17)', () => {
 
   it('no CONFIG REWRITE for a server without a config file: the setting goes where it is started', () => {
     const noFile = { ...T, configFile: '' };
-    for (const r of [REMEDIATIONS['raise-maxclients'](noFile, { to: 20000 }), REMEDIATIONS['raise-maxmemory'](noFile, { toBytes: 1 << 30 }), REMEDIATIONS['set-requirepass'](noFile), REMEDIATIONS['prevent-oom-kill'](noFile), REMEDIATIONS['bind-all-interfaces'](noFile), REMEDIATIONS['set-idle-timeout'](noFile), REMEDIATIONS['set-eviction-policy'](noFile), REMEDIATIONS['disable-protected-mode'](noFile)]) {
+    for (const r of [REMEDIATIONS['raise-maxclients'](noFile, { to: 20000 }), REMEDIATIONS['raise-maxmemory'](noFile, { toBytes: 1 << 30 }), REMEDIATIONS['set-requirepass'](noFile), REMEDIATIONS['prevent-oom-kill'](noFile), REMEDIATIONS['bind-all-interfaces'](noFile), REMEDIATIONS['set-idle-timeout'](noFile), REMEDIATIONS['set-eviction-policy'](noFile), REMEDIATIONS['disable-protected-mode'](noFile), REMEDIATIONS['disable-idle-timeout'](noFile)]) {
       const steps = r.steps.join('\n');
       expect(steps, r.id).not.toMatch(/CONFIG REWRITE(?! would fail)/);
       expect(steps, r.id).toMatch(/runs without a config file .* its redis-server command line, the container's command .* the service's ExecStart/);

@@ -10,7 +10,7 @@
  * TCP keepalive keeps NAT, load-balancer and firewall state alive instead.
  */
 import type { Remediation } from '../model/types.js';
-import { cli, type FixTarget, rerun } from './fix-target.js';
+import { cli, type FixTarget, keepSetting, rerun } from './fix-target.js';
 
 /** Seconds a pooled connection may sit idle: below the server's timeout, with a margin. */
 function below(timeout: number | undefined): string {
@@ -49,7 +49,7 @@ export const clientFixes = {
     redisCommand: ['CONFIG', 'SET', 'timeout', '0'],
     steps: [
       `${cli(t)} CONFIG SET timeout 0 — idle clients are then never closed by Redis (its default). Leaked connections are no longer reaped either: watch connected_clients (INFO clients).`,
-      'Keep it across restarts: timeout 0 in the redis.conf the server was started with (INFO server config_file), or CONFIG REWRITE when Redis runs from a config file.',
+      keepSetting(t, cli(t), 'timeout 0'),
       'A managed service: set timeout in its parameter group or console (ElastiCache: the parameter group\'s timeout; others may not allow it — then fix the clients, keep-idle-connections-alive).',
     ],
     verify: rerun(t, 'CONFIG GET timeout shows 0 and no idle-connections-closed finding.'),
