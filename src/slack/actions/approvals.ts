@@ -22,13 +22,14 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { planFor } from '../../jobs/remediation-action.js';
 import type { Ledger } from '../../stores/approval-store.js';
 import { STATE_WORDS } from '../../stores/remediation-states.js';
-import { canApprove, canDiagnose } from '../admission.js';
-import { actionSuffix, decodeRemediateRef, type RemediateRef } from '../refs.js';
+import { canApprove } from '../admission.js';
+import { actionSuffix } from '../refs.js';
 import { SlackPostError } from '../reporter.js';
 import { APPROVAL_RECHECK_KIND, renderApprovalRequest, renderGuidedSteps, renderRequestStatus } from '../views/approval.js';
 import { slackDateOfIso } from '../views/elements.js';
 import { code, escapeMrkdwn, mention } from '../views/mrkdwn.js';
 import type { ActionContext, ActionDeps, RecheckTarget } from './context.js';
+import { clickedIn, storedRemediation, type ClickedIn, type ClickWords } from './remediation-click.js';
 
 const STORE_DOWN = 'The bot cannot reach its Redis, where approval requests, their state and the audit trail are kept; nothing was recorded or run. Try again when it is back (see /readyz).';
 
@@ -59,35 +60,24 @@ export function approvalRechecks(deps: Pick<ActionDeps, 'approvals'>): Record<st
 }
 
 export function registerApprovalActions(app: App, deps: ActionContext): void {
-  const { config, store, approvals, reporter, metrics, log, tell } = deps;
+  const { config, approvals, reporter, metrics, log, tell } = deps;
   const now = deps.now ?? Date.now;
 
+  const words: ClickWords = {
+    kind: 'remediate',
+    forbidden: 'You are not allowed to request remediations here (`access.diagnose`).',
+    elsewhere: (home) => (home
+      ? 'This button belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.'
+      : 'This button belongs to a diagnosis that was not posted in any conversation. Nothing was requested; run `/redis-diagnose` here for findings of your own.'),
+  };
+
   /** The remediation a checked reference names, as stored, turned into one approval request in the thread. */
-  const requestApproval = async (body: BlockAction, ref: RemediateRef, channel: string, threadTs: string): Promise<void> => {
+  const requestApproval = async (body: BlockAction, clicked: ClickedIn): Promise<void> => {
     const user = body.user.id;
-    const diagnosis = await store.get(ref.diagnosisId);
-    const finding = diagnosis?.findings.find((f) => f.cause === ref.cause);
-    const remediation = finding?.remediations.find((r) => r.id === ref.remediationId);
-    if (!diagnosis || !remediation) {
-      metrics.actions.inc({ kind: 'remediate', outcome: 'expired' });
-      return tell(body, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
-    }
-    // The button counts only in the channel its diagnosis was posted in: a value naming a
-    // diagnosis of another channel (copied, or a forged payload) would post its request here.
-    const home = await store.channelOf(ref.diagnosisId);
-    if (home !== channel) {
-      metrics.actions.inc({ kind: 'remediate', outcome: 'invalid' });
-      log.log('info', 'remediate click refused: another channel than its diagnosis', { user, diagnosisId: ref.diagnosisId, channel, home: home ?? null });
-      await deps.audit({
-        at: new Date(now()).toISOString(), event: 'click-refused', by: user, requestId: '', diagnosisId: ref.diagnosisId,
-        target: diagnosis.target.name ?? diagnosis.target.input, cause: ref.cause, remediationId: remediation.id, risk: remediation.risk,
-        mode: remediation.mode, requestedBy: user, requestedAt: new Date(now()).toISOString(), outcome: 'refused',
-        reason: home ? `remediate click from another channel than its diagnosis's (${home})` : 'remediate click on a diagnosis posted in no channel', channel,
-      }).catch((e: Error) => log.log('warn', 'could not audit the refused click', { diagnosisId: ref.diagnosisId, error: e.message }));
-      return tell(body, home
-        ? 'This button belongs to a diagnosis posted in another conversation: ask for the fix there. Nothing was requested.'
-        : 'This button belongs to a diagnosis that was not posted in any conversation. Nothing was requested; run `/redis-diagnose` here for findings of your own.');
-    }
+    const { ref, channel, threadTs } = clicked;
+    const stored = await storedRemediation(deps, body, clicked, words);
+    if (!stored) return;
+    const { diagnosis, remediation } = stored;
     const { ledger, created } = await approvals.request({
       diagnosisId: ref.diagnosisId, target: diagnosis.target, cause: ref.cause, remediation, requestedBy: user, channel, threadTs,
     }, config.access.approvalTtlSeconds, now());
@@ -116,19 +106,10 @@ export function registerApprovalActions(app: App, deps: ActionContext): void {
 
   app.action<BlockAction<ButtonAction>>(/^remediate:/, async ({ ack, body, action }) => {
     await ack();
-    const ref = decodeRemediateRef(action.value);
-    const channel = body.channel?.id;
-    const threadTs = body.message?.thread_ts ?? body.message?.ts;
-    if (!canDiagnose(body.user.id, config)) {
-      metrics.actions.inc({ kind: 'remediate', outcome: 'forbidden' });
-      return tell(body, 'You are not allowed to request remediations here (`access.diagnose`).');
-    }
-    if (!ref || ref.remediationId !== actionSuffix(action.action_id, 'remediate') || !channel || !threadTs) {
-      metrics.actions.inc({ kind: 'remediate', outcome: 'invalid' });
-      return tell(body, 'This button does not refer to a remediation I know.');
-    }
+    const clicked = await clickedIn(deps, body, action, words);
+    if (!clicked) return;
     try {
-      await requestApproval(body, ref, channel, threadTs);
+      await requestApproval(body, clicked);
     } catch (err) {
       metrics.actions.inc({ kind: 'remediate', outcome: 'error' });
       log.log('error', 'approval request failed', { error: (err as Error).message });

@@ -3,49 +3,46 @@
  * remediation's steps, posted at once in the thread the button is in. Nothing
  * is run and nobody is asked: it is audited as a view (`steps-shown`).
  *
- * Bound as `remediate:` is (approvals.ts): the value is a RemediateRef that
- * must name the action id's remediation; the diagnosis must be stored and
- * have been posted in the click's channel (DiagnosisStore.channelOf), so a
+ * Bound as `remediate:` is (remediation-click.ts, shared with approvals.ts): the
+ * value is a RemediateRef that must name the action id's remediation; the
+ * diagnosis must be stored and have been posted in the click's channel, so a
  * copied or forged value posts nothing anywhere; `access.diagnose` applies.
  * A double click (or the same click on two processes) posts once: a claim
  * with SET NX in the queue Redis for STEPS_ONCE_S seconds (skipped when that
  * Redis is down: the steps are posted anyway).
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { canDiagnose } from '../admission.js';
-import { actionSuffix, decodeRemediateRef, recheckRef, type RemediateRef } from '../refs.js';
+import { recheckRef } from '../refs.js';
 import { renderSteps } from '../views/steps.js';
 import type { ActionContext } from './context.js';
+import { clickedIn, storedRemediation, type ClickedIn, type ClickWords } from './remediation-click.js';
 
 /** Long enough for a double click and Slack's retry of a slow answer (it retries within seconds). */
 export const STEPS_ONCE_S = 30;
 
 export function registerStepsActions(app: App, ctx: ActionContext): void {
-  const { config, store, approvals, reporter, metrics, log, tell } = ctx;
+  const { approvals, reporter, metrics, log, tell } = ctx;
   const now = ctx.now ?? Date.now;
   const count = (outcome: string) => metrics.actions.inc({ kind: 'steps', outcome });
 
-  const post = async (body: BlockAction, ref: RemediateRef, channel: string, threadTs: string): Promise<void> => {
+  const words: ClickWords = {
+    kind: 'steps',
+    forbidden: 'You are not allowed to use remediations here (`access.diagnose`).',
+    elsewhere: () => 'This button belongs to a diagnosis posted in another conversation: open the steps there. Nothing was posted.',
+    audit: { plan: 'steps' },
+  };
+
+  const post = async (body: BlockAction, clicked: ClickedIn): Promise<void> => {
     const user = body.user.id;
-    const diagnosis = await store.get(ref.diagnosisId);
-    const remediation = diagnosis?.findings.find((f) => f.cause === ref.cause)?.remediations.find((r) => r.id === ref.remediationId);
-    if (!diagnosis || !remediation) {
-      count('expired');
-      return tell(body, 'This diagnosis is no longer stored. Run `/redis-diagnose` again for fresh findings.');
-    }
+    const { ref, channel, threadTs } = clicked;
+    const stored = await storedRemediation(ctx, body, clicked, words);
+    if (!stored) return;
+    const { diagnosis, remediation } = stored;
     const at = new Date(now()).toISOString();
     const record = {
       at, by: user, requestId: '', diagnosisId: ref.diagnosisId, target: diagnosis.target.name ?? diagnosis.target.input, cause: ref.cause,
       remediationId: remediation.id, risk: remediation.risk, mode: remediation.mode, plan: 'steps', requestedBy: user, requestedAt: at, channel,
     };
-    const home = await store.channelOf(ref.diagnosisId);
-    if (home !== channel) {
-      count('invalid');
-      log.log('info', 'steps click refused: another channel than its diagnosis', { user, diagnosisId: ref.diagnosisId, channel, home: home ?? null });
-      await ctx.audit({ ...record, event: 'click-refused', outcome: 'refused', reason: home ? `steps click from another channel than its diagnosis's (${home})` : 'steps click on a diagnosis posted in no channel' })
-        .catch((e: Error) => log.log('warn', 'could not audit the refused click', { diagnosisId: ref.diagnosisId, error: e.message }));
-      return tell(body, 'This button belongs to a diagnosis posted in another conversation: open the steps there. Nothing was posted.');
-    }
     const once = [ref.diagnosisId, ref.cause, ref.remediationId, channel];
     // The steps are worth more than the dedupe: with the queue Redis down they are still posted
     // (a double click may then post them twice), as the diagnosis itself is.
@@ -73,19 +70,10 @@ export function registerStepsActions(app: App, ctx: ActionContext): void {
 
   app.action<BlockAction<ButtonAction>>(/^steps:/, async ({ ack, body, action }) => {
     await ack();
-    const ref = decodeRemediateRef(action.value);
-    const channel = body.channel?.id;
-    const threadTs = body.message?.thread_ts ?? body.message?.ts;
-    if (!canDiagnose(body.user.id, config)) {
-      count('forbidden');
-      return tell(body, 'You are not allowed to use remediations here (`access.diagnose`).');
-    }
-    if (!ref || ref.remediationId !== actionSuffix(action.action_id, 'steps') || !channel || !threadTs) {
-      count('invalid');
-      return tell(body, 'This button does not refer to a remediation I know.');
-    }
+    const clicked = await clickedIn(ctx, body, action, words);
+    if (!clicked) return;
     try {
-      await post(body, ref, channel, threadTs);
+      await post(body, clicked);
     } catch (err) {
       count('error');
       log.log('error', 'steps not posted', { error: (err as Error).message });
