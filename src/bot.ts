@@ -165,14 +165,14 @@ function workerComponents(p: Parts): Component[] {
     ...(p.idleWatch ? { idleWatch: p.idleWatch } : {}),
   });
   return [
-    new WorkerComponent('diagnose worker', settings.redisUrl, (connection) => createDiagnoseWorker({
+    new WorkerComponent('diagnose worker', settings.queueRedis, (connection) => createDiagnoseWorker({
       connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log, ...stalls,
     }), log),
-    new WorkerComponent('remediate worker', settings.redisUrl, (connection) => createRemediateWorker({
+    new WorkerComponent('remediate worker', settings.queueRedis, (connection) => createRemediateWorker({
       connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log, ...stalls,
     }), log),
     new MonitorComponent({
-      redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
+      redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
       concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
       ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
     }),
@@ -208,7 +208,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const role = opts.role === 'worker' ? 'worker' : runsWorker ? 'web+worker' : 'web';
 
   // Shared parts.
-  const redis = createFrontEndRedis(settings.redisUrl);
+  const redis = createFrontEndRedis(settings.queueRedis);
   watchRedis(redis, 'queue Redis', log);
   const queue = new DiagnoseQueue(redis, settings.queuePrefix);
   const store = new DiagnosisStore(redis, settings.queuePrefix);
@@ -288,7 +288,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     frontEnd = new FrontEnd(slack, connection!, routes, settings.port, dispatcher, log);
     listener = frontEnd;
     // The web process says so in alerts.channel when the monitor cannot run (its Redis is down).
-    if (config.alerts) components.push(new PauseNotices(redis, queueReady, parts.sink, config.alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl }));
+    if (config.alerts) components.push(new PauseNotices(redis, queueReady, parts.sink, config.alerts.channel, log, { ...opts.monitor, redisUrl: settings.redisUrl, sentinelPassword: settings.queueRedis.sentinelPassword }));
   } else {
     listener = new HealthServer(routes, settings.port);
   }

@@ -8,6 +8,7 @@
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { QueueRedis } from '../jobs/connections.js';
 import { MonitorQueue } from '../jobs/monitor-queue.js';
 import { createMonitorWorker } from '../jobs/monitor-worker.js';
 import type { StallOptions } from '../jobs/worker.js';
@@ -27,7 +28,7 @@ const SYNC_RETRY_MS = 5000;
 const GAUGE_REFRESH_MS = 30_000;
 
 export interface MonitorComponentOptions {
-  redisUrl: string;
+  redisUrl: QueueRedis;
   prefix: string;
   /** The monitored config target names ([] without `alerts:`). */
   targets: string[];

@@ -27,7 +27,7 @@ export class PauseNotices implements Component {
     sink: PauseSink,
     channel: string,
     log: Logger,
-    options: PauseWatchOptions & { pollMs?: number; redisUrl?: string } = {},
+    options: PauseWatchOptions & { pollMs?: number; redisUrl?: string; sentinelPassword?: string } = {},
   ) {
     // REDIS_URL may carry a password; ioredis's messages do not, but nothing of the URL's password is ever posted.
     let password: string | undefined;
@@ -36,7 +36,7 @@ export class PauseNotices implements Component {
     } catch {
       password = undefined;
     }
-    const redactor = new Redactor().add(password);
+    const redactor = new Redactor().add(password).add(options.sentinelPassword);
     this.pollMs = options.pollMs ?? POLL_MS;
     this.watch = new PauseWatch(async () => {
       if (await ready()) return { up: true };

@@ -15,7 +15,7 @@
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createWorkerRedis, endIfNotReady, isReady } from '../jobs/connections.js';
+import { createWorkerRedis, endIfNotReady, isReady, type QueueRedis } from '../jobs/connections.js';
 import type { Logger } from '../log.js';
 import { withTimeout } from '../util/timeout.js';
 import type { Component } from './component.js';
@@ -31,7 +31,7 @@ export class WorkerComponent implements Component {
   /** `create`: the BullMQ Worker on the connection this component opens (undefined: none, the hooks use it alone). */
   constructor(
     readonly name: string,
-    private readonly redisUrl: string,
+    private readonly redisUrl: QueueRedis,
     private readonly create: (connection: Redis) => Worker | undefined,
     protected readonly log: Logger,
   ) {}

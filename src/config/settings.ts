@@ -3,9 +3,11 @@
  * start with zod; every error names the variable. Secrets are kept out of
  * error messages: only the variable name and what is wrong are shown.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { z as Z } from 'zod';
 import { ConfigError } from './load.js';
+import type { QueueRedisConfig } from '../jobs/connections.js';
 
 const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
 
@@ -18,6 +20,17 @@ const baseSchema = z.object({
     SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' }).optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_SENTINELS: z.string().max(2000).transform((v, ctx) => {
+      const list = parseSentinels(v);
+      if (typeof list === 'string') {
+        ctx.addIssue({ code: 'custom', message: list });
+        return z.NEVER;
+      }
+      return list;
+    }).optional(),
+    REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be the master name the Sentinels monitor (letters, digits, . _ -)').optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    REDIS_TLS_CA_FILE: z.string().min(1).optional(),
     REDIS_DOCTOR_CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** BullMQ key prefix; braces make it a Redis Cluster hash tag so every queue key lands in one slot. */
@@ -42,6 +55,10 @@ const ABOUT: Record<string, string> = {
   SLACK_API_URL: 'the Web API base URL, only for GovSlack or a test double (default https://slack.com/api/)',
   PORT: 'the HTTP port for /slack/events, /healthz and /metrics (default 3000)',
   REDIS_URL: 'the bot\'s own queue Redis (not a diagnosed one), e.g. redis://127.0.0.1:6379',
+  REDIS_SENTINELS: 'the Sentinels that watch the queue Redis, as host:port,host:port (with REDIS_SENTINEL_MASTER; REDIS_URL then gives only credentials, TLS and db)',
+  REDIS_SENTINEL_MASTER: 'the master name those Sentinels monitor for the queue Redis (with REDIS_SENTINELS)',
+  REDIS_SENTINEL_PASSWORD: 'the password of the Sentinels themselves, when they require one (requirepass in sentinel.conf)',
+  REDIS_TLS_CA_FILE: 'a PEM file with the CA that signed the queue Redis\'s certificate, for a rediss:// REDIS_URL signed by a private CA',
   REDIS_DOCTOR_CONFIG: 'the path of the YAML config file',
   LOG_LEVEL: 'one of debug, info, warn, error',
   REDIS_DOCTOR_QUEUE_PREFIX: 'the BullMQ key prefix, a Redis Cluster hash tag such as {redis-doctor}',
@@ -64,8 +81,47 @@ function explain(error: Z.ZodError, given: Record<string, unknown>): string {
   return [...lines.values()].join('; ');
 }
 
+const MAX_SENTINELS = 16;
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`environment: REDIS_TLS_CA_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${ABOUT.REDIS_TLS_CA_FILE}`);
+  }
+}
+
+/** `host:port,host:port` (IPv6 as `[addr]:port`): the list, or what is wrong with it. Split and scanned, no regex over the whole value. */
+export function parseSentinels(text: string): { host: string; port: number }[] | string {
+  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) return 'must list at least one host:port';
+  if (parts.length > MAX_SENTINELS) return `lists more than ${MAX_SENTINELS} Sentinels`;
+  const out: { host: string; port: number }[] = [];
+  for (const part of parts) {
+    const colon = part.lastIndexOf(':');
+    if (colon <= 0) return `"${part.slice(0, 80)}" is not host:port`;
+    let host = part.slice(0, colon);
+    const portText = part.slice(colon + 1);
+    if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+    const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535)) return `"${part.slice(0, 80)}" has no valid port (1-65535)`;
+    if (host.length > 253 || !/^[A-Za-z0-9.:_-]+$/.test(host)) return `"${part.slice(0, 80)}" has no valid host`;
+    out.push({ host, port });
+  }
+  return out;
+}
+
+/** Sentinels and their master name go together. */
+function sentinelPair(env: { REDIS_SENTINELS?: unknown; REDIS_SENTINEL_MASTER?: unknown }, ctx: Z.RefinementCtx): void {
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_MASTER) ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_MASTER'], message: 'is required with REDIS_SENTINELS' });
+  if (env.REDIS_SENTINEL_MASTER && !env.REDIS_SENTINELS) ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'is required with REDIS_SENTINEL_MASTER' });
+}
+
+const workerSchema = baseSchema.superRefine(sentinelPair);
+
 /** The front end must verify what Slack sends: a signing secret (HTTP) or an app token (Socket Mode). */
 const frontEndSchema = baseSchema.superRefine((env, ctx) => {
+  sentinelPair(env, ctx);
   if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
   }
@@ -82,6 +138,8 @@ export interface Settings {
   slackApiUrl?: string;
   port: number;
   redisUrl: string;
+  /** The queue Redis: REDIS_URL, or the primary REDIS_SENTINELS name (with REDIS_URL's credentials, TLS, db). */
+  queueRedis: QueueRedisConfig;
   configPath?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   queuePrefix: string;
@@ -95,7 +153,7 @@ export interface Settings {
 export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolean } = {}): Settings {
   // `VAR=` (as docker compose and systemd write an unset value) counts as not set.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = (opts.workerOnly ? baseSchema : frontEndSchema).safeParse(given);
+  const parsed = (opts.workerOnly ? workerSchema : frontEndSchema).safeParse(given);
   if (!parsed.success) throw new ConfigError(`environment: ${explain(parsed.error, given)}`);
   const e = parsed.data;
   const settings: Settings = {
@@ -104,6 +162,12 @@ export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolea
     botToken: e.SLACK_BOT_TOKEN,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
+    queueRedis: {
+      url: e.REDIS_URL,
+      ...(e.REDIS_SENTINELS && e.REDIS_SENTINEL_MASTER ? { sentinels: e.REDIS_SENTINELS, sentinelMaster: e.REDIS_SENTINEL_MASTER } : {}),
+      ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+      ...(e.REDIS_TLS_CA_FILE ? { tlsCa: readCa(e.REDIS_TLS_CA_FILE) } : {}),
+    },
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.REDIS_DOCTOR_QUEUE_PREFIX,
     inlineWorker: e.REDIS_DOCTOR_INLINE_WORKER,

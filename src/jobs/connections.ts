@@ -11,12 +11,76 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 
+/**
+ * Where the queue Redis is: a URL, or (REDIS_SENTINELS + REDIS_SENTINEL_MASTER)
+ * the primary that those Sentinels name, with the URL giving only the
+ * credentials, TLS and db.
+ */
+export interface QueueRedisConfig {
+  url: string;
+  sentinels?: { host: string; port: number }[];
+  sentinelMaster?: string;
+  /** Sentinels that require a password (REDIS_SENTINEL_PASSWORD). */
+  sentinelPassword?: string;
+  /** PEM CA bundle that signs the queue Redis's (and its Sentinels') certificates (REDIS_TLS_CA_FILE). */
+  tlsCa?: string;
+}
+
+export type QueueRedis = string | QueueRedisConfig;
+
+export function queueUrl(q: QueueRedis): string {
+  return typeof q === 'string' ? q : q.url;
+}
+
+export function viaSentinel(q: QueueRedis): q is QueueRedisConfig & { sentinels: { host: string; port: number }[]; sentinelMaster: string } {
+  return typeof q !== 'string' && !!q.sentinels?.length && !!q.sentinelMaster;
+}
+
+/**
+ * ioredis options for the queue Redis behind Sentinels. ioredis asks the
+ * Sentinels for the master's address (SENTINEL get-master-addr-by-name),
+ * checks ROLE on connecting (a demoted primary is left), and with
+ * `failoverDetector` subscribes to `+switch-master` so a failover moves the
+ * connection at once instead of at the next error. A write that still reaches
+ * a demoted primary gets `-READONLY You can't write against a read only
+ * replica`: reconnect (through the Sentinels) and resend it (`2`).
+ */
+function sentinelOptions(q: QueueRedisConfig & { sentinels: { host: string; port: number }[]; sentinelMaster: string }): RedisOptions {
+  const u = new URL(q.url);
+  const tls = u.protocol === 'rediss:';
+  const db = Number(u.pathname.replace(/^\//, '') || '0');
+  return {
+    sentinels: q.sentinels,
+    name: q.sentinelMaster,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(Number.isInteger(db) && db > 0 ? { db } : {}),
+    ...(q.sentinelPassword ? { sentinelPassword: q.sentinelPassword } : {}),
+    // rediss:// means TLS to the primary and to the Sentinels alike (one CA for the queue Redis's deployment).
+    ...(tls ? { tls: tlsOptions(q), enableTLSForSentinelMode: true, sentinelTLS: tlsOptions(q) } : {}),
+    failoverDetector: true,
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
+/** Certificates are verified (Node's default); a private CA is added, never verification turned off. */
+function tlsOptions(q: QueueRedisConfig): { ca?: string } {
+  return q.tlsCa ? { ca: q.tlsCa } : {};
+}
+
+function connect(q: QueueRedis, options: RedisOptions): Redis {
+  if (viaSentinel(q)) return new Redis({ ...sentinelOptions(q), ...options });
+  const url = queueUrl(q);
+  if (typeof q !== 'string' && q.tlsCa && url.startsWith('rediss:')) return new Redis(url, { tls: tlsOptions(q), ...options });
+  return new Redis(url, options);
+}
+
 // Reconnect quickly at first, then every 2 s: the readiness probe and the
 // fallback path look at the status, so a short interval shortens recovery.
 const retryStrategy = (times: number): number => Math.min(100 * times, 2000);
 
-export function createFrontEndRedis(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createFrontEndRedis(q: QueueRedis, extra: RedisOptions = {}): Redis {
+  return connect(q, {
     enableOfflineQueue: false,
     // A burst of commands (50 Slack requests at once) goes out in one write per
     // event-loop tick instead of one each: writes are what a busy front end pays for.
@@ -28,8 +92,8 @@ export function createFrontEndRedis(url: string, extra: RedisOptions = {}): Redi
   });
 }
 
-export function createWorkerRedis(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy, ...extra });
+export function createWorkerRedis(q: QueueRedis, extra: RedisOptions = {}): Redis {
+  return connect(q, { maxRetriesPerRequest: null, retryStrategy, ...extra });
 }
 
 export function isReady(redis: Redis): boolean {
