@@ -30,7 +30,7 @@ import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose, holdIdle, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
-import { createFrontEndRedis } from './jobs/connections.js';
+import { createFrontEndRedis, viaSentinel } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { JobWatch } from './jobs/job-watch.js';
@@ -280,7 +280,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
 
   // Components, in start order; stopped in reverse.
   // The remediate queue closes first, then the diagnose queue, then their connection.
-  const components: Component[] = [new QueueConnection(redis, [remediations, queue], log)];
+  const components: Component[] = [new QueueConnection(redis, [remediations, queue], log, viaSentinel(settings.queueRedis))];
   if (runsWorker) components.push(...workerComponents(parts));
   let listener: FrontEnd | HealthServer;
   if (slack) {

@@ -112,6 +112,24 @@ describeLab('the queue Redis behind Sentinel', [need.binary('redis-server')], ()
     return Number((await sentinelPrimary(sentinels[0]!, MASTER)).split(':')[1]);
   }
 
+  it('a queue Redis that accepts writes without replicas is named at start', async () => {
+    expect(web.logs.join('\n')).not.toContain('min-replicas-to-write 0');
+    const lone = await startPrimary();
+    servers.push(lone);
+    const watcher = await startSentinel(lone, { masterName: 'lone', quorum: 1 });
+    servers.push(watcher);
+    const other = await startHarness({
+      config: 'targets: []\n',
+      redisUrl: 'redis://127.0.0.1:1/0',
+      env: { REDIS_SENTINELS: `127.0.0.1:${watcher.port}`, REDIS_SENTINEL_MASTER: 'lone' },
+    });
+    try {
+      expect(other.logs.join('\n')).toContain('min-replicas-to-write 0');
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
+
   it('the environment is read as Sentinels plus credentials', () => {
     const s = loadSettings({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 'secret-0123', REDIS_URL: 'rediss://u:p@x:1/2', REDIS_SENTINELS: '10.0.0.1:26379,[::1]:26380', REDIS_SENTINEL_MASTER: 'q' });
     expect(s.queueRedis).toEqual({ url: 'rediss://u:p@x:1/2', sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], sentinelMaster: 'q' });
