@@ -9,7 +9,8 @@
  * engine: the image is saved as /var/cache/rdlab/redis-doctor-<hash>.tar, where <hash> covers
  * everything the Dockerfile copies (Dockerfile, package files, tsconfigs, scripts/, src/,
  * manifest.yml) and the Node version of the stand-in. A changed source file is a new hash and a
- * new build; tarballs of other hashes older than a day are removed. A per-hash lock directory
+ * new build; tarballs of other hashes older than two hours are removed (a
+ * load that loses that race builds instead). A per-hash lock directory
  * (holding the builder's pid) makes a second test file wait for the first build instead of
  * building twice; a lock whose pid is gone is taken over.
  */
@@ -25,7 +26,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** What the Dockerfile copies into the image (keep in step with it). */
 const CONTEXT = ['Dockerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'manifest.yml'];
 const LOCK_WAIT_MS = 20 * 60_000;
-const STALE_TAR_MS = 24 * 3600_000;
+/** Tarballs of other sources (another branch, an older commit) are removed after this; each is ~370 MB. */
+const STALE_TAR_MS = 2 * 3600_000;
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -87,21 +89,27 @@ export async function projectImage(d: DockerLab): Promise<string> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const tarName = `redis-doctor-${hash}.tar`;
   const tar = join(CACHE_DIR, tarName);
-  if (!existsSync(tar)) {
-    await withBuildLock(join(CACHE_DIR, `.redis-doctor-${hash}.lock`), async () => {
-      if (existsSync(tar)) return;
-      await d.nodeImage();
-      await d.docker(['build', '--network', 'host', '-t', tag, ROOT], { timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-      const part = `${tar}.${process.pid}.part`;
-      try {
-        await d.docker(['save', '-o', part, tag], { timeoutMs: 300_000 });
-        await runOk('mv', [part, tar]);
-      } finally {
-        rmSync(part, { force: true });
-      }
-      removeStaleTars(tarName);
-    });
+  // Twice at most: a tarball removed by another process between the check and the load is built again.
+  for (let attempt = 0; ; attempt++) {
+    if (!existsSync(tar)) {
+      await withBuildLock(join(CACHE_DIR, `.redis-doctor-${hash}.lock`), async () => {
+        if (existsSync(tar)) return;
+        await d.nodeImage();
+        await d.docker(['build', '--network', 'host', '-t', tag, ROOT], { timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+        const part = `${tar}.${process.pid}.part`;
+        try {
+          await d.docker(['save', '-o', part, tag], { timeoutMs: 300_000 });
+          await runOk('mv', [part, tar]);
+        } finally {
+          rmSync(part, { force: true });
+        }
+        removeStaleTars(tarName);
+      });
+    }
+    if ((await d.dockerRun(['image', 'inspect', tag])).code === 0) break;
+    const loaded = await d.dockerRun(['load', '-i', tar], { timeoutMs: 300_000 });
+    if (loaded.code === 0) break;
+    if (attempt > 0 || existsSync(tar)) throw new Error(`docker load -i ${tar}: exit ${loaded.code}: ${loaded.stderr.trim().slice(-500)}`);
   }
-  if ((await d.dockerRun(['image', 'inspect', tag])).code !== 0) await d.docker(['load', '-i', tar], { timeoutMs: 300_000 });
   return tag;
 }
