@@ -243,7 +243,7 @@ export function resolveTarget(input: string, ctx: ResolveContext): ResolvedTarge
   if (address.db !== undefined) target.db = address.db;
 
   // A target the user named (config file, or typed at the CLI): its topology is followed, the
-  // password going only where its own state names (README "Following the topology"). The Slack
+  // password going only where its own state names (docs/topology.md, "Following the topology"). The Slack
   // front end narrows this for ad-hoc targets (slack/resolve.ts).
   const options: ResolvedOptions = { followPolicy: { kind: 'configured' } };
   const credentials = resolveCredentials(address, ctx, entry);

@@ -4,15 +4,12 @@
  * on the same Docker network by the container's name, and the bot in it answers /healthz as
  * the unprivileged `node` user. Nothing is pulled: `node:20-slim` is the lab's stand-in.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dockerClient, startDockerd, type DockerLab } from '../lab/docker.js';
 import { describeLab, need, which } from '../lab/guard.js';
 import { pollUntil } from '../lab/poll.js';
+import { projectImage } from '../lab/project-image.js';
 import { freePort } from '../lab/ports.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describeLab('the Docker image', [need.root(), ['dockerd (apt-get install docker.io)', which('dockerd') !== undefined && dockerClient() !== undefined], ['debootstrap', which('debootstrap') !== undefined]], () => {
   let d: DockerLab;
@@ -22,9 +19,9 @@ describeLab('the Docker image', [need.root(), ['dockerd (apt-get install docker.
 
   beforeAll(async () => {
     d = await startDockerd();
-    const [redisImage] = await Promise.all([d.redisImage(), d.nodeImage()]);
-    image = `${d.name('image')}:test`;
-    await d.docker(['build', '--network', 'host', '-t', image, ROOT], { timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    // Built from the repository as a user builds it, once per machine and source (lab/project-image.ts).
+    const [redisImage, built] = await Promise.all([d.redisImage(), projectImage(d)]);
+    image = built;
     network = d.name('net');
     await d.docker(['network', 'create', network]);
     redis = d.name('redis');

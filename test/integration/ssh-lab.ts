@@ -292,11 +292,11 @@ export async function installSudoers(file: string, lines: string[]): Promise<voi
   }
 }
 
-/** The sudoers drop-in the README recommends, for the account `user`. */
+/** The sudoers drop-in the documentation recommends (docs/remote-checks.md), for the account `user`. */
 export function readmeSudoers(user: string): string[] {
-  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'remote-checks.md'), 'utf8');
   const block = /\n {2}(Cmnd_Alias REDIS_DOCTOR = [\s\S]*?\n {2}doctor ALL=\(root\) NOPASSWD: REDIS_DOCTOR)\n/.exec(readme)?.[1];
-  if (!block) throw new Error('README.md: no REDIS_DOCTOR sudoers block');
+  if (!block) throw new Error('docs/remote-checks.md: no REDIS_DOCTOR sudoers block');
   return block.split('\n').map((l) => l.trim().replace(/^doctor /, `${user} `));
 }
 

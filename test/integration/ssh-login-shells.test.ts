@@ -8,7 +8,7 @@
  *    the run's marker, or with another one) on stdout, noise on stderr, and
  *    more text from an EXIT trap after the script.
  *
- * With each, through sudo -n and the README's sudoers drop-in, six host states
+ * With each, through sudo -n and the sudoers drop-in of docs/remote-checks.md, six host states
  * are decided right — server-not-running, bind-loopback-only, wrong-port,
  * firewall-blocked, disk-full, server-stalled — with at most two shell starts
  * per diagnosis, counted in sshd's own log ("Starting session: command for

@@ -152,7 +152,7 @@ describeLab('SSH checks through sudo -n as a non-root login', REQUIREMENTS, () =
       await rm(SUDOERS, { force: true });
     }
   });
-  it("the README's sudoers drop-in lets the catalogue through and nothing else: no wildcard reaches /etc/shadow", async () => {
+  it("the sudoers drop-in of docs/remote-checks.md lets the catalogue through and nothing else: no wildcard reaches /etc/shadow", async () => {
     await installSudoers([...readmeSudoers(USER), `${USER} ALL=(root) NOPASSWD: ${sudoPath('cat')} ${server.confPath}`]);
     try {
       const r = await runRemoteChecks(host.ssh({ user: USER, sudo: true }), ctx());

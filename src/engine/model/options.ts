@@ -72,7 +72,7 @@ export interface TopologyOptions {
 
 /**
  * Which addresses learned from the wire the topology hop may contact
- * (README "Following the topology"). The caller decides, the engine applies
+ * (docs/topology.md, "Following the topology"). The caller decides, the engine applies
  * it to every followed address, the bus ports included; absent: `configured`.
  *  - configured: a target the user named (config file, CLI): its topology is
  *    followed, names included;

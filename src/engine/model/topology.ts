@@ -161,7 +161,7 @@ export interface FollowedNode {
   pingFailure?: string;
   /** A cluster node flagged failing: can we reach its bus port from here? (Only when that address was admitted too.) */
   bus?: { port: number; ok: boolean; code?: string };
-  /** The target's credentials were not sent here, and why (README "Following the topology"). */
+  /** The target's credentials were not sent here, and why (docs/topology.md, "Following the topology"). */
   withheld?: string;
   durationMs: number;
 }

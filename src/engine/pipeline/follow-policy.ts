@@ -5,7 +5,7 @@
  * hostile input: a forged hello needs nothing more than PUBLISH on the data
  * node, and a cluster bus accepts MEET from anyone who reaches it.
  *
- * Contact (the caller's FollowPolicy, README "Following the topology"):
+ * Contact (the caller's FollowPolicy, docs/topology.md, "Following the topology"):
  *  - ad-hoc targets: only IP literals the policy's networks admit (a name is
  *    resolved again when probed, so a check today binds nothing);
  *  - every target: a loopback or unspecified address named by a target that

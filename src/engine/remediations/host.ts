@@ -192,7 +192,7 @@ export const hostFixes = {
         p.reason === 'auth-failed'
           ? `Install the public key of the configured private key in ~${p.user ?? ''}/.ssh/authorized_keys on ${p.host} (ssh-keygen -y -f <key> prints it); an encrypted key must be loaded in ssh-agent instead.`
           : `Check that sshd runs and listens on port ${p.port} (sudo ss -ltnp | grep sshd) and that a firewall admits this machine to it.`,
-        'The checks only read (ps, ss, systemctl, free, dmesg, df, iptables -S …); with sudo: true in the target\'s ssh block, a sudoers drop-in with NOPASSWD for exactly those commands and arguments (no wildcards: \'cat /etc/redis/*\' would also allow \'cat /etc/redis/x /etc/shadow\'; the README has one) lets them see everything.',
+        'The checks only read (ps, ss, systemctl, free, dmesg, df, iptables -S …); with sudo: true in the target\'s ssh block, a sudoers drop-in with NOPASSWD for exactly those commands and arguments (no wildcards: \'cat /etc/redis/*\' would also allow \'cat /etc/redis/x /etc/shadow\'; docs/remote-checks.md in the redis-doctor repository has one) lets them see everything.',
       ],
       verify: 'Run the diagnosis again: the ssh-connect check passes.',
     };

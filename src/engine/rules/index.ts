@@ -4,7 +4,7 @@
  * becomes the primary cause (wrong-port before the generic connection-refused;
  * an OOM kill before "not running"). This list is the only place the ranking
  * is written; evaluate.ts sorts by severity, then by position here.
- * Adding a cause: README, Development → "Adding a cause".
+ * Adding a cause: docs/development.md, "Adding a cause".
  */
 import type { Rule } from '../model/types.js';
 import { rule as aclDenied } from './acl-denied.js';

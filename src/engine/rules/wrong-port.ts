@@ -5,7 +5,7 @@
  * ports Redis setups use by convention (6379 default, 6380/6381 for a second
  * instance or a TLS port), then the nearest.
  *
- * How sure (README: "How sure a finding is"): many hosts run several
+ * How sure (docs/causes.md: "How sure a finding is"): many hosts run several
  * instances (6379, 6380 …), each with its own data. A refused port while
  * another port answers does not show the client has the wrong port: the
  * instance it should reach may simply be down, and pointing an application

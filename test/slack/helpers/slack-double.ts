@@ -73,7 +73,9 @@ function decode(raw: string, type: string | undefined): Call['body'] {
   return body as Call['body'];
 }
 
-export async function startSlackDouble(): Promise<SlackDouble> {
+/** `host`: where to listen (default 127.0.0.1; a Docker bridge's gateway for a bot in a container). */
+export async function startSlackDouble(options: { host?: string } = {}): Promise<SlackDouble> {
+  const host = options.host ?? '127.0.0.1';
   const calls: Call[] = [];
   const limits = new Map<string, { times: number; retryAfterS: number; skip: number }>();
   const failures = new Map<string, { times: number; error: string; skip: number }>();
@@ -141,8 +143,8 @@ export async function startSlackDouble(): Promise<SlackDouble> {
       res.end(JSON.stringify(answer));
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
