@@ -27,6 +27,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, write
 import { dirname, join } from 'node:path';
 import { run, runOk, which, type RunOptions, type RunResult } from './exec.js';
 import { ipOf, routedRanges, toInt } from './netns.js';
+import { withDirLock } from './dir-lock.js';
 import { pdeathsigArgv, isAlive, onExitSync, spawnTracked, stopProcess } from './procs.js';
 
 export const CACHE_DIR = '/var/cache/rdlab';
@@ -135,17 +136,10 @@ function sweepStale(): void {
   }
 }
 
-async function withCacheLock<T>(fn: () => Promise<T>): Promise<T> {
+/** Another test file building the same image waits for it (bounded) instead of building twice. */
+function withCacheLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const lock = join(CACHE_DIR, '.lock');
-  // flock -w: another test file building the same image waits for it (bounded) instead of building twice.
-  const holder = spawnTracked(['flock', '-w', '900', lock, 'sleep', '1200']);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  try {
-    return await fn();
-  } finally {
-    await stopProcess(holder, 0);
-  }
+  return withDirLock(join(CACHE_DIR, '.build.lock'), 20 * 60_000, fn);
 }
 
 /** debootstrap's minbase bookworm as a tarball: the base of every lab image. */

@@ -15,12 +15,12 @@
  * building twice; a lock whose pid is gone is taken over.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CACHE_DIR, type DockerLab } from './docker.js';
 import { runOk } from './exec.js';
-import { isAlive } from './procs.js';
+import { withDirLock } from './dir-lock.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** What the Dockerfile copies into the image (keep in step with it). */
@@ -43,31 +43,6 @@ export function contextHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-async function withBuildLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch {
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-      } catch {
-        // being created, or just removed
-      }
-      // A holder that died (or never wrote its pid within the wait) leaves the lock to us.
-      if ((Number.isInteger(holder) && holder > 0 && !isAlive(holder)) || Date.now() > deadline) rmSync(lockDir, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
 
 function removeStaleTars(keep: string): void {
   for (const name of readdirSync(CACHE_DIR)) {
@@ -92,7 +67,7 @@ export async function projectImage(d: DockerLab): Promise<string> {
   // Twice at most: a tarball removed by another process between the check and the load is built again.
   for (let attempt = 0; ; attempt++) {
     if (!existsSync(tar)) {
-      await withBuildLock(join(CACHE_DIR, `.redis-doctor-${hash}.lock`), async () => {
+      await withDirLock(join(CACHE_DIR, `.redis-doctor-${hash}.lock`), LOCK_WAIT_MS, async () => {
         if (existsSync(tar)) return;
         await d.nodeImage();
         await d.docker(['build', '--network', 'host', '-t', tag, ROOT], { timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
