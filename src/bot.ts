@@ -60,6 +60,8 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackConnection, type BackoffOptions } from './slack/connection.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
+import { FixedParent } from './slack/fixed-parent.js';
+import { ThreadButtons } from './stores/thread-buttons.js';
 import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
@@ -148,7 +150,7 @@ function workerComponents(p: Parts): Component[] {
   const stalls = opts.stalls ? { stalls: opts.stalls } : {};
   const fixer = new RemediationRunner({
     approvals: p.approvals, config: p.config, resolve: p.resolveNamed, dispatcher: p.dispatcher, metrics, log,
-    reporters: { slack: remediationThreads({ reporter: p.reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
+    reporters: { slack: remediationThreads({ reporter: p.reporter, log, fixedParent: new FixedParent({ reporter: p.reporter, approvals: p.approvals, diagnoses: store, log }) }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
     connectTimeoutMs: settings.timeoutMs,
     commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
     ...(opts.now ? { now: opts.now } : {}),
@@ -242,6 +244,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs, true),
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
+  // The messages with buttons of each thread: an incident's recovery takes them away (slack/alert-sink.ts).
+  const threadButtons = new ThreadButtons(redis, settings.queuePrefix);
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const idleWatch = runsWorker && config.alerts?.idleWatch ? new IdleWatch({ hold: holdIdle, timeoutMs: settings.timeoutMs }) : undefined;
   const runner = new DiagnosisRunner({
@@ -251,7 +255,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       return idleClosed ? { idleClosed } : undefined;
     } } : {}),
     reporters: {
-      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
+      slack: diagnosisThreads({
+        reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run',
+        fixedParent: new FixedParent({ reporter, approvals, diagnoses: store, log }),
+        buttons: threadButtons,
+        ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
     },
@@ -274,6 +282,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         const d = await store.get(id);
         return d && { runs: (r) => planFor(d.target, r, config).plan === 'run', target: d.target.name ?? d.target.input };
       },
+      buttons: threadButtons,
+      log,
     }),
     monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
   };
