@@ -60,6 +60,11 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackConnection, type BackoffOptions } from './slack/connection.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
+import { FixedParent } from './slack/fixed-parent.js';
+import { ThreadButtons } from './stores/thread-buttons.js';
+import { loadHome, type HomeSectionsHook } from './slack/home/home-data.js';
+import { HomePublisher } from './slack/home/publisher.js';
+import { registerHome } from './slack/home/register.js';
 import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
@@ -94,6 +99,13 @@ export interface BotOptions {
   onFatal?: (err: Error) => void;
   /** The clock approval decisions and expiry are judged by (default Date.now); tests move it. */
   now?: () => number;
+  /**
+   * More sections for the App Home tab (e.g. the active silences, from the silence store):
+   * slack/home/home-data.ts HomeSectionsHook.
+   */
+  homeSections?: HomeSectionsHook;
+  /** App Home republish debounce after a state change (default 2 s); tests shorten it. */
+  homeDebounceMs?: number;
   /** Monitor timings (claim lease, paused/resumed debounce, its own stall options); tests shorten them. */
   monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions };
 }
@@ -137,6 +149,8 @@ interface Parts {
   monitored: string[];
   /** `alerts.idleWatch`: one idle connection held per monitored target (monitor/idle-watch.ts). */
   idleWatch: IdleWatch | undefined;
+  /** The App Home tab: published on app_home_opened and after an incident changes. */
+  home: HomePublisher;
 }
 
 /** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
@@ -148,7 +162,7 @@ function workerComponents(p: Parts): Component[] {
   const stalls = opts.stalls ? { stalls: opts.stalls } : {};
   const fixer = new RemediationRunner({
     approvals: p.approvals, config: p.config, resolve: p.resolveNamed, dispatcher: p.dispatcher, metrics, log,
-    reporters: { slack: remediationThreads({ reporter: p.reporter, log }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
+    reporters: { slack: remediationThreads({ reporter: p.reporter, log, fixedParent: new FixedParent({ reporter: p.reporter, approvals: p.approvals, diagnoses: store, log }) }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
     connectTimeoutMs: settings.timeoutMs,
     commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
     ...(opts.now ? { now: opts.now } : {}),
@@ -196,6 +210,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
     },
     ...(alerts ? { alerts: new IncidentActions(monitorStore, p.sink, alerts) } : {}),
   });
+  registerHome(slack.app, p.home, log);
 }
 
 export async function startBot(opts: BotOptions): Promise<Bot> {
@@ -242,6 +257,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     createPostClient(settings.botToken, settings.slackApiUrl, log, opts.slackPostTimeoutMs, true),
   );
   reporter.onFailure = (method, error) => metrics.slackFailures.inc({ method, error });
+  // The messages with buttons of each thread: an incident's recovery takes them away (slack/alert-sink.ts).
+  const threadButtons = new ThreadButtons(redis, settings.queuePrefix);
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const idleWatch = runsWorker && config.alerts?.idleWatch ? new IdleWatch({ hold: holdIdle, timeoutMs: settings.timeoutMs }) : undefined;
   const runner = new DiagnosisRunner({
@@ -251,7 +268,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       return idleClosed ? { idleClosed } : undefined;
     } } : {}),
     reporters: {
-      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
+      slack: diagnosisThreads({
+        reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run',
+        fixedParent: new FixedParent({ reporter, approvals, diagnoses: store, log }),
+        buttons: threadButtons,
+        ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
     },
@@ -267,6 +288,22 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const lostAfterMs = opts.jobLostAfterMs ?? Math.max(60_000, 6 * settings.timeoutMs + 20_000);
   const watch = opts.role === 'web' ? new JobWatch(queue.queue, store, (data, reason) => runner.reportFailure(data, reason, 0), log, lostAfterMs, opts.jobWatchIntervalMs) : undefined;
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
+  const monitorStore = new MonitorStore(redis, settings.queuePrefix);
+  const monitored = monitoredTargets(config);
+  const home = new HomePublisher({
+    redis, prefix: settings.queuePrefix, client: reporter.client, log,
+    load: (now) => loadHome({
+      config, lastStates: () => store.lastStates(),
+      ...(config.alerts ? { monitor: {
+        targets: monitored,
+        statuses: () => monitorStatuses(monitorStore, monitored),
+        states: (t) => monitorStore.states(t),
+        incident: (id) => monitorStore.incident(id),
+      } } : {}),
+      ...(opts.homeSections ? { sections: opts.homeSections } : {}),
+    }, now),
+    ...(opts.homeDebounceMs !== undefined ? { debounceMs: opts.homeDebounceMs } : {}),
+  });
   const parts: Parts = {
     opts, env, settings, log, config, metrics, redis, store, auditLog, approvals, remediations, reporter, resolveNamed, runner, claims, dispatcher,
     sink: slackAlertSink(reporter, {
@@ -274,8 +311,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         const d = await store.get(id);
         return d && { runs: (r) => planFor(d.target, r, config).plan === 'run', target: d.target.name ?? d.target.input };
       },
+      buttons: threadButtons,
+      onChange: () => home.changed(),
+      log,
     }),
-    monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
+    monitorStore, monitored, idleWatch, home,
   };
 
   // Components, in start order; stopped in reverse.
@@ -299,6 +339,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     stopping ??= (async () => {
       log.log('info', 'shutting down: no new commands; finishing running diagnoses');
       await stopAll(components, log, SHUTDOWN_MS);
+      await home.stop();
       idleWatch?.stop();
       log.log('info', 'stopped');
     })();

@@ -68,9 +68,9 @@ describe('Dockerfile', () => {
 
 describe('manifest.yml', () => {
   const manifest = parseYaml(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')) as {
-    features: { slash_commands: { command: string; url: string; should_escape: boolean }[] };
+    features: { slash_commands: { command: string; url: string; should_escape: boolean; usage_hint: string }[]; app_home: { home_tab_enabled: boolean } };
     oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
+    settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean; event_subscriptions: { request_url: string; bot_events: string[] } };
     display_information: { long_description?: string };
   };
 
@@ -84,6 +84,14 @@ describe('manifest.yml', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
     // Slack requires 175–4000 characters when a long description is given.
     expect(manifest.display_information.long_description?.length).toBeGreaterThanOrEqual(175);
+  });
+
+  it('enables the Home tab with its event, and lists every subcommand in the usage hint', () => {
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
+    const hint = manifest.features.slash_commands[0]!.usage_hint;
+    for (const word of ['<target>', 'from <location>', 'status', 'silence', 'silences', 'audit', 'help']) expect(hint).toContain(word);
   });
 });
 

@@ -9,6 +9,10 @@ import { RateLimitedError, type AlertSink, type IncidentNote, type IncidentView,
 import { SlackRateLimitedError, type Reporter } from './reporter.js';
 import { renderFinding, type FindingView } from './views/diagnosis.js';
 import { renderIncident, renderNote, renderPaused, renderResumed } from './views/alert.js';
+import type { Rendered } from './views/elements.js';
+import { withoutButtons } from './views/stale.js';
+import type { ThreadButtons } from '../stores/thread-buttons.js';
+import type { Logger } from '../log.js';
 
 export interface AlertSinkOptions {
   /**
@@ -18,30 +22,74 @@ export interface AlertSinkOptions {
    * decided by the remediation's mode alone.
    */
   viewFor?: (diagnosisId: string) => Promise<FindingView | undefined>;
+  /**
+   * Where the thread's messages with buttons are remembered: on recovery their
+   * buttons are taken away (chat.update, text kept). Without it they stay.
+   */
+  buttons?: ThreadButtons;
+  /** Called after an incident changed in Slack (posted, acked, recovered): the App Home is published again. */
+  onChange?: () => void;
+  log?: Logger;
+}
+
+function hasButtons(r: Rendered): boolean {
+  return r.blocks.some((b) => b.type === 'actions');
 }
 
 export function slackAlertSink(reporter: Reporter, opts: AlertSinkOptions = {}): AlertSink & PauseSink {
   const viewFor = async (diagnosisId: string) => opts.viewFor?.(diagnosisId).catch(() => undefined);
+  const changed = () => opts.onChange?.();
+  /** Posts in the thread; a message with buttons is remembered (best effort: a failure leaves its buttons after recovery). */
+  const postKept = async (channel: string, threadTs: string, r: Rendered) => {
+    const ts = await reporter.post(channel, r, threadTs);
+    if (opts.buttons && hasButtons(r)) {
+      await opts.buttons.add(channel, threadTs, ts, { text: r.text, blocks: r.blocks }).catch((err: Error) => opts.log?.log('warn', 'could not remember a message with buttons', { error: err.message }));
+    }
+  };
+  /** The buttons of the thread's findings, taken away: what they offered no longer applies. */
+  const retire = async (channel: string, threadTs: string, resolvedAt: number) => {
+    if (!opts.buttons) return;
+    for (const { ts, message } of await opts.buttons.list(channel, threadTs)) {
+      try {
+        await reporter.update(channel, ts, withoutButtons(message, resolvedAt));
+        await opts.buttons.forget(channel, threadTs, ts);
+      } catch (err) {
+        opts.log?.log('warn', 'could not remove the buttons of a resolved incident', { ts, error: (err as Error).message });
+      }
+    }
+  };
   return {
     post: async (channel: string, view: IncidentView) => {
       try {
-        return await reporter.postAlert(channel, renderIncident(view));
+        const ts = await reporter.postAlert(channel, renderIncident(view));
+        changed();
+        return ts;
       } catch (err) {
         if (err instanceof SlackRateLimitedError) throw new RateLimitedError(err.retryAfterMs, err.message);
         throw err;
       }
     },
-    update: (channel: string, ts: string, view: IncidentView) => reporter.update(channel, ts, renderIncident(view)),
+    update: async (channel: string, ts: string, view: IncidentView) => {
+      await reporter.update(channel, ts, renderIncident(view));
+      changed();
+    },
     remove: async (channel: string, ts: string) => {
       // chat.delete: a bot token may delete the bot's own messages (chat:write).
       await reporter.client.chat.delete({ channel, ts });
     },
     finding: async (channel: string, threadTs: string, finding: Finding, diagnosisId: string) => {
-      await reporter.post(channel, renderFinding(finding, diagnosisId, await viewFor(diagnosisId)), threadTs);
+      await postKept(channel, threadTs, renderFinding(finding, diagnosisId, await viewFor(diagnosisId)));
     },
     note: async (channel: string, threadTs: string, note: IncidentNote, view: IncidentView) => {
       const finding = note.kind === 'cause-changed' ? await viewFor(note.diagnosisId) : undefined;
-      await reporter.post(channel, renderNote(note, view, finding), threadTs);
+      if (note.kind === 'recovered') {
+        // Broadcast: a thread reply alone notifies nobody, and the recovery is what on-call waits for.
+        await reporter.post(channel, renderNote(note, view, finding), threadTs, { broadcast: true });
+        await retire(channel, threadTs, note.resolvedAt);
+        changed();
+        return;
+      }
+      await postKept(channel, threadTs, renderNote(note, view, finding));
     },
     paused: (channel: string, info: PauseInfo) => reporter.post(channel, renderPaused(info)),
     resumed: async (channel: string, pausedTs: string | undefined, info: PauseInfo & { until: number }) => {

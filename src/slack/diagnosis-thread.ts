@@ -13,6 +13,8 @@ import { ProgressUpdater } from './progress-updater.js';
 import type { Reporter } from './reporter.js';
 import { renderFailure, renderFinding, renderProgress, renderResult } from './views/diagnosis.js';
 import { address } from './views/elements.js';
+import type { FixedParent } from './fixed-parent.js';
+import type { ThreadButtons } from '../stores/thread-buttons.js';
 
 /** What the thread has told so far (the job's ReportState). */
 interface ThreadState {
@@ -31,6 +33,13 @@ export interface DiagnosisThreadDeps {
   runs?: (target: TargetInfo, r: Remediation) => boolean;
   /** Minimum gap between two progress edits of the parent message. */
   progressIntervalMs?: number;
+  /** A verification's verdict edits the fixed diagnosis's parent too (fixed-parent.ts). */
+  fixedParent?: FixedParent;
+  /**
+   * Findings with buttons posted into an existing thread (a re-check in an alert's thread) are
+   * remembered here, so the incident's recovery takes their buttons away too (alert-sink.ts).
+   */
+  buttons?: ThreadButtons;
 }
 
 type SlackJob = ReportJob<SlackOrigin>;
@@ -53,12 +62,16 @@ class ThreadRun implements ReportRun {
     return this.job.checkpoint({ ...this.state });
   }
 
+  /** When this run began showing progress: the progress line says how long it has been going. */
+  private startedAt = Date.now();
+
   private view(target: TargetInfo, steps: Parameters<typeof renderProgress>[0]['steps']) {
-    return renderProgress({ target, requestedBy: this.job.data.requestedBy, steps, note: this.job.note });
+    return renderProgress({ target, requestedBy: this.job.data.requestedBy, steps, note: this.job.note, elapsedMs: Date.now() - this.startedAt });
   }
 
   async begin(target: TargetInfo): Promise<void> {
     const { reporter, log } = this.deps;
+    this.startedAt = Date.now();
     if (!this.state.parentTs) {
       this.state.parentTs = await reporter.post(this.origin.channel, this.view(target, []), this.origin.threadTs);
       await this.save();
@@ -85,11 +98,17 @@ class ThreadRun implements ReportRun {
     const parentTs = this.state.parentTs!;
     // chat.update is idempotent: a retry may edit the verdict in again, harmlessly.
     await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading, verification: verifies !== undefined }));
+    // The thread's parent said what the fix was for; it now says whether it worked (best effort, never fails the job).
+    if (verifies && threadTs) await this.deps.fixedParent?.verified(channel, threadTs, verifies, diagnosis);
     const thread = threadTs ?? parentTs;
     const runsOn = this.deps.runs;
     const runs = runsOn ? (r: Remediation) => runsOn(diagnosis.target, r) : undefined;
     for (let i = this.state.posted ?? 0; i < diagnosis.findings.length; i++) {
-      await reporter.post(channel, renderFinding(diagnosis.findings[i]!, this.job.id, { ...(runs ? { runs } : {}), target: diagnosis.target.name ?? address(diagnosis.target) }), thread);
+      const r = renderFinding(diagnosis.findings[i]!, this.job.id, { ...(runs ? { runs } : {}), target: diagnosis.target.name ?? address(diagnosis.target) });
+      const ts = await reporter.post(channel, r, thread);
+      if (threadTs && this.deps.buttons && r.blocks.some((b) => b.type === 'actions')) {
+        await this.deps.buttons.add(channel, threadTs, ts, { text: r.text, blocks: r.blocks }).catch((err: Error) => this.deps.log.log('warn', 'could not remember a message with buttons', { error: err.message }));
+      }
       this.state.posted = i + 1;
       await this.save();
     }

@@ -2,6 +2,8 @@
  * Shows engine progress in the parent message while checks run. Edits are
  * spaced (chat.update is rate limited: Slack's "Tier 3", about 50 a minute)
  * and chained, so a late progress edit can never land after the verdict.
+ * An edit whose steps are the ones the last edit showed is not sent: Slack
+ * would show the same message again (two identical updates in a row).
  */
 import type { ProgressEvent } from '../engine/index.js';
 
@@ -13,6 +15,8 @@ export class ProgressUpdater {
   // so a diagnosis that ends sooner goes straight to its verdict.
   private lastSent = Date.now();
   private stopped = false;
+  /** The steps of the last edit sent (phase and step of each, in order). */
+  private lastKey = '';
 
   constructor(
     private readonly send: (steps: ProgressEvent[]) => Promise<void>,
@@ -31,8 +35,11 @@ export class ProgressUpdater {
   private flush(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    this.lastSent = Date.now();
     const snapshot = [...this.steps.values()];
+    const key = JSON.stringify(snapshot.map((e) => [e.step, e.phase]));
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.lastSent = Date.now();
     // Progress is best effort: a failed edit is logged, the diagnosis goes on.
     this.chain = this.chain.then(() => this.send(snapshot)).catch((err: Error) => this.onError(err));
   }

@@ -12,8 +12,9 @@ import type { Logger } from '../log.js';
 import type { Reporter } from './reporter.js';
 import { SlackPostError } from './reporter.js';
 import { renderOutcome, renderRequestStatus } from './views/approval.js';
+import type { FixedParent } from './fixed-parent.js';
 
-export function remediationThreads(deps: { reporter: Reporter; log: Logger }): RemediationReporter {
+export function remediationThreads(deps: { reporter: Reporter; log: Logger; fixedParent?: FixedParent }): RemediationReporter {
   const { reporter, log } = deps;
   const tolerate = (what: string, requestId: string) => (err: unknown) => {
     if (err instanceof SlackPostError && !err.transient) {
@@ -33,6 +34,8 @@ export function remediationThreads(deps: { reporter: Reporter; log: Logger }): R
         await reporter.post(req.channel, renderOutcome(ledger, run.verifying), req.threadTs).then(() => undefined, tolerate('post the outcome', req.id));
         await run.checkpoint({ posted: true });
       }
+      // Nothing will verify a fix that failed or was refused: the diagnosis's parent says so now.
+      if (!run.verifying && (ledger.state === 'failed' || ledger.state === 'refused')) await deps.fixedParent?.failed(ledger);
     },
   };
 }

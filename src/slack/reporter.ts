@@ -132,9 +132,12 @@ export class Reporter {
     return err;
   }
 
-  /** Posts a message (into a thread when `threadTs` is given); returns its ts. */
-  post(channel: string, r: Rendered, threadTs?: string): Promise<string> {
-    return this.postWith(this.postClient, channel, r, threadTs);
+  /**
+   * Posts a message (into a thread when `threadTs` is given); returns its ts.
+   * `broadcast`: a thread reply also shown in the channel (`reply_broadcast`), so it notifies like a post.
+   */
+  post(channel: string, r: Rendered, threadTs?: string, opts: { broadcast?: boolean } = {}): Promise<string> {
+    return this.postWith(this.postClient, channel, r, threadTs, opts.broadcast === true);
   }
 
   /** Posts a top-level alert; a 429 is thrown at once (SlackRateLimitedError), not waited out. */
@@ -142,12 +145,12 @@ export class Reporter {
     return this.postWith(this.alertClient, channel, r);
   }
 
-  private async postWith(client: WebClient, channel: string, r: Rendered, threadTs?: string): Promise<string> {
+  private async postWith(client: WebClient, channel: string, r: Rendered, threadTs?: string, broadcast = false): Promise<string> {
     try {
-      const res = await client.chat.postMessage({
-        channel, text: r.text, blocks: r.blocks, unfurl_links: false, unfurl_media: false,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
+      const base = { channel, text: r.text, blocks: r.blocks, unfurl_links: false, unfurl_media: false };
+      const res = await client.chat.postMessage(threadTs
+        ? (broadcast ? { ...base, thread_ts: threadTs, reply_broadcast: true } : { ...base, thread_ts: threadTs })
+        : base);
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     } catch (err) {

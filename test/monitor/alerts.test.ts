@@ -79,14 +79,18 @@ describe('proactive alerts', () => {
     expect(actionIds(parent)).toEqual([expect.stringMatching(/^recheck:i\.alpha-/), expect.stringMatching(/^ack:i\.alpha-/), expect.stringMatching(/^snooze:i\.alpha-/)]);
     // Since when, and what changed: the last good probe and the first failed one with its error.
     expect(textOf(parent)).toContain(`last good probe <!date^${Math.floor(lastOk / 1000)}`);
-    expect(textOf(parent)).toContain('`ECONNREFUSED`');
+    expect(textOf(parent)).toContain('`connect ECONNREFUSED 127.0.0.1:');
     await h.double.waitFor('the findings in its thread', () => replyWithBlock(h.double, parent.ts, 'finding:connection-refused').length > 0);
     // The monitor told the engine the target answered until a moment ago: a neighbouring Redis
-    // (the queue Redis on 6379) is only a possible wrong port, with the reason.
+    // (the queue Redis on 6379) is only a possible wrong port, which its history argues against:
+    // one line saying so, no second critical and no button moving clients to another Redis.
     await h.double.waitFor('the wrong-port finding', () => replyWithBlock(h.double, parent.ts, 'finding:wrong-port').length > 0);
-    const wrongPort = replyWithBlock(h.double, parent.ts, 'finding:wrong-port')[0];
-    expect(textOf(wrongPort)).toContain('possible');
-    expect(textOf(wrongPort)).toContain('this target answered at 127.0.0.1:');
+    const wrongPort = replyWithBlock(h.double, parent.ts, 'finding:wrong-port')[0]!;
+    expect(textOf(wrongPort)).toContain('_Possible but unlikely:_');
+    expect(textOf(wrongPort)).toContain('this target answered at this address until <!date^');
+    expect(wrongPort.body.blocks).toHaveLength(1);
+    expect(actionIds(wrongPort)).toEqual([]);
+    expect(textOf(wrongPort)).not.toContain('red_circle');
 
     // Still down two ticks later: still one alert.
     s = await tick('alpha', (await readState(h.redis, h.prefix, 'alpha'))!.lastTick);
@@ -102,7 +106,20 @@ describe('proactive alerts', () => {
     await alpha.restart();
     await h.double.waitFor('the recovery reply', () => replyWithBlock(h.double, parent.ts, 'recovered').length > 0, 30_000);
     expect(textOf(replyWithBlock(h.double, parent.ts, 'recovered')[0])).toMatch(/down for \d+ s/);
+    // Broadcast to the channel: a thread reply alone reaches nobody's phone.
+    // (the Web API client sends it form-encoded: `reply_broadcast=true`)
+    expect(String(replyWithBlock(h.double, parent.ts, 'recovered')[0]!.body.reply_broadcast)).toBe('true');
     await h.double.waitFor('the parent resolved', () => parentUpdates(parent.ts).some((c) => textOf(c).includes('recovered')));
+    // The findings' fix buttons are gone, their text kept, with a line saying why.
+    const withButtons = repliesTo(h.double, parent.ts).filter((c) => c.method === 'chat.postMessage' && blockIds(c).some((id) => id.startsWith('finding:')) && actionIds(c).length > 0);
+    expect(withButtons.length).toBeGreaterThan(0);
+    for (const f of withButtons) {
+      await h.double.waitFor('the stale buttons removed', () => parentUpdates(f.ts).some((c) => blockIds(c).includes('stale')));
+      const edited = parentUpdates(f.ts).find((c) => blockIds(c).includes('stale'))!;
+      expect(actionIds(edited)).toEqual([]);
+      expect(blockIds(edited)[0]).toBe(blockIds(f)[0]);
+      expect(edited.body.text).toBe(f.body.text);
+    }
     const resolved = parentUpdates(parent.ts).at(-1)!;
     expect(blockIds(resolved)[0]).toBe('alert:alpha');
     expect(textOf(resolved)).toMatch(/\*recovered\* — was down \d+ s/);
@@ -143,6 +160,10 @@ describe('proactive alerts', () => {
     expect(textOf(replyWithBlock(h.double, parent.ts, 'acked')[0])).toContain('<@U0BOB> is on it');
     expect(await h.answer(await h.click(parent, ackId, 'U0ALICE'))).toContain('<@U0BOB> is already on it');
     await h.double.waitFor('the parent acknowledged', () => parentUpdates(parent.ts).some((c) => !actionIds(c).includes(ackId)));
+    // The headline says who acked, the push text too (as a mention).
+    const acked = parentUpdates(parent.ts).find((c) => !actionIds(c).includes(ackId))!;
+    expect(JSON.stringify(acked.body.blocks?.[0])).toContain('acked by <@U0BOB>');
+    expect(acked.body.text).toContain('acked by <@U0BOB>');
 
     // Snoozed for an hour by Alice: who and until when in the thread and the audit trail.
     expect(await h.answer(await choose(h, parent, snoozeId, '1h', 'U0MALLORY'))).toContain('not allowed');

@@ -138,6 +138,15 @@ describe('approved remediations', () => {
     expect(textOf(verdict)).toContain('verified: healthy');
     expect(h.double.ok('chat.postMessage').find((c) => c.ts === verdict.body.ts)?.body.thread_ts).toBe(autoParent.ts);
 
+    // The diagnosis's parent no longer says degraded: it says who fixed what, above the verdict it was asked for.
+    const fixed = (c: Call) => c.method === 'chat.update' && c.body.ts === autoParent.ts && blockIds(c).includes('fix');
+    await h.double.waitFor('the parent edited after the verified fix', (calls) => calls.some(fixed), 20_000);
+    const edited = h.double.calls.filter(fixed).at(-1)!;
+    expect(blockIds(edited)[0]).toBe('fix');
+    expect(textOf(edited)).toContain('*Fixed* by <@U0BOSS>, was `memory-limit-reached`');
+    expect(textOf(edited)).toContain('Before the fix: :large_orange_circle:');
+    expect(edited.body.text).toBe('cache: fixed by <@U0BOSS>, was memory-limit-reached');
+
     // Once, on the target itself.
     expect(await configValue(cache, 'maxmemory-policy')).toBe('allkeys-lru');
     expect(await commandCalls(cache, 'config|set')).toBe(1);

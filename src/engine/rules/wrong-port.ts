@@ -20,6 +20,12 @@
  *    be read: `likely`;
  *  - the host shows Redis only on other ports and nothing configured for the
  *    typed one: `confirmed`.
+ *
+ * When the monitor's history argues against it (this target answered at this
+ * very address until `lastAnsweredAt`), the finding carries
+ * `details.historyAgainst` (that time): data that says "an unlikely
+ * alternative", which reports show as a one-line note, not a second critical
+ * with fixes that would move clients to another instance.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { Confidence, NeighbourScan, Observations, Remediation } from '../model/types.js';
@@ -84,10 +90,11 @@ export const rule = defineRule({
     // Host evidence (ss -ltnp over SSH) also finds ports the neighbour scan does not try.
     const onHost = hostWrongPort(obs);
     const confidence = wrongPortConfidence(obs, onHost !== undefined);
+    const against: Record<string, string> = obs.history?.lastAnsweredAt ? { historyAgainst: obs.history.lastAnsweredAt } : {};
     const fromHost = () => {
       if (!onHost) return undefined;
       const f = wrongPortFromHost(obs, onHost, confidence);
-      return { ...f, evidence: [...f.evidence, ...caveats(obs, confidence, true)] };
+      return { ...f, evidence: [...f.evidence, ...caveats(obs, confidence, true)], details: { ...f.details, ...against } };
     };
     if (obs.tcp?.ok !== false || obs.tcp.code !== 'ECONNREFUSED' || !obs.neighbours) return fromHost();
     const ranked = rankNeighbours(obs.neighbours.found, obs.target.port, obs.target.tls);
@@ -111,7 +118,7 @@ export const rule = defineRule({
         : `Nothing listens on port ${obs.target.port}; Redis answers on port ${best.port}${also}`,
       evidence,
       remediations: portFixes(obs, confidence, best.port, best.tls),
-      details: { suggestedPort: best.port, ...(best.tls !== undefined ? { suggestedTls: best.tls } : {}) },
+      details: { suggestedPort: best.port, ...(best.tls !== undefined ? { suggestedTls: best.tls } : {}), ...against },
     };
   },
 });

@@ -45,8 +45,11 @@ function causeText(v: IncidentView): string {
   return ` — ${escapeMrkdwn(v.title ?? '')} (${code(v.cause)})`;
 }
 
-function failureText(v: IncidentView): string {
-  return `${code(v.firstCode)}${v.firstError ? ` ${escapeMrkdwn(truncate(v.firstError, 200))}` : ''}`;
+/** The first failed probe: its error once (`connect ECONNREFUSED …` already names the code), else code and error. */
+export function failureText(v: Pick<IncidentView, 'firstCode' | 'firstError'>): string {
+  const error = v.firstError ? truncate(v.firstError, 200) : undefined;
+  if (error && error.includes(v.firstCode)) return code(error);
+  return `${code(v.firstCode)}${error ? ` ${escapeMrkdwn(error)}` : ''}`;
 }
 
 function facts(v: IncidentView): string[] {
@@ -58,7 +61,6 @@ function facts(v: IncidentView): string[] {
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
       : `alerted after ${v.failuresBeforeAlert} failed probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
   ];
-  if (v.ackedBy) out.push(`${mention(v.ackedBy)} is on it`);
   return out;
 }
 
@@ -77,7 +79,7 @@ export function renderIncident(v: IncidentView): Rendered {
   const resolved = v.resolvedAt !== undefined;
   const headline = resolved
     ? `:white_check_mark: ${label(v)} *recovered* — was down ${duration(v.downtimeMs ?? 0)}${v.cause && v.cause !== 'none' ? ` (cause: ${code(v.cause)})` : ''}`
-    : `:rotating_light: ${label(v)} is *down*${causeText(v)}`;
+    : `:rotating_light: ${label(v)} is *down*${causeText(v)}${v.ackedBy ? ` · :eyes: acked by ${mention(v.ackedBy)}` : ''}`;
   const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
   // Said once, when posted: later edits (ack, recovery) drop it, the count being stale by then.
@@ -90,6 +92,8 @@ export function renderIncident(v: IncidentView): Rendered {
   const text = resolved
     ? `${v.target} recovered after ${duration(v.downtimeMs ?? 0)} (${cause})`
     : `${v.target} is down: ${cause}${v.title && v.cause ? ` — ${v.title}` : ''}`;
+  // Acknowledged: the headline says who, as a mention (the rest escaped).
+  if (!resolved && v.ackedBy) return { text: fallbackMrkdwn(`${escapeMrkdwn(`${v.target} is down: ${cause}`)} · acked by ${mention(v.ackedBy)}`), blocks };
   return { text: fallback(text), blocks };
 }
 

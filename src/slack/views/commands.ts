@@ -18,6 +18,7 @@ export function renderHelp(command: string, config: Config): Rendered {
     `• ${code(`${command} status`)} — the configured targets and their last known state`,
     `• ${code(`${command} audit`)} — the latest remediation requests, decisions and results (approvers only)`,
     `• ${code(`${command} help`)} — this text`,
+    'The app\'s *Home* tab (Apps → Redis Doctor) shows each target\'s state, the open incidents and who acked them, and the latest diagnoses.',
     'Never type passwords: configured targets take theirs from the environment (`passwordEnv`).',
   ];
   return { text: fallback(`Usage: ${command} <target> | status | help`), blocks: [section(lines.join('\n'), 'help')] };

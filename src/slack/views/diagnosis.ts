@@ -12,7 +12,7 @@ import type { Check, Diagnosis, Finding, Remediation, Severity, TargetInfo, Prog
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION, encodeRemediateRef } from '../refs.js';
-import { address, context, fallback, section, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
+import { address, context, fallback, fallbackMrkdwn, section, slackDateOfIso, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
@@ -30,14 +30,26 @@ export interface ProgressView {
   /** Steps seen so far, in order, with their last phase. */
   steps: ProgressEvent[];
   note?: string;
+  /** Time since the diagnosis began, measured by the caller (renderers never read the clock). */
+  elapsedMs?: number;
+}
+
+/** `3 s`, `1 min 5 s`: progress time, whole seconds. */
+function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
 }
 
 export function renderProgress(view: ProgressView): Rendered {
   const who = view.requestedBy ? ` for ${mention(view.requestedBy)}` : '';
-  const blocks: KnownBlock[] = [section(`:hourglass_flowing_sand: Diagnosing ${targetLabel(view.target)}${who}…`, 'progress')];
+  const time = view.elapsedMs !== undefined ? ` ${elapsed(view.elapsedMs)}` : '';
+  const blocks: KnownBlock[] = [section(`:hourglass_flowing_sand: Diagnosing ${targetLabel(view.target)}${who}…${time}`, 'progress')];
   if (view.steps.length > 0) {
-    const line = view.steps.map((s) => `${s.phase === 'done' ? '✓' : '…'} ${escapeMrkdwn(s.step)}`).join('  ');
-    blocks.push(context([line]));
+    // The step running now, with the time so far: `probing tls… 3 s`.
+    const running = [...view.steps].reverse().find((s) => s.phase !== 'done');
+    const done = view.steps.filter((s) => s.phase === 'done').map((s) => `✓ ${escapeMrkdwn(s.step)}`);
+    const now = running ? [`*${escapeMrkdwn(running.step)}…*${time}`] : [];
+    blocks.push(context([[...done, ...now].join('  ')]));
   }
   if (view.note) blocks.push(context([escapeMrkdwn(view.note)]));
   return { text: fallback(`Diagnosing ${plainTargetLabel(view.target)}…`), blocks };
@@ -51,6 +63,35 @@ export interface ResultView {
   heading?: string;
   /** This run checks a fix: say `verified: healthy`, or what is still wrong. */
   verification?: boolean;
+  /** The parent of a diagnosis whose fix has since run: what the verifying re-diagnosis found. */
+  fix?: FixView;
+}
+
+/** A fix of this diagnosis's primary cause, and what the re-diagnosis after it found. */
+export interface FixView {
+  /** Who approved it (or asked, for steps): shown as a mention. */
+  by?: string;
+  remediation: string;
+  /** The cause it fixed. */
+  cause: string;
+  /** `fixed`: verified healthy. `not-fixed`: the re-diagnosis still finds something. `failed`: the command failed or was not sent. */
+  outcome: 'fixed' | 'not-fixed' | 'failed';
+  /** not-fixed: what is still wrong; failed: why. */
+  detail?: string;
+}
+
+function fixLine(f: FixView): string {
+  const by = f.by ? ` by ${mention(f.by)}` : '';
+  const what = `*${escapeMrkdwn(f.remediation)}*`;
+  if (f.outcome === 'fixed') return `:white_check_mark: *Fixed*${by}, was ${code(f.cause)} — ${what} ran and a fresh diagnosis found it healthy.`;
+  if (f.outcome === 'not-fixed') return `:x: *Not fixed*: ${what} ran${by}, but the fresh diagnosis still finds ${f.detail ? escapeMrkdwn(f.detail) : 'something wrong'} (was ${code(f.cause)}). See the thread.`;
+  return `:x: *The fix failed*: ${what}${by}${f.detail ? ` — ${escapeMrkdwn(f.detail)}` : ''}. The cause ${code(f.cause)} is still there.`;
+}
+
+function fixText(f: FixView): string {
+  if (f.outcome === 'fixed') return `fixed${f.by ? ` by ${mention(f.by)}` : ''}, was ${escapeMrkdwn(f.cause)}`;
+  if (f.outcome === 'not-fixed') return `not fixed by ${escapeMrkdwn(f.remediation)}: still ${escapeMrkdwn(f.detail ?? 'wrong')}`;
+  return `the fix failed (${escapeMrkdwn(f.remediation)}): ${escapeMrkdwn(f.cause)} is still there`;
 }
 
 /** After a fix, the new primary cause (what is still wrong), or undefined: verified healthy. */
@@ -80,10 +121,11 @@ function checksLine(checks: Check[]): string {
 
 export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   const blocks: KnownBlock[] = [];
+  if (view.fix) blocks.push(section(fixLine(view.fix), 'fix'));
   if (view.heading) blocks.push(section(escapeMrkdwn(view.heading), 'heading'));
   const wrong = stillWrong(d);
   if (view.verification) blocks.push(section(verificationLine(wrong), 'verification'));
-  blocks.push(section(verdictLine(d), 'verdict'));
+  blocks.push(section(`${view.fix ? 'Before the fix: ' : ''}${verdictLine(d)}`, 'verdict'));
   const n = d.findings.length;
   const facts = [
     n === 0 ? 'no findings' : `${n} finding${n === 1 ? '' : 's'} in the thread`,
@@ -91,11 +133,14 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
     ...(view.requestedBy ? [`requested by ${mention(view.requestedBy)}`] : []),
   ];
   blocks.push(context([facts.join(' · ')]));
-  if (d.checks.length > 0) blocks.push(context([checksLine(d.checks)]));
+  // A healthy verdict needs no list of what passed: the row is for what failed or warned.
+  if (d.checks.length > 0 && d.verdict !== 'healthy') blocks.push(context([checksLine(d.checks)]));
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
   const primary = d.findings[0];
   const verified = view.verification ? (wrong ? 'not fixed — ' : 'verified: healthy — ') : '';
   const text = `${verified}${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
+  // A mention notifies and shows as a name: the rest is escaped.
+  if (view.fix) return { text: fallbackMrkdwn(`${escapeMrkdwn(plainTargetLabel(d.target))}: ${fixText(view.fix)}`), blocks };
   return { text: fallback(text), blocks };
 }
 
@@ -163,9 +208,29 @@ function remediationButton(diagnosisId: string, finding: Finding, r: Remediation
   return button;
 }
 
+/**
+ * A `possible` finding the target's own history argues against (the engine
+ * says so in `details.historyAgainst`: it answered at this address until
+ * then): an unlikely alternative, worth one line, not a second critical with
+ * fixes that would move clients elsewhere.
+ */
+export function historyAgainst(finding: Finding): string | undefined {
+  const at = finding.details?.historyAgainst;
+  return finding.confidence === 'possible' && typeof at === 'string' ? at : undefined;
+}
+
+function renderUnlikely(finding: Finding, at: string, view: FindingView): Rendered {
+  const c = finding.cause;
+  const line = `:information_source: _Possible but unlikely:_ ${escapeMrkdwn(finding.title)} (${code(c)}, possible) — this target answered at this address until ${slackDateOfIso(at)}: the instance there is more likely down than the port wrong.`;
+  const on = view.target ? `${view.target}: ` : '';
+  return { text: fallback(`note: ${on}${finding.title} (${c}, unlikely)`), blocks: [section(line, `finding:${c}`)] };
+}
+
 /** One threaded reply per finding: title + severity, evidence, and a button per remediation. */
 export function renderFinding(finding: Finding, diagnosisId: string, view: FindingView = {}): Rendered {
   const c = finding.cause;
+  const unlikely = historyAgainst(finding);
+  if (unlikely) return renderUnlikely(finding, unlikely, view);
   const runs = view.runs ?? byMode;
   const blocks: KnownBlock[] = [
     section(`${SEVERITY_ICON[finding.severity]} *${escapeMrkdwn(finding.title)}*\nseverity *${finding.severity}* · ${finding.confidence} · cause ${code(c)}`, `finding:${c}`),

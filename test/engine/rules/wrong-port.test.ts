@@ -44,6 +44,16 @@ describe('wrong-port', () => {
     expect(rankNeighbours([{ port: 26379, redis: true }], 26380, false).map((f) => f.port)).toEqual([26379]);
   });
 
+  it('says when the monitor\'s history argues against it (details.historyAgainst), and not otherwise', () => {
+    const obs = refused();
+    obs.neighbours = { scanned: [6380], found: [{ port: 6380, redis: true, reply: '+PONG' }], durationMs: 3, truncated: false };
+    expect(rule.evaluate(obs)?.details).toEqual({ suggestedPort: 6380 });
+    obs.history = { lastAnsweredAt: '2026-12-02T00:00:00.000Z' };
+    const f = rule.evaluate(obs);
+    expect(f?.confidence).toBe('possible');
+    expect(f?.details).toEqual({ suggestedPort: 6380, historyAgainst: '2026-12-02T00:00:00.000Z' });
+  });
+
   it('carries TLS when the neighbour speaks TLS', () => {
     const obs = refused();
     obs.neighbours = { scanned: [6380], found: [{ port: 6380, redis: true, tls: true, reply: '+PONG' }], durationMs: 3, truncated: false };

@@ -25,7 +25,9 @@ describe('alert views', () => {
     const text = allText(r);
     expect(text).toContain('last good probe <!date^1795572000^');
     expect(text).toContain('Down since <!date^1795572005^');
-    expect(text).toContain('`ECONNREFUSED` connect ECONNREFUSED 10.0.0.5:6379');
+    // The error names its code already: shown once, not "`ECONNREFUSED` connect ECONNREFUSED …".
+    expect(text).toContain('first failed probe: `connect ECONNREFUSED 10.0.0.5:6379`');
+    expect(text).not.toContain('`ECONNREFUSED`');
     expect(text).toContain('after 2 failed probes in a row, every 5 s');
     // Titles come from the network: a mention inside is shown, not sent.
     expect(text).not.toContain('<!channel>');
@@ -40,7 +42,9 @@ describe('alert views', () => {
 
   it('acknowledged: who is on it, no ack button; resolved: the downtime, recheck only, same first block', () => {
     const acked = renderIncident({ ...VIEW, ackedBy: 'U0BOB' });
-    expect(allText(acked)).toContain('<@U0BOB> is on it');
+    // In the headline, which a phone shows first, and in the push text, as a mention.
+    expect(JSON.stringify(acked.blocks[0])).toContain('acked by <@U0BOB>');
+    expect(acked.text).toBe('cache-prod is down: connection-refused · acked by <@U0BOB>');
     expect(elements(acked).map((x) => x.action_id)).toEqual(['recheck:i.cache-prod-lq3x0', 'snooze:i.cache-prod-lq3x0']);
     const done = renderIncident({ ...VIEW, resolvedAt: VIEW.firstFailureAt + 200_000, downtimeMs: 200_000 });
     expect(done.blocks[0]!.block_id).toBe('alert:cache-prod');

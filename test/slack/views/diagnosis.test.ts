@@ -119,9 +119,24 @@ describe('renderResult', () => {
     expect(JSON.stringify(r.blocks)).toContain('1 finding in the thread · 13 ms · requested by <@U0ALICE>');
   });
 
-  it('says healthy with no findings', () => {
+  it('says healthy with no findings, and no checks row (nothing failed to list)', () => {
     const r = renderResult(diagnosis([]));
     expect(blocksOf(r).find((b) => b.block_id === 'verdict')!.text!.text).toBe(':large_green_circle: *cache-prod* (`10.0.0.5:6379`) is *healthy*');
+    expect(JSON.stringify(r.blocks)).not.toContain('tcp-connect');
+    expect(JSON.stringify(renderResult(diagnosis([finding()])).blocks)).toContain('✓ tcp-connect');
+  });
+
+  it('after a fix, the parent says who fixed what and what the verdict was before', () => {
+    const d = diagnosis([finding()]);
+    const fixed = renderResult(d, { fix: { by: 'U0BOSS', remediation: 'Turn off <!channel>', cause: 'protected-mode', outcome: 'fixed' } });
+    expect(blocksOf(fixed)[0]!.block_id).toBe('fix');
+    expect(blocksOf(fixed)[0]!.text!.text).toContain('*Fixed* by <@U0BOSS>, was `protected-mode` — *Turn off &lt;!channel&gt;* ran');
+    expect(fixed.text).toBe('cache-prod: fixed by <@U0BOSS>, was protected-mode');
+    const failed = renderResult(d, { fix: { by: 'U0BOSS', remediation: 'Turn off', cause: 'protected-mode', outcome: 'failed', detail: 'not sent: ECONNREFUSED' } });
+    expect(blocksOf(failed)[0]!.text!.text).toContain('*The fix failed*');
+    expect(failed.text).toContain('the fix failed');
+    const still = renderResult(d, { fix: { remediation: 'Turn off', cause: 'protected-mode', outcome: 'not-fixed', detail: 'still refused (protected-mode)' } });
+    expect(blocksOf(still)[0]!.text!.text).toContain('*Not fixed*');
   });
 });
 
