@@ -95,7 +95,7 @@ export function renderIncident(v: IncidentView): Rendered {
   const cause = v.cause && v.cause !== 'none' ? v.cause : 'cause unknown';
   const text = resolved
     ? `${v.target} recovered after ${duration(v.downtimeMs ?? 0)} (${cause})`
-    : `${v.target} is ${word(v)}: ${cause}${v.title && (v.cause || word(v) === 'slow') ? ` — ${v.title}` : ''}`;
+    : `${v.target} is ${word(v)}: ${cause}${v.title && (v.cause || word(v) === 'slow') ? ` — ${v.title}` : ''}${word(v) === 'slow' && v.cause && v.firstError ? ` (${v.firstError})` : ''}`;
   return { text: fallback(text), blocks };
 }
 
