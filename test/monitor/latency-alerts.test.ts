@@ -17,7 +17,7 @@
  *    each start; the incident (flapping) is diagnosed with those changes and
  *    its alert names restart-loop.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { blockIds, textOf } from '../slack/helpers/slack-double.js';
