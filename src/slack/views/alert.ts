@@ -121,8 +121,8 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
     }
     case 'reminder': {
-      const t = `:alarm_clock: ${name} is still down, for ${duration(note.downForMs)}. A reminder comes every ${note.remindAfterMinutes} min until someone clicks *I'm on it*.`;
-      return { text: fallback(`${v.target} is still down${causeSuffix(v)}, for ${duration(note.downForMs)}`), blocks: [section(t, 'reminder')] };
+      const t = `:alarm_clock: ${name} is still ${word(v)}, for ${duration(note.downForMs)}. A reminder comes every ${note.remindAfterMinutes} min until someone clicks *I'm on it*.`;
+      return { text: fallback(`${v.target} is still ${word(v)}${causeSuffix(v)}, for ${duration(note.downForMs)}`), blocks: [section(t, 'reminder')] };
     }
     case 'recovered': {
       const t = `:white_check_mark: ${name} ${word(v) === 'slow' ? 'is fast again' : 'answers again'}: recovered ${slackDateOfMs(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); ${word(v)} for ${duration(note.downtimeMs)}.`;
