@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentView } from '../../../src/monitor/alert-sink.js';
 import { renderIncident, renderNote } from '../../../src/slack/views/alert.js';
+import { renderStatus } from '../../../src/slack/views/commands.js';
+import { parseConfig } from '../../../src/config/load.js';
 
 const SLOW: IncidentView = {
   id: 'cache-lq3x0', ref: 'i.cache-lq3x0', target: 'cache', reason: 'down',
@@ -35,5 +37,14 @@ describe('slow incident views', () => {
     const down = { ...SLOW, firstCode: 'ECONNREFUSED', cause: 'connection-refused', title: 'refused' };
     expect(renderIncident(down).text).toBe('cache is down: connection-refused — refused');
     expect(json(renderNote({ kind: 'recovered', resolvedAt: 1, downtimeMs: 60_000, successes: 2 }, down))).toContain('answers again');
+  });
+});
+
+describe('/redis-diagnose status', () => {
+  it('shows the monitor\'s last PING p99 next to its state', () => {
+    const config = parseConfig('targets:\n  - {name: cache, url: "redis://10.0.0.5:6379"}\nalerts:\n  channel: C0123ABCD\n  latencyMs: 50\n', 'c.yaml');
+    const now = Date.UTC(2026, 10, 25, 3);
+    const r = renderStatus(config, new Map(), true, now, { targets: new Set(['cache']), states: new Map([['cache', { status: 'down', since: now - 60_000, lastFailureCode: 'SLOW', latencyP99Ms: 181.4 }]]) });
+    expect(json(r)).toContain('*down* since 60 s ago (`SLOW`), PING p99 181 ms');
   });
 });
