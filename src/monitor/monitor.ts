@@ -2,7 +2,10 @@
  * One tick of one monitored target, run by whichever worker the `monitor`
  * queue hands it to:
  *
- *   1. the cheap probe (engine probeUp: connect, TLS, AUTH + PING, one deadline);
+ *   1. the cheap probe (engine probeUp: connect, TLS, AUTH + PING, one deadline),
+ *      and on its open connection a few PINGs timed one by one and INFO server's
+ *      run_id: a p99 over `alerts.latencyMs` counts as a failed probe (latency.ts),
+ *      a run_id that changed is kept for restart-loop (restarts.ts);
  *   2. the state machine (state-machine.ts) on the state kept in Redis,
  *      written back with compare-and-set, so a second worker, or this one
  *      restarted, continues the same state;
