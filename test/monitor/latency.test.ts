@@ -15,6 +15,7 @@ import { MAX_CHANGES, RESTART_WINDOW_MS, restartHistory, withRun } from '../../s
 import { transition, WINDOW, type TargetState } from '../../src/monitor/state-machine.js';
 import { describeLab, need } from '../lab/guard.js';
 import { startRedis, type RedisServer } from '../lab/redis.js';
+import { startTlsPair, type TlsPair } from '../lab/tls-pair.js';
 
 const T = { failuresBeforeAlert: 2, successesBeforeRecovery: 2 };
 const id = (c: string) => c.repeat(40);
@@ -103,13 +104,21 @@ describe('alerts.latencyMs in the config', () => {
 
 describeLab('probeUp with the monitor\'s sample', [need.binary('redis-server'), need.binary('redis-cli')], () => {
   let server: RedisServer;
+  let pair: TlsPair;
   const at = () => ({ input: `127.0.0.1:${server.port}`, host: '127.0.0.1', port: server.port, tls: false });
 
   beforeAll(async () => {
-    server = await startRedis({ password: 'sample-secret-5' });
+    [server, pair] = await Promise.all([startRedis({ password: 'sample-secret-5' }), startTlsPair()]);
     await server.cli('ACL', 'SETUSER', 'noinfo', 'on', '>noinfo-pw', '+ping', '-info');
   });
-  afterAll(async () => { await server?.stop(); });
+  afterAll(async () => { await Promise.all([server?.stop(), pair?.stop()]); });
+
+  it('over TLS: the sample rides the TLS connection', async () => {
+    const port = pair.tlsRedis.port;
+    const r = await probeUp({ input: `127.0.0.1:${port}`, host: '127.0.0.1', port, tls: true }, { tls: { ca: pair.material.ca }, timeoutMs: 2000, sample: { pings: 3, serverInfo: true } });
+    expect(r).toMatchObject({ up: true, server: { runId: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+    expect(r.latency!.samplesMs).toHaveLength(3);
+  });
 
   it('times LATENCY_PINGS PINGs and reads run_id and uptime on the same connection', async () => {
     const r = await probeUp(at(), { credentials: { password: 'sample-secret-5' }, timeoutMs: 2000, sample: { pings: LATENCY_PINGS, serverInfo: true } });
@@ -151,10 +160,10 @@ describeLab('probeUp with the monitor\'s sample', [need.binary('redis-server'), 
     const blocker = new Redis({ host: '127.0.0.1', port: server.port, password: 'sample-secret-5', lazyConnect: true, maxRetriesPerRequest: 0 });
     await blocker.connect();
     try {
-      const probe = probeUp(at(), { credentials: { password: 'sample-secret-5' }, timeoutMs: 800, sample: { pings: 50 } });
-      // The handshake answers first; then the server sleeps longer than what is left of the bound.
-      await new Promise((r) => setTimeout(r, 30));
-      const sleeping = blocker.call('DEBUG', 'SLEEP', '1.5');
+      // PINGs until the bound: the handshake answers first; then the server sleeps longer than what is left of it.
+      const probe = probeUp(at(), { credentials: { password: 'sample-secret-5' }, timeoutMs: 1500, sample: { pings: 1_000_000 } });
+      await new Promise((r) => setTimeout(r, 150));
+      const sleeping = blocker.call('DEBUG', 'SLEEP', '2');
       const r = await probe;
       await sleeping;
       expect(r.up).toBe(true);
