@@ -19,13 +19,21 @@
 // started: the binary is run here with its own config file).
 //
 //   node bench/monitor.mjs [--minutes 10] [--targets 1000] [--interval 10] [--timeout 2000]
+//
+// Mode --tick-cost (issue 18, no root needed): what the latency sample and the
+// run_id read add to one tick's probe (dist/engine/probes/up.js) against a local
+// redis-server: the handshake alone (before), + LATENCY_PINGS PINGs, + INFO server
+// (what a tick does now); rounds interleaved, wall time and this process's CPU
+// time per probe.
+//
+//   node bench/monitor.mjs --tick-cost [--probes 2000]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, numberOpt, pingOnce, waitFor } from './lab.mjs';
+import { freePort, numberOpt, pingOnce, startRedis, stats, waitFor } from './lab.mjs';
 import { rssOf, startBot, startDouble } from './slack-lab.mjs';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
@@ -307,5 +315,52 @@ async function inside() {
   process.exit(0);
 }
 
-if (!INSIDE) await outer();
+/** --tick-cost: the probe of one tick with and without the sample, interleaved in rounds of 50. */
+async function tickCost() {
+  const { probeUp } = await import('../dist/engine/probes/up.js');
+  const { LATENCY_PINGS } = await import('../dist/monitor/latency.js');
+  const PROBES = numberOpt('--probes', 2000, 100, 100_000);
+  const server = await startRedis();
+  const target = { input: `127.0.0.1:${server.port}`, host: '127.0.0.1', port: server.port, tls: false };
+  const modes = [
+    ['handshake only ([AUTH] [SELECT] PING; before issue 18)', undefined],
+    [`+ ${LATENCY_PINGS} PINGs one at a time`, { pings: LATENCY_PINGS }],
+    [`+ ${LATENCY_PINGS} PINGs + INFO server (run_id): a tick now`, { pings: LATENCY_PINGS, serverInfo: true }],
+  ];
+  const wall = modes.map(() => []);
+  const cpu = modes.map(() => 0);
+  const ROUND = 50;
+  try {
+    for (let i = 0; i < 50; i++) await probeUp(target, { timeoutMs: 2000, sample: { pings: LATENCY_PINGS, serverInfo: true } });
+    const load0 = loadavg();
+    for (let done = 0; done < PROBES; done += ROUND) {
+      for (let m = 0; m < modes.length; m++) {
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < ROUND; i++) {
+          const t0 = process.hrtime.bigint();
+          const r = await probeUp(target, { timeoutMs: 2000, ...(modes[m][1] ? { sample: modes[m][1] } : {}) });
+          if (!r.up) throw new Error(`probe down: ${r.code}`);
+          wall[m].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+        const c = process.cpuUsage(c0);
+        cpu[m] += c.user + c.system;
+      }
+    }
+    const load1 = loadavg();
+    const f = (x, d = 2) => x.toFixed(d);
+    console.log(`\nmonitor tick cost (issue 18) — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load ${load0.map((l) => l.toFixed(1)).join(' ')} → ${load1.map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(`${PROBES} probes per mode against one local redis-server (loopback), interleaved in rounds of ${ROUND}\n`);
+    console.log('| probe | wall median | wall p90 | wall p99 | CPU per probe |');
+    console.log('| --- | --- | --- | --- | --- |');
+    modes.forEach(([label], m) => {
+      const s = stats(wall[m]);
+      console.log(`| ${label} | ${f(s.median)} ms | ${f(s.p90)} ms | ${f(s.p99)} ms | ${f(cpu[m] / wall[m].length, 0)} µs |`);
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+if (argv.includes('--tick-cost')) await tickCost();
+else if (!INSIDE) await outer();
 else await inside();

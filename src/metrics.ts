@@ -17,6 +17,8 @@ export class Metrics {
   readonly slackFailures: Counter<'method' | 'error'>;
   /** INTERFACES.md section 5: 1 up, 0 down, for monitored targets. */
   readonly targetUp: Gauge<'target'>;
+  /** Addition (issue 18): the p99 of the monitor's last PING sample of each target, ms. */
+  readonly latencyP99: Gauge<'target'>;
   /** INTERFACES.md section 5: kind alert | recovery | reminder. */
   readonly alerts: Counter<'kind'>;
   /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused; additions: unknown (sent, no reply), guided (approved, steps posted). */
@@ -38,6 +40,7 @@ export class Metrics {
     this.actions = new Counter({ name: 'redis_doctor_slack_actions_total', help: 'Button clicks, by kind and outcome', labelNames: ['kind', 'outcome'], registers });
     this.slackFailures = new Counter({ name: 'redis_doctor_slack_api_failures_total', help: 'Slack Web API calls that failed after their retries, by method and error', labelNames: ['method', 'error'], registers });
     this.targetUp = new Gauge({ name: 'redis_doctor_target_up', help: 'Monitored targets: 1 up, 0 down', labelNames: ['target'], registers });
+    this.latencyP99 = new Gauge({ name: 'redis_doctor_target_latency_p99_ms', help: 'Monitored targets: p99 of the last probe\'s PINGs, one at a time on its connection (ms)', labelNames: ['target'], registers });
     this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
     this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'redis_doctor_' });

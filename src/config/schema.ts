@@ -100,6 +100,12 @@ export const configSchema = z
          * default: each held connection counts against the target's maxclients.
          */
         idleWatch: z.boolean().default(false),
+        /**
+         * Addition (issue 18): a tick whose PING p99 (a few PINGs one at a time on the probe's
+         * connection) is above this many ms counts as a failed probe: failuresBeforeAlert of them
+         * in a row open an incident (monitor/latency.ts). Absent: latency is measured, never alerted on.
+         */
+        latencyMs: z.number('must be a number of milliseconds').positive('must be a positive number of milliseconds').max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms`).optional(),
       })
       .strict()
       .optional(),

@@ -41,6 +41,7 @@ export { showInvisible } from './shared/text.js';
 export { encodeCommand, RespParser, RespProtocolError } from './probes/resp-parser.js';
 export { pacedData } from './probes/paced.js';
 export type { UpOptions, UpResult, UpStep } from './probes/up.js';
+export type { ServerIdentity } from './probes/up-sample.js';
 export type { IdleEnd, IdleEnded, IdleHold } from './probes/idle-hold.js';
 
 /** One bounded diagnosis of `target` (pipeline/diagnose.ts). */

@@ -13,6 +13,8 @@ export interface AlertSettings {
   failuresBeforeAlert: number;
   successesBeforeRecovery: number;
   remindAfterMinutes: number;
+  /** A tick's PING p99 above this (ms) counts as a failed probe (monitor/latency.ts); absent: latency never alerts. */
+  latencyMs?: number;
 }
 
 export function incidentRef(id: string): string {

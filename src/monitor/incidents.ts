@@ -16,6 +16,8 @@ import { AlertQueue, type PostOutcome } from './alert-queue.js';
 import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
 import type { TargetState } from './state-machine.js';
+import { restartHistory } from './restarts.js';
+import { isSlowCode } from './latency.js';
 
 /** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
 export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<Diagnosis>;
@@ -161,17 +163,18 @@ export class IncidentKeeper {
    * The window the outage began in (an OOM kill inside it is tied to this target: rules/helpers/oom-link.ts),
    * and what the idle watch saw reap a held connection.
    */
-  private history(rec: { lastOkAt?: number; firstFailureAt?: number; target: string }): TargetHistory {
+  private history(rec: { lastOkAt?: number; firstFailureAt?: number; target: string }, state?: TargetState): TargetHistory {
     const idle = this.deps.idleWatch?.evidence(rec.target);
-    const idleClosed = idle ? { idleClosed: idle } : {};
+    // The run_ids the ticks read: restarts between them (restarts.ts).
+    const idleClosed = { ...(idle ? { idleClosed: idle } : {}), ...restartHistory(state?.runs) };
     if (rec.lastOkAt === undefined) return idleClosed;
     const first = rec.firstFailureAt !== undefined ? { firstFailedAt: new Date(rec.firstFailureAt).toISOString() } : {};
     return { lastAnsweredAt: new Date(rec.lastOkAt).toISOString(), ...first, ...idleClosed };
   }
 
-  private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord): Promise<Diagnosis | Error> {
+  private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord, state?: TargetState): Promise<Diagnosis | Error> {
     try {
-      return await this.deps.diagnose(name, diagnosisId, this.history(rec));
+      return await this.deps.diagnose(name, diagnosisId, this.history(rec, state));
     } catch (err) {
       this.deps.log.log('warn', 'diagnosis for an alert failed: alerting without a cause', { target: name, incident: rec.id, error: (err as Error).message });
       return err as Error;
@@ -183,15 +186,18 @@ export class IncidentKeeper {
     const rec = await store.incident(id);
     if (!rec || rec.diagnoses > 0) return;
     const diagnosisId = incidentDiagnosisId(id, 1);
-    const d = await this.runDiagnosis(name, diagnosisId, rec);
+    const d = await this.runDiagnosis(name, diagnosisId, rec, state);
     const code = state.lastFailure?.code ?? rec.firstCode;
     if (d instanceof Error) {
       // Never silence: the alert goes out without a cause, and says why.
       await store.updateIncident(id, { diagnoses: 1, diagCode: code, title: `the diagnosis could not run: ${d.message}`.slice(0, 300) });
       return;
     }
+    // Slow with no cause named: the alert says what was measured (latency.ts), not "nothing wrong".
+    const slowOnly = !d.primaryCause && isSlowCode(rec.firstCode) && rec.firstError !== undefined;
     await store.updateIncident(id, {
-      diagnoses: 1, diagCode: code, diagnosisId, cause: d.primaryCause ?? 'none', title: d.findings[0]?.title ?? 'the diagnosis found nothing wrong', findingsTotal: d.findings.length,
+      diagnoses: 1, diagCode: code, diagnosisId, ...(slowOnly ? {} : { cause: d.primaryCause ?? 'none' }),
+      title: slowOnly ? rec.firstError! : d.findings[0]?.title ?? 'the diagnosis found nothing wrong', findingsTotal: d.findings.length,
     });
   }
 
@@ -262,7 +268,7 @@ export class IncidentKeeper {
     if (!rec?.ts || rec.diagCode === code || rec.diagnoses >= MAX_DIAGNOSES) return;
     const n = rec.diagnoses + 1;
     const diagnosisId = incidentDiagnosisId(id, n);
-    const d = await this.runDiagnosis(name, diagnosisId, rec);
+    const d = await this.runDiagnosis(name, diagnosisId, rec, state);
     if (d instanceof Error) {
       await store.updateIncident(id, { diagnoses: n, diagCode: code });
       return;

@@ -2,7 +2,10 @@
  * One tick of one monitored target, run by whichever worker the `monitor`
  * queue hands it to:
  *
- *   1. the cheap probe (engine probeUp: connect, TLS, AUTH + PING, one deadline);
+ *   1. the cheap probe (engine probeUp: connect, TLS, AUTH + PING, one deadline),
+ *      and on its open connection a few PINGs timed one by one and INFO server's
+ *      run_id: a p99 over `alerts.latencyMs` counts as a failed probe (latency.ts),
+ *      a run_id that changed is kept for restart-loop (restarts.ts);
  *   2. the state machine (state-machine.ts) on the state kept in Redis,
  *      written back with compare-and-set, so a second worker, or this one
  *      restarted, continues the same state;
@@ -28,7 +31,9 @@ import type { AlertSink } from './alert-sink.js';
 import type { IdleWatch } from './idle-watch.js';
 import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose } from './incidents.js';
-import { countsAsUp, transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
+import { LATENCY_PINGS, outcomeOf, reportsUp, withLatency } from './latency.js';
+import { withRun } from './restarts.js';
+import { transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
 
 export type { AlertSettings } from './incident.js';
 
@@ -133,6 +138,8 @@ export class Monitor {
       timeoutMs: this.deps.timeoutMs,
       ...(resolved.options.credentials ? { credentials: resolved.options.credentials } : {}),
       ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
+      // The latency sample and run_id (latency.ts, restarts.ts): a few more round trips on the same connection.
+      sample: { pings: LATENCY_PINGS, serverInfo: true },
     });
     if (probe.up) {
       this.deps.idleWatch?.watch(name, resolved.target, {
@@ -140,12 +147,14 @@ export class Monitor {
         ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
       });
     }
-    const outcome: ProbeOutcome = probe.up
-      ? { ok: true, at }
-      : { ok: false, at, code: probe.code ?? 'ERROR', ...(probe.detail ? { error: redactor.redact(probe.detail) } : {}) };
+    const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => redactor.redact(text));
 
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const { next, events } = transition(state, outcome, this.settings, name, tickAt);
+      const moved = transition(state, outcome, this.settings, name, tickAt);
+      const events = moved.events;
+      const next = withLatency(moved.next, probe, at);
+      const runs = withRun(next.runs, probe.server, at);
+      if (runs) next.runs = runs;
       const cas = await store.casState(name, version, next, tickAt);
       if (cas.kind !== 'written') {
         this.states.set(name, { version: cas.version, ...(cas.state ? { state: cas.state } : {}) });
@@ -155,7 +164,8 @@ export class Monitor {
       }
       this.states.set(name, { version: cas.version, state: next });
       {
-        this.deps.metrics.targetUp.set({ target: name }, countsAsUp(next.status) ? 1 : 0);
+        this.deps.metrics.targetUp.set({ target: name }, reportsUp(next, probe.up) ? 1 : 0);
+        if (probe.latency) this.deps.metrics.latencyP99.set({ target: name }, probe.latency.p99Ms);
         log.log('debug', 'monitor tick', { target: name, tickAt, up: probe.up, status: next.status, ...(probe.code ? { code: probe.code } : {}) });
         for (const e of events) this.logEvent(name, e);
         if (next.incident || next.closed) await this.reconcileBounded(name, next, resolved.target);

@@ -84,6 +84,28 @@ export interface TargetState {
   closed?: ClosedIncident;
   /** The scheduled time of the last tick counted: a tick seen again (a stalled job run twice) is not. */
   lastTick?: number;
+  /** The latest latency sample's p99 and the last few (monitor/latency.ts); the state machine carries it along. */
+  latency?: LatencyState;
+  /** The run_ids the ticks read and when they changed (monitor/restarts.ts); carried along likewise. */
+  runs?: RunHistory;
+}
+
+export interface LatencyState {
+  /** The p99 (nearest rank) of the last probe's PINGs, ms. */
+  p99Ms: number;
+  at: number;
+  /** The last WINDOW probes' p99s, oldest first. */
+  recent: number[];
+}
+
+export interface RunHistory {
+  /** The run_id read last, and when. */
+  runId: string;
+  at: number;
+  /** Since when run_ids have been read (the window changes covers). */
+  since: number;
+  /** Each change seen, oldest first: the new run_id and when it was read (bounded, monitor/restarts.ts). */
+  changes: { at: number; runId: string }[];
 }
 
 export type MonitorEvent =

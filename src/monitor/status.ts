@@ -8,6 +8,8 @@ export interface MonitorStatus {
   /** The open incident's primary cause (or the last failure's code while suspect). */
   cause?: string;
   lastFailureCode?: string;
+  /** The p99 of the last probe's PINGs, ms (monitor/latency.ts). */
+  latencyP99Ms?: number;
 }
 
 /** States of the monitored targets that have been probed; bounded by the number of targets. */
@@ -21,6 +23,7 @@ export async function monitorStatuses(store: MonitorStore, targets: readonly str
       status: s.status, since: s.since,
       ...(cause ? { cause } : {}),
       ...(s.status !== 'up' && s.lastFailure ? { lastFailureCode: s.lastFailure.code } : {}),
+      ...(s.latency ? { latencyP99Ms: s.latency.p99Ms } : {}),
     });
   }));
   return out;

@@ -52,6 +52,7 @@ export const CAUSE_IDS = [
   'tls-client-compatibility',
   // Slow Redis is a failure too (issue #18):
   'slow-commands',
+  'restart-loop',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

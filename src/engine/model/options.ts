@@ -53,6 +53,15 @@ export interface TargetHistory {
   idleClosed?: { how: 'closed' | 'reset' | 'silent'; idleSeconds: number; at: string };
   /** ISO time of the first failed probe after it: with lastAnsweredAt, the window the outage began in. */
   firstFailedAt?: string;
+  /**
+   * The monitor's ticks read INFO server's run_id: each time it differed from
+   * the one read before, the new one and when (ms since the epoch), oldest
+   * first, within the monitor's window (monitor/restarts.ts). A changed run_id
+   * is a new process: the server restarted in between (restart-loop).
+   */
+  runIdChanges?: { at: number; runId: string }[];
+  /** Since when (ms) the monitor has read run_ids of this target: the window runIdChanges covers. */
+  runIdsSince?: number;
 }
 
 /**

@@ -34,6 +34,9 @@ import { authCommand, encodeCommand, RespParser, RespProtocolError } from './res
 import { pacedData } from './paced.js';
 import { probeTcp, type OpenSocket } from './tcp.js';
 import { probeTls } from './tls.js';
+import { RespConnection } from './resp-connection.js';
+import { sampleUp, type ServerIdentity } from './up-sample.js';
+import type { LatencySample } from '../model/types.js';
 
 export interface UpOptions {
   /** The bound of the whole probe (default 2000 ms). */
@@ -41,6 +44,12 @@ export interface UpOptions {
   credentials?: Credentials;
   tls?: TlsOptions;
   signal?: AbortSignal;
+  /**
+   * When up: a latency sample of `pings` PINGs one at a time on the same
+   * connection, and INFO server when `serverInfo` (probes/up-sample.ts), within
+   * what is left of the bound. The monitor's tick asks for it (issue 18).
+   */
+  sample?: { pings: number; serverInfo?: boolean };
 }
 
 export type UpStep = 'dns' | 'tcp' | 'tls' | 'redis';
@@ -56,6 +65,12 @@ export interface UpResult {
   /** The address that was connected to (or tried first). */
   address?: string;
   durationMs: number;
+  /** The sample asked for (`sample`): the PINGs' round trips after the handshake. */
+  latency?: LatencySample;
+  /** INFO server's run_id and uptime_in_seconds, when asked for and readable. */
+  server?: ServerIdentity;
+  /** What the sample cost, on top of durationMs. */
+  sampleMs?: number;
 }
 
 const DEFAULT_MS = 2000;
@@ -130,7 +145,19 @@ function handshake(credentials: Credentials | undefined, db: number | undefined)
 }
 
 export async function probeUp(target: TargetInfo, options: UpOptions = {}): Promise<UpResult> {
-  return (await connectUp(target, options, false)).result;
+  const sample = options.sample;
+  if (!sample || (sample.pings <= 0 && !sample.serverInfo)) return (await connectUp(target, options, false)).result;
+  const start = now();
+  const { result, socket } = await connectUp(target, options, true);
+  if (!socket) return result;
+  const sampledAt = now();
+  const conn = new RespConnection(socket, new Redactor().add(options.credentials?.password));
+  try {
+    const got = await sampleUp(conn, { pings: sample.pings, serverInfo: sample.serverInfo === true, timeoutMs: (options.timeoutMs ?? DEFAULT_MS) - since(start), ...(options.signal ? { signal: options.signal } : {}) });
+    return { ...result, ...(got.latency ? { latency: got.latency } : {}), ...(got.server ? { server: got.server } : {}), sampleMs: since(sampledAt) };
+  } finally {
+    conn.close();
+  }
 }
 
 /** As probeUp, and when the target is up, the connection is handed back open, past AUTH/SELECT/PING (idle-hold.ts). */

@@ -18,6 +18,7 @@ import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
+import { restartFixes } from './restarts.js';
 import { routingFixes } from './routing.js';
 import { slownessFixes } from './slowness.js';
 import { tlsClientFixes } from './tls-clients.js';
@@ -38,6 +39,7 @@ export const REMEDIATIONS = {
   ...routingFixes,
   ...tlsClientFixes,
   ...slownessFixes,
+  ...restartFixes,
 } as const;
 
 export type RemediationId = keyof typeof REMEDIATIONS;

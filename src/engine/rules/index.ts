@@ -42,6 +42,7 @@ import { rule as protectedMode } from './protected-mode.js';
 import { rule as providerLimitReached } from './provider-limit-reached.js';
 import { rule as remoteCheckFailed } from './remote-check-failed.js';
 import { rule as replicaLinkDown } from './replica-link-down.js';
+import { rule as restartLoop } from './restart-loop.js';
 import { rule as sentinelStaleMaster } from './sentinel-stale-master.js';
 import { rule as serverNotRunning } from './server-not-running.js';
 import { rule as serverStalled } from './server-stalled.js';
@@ -61,6 +62,8 @@ export const RULES: readonly Rule[] = [
   dnsResolutionFailed,
   containerPortNotPublished,
   k8sServiceNoEndpoints,
+  // The monitor saw the process start again and again: why the port refuses now and then.
+  restartLoop,
   // Nothing (or the wrong thing) listening where the client connects.
   serverNotRunning,
   serverStalled,

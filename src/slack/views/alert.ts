@@ -21,6 +21,12 @@ import { address, context, fallback, fallbackMrkdwn, recheckButton, section, sla
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from '../refs.js';
+import { isSlowCode } from '../../monitor/latency.js';
+
+/** An incident opened by slowness (alerts.latencyMs) is said slow, not down: its target answers. */
+function word(v: IncidentView): 'slow' | 'down' {
+  return isSlowCode(v.firstCode) ? 'slow' : 'down';
+}
 
 /** `45 s`, `3 min 20 s`, `2 h 5 min`, `3 days 4 h`. */
 export function duration(ms: number): string {
@@ -54,12 +60,12 @@ export function failureText(v: Pick<IncidentView, 'firstCode' | 'firstError'>): 
 
 function facts(v: IncidentView): string[] {
   const out = [
-    `${v.resolvedAt === undefined ? 'Down since' : 'Was down from'} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
+    `${v.resolvedAt === undefined ? `${word(v) === 'slow' ? 'Slow' : 'Down'} since` : `Was ${word(v)} from`} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
     `first failed probe: ${failureText(v)}`,
     v.lastOkAt !== undefined ? `last good probe ${slackDateOfMs(v.lastOkAt)}` : 'no good probe seen since monitoring began',
     v.reason === 'flapping'
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
-      : `alerted after ${v.failuresBeforeAlert} failed probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
+      : `alerted after ${v.failuresBeforeAlert} ${word(v) === 'slow' ? 'slow' : 'failed'} probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
   ];
   return out;
 }
@@ -78,8 +84,8 @@ function snoozeMenu(ref: string): types.StaticSelect {
 export function renderIncident(v: IncidentView): Rendered {
   const resolved = v.resolvedAt !== undefined;
   const headline = resolved
-    ? `:white_check_mark: ${label(v)} *recovered* — was down ${duration(v.downtimeMs ?? 0)}${v.cause && v.cause !== 'none' ? ` (cause: ${code(v.cause)})` : ''}`
-    : `:rotating_light: ${label(v)} is *down*${causeText(v)}${v.ackedBy ? ` · :eyes: acked by ${mention(v.ackedBy)}` : ''}`;
+    ? `:white_check_mark: ${label(v)} *recovered* — was ${word(v)} ${duration(v.downtimeMs ?? 0)}${v.cause && v.cause !== 'none' ? ` (cause: ${code(v.cause)})` : ''}`
+    : `:rotating_light: ${label(v)} is *${word(v)}*${causeText(v)}${v.ackedBy ? ` · :eyes: acked by ${mention(v.ackedBy)}` : ''}`;
   const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
   // Said once, when posted: later edits (ack, recovery) drop it, the count being stale by then.
@@ -91,9 +97,9 @@ export function renderIncident(v: IncidentView): Rendered {
   const cause = v.cause && v.cause !== 'none' ? v.cause : 'cause unknown';
   const text = resolved
     ? `${v.target} recovered after ${duration(v.downtimeMs ?? 0)} (${cause})`
-    : `${v.target} is down: ${cause}${v.title && v.cause ? ` — ${v.title}` : ''}`;
+    : `${v.target} is ${word(v)}: ${cause}${v.title && (v.cause || word(v) === 'slow') ? ` — ${v.title}` : ''}${word(v) === 'slow' && v.cause && v.firstError ? ` (${v.firstError})` : ''}`;
   // Acknowledged: the headline says who, as a mention (the rest escaped).
-  if (!resolved && v.ackedBy) return { text: fallbackMrkdwn(`${escapeMrkdwn(`${v.target} is down: ${cause}`)} · acked by ${mention(v.ackedBy)}`), blocks };
+  if (!resolved && v.ackedBy) return { text: fallbackMrkdwn(`${escapeMrkdwn(`${v.target} is ${word(v)}: ${cause}`)} · acked by ${mention(v.ackedBy)}`), blocks };
   return { text: fallback(text), blocks };
 }
 
@@ -119,11 +125,11 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
     }
     case 'reminder': {
-      const t = `:alarm_clock: ${name} is still down, for ${duration(note.downForMs)}. A reminder comes every ${note.remindAfterMinutes} min until someone clicks *I'm on it*.`;
-      return { text: fallback(`${v.target} is still down${causeSuffix(v)}, for ${duration(note.downForMs)}`), blocks: [section(t, 'reminder')] };
+      const t = `:alarm_clock: ${name} is still ${word(v)}, for ${duration(note.downForMs)}. A reminder comes every ${note.remindAfterMinutes} min until someone clicks *I'm on it*.`;
+      return { text: fallback(`${v.target} is still ${word(v)}${causeSuffix(v)}, for ${duration(note.downForMs)}`), blocks: [section(t, 'reminder')] };
     }
     case 'recovered': {
-      const t = `:white_check_mark: ${name} answers again: recovered ${slackDateOfMs(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); down for ${duration(note.downtimeMs)}.`;
+      const t = `:white_check_mark: ${name} ${word(v) === 'slow' ? 'is fast again' : 'answers again'}: recovered ${slackDateOfMs(note.resolvedAt)} (${note.successes} good probe${note.successes === 1 ? '' : 's'} in a row); ${word(v)} for ${duration(note.downtimeMs)}.`;
       return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}${causeSuffix(v)}`), blocks: [section(t, 'recovered')] };
     }
     case 'acked': {

@@ -39,7 +39,8 @@ function monitorPart(m: MonitorStatus | undefined, monitored: boolean, now: numb
   if (!monitored) return '';
   if (!m) return ' · monitored: not probed yet';
   const cause = m.cause ?? m.lastFailureCode;
-  return ` · monitored: ${MONITOR_ICON[m.status]} *${m.status}* since ${ago(new Date(m.since).toISOString(), now)}${cause ? ` (${code(cause)})` : ''}`;
+  const p99 = m.latencyP99Ms !== undefined && Number.isFinite(m.latencyP99Ms) ? `, PING p99 ${m.latencyP99Ms < 10 ? m.latencyP99Ms.toFixed(2) : Math.round(m.latencyP99Ms)} ms` : '';
+  return ` · monitored: ${MONITOR_ICON[m.status]} *${m.status}* since ${ago(new Date(m.since).toISOString(), now)}${cause ? ` (${code(cause)})` : ''}${p99}`;
 }
 
 function targetLine(name: string, url: string, state: LastState | undefined, now: number, monitor = ''): string {
