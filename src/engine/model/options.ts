@@ -53,6 +53,11 @@ export interface TargetHistory {
   idleClosed?: { how: 'closed' | 'reset' | 'silent'; idleSeconds: number; at: string };
   /** ISO time of the first failed probe after it: with lastAnsweredAt, the window the outage began in. */
   firstFailedAt?: string;
+  /**
+   * INFO server run_id of the target as the monitor's recent probes saw it, oldest first (the monitor
+   * fills it; issue #18). A new run_id is a new server process: several within the window, a restart loop.
+   */
+  previousRunIds?: string[];
 }
 
 /**
