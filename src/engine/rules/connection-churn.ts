@@ -11,8 +11,9 @@
  *    first write and again with its last PING: at least MIN_NEW new
  *    connections at CHURN_PER_S per second or more (the window is short, a
  *    few ms to a second, so a handful proves nothing and is not counted);
- *    the lifetime average (total_connections_received / uptime_in_seconds)
- *    is shown beside it. Over SSH, TIME_WAIT sockets on the target port
+ *    the lifetime average (total_connections_received / uptime_in_seconds,
+ *    once up LIFETIME_MIN_S) at CHURN_PER_S or more counts too, `possible`
+ *    alone (a past burst averages in). Over SSH, TIME_WAIT sockets on the target port
  *    (counted on the host where the server listens) and the ephemeral range;
  *  - leak: connected_clients at LEAK_SHARE of maxclients or more, with one
  *    source address holding most of them (CLIENT LIST by address; idle ones
@@ -32,6 +33,8 @@ export const CHURN_PER_S = 100;
 export const LEAK_SHARE = 0.8;
 /** TIME_WAIT sockets on the port from which they are worth a line of evidence. */
 export const TIME_WAIT_SHOWN = 1000;
+/** The lifetime average counts once the server has been up this long (s). */
+export const LIFETIME_MIN_S = 10;
 
 export const rule = defineRule({
   cause: 'connection-churn',
@@ -40,16 +43,19 @@ export const rule = defineRule({
     const c = obs.connections;
     const opened = c?.after !== undefined && c.windowMs ? c.after - c.before : undefined;
     const rate = opened !== undefined && c?.windowMs ? (opened * 1000) / c.windowMs : undefined;
-    const churn = opened !== undefined && rate !== undefined && opened >= MIN_NEW && rate >= CHURN_PER_S;
+    const sampled = opened !== undefined && rate !== undefined && opened >= MIN_NEW && rate >= CHURN_PER_S;
+    // The lifetime average: since the server started (at least LIFETIME_MIN_S ago), as many per second.
+    const up = infoNumber(obs, 'uptime_in_seconds');
+    const total = c?.after ?? c?.before;
+    const average = total !== undefined && up !== undefined && up >= LIFETIME_MIN_S ? total / up : undefined;
+    const churn = sampled || (average !== undefined && average >= CHURN_PER_S);
     const connected = infoNumber(obs, 'connected_clients');
     const maxclients = infoNumber(obs, 'maxclients') ?? (config(obs, 'maxclients') !== undefined ? Number(config(obs, 'maxclients')) : undefined);
     const top = obs.clients?.sources[0];
     const leak = connected !== undefined && maxclients !== undefined && maxclients > 0 && connected >= maxclients * LEAK_SHARE && top !== undefined && top.count * 2 >= (obs.clients?.total ?? 0);
     if (!churn && !leak) return undefined;
     const evidence: string[] = [];
-    if (churn) evidence.push(`INFO stats total_connections_received ${c!.before} → ${c!.after}: ${opened} new connections in ${Math.round(c!.windowMs!)} ms while the latency sample ran, about ${Math.round(rate!)} per second`);
-    const total = c?.after ?? c?.before;
-    const up = infoNumber(obs, 'uptime_in_seconds');
+    if (sampled) evidence.push(`INFO stats total_connections_received ${c!.before} → ${c!.after}: ${opened} new connections in ${Math.round(c!.windowMs!)} ms while the latency sample ran, about ${Math.round(rate!)} per second`);
     if (total !== undefined && up !== undefined && up > 0) evidence.push(`since the server started: ${total} connections in ${up} s, ${Math.round((total / up) * 10) / 10} per second on average`);
     if (connected !== undefined && maxclients !== undefined) evidence.push(`INFO clients connected_clients:${connected} of maxclients ${maxclients}`);
     for (const s of (obs.clients?.sources ?? []).slice(0, 3)) evidence.push(`CLIENT LIST: ${s.count} connection${s.count === 1 ? '' : 's'} from ${s.source}${s.idle ? `, ${s.idle} idle ${obs.clients!.idleSec} s or more` : ''}`);
@@ -66,13 +72,14 @@ export const rule = defineRule({
     if (churn) remediations.push(REMEDIATIONS['widen-ephemeral-ports'](t, { ...(tuning?.portRange ? { range: tuning.portRange.join(' ') } : {}), ...(tw ? { timeWait: tw.count } : {}) }));
     return {
       severity: 'warning',
-      confidence: 'likely',
+      // The sample's own count is now; a lifetime average alone may be a past burst.
+      confidence: sampled || leak ? 'likely' : 'possible',
       title: churn
-        ? `Clients of ${targetLabel(obs)} open about ${Math.round(rate!)} connections per second: a connection per request wears out ports and handshakes`
+        ? `Clients of ${targetLabel(obs)} open about ${Math.round(sampled ? rate! : average!)} connections per second: a connection per request wears out ports and handshakes`
         : `${targetLabel(obs)} has ${connected} of ${maxclients} clients connected, most from ${top!.source}: a client leaks connections`,
       evidence,
       remediations,
-      details: { kind: churn && leak ? 'churn,leak' : churn ? 'churn' : 'leak', ...(rate !== undefined ? { perSecond: Math.round(rate) } : {}), ...(connected !== undefined ? { connected } : {}), ...(maxclients !== undefined ? { maxclients } : {}) },
+      details: { kind: churn && leak ? 'churn,leak' : churn ? 'churn' : 'leak', ...(sampled ? { perSecond: Math.round(rate!) } : average !== undefined ? { perSecond: Math.round(average) } : {}), ...(connected !== undefined ? { connected } : {}), ...(maxclients !== undefined ? { maxclients } : {}) },
     };
   },
 });

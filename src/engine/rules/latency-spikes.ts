@@ -18,8 +18,9 @@
  *    the server listens on.
  * A warning needs a stall seen: a recent event, a slow fork, delayed fsyncs,
  * a swapping server. THP `always` alone, or
- * events older than RECENT_S, are an info note. Only `command` events are
- * slow-commands' business (SLOWLOG names the commands): not repeated here.
+ * events older than RECENT_S, are an info note. A `command` event is a slow
+ * command (DEBUG SLEEP, KEYS …): SLOWLOG names which (slow-commands); here it
+ * is the latency monitor's record of the stall, with the same fix offered.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { LatencyEvent, Remediation } from '../model/types.js';
@@ -69,7 +70,7 @@ export const rule = defineRule({
     let fsync = false;
     let swapKb: number | undefined;
     let thp = false;
-    const events = log && log.error === undefined ? log.events.filter((e) => e.event !== 'command') : [];
+    const events = log && log.error === undefined ? log.events : [];
     const recent = events.filter((e) => e.at >= log!.nowSec - RECENT_S && e.at <= log!.nowSec + 60 && e.latestMs >= STALL_MS);
     for (const e of [...recent].sort((a, b) => b.maxMs - a.maxMs).slice(0, 4)) {
       evidence.push(`LATENCY LATEST: ${describe(e)} latest ${e.latestMs} ms, ${Math.max(0, log!.nowSec - e.at)} s ago, worst ${e.maxMs} ms`);
@@ -124,6 +125,7 @@ export const rule = defineRule({
     if (thp) remediations.push(REMEDIATIONS['disable-transparent-huge-pages'](t));
     if (swapKb !== undefined) remediations.push(REMEDIATIONS['stop-redis-swapping'](t, { swapKb }));
     if (fork || fsync) remediations.push(REMEDIATIONS['tune-fork-and-persistence'](t, { fork, fsync }));
+    if (stalls.includes('command')) remediations.push(REMEDIATIONS['replace-blocking-commands'](t));
     remediations.push(REMEDIATIONS['watch-latency-events'](t, { thresholdOff: threshold === '0' }));
     const names = [...new Set(stalls)];
     return {

@@ -68,10 +68,15 @@ describe('latency-spikes', () => {
     expect(rule.evaluate(obs)).toBeUndefined();
   });
 
-  it('nothing recorded, small events, command events (slow-commands\' business), an hour-old event stays a note', () => {
+  it('a command event: the stall recorded, the slow-command fix offered', () => {
+    const f = rule.evaluate(withEvents([{ event: 'command', at: NOW - 5, latestMs: 300, maxMs: 300 }]));
+    expect(f).toMatchObject({ severity: 'warning', details: { events: 'command' } });
+    expect(f!.remediations.map((r) => r.id)).toEqual(['replace-blocking-commands', 'watch-latency-events']);
+  });
+
+  it('nothing recorded, small events, an hour-old event stays a note', () => {
     expect(rule.evaluate(withEvents([]))).toBeUndefined();
     expect(rule.evaluate(withEvents([{ event: 'expire-cycle', at: NOW - 5, latestMs: 20, maxMs: 20 }]))).toBeUndefined();
-    expect(rule.evaluate(withEvents([{ event: 'command', at: NOW - 5, latestMs: 900, maxMs: 900 }]))).toBeUndefined();
     expect(rule.evaluate(withEvents([{ event: 'fork', at: NOW - 7200, latestMs: 900, maxMs: 900 }]))).toMatchObject({ severity: 'info' });
     expect(rule.evaluate(withEvents([{ event: 'fork', at: NOW - 5, latestMs: 900, maxMs: 900 }], { error: '-ERR unknown command' }))).toBeUndefined();
     expect(rule.evaluate(healthy())).toBeUndefined();
