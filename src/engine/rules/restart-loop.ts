@@ -14,8 +14,9 @@
  * restarts (NRestarts / RestartCount) or LOOP + 1 distinct run_ids with the
  * uptime small: a warning, `confirmed` from the supervisor's own count,
  * `likely` from run_ids alone. A small uptime and nothing else is a note only
- * when the caller knew the target before (history): a first diagnosis of a
- * server just started says nothing about restarts.
+ * when the caller saw the target answer before this process started
+ * (history.lastAnsweredAt earlier than now − uptime, by the server's clock):
+ * a first diagnosis of a server just started says nothing about restarts.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import { info, infoNumber, targetLabel } from './helpers/observed.js';
@@ -25,6 +26,8 @@ import { servingUnit } from './helpers/serving.js';
 
 export const RECENT_S = 600;
 export const LOOP = 2;
+/** Clock skew between the caller's record and the server's clock tolerated (s). */
+const SLACK_S = 5;
 /** A unit or container name put into a shell line of a fix: plain characters only. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}$/;
 
@@ -44,12 +47,17 @@ export const rule = defineRule({
     const seen = (obs.history?.previousRunIds ?? []).filter((r) => /^[0-9a-f]{40}$/.test(r));
     const distinct = new Set([...seen, ...(runId ? [runId] : [])]).size;
     const loop = small && (supervisor >= LOOP || distinct >= LOOP + 1);
-    const note = small && (supervisor >= 1 || distinct >= 2 || obs.history !== undefined);
+    // The caller saw it answer before this process started (the monitor's last good probe): it restarted since.
+    const nowSec = obs.latencyEvents?.nowSec ?? obs.slowlog?.nowSec;
+    const lastAnswered = Date.parse(obs.history?.lastAnsweredAt ?? '');
+    const since = small && nowSec !== undefined && Number.isFinite(lastAnswered) && lastAnswered / 1000 < nowSec - uptime! - SLACK_S;
+    const note = small && (supervisor >= 1 || distinct >= 2 || since);
     const past = !small && supervisor >= LOOP;
     if (!loop && !note && !past) return undefined;
     if (uptime !== undefined) evidence.push(`INFO server uptime_in_seconds:${uptime}${runId ? ` run_id:${runId.slice(0, 12)}…` : ''}${small ? ' — this process started a moment ago' : ''}`);
     if (unit && remote) evidence.push(`systemctl show ${unit.id} on ${hostName(remote)}: NRestarts=${unit.nRestarts ?? '?'}${unit.result ? ` Result=${unit.result}` : ''}${unit.execMainStatus !== undefined ? ` ExecMainStatus=${unit.execMainStatus}` : ''} (MainPID ${unit.mainPid} listens on port ${port})`);
     if (container) evidence.push(`docker inspect ${container.name}: RestartCount ${container.restartCount} (publishes port ${port}; ${container.status})`);
+    if (since) evidence.push(`the monitor's last answer from this target was at ${obs.history!.lastAnsweredAt!.slice(0, 40)}, before this process started`);
     if (seen.length) evidence.push(`the monitor's earlier probes saw ${distinct} different run_id${distinct === 1 ? '' : 's'} (a new one each time the server starts)`);
     if (!loop) evidence.push(supervisor >= LOOP ? `restarted ${supervisor} times since its supervisor started it, but it has been up ${uptime ?? '?'} s now: a past loop` : 'one restart is not a loop: diagnose again in a few minutes to see whether uptime_in_seconds keeps growing');
     const t = fixTarget(obs);

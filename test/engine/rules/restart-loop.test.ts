@@ -51,6 +51,14 @@ describe('restart-loop', () => {
     expect(rule.evaluate(once)!.evidence.join('\n')).toContain('one restart is not a loop');
     expect(evaluate(once).verdict).toBe('healthy');
     expect(rule.evaluate(up(40))).toBeUndefined();
+    // The monitor saw it answer before this process started: restarted since, a note.
+    const NOW = 1_765_000_000;
+    const seenBefore = up(40);
+    seenBefore.slowlog = { entries: [], nowSec: NOW, clock: 'server' };
+    seenBefore.history = { lastAnsweredAt: new Date((NOW - 300) * 1000).toISOString() };
+    expect(rule.evaluate(seenBefore)).toMatchObject({ severity: 'info', confidence: 'possible' });
+    seenBefore.history = { lastAnsweredAt: new Date((NOW - 10) * 1000).toISOString() };
+    expect(rule.evaluate(seenBefore)).toBeUndefined();
     expect(rule.evaluate(up(86_400))).toBeUndefined();
     expect(rule.evaluate(healthy())).toBeUndefined();
   });
