@@ -281,7 +281,7 @@ describe('hostile LATENCY LATEST and CLIENT LIST (fake server)', () => {
       reply: (argv) => {
         const cmd = argv.map((a) => a.toUpperCase()).join(' ');
         if (cmd === 'PING') return '+PONG\r\n';
-        if (cmd.startsWith('INFO')) return infoReply({ redis_version: '7.2.4', redis_mode: 'standalone', role: 'master', server_time_usec: nowSec * 1e6, connected_clients: 8001, maxclients: 10000, total_connections_received: 9000 });
+        if (cmd.startsWith('INFO')) return infoReply({ redis_version: '7.2.4', redis_mode: 'standalone', role: 'master', server_time_usec: nowSec * 1e6, connected_clients: 4000, maxclients: 10000, total_connections_received: 9000 });
         if (cmd === 'LATENCY LATEST') return latest;
         if (cmd.startsWith('LATENCY HISTORY')) return array([array([`:${nowSec - 3}\r\n`, ':700\r\n'])]);
         if (cmd === 'CLIENT LIST') return bulk(lines.join('\n'));
@@ -306,6 +306,21 @@ describe('hostile LATENCY LATEST and CLIENT LIST (fake server)', () => {
     expect(slack).not.toContain('<!channel>');
     expect(slack).not.toContain('<@U123>');
     expect(slack).not.toContain('<https://evil');
+  });
+
+  it('more clients than the list is read for: CLIENT LIST is not asked, the check says why', async () => {
+    fake = await startFakeRedis({
+      reply: (argv) => {
+        const cmd = argv.map((a) => a.toUpperCase()).join(' ');
+        if (cmd === 'PING') return '+PONG\r\n';
+        if (cmd.startsWith('INFO')) return infoReply({ redis_version: '7.2.4', redis_mode: 'standalone', role: 'master', connected_clients: 40000 });
+        if (cmd === 'SLOWLOG GET 32' || cmd === 'LATENCY LATEST') return '*0\r\n';
+        return undefined;
+      },
+    });
+    const d = await diagnose(targetOf(fake.host, fake.port), { timeoutMs: 2000 });
+    expect(fake.commands().some((c) => c[0]?.toUpperCase() === 'CLIENT' && c[1]?.toUpperCase() === 'LIST')).toBe(false);
+    expect(d.checks.find((c) => c.id === 'client-list')).toMatchObject({ status: 'skip', detail: 'connected_clients 40000: CLIENT LIST not asked (more than 5000 clients)' });
   });
 
   it('LATENCY and CLIENT LIST refused (-NOPERM, unknown command): commands-restricted says what could not be read', async () => {

@@ -11,6 +11,7 @@
 import type { ClientListObservation, ConnectionsObservation, LatencyEventsObservation, LatencySample, SlowlogObservation } from '../model/types.js';
 import type { RespConnection } from '../probes/resp-connection.js';
 import { sampleSlowness } from '../probes/slow-sample.js';
+import { MAX_LINES } from '../probes/client-list.js';
 import { infoField } from '../probes/info.js';
 import { now, since } from '../shared/clock.js';
 import type { CheckOutcome } from './steps.js';
@@ -71,12 +72,16 @@ export async function runSlowPhase(ctx: ProbeContext, conn: RespConnection): Pro
   const { obs } = ctx;
   const sentinel = infoField(obs.info?.sections, 'redis_mode') === 'sentinel';
   const usec = Number(infoField(obs.info?.sections, 'server_time_usec') ?? '');
+  // More clients than the list is read for: not asked (megabytes, and O(clients) on the server's thread).
+  const connected = Number(infoField(obs.info?.sections, 'connected_clients') ?? '');
+  const clientList = !(Number.isFinite(connected) && connected > MAX_LINES);
   const timeoutMs = ctx.budget();
   const started = now();
   const result = await sampleSlowness(conn, {
     timeoutMs,
     signal: ctx.signal,
     slowlog: !sentinel,
+    clientList,
     ...(Number.isFinite(usec) && usec > 0 ? { serverTimeUsec: usec } : {}),
   });
   if (result.latency) obs.latency = result.latency;
@@ -94,6 +99,8 @@ export async function runSlowPhase(ctx: ProbeContext, conn: RespConnection): Pro
   if (result.clients) {
     obs.clients = result.clients;
     ctx.steps.note('client-list', clientListCheck(result.clients), 0);
+  } else if (!sentinel && !clientList) {
+    ctx.steps.note('client-list', { status: 'skip', detail: `connected_clients ${connected}: CLIENT LIST not asked (more than ${MAX_LINES} clients)` }, 0);
   }
   if (result.connections) {
     // Both reads come after the handshake's connect: the difference is other clients' connections.

@@ -41,6 +41,8 @@ export interface SlowSampleOptions {
   slowlog: boolean;
   /** INFO server_time_usec, when INFO had it: the clock SLOWLOG timestamps are compared with. */
   serverTimeUsec?: number;
+  /** Ask CLIENT LIST (not when INFO counts more clients than the list is read for: a reply of megabytes). */
+  clientList?: boolean;
 }
 
 export interface SlowSampleResult {
@@ -102,7 +104,7 @@ export async function sampleSlowness(conn: RespConnection, options: SlowSampleOp
     ? [
         { label: `SLOWLOG GET ${SLOWLOG_ENTRIES}`, args: ['SLOWLOG', 'GET', String(SLOWLOG_ENTRIES)] },
         { label: 'LATENCY LATEST', args: ['LATENCY', 'LATEST'] },
-        { label: 'CLIENT LIST', args: ['CLIENT', 'LIST'] },
+        ...(options.clientList !== false ? [{ label: 'CLIENT LIST', args: ['CLIENT', 'LIST'] }] : []),
         ...CONFIG_READS.map((name) => ({ label: `CONFIG GET ${name}`, args: ['CONFIG', 'GET', name] })),
         STATS,
       ]
