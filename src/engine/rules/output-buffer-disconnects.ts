@@ -54,7 +54,8 @@ export const rule = defineRule({
     for (const { c, l } of risky.slice(0, 3)) {
       evidence.push(`CLIENT LIST: ${c.kind === 'pubsub' ? 'pub/sub subscriber' : 'replica'} ${c.addr}${c.name ? ` (name "${c.name}")` : ''} has ${humanBytes(c.omemBytes)} waiting in its output buffer (omem=${c.omemBytes} oll=${c.oll}); limit ${limitText(l!)}`);
     }
-    if (raw !== undefined) evidence.push(`CONFIG GET client-output-buffer-limit: ${raw.slice(0, 120)}`);
+    // Outside text: quoted only when it is the plain words and numbers Redis prints.
+    if (raw !== undefined && /^[A-Za-z0-9 ]{1,160}$/.test(raw.slice(0, 161))) evidence.push(`CONFIG GET client-output-buffer-limit: ${raw}`);
     if (closed === undefined) evidence.push('this server keeps no count of such closures (INFO client_output_buffer_limit_disconnections is Redis ≥ 7.4): closed clients show only in its log ("scheduled to be closed ASAP for overcoming of output buffer limits")');
     const kinds = new Set(risky.map((x) => x.c.kind));
     const t = fixTarget(obs);

@@ -43,7 +43,9 @@ export const rule = defineRule({
     const port = obs.target.port;
     const container = (remote?.docker?.containers ?? []).find((c) => c.restartCount !== undefined && c.ports.some((p) => p.hostPort === port));
     const supervisor = Math.max(unit?.nRestarts ?? 0, container?.restartCount ?? 0);
-    const runId = info(obs, 'run_id');
+    const rawRunId = info(obs, 'run_id');
+    // Outside text: a run_id is 40 hex digits or it is not one.
+    const runId = rawRunId !== undefined && /^[0-9a-f]{40}$/.test(rawRunId.slice(0, 41)) ? rawRunId : undefined;
     const seen = (obs.history?.previousRunIds ?? []).filter((r) => /^[0-9a-f]{40}$/.test(r));
     const distinct = new Set([...seen, ...(runId ? [runId] : [])]).size;
     const loop = small && (supervisor >= LOOP || distinct >= LOOP + 1);
