@@ -57,6 +57,9 @@ describeLab('diagnose() against loopback servers', [...REDIS], () => {
       ['info', 'pass', '6 sections'],
       ['latency-sample', 'pass', expect.stringMatching(/^20 PINGs one at a time: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms \(PING #\d+\)$/)],
       ['slowlog', 'pass', expect.stringMatching(/^(SLOWLOG is empty|\d+ entries; the slowest .+)$/)],
+      ['latency-monitor', 'pass', expect.stringMatching(/^no latency event recorded/)],
+      ['client-list', 'pass', expect.stringMatching(/^\d+ other clients?/)],
+      ['connection-rate', 'pass', expect.stringMatching(/^\d+ connections? opened by other clients in \d+ ms/)],
       ['topology', 'pass', 'standalone primary (INFO redis_mode:standalone, role:master)'],
     ]);
     expect(d.target).toEqual({ input: `127.0.0.1:${r.port}`, host: '127.0.0.1', port: r.port, tls: false });
@@ -218,6 +221,9 @@ describeLab('diagnose() over TLS', [...REDIS, need.binary('openssl')], () => {
       ['info', 'pass'],
       ['latency-sample', 'pass'],
       ['slowlog', 'pass'],
+      ['latency-monitor', 'pass'],
+      ['client-list', 'pass'],
+      ['connection-rate', 'pass'],
       ['topology', 'pass'],
     ]);
     // Would a TLS 1.2 client get in? (No SNI variant: the target is an IP address.)

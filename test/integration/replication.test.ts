@@ -66,7 +66,7 @@ describeLab('replication and instance checks', [need.binary('redis-server'), nee
   it('a healthy standalone primary: no follow-up round trip, no follow hop', async () => {
     const d = await diagnose(targetOf(primary.host, primary.port), { timeoutMs: 1000 });
     expectDiagnosis(d, { primaryCause: null, verdict: 'healthy' });
-    expect(d.checks.map((c) => c.id)).toEqual(['dns', 'tcp-connect', 'redis-handshake', 'info', 'latency-sample', 'slowlog', 'topology']);
+    expect(d.checks.map((c) => c.id)).toEqual(['dns', 'tcp-connect', 'redis-handshake', 'info', 'latency-sample', 'slowlog', 'latency-monitor', 'client-list', 'connection-rate', 'topology']);
     expect(check(d, 'topology')).toMatchObject({ status: 'pass', durationMs: 0, detail: 'standalone primary (INFO redis_mode:standalone, role:master)' });
   });
 

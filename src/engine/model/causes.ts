@@ -52,6 +52,9 @@ export const CAUSE_IDS = [
   'tls-client-compatibility',
   // Slow Redis is a failure too (issue #18):
   'slow-commands',
+  'latency-spikes',
+  'output-buffer-disconnects',
+  'connection-churn',
   'restart-loop',
 ] as const;
 

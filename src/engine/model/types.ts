@@ -359,6 +359,78 @@ export interface Observations {
   latency?: LatencySample;
   /** SLOWLOG GET on the same connection, arguments never kept (probes/slowlog.ts). */
   slowlog?: SlowlogObservation;
+  /** LATENCY LATEST (and HISTORY of the worst event), same write as SLOWLOG (probes/latency-events.ts). */
+  latencyEvents?: LatencyEventsObservation;
+  /** CLIENT LIST, same write, summarized: buffers, idle clients by source (probes/client-list.ts). */
+  clients?: ClientListObservation;
+  /** total_connections_received before and after the latency sample (INFO stats, same writes). */
+  connections?: ConnectionsObservation;
+}
+
+/** One LATENCY LATEST row: the event, when it last happened (server's Unix seconds), its latest and all-time max ms. */
+export interface LatencyEvent {
+  /** `fork`, `aof-fsync-always`, `expire-cycle`, `command` …: a plain token or `<unreadable event>`. */
+  event: string;
+  at: number;
+  latestMs: number;
+  maxMs: number;
+}
+
+export interface LatencyEventsObservation {
+  events: LatencyEvent[];
+  /** LATENCY HISTORY of the worst event (highest max), sent with the sample's last PING: [unix s, ms], oldest first. */
+  history?: { event: string; samples: { at: number; ms: number }[] };
+  /** The server's time the `at` values compare with (INFO server_time_usec), else this machine's. */
+  nowSec: number;
+  clock: 'server' | 'local';
+  /** LATENCY LATEST answered with an error (renamed away, -NOPERM): the reply in wire form, capped. */
+  error?: string;
+}
+
+/** A client whose output buffer holds data (CLIENT LIST omem > 0 or oll > 0). */
+export interface BufferedClient {
+  /** From CLIENT LIST flags: P pub/sub, S replica (or a MONITOR, O), else normal. */
+  kind: 'pubsub' | 'replica' | 'normal';
+  addr: string;
+  name?: string;
+  omemBytes: number;
+  /** Output list length: reply blocks queued. */
+  oll: number;
+  ageSec?: number;
+}
+
+/** Clients of one source address (the IP of `addr`): how many, how many idle for IDLE_SEC or more. */
+export interface ClientSource {
+  source: string;
+  count: number;
+  idle: number;
+}
+
+export interface ClientListObservation {
+  /** Client lines read (at most the cap). */
+  total: number;
+  /** The reply had more lines or bytes than read. */
+  truncated: boolean;
+  /** At most a few, the biggest output buffers first. */
+  buffered: BufferedClient[];
+  pubsubClients: number;
+  replicaClients: number;
+  /** The sources with the most clients first, at most a few. */
+  sources: ClientSource[];
+  /** Clients idle for IDLE_SEC or more. */
+  idle: number;
+  /** The idle threshold used, seconds. */
+  idleSec: number;
+  /** CLIENT LIST answered with an error (renamed away, -NOPERM): the reply in wire form, capped. */
+  error?: string;
+}
+
+export interface ConnectionsObservation {
+  /** INFO stats total_connections_received with the sample's first write, and with its last PING. */
+  before: number;
+  after?: number;
+  /** Time between the two replies, this machine's clock. */
+  windowMs?: number;
 }
 
 export interface LatencySample {

@@ -135,7 +135,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
 }
 
 /** What the probes saw: outside text through and through (the target, client and history are the caller's). */
-const OUTSIDE: readonly (keyof Observations)[] = ['dns', 'tcp', 'tls', 'tlsSniff', 'plaintextPing', 'resp', 'info', 'config', 'neighbours', 'loopback', 'remote', 'topology', 'latency', 'slowlog'];
+const OUTSIDE: readonly (keyof Observations)[] = ['dns', 'tcp', 'tls', 'tlsSniff', 'plaintextPing', 'resp', 'info', 'config', 'neighbours', 'loopback', 'remote', 'topology', 'latency', 'slowlog', 'latencyEvents', 'clients', 'connections'];
 
 function redactObservations(obs: Observations, redactor: Redactor): void {
   const o = obs as unknown as Record<string, unknown>;

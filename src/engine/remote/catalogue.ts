@@ -14,6 +14,7 @@ import { parseIptablesSave } from './parsers/firewall/iptables.js';
 import { parseNftRuleset } from './parsers/firewall/nft.js';
 import { parseUfwStatus } from './parsers/firewall/ufw.js';
 import { parseFree } from './parsers/free.js';
+import { parseHostTuning, parseProcStatus } from './parsers/host-tuning.js';
 import { parseKernelOom } from './parsers/kernel-oom.js';
 import { parseKubectl } from './parsers/kubectl.js';
 import { parsePs } from './parsers/ps.js';
@@ -166,6 +167,21 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     },
   },
   {
+    id: 'host-tuning',
+    needs: [],
+    guard: { tools: ['head'] },
+    script: () => S.HOST_TUNING_SCRIPT,
+    parse(out, obs) {
+      const t = parseHostTuning(out.stdout);
+      obs.hostTuning = t;
+      return ok([
+        `transparent huge pages ${t.thp ?? 'unknown'}`,
+        t.portRange ? `ephemeral ports ${t.portRange[0]}-${t.portRange[1]}` : 'ephemeral ports unknown',
+        `${t.timeWaitTotal ?? '?'} sockets in TIME_WAIT`,
+      ].join(', '));
+    },
+  },
+  {
     id: 'kernel-oom',
     needs: [],
     guard: { tools: ['dmesg', 'journalctl'] },
@@ -254,6 +270,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     parse(out, obs) {
       obs.fileLimits = parseProcLimits(out.stdout);
       obs.cgroups = parseProcCgroups(out.stdout);
+      obs.processStatus = parseProcStatus(out.stdout);
       const denied = deniedIfNothing(obs.fileLimits.length, out.stderr, '/proc/<pid>/limits');
       if (denied) return denied;
       return ok(obs.fileLimits.map((l) => `pid ${l.pid}: open files ${l.soft ?? 'unlimited'}`).join('; ') || 'no limits readable');
@@ -289,7 +306,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
  * catalogue order.
  */
 export const RUN_ORDER: readonly RemoteCommandId[] = [
-  'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
+  'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'host-tuning', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
   'redis-conf', 'df', 'proc-limits', 'docker-inspect',
 ];
 

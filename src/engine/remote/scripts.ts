@@ -75,6 +75,23 @@ export const SYSTEMD_SCRIPT = [
   'done',
 ].join('\n');
 
+/**
+ * Host-wide settings of the slow-path causes (issue #18), read-only, no privileges: the THP mode,
+ * the ephemeral port range, and TIME_WAIT sockets counted per port (each socket counts for its
+ * local and its peer port; only counts leave the host, never an address): `t <total>` then
+ * `c <count> <port>` for the ports with the most.
+ */
+export const HOST_TUNING_SCRIPT = [
+  'command -v head >/dev/null 2>&1 || exit 127',
+  'echo "### thp"; head -c 200 /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; echo',
+  'echo "### port-range"; head -c 100 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null; echo',
+  'echo "### time-wait"',
+  'if command -v ss >/dev/null 2>&1; then',
+  "  ss -Htan state time-wait 2>/dev/null | awk '{n=split($3,a,\":\"); c[a[n]]++; m=split($4,b,\":\"); if (b[m] != a[n]) c[b[m]]++; t++} END {print \"t\", t+0; for (p in c) print \"c\", c[p], p}' | sort -k2,2nr | head -n 17",
+  'fi',
+  'exit 0',
+].join('\n');
+
 export const FREE_SCRIPT = ['command -v free >/dev/null 2>&1 || exit 127', 'free -b'].join('\n');
 
 export const KERNEL_OOM_SCRIPT = [
@@ -227,7 +244,8 @@ export function redisConfScript(files: ConfCandidate[], pidFiles: string[] = [])
  */
 export function procLimitsScript(pids: number[]): string {
   return [
-    ...pids.map((p) => `echo "### pid ${safeInt(p)}"; s cat /proc/${safeInt(p)}/limits; echo "### cgroup ${safeInt(p)}"; cat /proc/${safeInt(p)}/cgroup`),
+    // /proc/<pid>/status is world-readable: VmSwap and VmRSS of the server (latency-spikes), no sudo.
+    ...pids.map((p) => `echo "### pid ${safeInt(p)}"; s cat /proc/${safeInt(p)}/limits; echo "### cgroup ${safeInt(p)}"; cat /proc/${safeInt(p)}/cgroup; echo "### status ${safeInt(p)}"; grep -E '^(VmSwap|VmRSS):' /proc/${safeInt(p)}/status`),
     'exit 0',
   ].join('\n');
 }

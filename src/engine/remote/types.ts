@@ -59,7 +59,8 @@ export type RemoteCommandId =
   | 'redis-conf'
   | 'proc-limits'
   | 'df'
-  | 'docker-inspect';
+  | 'docker-inspect'
+  | 'host-tuning';
 
 /**
  * ok: ran and parsed · missing: tool not installed (skipped) · unavailable: tool there but its
@@ -304,6 +305,11 @@ export interface DockerContainer {
   portsText: string;
   /** From `docker inspect`: State.OOMKilled, the kernel OOM killer ended its main process. */
   oomKilled?: boolean;
+  /**
+   * From `docker inspect`: RestartCount, how often Docker restarted it under its restart policy.
+   * Read by restart-loop; Docker evidence gathered elsewhere (the Docker Engine API) may set it too.
+   */
+  restartCount?: number;
 }
 
 export interface K8sServicePort {
@@ -362,4 +368,26 @@ export interface RemoteObservation {
   firewall?: FirewallTable[];
   docker?: { containers: DockerContainer[] };
   kubernetes?: { services: K8sService[]; endpoints: K8sEndpoints[] };
+  /** /proc/<pid>/status of the redis-servers whose limits were read (the ones serving ports here): swap and resident memory. */
+  processStatus?: ProcessStatus[];
+  /** Host-wide settings the slow-path causes read (issue #18): THP, the ephemeral port range, TIME_WAIT per local port. */
+  hostTuning?: HostTuning;
+}
+
+export interface ProcessStatus {
+  pid: number;
+  /** VmSwap: how much of the process is in swap, kB. */
+  vmSwapKb?: number;
+  vmRssKb?: number;
+}
+
+export interface HostTuning {
+  /** /sys/kernel/mm/transparent_hugepage/enabled: the bracketed choice (`always`, `madvise`, `never`). */
+  thp?: string;
+  /** net.ipv4.ip_local_port_range: the first and last ephemeral port. */
+  portRange?: [number, number];
+  /** `ss -tan state time-wait` counted per local port: the ports with the most, counts only. */
+  timeWait?: { port: number; count: number }[];
+  /** TIME_WAIT sockets in all (every port). */
+  timeWaitTotal?: number;
 }

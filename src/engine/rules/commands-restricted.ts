@@ -30,6 +30,8 @@ const WHAT: [RegExp, string][] = [
   [/^SENTINEL GET-MASTER-ADDR-BY-NAME/i, 'the primary the Sentinel names'],
   [/^SENTINEL/i, 'what the Sentinel knows of its masters, replicas and peers'],
   [/^SLOWLOG/i, 'the slow log (which commands blocked the server, for how long, from which client)'],
+  [/^LATENCY/i, 'the latency monitor (fork, AOF fsync, expiry and eviction stalls)'],
+  [/^CLIENT LIST/i, 'the client list (output buffers of pub/sub and replica clients, connections by source address)'],
   [/^EXISTS/i, 'what a key lookup gets (-MOVED, -CLUSTERDOWN)'],
   [/^ROLE/i, 'the role'],
   [/^INFO/i, 'the server state INFO reports (role, memory, persistence, replication, clients)'],
@@ -66,6 +68,11 @@ export const rule = defineRule({
     // SLOWLOG GET on the handshake's connection (probes/slow-sample.ts); its error is kept in wire form.
     const slowlogError = obs.slowlog?.error?.slice(1);
     if (slowlogError !== undefined && RESTRICTED.test(slowlogError)) refused.push({ command: `SLOWLOG GET`, text: clip(`-${slowlogError}`) });
+    // LATENCY LATEST and CLIENT LIST, same write (issue #18).
+    for (const [command, error] of [['LATENCY LATEST', obs.latencyEvents?.error], ['CLIENT LIST', obs.clients?.error]] as const) {
+      const text = error?.slice(1);
+      if (text !== undefined && RESTRICTED.test(text)) refused.push({ command, text: clip(`-${text}`) });
+    }
     for (const n of obs.topology?.followed ?? []) {
       for (const { command, reply } of n.errors) {
         if (/^-(ERR unknown command|ERR unknown subcommand)/i.test(reply) && !/^SENTINEL/i.test(command)) refused.push({ command, text: reply });

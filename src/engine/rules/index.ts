@@ -30,6 +30,9 @@ import { rule as firewallBlocked } from './firewall-blocked.js';
 import { rule as hostUnreachable } from './host-unreachable.js';
 import { rule as idleConnectionsClosed } from './idle-connections-closed.js';
 import { rule as slowCommands } from './slow-commands.js';
+import { rule as latencySpikes } from './latency-spikes.js';
+import { rule as outputBufferDisconnects } from './output-buffer-disconnects.js';
+import { rule as connectionChurn } from './connection-churn.js';
 import { rule as k8sServiceNoEndpoints } from './k8s-service-no-endpoints.js';
 import { rule as loadingDataset } from './loading-dataset.js';
 import { rule as maxClientsReached } from './max-clients-reached.js';
@@ -110,7 +113,12 @@ export const RULES: readonly Rule[] = [
   replicaLinkDown,
   fdLimitTooLow,
   idleConnectionsClosed,
+  // The server answers but stalls or drops its clients (issue #18; restart-loop ranks above, with
+  // the servers that are gone): what drops or refuses clients before what slows them.
+  outputBufferDisconnects,
+  connectionChurn,
   slowCommands,
+  latencySpikes,
   // The generic symptom, when nothing more specific fired.
   connectionRefused,
   // About the checks, not the server.

@@ -78,6 +78,7 @@ export function parseDockerPs(output: string): DockerContainer[] {
 
 interface InspectEntry {
   Id?: unknown;
+  RestartCount?: unknown;
   HostConfig?: { NetworkMode?: unknown };
   State?: { OOMKilled?: unknown };
   NetworkSettings?: { Ports?: Record<string, { HostIp?: unknown; HostPort?: unknown }[] | null> | null };
@@ -100,6 +101,9 @@ export function applyDockerInspect(containers: DockerContainer[], output: string
     if (mode) next.networkMode = mode;
     // Docker sets State.OOMKilled when the kernel OOM killer ended the container's main process.
     if (e.State?.OOMKilled === true) next.oomKilled = true;
+    // Docker counts the restarts its restart policy made (`docker inspect` RestartCount).
+    const restarts = e.RestartCount;
+    if (typeof restarts === 'number' && Number.isInteger(restarts) && restarts >= 0 && restarts < 1e9) next.restartCount = restarts;
     const ports = e.NetworkSettings?.Ports;
     if (ports && typeof ports === 'object') {
       const list: DockerPort[] = [];
