@@ -18,7 +18,8 @@
 import type { Redis } from 'ioredis';
 import { loadConfig } from './config/load.js';
 import type { ResolvedTarget } from './config/resolve-target.js';
-import type { Config } from './config/schema.js';
+import { LOCAL_LOCATION, type Config } from './config/schema.js';
+import { startLocationWorker } from './location-bot.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { startAll, stopAll, type Component } from './components/component.js';
 import { FrontEnd } from './components/front-end.js';
@@ -28,7 +29,8 @@ import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose, holdIdle, probeUp } from './engine/index.js';
+import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetInfo } from './engine/index.js';
+import { LocationClient } from './jobs/location-client.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -137,6 +139,8 @@ interface Parts {
   monitored: string[];
   /** `alerts.idleWatch`: one idle connection held per monitored target (monitor/idle-watch.ts). */
   idleWatch: IdleWatch | undefined;
+  /** The front end's view of the probe locations (jobs/location-client.ts). */
+  locations?: LocationClient;
 }
 
 /** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
@@ -184,7 +188,12 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   const { config, dispatcher, store, metrics, log, reporter, monitorStore, monitored } = p;
   const alerts = config.alerts;
   const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
-  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+  const locations = p.locations && {
+    config, locations: p.locations, store, reporter, metrics, log,
+    resultTimeoutMs: Math.max(60_000, 6 * p.settings.timeoutMs + 20_000),
+    runs: (target: TargetInfo, r: Remediation) => planFor(target, r, config).plan === 'run',
+  };
+  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}), ...(locations ? { locations } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
     // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
@@ -203,6 +212,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const settings = loadSettings(env, { workerOnly: opts.role === 'worker' });
   const log = new Logger(settings.logLevel, 'redis-doctor', opts.write);
   const config = loadConfig(undefined, env);
+  // A worker at another probe location (REDIS_DOCTOR_LOCATION): its own queues, no Slack (location-bot.ts).
+  if (opts.role === 'worker' && settings.location !== LOCAL_LOCATION) return startLocationWorker(opts, env, settings, config, log);
   const metrics = new Metrics({ defaults: true });
   const runsWorker = opts.role === 'worker' || settings.inlineWorker;
   const role = opts.role === 'worker' ? 'worker' : runsWorker ? 'web+worker' : 'web';
@@ -280,7 +291,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
 
   // Components, in start order; stopped in reverse.
   // The remediate queue closes first, then the diagnose queue, then their connection.
-  const components: Component[] = [new QueueConnection(redis, [remediations, queue], log)];
+  const locationClient = opts.role === 'web' ? new LocationClient({ redis, prefix: settings.queuePrefix, local: queue, store, log }) : undefined;
+  if (locationClient) parts.locations = locationClient;
+  const components: Component[] = [new QueueConnection(redis, [remediations, ...(locationClient ? [locationClient] : []), queue], log)];
   if (runsWorker) components.push(...workerComponents(parts));
   let listener: FrontEnd | HealthServer;
   if (slack) {
