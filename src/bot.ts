@@ -31,6 +31,8 @@ import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetInfo } from './engine/index.js';
 import { LocationClient } from './jobs/location-client.js';
+import { probeLocations } from './jobs/locations.js';
+import { combinedProbe, LocationProbeListener, LocationProbeStore } from './monitor/location-probes.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -157,8 +159,12 @@ function workerComponents(p: Parts): Component[] {
     commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
     ...(opts.now ? { now: opts.now } : {}),
   });
+  // Targets probed from other locations too: one state machine here, fed by every location's outcomes (monitor/location-probes.ts).
+  const remote = [...new Set(p.monitored.flatMap((name) => probeLocations(p.config.targets.find((t) => t.name === name))))].filter((l) => l !== LOCAL_LOCATION);
+  const locationProbes = alerts && remote.length > 0 ? new LocationProbeStore(redis, settings.queuePrefix) : undefined;
+  const probe = alerts && locationProbes ? combinedProbe({ config: p.config, store: locationProbes, probe: probeUp, intervalMs: () => alerts.intervalSeconds * 1000 }) : probeUp;
   const monitor = alerts && new Monitor({
-    settings: alerts, store: p.monitorStore, sink: p.sink, probe: probeUp, metrics, log,
+    settings: alerts, store: p.monitorStore, sink: p.sink, probe, metrics, log,
     resolve: p.resolveNamed,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
@@ -175,6 +181,7 @@ function workerComponents(p: Parts): Component[] {
     new WorkerComponent('remediate worker', settings.redisUrl, (connection) => createRemediateWorker({
       connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log, ...stalls,
     }), log),
+    ...(locationProbes ? [new LocationProbeListener(settings.redisUrl, settings.queuePrefix, remote, locationProbes, log)] : []),
     new MonitorComponent({
       redisUrl: settings.redisUrl, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
       concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,

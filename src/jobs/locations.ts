@@ -45,3 +45,23 @@ export function probeLocations(target: Pick<TargetConfig, 'probeFrom'> | undefin
 export function targetsAt(config: Config, location: string): TargetConfig[] {
   return config.targets.filter((t) => probeLocations(t).includes(location));
 }
+
+/**
+ * The Redis ACL rules (after `ACL SETUSER <user> on >password`) that limit a
+ * location's worker to its own queues: keys under its prefix only, no
+ * pub/sub channels, the command groups BullMQ's workers and schedulers use
+ * (its Lua scripts, blocking pops, streams for the queue events) and nothing
+ * administrative. docs/locations.md shows them; test/locations/acl.test.ts
+ * runs a worker authenticated with them against a real redis-server.
+ */
+export function locationAclRules(basePrefix: string, location: string): string[] {
+  return [
+    'resetkeys', `~${locationPrefix(basePrefix, location)}:*`,
+    'resetchannels',
+    '-@all',
+    '+@read', '+@write', '+@scripting', '+@blocking', '+@transaction', '+@connection',
+    '-@dangerous',
+    // BullMQ reads the server version at connect and names its connections (getWorkers lists them by name).
+    '+info', '+client|setname', '+client|getname', '+client|id',
+  ];
+}

@@ -68,7 +68,7 @@ describeLab('probe locations: from all across two namespaces', [need.root(), nee
       };
       workers[name] = await startLocationWorker(ns, workerEnv[name]);
     }
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(Object.values(workers).map((w) => w.kill()));
@@ -196,13 +196,16 @@ describeLab('probe locations: from all across two namespaces', [need.root(), nee
     expect(textOf(parent)).toMatch(/from `eu-vpc`: \*healthy\*/);
 
     workers['dc-west'] = await startLocationWorker(west, workerEnv['dc-west']!);
+    // Its BullMQ worker connects (and names its connection) just after the process says it started.
+    await pollUntil(async () => (/`dc-west`: :large_green_circle: 1 worker alive/.test(JSON.stringify((await h.command({ text: 'status' })).json)) ? true : undefined),
+      { what: 'dc-west to be served again', timeoutMs: 30_000, intervalMs: 500 });
     const again = Date.now();
     await h.command({ text: 'cache-prod from dc-west' });
     const back = await finished(again);
     expect(textOf(back.parent)).toMatch(/from `dc-west`: \*healthy\*/);
-  }, 120_000);
+  }, 240_000);
 
   it('a worker started for a location the config does not know refuses to start, naming the known ones', async () => {
     await expect(startLocationWorker(eu, { ...workerEnv['eu-vpc']!, REDIS_DOCTOR_LOCATION: 'mars' })).rejects.toThrow(/REDIS_DOCTOR_LOCATION "mars" is not a location of the config \(locations: local, eu-vpc, dc-west\)/);
-  }, 30_000);
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../lab/poll.js';
-import { hasExited } from '../lab/procs.js';
+import { hasExited, spawnTracked } from '../lab/procs.js';
 import type { Netns } from '../lab/netns.js';
 
 const CHILD = join(import.meta.dirname, '..', 'slack', 'helpers', 'worker-child.mjs');
@@ -20,9 +20,11 @@ export interface LocationWorker {
   kill(): Promise<void>;
 }
 
-/** Starts `npm run worker`'s bot in `ns` as location `location`; resolves once it has started (or rejects with its log). */
-export async function startLocationWorker(ns: Netns, env: Record<string, string>, bot: Record<string, unknown> = {}): Promise<LocationWorker> {
-  const child = ns.spawn([process.execPath, CHILD, JSON.stringify(bot)], { env: { PATH: process.env.PATH ?? '', ...env } });
+/** Starts `npm run worker`'s bot in `ns` (or here) as location `location`; resolves once it has started (or rejects with its log). */
+export async function startLocationWorker(ns: Netns | undefined, env: Record<string, string>, bot: Record<string, unknown> = {}): Promise<LocationWorker> {
+  const argv = [process.execPath, CHILD, JSON.stringify(bot)];
+  const options = { env: { PATH: process.env.PATH ?? '', ...env } };
+  const child = ns ? ns.spawn(argv, options) : spawnTracked(argv, options);
   let out = '';
   let partial = '';
   const lines: string[] = [];
@@ -36,7 +38,7 @@ export async function startLocationWorker(ns: Netns, env: Record<string, string>
   await pollUntil(async () => {
     if (hasExited(child)) throw new Error(`location worker exited: ${[...lines, partial].join('\n').slice(-4000)}`);
     return out.includes('\n') ? true : undefined;
-  }, { what: 'the location worker to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('location worker exited') });
+  }, { what: 'the location worker to start', timeoutMs: 90_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('location worker exited') });
   return {
     child,
     lines: () => [...lines],
