@@ -97,7 +97,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       ]);
       const monitor = deps.monitor && monitored ? { targets: deps.monitor.targets, states: monitored } : undefined;
       const rendered = renderStatus(deps.config, states, shared, Date.now(), monitor);
-      if (!deps.locations) return rendered;
+      if (!deps.locations || deps.config.locations.length === 0) return rendered;
       const where = await deps.locations.locations.status(knownLocations(deps.config));
       return { text: rendered.text, blocks: [...rendered.blocks, ...renderLocationStatus(where)] };
     },
