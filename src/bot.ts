@@ -18,7 +18,8 @@
 import type { Redis } from 'ioredis';
 import { loadConfig } from './config/load.js';
 import type { ResolvedTarget } from './config/resolve-target.js';
-import type { Config } from './config/schema.js';
+import { LOCAL_LOCATION, type Config } from './config/schema.js';
+import { startLocationWorker } from './location-bot.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { startAll, stopAll, type Component } from './components/component.js';
 import { FrontEnd } from './components/front-end.js';
@@ -28,7 +29,10 @@ import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose, holdIdle, probeUp } from './engine/index.js';
+import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetInfo } from './engine/index.js';
+import { LocationClient } from './jobs/location-client.js';
+import { probeLocations } from './jobs/locations.js';
+import { combinedProbe, LocationProbeListener, LocationProbeStore } from './monitor/location-probes.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis, viaSentinel } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -151,6 +155,8 @@ interface Parts {
   idleWatch: IdleWatch | undefined;
   /** The App Home tab: published on app_home_opened and after an incident changes. */
   home: HomePublisher;
+  /** The front end's view of the probe locations (jobs/location-client.ts). */
+  locations?: LocationClient;
 }
 
 /** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
@@ -167,8 +173,12 @@ function workerComponents(p: Parts): Component[] {
     commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
     ...(opts.now ? { now: opts.now } : {}),
   });
+  // Targets probed from other locations too: one state machine here, fed by every location's outcomes (monitor/location-probes.ts).
+  const remote = [...new Set(p.monitored.flatMap((name) => probeLocations(p.config.targets.find((t) => t.name === name))))].filter((l) => l !== LOCAL_LOCATION);
+  const locationProbes = alerts && remote.length > 0 ? new LocationProbeStore(redis, settings.queuePrefix) : undefined;
+  const probe = alerts && locationProbes ? combinedProbe({ config: p.config, store: locationProbes, probe: probeUp, intervalMs: () => alerts.intervalSeconds * 1000 }) : probeUp;
   const monitor = alerts && new Monitor({
-    settings: alerts, store: p.monitorStore, sink: p.sink, probe: probeUp, metrics, log,
+    settings: alerts, store: p.monitorStore, sink: p.sink, probe, metrics, log,
     resolve: p.resolveNamed,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
@@ -185,6 +195,7 @@ function workerComponents(p: Parts): Component[] {
     new WorkerComponent('remediate worker', settings.queueRedis, (connection) => createRemediateWorker({
       connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log, ...stalls,
     }), log),
+    ...(locationProbes ? [new LocationProbeListener(settings.queueRedis, settings.queuePrefix, remote, locationProbes, log)] : []),
     new MonitorComponent({
       redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
       concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
@@ -198,7 +209,12 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   const { config, dispatcher, store, metrics, log, reporter, monitorStore, monitored } = p;
   const alerts = config.alerts;
   const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
-  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+  const locations = p.locations && {
+    config, locations: p.locations, store, reporter, metrics, log,
+    resultTimeoutMs: Math.max(60_000, 6 * p.settings.timeoutMs + 20_000),
+    runs: (target: TargetInfo, r: Remediation) => planFor(target, r, config).plan === 'run',
+  };
+  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}), ...(locations ? { locations } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
     // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
@@ -218,6 +234,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const settings = loadSettings(env, { workerOnly: opts.role === 'worker' });
   const log = new Logger(settings.logLevel, 'redis-doctor', opts.write);
   const config = loadConfig(undefined, env);
+  // A worker at another probe location (REDIS_DOCTOR_LOCATION): its own queues, no Slack (location-bot.ts).
+  if (opts.role === 'worker' && settings.location !== LOCAL_LOCATION) return startLocationWorker(opts, env, settings, config, log);
   const metrics = new Metrics({ defaults: true });
   const runsWorker = opts.role === 'worker' || settings.inlineWorker;
   const role = opts.role === 'worker' ? 'worker' : runsWorker ? 'web+worker' : 'web';
@@ -320,7 +338,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
 
   // Components, in start order; stopped in reverse.
   // The remediate queue closes first, then the diagnose queue, then their connection.
-  const components: Component[] = [new QueueConnection(redis, [remediations, queue], log, viaSentinel(settings.queueRedis))];
+  const locationClient = opts.role === 'web' ? new LocationClient({ redis, prefix: settings.queuePrefix, local: queue, store, log }) : undefined;
+  if (locationClient) parts.locations = locationClient;
+  const components: Component[] = [new QueueConnection(redis, [remediations, ...(locationClient ? [locationClient] : []), queue], log, viaSentinel(settings.queueRedis))];
   if (runsWorker) components.push(...workerComponents(parts));
   let listener: FrontEnd | HealthServer;
   if (slack) {

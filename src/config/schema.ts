@@ -13,6 +13,14 @@ const MAX_APPROVAL_TTL_S = 30 * 24 * 3600;
 
 const TIMEOUT_RANGE = `must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms`;
 
+/** A probe location's name (INTERFACES.md section 4 `locations`); `local` is the bot's own and always exists. */
+export const LOCAL_LOCATION = 'local';
+const LOCATION_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export function isValidLocationName(name: string): boolean {
+  return LOCATION_NAME_RE.test(name);
+}
+const locationName = z.string().refine(isValidLocationName, 'must match [a-z0-9][a-z0-9-]* (at most 63 characters)');
+
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
 
 export const sshSchema = z
@@ -62,6 +70,8 @@ export const targetSchema = z
      * automatic: an approved automatic remediation runs its one Redis command.
      */
     fixes: z.enum(['guided', 'automatic']).default('guided'),
+    /** Where its diagnoses and monitor probes run (addition, issue #20): probe location names, `local` the bot's own. */
+    probeFrom: z.array(locationName).min(1, 'must name at least one location').default([LOCAL_LOCATION]),
   })
   .strict();
 
@@ -69,6 +79,8 @@ const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must be a CID
 
 export const configSchema = z
   .object({
+    /** Probe locations: workers that run in other networks (addition, issue #20); `local` is implicit. */
+    locations: z.array(z.object({ name: locationName }).strict()).default([]),
     targets: z.array(targetSchema).default([]),
     access: z
       .object({
@@ -112,10 +124,21 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const locations = new Set<string>([LOCAL_LOCATION]);
+    config.locations.forEach((l, i) => {
+      if (locations.has(l.name)) ctx.addIssue({ code: 'custom', path: ['locations', i, 'name'], message: l.name === LOCAL_LOCATION ? '"local" is the bot\'s own location and always exists: do not list it' : `duplicate location "${l.name}"` });
+      locations.add(l.name);
+    });
     const seen = new Set<string>();
     config.targets.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name "${t.name}"` });
       seen.add(t.name);
+      const where = new Set<string>();
+      t.probeFrom.forEach((l, j) => {
+        if (!locations.has(l)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'probeFrom', j], message: `unknown location "${l}" (not in locations:, and not "local")` });
+        else if (where.has(l)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'probeFrom', j], message: `"${l}" is listed twice` });
+        where.add(l);
+      });
     });
     config.alerts?.targets.forEach((name, i) => {
       if (name !== '*' && !seen.has(name)) {

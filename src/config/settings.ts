@@ -14,7 +14,7 @@ const DEFAULT_QUEUE_PREFIX = '{redis-doctor}';
 const boolText = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const baseSchema = z.object({
-    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token (xoxb-…)'),
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token (xoxb-…)').optional(),
     SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app signing secret').optional(),
     SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'must be an app-level token (xapp-…)').optional(),
     SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' }).optional(),
@@ -42,6 +42,8 @@ const baseSchema = z.object({
     REDIS_DOCTOR_MONITOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
     /** Per-step network bound handed to the engine. */
     REDIS_DOCTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    /** The probe location a worker serves (issue #20); its name must be in the config's `locations:`. */
+    REDIS_DOCTOR_LOCATION: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a location name ([a-z0-9][a-z0-9-]*)').default('local'),
 });
 
 /**
@@ -66,6 +68,7 @@ const ABOUT: Record<string, string> = {
   REDIS_DOCTOR_WORKER_CONCURRENCY: 'diagnoses one worker runs at once (1..64)',
   REDIS_DOCTOR_MONITOR_CONCURRENCY: 'monitor probes one worker runs at once (1..1000)',
   REDIS_DOCTOR_TIMEOUT_MS: 'the per-step network bound in ms (100..60000)',
+  REDIS_DOCTOR_LOCATION: 'the probe location this worker serves (a name from the config\'s locations:, default local)',
 };
 
 /** One line per variable: what is wrong with it, what it is, where to get it. Values are never shown. */
@@ -117,11 +120,23 @@ function sentinelPair(env: { REDIS_SENTINELS?: unknown; REDIS_SENTINEL_MASTER?: 
   if (env.REDIS_SENTINEL_MASTER && !env.REDIS_SENTINELS) ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'is required with REDIS_SENTINEL_MASTER' });
 }
 
-const workerSchema = baseSchema.superRefine(sentinelPair);
+/** Whoever posts to Slack needs the bot token: every process but a worker at another location (it posts nothing). */
+function needsBotToken(env: Z.infer<typeof baseSchema>, ctx: Z.RefinementCtx): void {
+  if (!env.SLACK_BOT_TOKEN) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is not set' });
+}
+
+const localWorkerSchema = baseSchema.superRefine((env, ctx) => {
+  sentinelPair(env, ctx);
+  if (env.REDIS_DOCTOR_LOCATION === 'local') needsBotToken(env, ctx);
+});
 
 /** The front end must verify what Slack sends: a signing secret (HTTP) or an app token (Socket Mode). */
 const frontEndSchema = baseSchema.superRefine((env, ctx) => {
   sentinelPair(env, ctx);
+  needsBotToken(env, ctx);
+  if (env.REDIS_DOCTOR_LOCATION !== 'local') {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_DOCTOR_LOCATION'], message: 'is for a worker alone (npm run worker): the front end and its inline worker serve local' });
+  }
   if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
   }
@@ -147,19 +162,24 @@ export interface Settings {
   concurrency: number;
   monitorConcurrency: number;
   timeoutMs: number;
+  /** The probe location this process's workers serve (`local` unless REDIS_DOCTOR_LOCATION says otherwise). */
+  location: string;
+  /** PORT was set: a worker at another location listens for health routes only then (it needs no inbound port). */
+  portGiven: boolean;
 }
 
 /** `workerOnly`: the worker alone posts with the bot token and needs no signing secret or app token. */
 export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolean } = {}): Settings {
   // `VAR=` (as docker compose and systemd write an unset value) counts as not set.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = (opts.workerOnly ? workerSchema : frontEndSchema).safeParse(given);
+  const parsed = (opts.workerOnly ? localWorkerSchema : frontEndSchema).safeParse(given);
   if (!parsed.success) throw new ConfigError(`environment: ${explain(parsed.error, given)}`);
   const e = parsed.data;
   const settings: Settings = {
     // Socket Mode is used when SLACK_APP_TOKEN is set (INTERFACES.md section 5).
     mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
-    botToken: e.SLACK_BOT_TOKEN,
+    // Absent only for a worker at another location, which never posts.
+    botToken: e.SLACK_BOT_TOKEN ?? '',
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     queueRedis: {
@@ -174,6 +194,8 @@ export function loadSettings(env: NodeJS.ProcessEnv, opts: { workerOnly?: boolea
     concurrency: e.REDIS_DOCTOR_WORKER_CONCURRENCY,
     monitorConcurrency: e.REDIS_DOCTOR_MONITOR_CONCURRENCY,
     timeoutMs: e.REDIS_DOCTOR_TIMEOUT_MS,
+    location: e.REDIS_DOCTOR_LOCATION,
+    portGiven: given.PORT !== undefined,
   };
   if (e.SLACK_APP_TOKEN) settings.appToken = e.SLACK_APP_TOKEN;
   else if (e.SLACK_SIGNING_SECRET) settings.signingSecret = e.SLACK_SIGNING_SECRET;

@@ -20,7 +20,9 @@ import type { UpOptions, UpResult } from './probes/up.js';
 
 export type * from './model/types.js';
 export type * from './model/options.js';
-export { CAUSE_IDS, isCauseId } from './model/causes.js';
+export { CAUSE_IDS, isCauseId, LOCATION_CAUSE_IDS } from './model/causes.js';
+/** The documents of one target from several probe locations, compared (blocked-from-location). */
+export { compareLocations } from './pipeline/compare-locations.js';
 export { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from './model/options.js';
 export {
   hideUrlPassword,

@@ -69,7 +69,8 @@ export class DiagnosisRunner {
         ...(history ? { history } : {}),
         ...(report.onProgress ? { onProgress: (e) => report.onProgress!(e) } : {}),
       });
-      return d;
+      // The engine does not know where it runs: the worker records it (this runner serves `local`).
+      return { ...d, location: 'local' };
     } catch (err) {
       // Its message is logged and shown to the requester as the failure reason.
       if (err instanceof Error) err.message = redactor.redact(err.message);

@@ -22,6 +22,9 @@ import { renderHelp, renderStatus } from './views/commands.js';
 import { renderAudit } from './views/audit.js';
 import { code } from './views/mrkdwn.js';
 import { withTimeout } from '../util/timeout.js';
+import { handleLocated, type LocationCommandDeps } from './location-command.js';
+import { renderLocationStatus } from './views/locations.js';
+import { knownLocations } from '../jobs/locations.js';
 
 export const COMMAND = '/redis-diagnose';
 const MONITOR_STATUS_MS = 800;
@@ -38,6 +41,8 @@ export interface CommandDeps {
   audit?: AuditLog;
   /** The monitored targets and their monitor states, for `status` (when `alerts:` is configured). */
   monitor?: { targets: ReadonlySet<string>; states(): Promise<Map<string, MonitorStatus>> };
+  /** Probe locations (`from <location>`, `from all`, and the locations part of `status`): location-command.ts. */
+  locations?: LocationCommandDeps;
 }
 
 const AUDIT_ENTRIES = 25;
@@ -91,7 +96,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         deps.monitor ? withTimeout(deps.monitor.states(), MONITOR_STATUS_MS, 'reading monitor states').catch(() => undefined) : undefined,
       ]);
       const monitor = deps.monitor && monitored ? { targets: deps.monitor.targets, states: monitored } : undefined;
-      return renderStatus(deps.config, states, shared, Date.now(), monitor);
+      const rendered = renderStatus(deps.config, states, shared, Date.now(), monitor);
+      if (!deps.locations || deps.config.locations.length === 0) return rendered;
+      const where = await deps.locations.locations.status(knownLocations(deps.config));
+      return { text: rendered.text, blocks: [...rendered.blocks, ...renderLocationStatus(where)] };
     },
   },
   audit: {
@@ -140,6 +148,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       await ack(ephemeral(await sub.answer(body, deps)));
       return;
     }
+    if (deps.locations && await handleLocated(body, text, deps.locations, (r) => ack(ephemeral(r)))) return;
     const admission = admitTarget(text, config);
     if (!admission.ok) {
       metrics.commands.inc({ outcome: 'refused' });

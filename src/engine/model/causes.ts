@@ -58,8 +58,15 @@ export const CAUSE_IDS = [
   'restart-loop',
 ] as const;
 
-export type CauseId = (typeof CAUSE_IDS)[number];
+/**
+ * Causes found by comparing the documents of several probe locations
+ * (pipeline/compare-locations.ts), not by a rule over one location's
+ * observations: they have no module in rules/ (issue #20).
+ */
+export const LOCATION_CAUSE_IDS = ['blocked-from-location'] as const;
+
+export type CauseId = (typeof CAUSE_IDS)[number] | (typeof LOCATION_CAUSE_IDS)[number];
 
 export function isCauseId(value: string): value is CauseId {
-  return (CAUSE_IDS as readonly string[]).includes(value);
+  return (CAUSE_IDS as readonly string[]).includes(value) || (LOCATION_CAUSE_IDS as readonly string[]).includes(value);
 }

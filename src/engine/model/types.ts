@@ -88,6 +88,8 @@ export interface Diagnosis {
   durationMs: number;
   startedAt: string;
   version: string;
+  /** The probe location that ran it (INTERFACES.md section 4 `locations`); set by the worker, never by the engine. */
+  location?: string;
 }
 
 // ---------------------------------------------------------------------------

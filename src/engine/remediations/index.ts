@@ -18,6 +18,7 @@ import { connectFixes } from './connect.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
+import { locationFixes } from './locations.js';
 import { restartFixes } from './restarts.js';
 import { routingFixes } from './routing.js';
 import { slownessFixes } from './slowness.js';
@@ -37,6 +38,7 @@ export const REMEDIATIONS = {
   ...topologyFixes,
   ...clientFixes,
   ...routingFixes,
+  ...locationFixes,
   ...tlsClientFixes,
   ...slownessFixes,
   ...restartFixes,

@@ -1,0 +1,153 @@
+/**
+ * The monitor across probe locations (issue #20), on the current scheduler
+ * design: each location other than `local` has one scheduler per target in
+ * its own `monitor` queue (components/location-monitor.ts); its worker probes
+ * and returns the outcome. Here, where the incidents live:
+ *
+ *   - LocationProbeListener reads those outcomes from each location's queue
+ *     events (the jobs' return values) and keeps the latest per target and
+ *     location in the queue Redis (`<prefix>:monitor:at:<target>`);
+ *   - combinedProbe() is the monitor's probe for a target probed from several
+ *     locations: this process's own probe when `local` is one of them, and
+ *     the latest fresh outcome of each other location. Down when any location
+ *     sees it down, with a detail that says from where ("down from eu-vpc
+ *     (ECONNREFUSED …); up from local"); up, and so recovering, only when
+ *     every location that answered sees it up.
+ *
+ * One state machine and one incident per target, however many locations.
+ * A location whose outcomes stop (its worker gone) is left out while stale,
+ * not counted as down; a target none of whose locations answered is down
+ * with code LOCATION-SILENT.
+ */
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DiagnoseTarget, UpOptions, UpResult } from '../engine/index.js';
+import type { Config } from '../config/schema.js';
+import { createWorkerRedis, type QueueRedis } from '../jobs/connections.js';
+import { LOCAL_LOCATION, locationQueue, probeLocations } from '../jobs/locations.js';
+import type { LocationProbeAnswer } from '../jobs/location-jobs.js';
+import type { Component } from '../components/component.js';
+import type { Logger } from '../log.js';
+import { withTimeout } from '../util/timeout.js';
+
+const READ_MS = 1000;
+const MAX_DETAIL = 200;
+const KEEP_S = 24 * 3600;
+
+type ProbeFn = (target: DiagnoseTarget, options: UpOptions) => Promise<UpResult>;
+
+/** A probe outcome from Redis (written by any process that read the events): checked field by field. */
+export function parseAnswer(text: unknown): LocationProbeAnswer | undefined {
+  if (typeof text !== 'string' || text.length > 4096) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const a = v as Partial<LocationProbeAnswer> | null;
+  if (!a || typeof a.location !== 'string' || typeof a.target !== 'string' || typeof a.at !== 'number' || typeof a.up !== 'boolean') return undefined;
+  return {
+    location: a.location.slice(0, 63), target: a.target.slice(0, 63), at: a.at, up: a.up,
+    ...(typeof a.code === 'string' ? { code: a.code.slice(0, 40) } : {}),
+    ...(typeof a.detail === 'string' ? { detail: a.detail.slice(0, MAX_DETAIL) } : {}),
+  };
+}
+
+export class LocationProbeStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private key(target: string): string {
+    return `${this.prefix}:monitor:at:${target}`;
+  }
+
+  async record(a: LocationProbeAnswer): Promise<void> {
+    const key = this.key(a.target);
+    await this.redis.multi().hset(key, a.location, JSON.stringify(a)).expire(key, KEEP_S).exec();
+  }
+
+  async latest(target: string): Promise<LocationProbeAnswer[]> {
+    const all = await withTimeout(this.redis.hgetall(this.key(target)), READ_MS, 'reading location probes');
+    return Object.values(all).map(parseAnswer).filter((a): a is LocationProbeAnswer => a !== undefined);
+  }
+}
+
+/** Pure: one outcome from each location's (local: this process's probe; others: the fresh ones). */
+export function combine(where: readonly string[], local: UpResult | undefined, remote: readonly LocationProbeAnswer[], now: number, maxAgeMs: number, durationMs: number): UpResult {
+  const seen: { location: string; up: boolean; code?: string; detail?: string }[] = [];
+  for (const l of where) {
+    if (l === LOCAL_LOCATION) {
+      if (local) seen.push({ location: l, up: local.up, ...(local.code ? { code: local.code } : {}), ...(local.detail ? { detail: local.detail } : {}) });
+      continue;
+    }
+    const a = remote.find((r) => r.location === l);
+    if (a && now - a.at <= maxAgeMs) seen.push(a);
+  }
+  const stale = where.filter((l) => !seen.some((s) => s.location === l));
+  const staleNote = stale.length > 0 ? `; no recent probe from ${stale.join(', ')}` : '';
+  if (seen.length === 0) return { up: false, step: 'tcp', code: 'LOCATION-SILENT', detail: `no location has probed it recently (${where.join(', ')})`, durationMs };
+  const down = seen.filter((s) => !s.up);
+  const up = seen.filter((s) => s.up);
+  if (down.length === 0) return { up: true, step: 'redis', ...(local?.address ? { address: local.address } : {}), durationMs };
+  const downText = down.map((s) => `${s.location}${s.code || s.detail ? ` (${[s.code, s.detail].filter(Boolean).join(': ').slice(0, 120)})` : ''}`).join(', ');
+  return {
+    up: false,
+    step: local && !local.up ? local.step : 'tcp',
+    code: down[0]!.code ?? 'ERROR',
+    detail: `down from ${downText}${up.length > 0 ? `; up from ${up.map((s) => s.location).join(', ')}` : ''}${staleNote}`.slice(0, 400),
+    durationMs,
+  };
+}
+
+/** The monitor's probe: plain for a target probed from `local` only, combined for one probed from other locations too. */
+export function combinedProbe(deps: { config: Config; store: LocationProbeStore; probe: ProbeFn; intervalMs: () => number; now?: () => number }): ProbeFn {
+  const now = deps.now ?? Date.now;
+  return async (target, options) => {
+    const t = deps.config.targets.find((x) => x.name === target.name);
+    const where = probeLocations(t);
+    if (where.length === 1 && where[0] === LOCAL_LOCATION) return deps.probe(target, options);
+    const started = now();
+    const [local, remote] = await Promise.all([
+      where.includes(LOCAL_LOCATION) ? deps.probe(target, options) : Promise.resolve(undefined),
+      deps.store.latest(target.name ?? target.input).catch(() => []),
+    ]);
+    // Fresh: from this interval or the one before (a location's tick lands anywhere in the interval).
+    return combine(where, local, remote, now(), 2.5 * deps.intervalMs(), now() - started);
+  };
+}
+
+/** Reads each location's monitor outcomes (queue events) into the store. */
+export class LocationProbeListener implements Component {
+  readonly name = 'location probe listener';
+  private readonly events: QueueEvents[] = [];
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly redisUrl: QueueRedis, private readonly prefix: string, private readonly locations: readonly string[], private readonly store: LocationProbeStore, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    for (const location of this.locations) {
+      if (location === LOCAL_LOCATION) continue;
+      const q = locationQueue(this.prefix, location, 'monitor');
+      const connection = createWorkerRedis(this.redisUrl);
+      connection.on('error', () => undefined);
+      this.connections.push(connection);
+      const ev = new QueueEvents(q.name, { connection, prefix: q.prefix });
+      ev.on('error', () => undefined);
+      ev.on('completed', ({ returnvalue }) => {
+        const a = parseAnswer(typeof returnvalue === 'string' ? returnvalue : JSON.stringify(returnvalue));
+        if (!a || a.location !== location) return;
+        this.store.record(a).catch((err: Error) => this.log.log('warn', 'location probe not recorded', { location, error: err.message }));
+      });
+      this.events.push(ev);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.events.map((e) => e.close().catch(() => undefined)));
+    for (const c of this.connections) c.disconnect();
+  }
+
+  kill(): void {
+    for (const c of this.connections) c.disconnect();
+  }
+}

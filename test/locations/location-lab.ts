@@ -1,0 +1,57 @@
+/**
+ * Two probe locations as network namespaces for the locations tests: a queue
+ * Redis and a diagnosed Redis, both real redis-servers on the host ends of
+ * the veths (namespaces cannot reach the host's loopback), and one worker
+ * process per location started through `ip netns exec` with
+ * REDIS_DOCTOR_LOCATION and its own config file — no Slack variable, no PORT.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pollUntil } from '../lab/poll.js';
+import { hasExited, spawnTracked } from '../lab/procs.js';
+import type { Netns } from '../lab/netns.js';
+
+const CHILD = join(import.meta.dirname, '..', 'slack', 'helpers', 'worker-child.mjs');
+
+export interface LocationWorker {
+  child: ChildProcess;
+  lines(): string[];
+  kill(): Promise<void>;
+}
+
+/** Starts `npm run worker`'s bot in `ns` (or here) as location `location`; resolves once it has started (or rejects with its log). */
+export async function startLocationWorker(ns: Netns | undefined, env: Record<string, string>, bot: Record<string, unknown> = {}): Promise<LocationWorker> {
+  const argv = [process.execPath, CHILD, JSON.stringify(bot)];
+  const options = { env: { PATH: process.env.PATH ?? '', ...env } };
+  const child = ns ? ns.spawn(argv, options) : spawnTracked(argv, options);
+  let out = '';
+  let partial = '';
+  const lines: string[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    const parts = (partial + c).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  const exit = new Promise<void>((r) => child.once('exit', () => r()));
+  await pollUntil(async () => {
+    if (hasExited(child)) throw new Error(`location worker exited: ${[...lines, partial].join('\n').slice(-4000)}`);
+    return out.includes('\n') ? true : undefined;
+  }, { what: 'the location worker to start', timeoutMs: 90_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('location worker exited') });
+  return {
+    child,
+    lines: () => [...lines],
+    kill: async () => {
+      if (!hasExited(child)) child.kill('SIGKILL');
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);
+    },
+  };
+}
+
+/** Writes a config file into `dir`; returns its path. */
+export function writeConfig(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
