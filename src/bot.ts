@@ -60,6 +60,7 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackConnection, type BackoffOptions } from './slack/connection.js';
 import { registerCommands } from './slack/commands.js';
 import { diagnosisThreads } from './slack/diagnosis-thread.js';
+import { targetLinks, targetRoutes } from './monitor/routing.js';
 import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
@@ -67,6 +68,7 @@ import { ApprovalStore } from './stores/approval-store.js';
 import { AuditLog } from './stores/audit-log.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
 import { MonitorStore } from './stores/monitor-store.js';
+import { SilenceStore } from './stores/silence-store.js';
 import { withTimeout } from './util/timeout.js';
 
 export type Role = 'web' | 'worker';
@@ -134,6 +136,8 @@ interface Parts {
   dispatcher: Dispatcher;
   sink: AlertSink & PauseSink;
   monitorStore: MonitorStore;
+  /** Maintenance windows (`silence`), read by the monitor and the commands. */
+  silences: SilenceStore;
   monitored: string[];
   /** `alerts.idleWatch`: one idle connection held per monitored target (monitor/idle-watch.ts). */
   idleWatch: IdleWatch | undefined;
@@ -156,6 +160,7 @@ function workerComponents(p: Parts): Component[] {
   const monitor = alerts && new Monitor({
     settings: alerts, store: p.monitorStore, sink: p.sink, probe: probeUp, metrics, log,
     resolve: p.resolveNamed,
+    route: targetRoutes(p.config), silences: p.silences,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
       ?? runner.run(id, { input: name, origin: { kind: 'monitor', channel: alerts.channel }, requestedAt: Date.now(), history }, async () => undefined),
@@ -184,7 +189,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   const { config, dispatcher, store, metrics, log, reporter, monitorStore, monitored } = p;
   const alerts = config.alerts;
   const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
-  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
+  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus, silences: p.silences } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
     // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
@@ -251,7 +256,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       return idleClosed ? { idleClosed } : undefined;
     } } : {}),
     reporters: {
-      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
+      slack: diagnosisThreads({ reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run', links: (target) => targetLinks(config, target.name), ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
     },
@@ -275,7 +280,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         return d && { runs: (r) => planFor(d.target, r, config).plan === 'run', target: d.target.name ?? d.target.input };
       },
     }),
-    monitorStore: new MonitorStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
+    monitorStore: new MonitorStore(redis, settings.queuePrefix), silences: new SilenceStore(redis, settings.queuePrefix), monitored: monitoredTargets(config), idleWatch,
   };
 
   // Components, in start order; stopped in reverse.

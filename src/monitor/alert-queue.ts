@@ -9,9 +9,10 @@
  *
  * Every parent message goes through here: the tick that has one to post queues
  * it (stores/alert-backlog.ts, shared by all workers) and then drains the
- * queue — one worker at a time (a lease), most urgent first, until Slack
- * answers 429 (every worker then holds its posts for Retry-After), the queue
- * is empty, or the turn's bounds are reached; the next tick of any queued
+ * queue — one worker at a time (a lease), most urgent first, until the
+ * queue is empty or the turn's bounds are reached; a 429 holds the posts to
+ * that channel (every worker, for Retry-After: Slack's limit is per
+ * channel), the other channels' alerts go on; the next tick of any queued
  * incident drains again. Each post still holds the incident's own `post`
  * claim and records its ts with HSETNX (incidents.ts), so a drain never posts
  * an alert twice however many workers drain.
@@ -28,8 +29,10 @@ export type PostOutcome =
   | 'gone'
   /** Another worker holds its `post` claim. */
   | 'busy'
-  /** Slack answered 429: nothing posted, the wait is recorded. */
-  | 'limited';
+  /** Slack answered 429: nothing posted, the wait is recorded (for its channel). */
+  | 'limited'
+  /** Its channel is still within a Retry-After: not tried. */
+  | 'waiting';
 
 /**
  * Posts per drain turn, and the lease that makes one worker drain at a time
@@ -61,8 +64,8 @@ export class AlertQueue {
 
   /**
    * Posts queued alerts, most urgent first, while Slack lets it. `post` gets
-   * how many more wait behind the one it posts (0 unless Slack rate-limited
-   * alerts lately). An error posting `own` (the ticking incident) is thrown
+   * how many are queued in all (it says so on the alert when Slack
+   * rate-limited its channel lately), and checks its channel's Retry-After. An error posting `own` (the ticking incident) is thrown
    * after the turn, so its tick retries and backs off as before; another
    * incident's is logged and left queued for its own tick.
    */
@@ -74,23 +77,21 @@ export class AlertQueue {
     let ownError: unknown;
     try {
       for (let i = 0; i < MAX_POSTS_PER_TURN && Date.now() - started < this.leaseMs / 2; i++) {
-        const [{ waitMs, recently }, { ids, size }] = await Promise.all([store.backlog.slack(), store.backlog.head(skip.size + 1)]);
+        const { ids, size } = await store.backlog.head(skip.size + 1);
         const id = ids.find((x) => !skip.has(x));
-        if (waitMs > 0 || id === undefined) break;
+        if (id === undefined) break;
         let outcome: PostOutcome;
         try {
-          outcome = await post(id, recently ? size - 1 : 0);
+          outcome = await post(id, size - 1);
         } catch (err) {
           if (id === own) ownError = err;
           else log.log('warn', 'a queued alert could not be posted: left for its own tick', { incident: id, error: (err as Error).message });
           skip.add(id);
           continue;
         }
-        if (outcome === 'limited') {
-          log.log('warn', 'Slack rate-limits the alerts: queued, the gravest and most recent first', { queued: size });
-          break;
-        }
-        if (outcome === 'busy') skip.add(id);
+        if (outcome === 'limited') log.log('warn', 'Slack rate-limits the alerts: queued, the gravest and most recent first', { queued: size });
+        // Another channel's alerts may still go out: only this one is skipped.
+        if (outcome === 'busy' || outcome === 'limited' || outcome === 'waiting') skip.add(id);
         else await store.backlog.remove(id);
       }
     } finally {

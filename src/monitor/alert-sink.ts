@@ -27,6 +27,12 @@ export interface IncidentView {
   ackedBy?: string;
   resolvedAt?: number;
   downtimeMs?: number;
+  /** Who the parent pages (alerts.mention), and the target's runbook and dashboard (routing.ts). */
+  mention?: string;
+  runbookUrl?: string;
+  dashboardUrl?: string;
+  /** Shown inside a grouped alert's thread (grouping.ts): no mention, it names the group. */
+  inGroup?: boolean;
   /** When posted while Slack rate-limits alerts: how many more wait behind this one (alert-queue.ts). */
   queuedBehind?: number;
 }

@@ -16,6 +16,8 @@ import { AlertQueue, type PostOutcome } from './alert-queue.js';
 import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
 import type { TargetState } from './state-machine.js';
+import type { RouteOf } from './routing.js';
+import { silenceFor, type SilenceRecord } from './silences.js';
 
 /** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
 export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<Diagnosis>;
@@ -31,6 +33,10 @@ export interface KeeperDeps {
   log: Logger;
   /** The idle watch's latest record for a target goes into its diagnoses' history (idle-watch.ts). */
   idleWatch?: IdleWatch;
+  /** Where each target's alerts go and what they carry (routing.ts); default: alerts.channel, nothing more. */
+  route?: RouteOf;
+  /** Maintenance windows (silences.ts): a silenced target is kept quiet like a snoozed one. */
+  silences?: { active(now: number): Promise<SilenceRecord[]> };
 }
 
 export const CAS_ATTEMPTS = 8;
@@ -84,6 +90,13 @@ export class IncidentKeeper {
     }
   }
 
+  /** Snoozed (a button) or silenced (a maintenance window): no alert, note or reminder now. */
+  private async quiet(target: string): Promise<boolean> {
+    const now = this.now();
+    const [snooze, silences] = await Promise.all([this.deps.store.snoozed(target, now), this.deps.silences?.active(now)]);
+    return snooze !== undefined || (silences !== undefined && silenceFor(target, silences, now) !== undefined);
+  }
+
   viewOf(rec: IncidentRecord): IncidentView {
     return incidentView(rec, this.settings);
   }
@@ -92,8 +105,10 @@ export class IncidentKeeper {
     const inc = state.incident!;
     const existing = await this.deps.store.incident(inc.id);
     if (existing) return existing;
+    const route = this.deps.route?.(name) ?? { channel: this.settings.channel };
     return this.deps.store.createIncident({
-      id: inc.id, target: name, channel: this.settings.channel, openedAt: inc.openedAt, reason: inc.reason,
+      ...route,
+      id: inc.id, target: name, openedAt: inc.openedAt, reason: inc.reason,
       firstFailureAt: inc.firstFailure.at, firstCode: inc.firstFailure.code,
       ...(inc.firstFailure.error ? { firstError: inc.firstFailure.error } : {}),
       ...(inc.lastOkAt !== undefined ? { lastOkAt: inc.lastOkAt } : {}),
@@ -117,7 +132,7 @@ export class IncidentKeeper {
     if (!this.needsWork(state, this.settled.get(id))) return;
     this.settled.delete(id);
     // One round trip: the client pipelines commands sent in the same tick (enableAutoPipelining).
-    const [first, snooze] = await Promise.all([this.record(name, state, targetInfo), store.snoozed(name, this.now())]);
+    const [first, snooze] = await Promise.all([this.record(name, state, targetInfo), this.quiet(name)]);
     let rec = first;
     if (!rec.ts) {
       // Snoozed: the incident is kept, and alerted when the snooze ends if it is still open.
@@ -220,20 +235,22 @@ export class IncidentKeeper {
     if (rec?.ts) return 'posted';
     // A queued alert may be another target's, queued a while ago: post it only if still due.
     if (!rec || rec.resolvedAt !== undefined || rec.diagnoses === 0) return 'gone';
-    const [open, snoozed] = await Promise.all([store.isOpen(rec.target, id), store.snoozed(rec.target, this.now())]);
+    const [open, snoozed, slack] = await Promise.all([store.isOpen(rec.target, id), this.quiet(rec.target), store.backlog.slack(rec.channel)]);
     if (!open || snoozed) return 'gone';
+    if (slack.waitMs > 0) return 'waiting';
+    const queuedBehind = slack.recently ? behind : 0;
     let ts: string;
     try {
-      ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(behind > 0 ? { queuedBehind: behind } : {}) });
+      ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(queuedBehind > 0 ? { queuedBehind } : {}) });
     } catch (err) {
       if (!(err instanceof RateLimitedError)) throw err;
-      await store.backlog.limited(err.retryAfterMs);
+      await store.backlog.limited(err.retryAfterMs, rec.channel);
       return 'limited';
     }
     if (await store.setIncidentOnce(id, 'ts', ts)) {
       await store.updateIncident(id, { postedAt: this.now() });
       metrics.alerts.inc({ kind: 'alert' });
-      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(behind > 0 ? { queuedBehind: behind } : {}) });
+      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(queuedBehind > 0 ? { queuedBehind } : {}) });
       return 'posted';
     }
     log.log('warn', 'the alert was posted twice (a lease ran out mid-post): deleting this copy', { incident: id, ts });

@@ -22,6 +22,9 @@ import { renderHelp, renderStatus } from './views/commands.js';
 import { renderAudit } from './views/audit.js';
 import { code } from './views/mrkdwn.js';
 import { withTimeout } from '../util/timeout.js';
+import type { SilenceStore } from '../stores/silence-store.js';
+import { isSilenceCommand, silenceCommand } from './commands-silence.js';
+import { silenceStatusBlocks } from './views/silences.js';
 
 export const COMMAND = '/redis-diagnose';
 const MONITOR_STATUS_MS = 800;
@@ -38,6 +41,8 @@ export interface CommandDeps {
   audit?: AuditLog;
   /** The monitored targets and their monitor states, for `status` (when `alerts:` is configured). */
   monitor?: { targets: ReadonlySet<string>; states(): Promise<Map<string, MonitorStatus>> };
+  /** Maintenance windows (`silence`, `silences`, and in `status`): commands-silence.ts. */
+  silences?: SilenceStore;
 }
 
 const AUDIT_ENTRIES = 25;
@@ -91,7 +96,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         deps.monitor ? withTimeout(deps.monitor.states(), MONITOR_STATUS_MS, 'reading monitor states').catch(() => undefined) : undefined,
       ]);
       const monitor = deps.monitor && monitored ? { targets: deps.monitor.targets, states: monitored } : undefined;
-      return renderStatus(deps.config, states, shared, Date.now(), monitor);
+      const shown = renderStatus(deps.config, states, shared, Date.now(), monitor);
+      // The maintenance windows in force, after the rest (bounded like the monitor states).
+      const silenced = deps.silences ? await withTimeout(deps.silences.active(Date.now()), MONITOR_STATUS_MS, 'reading silences').catch(() => []) : [];
+      return { ...shown, blocks: [...shown.blocks, ...silenceStatusBlocks(silenced, Date.now(), 50 - shown.blocks.length)] };
     },
   },
   audit: {
@@ -122,6 +130,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     // Own keys only: `/redis-diagnose constructor` is a target to admit (or refuse), not Object's constructor.
     const sub = Object.hasOwn(SUBCOMMANDS, key) ? SUBCOMMANDS[key] : undefined;
 
+    if (!sub && isSilenceCommand(text)) {
+      const r = await silenceCommand(body, { config, log, ...(deps.silences ? { silences: deps.silences } : {}), ...(deps.audit ? { audit: deps.audit } : {}), ...(deps.monitor ? { monitored: deps.monitor.targets } : {}) });
+      metrics.commands.inc({ outcome: r.outcome });
+      await ack(ephemeral(r.answer));
+      return;
+    }
     if (sub?.rule && !sub.rule.allowed(body.user_id, config)) {
       metrics.commands.inc({ outcome: 'forbidden' });
       log.log('info', `command refused: ${word}`, { user: body.user_id });

@@ -58,6 +58,13 @@ export interface IncidentRecord {
   recoveryPosted?: boolean;
   parentResolved?: boolean;
   done?: boolean;
+  /** Routing (monitor/routing.ts), fixed when the incident opens: who the alert pages, the target's links. */
+  mention?: string;
+  runbookUrl?: string;
+  dashboardUrl?: string;
+  /** A grouped alert (monitor/grouping.ts): the group, and this target's own message in the group's thread (`ts` is the group's). */
+  groupId?: string;
+  headTs?: string;
 }
 
 /** The fields of an incident stored as they are read (strings). */

@@ -17,7 +17,7 @@ import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
 import { renderFinding, type FindingView } from './diagnosis.js';
-import { address, context, fallback, fallbackMrkdwn, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
+import { address, context, fallback, fallbackMrkdwn, linksBlock, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from '../refs.js';
@@ -78,7 +78,11 @@ export function renderIncident(v: IncidentView): Rendered {
   const headline = resolved
     ? `:white_check_mark: ${label(v)} *recovered* — was down ${duration(v.downtimeMs ?? 0)}${v.cause && v.cause !== 'none' ? ` (cause: ${code(v.cause)})` : ''}`
     : `:rotating_light: ${label(v)} is *down*${causeText(v)}`;
-  const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
+  // alerts.mention (schema-validated: a user group, <!here>, <!channel>) pages on the open alert; never inside a group's thread.
+  const page = !resolved && v.mention && !v.inGroup ? `${v.mention} ` : '';
+  const blocks: types.KnownBlock[] = [section(`${page}${headline}`, `alert:${v.target}`), context([facts(v).join(' · ')])];
+  const links = linksBlock(v);
+  if (links) blocks.push(links);
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
   // Said once, when posted: later edits (ack, recovery) drop it, the count being stale by then.
   if (!resolved && v.queuedBehind) blocks.push(context([`:hourglass_flowing_sand: … and ${v.queuedBehind} more alert${v.queuedBehind === 1 ? '' : 's'} queued behind Slack's rate limit (the gravest and most recent first).`]));
@@ -90,7 +94,7 @@ export function renderIncident(v: IncidentView): Rendered {
   const text = resolved
     ? `${v.target} recovered after ${duration(v.downtimeMs ?? 0)} (${cause})`
     : `${v.target} is down: ${cause}${v.title && v.cause ? ` — ${v.title}` : ''}`;
-  return { text: fallback(text), blocks };
+  return { text: page ? fallbackMrkdwn(`${page}${escapeMrkdwn(text)}`) : fallback(text), blocks };
 }
 
 /** ` (cause-id)` for push texts, or nothing when the incident has no cause. */

@@ -12,7 +12,7 @@ import type { Check, Diagnosis, Finding, Remediation, Severity, TargetInfo, Prog
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION, encodeRemediateRef } from '../refs.js';
-import { address, context, fallback, section, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
+import { address, context, fallback, linksBlock, section, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
@@ -51,6 +51,8 @@ export interface ResultView {
   heading?: string;
   /** This run checks a fix: say `verified: healthy`, or what is still wrong. */
   verification?: boolean;
+  /** The target's runbook and dashboard (config `runbookUrl`, `dashboardUrl`): shown as links. */
+  links?: { runbookUrl?: string; dashboardUrl?: string };
 }
 
 /** After a fix, the new primary cause (what is still wrong), or undefined: verified healthy. */
@@ -93,6 +95,8 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   blocks.push(context([facts.join(' · ')]));
   if (d.checks.length > 0) blocks.push(context([checksLine(d.checks)]));
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
+  const links = view.links && linksBlock(view.links);
+  if (links) blocks.push(links);
   const primary = d.findings[0];
   const verified = view.verification ? (wrong ? 'not fixed — ' : 'verified: healthy — ') : '';
   const text = `${verified}${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;
