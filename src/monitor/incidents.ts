@@ -17,6 +17,7 @@ import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
 import type { TargetState } from './state-machine.js';
 import type { RouteOf } from './routing.js';
+import { AlertGrouper } from './grouping.js';
 import { silenceFor, type SilenceRecord } from './silences.js';
 
 /** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
@@ -58,6 +59,8 @@ export class IncidentKeeper {
   /** What is known done of open incidents: the ticks in between have nothing to read (see reconcileOpen). */
   private readonly settled = new BoundedMap<Settled>(MAX_CACHED);
   private readonly queue: AlertQueue;
+  /** alerts.groupWaitSeconds: incidents sharing a host or cause share one message (grouping.ts). */
+  private readonly grouper: AlertGrouper;
 
   constructor(
     private readonly deps: KeeperDeps,
@@ -67,6 +70,13 @@ export class IncidentKeeper {
     private readonly now: () => number,
   ) {
     this.queue = new AlertQueue(deps.store, owner, leaseMs, deps.log);
+    this.grouper = new AlertGrouper(deps.store, deps.sink, (deps.settings.groupWaitSeconds ?? 0) * 1000, (rec) => this.viewOf(rec), deps.log, now);
+  }
+
+  /** Edits an incident's parent: its own message, or its message in a group's thread and the group message (grouping.ts). */
+  private async updateParent(rec: IncidentRecord): Promise<void> {
+    const view = this.viewOf(rec);
+    if (!(await this.grouper.updateMember(rec, view))) await this.deps.sink.update(rec.channel, rec.ts!, view);
   }
 
   private get settings(): AlertSettings {
@@ -238,6 +248,11 @@ export class IncidentKeeper {
     const [open, snoozed, slack] = await Promise.all([store.isOpen(rec.target, id), this.quiet(rec.target), store.backlog.slack(rec.channel)]);
     if (!open || snoozed) return 'gone';
     if (slack.waitMs > 0) return 'waiting';
+    // Within alerts.groupWaitSeconds of an alert sharing its host or cause: it joins that alert's group, no message of its own.
+    if (await this.grouper.join(rec)) {
+      metrics.alerts.inc({ kind: 'alert' });
+      return 'posted';
+    }
     const queuedBehind = slack.recently ? behind : 0;
     let ts: string;
     try {
@@ -250,6 +265,7 @@ export class IncidentKeeper {
     if (await store.setIncidentOnce(id, 'ts', ts)) {
       await store.updateIncident(id, { postedAt: this.now() });
       metrics.alerts.inc({ kind: 'alert' });
+      await this.grouper.opened(rec, ts);
       log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(queuedBehind > 0 ? { queuedBehind } : {}) });
       return 'posted';
     }
@@ -266,7 +282,8 @@ export class IncidentKeeper {
     const d = await this.deps.findDiagnosis(rec.diagnosisId);
     if (!d) return;
     for (let i = rec.findingsPosted; i < d.findings.length; i++) {
-      await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId);
+      if (rec.groupId) await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId, rec.target);
+      else await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId);
       await store.updateIncident(id, { findingsPosted: i + 1 });
     }
   }
@@ -293,7 +310,7 @@ export class IncidentKeeper {
     // Posted before it is recorded: a failure here is retried by a later tick (at-least-once), never lost.
     await sink.note(rec.channel, rec.ts, { kind: 'cause-changed', ...(rec.cause ? { from: rec.cause } : {}), to: cause, probeCode: code, ...(d.findings[0] ? { finding: d.findings[0] } : {}), diagnosisId }, this.viewOf(next));
     await store.updateIncident(id, { diagnoses: n, diagCode: code, cause, title: next.title, diagnosisId, notes: rec.notes + 1 });
-    await sink.update(rec.channel, rec.ts, this.viewOf(next)).catch((err: Error) => this.deps.log.log('warn', 'could not update the alert with the new cause', { incident: id, error: err.message }));
+    await this.updateParent(next).catch((err: Error) => this.deps.log.log('warn', 'could not update the alert with the new cause', { incident: id, error: err.message }));
   }
 
   private async noteFlapping(rec: IncidentRecord, state: TargetState): Promise<void> {
@@ -357,7 +374,7 @@ export class IncidentKeeper {
         }
         if (!rec.parentResolved) {
           // chat.update is idempotent: a retry edits the same text in again.
-          await sink.update(rec.channel, rec.ts!, this.viewOf(rec));
+          await this.updateParent(rec);
           await store.updateIncident(closed.id, { parentResolved: true });
         }
       }

@@ -113,7 +113,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
     }
     case 'cause-changed': {
       const from = note.from && note.from !== 'none' ? ` (was ${code(note.from)})` : '';
-      const t = `:arrows_counterclockwise: The cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
+      const t = `:arrows_counterclockwise: ${v.inGroup ? `${name}: the` : 'The'} cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
       const blocks: types.KnownBlock[] = [section(t, 'cause-changed')];
       if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId, finding).blocks);
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
@@ -127,7 +127,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
       return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}${causeSuffix(v)}`), blocks: [section(t, 'recovered')] };
     }
     case 'acked': {
-      const t = `:eyes: ${mention(note.by)} is on it. No more reminders for this incident.`;
+      const t = `:eyes: ${mention(note.by)} is on it${v.inGroup ? ` (${name})` : ''}. No more reminders for this incident.`;
       return { text: fallbackMrkdwn(`${mention(note.by)} is on it: ${escapeMrkdwn(`${v.target}${causeSuffix(v)}`)}`), blocks: [section(t, 'acked')] };
     }
     case 'snoozed': {
