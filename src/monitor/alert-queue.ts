@@ -30,9 +30,7 @@ export type PostOutcome =
   /** Another worker holds its `post` claim. */
   | 'busy'
   /** Slack answered 429: nothing posted, the wait is recorded (for its channel). */
-  | 'limited'
-  /** Its channel is still within a Retry-After: not tried. */
-  | 'waiting';
+  | 'limited';
 
 /**
  * Posts per drain turn, and the lease that makes one worker drain at a time
@@ -63,9 +61,10 @@ export class AlertQueue {
   }
 
   /**
-   * Posts queued alerts, most urgent first, while Slack lets it. `post` gets
-   * how many are queued in all (it says so on the alert when Slack
-   * rate-limited its channel lately), and checks its channel's Retry-After. An error posting `own` (the ticking incident) is thrown
+   * Posts queued alerts, most urgent first, while Slack lets each channel
+   * (a channel within its Retry-After is passed over). `post` gets how many
+   * more wait behind the one it posts (0 unless Slack rate-limited its
+   * channel lately). An error posting `own` (the ticking incident) is thrown
    * after the turn, so its tick retries and backs off as before; another
    * incident's is logged and left queued for its own tick.
    */
@@ -74,24 +73,41 @@ export class AlertQueue {
     if (!(await store.claim('backlog', 'drain', owner, this.leaseMs))) return;
     const started = Date.now();
     const skip = new Set<string>();
+    /** Channels within a Retry-After (read once per turn), and those Slack lets post with whether it rate-limited them lately. */
+    const held = new Set<string>();
+    const open = new Map<string, boolean>();
     let ownError: unknown;
     try {
       for (let i = 0; i < MAX_POSTS_PER_TURN && Date.now() - started < this.leaseMs / 2; i++) {
         const { ids, size } = await store.backlog.head(skip.size + 1);
         const id = ids.find((x) => !skip.has(x));
         if (id === undefined) break;
+        // One HGET per queued alert: a channel Slack holds back costs no claim, no post, no second read.
+        const channel = (await store.incidentField(id, 'channel')) ?? '';
+        if (!held.has(channel) && !open.has(channel)) {
+          const { waitMs, recently } = await store.backlog.slack(channel);
+          if (waitMs > 0) held.add(channel);
+          else open.set(channel, recently);
+        }
+        if (held.has(channel)) {
+          skip.add(id);
+          continue;
+        }
         let outcome: PostOutcome;
         try {
-          outcome = await post(id, size - 1);
+          outcome = await post(id, open.get(channel) ? size - 1 : 0);
         } catch (err) {
           if (id === own) ownError = err;
           else log.log('warn', 'a queued alert could not be posted: left for its own tick', { incident: id, error: (err as Error).message });
           skip.add(id);
           continue;
         }
-        if (outcome === 'limited') log.log('warn', 'Slack rate-limits the alerts: queued, the gravest and most recent first', { queued: size });
+        if (outcome === 'limited') {
+          log.log('warn', 'Slack rate-limits the alerts: queued, the gravest and most recent first', { queued: size, channel });
+          held.add(channel);
+        }
         // Another channel's alerts may still go out: only this one is skipped.
-        if (outcome === 'busy' || outcome === 'limited' || outcome === 'waiting') skip.add(id);
+        if (outcome === 'busy' || outcome === 'limited') skip.add(id);
         else await store.backlog.remove(id);
       }
     } finally {

@@ -245,15 +245,14 @@ export class IncidentKeeper {
     if (rec?.ts) return 'posted';
     // A queued alert may be another target's, queued a while ago: post it only if still due.
     if (!rec || rec.resolvedAt !== undefined || rec.diagnoses === 0) return 'gone';
-    const [open, snoozed, slack] = await Promise.all([store.isOpen(rec.target, id), this.quiet(rec.target), store.backlog.slack(rec.channel)]);
+    const [open, snoozed] = await Promise.all([store.isOpen(rec.target, id), this.quiet(rec.target)]);
     if (!open || snoozed) return 'gone';
-    if (slack.waitMs > 0) return 'waiting';
     // Within alerts.groupWaitSeconds of an alert sharing its host or cause: it joins that alert's group, no message of its own.
     if (await this.grouper.join(rec)) {
       metrics.alerts.inc({ kind: 'alert' });
       return 'posted';
     }
-    const queuedBehind = slack.recently ? behind : 0;
+    const queuedBehind = behind;
     let ts: string;
     try {
       ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(queuedBehind > 0 ? { queuedBehind } : {}) });
