@@ -38,6 +38,8 @@ export type PostOutcome =
  * release lost to a Redis timeout, holds every alert back until it expires.
  */
 const MAX_POSTS_PER_TURN = 25;
+/** Queued alerts one turn looks at: a channel Slack holds back must not starve the others behind it for long. */
+const MAX_LOOKED_AT_PER_TURN = 200;
 const MAX_DRAIN_LEASE_MS = 10_000;
 /** Scores are exact integers below 2^53: severity (< 900) × span + (span − opened-at ms, good until 2286). */
 const RECENCY_SPAN = 1e13;
@@ -78,7 +80,8 @@ export class AlertQueue {
     const open = new Map<string, boolean>();
     let ownError: unknown;
     try {
-      for (let i = 0; i < MAX_POSTS_PER_TURN && Date.now() - started < this.leaseMs / 2; i++) {
+      // Posts are bounded per turn, and so are the alerts looked at (those of held channels are passed over).
+      for (let i = 0, posts = 0; posts < MAX_POSTS_PER_TURN && i < MAX_LOOKED_AT_PER_TURN && Date.now() - started < this.leaseMs / 2; i++) {
         const { ids, size } = await store.backlog.head(skip.size + 1);
         const id = ids.find((x) => !skip.has(x));
         if (id === undefined) break;
@@ -94,6 +97,7 @@ export class AlertQueue {
           continue;
         }
         let outcome: PostOutcome;
+        posts += 1;
         try {
           outcome = await post(id, open.get(channel) ? size - 1 : 0);
         } catch (err) {
