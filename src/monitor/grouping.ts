@@ -33,6 +33,8 @@ export class AlertGrouper {
     private readonly viewOf: (rec: IncidentRecord) => IncidentView,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** Runs `work` holding the incident's lease on `what` (IncidentKeeper.claimed); undefined when another worker holds it. */
+    private readonly claimed: (id: string, what: string, work: () => Promise<void>) => Promise<void | undefined>,
   ) {}
 
   get enabled(): boolean {
@@ -86,11 +88,15 @@ export class AlertGrouper {
     for (const rec of recs) {
       if (rec.headTs) continue;
       if (!rec.groupId) await this.store.updateIncident(rec.id, { groupId: gid });
-      const grouped: IncidentRecord = { ...rec, groupId: gid };
-      const head = await this.sink.postInThread!(g.channel, g.ts, this.viewOf(grouped));
-      if (!(await this.store.setIncidentOnce(rec.id, 'headTs', head))) {
-        await this.sink.remove(g.channel, head).catch(() => undefined);
-      }
+      // Held under the member's `head` lease and read again inside it: two workers shaping at once post it once.
+      await this.claimed(rec.id, 'head', async () => {
+        const fresh = await this.store.incident(rec.id);
+        if (!fresh || fresh.headTs) return;
+        const head = await this.sink.postInThread!(g.channel, g.ts, this.viewOf({ ...fresh, groupId: gid }));
+        if (!(await this.store.setIncidentOnce(rec.id, 'headTs', head))) {
+          await this.sink.remove(g.channel, head).catch(() => undefined);
+        }
+      });
     }
     await this.refresh(gid);
   }

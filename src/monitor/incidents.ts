@@ -70,7 +70,7 @@ export class IncidentKeeper {
     private readonly now: () => number,
   ) {
     this.queue = new AlertQueue(deps.store, owner, leaseMs, deps.log);
-    this.grouper = new AlertGrouper(deps.store, deps.sink, (deps.settings.groupWaitSeconds ?? 0) * 1000, (rec) => this.viewOf(rec), deps.log, now);
+    this.grouper = new AlertGrouper(deps.store, deps.sink, (deps.settings.groupWaitSeconds ?? 0) * 1000, (rec) => this.viewOf(rec), deps.log, now, (id, what, work) => this.claimed(id, what, work));
   }
 
   /** Edits an incident's parent: its own message, or its message in a group's thread and the group message (grouping.ts). */

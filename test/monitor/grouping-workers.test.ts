@@ -44,7 +44,7 @@ describe('grouped alerts across worker processes', () => {
   });
 
   const parents = (): Call[] => web.double.ok('chat.postMessage').filter((c) => !c.body.thread_ts && c.body.channel === CHANNEL);
-  const heads = (ts: string | undefined): Call[] => repliesTo(web.double, ts).filter((c) => blockIds(c)[0]?.startsWith('alert:'));
+  const heads = (ts: string | undefined): Call[] => repliesTo(web.double, ts).filter((c) => blockIds(c)[0]?.startsWith('alert:') && !web.double.ok('chat.delete').some((x) => x.body.ts === c.ts));
 
   it('posts one group message and each target once in its thread', async () => {
     await Promise.all(names.map((n) => nextTick(web.redis, web.prefix, n, undefined, 60_000)));

@@ -48,7 +48,7 @@ describe('grouped alerts', () => {
 
   const parents = (): Call[] => h.double.ok('chat.postMessage').filter((c) => !c.body.thread_ts && c.body.channel === CHANNEL);
   const groupEdits = (ts: string | undefined): Call[] => h.double.ok('chat.update').filter((c) => c.body.ts === ts && blockIds(c)[0]?.startsWith('alert-group:'));
-  const heads = (ts: string | undefined): Call[] => repliesTo(h.double, ts).filter((c) => blockIds(c)[0]?.startsWith('alert:'));
+  const heads = (ts: string | undefined): Call[] => repliesTo(h.double, ts).filter((c) => blockIds(c)[0]?.startsWith('alert:') && !h.double.ok('chat.delete').some((x) => x.body.ts === c.ts));
 
   it('posts one grouped message for twelve targets down on one host, each target in its thread, kept current as they recover', async () => {
     await Promise.all(names.map((n) => nextTick(h.redis, h.prefix, n, undefined, 60_000)));
