@@ -281,7 +281,8 @@ export class IncidentKeeper {
     const d = await this.deps.findDiagnosis(rec.diagnosisId);
     if (!d) return;
     for (let i = rec.findingsPosted; i < d.findings.length; i++) {
-      if (rec.groupId) await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId, rec.target);
+      // With grouping on, any alert's thread may become a group's: its findings name their target from the start.
+      if (rec.groupId || this.grouper.enabled) await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId, rec.target);
       else await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId);
       await store.updateIncident(id, { findingsPosted: i + 1 });
     }
