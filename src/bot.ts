@@ -69,6 +69,7 @@ import { ThreadButtons } from './stores/thread-buttons.js';
 import { loadHome, type HomeSectionsHook } from './slack/home/home-data.js';
 import { HomePublisher } from './slack/home/publisher.js';
 import { registerHome } from './slack/home/register.js';
+import { targetLinks, targetRoutes } from './monitor/routing.js';
 import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
@@ -76,6 +77,7 @@ import { ApprovalStore } from './stores/approval-store.js';
 import { AuditLog } from './stores/audit-log.js';
 import { DiagnosisStore } from './stores/diagnosis-store.js';
 import { MonitorStore } from './stores/monitor-store.js';
+import { SilenceStore } from './stores/silence-store.js';
 import { withTimeout } from './util/timeout.js';
 
 export type Role = 'web' | 'worker';
@@ -150,6 +152,8 @@ interface Parts {
   dispatcher: Dispatcher;
   sink: AlertSink & PauseSink;
   monitorStore: MonitorStore;
+  /** Maintenance windows (`silence`), read by the monitor and the commands. */
+  silences: SilenceStore;
   monitored: string[];
   /** `alerts.idleWatch`: one idle connection held per monitored target (monitor/idle-watch.ts). */
   idleWatch: IdleWatch | undefined;
@@ -180,6 +184,7 @@ function workerComponents(p: Parts): Component[] {
   const monitor = alerts && new Monitor({
     settings: alerts, store: p.monitorStore, sink: p.sink, probe, metrics, log,
     resolve: p.resolveNamed,
+    route: targetRoutes(p.config), silences: p.silences,
     // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
     diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
       ?? runner.run(id, { input: name, origin: { kind: 'monitor', channel: alerts.channel }, requestedAt: Date.now(), history }, async () => undefined),
@@ -214,7 +219,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
     resultTimeoutMs: Math.max(60_000, 6 * p.settings.timeoutMs + 20_000),
     runs: (target: TargetInfo, r: Remediation) => planFor(target, r, config).plan === 'run',
   };
-  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}), ...(locations ? { locations } : {}) });
+  registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus, silences: p.silences } : {}), ...(locations ? { locations } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
     // `recheck:i.<incident>` on an alert: a fresh diagnosis of the incident's target.
@@ -290,6 +295,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         reporter, log, runs: (target, r) => planFor(target, r, config).plan === 'run',
         fixedParent: new FixedParent({ reporter, approvals, diagnoses: store, log }),
         buttons: threadButtons,
+        links: (target) => targetLinks(config, target.name),
         ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}) }),
       monitor: silentReporter,
       cli: silentReporter,
@@ -333,7 +339,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       onChange: () => home.changed(),
       log,
     }),
-    monitorStore, monitored, idleWatch, home,
+    monitorStore, silences: new SilenceStore(redis, settings.queuePrefix), monitored, idleWatch, home,
   };
 
   // Components, in start order; stopped in reverse.

@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type CommandOutcome = 'queued' | 'inline' | 'pending' | 'deduplicated' | 'usage' | 'status' | 'audit' | 'forbidden' | 'refused' | 'busy';
+export type CommandOutcome = 'queued' | 'inline' | 'pending' | 'deduplicated' | 'usage' | 'status' | 'audit' | 'forbidden' | 'refused' | 'busy' | 'silence';
 
 export class Metrics {
   readonly registry = new Registry();

@@ -21,6 +21,26 @@ export function isValidLocationName(name: string): boolean {
 }
 const locationName = z.string().refine(isValidLocationName, 'must match [a-z0-9][a-z0-9-]* (at most 63 characters)');
 
+/** A link shown on a target's alerts and diagnoses (a button): https only, no credentials, bounded. */
+const httpsUrl = z.string().max(2000, 'must be at most 2000 characters').superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+    return;
+  }
+  if (u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+  else if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials' });
+  // Slack link syntax: these would end or split the <url|label> token.
+  else if (/[\s<>|]/.test(v)) ctx.addIssue({ code: 'custom', message: 'must not contain spaces or < > |' });
+});
+
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
+
+/** Who an alert pages: a user group, `<!here>` or `<!channel>`; nothing else (never free text). */
+export const MENTION_RE = /^(?:<!subteam\^S[A-Z0-9]{2,20}(?:\|@?[a-z0-9._-]{1,80})?>|<!here>|<!channel>)$/;
+
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
 
 export const sshSchema = z
@@ -72,6 +92,11 @@ export const targetSchema = z
     fixes: z.enum(['guided', 'automatic']).default('guided'),
     /** Where its diagnoses and monitor probes run (addition, issue #20): probe location names, `local` the bot's own. */
     probeFrom: z.array(locationName).min(1, 'must name at least one location').default([LOCAL_LOCATION]),
+    /** Its alerts (and their notes, reminders, recoveries) go to this channel instead of alerts.channel (addition). */
+    alertChannel: slackChannelId.optional(),
+    /** Shown as buttons on its alerts and diagnoses (addition). */
+    runbookUrl: httpsUrl.optional(),
+    dashboardUrl: httpsUrl.optional(),
   })
   .strict();
 
@@ -97,7 +122,11 @@ export const configSchema = z
       .default({ diagnose: ['*'], approvers: [], selfApproval: false, approvalTtlSeconds: 900, allowAdHocTargets: false, adHocNetworks: [] }),
     alerts: z
       .object({
-        channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD'),
+        channel: slackChannelId,
+        /** Who an alert's parent message pages (addition): a user group `<!subteam^S…>`, `<!here>` or `<!channel>`. */
+        mention: z.string().max(120).regex(MENTION_RE, 'must be a user group mention such as <!subteam^S0ONCALL>, or <!here> or <!channel>').optional(),
+        /** Incidents opening within this many seconds with one shared cause or host share one grouped alert (0: never group). */
+        groupWaitSeconds: z.number().int().min(0).max(3600).default(0),
         intervalSeconds: z.number().int().min(5).max(86400).default(30),
         targets: z.array(z.string().min(1)).default(['*']),
         /** Consecutive failed probes before an alert. */

@@ -27,6 +27,12 @@ export interface IncidentView {
   ackedBy?: string;
   resolvedAt?: number;
   downtimeMs?: number;
+  /** Who the parent pages (alerts.mention), and the target's runbook and dashboard (routing.ts). */
+  mention?: string;
+  runbookUrl?: string;
+  dashboardUrl?: string;
+  /** Shown inside a grouped alert's thread (grouping.ts): no mention, it names the group. */
+  inGroup?: boolean;
   /** When posted while Slack rate-limits alerts: how many more wait behind this one (alert-queue.ts). */
   queuedBehind?: number;
 }
@@ -38,6 +44,16 @@ export type IncidentNote =
   | { kind: 'recovered'; resolvedAt: number; downtimeMs: number; successes: number }
   | { kind: 'acked'; by: string }
   | { kind: 'snoozed'; by: string; until: number; label: string };
+
+/** A grouped alert (grouping.ts): the targets that went down together, each as its parent would show it. */
+export interface GroupView {
+  id: string;
+  /** What the members share: one cause (or `mixed` when a host group's causes differ), the host when they share one. */
+  cause: string;
+  host?: string;
+  members: IncidentView[];
+  mention?: string;
+}
 
 /** Slack refused a post with 429: nothing was posted; try again after `retryAfterMs` (its Retry-After). */
 export class RateLimitedError extends Error {
@@ -54,9 +70,12 @@ export interface AlertSink {
   update(channel: string, ts: string, view: IncidentView): Promise<void>;
   /** Deletes a parent posted twice (see Monitor.postParent). */
   remove(channel: string, ts: string): Promise<void>;
-  /** One finding as a reply in the thread, exactly as a diagnosis posts it. */
-  finding(channel: string, threadTs: string, finding: Finding, diagnosisId: string): Promise<void>;
+  /** One finding as a reply in the thread, exactly as a diagnosis posts it (`forTarget`: in a group's thread, which target it is of). */
+  finding(channel: string, threadTs: string, finding: Finding, diagnosisId: string, forTarget?: string): Promise<void>;
   note(channel: string, threadTs: string, note: IncidentNote, view: IncidentView): Promise<void>;
+  /** Grouping (grouping.ts; a sink without these never groups): a target's own message in a group's thread, and the group message itself. */
+  postInThread?(channel: string, threadTs: string, view: IncidentView): Promise<string>;
+  updateGroup?(channel: string, ts: string, view: GroupView): Promise<void>;
 }
 
 /** Why monitoring cannot run: the bot's own Redis is unreachable (posted by the web process). */

@@ -78,7 +78,8 @@ export class IncidentActions {
     const acked = { ...rec, ackedBy: by, ackedAt: at };
     if (rec.ts) {
       await this.sink.note(rec.channel, rec.ts, { kind: 'acked', by }, incidentView(acked, this.settings));
-      await this.sink.update(rec.channel, rec.ts, incidentView(acked, this.settings));
+      // A grouped incident (grouping.ts): its own message in the group's thread, never the group message.
+      if (!acked.groupId || acked.headTs) await this.sink.update(rec.channel, acked.headTs ?? rec.ts, incidentView(acked, this.settings));
     }
     return { kind: 'acked', target: rec.target, ...causeOf(rec) };
   }

@@ -15,6 +15,10 @@ export interface AlertSettings {
   remindAfterMinutes: number;
   /** A tick's PING p99 above this (ms) counts as a failed probe (monitor/latency.ts); absent: latency never alerts. */
   latencyMs?: number;
+  /** alerts.mention: who an alert pages (validated by the schema). */
+  mention?: string;
+  /** alerts.groupWaitSeconds (grouping.ts); 0 or absent: never group. */
+  groupWaitSeconds?: number;
 }
 
 export function incidentRef(id: string): string {
@@ -40,5 +44,9 @@ export function incidentView(rec: IncidentRecord, s: Pick<AlertSettings, 'failur
     ...(rec.ackedBy ? { ackedBy: rec.ackedBy } : {}),
     ...(rec.resolvedAt !== undefined ? { resolvedAt: rec.resolvedAt } : {}),
     ...(rec.downtimeMs !== undefined ? { downtimeMs: rec.downtimeMs } : {}),
+    ...(rec.mention ? { mention: rec.mention } : {}),
+    ...(rec.runbookUrl ? { runbookUrl: rec.runbookUrl } : {}),
+    ...(rec.dashboardUrl ? { dashboardUrl: rec.dashboardUrl } : {}),
+    ...(rec.groupId ? { inGroup: true } : {}),
   };
 }

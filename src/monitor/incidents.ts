@@ -18,6 +18,9 @@ import { incidentDiagnosisId, incidentView, type AlertSettings } from './inciden
 import type { TargetState } from './state-machine.js';
 import { restartHistory } from './restarts.js';
 import { isSlowCode } from './latency.js';
+import type { RouteOf } from './routing.js';
+import { AlertGrouper } from './grouping.js';
+import { silenceFor, type SilenceRecord } from './silences.js';
 
 /** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
 export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<Diagnosis>;
@@ -33,6 +36,10 @@ export interface KeeperDeps {
   log: Logger;
   /** The idle watch's latest record for a target goes into its diagnoses' history (idle-watch.ts). */
   idleWatch?: IdleWatch;
+  /** Where each target's alerts go and what they carry (routing.ts); default: alerts.channel, nothing more. */
+  route?: RouteOf;
+  /** Maintenance windows (silences.ts): a silenced target is kept quiet like a snoozed one. */
+  silences?: { active(now: number): Promise<SilenceRecord[]> };
 }
 
 export const CAS_ATTEMPTS = 8;
@@ -54,6 +61,8 @@ export class IncidentKeeper {
   /** What is known done of open incidents: the ticks in between have nothing to read (see reconcileOpen). */
   private readonly settled = new BoundedMap<Settled>(MAX_CACHED);
   private readonly queue: AlertQueue;
+  /** alerts.groupWaitSeconds: incidents sharing a host or cause share one message (grouping.ts). */
+  private readonly grouper: AlertGrouper;
 
   constructor(
     private readonly deps: KeeperDeps,
@@ -63,6 +72,13 @@ export class IncidentKeeper {
     private readonly now: () => number,
   ) {
     this.queue = new AlertQueue(deps.store, owner, leaseMs, deps.log);
+    this.grouper = new AlertGrouper(deps.store, deps.sink, (deps.settings.groupWaitSeconds ?? 0) * 1000, (rec) => this.viewOf(rec), deps.log, now, (id, what, work) => this.claimed(id, what, work));
+  }
+
+  /** Edits an incident's parent: its own message, or its message in a group's thread and the group message (grouping.ts). */
+  private async updateParent(rec: IncidentRecord): Promise<void> {
+    const view = this.viewOf(rec);
+    if (!(await this.grouper.updateMember(rec, view))) await this.deps.sink.update(rec.channel, rec.ts!, view);
   }
 
   private get settings(): AlertSettings {
@@ -86,6 +102,13 @@ export class IncidentKeeper {
     }
   }
 
+  /** Snoozed (a button) or silenced (a maintenance window): no alert, note or reminder now. */
+  private async quiet(target: string): Promise<boolean> {
+    const now = this.now();
+    const [snooze, silences] = await Promise.all([this.deps.store.snoozed(target, now), this.deps.silences?.active(now)]);
+    return snooze !== undefined || (silences !== undefined && silenceFor(target, silences, now) !== undefined);
+  }
+
   viewOf(rec: IncidentRecord): IncidentView {
     return incidentView(rec, this.settings);
   }
@@ -94,8 +117,10 @@ export class IncidentKeeper {
     const inc = state.incident!;
     const existing = await this.deps.store.incident(inc.id);
     if (existing) return existing;
+    const route = this.deps.route?.(name) ?? { channel: this.settings.channel };
     return this.deps.store.createIncident({
-      id: inc.id, target: name, channel: this.settings.channel, openedAt: inc.openedAt, reason: inc.reason,
+      ...route,
+      id: inc.id, target: name, openedAt: inc.openedAt, reason: inc.reason,
       firstFailureAt: inc.firstFailure.at, firstCode: inc.firstFailure.code,
       ...(inc.firstFailure.error ? { firstError: inc.firstFailure.error } : {}),
       ...(inc.lastOkAt !== undefined ? { lastOkAt: inc.lastOkAt } : {}),
@@ -119,7 +144,7 @@ export class IncidentKeeper {
     if (!this.needsWork(state, this.settled.get(id))) return;
     this.settled.delete(id);
     // One round trip: the client pipelines commands sent in the same tick (enableAutoPipelining).
-    const [first, snooze] = await Promise.all([this.record(name, state, targetInfo), store.snoozed(name, this.now())]);
+    const [first, snooze] = await Promise.all([this.record(name, state, targetInfo), this.quiet(name)]);
     let rec = first;
     if (!rec.ts) {
       // Snoozed: the incident is kept, and alerted when the snooze ends if it is still open.
@@ -226,20 +251,27 @@ export class IncidentKeeper {
     if (rec?.ts) return 'posted';
     // A queued alert may be another target's, queued a while ago: post it only if still due.
     if (!rec || rec.resolvedAt !== undefined || rec.diagnoses === 0) return 'gone';
-    const [open, snoozed] = await Promise.all([store.isOpen(rec.target, id), store.snoozed(rec.target, this.now())]);
+    const [open, snoozed] = await Promise.all([store.isOpen(rec.target, id), this.quiet(rec.target)]);
     if (!open || snoozed) return 'gone';
+    // Within alerts.groupWaitSeconds of an alert sharing its host or cause: it joins that alert's group, no message of its own.
+    if (await this.grouper.join(rec)) {
+      metrics.alerts.inc({ kind: 'alert' });
+      return 'posted';
+    }
+    const queuedBehind = behind;
     let ts: string;
     try {
-      ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(behind > 0 ? { queuedBehind: behind } : {}) });
+      ts = await sink.post(rec.channel, { ...this.viewOf(rec), ...(queuedBehind > 0 ? { queuedBehind } : {}) });
     } catch (err) {
       if (!(err instanceof RateLimitedError)) throw err;
-      await store.backlog.limited(err.retryAfterMs);
+      await store.backlog.limited(err.retryAfterMs, rec.channel);
       return 'limited';
     }
     if (await store.setIncidentOnce(id, 'ts', ts)) {
       await store.updateIncident(id, { postedAt: this.now() });
       metrics.alerts.inc({ kind: 'alert' });
-      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(behind > 0 ? { queuedBehind: behind } : {}) });
+      await this.grouper.opened(rec, ts);
+      log.log('info', 'alert posted', { target: rec.target, incident: id, cause: rec.cause, channel: rec.channel, ts, ...(queuedBehind > 0 ? { queuedBehind } : {}) });
       return 'posted';
     }
     log.log('warn', 'the alert was posted twice (a lease ran out mid-post): deleting this copy', { incident: id, ts });
@@ -255,7 +287,9 @@ export class IncidentKeeper {
     const d = await this.deps.findDiagnosis(rec.diagnosisId);
     if (!d) return;
     for (let i = rec.findingsPosted; i < d.findings.length; i++) {
-      await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId);
+      // With grouping on, any alert's thread may become a group's: its findings name their target from the start.
+      if (rec.groupId || this.grouper.enabled) await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId, rec.target);
+      else await sink.finding(rec.channel, rec.ts, d.findings[i]!, rec.diagnosisId);
       await store.updateIncident(id, { findingsPosted: i + 1 });
     }
   }
@@ -282,7 +316,7 @@ export class IncidentKeeper {
     // Posted before it is recorded: a failure here is retried by a later tick (at-least-once), never lost.
     await sink.note(rec.channel, rec.ts, { kind: 'cause-changed', ...(rec.cause ? { from: rec.cause } : {}), to: cause, probeCode: code, ...(d.findings[0] ? { finding: d.findings[0] } : {}), diagnosisId }, this.viewOf(next));
     await store.updateIncident(id, { diagnoses: n, diagCode: code, cause, title: next.title, diagnosisId, notes: rec.notes + 1 });
-    await sink.update(rec.channel, rec.ts, this.viewOf(next)).catch((err: Error) => this.deps.log.log('warn', 'could not update the alert with the new cause', { incident: id, error: err.message }));
+    await this.updateParent(next).catch((err: Error) => this.deps.log.log('warn', 'could not update the alert with the new cause', { incident: id, error: err.message }));
   }
 
   private async noteFlapping(rec: IncidentRecord, state: TargetState): Promise<void> {
@@ -346,7 +380,7 @@ export class IncidentKeeper {
         }
         if (!rec.parentResolved) {
           // chat.update is idempotent: a retry edits the same text in again.
-          await sink.update(rec.channel, rec.ts!, this.viewOf(rec));
+          await this.updateParent(rec);
           await store.updateIncident(closed.id, { parentResolved: true });
         }
       }

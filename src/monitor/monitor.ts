@@ -30,7 +30,7 @@ import { BoundedMap } from '../util/bounded-map.js';
 import type { AlertSink } from './alert-sink.js';
 import type { IdleWatch } from './idle-watch.js';
 import type { AlertSettings } from './incident.js';
-import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose } from './incidents.js';
+import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose, type KeeperDeps } from './incidents.js';
 import { LATENCY_PINGS, outcomeOf, reportsUp, withLatency } from './latency.js';
 import { withRun } from './restarts.js';
 import { transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
@@ -60,6 +60,9 @@ export interface MonitorDeps {
   maxReconciling?: number;
   /** Optional: hold one idle connection per target that is up, and give what reaps it to its diagnoses (idle-watch.ts). */
   idleWatch?: IdleWatch;
+  /** Where each target's alerts go (routing.ts) and the maintenance windows (silences.ts): see KeeperDeps. */
+  route?: KeeperDeps['route'];
+  silences?: KeeperDeps['silences'];
 }
 
 export type TickOutcome =

@@ -5,14 +5,16 @@
  * a diagnosis thread renders them.
  */
 import type { Finding } from '../engine/index.js';
-import { RateLimitedError, type AlertSink, type IncidentNote, type IncidentView, type PauseInfo, type PauseSink } from '../monitor/alert-sink.js';
+import { RateLimitedError, type AlertSink, type GroupView, type IncidentNote, type IncidentView, type PauseInfo, type PauseSink } from '../monitor/alert-sink.js';
 import { SlackRateLimitedError, type Reporter } from './reporter.js';
 import { renderFinding, type FindingView } from './views/diagnosis.js';
 import { renderIncident, renderNote, renderPaused, renderResumed } from './views/alert.js';
-import type { Rendered } from './views/elements.js';
+import { context, type Rendered } from './views/elements.js';
 import { withoutButtons } from './views/stale.js';
 import type { ThreadButtons } from '../stores/thread-buttons.js';
 import type { Logger } from '../log.js';
+import { renderGroup } from './views/alert-group.js';
+import { escapeMrkdwn } from './views/mrkdwn.js';
 
 export interface AlertSinkOptions {
   /**
@@ -77,9 +79,14 @@ export function slackAlertSink(reporter: Reporter, opts: AlertSinkOptions = {}):
       // chat.delete: a bot token may delete the bot's own messages (chat:write).
       await reporter.client.chat.delete({ channel, ts });
     },
-    finding: async (channel: string, threadTs: string, finding: Finding, diagnosisId: string) => {
-      await postKept(channel, threadTs, renderFinding(finding, diagnosisId, await viewFor(diagnosisId)));
+    finding: async (channel: string, threadTs: string, finding: Finding, diagnosisId: string, forTarget?: string) => {
+      const r = renderFinding(finding, diagnosisId, await viewFor(diagnosisId));
+      // In a group's thread several targets' findings interleave: each says whose it is, first.
+      const shown = forTarget ? { ...r, blocks: [context([`:dart: *${escapeMrkdwn(forTarget)}*`]), ...r.blocks].slice(0, 50) } : r;
+      await postKept(channel, threadTs, shown);
     },
+    postInThread: (channel: string, threadTs: string, view: IncidentView) => reporter.post(channel, renderIncident(view), threadTs),
+    updateGroup: (channel: string, ts: string, view: GroupView) => reporter.update(channel, ts, renderGroup(view)),
     note: async (channel: string, threadTs: string, note: IncidentNote, view: IncidentView) => {
       const finding = note.kind === 'cause-changed' ? await viewFor(note.diagnosisId) : undefined;
       if (note.kind === 'recovered') {

@@ -25,6 +25,9 @@ import { withTimeout } from '../util/timeout.js';
 import { handleLocated, type LocationCommandDeps } from './location-command.js';
 import { renderLocationStatus } from './views/locations.js';
 import { knownLocations } from '../jobs/locations.js';
+import type { SilenceStore } from '../stores/silence-store.js';
+import { isSilenceCommand, silenceCommand } from './commands-silence.js';
+import { silenceStatusBlocks } from './views/silences.js';
 
 export const COMMAND = '/redis-diagnose';
 const MONITOR_STATUS_MS = 800;
@@ -43,6 +46,8 @@ export interface CommandDeps {
   monitor?: { targets: ReadonlySet<string>; states(): Promise<Map<string, MonitorStatus>> };
   /** Probe locations (`from <location>`, `from all`, and the locations part of `status`): location-command.ts. */
   locations?: LocationCommandDeps;
+  /** Maintenance windows (`silence`, `silences`, and in `status`): commands-silence.ts. */
+  silences?: SilenceStore;
 }
 
 const AUDIT_ENTRIES = 25;
@@ -97,9 +102,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       ]);
       const monitor = deps.monitor && monitored ? { targets: deps.monitor.targets, states: monitored } : undefined;
       const rendered = renderStatus(deps.config, states, shared, Date.now(), monitor);
-      if (!deps.locations || deps.config.locations.length === 0) return rendered;
+      // The maintenance windows in force, after the rest (bounded like the monitor states).
+      const silenced = deps.silences ? await withTimeout(deps.silences.active(Date.now()), MONITOR_STATUS_MS, 'reading silences').catch(() => []) : [];
+      const withSilences = { ...rendered, blocks: [...rendered.blocks, ...silenceStatusBlocks(silenced, Date.now(), 50 - rendered.blocks.length)] };
+      if (!deps.locations || deps.config.locations.length === 0) return withSilences;
       const where = await deps.locations.locations.status(knownLocations(deps.config));
-      return { text: rendered.text, blocks: [...rendered.blocks, ...renderLocationStatus(where)] };
+      return { text: withSilences.text, blocks: [...withSilences.blocks, ...renderLocationStatus(where)].slice(0, 50) };
     },
   },
   audit: {
@@ -130,6 +138,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     // Own keys only: `/redis-diagnose constructor` is a target to admit (or refuse), not Object's constructor.
     const sub = Object.hasOwn(SUBCOMMANDS, key) ? SUBCOMMANDS[key] : undefined;
 
+    if (!sub && isSilenceCommand(text)) {
+      const r = await silenceCommand(body, { config, log, ...(deps.silences ? { silences: deps.silences } : {}), ...(deps.audit ? { audit: deps.audit } : {}), ...(deps.monitor ? { monitored: deps.monitor.targets } : {}) });
+      metrics.commands.inc({ outcome: r.outcome });
+      await ack(ephemeral(r.answer));
+      return;
+    }
     if (sub?.rule && !sub.rule.allowed(body.user_id, config)) {
       metrics.commands.inc({ outcome: 'forbidden' });
       log.log('info', `command refused: ${word}`, { user: body.user_id });

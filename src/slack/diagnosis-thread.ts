@@ -31,6 +31,8 @@ export interface DiagnosisThreadDeps {
    * process's config): its button asks for approval; otherwise it shows the steps at once.
    */
   runs?: (target: TargetInfo, r: Remediation) => boolean;
+  /** A configured target's runbook and dashboard, shown on its diagnoses (monitor/routing.ts targetLinks). */
+  links?: (target: TargetInfo) => { runbookUrl?: string; dashboardUrl?: string };
   /** Minimum gap between two progress edits of the parent message. */
   progressIntervalMs?: number;
   /** A verification's verdict edits the fixed diagnosis's parent too (fixed-parent.ts). */
@@ -97,7 +99,7 @@ class ThreadRun implements ReportRun {
     const { channel, threadTs, heading, verifies } = this.origin;
     const parentTs = this.state.parentTs!;
     // chat.update is idempotent: a retry may edit the verdict in again, harmlessly.
-    await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading, verification: verifies !== undefined }));
+    await reporter.update(channel, parentTs, renderResult(diagnosis, { requestedBy: this.job.data.requestedBy, note: this.job.note, heading, verification: verifies !== undefined, ...(this.deps.links ? { links: this.deps.links(diagnosis.target) } : {}) }));
     // The thread's parent said what the fix was for; it now says whether it worked (best effort, never fails the job).
     if (verifies && threadTs) await this.deps.fixedParent?.verified(channel, threadTs, verifies, diagnosis);
     const thread = threadTs ?? parentTs;

@@ -3,8 +3,11 @@
  * the queue's hash-tag prefix like the rest of the monitor's keys):
  *
  *   <prefix>:store:monitor:backlog        sorted set: incident id → priority (lower is told first)
- *   <prefix>:store:monitor:slack-wait     string, PX: Slack answered 429; post nothing until it expires (Retry-After)
- *   <prefix>:store:monitor:slack-limited  string, PX: Slack rate-limited alerts in the last few minutes
+ *   <prefix>:store:monitor:slack-wait:<channel>     string, PX: Slack answered 429 for that channel; post nothing there until it expires (Retry-After)
+ *   <prefix>:store:monitor:slack-limited:<channel>  string, PX: Slack rate-limited alerts to that channel in the last few minutes
+ *
+ * Slack's limit on chat.postMessage is per channel (about one a second), so
+ * is the wait: a 429 in a team's alertChannel holds only that channel's alerts.
  *
  * One member per incident (ZADD of the same id only rewrites its score), so
  * the set holds at most one entry per open, unposted incident; it is capped
@@ -49,18 +52,18 @@ export class AlertBacklog {
     return { ids: (r?.[0]?.[1] as string[] | undefined) ?? [], size: Number(r?.[1]?.[1] ?? 0) };
   }
 
-  /** Slack said to wait `ms` (Retry-After): every worker holds its alerts until then. */
-  async limited(ms: number): Promise<void> {
+  /** Slack said to wait `ms` (Retry-After) in `channel`: every worker holds its alerts to that channel until then. */
+  async limited(ms: number, channel: string): Promise<void> {
     const wait = Math.max(1, Math.ceil(ms));
     await this.run(this.redis.multi()
-      .set(this.key('slack-wait'), '1', 'PX', wait)
-      .set(this.key('slack-limited'), '1', 'PX', wait + LIMITED_RECENTLY_MS)
+      .set(this.key(`slack-wait:${channel}`), '1', 'PX', wait)
+      .set(this.key(`slack-limited:${channel}`), '1', 'PX', wait + LIMITED_RECENTLY_MS)
       .exec(), 'recording the rate limit');
   }
 
-  /** How long alerts must still wait (0: post now), and whether Slack rate-limited them lately. */
-  async slack(): Promise<{ waitMs: number; recently: boolean }> {
-    const r = await this.run(this.redis.multi().pttl(this.key('slack-wait')).exists(this.key('slack-limited')).exec(), 'reading the rate limit');
+  /** How long alerts to `channel` must still wait (0: post now), and whether Slack rate-limited them lately. */
+  async slack(channel: string): Promise<{ waitMs: number; recently: boolean }> {
+    const r = await this.run(this.redis.multi().pttl(this.key(`slack-wait:${channel}`)).exists(this.key(`slack-limited:${channel}`)).exec(), 'reading the rate limit');
     return { waitMs: Math.max(0, Number(r?.[0]?.[1] ?? 0)), recently: Number(r?.[1]?.[1] ?? 0) === 1 };
   }
 }

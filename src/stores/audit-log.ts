@@ -30,7 +30,11 @@ export type AuditEvent =
   /** Someone acknowledged an alert's incident ("I'm on it"): no more reminders for it. */
   | 'acked'
   /** Someone opened a guided remediation's steps (`steps:`): a view, nothing was changed or run. */
-  | 'steps-shown';
+  | 'steps-shown'
+  /** An approver set (`silenced`) or ended (`unsilenced`) a maintenance window (slack/commands-silence.ts). */
+  | 'silenced' | 'unsilenced'
+  /** A command that changes something was refused (not an approver); nothing changed. */
+  | 'command-refused';
 
 export interface AuditRecord {
   at: string;
@@ -54,7 +58,7 @@ export interface AuditRecord {
   decidedBy?: string;
   decidedAt?: string;
   /** The request's state after this event (`snoozed`, `acked` for an alert's buttons; `refused` for a refused click on one; `viewed` for shown steps). */
-  outcome: RequestState | 'snoozed' | 'acked' | 'viewed';
+  outcome: RequestState | 'snoozed' | 'acked' | 'viewed' | 'silenced' | 'unsilenced';
   /** The server's reply (redacted, cut), for execution results. */
   reply?: string;
   reason?: string;

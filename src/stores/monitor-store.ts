@@ -8,6 +8,8 @@
  *   <prefix>:store:monitor:claim:<id>:<what>      string, SET NX PX: who may post <what> now (a lease)
  *   <prefix>:store:monitor:snooze:<target>        string, PX: who snoozed the target and until when
  *   <prefix>:store:monitor:backlog, slack-wait …  the alerts waiting for Slack (alert-backlog.ts)
+ *   <prefix>:store:monitor:group…, groupkey:…    grouped alerts (group-store.ts)
+ *   <prefix>:store:monitor:silences              maintenance windows (silence-store.ts)
  *
  * State transitions are compare-and-set on the version (a Lua script: Redis
  * runs it atomically), so two workers that probed the same target never both
@@ -21,6 +23,7 @@ import type { TargetInfo } from '../engine/index.js';
 import type { TargetState } from '../monitor/state-machine.js';
 import { withTimeout } from '../util/timeout.js';
 import { AlertBacklog } from './alert-backlog.js';
+import { GroupStore } from './group-store.js';
 import { storeKey } from './keys.js';
 
 export interface IncidentRecord {
@@ -58,6 +61,13 @@ export interface IncidentRecord {
   recoveryPosted?: boolean;
   parentResolved?: boolean;
   done?: boolean;
+  /** Routing (monitor/routing.ts), fixed when the incident opens: who the alert pages, the target's links. */
+  mention?: string;
+  runbookUrl?: string;
+  dashboardUrl?: string;
+  /** A grouped alert (monitor/grouping.ts): the group, and this target's own message in the group's thread (`ts` is the group's). */
+  groupId?: string;
+  headTs?: string;
 }
 
 /** The fields of an incident stored as they are read (strings). */
@@ -163,6 +173,8 @@ export class MonitorStore {
   private readonly redis: WithScripts;
   /** The alerts waiting for Slack (alert-backlog.ts). */
   readonly backlog: AlertBacklog;
+  /** Grouped alerts (group-store.ts). */
+  readonly groups: GroupStore;
 
   constructor(redis: Redis, private readonly prefix: string) {
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
@@ -174,6 +186,7 @@ export class MonitorStore {
     }
     this.redis = redis as unknown as WithScripts;
     this.backlog = new AlertBacklog(redis, prefix);
+    this.groups = new GroupStore(redis, prefix);
   }
 
   key(...parts: string[]): string {

@@ -17,7 +17,7 @@ import type { types } from '@slack/bolt';
 import type { IncidentNote, IncidentView, PauseInfo } from '../../monitor/alert-sink.js';
 import { SNOOZE_OPTIONS } from '../../monitor/incident-actions.js';
 import { renderFinding, type FindingView } from './diagnosis.js';
-import { address, context, fallback, fallbackMrkdwn, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
+import { address, context, fallback, fallbackMrkdwn, linksBlock, recheckButton, section, slackDateOfMs, type Rendered } from './elements.js';
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION } from '../refs.js';
@@ -86,7 +86,11 @@ export function renderIncident(v: IncidentView): Rendered {
   const headline = resolved
     ? `:white_check_mark: ${label(v)} *recovered* — was ${word(v)} ${duration(v.downtimeMs ?? 0)}${v.cause && v.cause !== 'none' ? ` (cause: ${code(v.cause)})` : ''}`
     : `:rotating_light: ${label(v)} is *${word(v)}*${causeText(v)}${v.ackedBy ? ` · :eyes: acked by ${mention(v.ackedBy)}` : ''}`;
-  const blocks: types.KnownBlock[] = [section(headline, `alert:${v.target}`), context([facts(v).join(' · ')])];
+  // alerts.mention (schema-validated: a user group, <!here>, <!channel>) pages on the open alert; never inside a group's thread.
+  const page = !resolved && v.mention && !v.inGroup ? `${v.mention} ` : '';
+  const blocks: types.KnownBlock[] = [section(`${page}${headline}`, `alert:${v.target}`), context([facts(v).join(' · ')])];
+  const links = linksBlock(v);
+  if (links) blocks.push(links);
   if (!resolved) blocks.push(context(['What was found and what to do is in the thread.']));
   // Said once, when posted: later edits (ack, recovery) drop it, the count being stale by then.
   if (!resolved && v.queuedBehind) blocks.push(context([`:hourglass_flowing_sand: … and ${v.queuedBehind} more alert${v.queuedBehind === 1 ? '' : 's'} queued behind Slack's rate limit (the gravest and most recent first).`]));
@@ -99,8 +103,8 @@ export function renderIncident(v: IncidentView): Rendered {
     ? `${v.target} recovered after ${duration(v.downtimeMs ?? 0)} (${cause})`
     : `${v.target} is ${word(v)}: ${cause}${v.title && (v.cause || word(v) === 'slow') ? ` — ${v.title}` : ''}${word(v) === 'slow' && v.cause && v.firstError ? ` (${v.firstError})` : ''}`;
   // Acknowledged: the headline says who, as a mention (the rest escaped).
-  if (!resolved && v.ackedBy) return { text: fallbackMrkdwn(`${escapeMrkdwn(`${v.target} is ${word(v)}: ${cause}`)} · acked by ${mention(v.ackedBy)}`), blocks };
-  return { text: fallback(text), blocks };
+  if (!resolved && v.ackedBy) return { text: fallbackMrkdwn(`${page}${escapeMrkdwn(`${v.target} is ${word(v)}: ${cause}`)} · acked by ${mention(v.ackedBy)}`), blocks };
+  return { text: page ? fallbackMrkdwn(`${page}${escapeMrkdwn(text)}`) : fallback(text), blocks };
 }
 
 /** ` (cause-id)` for push texts, or nothing when the incident has no cause. */
@@ -119,7 +123,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
     }
     case 'cause-changed': {
       const from = note.from && note.from !== 'none' ? ` (was ${code(note.from)})` : '';
-      const t = `:arrows_counterclockwise: The cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
+      const t = `:arrows_counterclockwise: ${v.inGroup ? `${name}: the` : 'The'} cause changed: now ${code(note.to)}${from} — the probe now fails with ${code(note.probeCode)}.`;
       const blocks: types.KnownBlock[] = [section(t, 'cause-changed')];
       if (note.finding) blocks.push(...renderFinding(note.finding, note.diagnosisId, finding).blocks);
       return { text: fallback(`${v.target}: the cause changed to ${note.to}`), blocks: blocks.slice(0, LIMITS.blocks) };
@@ -133,7 +137,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
       return { text: fallback(`${v.target} recovered after ${duration(note.downtimeMs)}${causeSuffix(v)}`), blocks: [section(t, 'recovered')] };
     }
     case 'acked': {
-      const t = `:eyes: ${mention(note.by)} is on it. No more reminders for this incident.`;
+      const t = `:eyes: ${mention(note.by)} is on it${v.inGroup ? ` (${name})` : ''}. No more reminders for this incident.`;
       return { text: fallbackMrkdwn(`${mention(note.by)} is on it: ${escapeMrkdwn(`${v.target}${causeSuffix(v)}`)}`), blocks: [section(t, 'acked')] };
     }
     case 'snoozed': {

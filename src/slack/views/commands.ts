@@ -17,6 +17,8 @@ export function renderHelp(command: string, config: Config): Rendered {
     `• ${code(`${command} 10.0.0.5:6379`)} — ${adHoc}`,
     `• ${code(`${command} status`)} — the configured targets and their last known state`,
     `• ${code(`${command} audit`)} — the latest remediation requests, decisions and results (approvers only)`,
+    `• ${code(`${command} silence <target|*> <duration> [reason]`)} — no alerts for it meanwhile, e.g. \`2h\`, at most \`7d\`; ${code('silence <target|*> off')} ends it (approvers only)`,
+    `• ${code(`${command} silences`)} — the silences in force`,
     `• ${code(`${command} help`)} — this text`,
     'The app\'s *Home* tab (Apps → Redis Doctor) shows each target\'s state, the open incidents and who acked them, and the latest diagnoses.',
     'Never type passwords: configured targets take theirs from the environment (`passwordEnv`).',

@@ -12,7 +12,7 @@ import type { Check, Diagnosis, Finding, Remediation, Severity, TargetInfo, Prog
 import { LIMITS } from './limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION, encodeRemediateRef } from '../refs.js';
-import { address, context, fallback, fallbackMrkdwn, section, slackDateOfIso, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
+import { address, context, fallback, fallbackMrkdwn, linksBlock, section, slackDateOfIso, targetLabel, VERDICT_ICON, type Rendered } from './elements.js';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
@@ -63,6 +63,8 @@ export interface ResultView {
   heading?: string;
   /** This run checks a fix: say `verified: healthy`, or what is still wrong. */
   verification?: boolean;
+  /** The target's runbook and dashboard (config `runbookUrl`, `dashboardUrl`): shown as links. */
+  links?: { runbookUrl?: string; dashboardUrl?: string };
   /** The parent of a diagnosis whose fix has since run: what the verifying re-diagnosis found. */
   fix?: FixView;
 }
@@ -136,6 +138,8 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   // A healthy verdict needs no list of what passed: the row is for what failed or warned.
   if (d.checks.length > 0 && d.verdict !== 'healthy') blocks.push(context([checksLine(d.checks)]));
   if (view.note) blocks.push(context([`:warning: ${escapeMrkdwn(view.note)}`]));
+  const links = view.links && linksBlock(view.links);
+  if (links) blocks.push(links);
   const primary = d.findings[0];
   const verified = view.verification ? (wrong ? 'not fixed — ' : 'verified: healthy — ') : '';
   const text = `${verified}${plainTargetLabel(d.target)}: ${d.verdict}${primary ? ` — ${primary.cause}: ${primary.title}` : ''}`;

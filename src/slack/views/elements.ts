@@ -104,3 +104,15 @@ export function targetLabel(target: TargetInfo): string {
 export function recheckButton(ref: string, text = 'Re-check'): types.Button {
   return { type: 'button', action_id: truncate(`${ACTION.recheck}${ref}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: truncate(text, LIMITS.buttonShort) }, value: ref };
 }
+
+/** A target's runbook and dashboard (https, validated by the schema): one context line of links, block_id `links`; undefined when it has none. */
+export function linksBlock(links: { runbookUrl?: string; dashboardUrl?: string }): types.ContextBlock | undefined {
+  // Slack reads `&`, `<`, `>` as control characters in mrkdwn, URLs included; the schema refuses `<`, `>`, `|` and spaces.
+  const link = (url: string, label: string) => `<${url.replace(/&/g, '&amp;')}|${label}>`;
+  const parts = [
+    ...(links.runbookUrl ? [`:book: ${link(links.runbookUrl, 'Runbook')}`] : []),
+    ...(links.dashboardUrl ? [`:bar_chart: ${link(links.dashboardUrl, 'Dashboard')}`] : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return { ...context([parts.join('   ')]), block_id: 'links' };
+}
