@@ -32,7 +32,7 @@ export interface IncidentView {
 }
 
 export type IncidentNote =
-  | { kind: 'flapping'; flaps: number; successesNeeded: number }
+  | { kind: 'flapping'; flaps: number; successesNeeded: number; /** It resolves only after answering every probe this long (state-machine.ts flapHoldMs). */ holdMs?: number }
   | { kind: 'cause-changed'; from?: string; to: string; probeCode: string; finding?: Finding; diagnosisId: string }
   | { kind: 'reminder'; downForMs: number; remindAfterMinutes: number }
   | { kind: 'recovered'; resolvedAt: number; downtimeMs: number; successes: number }

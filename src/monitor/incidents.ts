@@ -15,7 +15,7 @@ import { RateLimitedError, type AlertSink, type IncidentView } from './alert-sin
 import { AlertQueue, type PostOutcome } from './alert-queue.js';
 import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
-import type { TargetState } from './state-machine.js';
+import { flapHoldMs, type TargetState } from './state-machine.js';
 
 /** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
 export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<Diagnosis>;
@@ -284,7 +284,7 @@ export class IncidentKeeper {
     // HSETNX is the claim and the record at once: one note per incident.
     if (!(await store.setIncidentOnce(rec.id, 'flapNoted', '1'))) return;
     try {
-      await sink.note(rec.channel, rec.ts!, { kind: 'flapping', flaps: state.incident!.flaps, successesNeeded: this.settings.successesBeforeRecovery }, this.viewOf(rec));
+      await sink.note(rec.channel, rec.ts!, { kind: 'flapping', flaps: state.incident!.flaps, successesNeeded: this.settings.successesBeforeRecovery, holdMs: flapHoldMs(this.settings) }, this.viewOf(rec));
     } catch (err) {
       await store.unsetIncident(rec.id, 'flapNoted').catch(() => undefined);
       throw err;

@@ -104,7 +104,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
   switch (note.kind) {
     case 'flapping': {
       const what = note.flaps > 0 ? `it answered again and then failed again (${note.flaps}×) while this incident was open` : 'it keeps failing and answering again';
-      const t = `:warning: ${name} is flapping: ${what}. It stays one incident, with no new alert, until it answers ${note.successesNeeded} probes in a row.`;
+      const t = `:warning: ${name} is flapping: ${what}. It stays one incident, with no new alert, until it answers ${note.holdMs ? `every probe for ${duration(note.holdMs)} (the whole flap window)` : `${note.successesNeeded} probes in a row`}.`;
       return { text: fallback(`${v.target} is flapping`), blocks: [section(t, 'flapping')] };
     }
     case 'cause-changed': {
