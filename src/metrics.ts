@@ -21,6 +21,8 @@ export class Metrics {
   readonly alerts: Counter<'kind'>;
   /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused; additions: unknown (sent, no reply), guided (approved, steps posted). */
   readonly remediations: Counter<'outcome'>;
+  /** POST /alertmanager: each alert of a payload, by what became of it (src/alertmanager/intake.ts). */
+  readonly alertmanagerAlerts: Counter<'outcome'>;
 
   constructor(opts: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -40,6 +42,7 @@ export class Metrics {
     this.targetUp = new Gauge({ name: 'redis_doctor_target_up', help: 'Monitored targets: 1 up, 0 down', labelNames: ['target'], registers });
     this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
     this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });
+    this.alertmanagerAlerts = new Counter({ name: 'redis_doctor_alertmanager_alerts_total', help: 'Alerts received on POST /alertmanager, by outcome (opened, joined, duplicate, resolved, unknown-target, dropped, …)', labelNames: ['outcome'], registers });
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'redis_doctor_' });
   }
 }

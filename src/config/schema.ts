@@ -103,9 +103,22 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** POST /alertmanager (src/alertmanager/): Alertmanager's webhook opens and resolves incidents. */
+    alertmanager: z
+      .object({
+        /** The label whose value names a configured target; without it, the `instance` label's host:port. */
+        targetLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/, 'must be a Prometheus label name such as redis_doctor_target').optional(),
+        /** Where its incidents are posted; default alerts.channel. */
+        channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.alertmanager && !config.alertmanager.channel && !config.alerts) {
+      ctx.addIssue({ code: 'custom', path: ['alertmanager', 'channel'], message: 'is required without an alerts: section (it defaults to alerts.channel)' });
+    }
     const seen = new Set<string>();
     config.targets.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name "${t.name}"` });

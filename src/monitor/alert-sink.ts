@@ -14,6 +14,8 @@ export interface IncidentView {
   target: string;
   targetInfo?: TargetInfo;
   reason: 'down' | 'flapping';
+  /** Opened by an external alert (Alertmanager), not by the probe. */
+  source?: 'alertmanager';
   cause?: string;
   title?: string;
   /** First failed probe, its code and error; the last good probe before it. */

@@ -97,6 +97,7 @@ export class IncidentKeeper {
       firstFailureAt: inc.firstFailure.at, firstCode: inc.firstFailure.code,
       ...(inc.firstFailure.error ? { firstError: inc.firstFailure.error } : {}),
       ...(inc.lastOkAt !== undefined ? { lastOkAt: inc.lastOkAt } : {}),
+      ...(inc.source ? { source: inc.source } : {}),
       ...(targetInfo ? { targetInfo: { input: targetInfo.input, host: targetInfo.host, port: targetInfo.port, tls: targetInfo.tls, ...(targetInfo.name ? { name: targetInfo.name } : {}) } } : {}),
       diagnoses: 0, findingsPosted: 0, notes: 0,
     });

@@ -67,6 +67,8 @@ export interface OpenIncident {
   lastOkAt?: number;
   /** Times the target answered again and then failed again while the incident was open. */
   flaps: number;
+  /** Opened by an external alert (external.ts), not by the probe. */
+  source?: 'alertmanager';
 }
 
 export interface ClosedIncident {
@@ -97,6 +99,10 @@ export interface TargetState {
   closed?: ClosedIncident;
   /** The scheduled time of the last tick counted: a tick seen again (a stalled job run twice) is not. */
   lastTick?: number;
+  /** External alerts firing for this target (external.ts keys): the incident stays open while any fires. */
+  alerts?: string[];
+  /** External alerts already resolved (the latest few): a late repeat of one opens nothing. */
+  alertsEnded?: string[];
 }
 
 export type MonitorEvent =
@@ -175,7 +181,8 @@ export function transition(prev: TargetState | undefined, probe: ProbeOutcome, t
       if (s.status === 'down' || (unwatched && hasFlapped(s.incident!))) s.recoveringSince = probe.at;
       enter('recovering');
       const held = !hasFlapped(s.incident!) || probe.at - (s.recoveringSince ?? probe.at) >= flapHoldMs(t);
-      if (s.successes >= t.successesBeforeRecovery && held) {
+      // An external alert still firing holds the incident open whatever the probe says (external.ts).
+      if (s.successes >= t.successesBeforeRecovery && held && !s.alerts?.length) {
         const inc = s.incident!;
         const resolvedAt = s.recoveringSince ?? probe.at;
         const closed: ClosedIncident = { id: inc.id, openedAt: inc.openedAt, resolvedAt, downtimeMs: Math.max(0, resolvedAt - inc.firstFailure.at) };

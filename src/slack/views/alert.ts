@@ -50,6 +50,7 @@ function failureText(v: IncidentView): string {
 }
 
 function facts(v: IncidentView): string[] {
+  if (v.source === 'alertmanager') return alertFacts(v);
   const out = [
     `${v.resolvedAt === undefined ? 'Down since' : 'Was down from'} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
     `first failed probe: ${failureText(v)}`,
@@ -57,6 +58,16 @@ function facts(v: IncidentView): string[] {
     v.reason === 'flapping'
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
       : `alerted after ${v.failuresBeforeAlert} failed probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
+  ];
+  if (v.ackedBy) out.push(`${mention(v.ackedBy)} is on it`);
+  return out;
+}
+
+/** An incident Alertmanager opened: when the alert began, which alert (escaped), no probe counts. */
+function alertFacts(v: IncidentView): string[] {
+  const out = [
+    `${v.resolvedAt === undefined ? 'Firing since' : 'Fired from'} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
+    `alerted by Alertmanager: ${failureText(v)}`,
   ];
   if (v.ackedBy) out.push(`${mention(v.ackedBy)} is on it`);
   return out;
