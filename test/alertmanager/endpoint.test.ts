@@ -8,7 +8,9 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLab, need } from '../lab/guard.js';
+import { startWorkerChild, type WorkerChild } from '../faults/helpers/worker-child.js';
 import { freePort } from '../lab/ports.js';
+import { stopProcess } from '../lab/procs.js';
 import { alertsOf, readState, replyWithBlock, Switchable } from '../monitor/helpers.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { textOf } from '../slack/helpers/slack-double.js';
@@ -57,14 +59,17 @@ describeLab('POST /alertmanager, direct', [need.binary('redis-server')], () => {
   let h: Harness;
   let watched: Switchable;
   let downPort: number;
+  let twinPort: number;
+  let second: WorkerChild | undefined;
 
   beforeAll(async () => {
-    [watched, downPort] = await Promise.all([Switchable.start(), freePort()]);
+    [watched, downPort, twinPort] = await Promise.all([Switchable.start(), freePort(), freePort()]);
     h = await startHarness({
       config: [
         'targets:',
         `  - { name: cache, url: "redis://127.0.0.1:${downPort}" }`,
         `  - { name: watched, url: "redis://127.0.0.1:${watched.port}" }`,
+        `  - { name: twin, url: "redis://127.0.0.1:${twinPort}" }`,
         'alerts:',
         `  channel: ${CHANNEL}`,
         '  intervalSeconds: 5',
@@ -76,6 +81,7 @@ describeLab('POST /alertmanager, direct', [need.binary('redis-server')], () => {
     });
   }, 60_000);
   afterAll(async () => {
+    if (second) await stopProcess(second.child, 0).catch(() => undefined);
     await h?.stop();
     await watched?.stop();
   });
@@ -149,6 +155,19 @@ describeLab('POST /alertmanager, direct', [need.binary('redis-server')], () => {
     await new Promise((res) => setTimeout(res, 1000));
     expect(posts()).toBe(before);
   });
+
+  it('the same alert to two bot processes at once, again and again: one incident, one post', async () => {
+    second = await startWorkerChild(h.env, { env: { ALERTMANAGER_WEBHOOK_TOKEN: TOKEN } });
+    const urls = [h.url, `http://127.0.0.1:${second.port}`];
+    const body = payload([{ labels: { alertname: 'RedisDown', redis_doctor_target: 'twin' }, fingerprint: 'cc00000000000001' }]);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => postAlertmanager(urls[i % 2]!, body, TOKEN)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    await h.double.waitFor('the alert of twin', () => alertsOf(h.double, 'twin').length > 0, 30_000);
+    await new Promise((res) => setTimeout(res, 3000));
+    expect(alertsOf(h.double, 'twin')).toHaveLength(1);
+    const s = await readState(h.redis, h.prefix, 'twin');
+    expect(s?.alerts).toHaveLength(1);
+  }, 90_000);
 
   it('an alert for a target the monitor watches and has an incident open for: one incident, joined', async () => {
     await watched.down();
