@@ -208,6 +208,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   const { config, dispatcher, store, metrics, log, reporter, monitorStore, monitored } = p;
   const alerts = config.alerts;
   const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
+  const incidentSettings = alerts ?? (p.env.ALERTMANAGER_WEBHOOK_TOKEN ? receiverSettings(config) : undefined);
   registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
@@ -218,7 +219,8 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
         return ref && { input: ref.target, channel: ref.channel };
       },
     },
-    ...(alerts ? { alerts: new IncidentActions(monitorStore, p.sink, alerts) } : {}),
+    // ack/snooze on monitor incidents, and on Alertmanager's (which may come without an alerts: section).
+    ...(incidentSettings ? { alerts: new IncidentActions(monitorStore, p.sink, incidentSettings) } : {}),
   });
 }
 

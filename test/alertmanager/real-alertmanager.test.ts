@@ -14,7 +14,7 @@ import { describeLab, need } from '../lab/guard.js';
 import { freePort } from '../lab/ports.js';
 import { alertsOf, replyWithBlock } from '../monitor/helpers.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
-import { textOf } from '../slack/helpers/slack-double.js';
+import { actionIds, textOf } from '../slack/helpers/slack-double.js';
 import { botOutcome, startAlertmanager, type Alertmanager } from './helpers.js';
 
 const CHANNEL = 'C0ALERTS';
@@ -77,6 +77,13 @@ describeLab('the real Alertmanager → the bot → Slack', [need.binary('redis-s
     const sent = await webhookSent();
     await expect.poll(webhookSent, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(sent + 2);
     expect(alertsOf(h.double, 'sessions')).toHaveLength(1);
+    // Its buttons work as on a monitor incident (this config has no alerts: section): acknowledged, in the thread.
+    const parent = alertsOf(h.double, 'sessions')[0]!;
+    const ackId = actionIds(parent).find((a) => a.startsWith('ack:'))!;
+    expect(actionIds(parent).some((a) => a.startsWith('recheck:'))).toBe(true);
+    await h.click(parent, ackId, 'U0BOB');
+    await h.double.waitFor('the ack note', () => replyWithBlock(h.double, parent.ts, 'acked').length > 0, 30_000);
+    expect(textOf(replyWithBlock(h.double, parent.ts, 'acked')[0])).toContain('<@U0BOB> is on it');
   }, 90_000);
 
   it('an unknown target is answered 200 and counted; a wrong or missing token is refused and nothing posted', async () => {
