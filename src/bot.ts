@@ -24,6 +24,8 @@ import { loadSettings, type Settings } from './config/settings.js';
 import { startAll, stopAll, type Component } from './components/component.js';
 import { FrontEnd } from './components/front-end.js';
 import { HealthServer } from './components/health-server.js';
+import { AlertmanagerReceiver, receiverSettings } from './alertmanager/receiver.js';
+import { ALERTMANAGER_PATH } from './alertmanager/route.js';
 import { MonitorComponent } from './components/monitor.js';
 import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
@@ -33,7 +35,7 @@ import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type T
 import { LocationClient } from './jobs/location-client.js';
 import { probeLocations } from './jobs/locations.js';
 import { combinedProbe, LocationProbeListener, LocationProbeStore } from './monitor/location-probes.js';
-import { healthRoutes } from './http/health.js';
+import { healthRoutes, type Route } from './http/health.js';
 import { createFrontEndRedis, viaSentinel } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
 import { Dispatcher } from './jobs/dispatcher.js';
@@ -53,6 +55,7 @@ import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { IncidentActions } from './monitor/incident-actions.js';
 import { IdleWatch } from './monitor/idle-watch.js';
+import type { IncidentDiagnose } from './monitor/incidents.js';
 import { Monitor } from './monitor/monitor.js';
 import type { PauseWatchOptions } from './monitor/pause-watch.js';
 import { monitorStatuses } from './monitor/status.js';
@@ -163,6 +166,33 @@ interface Parts {
   locations?: LocationClient;
 }
 
+/** The diagnosis of an incident, stored under its own id: a retry finds it instead of probing again. */
+function incidentDiagnose(p: Parts, channel: string): IncidentDiagnose {
+  return async (name, id, history) => (await p.store.get(id).catch(() => undefined))
+    ?? p.runner.run(id, { input: name, origin: { kind: 'monitor', channel }, requestedAt: Date.now(), history }, async () => undefined);
+}
+
+/** POST /alertmanager, when ALERTMANAGER_WEBHOOK_TOKEN is set and a channel is configured (src/alertmanager/). */
+function alertmanagerReceiver(p: Parts): AlertmanagerReceiver | undefined {
+  const token = p.env.ALERTMANAGER_WEBHOOK_TOKEN;
+  if (!token) return undefined;
+  const settings = receiverSettings(p.config);
+  if (!settings) {
+    p.log.log('error', 'ALERTMANAGER_WEBHOOK_TOKEN is set but neither alertmanager.channel nor alerts.channel is: POST /alertmanager answers 404');
+    return undefined;
+  }
+  const routes = targetRoutes(p.config);
+  // A target's own alertChannel first, then alertmanager.channel (else alerts.channel).
+  const route = (t: string) => ({ ...routes(t), channel: p.config.targets.find((x) => x.name === t)?.alertChannel ?? settings.channel });
+  return new AlertmanagerReceiver({
+    route, silences: p.silences,
+    token, config: p.config, store: p.monitorStore, sink: p.sink, diagnose: incidentDiagnose(p, settings.channel),
+    findDiagnosis: (id) => p.store.get(id).catch(() => undefined), resolve: p.resolveNamed, monitored: p.monitored, metrics: p.metrics, log: p.log,
+    ...(p.opts.monitor?.leaseMs !== undefined ? { leaseMs: p.opts.monitor.leaseMs } : {}),
+    ...(p.opts.now ? { now: p.opts.now } : {}),
+  }, settings);
+}
+
 /** Where workers run (a worker alone, or the web process with its inline worker): diagnose, remediate, monitor. */
 function workerComponents(p: Parts): Component[] {
   const { opts, settings, log, metrics, redis, store, runner, claims } = p;
@@ -185,9 +215,7 @@ function workerComponents(p: Parts): Component[] {
     settings: alerts, store: p.monitorStore, sink: p.sink, probe, metrics, log,
     resolve: p.resolveNamed,
     route: targetRoutes(p.config), silences: p.silences,
-    // The diagnosis of an incident is stored under its own id; a retry finds it instead of probing again.
-    diagnose: async (name, id, history) => (await store.get(id).catch(() => undefined))
-      ?? runner.run(id, { input: name, origin: { kind: 'monitor', channel: alerts.channel }, requestedAt: Date.now(), history }, async () => undefined),
+    diagnose: incidentDiagnose(p, alerts.channel),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
@@ -219,6 +247,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
     resultTimeoutMs: Math.max(60_000, 6 * p.settings.timeoutMs + 20_000),
     runs: (target: TargetInfo, r: Remediation) => planFor(target, r, config).plan === 'run',
   };
+  const incidentSettings = alerts ?? (p.env.ALERTMANAGER_WEBHOOK_TOKEN ? receiverSettings(config) : undefined);
   registerCommands(slack.app, { config, dispatcher, store, metrics, log, reporter, audit: p.auditLog, ...(monitorStatus ? { monitor: monitorStatus, silences: p.silences } : {}), ...(locations ? { locations } : {}) });
   registerActions(slack.app, {
     config, store, approvals: p.approvals, remediations: p.remediations, dispatcher, reporter, metrics, log, ...(p.opts.now ? { now: p.opts.now } : {}),
@@ -229,7 +258,8 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
         return ref && { input: ref.target, channel: ref.channel };
       },
     },
-    ...(alerts ? { alerts: new IncidentActions(monitorStore, p.sink, alerts) } : {}),
+    // ack/snooze on monitor incidents, and on Alertmanager's (which may come without an alerts: section).
+    ...(incidentSettings ? { alerts: new IncidentActions(monitorStore, p.sink, incidentSettings) } : {}),
   });
   registerHome(slack.app, p.home, log);
 }
@@ -263,6 +293,15 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     // The front end is ready once Slack knows it; a worker alone answers for the queue only.
     ...(opts.role === 'web' ? { slackReady: () => frontEnd?.ready() ?? false } : {}),
   });
+  // Mounted now (Bolt takes its routes when built), served once the receiver is built below.
+  let amHandler: Route['handler'] | undefined;
+  if (env.ALERTMANAGER_WEBHOOK_TOKEN) {
+    routes.push({ path: ALERTMANAGER_PATH, method: 'POST', handler: (req, res) => {
+      if (amHandler) return amHandler(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"not found"}');
+    } });
+  }
   let stop: () => Promise<void> = async () => undefined;
   const connection = opts.role === 'web'
     ? new SlackConnection(settings.botToken, settings.slackApiUrl, log, (err) => {
@@ -348,6 +387,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   if (locationClient) parts.locations = locationClient;
   const components: Component[] = [new QueueConnection(redis, [remediations, ...(locationClient ? [locationClient] : []), queue], log, viaSentinel(settings.queueRedis))];
   if (runsWorker) components.push(...workerComponents(parts));
+  const receiver = alertmanagerReceiver(parts);
+  if (receiver) {
+    components.push(receiver);
+    amHandler = receiver.handler;
+  }
   let listener: FrontEnd | HealthServer;
   if (slack) {
     registerSlackHandlers(parts, slack);

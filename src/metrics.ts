@@ -23,6 +23,8 @@ export class Metrics {
   readonly alerts: Counter<'kind'>;
   /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused; additions: unknown (sent, no reply), guided (approved, steps posted). */
   readonly remediations: Counter<'outcome'>;
+  /** POST /alertmanager: each alert of a payload, by what became of it (src/alertmanager/intake.ts). */
+  readonly alertmanagerAlerts: Counter<'outcome'>;
 
   constructor(opts: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -43,6 +45,7 @@ export class Metrics {
     this.latencyP99 = new Gauge({ name: 'redis_doctor_target_latency_p99_ms', help: 'Monitored targets: p99 of the last probe\'s PINGs, one at a time on its connection (ms)', labelNames: ['target'], registers });
     this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
     this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });
+    this.alertmanagerAlerts = new Counter({ name: 'redis_doctor_alertmanager_alerts_total', help: 'Alerts received on POST /alertmanager, by outcome (opened, joined, duplicate, resolved, unknown-target, dropped, …)', labelNames: ['outcome'], registers });
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'redis_doctor_' });
   }
 }

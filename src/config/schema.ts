@@ -150,6 +150,16 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** POST /alertmanager (src/alertmanager/): Alertmanager's webhook opens and resolves incidents. */
+    alertmanager: z
+      .object({
+        /** The label whose value names a configured target; without it, the `instance` label's host:port. */
+        targetLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/, 'must be a Prometheus label name such as redis_doctor_target').optional(),
+        /** Where its incidents are posted; default alerts.channel. */
+        channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -158,6 +168,9 @@ export const configSchema = z
       if (locations.has(l.name)) ctx.addIssue({ code: 'custom', path: ['locations', i, 'name'], message: l.name === LOCAL_LOCATION ? '"local" is the bot\'s own location and always exists: do not list it' : `duplicate location "${l.name}"` });
       locations.add(l.name);
     });
+    if (config.alertmanager && !config.alertmanager.channel && !config.alerts) {
+      ctx.addIssue({ code: 'custom', path: ['alertmanager', 'channel'], message: 'is required without an alerts: section (it defaults to alerts.channel)' });
+    }
     const seen = new Set<string>();
     config.targets.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name "${t.name}"` });

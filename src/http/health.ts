@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics.js';
 
 export interface Route {
   path: string;
-  method: 'GET';
+  method: 'GET' | 'POST';
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
 

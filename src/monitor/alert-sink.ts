@@ -14,6 +14,8 @@ export interface IncidentView {
   target: string;
   targetInfo?: TargetInfo;
   reason: 'down' | 'flapping';
+  /** Opened by an external alert (Alertmanager), not by the probe. */
+  source?: 'alertmanager';
   cause?: string;
   title?: string;
   /** First failed probe, its code and error; the last good probe before it. */
@@ -38,7 +40,7 @@ export interface IncidentView {
 }
 
 export type IncidentNote =
-  | { kind: 'flapping'; flaps: number; successesNeeded: number }
+  | { kind: 'flapping'; flaps: number; successesNeeded: number; /** It resolves only after answering every probe this long (state-machine.ts flapHoldMs). */ holdMs?: number }
   | { kind: 'cause-changed'; from?: string; to: string; probeCode: string; finding?: Finding; diagnosisId: string }
   | { kind: 'reminder'; downForMs: number; remindAfterMinutes: number }
   | { kind: 'recovered'; resolvedAt: number; downtimeMs: number; successes: number }

@@ -36,6 +36,7 @@ export function incidentView(rec: IncidentRecord, s: Pick<AlertSettings, 'failur
     id: rec.id, ref: incidentRef(rec.id), target: rec.target, reason: rec.reason,
     firstFailureAt: rec.firstFailureAt, firstCode: rec.firstCode, openedAt: rec.openedAt,
     failuresBeforeAlert: s.failuresBeforeAlert, intervalSeconds: s.intervalSeconds,
+    ...(rec.source ? { source: rec.source } : {}),
     ...(rec.targetInfo ? { targetInfo: rec.targetInfo } : {}),
     ...(rec.cause ? { cause: rec.cause } : {}),
     ...(rec.title ? { title: rec.title } : {}),

@@ -15,7 +15,7 @@ import { RateLimitedError, type AlertSink, type IncidentView } from './alert-sin
 import { AlertQueue, type PostOutcome } from './alert-queue.js';
 import type { IdleWatch } from './idle-watch.js';
 import { incidentDiagnosisId, incidentView, type AlertSettings } from './incident.js';
-import type { TargetState } from './state-machine.js';
+import { flapHoldMs, type TargetState } from './state-machine.js';
 import { restartHistory } from './restarts.js';
 import { isSlowCode } from './latency.js';
 import type { RouteOf } from './routing.js';
@@ -124,6 +124,7 @@ export class IncidentKeeper {
       firstFailureAt: inc.firstFailure.at, firstCode: inc.firstFailure.code,
       ...(inc.firstFailure.error ? { firstError: inc.firstFailure.error } : {}),
       ...(inc.lastOkAt !== undefined ? { lastOkAt: inc.lastOkAt } : {}),
+      ...(inc.source ? { source: inc.source } : {}),
       ...(targetInfo ? { targetInfo: { input: targetInfo.input, host: targetInfo.host, port: targetInfo.port, tls: targetInfo.tls, ...(targetInfo.name ? { name: targetInfo.name } : {}) } } : {}),
       diagnoses: 0, findingsPosted: 0, notes: 0,
     });
@@ -324,7 +325,7 @@ export class IncidentKeeper {
     // HSETNX is the claim and the record at once: one note per incident.
     if (!(await store.setIncidentOnce(rec.id, 'flapNoted', '1'))) return;
     try {
-      await sink.note(rec.channel, rec.ts!, { kind: 'flapping', flaps: state.incident!.flaps, successesNeeded: this.settings.successesBeforeRecovery }, this.viewOf(rec));
+      await sink.note(rec.channel, rec.ts!, { kind: 'flapping', flaps: state.incident!.flaps, successesNeeded: this.settings.successesBeforeRecovery, holdMs: flapHoldMs(this.settings) }, this.viewOf(rec));
     } catch (err) {
       await store.unsetIncident(rec.id, 'flapNoted').catch(() => undefined);
       throw err;

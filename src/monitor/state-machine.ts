@@ -20,12 +20,25 @@
  * the last WINDOW results are kept: FLAP_CHANGES changes between good and
  * failed with at least F failures among them open an incident too
  * (reason `flapping`).
+ *
+ * Flapping holds: an incident that flapped (reason `flapping`, or it failed
+ * again while recovering) resolves only once the target has answered every
+ * probe for the whole flap window (WINDOW intervals), measured in probe time
+ * (`recoveringSince`, kept in the stored state) — not counted in probes. A
+ * count is not a duration: a restarted worker runs the tick that was due
+ * while it was away at once and the next one on schedule, and two probes then
+ * land in one up-window of a target down 6 s / up 5 s (S = 2 reached: resolved,
+ * then opened again: two incidents for one trouble). A gap with no probe at
+ * all (no worker ran) is not steadiness either: the hold starts again at the
+ * first probe after it.
  */
 export type Status = 'up' | 'suspect' | 'down' | 'recovering';
 
 export interface Thresholds {
   failuresBeforeAlert: number;
   successesBeforeRecovery: number;
+  /** The probe interval: with it, a flapping incident holds for WINDOW intervals (flapHoldMs). */
+  intervalSeconds?: number;
 }
 
 /** One probe's result, as the state machine needs it. */
@@ -54,6 +67,8 @@ export interface OpenIncident {
   lastOkAt?: number;
   /** Times the target answered again and then failed again while the incident was open. */
   flaps: number;
+  /** Opened by an external alert (external.ts), not by the probe. */
+  source?: 'alertmanager';
 }
 
 export interface ClosedIncident {
@@ -88,6 +103,10 @@ export interface TargetState {
   latency?: LatencyState;
   /** The run_ids the ticks read and when they changed (monitor/restarts.ts); carried along likewise. */
   runs?: RunHistory;
+  /** External alerts firing for this target (external.ts keys): the incident stays open while any fires. */
+  alerts?: string[];
+  /** External alerts already resolved (the latest few): a late repeat of one opens nothing. */
+  alertsEnded?: string[];
 }
 
 export interface LatencyState {
@@ -119,6 +138,21 @@ export const FLAP_CHANGES = 4;
 
 export function incidentId(target: string, openedAt: number): string {
   return `${target}-${Math.floor(openedAt).toString(36)}`;
+}
+
+/** How long a flapping incident must answer every probe before it resolves (0 without an interval). */
+export function flapHoldMs(t: Thresholds): number {
+  return t.intervalSeconds ? WINDOW * t.intervalSeconds * 1000 : 0;
+}
+
+/** Longer than this between two probes: nobody watched, so the steady run starts again (1.5 intervals of slack for a loaded worker). */
+function unwatchedGapMs(t: Thresholds): number {
+  return t.intervalSeconds ? 2.5 * t.intervalSeconds * 1000 : Infinity;
+}
+
+/** Whether an open incident flapped: its resolution then holds for the flap window. */
+export function hasFlapped(inc: Pick<OpenIncident, 'flaps' | 'reason'>): boolean {
+  return inc.flaps > 0 || inc.reason === 'flapping';
 }
 
 function changes(recent: readonly number[]): number {
@@ -164,9 +198,13 @@ export function transition(prev: TargetState | undefined, probe: ProbeOutcome, t
       enter('up');
       delete s.firstFailure;
     } else {
-      if (s.status === 'down') s.recoveringSince = probe.at;
+      const lastProbeAt = prev?.recent.length ? Math.abs(prev.recent[prev.recent.length - 1]!) : undefined;
+      const unwatched = lastProbeAt !== undefined && probe.at - lastProbeAt > unwatchedGapMs(t);
+      if (s.status === 'down' || (unwatched && hasFlapped(s.incident!))) s.recoveringSince = probe.at;
       enter('recovering');
-      if (s.successes >= t.successesBeforeRecovery) {
+      const held = !hasFlapped(s.incident!) || probe.at - (s.recoveringSince ?? probe.at) >= flapHoldMs(t);
+      // An external alert still firing holds the incident open whatever the probe says (external.ts).
+      if (s.successes >= t.successesBeforeRecovery && held && !s.alerts?.length) {
         const inc = s.incident!;
         const resolvedAt = s.recoveringSince ?? probe.at;
         const closed: ClosedIncident = { id: inc.id, openedAt: inc.openedAt, resolvedAt, downtimeMs: Math.max(0, resolvedAt - inc.firstFailure.at) };

@@ -32,6 +32,8 @@ export interface IncidentRecord {
   channel: string;
   openedAt: number;
   reason: 'down' | 'flapping';
+  /** Opened by an external alert (monitor/external.ts), not by the probe. */
+  source?: 'alertmanager';
   firstFailureAt: number;
   firstCode: string;
   firstError?: string;
@@ -299,6 +301,17 @@ export class MonitorStore {
   async snoozeOpen(rec: SnoozeRecord & { incidentId: string }, now: number): Promise<boolean> {
     const ms = Math.max(1, rec.until - now);
     return (await this.run(this.redis.rdMonitorSnoozeOpen(this.key('state', rec.target), this.key('snooze', rec.target), rec.incidentId, JSON.stringify(rec), ms), 'recording the snooze')) === 1;
+  }
+
+  /** Targets with an externally opened incident or alert (monitor/external.ts sweeps them): added, or removed. */
+  async trackExternal(target: string, on: boolean): Promise<void> {
+    const key = this.key('external');
+    await this.run(on ? this.redis.sadd(key, target) : this.redis.srem(key, target), 'tracking external alerts');
+  }
+
+  /** Up to `max` of the tracked targets. */
+  async externalTargets(max: number): Promise<string[]> {
+    return this.run(this.redis.srandmember(this.key('external'), max), 'reading external alerts');
   }
 
   /** The snooze in force for the target at `now`, if any. */

@@ -139,9 +139,9 @@ describe('proactive alerts', () => {
     expect(alertsOf(h.double, 'flappy')).toHaveLength(1);
     const parent = alertsOf(h.double, 'flappy')[0]!;
     await h.double.waitFor('the flapping note', () => replyWithBlock(h.double, parent.ts, 'flapping').length > 0);
-    // Held up: resolved, once.
+    // Held up for the whole flap window (10 intervals: state-machine.ts flapHoldMs): resolved, once.
     if (!flappy.up) await flappy.restart();
-    await h.double.waitFor('the flappy recovery', () => replyWithBlock(h.double, parent.ts, 'recovered').length > 0, 30_000);
+    await h.double.waitFor('the flappy recovery', () => replyWithBlock(h.double, parent.ts, 'recovered').length > 0, 90_000);
     expect(alertsOf(h.double, 'flappy')).toHaveLength(1);
     expect(replyWithBlock(h.double, parent.ts, 'flapping')).toHaveLength(1);
   }

@@ -3,7 +3,7 @@
  * ('+' good, '-' failed; one probe every 5 s from t = 0).
  */
 import { describe, expect, it } from 'vitest';
-import { FLAP_CHANGES, incidentId, isFlapping, transition, WINDOW, type MonitorEvent, type TargetState, type Thresholds } from '../../src/monitor/state-machine.js';
+import { FLAP_CHANGES, flapHoldMs, incidentId, isFlapping, transition, WINDOW, type MonitorEvent, type TargetState, type Thresholds } from '../../src/monitor/state-machine.js';
 
 const DEFAULTS: Thresholds = { failuresBeforeAlert: 2, successesBeforeRecovery: 2 };
 const STEP = 5000;
@@ -119,5 +119,81 @@ describe('monitor state machine', () => {
   it('records the tick it counted', () => {
     const r = transition(undefined, { ok: true, at: T0 }, DEFAULTS, 'cache', T0 - 3);
     expect(r.next.lastTick).toBe(T0 - 3);
+  });
+});
+
+/** Probes at explicit times (ms after T0): `[ms, ok]`. */
+function runAt(probes: [number, boolean][], t: Thresholds, start?: TargetState): Step[] {
+  let state = start;
+  return probes.map(([ms, ok]) => {
+    const at = T0 + ms;
+    const r = transition(state, ok ? { ok, at } : { ok, at, code: 'ECONNREFUSED' }, t, 'cache', at);
+    state = r.next;
+    return { state: r.next, events: r.events };
+  });
+}
+
+/** A target down 6 s / up 5 s, probed as scheduled ticks every 5 s, from `fromMs` to `toMs`; extra ticks at `extra` (a restarted worker's late tick). */
+function flapping(fromMs: number, toMs: number, extra: number[] = []): [number, boolean][] {
+  const times = [...Array.from({ length: Math.floor((toMs - fromMs) / STEP) + 1 }, (_, i) => fromMs + i * STEP), ...extra].sort((a, b) => a - b);
+  return times.map((ms) => [ms, ms % 11_000 >= 6000]);
+}
+
+describe('flapping holds (issue 21)', () => {
+  const T: Thresholds = { failuresBeforeAlert: 2, successesBeforeRecovery: 2, intervalSeconds: 5 };
+
+  it('holds for the whole flap window (WINDOW intervals), in probe time', () => {
+    expect(flapHoldMs(T)).toBe(WINDOW * 5000);
+    expect(flapHoldMs(DEFAULTS)).toBe(0);
+  });
+
+  it('a target down 6 s / up 5 s for 90 s, with a restart landing two probes in one up-window: one incident, resolved only after a whole steady window', () => {
+    // A restart: a late tick at 42 s beside the scheduled one at 40 s, both in the up-window 39-44 s.
+    const flap = flapping(0, 90_000, [42_000]);
+    // Two good probes in one up-window did happen (40 s and 42 s, both in 39-44 s).
+    expect(flap.filter(([ms, ok]) => ok && ms >= 39_000 && ms < 44_000)).toHaveLength(2);
+    const steady: [number, boolean][] = Array.from({ length: 15 }, (_, i) => [95_000 + i * STEP, true]);
+    const steps = runAt([...flap, ...steady], T);
+    const all = steps.flatMap((s) => s.events.map((e) => e.kind));
+    expect(all.filter((k) => k === 'opened')).toHaveLength(1);
+    expect(all.filter((k) => k === 'resolved')).toHaveLength(1);
+    const resolvedAt = steps.findIndex((s) => s.events.some((e) => e.kind === 'resolved'));
+    const closed = (steps[resolvedAt]!.events.find((e) => e.kind === 'resolved') as Extract<MonitorEvent, { kind: 'resolved' }>).closed;
+    // Steady from the first good probe after the last failure; resolved one whole window later.
+    const lastFail = Math.max(...flap.filter(([, ok]) => !ok).map(([ms]) => ms));
+    const firstGood = [...flap, ...steady].find(([ms, ok]) => ok && ms > lastFail)![0];
+    expect(T0 + firstGood + flapHoldMs(T)).toBeLessThanOrEqual(steps[resolvedAt]!.state.lastOkAt!);
+    expect(closed.resolvedAt).toBe(T0 + firstGood);
+  });
+
+  it('without the hold (no interval) the same probes made two incidents: the bug it fixes', () => {
+    const flap = flapping(0, 90_000, [42_000]);
+    const kinds2 = runAt(flap, DEFAULTS).flatMap((s) => s.events.map((e) => e.kind));
+    expect(kinds2.filter((k) => k === 'opened').length).toBeGreaterThan(1);
+  });
+
+  it('keeps the hold across a restart: the stored state continues it', () => {
+    const first = runAt(flapping(0, 40_000), T);
+    const restored = JSON.parse(JSON.stringify(first.at(-1)!.state)) as TargetState;
+    const rest = runAt([...flapping(41_000, 90_000, [42_000]).filter(([ms]) => ms > 40_000)], T, restored);
+    const kinds3 = [...first, ...rest].flatMap((s) => s.events.map((e) => e.kind));
+    expect(kinds3.filter((k) => k === 'opened')).toHaveLength(1);
+    expect(kinds3).not.toContain('resolved');
+  });
+
+  it('a gap with no probe (no worker ran) starts the hold again', () => {
+    // Flapping incident, then good probes at 0..20 s after it, then nothing for 60 s, then good probes.
+    const flap = flapping(0, 30_000);
+    const lastFail = Math.max(...flap.filter(([, ok]) => !ok).map(([ms]) => ms));
+    const good: [number, boolean][] = [[lastFail + 5000, true], [lastFail + 10_000, true], [lastFail + 80_000, true], [lastFail + 85_000, true]];
+    const steps = runAt([...flap, ...good], T);
+    // 75 s after the first good probe, but the first 60 s of it unwatched: not yet resolved.
+    expect(steps.flatMap((s) => s.events.map((e) => e.kind))).not.toContain('resolved');
+    expect(steps.at(-1)!.state.recoveringSince).toBe(T0 + lastFail + 80_000);
+  });
+
+  it('an incident that never flapped resolves after successesBeforeRecovery good probes, as before', () => {
+    const probes: [number, boolean][] = [[0, true], [5000, false], [10_000, false], [15_000, true], [20_000, true]];
+    expect(runAt(probes, T).flatMap((s) => s.events.map((e) => e.kind))).toEqual(['opened', 'resolved']);
   });
 });

@@ -59,6 +59,7 @@ export function failureText(v: Pick<IncidentView, 'firstCode' | 'firstError'>): 
 }
 
 function facts(v: IncidentView): string[] {
+  if (v.source === 'alertmanager') return alertFacts(v);
   const out = [
     `${v.resolvedAt === undefined ? `${word(v) === 'slow' ? 'Slow' : 'Down'} since` : `Was ${word(v)} from`} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
     `first failed probe: ${failureText(v)}`,
@@ -67,6 +68,16 @@ function facts(v: IncidentView): string[] {
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
       : `alerted after ${v.failuresBeforeAlert} ${word(v) === 'slow' ? 'slow' : 'failed'} probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,
   ];
+  return out;
+}
+
+/** An incident Alertmanager opened: when the alert began, which alert (escaped), no probe counts. */
+function alertFacts(v: IncidentView): string[] {
+  const out = [
+    `${v.resolvedAt === undefined ? 'Firing since' : 'Fired from'} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
+    `alerted by Alertmanager: ${failureText(v)}`,
+  ];
+  if (v.ackedBy) out.push(`${mention(v.ackedBy)} is on it`);
   return out;
 }
 
@@ -118,7 +129,7 @@ export function renderNote(note: IncidentNote, v: IncidentView, finding?: Findin
   switch (note.kind) {
     case 'flapping': {
       const what = note.flaps > 0 ? `it answered again and then failed again (${note.flaps}×) while this incident was open` : 'it keeps failing and answering again';
-      const t = `:warning: ${name} is flapping: ${what}. It stays one incident, with no new alert, until it answers ${note.successesNeeded} probes in a row.`;
+      const t = `:warning: ${name} is flapping: ${what}. It stays one incident, with no new alert, until it answers ${note.holdMs ? `every probe for ${duration(note.holdMs)} (the whole flap window)` : `${note.successesNeeded} probes in a row`}.`;
       return { text: fallback(`${v.target} is flapping`), blocks: [section(t, 'flapping')] };
     }
     case 'cause-changed': {
