@@ -52,6 +52,8 @@ export const CAUSE_IDS = [
   'tls-client-compatibility',
   // Slow Redis is a failure too (issue #18):
   'slow-commands',
+  // Containers for real (issue #19):
+  'container-not-running',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];
