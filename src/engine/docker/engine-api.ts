@@ -201,7 +201,12 @@ export async function readEngine(client: EngineClient, o: EngineReadOptions): Pr
       containers[i] = merged;
     }),
   );
-  const troubled = containers.filter((c) => (c.redis || wanted(c, o) < 2) && (!c.running || c.state === 'restarting' || c.health === 'unhealthy' || c.oomKilled)).slice(0, MAX_LOGS);
+  // The target's container first (named, or its binding names the port, stopped ones by HostConfig), then other Redis ones.
+  const rank = (c: DockerContainer) => (o.container !== undefined && wanted(c, o) === 0 ? 0 : [...c.ports, ...(c.bindings ?? [])].some((p) => p.hostPort === o.port) ? 1 : 2);
+  const troubled = containers
+    .filter((c) => (c.redis || wanted(c, o) < 2) && (!c.running || c.state === 'restarting' || c.health === 'unhealthy' || c.oomKilled))
+    .sort((a, b) => rank(a) - rank(b))
+    .slice(0, MAX_LOGS);
   await Promise.all(
     troubled.map(async (c) => {
       const r = await client.get(`/containers/${c.id}/logs`, { stdout: 1, stderr: 1, tail: LOG_TAIL_LINES, timestamps: 0 }, MAX_LOG_BYTES);

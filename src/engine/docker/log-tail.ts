@@ -42,6 +42,9 @@ const SECRET_WORD_RE = /\b(requirepass|masterauth|pass(?:word|wd)?|secret|token)
 
 /** Command-line redaction plus the `password: x`, `requirepass x` forms a log prints. */
 export function redactLogLine(line: string): string {
+  // Redis quotes a rejected directive as `>>> 'directive args'`: the `>>>` is no ACL `>password` token.
+  const quoted = /^>>> /.exec(line);
+  if (quoted) return `>>> ${redactLogLine(line.slice(4))}`;
   return redactCommandLine(line).replace(SECRET_WORD_RE, (_m, word: string, sep: string) => `${word}${sep}<redacted>`);
 }
 
