@@ -15,6 +15,7 @@ import type { Remediation } from '../model/types.js';
 import type { DockerContainer } from '../remote/types.js';
 import { bindingsOf, bindingText, redisAnswered, targetContainer } from './helpers/containers.js';
 import { defineRule } from './helpers/define.js';
+import { isSafeContainerName } from '../shared/shell-words.js';
 
 /** Restarts seen on a running container before it counts as a loop caught between two starts. */
 export const LOOP_RESTARTS = 3;
@@ -81,9 +82,12 @@ export const rule = defineRule({
       }),
     ];
     if (c.oomKilled) remediations.push(REMEDIATIONS['raise-container-memory'](t, { container: c.name, ...(c.memoryBytes !== undefined ? { memoryBytes: c.memoryBytes } : {}) }));
+    // Docker refuses such a name: one outside its grammar means the engine's answer was forged (issue #16).
+    const named = isSafeContainerName(c.name);
+    if (!named) evidence.push('the container name above is not one Docker accepts ([a-zA-Z0-9][a-zA-Z0-9_.-]+): it is quoted, not repeated in any command');
     return {
       severity: 'critical',
-      confidence: tc.confidence,
+      confidence: named ? tc.confidence : 'possible',
       title: state === 'restarting'
         ? `Container ${c.name} keeps restarting${c.restartCount !== undefined ? ` (RestartCount ${c.restartCount})` : ''}${error ? ': Redis rejects its configuration' : ''}; nothing serves port ${obs.target.port}`
         : `Container ${c.name}${tc.bindings.length ? `, which publishes port ${obs.target.port},` : ''} is ${state}${c.exitCode !== undefined && state === 'exited' ? ` (exit code ${c.exitCode})` : ''}`,
