@@ -40,10 +40,10 @@ export interface McpArgs {
 
 export type CliArgs = DiagnoseArgs | McpArgs | { command: 'help' } | { command: 'version' };
 
-type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config' | 'sentinel-master' | 'client-access';
+type ValueOption = 'timeout' | 'tls-ca' | 'user' | 'password-env' | 'ssh' | 'ssh-key' | 'ssh-known-hosts' | 'ssh-timeout' | 'config' | 'sentinel-master' | 'client-access' | 'docker-host';
 type BoolOption = 'json' | 'brief' | 'tls' | 'tls-insecure' | 'cluster';
 
-const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config', 'sentinel-master', 'client-access']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>(['timeout', 'tls-ca', 'user', 'password-env', 'ssh', 'ssh-key', 'ssh-known-hosts', 'ssh-timeout', 'config', 'sentinel-master', 'client-access', 'docker-host']);
 const BOOL_OPTIONS: ReadonlySet<string> = new Set<BoolOption>(['json', 'brief', 'tls', 'tls-insecure', 'cluster']);
 // redis-cli's connection flags, typed by habit. Each takes a value; together they become one
 // suggested target ("-h 10.0.0.5 -p 7000" → "redis-doctor diagnose 10.0.0.5:7000").
@@ -190,6 +190,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (sshTimeout !== undefined) flags.sshTimeoutMs = parseTimeout(sshTimeout, '--ssh-timeout');
   const sentinelMaster = values.get('sentinel-master');
   if (sentinelMaster !== undefined) flags.sentinelMaster = sentinelMaster;
+  const dockerHost = values.get('docker-host');
+  if (dockerHost !== undefined) flags.dockerHost = dockerHost;
   if (bools.has('cluster')) flags.cluster = true;
   const access = values.get('client-access');
   if (access !== undefined) {
@@ -243,6 +245,8 @@ Options:
   --ssh-known-hosts <file>  known_hosts file; required with --ssh, the host key must match
   --ssh-timeout <ms>      bound for the whole SSH phase (default the larger of 10000
                           and 5 × --timeout, ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS})
+  --docker-host <uri>     read container state from this Docker (unix:///…/docker.sock, or
+                          ssh://user@host = the --ssh host); see docs/containers.md
   --config <file>         config file (default: $REDIS_DOCTOR_CONFIG, then ./redis-doctor.yaml)
   --sentinel-master <name>  the target is a Sentinel: diagnose the primary it names for <name>
   --cluster               the client is cluster-aware (a standalone server is then a problem)

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config, TargetConfig } from './schema.js';
 import { SENTINEL_MASTER_RE } from './sentinel-master.js';
+import { DOCKER_HOST_RE } from './docker-host.js';
 import { type Credentials, type DiagnoseOptions, type DiagnoseTarget, type SshTargetOptions, type TlsOptions, type TopologyOptions, hideUrlPassword, isValidHostname, parseTarget, printable, TargetError, type ParsedAddress } from '../engine/index.js';
 import { CodedError } from '../util/errors.js';
 
@@ -50,6 +51,8 @@ export interface TargetFlags {
   cluster?: boolean;
   /** The client writes, or only reads. */
   clientAccess?: 'read' | 'write';
+  /** `--docker-host <uri>`: where to read the container state (issue #19). */
+  dockerHost?: string;
 }
 
 export interface ResolveContext {
@@ -64,7 +67,7 @@ export interface ResolveContext {
   readFile?: (path: string) => string;
 }
 
-export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe' | 'topology' | 'followPolicy'>;
+export type ResolvedOptions = Pick<DiagnoseOptions, 'credentials' | 'tls' | 'ssh' | 'loopbackProbe' | 'topology' | 'followPolicy' | 'docker'>;
 
 export interface ResolvedTarget {
   target: DiagnoseTarget;
@@ -212,6 +215,24 @@ function resolveTopology(ctx: ResolveContext, entry?: TargetConfig): TopologyOpt
   return Object.keys(topology).length > 0 ? topology : undefined;
 }
 
+/** --docker-host, else the target's docker.host; its docker.container; DOCKER_HOST for the default (docker/endpoint.ts). */
+function resolveDocker(ctx: ResolveContext, entry?: TargetConfig): DiagnoseOptions['docker'] {
+  const f = ctx.flags ?? {};
+  const docker: NonNullable<DiagnoseOptions['docker']> = {};
+  if (f.dockerHost !== undefined) {
+    if (!DOCKER_HOST_RE.test(f.dockerHost)) throw new ResolveError(`invalid --docker-host "${printable(f.dockerHost.slice(0, 60))}": give unix:///path/to/docker.sock or ssh://user@host`);
+    docker.host = f.dockerHost;
+    docker.hostFrom = '--docker-host';
+  } else if (entry?.docker?.host) {
+    docker.host = entry.docker.host;
+    docker.hostFrom = `docker.host of ${entry.name}`;
+  }
+  if (entry?.docker?.container) docker.container = entry.docker.container;
+  const env = ctx.env.DOCKER_HOST;
+  if (env) docker.envDockerHost = env;
+  return Object.keys(docker).length > 0 ? docker : undefined;
+}
+
 function addressOf(entry: TargetConfig): ParsedAddress {
   // The schema already validated the URL; a failure here means the config was built by hand.
   const parsed = parseTarget(entry.url);
@@ -256,5 +277,7 @@ export function resolveTarget(input: string, ctx: ResolveContext): ResolvedTarge
   if (ssh) options.ssh = ssh;
   const topology = resolveTopology(ctx, entry);
   if (topology) options.topology = topology;
+  const docker = resolveDocker(ctx, entry);
+  if (docker) options.docker = docker;
   return { target, options };
 }

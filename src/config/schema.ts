@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isValidTargetName, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseTarget } from '../engine/index.js';
 import { parseCidr } from './cidr.js';
 import { SENTINEL_MASTER_RE } from './sentinel-master.js';
+import { DOCKER_HOST_RE } from './docker-host.js';
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** Approval requests are kept 30 days (stores/approval-store.ts): none may outlive its record. */
@@ -85,6 +86,14 @@ export const targetSchema = z
     cluster: z.boolean().optional(),
     /** What the clients do: write (a replica fails them) or only read (addition). */
     clientAccess: z.enum(['read', 'write']).optional(),
+    /** Where its container state is read (issue #19; as --docker-host) and which container should serve it. */
+    docker: z
+      .object({
+        host: z.string().max(512).regex(DOCKER_HOST_RE, 'must be unix:///path/to/docker.sock or ssh://user@host[:port]').optional(),
+        container: z.string().max(128).regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]+$/, 'must be a Docker container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+) or id').optional(),
+      })
+      .strict()
+      .optional(),
     /**
      * guided (the default): an approved fix is never run, its steps are posted;
      * automatic: an approved automatic remediation runs its one Redis command.

@@ -56,6 +56,8 @@ export const CAUSE_IDS = [
   'output-buffer-disconnects',
   'connection-churn',
   'restart-loop',
+  // Containers for real (issue #19):
+  'container-not-running',
 ] as const;
 
 /**

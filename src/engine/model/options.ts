@@ -1,5 +1,6 @@
 /** What a caller (CLI, worker, monitor) hands the engine for one diagnosis. */
 import type { TargetInfo } from './types.js';
+import type { DockerTargetOptions } from '../docker/types.js';
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 /** The range a timeout may be given in (--timeout, --ssh-timeout, `ssh.timeoutMs`). */
@@ -121,6 +122,12 @@ export interface DiagnoseOptions {
   followPolicy?: FollowPolicy;
   /** What the caller knows of the target's past (the monitor): it weighs the inferred causes. */
   history?: TargetHistory;
+  /**
+   * Where to read the target's container state (issue #19: --docker-host, the target's
+   * `docker:` block, DOCKER_HOST); absent: the SSH host's own Docker with `ssh`, else the
+   * local socket when the target is an address of this machine. `enabled: false` reads none.
+   */
+  docker?: DockerTargetOptions & { enabled?: boolean };
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }

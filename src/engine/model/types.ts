@@ -8,6 +8,7 @@
  */
 import type { CauseId } from './causes.js';
 import type { RemoteObservation } from '../remote/types.js';
+import type { DockerObservation } from '../docker/types.js';
 import type { TargetHistory } from './options.js';
 import type { TopologyObservation } from './topology.js';
 
@@ -355,6 +356,8 @@ export interface Observations {
   /** Only when no address connected and the first is private (probes/route.ts). */
   route?: RouteObservation;
   remote?: RemoteObservation;
+  /** Docker's state: the Engine API here, or the SSH host's docker ps/inspect (docker/types.ts, issue #19). */
+  docker?: DockerObservation;
   /** What the target is and what its topology showed (model/topology.ts). */
   topology?: TopologyObservation;
   /** PINGs timed one by one on the handshake's connection (probes/slow-sample.ts). */

@@ -20,6 +20,7 @@ import { hideUrlPassword } from '../model/target.js';
 import { evaluate } from './evaluate.js';
 import { runNetworkProbes } from './network-probes.js';
 import { runRemote, withOomNote, type RemoteOutcome } from './remote-phase.js';
+import { finishDockerPhase, startDockerPhase } from './docker-phase.js';
 import { StepRecorder } from './steps.js';
 import { now, since } from '../shared/clock.js';
 import { ALERT_WAIT_MAX_MS } from '../probes/tls-alert.js';
@@ -99,6 +100,8 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
     const remote: Promise<RemoteOutcome> | undefined = options.ssh
       ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal, (t) => redactor.redact(t))
       : undefined;
+    // Docker's state (issue #19): bounded by its own phase bound, aborted with the caller.
+    const docker = startDockerPhase(obs, options, timeoutMs, options.signal ?? new AbortController().signal);
     await runNetworkProbes({
       obs,
       options,
@@ -113,6 +116,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
       obs.remote = outcome.observation;
       steps.add(withOomNote(outcome.checks, obs));
     }
+    steps.add(finishDockerPhase(await docker, obs, options));
   } finally {
     clearTimeout(hardStop);
     options.signal?.removeEventListener('abort', onAbort);
@@ -135,7 +139,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
 }
 
 /** What the probes saw: outside text through and through (the target, client and history are the caller's). */
-const OUTSIDE: readonly (keyof Observations)[] = ['dns', 'tcp', 'tls', 'tlsSniff', 'plaintextPing', 'resp', 'info', 'config', 'neighbours', 'loopback', 'remote', 'topology', 'latency', 'slowlog', 'latencyEvents', 'clients', 'connections'];
+const OUTSIDE: readonly (keyof Observations)[] = ['dns', 'tcp', 'tls', 'tlsSniff', 'plaintextPing', 'resp', 'info', 'config', 'neighbours', 'loopback', 'remote', 'docker', 'topology', 'latency', 'slowlog', 'latencyEvents', 'clients', 'connections'];
 
 function redactObservations(obs: Observations, redactor: Redactor): void {
   const o = obs as unknown as Record<string, unknown>;

@@ -127,22 +127,41 @@ export const hostFixes = {
     };
   },
 
-  'publish-container-port': (t: FixTarget, p: { container?: string; image?: string; containerPort?: number } = {}): Remediation => {
+  'publish-container-port': (
+    t: FixTarget,
+    p: { container?: string; image?: string; containerPort?: number; reason?: 'not-published' | 'loopback-only' | 'other-host-port' | 'wrong-container-port'; hostPort?: number; boundPort?: number } = {},
+  ): Remediation => {
     const cport = p.containerPort !== undefined && Number.isInteger(p.containerPort) && p.containerPort > 0 && p.containerPort <= 65535 ? p.containerPort : 6379;
-    const container = p.container !== undefined && isSafeContainerName(p.container) ? p.container : '<container>';
+    const container = p.container !== undefined && isSafeContainerName(p.container) ? p.container.replace(/^\//, '') : '<container>';
     const image = p.image === undefined ? 'redis' : isSafeImageRef(p.image) ? p.image : '<image>';
+    const port = (n: number | undefined) => (n !== undefined && Number.isInteger(n) && n > 0 && n <= 65535 ? n : undefined);
+    const hostPort = port(p.hostPort);
+    const bound = port(p.boundPort);
+    const reason = p.reason ?? 'not-published';
+    const first: Record<typeof reason, string> = {
+      'not-published': `docker ps --filter name=${container} --format '{{.Names}} {{.Ports}}' shows "${cport}/tcp" without "->": the port is not published.`,
+      'loopback-only': `docker port ${container} shows 127.0.0.1:${t.port}->${cport}/tcp: Docker accepts connections to host port ${t.port} only from the Docker host itself. Redis's own bind setting is not the problem — the -p flag is.`,
+      'other-host-port': `docker port ${container} shows ${cport}/tcp published on host port ${hostPort ?? '<other port>'}, not ${t.port}: either point the client at port ${hostPort ?? '<that port>'}, or publish ${t.port} as below.`,
+      'wrong-container-port': `docker port ${container} shows host port ${t.port} mapped to container port ${bound ?? '<port>'}, but Redis listens on ${cport} inside the container: Docker forwards the connection to a port nothing listens on, and the client sees it closed.`,
+    };
+    const publish = reason === 'loopback-only'
+      ? `Recreate it published on the interface the clients reach (a running container's mappings cannot be changed): docker run -d -p 0.0.0.0:${t.port}:${cport} … ${image} (or -p <host-lan-ip>:${t.port}:${cport}); Compose: change the service's line to ports: ["${t.port}:${cport}"] (no 127.0.0.1: prefix) and run docker compose up -d.`
+      : `Recreate it with the port published, to the interface the clients use: docker run -d -p ${t.address && !t.address.startsWith('127.') ? `${t.address}:` : ''}${t.port}:${cport} … ${image} (Compose: ports: ["${t.port}:${cport}"], then docker compose up -d); a running container's mappings cannot be changed.`;
+    const steps = [first[reason], publish];
+    if (reason !== 'loopback-only') steps.push('Inside the container Redis must listen on the container interface (bind 0.0.0.0 or * in its redis.conf) and have a password before it is reachable from other hosts.');
+    else steps.push(`Publishing on 0.0.0.0 opens port ${t.port} to every network the host is on: give Redis a password (requirepass or an ACL user) and limit who reaches the port with the host firewall (note that Docker's own iptables rules bypass ufw's INPUT rules: use the DOCKER-USER chain).`);
+    steps.push('Containers on the same Docker network need no published port: connect to <container-name>:6379 from them instead.');
     return {
       id: 'publish-container-port',
-      title: `Publish the container's Redis port ${cport} on host port ${t.port}`,
+      title: reason === 'loopback-only'
+        ? `Publish the container's Redis port on all interfaces, not 127.0.0.1 only (-p 0.0.0.0:${t.port}:${cport})`
+        : reason === 'wrong-container-port'
+          ? `Map host port ${t.port} to the port Redis listens on inside the container (${cport}), not ${bound ?? 'another one'}`
+          : `Publish the container's Redis port ${cport} on host port ${t.port}`,
       risk: 'medium',
       mode: 'guided',
-      steps: [
-        `docker ps --filter name=${container} --format '{{.Names}} {{.Ports}}' shows "${cport}/tcp" without "->": the port is not published.`,
-        `Recreate it with the port published, to the interface the clients use: docker run -p ${t.address && !t.address.startsWith('127.') ? `${t.address}:` : ''}${t.port}:${cport} … ${image} (compose: ports: ["${t.port}:${cport}"]); a running container's mappings cannot be changed.`,
-        'Inside the container Redis must listen on the container interface (bind 0.0.0.0 or * in its redis.conf) and have a password before it is reachable from other hosts.',
-        'Containers on the same Docker network need no published port: connect to <container-name>:6379 from them instead.',
-      ],
-      verify: rerun(t, `docker ps shows 0.0.0.0:${t.port}->${cport}/tcp and PING answers.`),
+      steps,
+      verify: rerun(t, `docker port ${container} shows 0.0.0.0:${t.port}->${cport}/tcp and PING answers${reason === 'loopback-only' ? ' from a client host' : ''}.`),
     };
   },
 

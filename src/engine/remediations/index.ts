@@ -15,6 +15,7 @@ import { capacityFixes } from './capacity.js';
 import { certificateFixes } from './certificates.js';
 import { clientFixes } from './clients.js';
 import { connectFixes } from './connect.js';
+import { containerFixes } from './containers.js';
 import { dataFixes } from './data.js';
 import { databaseFixes } from './database.js';
 import { hostFixes } from './host.js';
@@ -33,6 +34,7 @@ export const REMEDIATIONS = {
   ...capacityFixes,
   ...dataFixes,
   ...hostFixes,
+  ...containerFixes,
   ...certificateFixes,
   ...databaseFixes,
   ...topologyFixes,

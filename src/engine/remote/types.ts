@@ -305,11 +305,28 @@ export interface DockerContainer {
   portsText: string;
   /** From `docker inspect`: State.OOMKilled, the kernel OOM killer ended its main process. */
   oomKilled?: boolean;
-  /**
-   * From `docker inspect`: RestartCount, how often Docker restarted it under its restart policy.
-   * Read by restart-loop; Docker evidence gathered elsewhere (the Docker Engine API) may set it too.
-   */
+  /** From `docker inspect` (issue #19): State.Status — created, running, paused, restarting, exited, dead. */
+  state?: string;
+  exitCode?: number;
+  /** RestartCount: how often the restart policy started it again. */
   restartCount?: number;
+  /** HostConfig.RestartPolicy.Name: no, always, unless-stopped, on-failure. */
+  restartPolicy?: string;
+  /** State.Health.Status (healthy, unhealthy, starting) and the last check's output, capped. */
+  health?: string;
+  healthOutput?: string;
+  /** HostConfig.PortBindings: what it publishes when it runs, also while it is stopped. */
+  bindings?: DockerPort[];
+  /** Config.ExposedPorts (`6379/tcp`). */
+  exposed?: DockerPort[];
+  /** HostConfig.Memory in bytes (0: no limit). */
+  memoryBytes?: number;
+  /** State.FinishedAt / StartedAt (ISO), State.Error (capped). */
+  finishedAt?: string;
+  startedAt?: string;
+  error?: string;
+  /** The last lines of its log (stdout and stderr), capped and redacted; read only for a Redis container that is not running well. */
+  logTail?: string[];
 }
 
 export interface K8sServicePort {

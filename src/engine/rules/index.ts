@@ -20,6 +20,7 @@ import { rule as clusterDown } from './cluster-down.js';
 import { rule as commandsRestricted } from './commands-restricted.js';
 import { rule as connectionRefused } from './connection-refused.js';
 import { rule as connectionTimeout } from './connection-timeout.js';
+import { rule as containerNotRunning } from './container-not-running.js';
 import { rule as containerPortNotPublished } from './container-port-not-published.js';
 import { rule as dbIndexOutOfRange } from './db-index-out-of-range.js';
 import { rule as diskFull } from './disk-full.js';
@@ -63,6 +64,7 @@ export const RULES: readonly Rule[] = [
   diskFull,
   // The name, the container or the Service in front of it.
   dnsResolutionFailed,
+  containerNotRunning,
   containerPortNotPublished,
   k8sServiceNoEndpoints,
   // The monitor saw the process start again and again: why the port refuses now and then.

@@ -13,6 +13,7 @@
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import { hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
 import { linkOomKills } from './helpers/oom-link.js';
+import { redisAnswered, targetContainer } from './helpers/containers.js';
 import { defineRule } from './helpers/define.js';
 
 export const rule = defineRule({
@@ -20,22 +21,32 @@ export const rule = defineRule({
   impact: 'degrading',
   evaluate(obs) {
     const remote = remoteOf(obs);
-    if (!remote) return undefined;
     const { linked } = linkOomKills(obs);
     if (linked.length === 0) return undefined;
-    const down = obs.tcp?.ok === false && listenersOnPort(remote, obs.target.port).length === 0;
-    const host = hostName(remote);
+    // Without SSH (the Engine API alone), "down" is what the probes saw.
+    const down = remote ? obs.tcp?.ok === false && listenersOnPort(remote, obs.target.port).length === 0 : !redisAnswered(obs);
+    const host = remote ? hostName(remote) : obs.target.host;
     const last = linked[linked.length - 1]!;
-    const evidence = linked.slice(-3).flatMap((l) => [...(l.kill ? [`${remote.oom!.source} on ${host}: ${l.kill.line}`] : []), ...l.links]);
-    const mem = remote.memory;
+    const evidence = linked.slice(-3).flatMap((l) => [...(l.kill && remote ? [`${remote.oom!.source} on ${host}: ${l.kill.line}`] : []), ...l.links]);
+    const mem = remote?.memory;
     if (mem) {
       evidence.push(`free -b on ${host}: total ${mib(mem.totalBytes)}, available ${mib(mem.availableBytes ?? mem.freeBytes)}, swap ${mib(mem.swapTotalBytes)} (${mem.line})`);
     }
     const t = fixTarget(obs);
-    const remediations = [REMEDIATIONS['prevent-oom-kill'](t, mem ? { totalBytes: mem.totalBytes } : {})];
-    if (down) remediations.push(REMEDIATIONS['start-redis'](t));
+    // The container's own OOMKilled: the fix is its memory limit (--memory / mem_limit) and starting it.
+    const tc = targetContainer(obs);
+    const container = tc && tc.container.oomKilled && tc.how !== 'redis' ? tc.container : undefined;
+    if (container) {
+      const limit = container.memoryBytes ? `memory limit ${mib(container.memoryBytes)}` : 'no memory limit of its own';
+      evidence.push(`container ${container.name}: ${limit}, state ${container.state ?? (container.running ? 'running' : 'not running')}${container.exitCode !== undefined ? `, ExitCode ${container.exitCode}` : ''}`);
+    }
+    const remediations = container
+      ? [REMEDIATIONS['raise-container-memory'](t, { container: container.name, ...(container.memoryBytes !== undefined ? { memoryBytes: container.memoryBytes } : {}) })]
+      : [REMEDIATIONS['prevent-oom-kill'](t, mem ? { totalBytes: mem.totalBytes } : {})];
+    if (down && container && !container.running) remediations.push(REMEDIATIONS['start-container'](t, { container: container.name, state: container.state ?? 'exited', ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}) }));
+    else if (down) remediations.push(REMEDIATIONS['start-redis'](t));
     const pid = last.kill?.pid;
-    const which = `redis-server on ${host}${pid !== undefined ? ` (pid ${pid})` : ''}`;
+    const which = container ? `redis-server in container ${container.name}` : `redis-server on ${host}${pid !== undefined ? ` (pid ${pid})` : ''}`;
     return {
       severity: down ? 'critical' : 'warning',
       // A pid, cgroup or OOMKilled flag names this server; a time window alone leaves other kills open.
@@ -45,7 +56,7 @@ export const rule = defineRule({
         : `The kernel OOM killer ended the ${which} of port ${obs.target.port} before; it can happen again`,
       evidence,
       remediations,
-      details: { kills: linked.length, ...(pid !== undefined ? { pid } : {}), running: !down },
+      details: { kills: linked.length, ...(pid !== undefined ? { pid } : {}), running: !down, ...(container ? { container: container.name } : {}) },
     };
   },
 });

@@ -32,6 +32,7 @@ import { info, infoNumber, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
 import { hostName, remoteOf } from './helpers/host.js';
 import { servingUnit } from './helpers/serving.js';
+import { targetContainer } from './helpers/containers.js';
 
 export const RECENT_S = 600;
 /** Restarts that make a loop. */
@@ -71,7 +72,9 @@ export const rule = defineRule({
     const unit = servingUnit(obs);
     const remote = remoteOf(obs);
     const port = obs.target.port;
-    const container = (remote?.docker?.containers ?? []).find((c) => c.restartCount !== undefined && c.ports.some((p) => p.hostPort === port));
+    // The container that publishes the port (Engine API or docker inspect over SSH: helpers/containers.ts).
+    const bound = targetContainer(obs);
+    const container = bound && bound.how === 'binding' && bound.container.restartCount !== undefined ? bound.container : undefined;
     const supervisor = Math.max(unit?.nRestarts ?? 0, container?.restartCount ?? 0);
 
     const loop = seenRestarts >= LOOP || (small && supervisor >= LOOP);

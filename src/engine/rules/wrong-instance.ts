@@ -32,6 +32,7 @@ import type { FindingDraft, Observations } from '../model/types.js';
 import { firstError, hostPort, info, infoNumber, infoQuote, replyEvidence, targetLabel } from './helpers/observed.js';
 import { followed, knownSentinels, nodeAddress, quoteReply, topologyCommand } from './helpers/topology.js';
 import { defineRule } from './helpers/define.js';
+import { targetContainer } from './helpers/containers.js';
 
 const NO_PASSWORD = /called without any password configured/i;
 const SERVER_FIELDS = ['redis_mode', 'run_id', 'tcp_port', 'executable', 'config_file', 'process_id'];
@@ -166,6 +167,9 @@ function sentinelNotDataNode(obs: Observations): FindingDraft | undefined {
 function portMismatch(obs: Observations): FindingDraft | undefined {
   const port = infoNumber(obs, 'tcp_port');
   if (port === undefined || port === 0 || port === obs.target.port || obs.target.tls) return undefined;
+  // Docker's state names the mapping (issue #19): host port → this container port is what a mapped port is.
+  const tc = targetContainer(obs);
+  if (tc && tc.bindings.some((b) => b.containerPort === port)) return undefined;
   const t = fixTarget(obs);
   return {
     severity: 'info',

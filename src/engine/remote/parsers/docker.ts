@@ -10,6 +10,7 @@
 import type { DockerContainer, DockerPort } from '../types.js';
 import { redactCommandLine } from './ps.js';
 import { capLine, MAX_LINES } from '../../shared/lines.js';
+import { inspectFacts } from '../../docker/inspect.js';
 
 const MAX_CONTAINERS = 200;
 
@@ -38,7 +39,7 @@ export function parseDockerPorts(text: string): DockerPort[] {
   return out;
 }
 
-function looksLikeRedis(image: string, command: string): boolean {
+export function looksLikeRedis(image: string, command: string): boolean {
   return /(^|\/)(redis|valkey|redis-stack[\w-]*|bitnami\/redis[\w-]*)(:|@|$)/i.test(image) || /\bredis-server\b/.test(command);
 }
 
@@ -76,50 +77,21 @@ export function parseDockerPs(output: string): DockerContainer[] {
   return out;
 }
 
-interface InspectEntry {
-  Id?: unknown;
-  RestartCount?: unknown;
-  HostConfig?: { NetworkMode?: unknown };
-  State?: { OOMKilled?: unknown };
-  NetworkSettings?: { Ports?: Record<string, { HostIp?: unknown; HostPort?: unknown }[] | null> | null };
-}
-
-/** Merges `docker inspect` facts (network mode, bindings) into the containers from `docker ps`. */
+/** Merges `docker inspect` facts (network mode, bindings, state, restarts, health: docker/inspect.ts) into the containers from `docker ps`. */
 export function applyDockerInspect(containers: DockerContainer[], output: string): DockerContainer[] {
-  let entries: InspectEntry[];
+  let entries: unknown[];
   try {
     const parsed: unknown = JSON.parse(output);
-    entries = Array.isArray(parsed) ? (parsed as InspectEntry[]) : [];
+    entries = Array.isArray(parsed) ? parsed.slice(0, MAX_CONTAINERS) : [];
   } catch {
     return containers;
   }
+  const facts = entries.map(inspectFacts);
   return containers.map((c) => {
-    const e = entries.find((x) => str(x.Id) === c.id || str(x.Id).startsWith(c.id));
-    if (!e) return c;
-    const next: DockerContainer = { ...c };
-    const mode = str(e.HostConfig?.NetworkMode);
-    if (mode) next.networkMode = mode;
-    // Docker sets State.OOMKilled when the kernel OOM killer ended the container's main process.
-    if (e.State?.OOMKilled === true) next.oomKilled = true;
-    // Docker counts the restarts its restart policy made (`docker inspect` RestartCount).
-    const restarts = e.RestartCount;
-    if (typeof restarts === 'number' && Number.isInteger(restarts) && restarts >= 0 && restarts < 1e9) next.restartCount = restarts;
-    const ports = e.NetworkSettings?.Ports;
-    if (ports && typeof ports === 'object') {
-      const list: DockerPort[] = [];
-      for (const [key, bindings] of Object.entries(ports)) {
-        const m = /^(\d+)\/(\w+)$/.exec(key);
-        if (!m) continue;
-        const base: DockerPort = { containerPort: Number(m[1]), protocol: m[2]! };
-        if (!Array.isArray(bindings) || bindings.length === 0) list.push(base);
-        else
-          for (const b of bindings) {
-            const hp = Number(str(b.HostPort));
-            list.push(Number.isInteger(hp) && hp > 0 ? { ...base, hostIp: str(b.HostIp), hostPort: hp } : base);
-          }
-      }
-      next.ports = list;
-    }
-    return next;
+    const f = facts.find((x) => x.id !== undefined && (x.id === c.id || x.id.startsWith(c.id)));
+    if (!f) return c;
+    // docker ps said who it is; inspect adds what it is doing (its id and name stay as ps printed them).
+    const { id: _id, name: _name, image: _image, command: _command, ...rest } = f;
+    return { ...c, ...rest };
   });
 }

@@ -20,6 +20,7 @@
 import type { DockerContainer, OomKill, RemoteObservation, SystemdUnit } from '../../remote/types.js';
 import type { Observations } from '../../model/types.js';
 import { confsForPort, listenersOnPort, remoteOf } from './host.js';
+import { bindingsForPort, dockerOf, targetContainer } from './containers.js';
 
 export interface OomLink {
   /** The kernel's kill; absent when only the container's State.OOMKilled says so. */
@@ -41,9 +42,12 @@ function unitsOfPort(remote: RemoteObservation, port: number, pids: Set<number>)
   return (remote.systemd?.units ?? []).filter((u) => (u.mainPid !== undefined && pids.has(u.mainPid)) || (u.configPath !== undefined && confs.has(u.configPath)));
 }
 
-/** Containers that publish the port on this host. */
-function containersOfPort(remote: RemoteObservation, port: number): DockerContainer[] {
-  return (remote.docker?.containers ?? []).filter((c) => c.ports.some((p) => p.hostPort === port));
+/** Containers that publish the port on this host (live or HostConfig bindings), or the target's docker.container (issue #19). */
+function containersOfPort(obs: Observations, port: number): DockerContainer[] {
+  const view = dockerOf(obs);
+  if (!view) return [];
+  const named = targetContainer(obs);
+  return view.containers.filter((c) => bindingsForPort(c, port).length > 0 || (named?.how === 'named' && named.container === c));
 }
 
 function pidLinks(kill: OomKill, remote: RemoteObservation, port: number, units: SystemdUnit[]): string[] {
@@ -59,7 +63,7 @@ function pidLinks(kill: OomKill, remote: RemoteObservation, port: number, units:
   return out;
 }
 
-function cgroupLinks(kill: OomKill, remote: RemoteObservation, port: number, pids: Set<number>, units: SystemdUnit[]): string[] {
+function cgroupLinks(kill: OomKill, obs: Observations, remote: RemoteObservation, port: number, pids: Set<number>, units: SystemdUnit[]): string[] {
   const memcg = kill.memcg;
   if (!memcg || memcg === '/') return [];
   const out: string[] = [];
@@ -67,7 +71,7 @@ function cgroupLinks(kill: OomKill, remote: RemoteObservation, port: number, pid
     if (pids.has(c.pid) && c.memcg === memcg) out.push(`task_memcg ${memcg} is the cgroup of redis-server pid ${c.pid}, which serves :${port} now`);
   }
   for (const u of units) if (u.controlGroup === memcg) out.push(`task_memcg matches ${u.id} (ControlGroup ${memcg}), the unit of port ${port}`);
-  for (const c of containersOfPort(remote, port)) {
+  for (const c of containersOfPort(obs, port)) {
     // cgroupfs driver: /docker/<id>; systemd driver: /system.slice/docker-<id>.scope.
     if (c.id.length === 64 && memcg.includes(c.id)) out.push(`task_memcg ${memcg} is container ${c.name}'s, which publishes :${port}`);
   }
@@ -85,19 +89,23 @@ function timeLink(kill: OomKill, obs: Observations): string | undefined {
 export function linkOomKills(obs: Observations): OomLinks {
   const remote = remoteOf(obs);
   const out: OomLinks = { linked: [], unlinked: [] };
-  if (!remote) return out;
   const port = obs.target.port;
+  if (!remote) {
+    // The Engine API alone: the container's own State.OOMKilled is the link.
+    for (const c of containersOfPort(obs, port)) if (c.oomKilled) out.linked.push({ links: [`${dockerOf(obs)!.where}: container ${c.name}, which publishes :${port}, has State.OOMKilled true`], timeOnly: false });
+    return out;
+  }
   const pids = new Set(listenersOnPort(remote, port).map((l) => l.pid).filter((p) => p !== undefined));
   const units = unitsOfPort(remote, port, pids);
   for (const kill of remote.oom?.kills ?? []) {
-    const links = [...pidLinks(kill, remote, port, units), ...cgroupLinks(kill, remote, port, pids, units)];
+    const links = [...pidLinks(kill, remote, port, units), ...cgroupLinks(kill, obs, remote, port, pids, units)];
     const time = timeLink(kill, obs);
     if (links.length) out.linked.push({ kill, links: time ? [...links, time] : links, timeOnly: false });
     else if (time) out.linked.push({ kill, links: [time], timeOnly: true });
     else out.unlinked.push(kill);
   }
   const seenBy = (c: DockerContainer) => out.linked.some((l) => l.kill?.memcg?.includes(c.id));
-  for (const c of containersOfPort(remote, port)) {
+  for (const c of containersOfPort(obs, port)) {
     if (c.oomKilled && !seenBy(c)) out.linked.push({ links: [`docker inspect: container ${c.name}, which publishes :${port}, has State.OOMKilled true`], timeOnly: false });
   }
   return out;

@@ -1,0 +1,223 @@
+/**
+ * Reads Docker's state from an Engine API unix socket (issue #19): list (all containers,
+ * stopped ones too: they keep their HostConfig.PortBindings), inspect, and the tail of a log.
+ * Read-only GETs only: nothing here starts, stops, execs or pulls.
+ *
+ * Transport: docker-modem, the Engine API layer dockerode itself is built on (socket paths,
+ * query strings, API errors), without dockerode's BuildKit/gRPC dependencies (@grpc/grpc-js
+ * and protobufjs, 8.5 MB, never used for four GETs). Every call asks docker-modem for the
+ * response stream (`isStream`, every status accepted) and reads it here with a byte cap, an
+ * abort signal and the bound of the whole phase: docker-modem's buffered calls read a body
+ * of any size, and its error path does too. An engine that hangs, sends garbage or a
+ * gigabyte costs at most the bound and MAX_*_BYTES.
+ *
+ * The engine's answers are outside text like a host's: parsed by docker/inspect.ts (JSON.parse
+ * is linear; each text capped), log lines redacted before they are kept.
+ */
+import type { IncomingMessage } from 'node:http';
+import DockerModem from 'docker-modem';
+import type { DockerContainer } from '../remote/types.js';
+import { capLine } from '../shared/lines.js';
+import { redactCommandLine } from '../remote/parsers/ps.js';
+import { looksLikeRedis } from '../remote/parsers/docker.js';
+import { inspectFacts, portMap, str } from './inspect.js';
+import { demuxLogTail } from './log-tail.js';
+
+/** A container list of 200 containers with long labels stays well under this. */
+export const MAX_LIST_BYTES = 4 * 1024 * 1024;
+export const MAX_INSPECT_BYTES = 1024 * 1024;
+/** The log tail: at most this many lines, read from at most this many bytes (a 50 MB log costs no more). */
+export const LOG_TAIL_LINES = 30;
+export const MAX_LOG_BYTES = 64 * 1024;
+/** Containers inspected at most: the named one, those that look like Redis, those with the target port. */
+export const MAX_INSPECTED = 20;
+/** Logs read at most: Redis containers that are not running well. */
+export const MAX_LOGS = 3;
+const MAX_CONTAINERS = 200;
+
+export class DockerApiError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'timeout' | 'http' | 'garbage' | 'too-large',
+  ) {
+    super(message);
+    this.name = 'DockerApiError';
+  }
+}
+
+export interface EngineClient {
+  get(path: string, query: Record<string, string | number | boolean>, maxBytes: number): Promise<{ status: number; body: Buffer }>;
+}
+
+/** A client on the unix socket at `socketPath`, every request bounded by `signal` and the socket timeout. */
+export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs: number): EngineClient {
+  // host/protocol given explicitly: docker-modem otherwise takes them from DOCKER_HOST over our socket path.
+  const modem = new DockerModem({ socketPath, host: undefined, protocol: 'http', timeout: Math.max(1, Math.round(timeoutMs)), connectionTimeout: Math.max(1, Math.round(timeoutMs)) });
+  const everyStatus: Record<number, boolean> = {};
+  for (let s = 100; s < 600; s++) everyStatus[s] = true;
+  return {
+    get(path, query, maxBytes) {
+      return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(new DockerApiError('the Docker phase ran out of time', 'timeout'));
+        modem.dial({ path: `${path}?`, method: 'GET', options: { _query: query }, isStream: true, statusCodes: everyStatus, abortSignal: signal }, (err, res) => {
+          if (err || !res) {
+            const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
+            const aborted = signal.aborted || err?.name === 'AbortError';
+            return reject(new DockerApiError(aborted ? 'the Docker phase ran out of time' : `cannot reach the Docker Engine socket ${socketPath}${code ? ` (${code})` : ''}`, aborted ? 'timeout' : 'unreachable'));
+          }
+          const stream = res as IncomingMessage;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          const finish = (e?: DockerApiError) => {
+            if (done) return;
+            done = true;
+            signal.removeEventListener('abort', onAbort);
+            if (e) {
+              stream.destroy();
+              reject(e);
+            } else resolve({ status: stream.statusCode ?? 0, body: Buffer.concat(chunks) });
+          };
+          const onAbort = () => finish(new DockerApiError('the Docker phase ran out of time', 'timeout'));
+          signal.addEventListener('abort', onAbort, { once: true });
+          stream.on('data', (c: Buffer) => {
+            if (done) return;
+            size += c.length;
+            if (size > maxBytes) {
+              // A log tail keeps what it has; any other answer this large is not one an engine gives.
+              if (path.endsWith('/logs')) {
+                chunks.push(c.subarray(0, Math.max(0, c.length - (size - maxBytes))));
+                done = true;
+                signal.removeEventListener('abort', onAbort);
+                stream.destroy();
+                resolve({ status: stream.statusCode ?? 0, body: Buffer.concat(chunks) });
+                return;
+              }
+              return finish(new DockerApiError(`the Docker Engine sent more than ${maxBytes} bytes for ${path}`, 'too-large'));
+            }
+            chunks.push(c);
+          });
+          stream.on('end', () => finish());
+          stream.on('error', () => finish(new DockerApiError(signal.aborted ? 'the Docker phase ran out of time' : `the Docker Engine closed the answer to ${path}`, signal.aborted ? 'timeout' : 'unreachable')));
+          stream.on('close', () => finish());
+        });
+      });
+    },
+  };
+}
+
+function json(r: { status: number; body: Buffer }, what: string): unknown {
+  if (r.status !== 200) {
+    // The engine's error message is outside text: capped, never a pattern input beyond that.
+    const text = capLine(r.body.toString('utf8', 0, 2048).replace(/\s+/g, ' ')).slice(0, 200);
+    throw new DockerApiError(`${what}: HTTP ${r.status}${text ? ` ${JSON.stringify(text)}` : ''}`, 'http');
+  }
+  try {
+    return JSON.parse(r.body.toString('utf8')) as unknown;
+  } catch {
+    throw new DockerApiError(`${what}: the answer is not JSON (is this a Docker Engine socket?)`, 'garbage');
+  }
+}
+
+/** One entry of GET /containers/json → a container as `docker ps` would describe it. */
+export function listEntry(entry: unknown): DockerContainer | undefined {
+  if (entry === null || typeof entry !== 'object') return undefined;
+  const o = entry as Record<string, unknown>;
+  const id = str(o.Id);
+  if (!/^[0-9a-f]{12,64}$/.test(id)) return undefined;
+  const names = Array.isArray(o.Names) ? o.Names.map(str).filter(Boolean) : [];
+  const image = capLine(str(o.Image)).slice(0, 256);
+  const command = redactCommandLine(capLine(str(o.Command)));
+  const state = str(o.State);
+  const ports: DockerContainer['ports'] = [];
+  for (const p of Array.isArray(o.Ports) ? o.Ports.slice(0, 64) : []) {
+    const q = (p ?? {}) as Record<string, unknown>;
+    const cp = q.PrivatePort;
+    if (typeof cp !== 'number' || !Number.isInteger(cp)) continue;
+    const proto = /^(tcp|udp|sctp)$/.test(str(q.Type)) ? str(q.Type) : 'tcp';
+    const hp = q.PublicPort;
+    ports.push(typeof hp === 'number' && Number.isInteger(hp) && hp > 0 ? { containerPort: cp, protocol: proto, hostPort: hp, hostIp: capLine(str(q.IP)).slice(0, 64) } : { containerPort: cp, protocol: proto });
+  }
+  const hostConfig = (o.HostConfig ?? {}) as Record<string, unknown>;
+  const c: DockerContainer = {
+    id,
+    name: capLine((names[0] ?? '').replace(/^\//, '')).slice(0, 256),
+    image,
+    command,
+    status: capLine(str(o.Status)).slice(0, 200),
+    running: state === 'running',
+    redis: looksLikeRedis(image, command),
+    ports,
+    portsText: ports.map((p) => (p.hostPort !== undefined ? `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}` : `${p.containerPort}/${p.protocol}`)).join(', '),
+  };
+  if (/^[a-z]{1,16}$/.test(state)) c.state = state;
+  const mode = str(hostConfig.NetworkMode);
+  if (mode) c.networkMode = capLine(mode).slice(0, 128);
+  return c;
+}
+
+export interface EngineRead {
+  containers: DockerContainer[];
+  /** Engine version, for the evidence line. */
+  version?: string;
+  /** Calls made, for the check detail. */
+  calls: number;
+}
+
+export interface EngineReadOptions {
+  /** The target's host port: containers publishing it are inspected first. */
+  port: number;
+  /** The target's docker.container: inspected first. */
+  container?: string;
+}
+
+function wanted(c: DockerContainer, o: EngineReadOptions): number {
+  if (o.container !== undefined && (c.name === o.container.replace(/^\//, '') || c.id.startsWith(o.container))) return 0;
+  if (c.ports.some((p) => p.hostPort === o.port)) return 1;
+  if (c.redis) return 2;
+  return 3;
+}
+
+/** Read-only: version, list (all), inspect of the containers that matter, logs of the Redis ones not running well. */
+export async function readEngine(client: EngineClient, o: EngineReadOptions): Promise<EngineRead> {
+  let calls = 0;
+  const version = json(await client.get('/version', {}, 64 * 1024), 'GET /version');
+  calls++;
+  const list = json(await client.get('/containers/json', { all: 1 }, MAX_LIST_BYTES), 'GET /containers/json');
+  calls++;
+  if (!Array.isArray(list)) throw new DockerApiError('GET /containers/json: the answer is not a list', 'garbage');
+  const containers = list.slice(0, MAX_CONTAINERS).map(listEntry).filter((c): c is DockerContainer => c !== undefined);
+  // Stopped containers show no ports in the list: their bindings are in HostConfig, read by inspect.
+  const order = containers.map((c, i) => ({ c, i, w: wanted(c, o) })).sort((a, b) => a.w - b.w || a.i - b.i);
+  const inspected = order.filter((x) => x.w < 3 || !x.c.running).slice(0, MAX_INSPECTED);
+  await Promise.all(
+    inspected.map(async ({ c, i }) => {
+      const r = await client.get(`/containers/${c.id}/json`, {}, MAX_INSPECT_BYTES);
+      calls++;
+      if (r.status === 404) return; // removed between list and inspect
+      const { id: _id, name: _name, ...facts } = inspectFacts(json(r, `GET /containers/${c.id.slice(0, 12)}/json`));
+      const merged: DockerContainer = { ...c, ...facts };
+      merged.redis = looksLikeRedis(merged.image, merged.command) || c.redis;
+      containers[i] = merged;
+    }),
+  );
+  // The target's container first (named, or its binding names the port, stopped ones by HostConfig), then other Redis ones.
+  const rank = (c: DockerContainer) => (o.container !== undefined && wanted(c, o) === 0 ? 0 : [...c.ports, ...(c.bindings ?? [])].some((p) => p.hostPort === o.port) ? 1 : 2);
+  const troubled = containers
+    .filter((c) => (c.redis || wanted(c, o) < 2) && (!c.running || c.state === 'restarting' || c.health === 'unhealthy' || c.oomKilled))
+    .sort((a, b) => rank(a) - rank(b))
+    .slice(0, MAX_LOGS);
+  await Promise.all(
+    troubled.map(async (c) => {
+      const r = await client.get(`/containers/${c.id}/logs`, { stdout: 1, stderr: 1, tail: LOG_TAIL_LINES, timestamps: 0 }, MAX_LOG_BYTES);
+      calls++;
+      if (r.status !== 200) return;
+      c.logTail = demuxLogTail(r.body, LOG_TAIL_LINES);
+    }),
+  );
+  const v = (version ?? {}) as Record<string, unknown>;
+  const ver = str(v.Version);
+  return { containers, ...(/^[\w.+~-]{1,40}$/.test(ver) ? { version: ver } : {}), calls };
+}
+
+export { portMap };
