@@ -73,6 +73,7 @@ import { loadHome, type HomeSectionsHook } from './slack/home/home-data.js';
 import { HomePublisher } from './slack/home/publisher.js';
 import { registerHome } from './slack/home/register.js';
 import { targetLinks, targetRoutes } from './monitor/routing.js';
+import { silenceLine } from './slack/views/silences.js';
 import { remediationThreads } from './slack/remediation-thread.js';
 import { createPostClient, createWebClient, Reporter } from './slack/reporter.js';
 import { resolveJobTarget } from './slack/resolve.js';
@@ -353,6 +354,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const dispatcher = new Dispatcher(queue, runner, metrics, log, settings.concurrency, claims, watch);
   const monitorStore = new MonitorStore(redis, settings.queuePrefix);
   const monitored = monitoredTargets(config);
+  const silences = new SilenceStore(redis, settings.queuePrefix);
+  // The maintenance windows in force are a section of the App Home, after what other parts add.
+  const homeSections = async (now: number) => [
+    ...(opts.homeSections ? await opts.homeSections(now) : []),
+    { id: 'silences', title: 'Silenced', lines: (await silences.active(now)).map((x) => silenceLine(x, now)) },
+  ];
   const home = new HomePublisher({
     redis, prefix: settings.queuePrefix, client: reporter.client, log,
     load: (now) => loadHome({
@@ -363,7 +370,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         states: (t) => monitorStore.states(t),
         incident: (id) => monitorStore.incident(id),
       } } : {}),
-      ...(opts.homeSections ? { sections: opts.homeSections } : {}),
+      sections: homeSections,
     }, now),
     ...(opts.homeDebounceMs !== undefined ? { debounceMs: opts.homeDebounceMs } : {}),
   });
@@ -378,7 +385,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       onChange: () => home.changed(),
       log,
     }),
-    monitorStore, silences: new SilenceStore(redis, settings.queuePrefix), monitored, idleWatch, home,
+    monitorStore, silences, monitored, idleWatch, home,
   };
 
   // Components, in start order; stopped in reverse.

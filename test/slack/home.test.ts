@@ -41,6 +41,7 @@ describe('App Home', () => {
         `  - { name: alpha, url: "redis://127.0.0.1:${target.port}" }`,
         'access:',
         '  diagnose: [U0ALICE, U0BOB]',
+        '  approvers: [U0BOB]',
         'alerts:',
         `  channel: ${CHANNEL}`,
         '  intervalSeconds: 5',
@@ -97,4 +98,18 @@ describe('App Home', () => {
     // The users are kept in one bounded sorted set under the prefix.
     expect(await h.redis.zrange(`${h.prefix}:store:home-users`, 0, -1)).toEqual(['U0ALICE']);
   });
+
+  it('shows the maintenance windows in force (a silence set by an approver, its reason escaped)', async () => {
+    const r = await h.command({ text: 'silence alpha 2h <!channel> deploy *now*', user: 'U0BOB', channel: CHANNEL });
+    expect(r.status).toBe(200);
+    const before = publishes('U0CAROL').length;
+    const opened = await sendEvent(homeEvent('U0CAROL', 'home'));
+    expect(opened.status).toBe(200);
+    await h.double.waitFor('the Home for U0CAROL', () => publishes('U0CAROL').length > before, 15_000);
+    const view = JSON.stringify(viewOf(publishes('U0CAROL').at(-1)!));
+    expect(view).toContain('Silenced');
+    expect(view).toMatch(/alpha.{0,40} silenced by <@U0BOB>/);
+    expect(view).toContain('&lt;!channel&gt;');
+    expect(view).not.toContain('<!channel>');
+  }, 60_000);
 });
