@@ -129,9 +129,12 @@ export function renderResult(d: Diagnosis, view: ResultView = {}): Rendered {
   if (view.verification) blocks.push(section(verificationLine(wrong), 'verification'));
   blocks.push(section(`${view.fix ? 'Before the fix: ' : ''}${verdictLine(d)}`, 'verdict'));
   const n = d.findings.length;
+  // Healthy: no checks row, but the latency sample still says how fast it answered (issue #18).
+  const sample = d.verdict === 'healthy' ? d.checks.find((c) => c.id === 'latency-sample' && c.detail) : undefined;
   const facts = [
     n === 0 ? 'no findings' : `${n} finding${n === 1 ? '' : 's'} in the thread`,
     `${Math.round(d.durationMs)} ms`,
+    ...(sample ? [`latency-sample (${escapeMrkdwn(sample.detail!)})`] : []),
     ...(view.requestedBy ? [`requested by ${mention(view.requestedBy)}`] : []),
   ];
   blocks.push(context([facts.join(' · ')]));

@@ -18,6 +18,9 @@ import type { Rendered } from '../../../src/slack/views/elements.js';
 import { renderHome, type HomeView } from '../../../src/slack/views/home.js';
 import { withoutButtons } from '../../../src/slack/views/stale.js';
 import { renderSteps } from '../../../src/slack/views/steps.js';
+import { renderGroup } from '../../../src/slack/views/alert-group.js';
+import { renderSilences, renderSilenceSet } from '../../../src/slack/views/silences.js';
+import { renderLocationHeader, renderLocationsResult, renderNoWorker } from '../../../src/slack/views/locations.js';
 
 export const NOW = Date.parse('2026-12-07T03:00:00.000Z');
 const T = (minAgo: number) => NOW - minAgo * 60_000;
@@ -124,6 +127,28 @@ export function kinds(): Kind[] {
     { name: 'ack', what: 'The ack note in the thread.', rendered: renderNote({ kind: 'acked', by: 'U0BOB' }, incident) },
     { name: 'snooze', what: 'The snooze note in the thread.', rendered: renderNote({ kind: 'snoozed', by: 'U0ALICE', until: T(-60), label: '1h' }, incident) },
     { name: 'recovery', what: 'The recovery reply (broadcast to the channel).', rendered: renderNote({ kind: 'recovered', resolvedAt: T(1), downtimeMs: 11 * 60_000, successes: 2 }, incident) },
+    { name: 'alert-routed', what: 'An alert for a target with alertChannel, alerts.mention and runbook/dashboard links: the page first, links as buttons.', rendered: renderIncident({ ...incident, mention: '<!subteam^S0ONCALL|@oncall>', runbookUrl: 'https://wiki.example/redis-runbook', dashboardUrl: 'https://grafana.example/d/redis' }) },
+    { name: 'alert-slow', what: 'A latency incident (alerts.latencyMs): slow, not down, with the p99 and the threshold.', rendered: renderIncident({ ...incident, firstCode: 'SLOW', cause: 'slow-commands', title: 'KEYS * blocked the server for 1.2 s', firstError: 'slow: p99 212 ms over 50 ms (alerts.latencyMs)' }) },
+    {
+      name: 'alert-group', what: 'A grouped alert (alerts.groupWaitSeconds): one message for targets down together; each target\'s own message is in its thread.',
+      rendered: renderGroup({ id: 'g-1', cause: 'connection-refused', host: '10.0.0.5', mention: '<!here>', members: [
+        { ...incident, target: 'cache', inGroup: true },
+        { ...incident, id: 'sessions-1', ref: 'i.sessions-1', target: 'sessions', targetInfo: { ...target, input: 'sessions', name: 'sessions', port: 6380 }, inGroup: true, ackedBy: 'U0BOB' },
+        { ...incident, id: 'queue-1', ref: 'i.queue-1', target: 'queue', targetInfo: { ...target, input: 'queue', name: 'queue', port: 6381 }, inGroup: true, resolvedAt: T(1), downtimeMs: 10 * 60_000 },
+      ] }),
+    },
+    { name: 'silence-set', what: '`/redis-diagnose silence cache 2h deploy` (approvers): the maintenance window, in the channel.', rendered: renderSilenceSet({ target: 'cache', by: 'U0BOSS', at: T(0), until: T(-120), reason: 'deploy of 7.2' }, false, NOW) },
+    { name: 'silences', what: '`/redis-diagnose silences`: the windows in force.', rendered: renderSilences([{ target: 'cache', by: 'U0BOSS', at: T(30), until: T(-90), reason: 'deploy of 7.2' }, { target: '*', by: 'U0BOSS', at: T(5), until: T(-25) }], NOW) },
+    {
+      name: 'locations-result', what: '`/redis-diagnose cache from all`: each location\'s verdict and where they disagree.',
+      rendered: renderLocationsResult('cache', [
+        { ok: true, diagnosis: { ...diagnosis([], 'healthy'), location: 'local' } },
+        { ok: true, diagnosis: { ...diagnosis([refused], 'unreachable'), location: 'eu-vpc' } },
+        { ok: false, location: 'dc-west', reason: 'this worker\'s config has no target cache' },
+      ], [{ cause: 'blocked-from-location', severity: 'critical', confidence: 'likely', title: 'cache answers from local but refuses eu-vpc: a firewall or security group between eu-vpc and 10.0.0.5:6379', evidence: [], remediations: [] }], 'U0ALICE'),
+    },
+    { name: 'location-header', what: 'The thread reply that opens one location\'s findings.', rendered: renderLocationHeader({ ok: true, diagnosis: { ...diagnosis([refused], 'unreachable'), location: 'eu-vpc' } }) },
+    { name: 'location-no-worker', what: 'A location with no live worker: answered at once, nothing queued.', rendered: renderNoWorker('no worker is serving eu-vpc (last seen 12 min ago)') },
     { name: 'alert-resolved', what: 'The alert parent once resolved.', rendered: renderIncident({ ...incident, ackedBy: 'U0BOB', resolvedAt: T(1), downtimeMs: 11 * 60_000 }) },
     {
       name: 'app-home', what: 'The App Home tab (views.publish).',
