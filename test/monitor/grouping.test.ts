@@ -79,7 +79,7 @@ describe('grouped alerts', () => {
     const head = heads(group.ts).find((c) => blockIds(c)[0] === 'alert:g03')!;
     const before = groupEdits(group.ts).length;
     await clickFrom(h, head, actionIds(head)[1]!, 'U0ALICE');
-    await h.double.waitFor('the ack of g03', () => h.double.ok('chat.update').some((c) => c.body.ts === head.ts && textOf(c).includes('is on it')), 15_000);
+    await h.double.waitFor('the ack of g03', () => h.double.ok('chat.update').some((c) => c.body.ts === head.ts && textOf(c).includes('acked by')), 15_000);
     expect(h.double.ok('chat.update').filter((c) => c.body.ts === group.ts && !blockIds(c)[0]?.startsWith('alert-group:'))).toHaveLength(0);
     expect(groupEdits(group.ts).length).toBe(before);
 
