@@ -12,9 +12,8 @@ import { MonitorQueue } from '../jobs/monitor-queue.js';
 import { tickTime } from '../jobs/monitor-worker.js';
 import { createLocationProbeWorker, type LocationRunnerDeps, type LocationWorkerOptions } from '../jobs/location-worker.js';
 import type { LocationProbeJob } from '../jobs/location-jobs.js';
+import { ScheduleSync } from './schedule-sync.js';
 import { WorkerComponent } from './worker.js';
-
-const SYNC_RETRY_MS = 5000;
 
 export interface LocationMonitorOptions {
   redisUrl: QueueRedis;
@@ -27,13 +26,13 @@ export interface LocationMonitorOptions {
 
 export class LocationMonitorComponent extends WorkerComponent {
   private queue: MonitorQueue | undefined;
-  private syncing: Promise<void> | undefined;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly schedule: ScheduleSync;
 
   constructor(private readonly o: LocationMonitorOptions) {
     super('location monitor', o.redisUrl, (connection): Worker | undefined => (o.targets.length > 0
       ? createLocationProbeWorker({ ...o.worker, connection }, o.deps, (job: Job<LocationProbeJob>) => tickTime(job))
       : undefined), o.deps.log);
+    this.schedule = new ScheduleSync(() => this.sync(), 'location monitor schedule', o.deps.log);
   }
 
   protected override opened(connection: Redis): void {
@@ -41,30 +40,21 @@ export class LocationMonitorComponent extends WorkerComponent {
   }
 
   protected override connectionReady(): void {
-    if (this.stopping) return;
-    this.syncing ??= this.sync().finally(() => { this.syncing = undefined; });
+    if (!this.stopping) this.schedule.run();
   }
 
   private async sync(): Promise<void> {
     const { o } = this;
-    try {
-      const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
-      if (r.upserted.length > 0 || r.removed.length > 0) o.deps.log.log('info', 'location monitor schedule updated', { location: o.deps.location, targets: o.targets.length, removed: r.removed });
-    } catch (err) {
-      if (this.stopping) return;
-      o.deps.log.log('warn', 'location monitor schedule not updated yet: retrying', { error: (err as Error).message });
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => this.connectionReady(), SYNC_RETRY_MS);
-      this.retry.unref();
-    }
+    const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
+    if (r.upserted.length > 0 || r.removed.length > 0) o.deps.log.log('info', 'location monitor schedule updated', { location: o.deps.location, targets: o.targets.length, removed: r.removed });
   }
 
   protected override stopStarted(): void {
-    clearTimeout(this.retry);
+    this.schedule.stop();
   }
 
   protected override async workerClosed(): Promise<void> {
-    await this.syncing?.catch(() => undefined);
+    await this.schedule.settled();
     await this.queue?.close().catch(() => undefined);
   }
 }

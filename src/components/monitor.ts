@@ -15,11 +15,11 @@ import type { StallOptions } from '../jobs/worker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Monitor } from '../monitor/monitor.js';
-import { countsAsUp } from '../monitor/state-machine.js';
+import { reportsUp } from '../monitor/latency.js';
 import type { MonitorStore } from '../stores/monitor-store.js';
+import { ScheduleSync } from './schedule-sync.js';
 import { WorkerComponent } from './worker.js';
 
-const SYNC_RETRY_MS = 5000;
 /**
  * Each tick sets its target's gauge in the process that ran it; with several
  * workers, this refresh makes every process show every target, at most this
@@ -45,12 +45,12 @@ export interface MonitorComponentOptions {
 /** A WorkerComponent (connection, worker made once ready, stop order) with the schedulers and gauges as its hooks. */
 export class MonitorComponent extends WorkerComponent {
   private queue: MonitorQueue | undefined;
-  private syncing: Promise<void> | undefined;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly schedule: ScheduleSync;
   private refresh: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: MonitorComponentOptions) {
     super('monitor', o.redisUrl, (connection) => monitorWorker(o, connection), o.log);
+    this.schedule = new ScheduleSync(() => this.sync(), 'monitor schedule', o.log);
   }
 
   protected override opened(connection: Redis): void {
@@ -63,44 +63,35 @@ export class MonitorComponent extends WorkerComponent {
   }
 
   protected override connectionReady(): void {
-    if (this.stopping) return;
-    this.syncing ??= this.sync().finally(() => { this.syncing = undefined; });
+    if (!this.stopping) this.schedule.run();
   }
 
   private async sync(): Promise<void> {
     const { o } = this;
-    try {
-      const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
-      if (r.removed.length > 0) await o.store.removeStates(r.removed).catch(() => undefined);
-      if (r.upserted.length > 0 || r.removed.length > 0) {
-        o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed });
-      }
-    } catch (err) {
-      if (this.stopping) return;
-      o.log.log('warn', 'monitor schedule not updated yet: retrying', { error: (err as Error).message });
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => this.connectionReady(), SYNC_RETRY_MS);
-      this.retry.unref();
+    const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
+    if (r.removed.length > 0) await o.store.removeStates(r.removed).catch(() => undefined);
+    if (r.upserted.length > 0 || r.removed.length > 0) {
+      o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed });
     }
   }
 
   private async refreshGauges(): Promise<void> {
     try {
       const states = await this.o.store.states(this.o.targets);
-      for (const [target, s] of states) this.o.metrics.targetUp.set({ target }, countsAsUp(s.status) ? 1 : 0);
+      for (const [target, s] of states) this.o.metrics.targetUp.set({ target }, reportsUp(s) ? 1 : 0);
     } catch {
       // The queue Redis is down: the gauges keep their last values (the web process says monitoring paused).
     }
   }
 
   protected override stopStarted(): void {
-    clearTimeout(this.retry);
+    this.schedule.stop();
     clearInterval(this.refresh);
   }
 
   /** After the running ticks finished (the bound is stopAll's). */
   protected override async workerClosed(): Promise<void> {
-    await this.syncing?.catch(() => undefined);
+    await this.schedule.settled();
     await this.queue?.close().catch(() => undefined);
   }
 }

@@ -50,8 +50,11 @@ export function withLatency(state: TargetState, probe: Pick<UpResult, 'latency'>
   return { ...state, latency };
 }
 
-/** `redis_doctor_target_up`: 1 unless an incident is open for a failure other than slowness (a slow target answers). */
-export function reportsUp(state: TargetState, probeUp: boolean): boolean {
+/**
+ * `redis_doctor_target_up`: 1 unless an incident is open for a failure other than slowness (a slow target answers).
+ * `probeUp`: whether the latest probe answered; from a stored state, a latest failure `SLOW` says it did.
+ */
+export function reportsUp(state: TargetState, probeUp = state.lastFailure?.code === SLOW_CODE): boolean {
   return countsAsUp(state.status) || (probeUp && state.lastFailure?.code === SLOW_CODE);
 }
 

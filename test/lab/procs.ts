@@ -120,3 +120,26 @@ export async function stopProcess(child: ChildProcess, graceMs = 1500): Promise<
   child.kill('SIGKILL');
   if (!(await waitExit(child, 3000))) throw new Error(`process ${child.pid} did not exit after SIGKILL`);
 }
+
+export interface ChildOutput {
+  /** Everything on stdout so far. */
+  stdout(): string;
+  /** The complete stderr lines so far (a bot's JSON log). */
+  lines(): string[];
+  /** The complete lines and the unfinished last one. */
+  all(): string[];
+}
+
+/** Collects a child's stdout and its stderr as lines. */
+export function captureOutput(child: ChildProcess): ChildOutput {
+  let out = '';
+  let partial = '';
+  const lines: string[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    const parts = (partial + c).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  return { stdout: () => out, lines: () => [...lines], all: () => [...lines, partial] };
+}

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../lab/poll.js';
-import { hasExited, spawnTracked } from '../lab/procs.js';
+import { captureOutput, hasExited, spawnTracked } from '../lab/procs.js';
 import type { Netns } from '../lab/netns.js';
 
 const CHILD = join(import.meta.dirname, '..', 'slack', 'helpers', 'worker-child.mjs');
@@ -25,23 +25,15 @@ export async function startLocationWorker(ns: Netns | undefined, env: Record<str
   const argv = [process.execPath, CHILD, JSON.stringify(bot)];
   const options = { env: { PATH: process.env.PATH ?? '', ...env } };
   const child = ns ? ns.spawn(argv, options) : spawnTracked(argv, options);
-  let out = '';
-  let partial = '';
-  const lines: string[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-    const parts = (partial + c).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts.filter(Boolean));
-  });
+  const output = captureOutput(child);
   const exit = new Promise<void>((r) => child.once('exit', () => r()));
   await pollUntil(async () => {
-    if (hasExited(child)) throw new Error(`location worker exited: ${[...lines, partial].join('\n').slice(-4000)}`);
-    return out.includes('\n') ? true : undefined;
+    if (hasExited(child)) throw new Error(`location worker exited: ${output.all().join('\n').slice(-4000)}`);
+    return output.stdout().includes('\n') ? true : undefined;
   }, { what: 'the location worker to start', timeoutMs: 90_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('location worker exited') });
   return {
     child,
-    lines: () => [...lines],
+    lines: output.lines,
     kill: async () => {
       if (!hasExited(child)) child.kill('SIGKILL');
       await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);

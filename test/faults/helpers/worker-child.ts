@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { BotOptions } from '../../../src/bot.js';
 import { pollUntil } from '../../lab/poll.js';
-import { hasExited, pdeathsigArgv, spawnTracked } from '../../lab/procs.js';
+import { captureOutput, hasExited, pdeathsigArgv, spawnTracked } from '../../lab/procs.js';
 import { assertNoPlantedSecret } from '../../lab/secrets.js';
 
 const CHILD = join(import.meta.dirname, '..', '..', 'slack', 'helpers', 'worker-child.mjs');
@@ -37,29 +37,21 @@ export async function startWorkerChild(env: NodeJS.ProcessEnv, o: WorkerChildOpt
   const { SLACK_SIGNING_SECRET: _unused, ...rest } = env;
   const argv = [process.execPath, CHILD, JSON.stringify(o.bot ?? { stalls: SHORT_STALLS })];
   const child = spawnTracked(pdeathsigArgv(argv), { env: { ...rest, PORT: '0', ...o.env } });
-  let out = '';
-  let partial = '';
-  const lines: string[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-    const parts = (partial + c).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts.filter(Boolean));
-  });
+  const output = captureOutput(child);
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const started = await pollUntil(async () => {
-    if (hasExited(child)) throw new Error(`worker process exited: ${lines.slice(-5).join('\n')}`);
-    return out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as { port: number; pid: number }) : undefined;
+    if (hasExited(child)) throw new Error(`worker process exited: ${output.lines().slice(-5).join('\n')}`);
+    return output.stdout().includes('\n') ? (JSON.parse(output.stdout().split('\n')[0]!) as { port: number; pid: number }) : undefined;
   }, { what: 'the worker process to start', timeoutMs: 30_000, intervalMs: 50, stopOn: (e) => e instanceof Error && e.message.startsWith('worker process exited') });
   return {
     child,
     port: started.port,
     pid: started.pid,
-    lines: () => [...lines],
+    lines: output.lines,
     kill: async (signal = 'SIGKILL') => {
       if (!hasExited(child)) child.kill(signal);
       const code = await exit;
-      assertNoPlantedSecret('the worker process log', [...lines, partial].join('\n'));
+      assertNoPlantedSecret('the worker process log', output.all().join('\n'));
       return code;
     },
   };
