@@ -205,8 +205,10 @@ export class LocationFixes implements RemoteFixes {
     try {
       await withTimeout(client.queueOf(j.location, 'remediate').add('remediate', job, { jobId, attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } }), ADD_MS, 'adding the fix');
     } catch (err) {
-      // It may still land: waited for like any other (the worker refuses it after sendBy).
+      // It may still land (a stalled queue Redis): not judged before its sendBy has passed — after it, a
+      // landed job is refused by the worker, so "not found" then means it never ran.
       addError = (err as Error).message;
+      await new Promise((r) => setTimeout(r, Math.max(0, job.sendBy - this.now()) + 1000));
     }
     const w = await client.waitFor(j.location, 'remediate', jobId, job.sendBy - this.now() + this.deps.replyWithinMs);
     if (w.kind === 'gone') return notSent(`not sent: ${w.reason}; the job was taken back before any worker took it`);

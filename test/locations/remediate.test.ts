@@ -230,4 +230,33 @@ describeLab('probe locations: approved fixes run at the location', [need.root(),
       await q.close();
     }
   }, 240_000);
+
+  it('a location worker killed while its fix is in flight: unknown, never sent again', async () => {
+    await westonly.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    const finding = await findingOf('westonly');
+    await westonly.cli('CONFIG', 'RESETSTAT');
+    const remediateQ = locationQueue(h.prefix, 'dc-west', 'remediate');
+    const q = new Queue(remediateQ.name, { connection: qr, prefix: remediateQ.prefix });
+    // The server stops answering for a while: the command is written, its reply does not come.
+    const sleeping = westonly.cli('DEBUG', 'SLEEP', '4').catch(() => undefined);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const { id } = await approveFix(finding);
+      await pollUntil(async () => (((await q.getJobCounts('active')).active ?? 0) > 0 ? true : undefined), { what: 'the fix to be running at dc-west', timeoutMs: 10_000, intervalMs: 50 });
+      await new Promise((r) => setTimeout(r, 300));
+      await workers['dc-west']!.kill();
+      await sleeping;
+      // A new worker there fails the stalled job instead of running it again (maxStalledCount 0).
+      workers['dc-west'] = await startLocationWorker(west, workerEnv['dc-west']!);
+      await h.double.waitFor('the outcome in the thread', () => outcomeOf(id) !== undefined, 120_000);
+      expect(await ledgerState(id)).toBe('unknown');
+      expect(textOf(outcomeOf(id)!)).toMatch(/Outcome unknown.*it may have run; it is not sent again/s);
+      // It did reach the server once (written before the kill), and only once.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await commandCalls(westonly, 'config|set')).toBe(1);
+    } finally {
+      await sleeping;
+      await q.close();
+    }
+  }, 240_000);
 });
