@@ -25,6 +25,7 @@
  * fresh tmpfs holding /run/sshd and /run/docker.sock, a bind mount of the lab engine's socket
  * (lab/docker.ts). Every login sees that engine at /var/run/docker.sock, owned root:docker
  * 0660 as dockerd makes it, as on any Docker host; nothing changes outside that namespace.
+ * `{ onHost: true }`: the same host without Docker (no socket in its /run).
  */
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,11 +87,13 @@ function banner(address: string, port: number): Promise<true | undefined> {
 export interface SshHostOptions {
   /** The lab engine's socket (under /run): sshd runs as the Docker host's, seeing it at /var/run/docker.sock. */
   dockerSocket?: string;
+  /** The same host without Docker (a fresh /run, no socket): what the Docker host costs is measured against it (bench/docker.mjs). */
+  onHost?: boolean;
 }
 
 /**
- * Runs argv (sshd) in a private mount namespace whose /run is a fresh tmpfs with /run/sshd and
- * /run/docker.sock bound to `socket`. The old /run stays reachable through `hold` (a temp dir)
+ * Runs argv (sshd) in a private mount namespace whose /run is a fresh tmpfs with /run/sshd and,
+ * when `socket` ($2) is not empty, /run/docker.sock bound to it. The old /run stays reachable through `hold` (a temp dir)
  * just long enough to bind the socket, then is let go. Arguments stay shell data ($1 …).
  */
 const DOCKER_HOST_MOUNTS = [
@@ -98,8 +101,7 @@ const DOCKER_HOST_MOUNTS = [
   'mount --bind /run "$1"',
   'mount -t tmpfs -o mode=0755,size=16m rdlab-dockerhost-run /run',
   'mkdir -m 0755 /run/sshd',
-  ': > /run/docker.sock',
-  'mount --bind "$1${2#/run}" /run/docker.sock',
+  'if [ -n "$2" ]; then : > /run/docker.sock; mount --bind "$1${2#/run}" /run/docker.sock; fi',
   'umount -l "$1"',
   'shift 2',
   'exec "$@"',
@@ -110,7 +112,8 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = [], option
   const dockerSocket = options.dockerSocket;
   if (dockerSocket !== undefined && !/^\/run\/[A-Za-z0-9._/-]+\.sock$/.test(dockerSocket)) throw new Error(`startSshHost: a socket under /run please, not ${dockerSocket}`);
   // A Docker host's sshd listens on this machine's side of the veth; the namespace is then the client's.
-  const address = dockerSocket ? ns.hostAddress : ns.nsAddress;
+  const onHost = dockerSocket !== undefined || options.onHost === true;
+  const address = onHost ? ns.hostAddress : ns.nsAddress;
   const tmp = makeTempDir('sshd');
   const dir = tmp.path;
   chmodSync(dir, 0o711);
@@ -156,10 +159,10 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = [], option
 
   const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', logfile];
   let child: ChildProcess;
-  if (dockerSocket) {
+  if (onHost) {
     const hold = join(dir, 'old-run');
     mkdirSync(hold);
-    child = spawnTracked(pdeathsigArgv(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', DOCKER_HOST_MOUNTS, 'sh', hold, dockerSocket, ...sshd]));
+    child = spawnTracked(pdeathsigArgv(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', DOCKER_HOST_MOUNTS, 'sh', hold, dockerSocket ?? '', ...sshd]));
   } else {
     child = ns.spawn(sshd);
   }
