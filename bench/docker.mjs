@@ -140,7 +140,7 @@ async function main() {
       return { ms: r.ms, doc: JSON.parse(r.out) };
     });
 
-    const samples = { plain: [], docker: [], sshTrue: [], node: [], cliApi: [], cliNone: [], phase: [], dockerCli: [] };
+    const samples = { plain: [], docker: [], sshTrue: [], node: [], cliApi: [], cliNone: [], phase: [], dockerCli: [], dockerPs: [], dockerInspect: [] };
     const last = {};
     for (let i = 0; i < RUNS + 1; i++) {
       const round = {};
@@ -151,6 +151,11 @@ async function main() {
         round[key] = performance.now() - t0;
         if (!r.observation.session.ok) throw new Error(`SSH session to the ${key} host failed: ${r.observation.session.message}`);
         last[key] = r.observation;
+        if (key === 'docker') {
+          // Host-side durations of the two docker sections (batch.ts times each section on the host).
+          round.dockerPs = r.observation.commands.find((c) => c.id === 'docker-ps')?.durationMs ?? NaN;
+          round.dockerInspect = r.observation.commands.find((c) => c.id === 'docker-inspect')?.durationMs ?? NaN;
+        }
       }
       round.node = (await timed(process.execPath, ['-e', '0'])).ms;
       const api = await cli(['--docker-host', d.host]);
@@ -188,6 +193,8 @@ async function main() {
     console.log(row(`(a) SSH phase, host with Docker: + docker ps, inspect of ${last.docker.docker?.containers.filter((c) => c.redis).length ?? 0}, ${logged} log tail`, sd));
     const sa = stats(samples.cliApi);
     const sn = stats(samples.cliNone);
+    console.log(row('    of which the docker-ps section (sudo docker ps), on the host', stats(samples.dockerPs)));
+    console.log(row('    of which the docker-inspect section (sudo docker inspect + logs), on the host', stats(samples.dockerInspect)));
     console.log(row('(b) CLI diagnose, --docker-host unix://… (Engine API reads)', sa));
     console.log(row('(b) CLI diagnose, no Docker read', sn));
     console.log(row('(b) the Docker phase alone (runDockerPhase: version, list, inspects, log tail)', stats(samples.phase)));
