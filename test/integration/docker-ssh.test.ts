@@ -216,13 +216,15 @@ describeLab('the SSH checks on a real Docker host (issue #19)', REQUIREMENTS, ()
     expect(String(finding(diagnosis, 'container-not-running')!.details!.configError)).toMatch(/requirepass/);
   });
 
-  it('an account with neither: docker ps is "denied", no container cause is guessed, the network evidence still decides', async () => {
+  it('an account with neither: docker ps is "denied", no container cause is guessed, wrong-port is not made sure by the host\'s other Redis servers', async () => {
     const { diagnosis } = await diagnoseOver(PLAIN_USER, 'none', false);
     expect(check(diagnosis, 'ssh-docker-ps')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/permission denied/i) });
     expect(diagnosis.findings.map((f) => f.cause)).not.toContain('container-port-not-published');
     // A Docker this login cannot read may run the Redis the client meant: wrong-port is no more than possible.
     const wrongPort = finding(diagnosis, 'wrong-port');
     if (wrongPort) expect(wrongPort.confidence).toBe('possible');
-    expect(diagnosis.primaryCause).toBe('connection-refused');
+    // connection-refused on this machine; not asserted exactly: without sudo, ss names no processes, so a
+    // SIGSTOPped redis-server of another test running here is a server-stalled candidate (one pid namespace).
+    expect(['connection-refused', 'server-stalled']).toContain(diagnosis.primaryCause);
   });
 });
