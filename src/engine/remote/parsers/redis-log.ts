@@ -14,6 +14,7 @@
 import { looksDenied } from './sections.js';
 import { outputLines } from '../../shared/lines.js';
 import { showInvisible } from '../../shared/text.js';
+import { REDACTED } from '../../shared/redact.js';
 import { isSafeUnitName } from '../../shared/shell-words.js';
 import { isSafeAbsolutePath } from '../shell.js';
 import { LOG_TAIL_BYTES } from '../scripts.js';
@@ -32,8 +33,13 @@ function time(text: string): string | undefined {
   return TIME_RE.test(t) ? t : undefined;
 }
 
+/** `password=…`, `token:…` in a client's name: what follows is not shown (values are at most 65 bytes). */
+const SECRET_KEY_RE = /(?:pass|secret|token|auth|key)[a-z_-]{0,16}[=:]/i;
+
 function value(v: string | undefined): string | undefined {
   if (v === undefined || v === '-' || v === '') return undefined;
+  const secret = SECRET_KEY_RE.exec(v);
+  if (secret) return showInvisible(`${v.slice(0, secret.index + secret[0].length)}${REDACTED}`);
   // The host cuts values at VALUE_MAX + 1 bytes (a multi-byte character may be cut in two).
   return showInvisible(Buffer.byteLength(v) > VALUE_MAX ? `${v.slice(0, VALUE_MAX - 1)}…` : v);
 }
