@@ -5,15 +5,26 @@
  * TIME_WAIT on the target port tied to the redis-server listening there as
  * connection-churn evidence. The TIME_WAIT sockets are real: clients send QUIT,
  * the server closes first, so they sit on its side.
+ *
+ * Then the server log (`ssh-redis-log`), read by an account whose login runs a
+ * slow ~/.bashrc, through sudo -n and the drop-in of docs/remote-checks.md: a
+ * SIGSTOPped subscriber behind a small pub/sub limit that Redis really closes
+ * (its line in the real log, after 50 MB of hostile lines), diagnosed once the
+ * client is gone — output-buffer-disconnects from the log alone; another
+ * instance's log on the same host is not taken.
  */
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { targetOf } from './expect-diagnosis.js';
-import { startRedisWithConf, startSshHost, type SshHost } from './ssh-lab.js';
+import { pollUntil } from '../lab/poll.js';
+import { spawnTracked, stopProcess } from '../lab/procs.js';
+import { addLoginAccount, installSudoers, readmeSudoers, shellStarts, startRedisWithConf, startSshHost, sudoPath, type LoginAccount, type SshHost } from './ssh-lab.js';
+import { rm } from 'node:fs/promises';
 
 const REQUIREMENTS = [need.netns(), need.binary('redis-server'), need.binary('sshd'), need.binary('ssh-keygen'), need.binary('ss')];
 
@@ -70,4 +81,113 @@ describeLab('SSH host tuning for the slow-path causes', REQUIREMENTS, () => {
       await server.stop();
     }
   }, 90_000);
+});
+
+const SLOW = `rdslow${process.pid}`;
+const SUDOERS = `/etc/sudoers.d/rd-slow-${process.pid}`;
+/** Like `eval "$(pyenv init -)"`: 0.6 s of CPU on every login. */
+const SLOW_RC = ["timeout 0.6 sh -c 'while :; do :; done'"];
+
+/** A subscriber that names itself, then reads nothing once stopped (SIGSTOP): its replies pile up on the server. */
+function subscriber(host: string, port: number, name: string) {
+  const cmd = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const hello = cmd(['CLIENT', 'SETNAME', name]) + cmd(['SUBSCRIBE', 'events']);
+  return spawnTracked([process.execPath, '-e', `const s = require('net').connect(${port}, ${JSON.stringify(host)}, () => s.write(${JSON.stringify(hello)})); s.on('data', (d) => { if (String(d).includes('subscribe')) console.log('subscribed'); }); s.on('error', () => {});`]);
+}
+
+describeLab('the server log over SSH: output-buffer closures after the client is gone (issue #18)', [...REQUIREMENTS, need.root(), ...['sudo', 'visudo', 'useradd', 'userdel', 'bash', 'timeout'].map((b) => need.binary(b))], () => {
+  let ns: Netns;
+  let host: SshHost;
+  let account: LoginAccount | undefined;
+  beforeAll(async () => {
+    ns = await createNetns();
+    host = await startSshHost(ns);
+    account = await addLoginAccount(host, SLOW, SLOW_RC);
+  });
+  afterAll(async () => {
+    await rm(SUDOERS, { force: true });
+    await rm(`${SUDOERS}.new`, { force: true });
+    await host?.stop();
+    await account?.remove();
+    await ns?.destroy();
+  });
+
+  it('a subscriber Redis closed for its output buffer: confirmed from the log of the server on the port, hostile lines bounded, the other instance\'s log not taken, two shells at most', async () => {
+    const server = await startRedisWithConf(ns, ['port 6379', 'protected-mode no', 'bind 0.0.0.0', 'client-output-buffer-limit pubsub 262144 131072 60']);
+    const other = await startRedisWithConf(ns, ['port 6380', 'protected-mode no', 'bind 0.0.0.0']);
+    const log = join(server.dir, 'redis.log');
+    const otherLog = join(other.dir, 'redis.log');
+    const cat = sudoPath('cat')!;
+    const tail = sudoPath('tail')!;
+    // The conf and the logs are readable by root only (the lab's temp dirs are 0700): through sudo, as docs/remote-checks.md says.
+    await installSudoers(SUDOERS, [...readmeSudoers(SLOW), `${SLOW} ALL=(root) NOPASSWD: ${[server.confPath, other.confPath].map((c) => `${cat} ${c}`).join(', ')}, ${[log, otherLog].map((l) => `${tail} -c 262145 ${l}`).join(', ')}`]);
+    let sub: ReturnType<typeof subscriber> | undefined;
+    try {
+      // The other instance on the same host: closures in its own log are not this server's.
+      appendFileSync(otherLog, `${other.pid}:M 07 Dec 2026 03:00:00.000 # Client id=9 addr=10.9.9.9:1 laddr=x fd=9 name=other age=1 idle=0 flags=P db=0 cmd=subscribe scheduled to be closed ASAP for overcoming of output buffer limits.\n`);
+      // 50 MB of hostile lines before the real one; the closure at its start lies outside the tail read.
+      appendFileSync(log, `${server.pid}:M 07 Dec 2026 01:00:00.000 # Client id=2 addr=10.1.1.1:1 laddr=x fd=9 name=rd-early-closed age=1 idle=0 flags=S db=0 cmd=psync scheduled to be closed ASAP for overcoming of output buffer limits.\n`);
+      const noise = `${server.pid}:M 07 Dec 2026 01:30:00.000 * \u202e<!channel> @here password=hunter2 ${'w'.repeat(400)}\n`;
+      const mb = noise.repeat(Math.ceil((1 << 20) / Buffer.byteLength(noise)));
+      for (let i = 0; i < 50; i++) appendFileSync(log, mb);
+      appendFileSync(log, `${'v '.repeat(600_000)}\n`);
+      appendFileSync(log, `${server.pid}:M 07 Dec 2026 02:00:00.000 # Client id=3 addr=\u202e<!channel>:1 laddr=x fd=9 name=password=hunter2<@U123> age=1 idle=0 flags=P db=0 cmd=subscribe scheduled to be closed ASAP for overcoming of output buffer limits.\n`);
+
+      const name = `rd-sub-${process.pid}`;
+      sub = subscriber(ns.nsAddress, 6379, name);
+      let said = '';
+      sub.stdout!.on('data', (d) => (said += String(d)));
+      await pollUntil(async () => (said.includes('subscribed') ? true : undefined), { what: 'subscriber subscribed', timeoutMs: 10_000 });
+      process.kill(sub.pid!, 'SIGSTOP');
+      const pub = net.connect(6379, ns.nsAddress);
+      await new Promise<void>((resolve, reject) => pub.once('connect', resolve).once('error', reject));
+      pub.on('data', () => {});
+      const payload = 'x'.repeat(64 * 1024);
+      const publish = `*3\r\n$7\r\nPUBLISH\r\n$6\r\nevents\r\n$${payload.length}\r\n${payload}\r\n`;
+      // Bounded flood (at most 800 × 64 kB) until Redis writes its line for our subscriber.
+      let sent = 0;
+      const line = await pollUntil(async () => {
+        if (sent < 800) {
+          pub.write(publish.repeat(20));
+          sent += 20;
+        }
+        return new RegExp(`Client [^\n]{0,2000}name=${name} [^\n]{0,2000}for overcoming of output buffer limits`).exec(readFileSync(log, 'latin1').slice(-65536))?.[0];
+      }, { what: 'Redis closing the subscriber', timeoutMs: 30_000, intervalMs: 100 });
+      expect(line).toContain('flags=P');
+      pub.destroy();
+
+      const before = host.log().length;
+      const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 3000, ssh: host.ssh({ user: SLOW, sudo: true }) });
+      const starts = shellStarts(host.log().slice(before), SLOW);
+      expect(starts).toBeGreaterThanOrEqual(1);
+      expect(starts).toBeLessThanOrEqual(2);
+      const check = d.checks.find((c) => c.id === 'ssh-redis-log');
+      expect(check, JSON.stringify(d.checks)).toMatchObject({ status: 'pass' });
+      expect(check!.detail).toContain(`${log}: 2 output-buffer closures in the last 256 kB`);
+      expect(check!.detail).toContain(`${otherLog}: 1 output-buffer closure`);
+
+      const f = d.findings.find((x) => x.cause === 'output-buffer-disconnects');
+      expect(f, JSON.stringify(d.findings)).toMatchObject({ severity: 'warning', confidence: 'confirmed', details: { atRisk: 0, logged: 2 } });
+      const text = f!.evidence.join('\n');
+      expect(text).toMatch(new RegExp(`^server log ${log.replace(/[.]/g, '\\.')} on ${ns.nsAddress.replace(/[.]/g, '\\.')} \\(the logfile of ${server.confPath.replace(/[.]/g, '\\.')}, the config of redis-server pid ${server.pid} listening on :6379\\): 2 clients closed "for overcoming of output buffer limits" in its last 256 kB \\(07 Dec 2026 02:00:00\\.000 – \\d{2} \\w{3} \\d{4} [0-9:.]+, host time\\); the last at \\d{2} \\w{3} \\d{4} [0-9:.]+: pub/sub subscriber \\(flags=P\\) [0-9.]+:\\d+ \\(name "${name}"\\), last command subscribe, logged by pid ${server.pid}$`, 'm'));
+      expect(text).not.toContain('CLIENT LIST:');
+      expect(text).not.toContain(otherLog);
+      const all = JSON.stringify(d);
+      expect(all).not.toContain('hunter2');
+      expect(all).not.toContain('\u202e');
+      expect(all).not.toContain('rd-early-closed');
+      expect(f!.remediations.map((r) => r.id)).toEqual(['fix-slow-subscribers']);
+    } finally {
+      if (sub) {
+        try {
+          process.kill(sub.pid!, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+        await stopProcess(sub, 500);
+      }
+      await server.stop();
+      await other.stop();
+    }
+  }, 120_000);
 });
