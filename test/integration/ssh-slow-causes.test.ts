@@ -12,6 +12,11 @@
  * (its line in the real log, after 50 MB of hostile lines), diagnosed once the
  * client is gone — output-buffer-disconnects from the log alone; another
  * instance's log on the same host is not taken.
+ *
+ * And the disk under the AOF: a redis-server with `appendfsync everysec` whose
+ * data directory is an ext4 on a loop device throttled to 32 kB/s of writes for
+ * its process (lab/slow-disk.ts): its fsyncs really wait, INFO aof_delayed_fsync
+ * grows, its log says so, and latency-spikes names the device under the AOF.
  */
 import net from 'node:net';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -20,6 +25,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/pipeline/diagnose.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
+import { createSlowDisk, slowDiskAvailable, type SlowDisk } from '../lab/slow-disk.js';
 import { targetOf } from './expect-diagnosis.js';
 import { pollUntil } from '../lab/poll.js';
 import { spawnTracked, stopProcess } from '../lab/procs.js';
@@ -188,6 +194,52 @@ describeLab('the server log over SSH: output-buffer closures after the client is
       }
       await server.stop();
       await other.stop();
+    }
+  }, 120_000);
+});
+
+describeLab('the disk under the AOF, really slow (issue #18)', [...REQUIREMENTS, need.root(), need.binary('losetup'), need.binary('mkfs.ext4'), need.binary('redis-cli'), ['a block-I/O cgroup controller (blkio v1 or io v2)', slowDiskAvailable()] as const], () => {
+  let disk: SlowDisk;
+  let ns: Netns;
+  let host: SshHost;
+  beforeAll(async () => {
+    // Before sshd and redis-server start: the mount namespaces `ip netns exec` gives them see the mount.
+    disk = await createSlowDisk({ writeBytesPerSec: 32 << 10 });
+    ns = await createNetns();
+    host = await startSshHost(ns);
+  });
+  afterAll(async () => {
+    await disk?.unthrottle();
+    await host?.stop();
+    await ns?.destroy();
+    await disk?.remove();
+  });
+
+  it('appendfsync everysec on a throttled disk: aof_delayed_fsync, the log line, and the device under the AOF; likely', async () => {
+    const server = await startRedisWithConf(ns, ['port 6379', 'protected-mode no', 'bind 0.0.0.0', `dir ${disk.path}`, 'appendonly yes', 'appendfsync everysec']);
+    try {
+      await disk.throttle(server.pid);
+      const info = async () => ns.exec(['redis-cli', '-p', '6379', 'INFO', 'persistence']);
+      // Each EVAL appends ~820 kB to the AOF; at 32 kB/s an fsync takes far longer than the 2 s Redis waits.
+      const delayed = await pollUntil(async () => {
+        await ns.exec(['redis-cli', '-p', '6379', 'EVAL', "for i=1,200 do redis.call('set','k'..i, string.rep('x', 4096)) end return 1", '0']);
+        const n = Number(/aof_delayed_fsync:(\d+)/.exec(await info())?.[1] ?? 0);
+        return n > 0 ? n : undefined;
+      }, { what: 'aof_delayed_fsync > 0', timeoutMs: 40_000, intervalMs: 500 });
+      expect(delayed).toBeGreaterThan(0);
+      await pollUntil(async () => (readFileSync(join(server.dir, 'redis.log'), 'utf8').includes('AOF fsync is taking too long') ? true : undefined), { what: 'the slow-fsync log line', timeoutMs: 10_000 });
+
+      const d = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 5000, ssh: host.ssh() });
+      const f = d.findings.find((x) => x.cause === 'latency-spikes');
+      expect(f, JSON.stringify(d.findings)).toMatchObject({ severity: 'warning', confidence: 'likely', details: { diskBusy: true } });
+      const text = f!.evidence.join('\n');
+      expect(text).toMatch(/INFO aof_delayed_fsync:\d+ — writes waited for an fsync the disk had not finished/);
+      expect(text).toMatch(new RegExp(`^df -P -k on ${ns.nsAddress.replace(/[.]/g, '\\.')}: ${disk.device} \\d+ \\d+ \\d+ \\d+% \\S+ — the AOF \\(${disk.path}/appendonlydir, in the data directory of the server on :6379\\) is on ${disk.device}, mounted on \\S+, \\d+% used: every fsync waits for this device$`, 'm'));
+      expect(text).toMatch(new RegExp(`^server log ${join(server.dir, 'redis.log').replace(/[.]/g, '\\.')} \\(the logfile of ${server.confPath.replace(/[.]/g, '\\.')}, the config of redis-server pid ${server.pid} listening on :6379\\): \\d+ × "Asynchronous AOF fsync is taking too long \\(disk is busy\\?\\)" in all \\d+ kB`, 'm'));
+      expect(f!.remediations.map((r) => r.id)).toContain('tune-fork-and-persistence');
+    } finally {
+      await disk.unthrottle();
+      await server.stop();
     }
   }, 120_000);
 });
