@@ -102,7 +102,8 @@ describe('redis-log: the tail of the server log, counted on the host', () => {
     const [a, b, c] = logs[0]!.closures;
     expect(a!.name).toMatch(/^\\u202eevil<!channel>@herez+…$/);
     expect(a!.name!.length).toBeLessThanOrEqual(70);
-    expect(b).toMatchObject({ kind: 'replica', name: 'password=hunter2' });
+    expect(b).toMatchObject({ kind: 'replica', name: 'password=<redacted>' });
+    expect(stdout.includes('hunter2') && !JSON.stringify(logs).includes('hunter2')).toBe(true);
     expect(c).toMatchObject({ kind: 'pubsub', flags: 'P' });
     expect(logs[0]!.bufferClosures).toBe(3);
   });
@@ -123,6 +124,15 @@ describe('redis-log: the tail of the server log, counted on the host', () => {
     chmodSync(p, 0o600);
     const res = await runLocally(`set -- '${p}'\n${redisLogScript()}`, { user: 'nobody' });
     expect(parseRedisLogs(res.stdout)).toMatchObject([{ path: p, status: 'denied', bufferClosures: 0 }]);
+  });
+
+  it("the journal of the unit serving the port (logfile \"\"): journalctl's own lines, and its hint when the login may not see the system journal", async () => {
+    const journal = closed('03:12:09.331', { addr: '10.0.0.8:1', flags: 'P', cmd: 'subscribe' }) + line('03:13:00.000', '#', SLOW_FSYNC);
+    const fake = (out: string, hint = '') => `s() { if [ "$1" = journalctl ]; then printf '%s' '${out}'; ${hint ? `echo '${hint}' >&2;` : ''} else "$@"; fi; }`;
+    const seen = await runLocally(`${fake(journal)}\nset --\n${redisLogScript('redis-server.service')}`);
+    expect(parseRedisLogs(seen.stdout)).toMatchObject([{ source: 'journal', path: 'redis-server.service', status: 'read', bufferClosures: 1, slowFsyncs: 1, closures: [{ kind: 'pubsub', at: '07 Dec 2026 03:12:09.331' }] }]);
+    const hidden = await runLocally(`${fake('-- No entries --\n', 'Hint: You are currently not seeing messages from other users and the system.')}\nset --\n${redisLogScript('redis-server.service')}`);
+    expect(parseRedisLogs(hidden.stdout)).toMatchObject([{ source: 'journal', status: 'denied', bufferClosures: 0 }]);
   });
 
   it('a unit name reaches the journal read only when it is a plain unit name', () => {
