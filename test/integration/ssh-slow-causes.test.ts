@@ -23,6 +23,10 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { diagnose } from '../../src/engine/pipeline/diagnose.js';
+import { renderJson } from '../../src/cli/render-json.js';
+import { renderText } from '../../src/cli/render-text.js';
+import { makeStyle } from '../../src/cli/style.js';
+import { renderResult } from '../../src/slack/views/diagnosis.js';
 import { describeLab, need } from '../lab/guard.js';
 import { createNetns, type Netns } from '../lab/netns.js';
 import { createSlowDisk, slowDiskAvailable, type SlowDisk } from '../lab/slow-disk.js';
@@ -183,6 +187,21 @@ describeLab('the server log over SSH: output-buffer closures after the client is
       expect(all).not.toContain('\u202e');
       expect(all).not.toContain('rd-early-closed');
       expect(f!.remediations.map((r) => r.id)).toEqual(['fix-slow-subscribers']);
+
+      // The newest line is hostile now: its fields reach the evidence escaped, redacted and bounded, in every output.
+      appendFileSync(log, `${server.pid}:M 07 Dec 2026 23:59:59.999 # Client id=4 addr=\u202e<!channel>:1 laddr=x fd=9 name=password=hunter2<@U123> age=1 idle=0 flags=P db=0 cmd=<https://evil.example|click> scheduled to be closed ASAP for overcoming of output buffer limits.\n`);
+      const h = await diagnose(targetOf(ns.nsAddress, 6379), { timeoutMs: 3000, ssh: host.ssh({ user: SLOW, sudo: true }) });
+      const hostile = h.findings.find((x) => x.cause === 'output-buffer-disconnects')!;
+      expect(hostile.evidence[0]).toContain('3 clients closed');
+      expect(hostile.evidence[0]).toContain('the last at 07 Dec 2026 23:59:59.999: pub/sub subscriber (flags=P) \\u202e<!channel>:1 (name "password=<redacted>"), last command <https://evil.example|click>');
+      for (const [where, out] of [['json', renderJson(h)], ['text', renderText(h, makeStyle(false))], ['slack', JSON.stringify(renderResult(h))]] as const) {
+        expect(out, where).not.toContain('hunter2');
+        expect(out, where).not.toContain('\u202e');
+        expect(out.length, where).toBeLessThan(200_000);
+      }
+      const slack = JSON.stringify(renderResult(h));
+      expect(slack).not.toContain('<!channel>');
+      expect(slack).not.toContain('<https://evil');
     } finally {
       if (sub) {
         try {
