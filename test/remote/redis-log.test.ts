@@ -10,7 +10,7 @@ import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../src/engine/remote/catalogue.js';
-import { parseRedisLogs } from '../../src/engine/remote/parsers/redis-log.js';
+import { parseRedisLogs, secondsBetween } from '../../src/engine/remote/parsers/redis-log.js';
 import { LOG_TAIL_BYTES, redisLogScript } from '../../src/engine/remote/scripts.js';
 import { UnsafeValueError } from '../../src/engine/remote/shell.js';
 import type { RemoteObservation } from '../../src/engine/remote/types.js';
@@ -64,6 +64,7 @@ describe('redis-log: the tail of the server log, counted on the host', () => {
         ],
         slowFsyncs: 1,
         lastSlowFsyncAt: '07 Dec 2026 03:13:00.000',
+        hostNow: expect.stringMatching(/^\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}$/),
       },
     ]);
     expect(logs[0]!.bytesRead).toBe(Buffer.byteLength(execFileSync('cat', [p])));
@@ -163,6 +164,18 @@ describe('redis-log: the tail of the server log, counted on the host', () => {
     expect(logs[0]).toMatchObject({ bytesRead: LOG_TAIL_BYTES, bufferClosures: 1, partial: true });
     expect(logs[0]!.firstAt).toBeUndefined();
     expect(logs[0]!.closures).toEqual([{ kind: 'pubsub', flags: 'P', pid: 1, addr: 'c:1', cmd: 'subscribe' }]);
+  });
+
+  it("the host's clock comes in the log's format: how old a line is, or nothing when either time is unreadable", async () => {
+    const { logs } = await readLogs([]);
+    expect(logs).toEqual([]);
+    const { logs: one } = await readLogs([join(dir.path, 'redis.log')]);
+    const now = one[0]!.hostNow!;
+    const local = new Date();
+    expect(Math.abs(secondsBetween(now, `${String(local.getDate()).padStart(2, '0')} ${local.toLocaleString('en', { month: 'short' })} ${local.getFullYear()} ${local.toTimeString().slice(0, 8)}`)!)).toBeLessThan(60);
+    expect(secondsBetween('07 Dec 2026 03:12:09.331', '08 Dec 2026 03:12:10')).toBe(86401);
+    expect(secondsBetween('07 Foo 2026 03:12:09', '08 Dec 2026 03:12:10')).toBeUndefined();
+    expect(secondsBetween(undefined, '08 Dec 2026 03:12:10')).toBeUndefined();
   });
 
   it('the check line says what was read', () => {

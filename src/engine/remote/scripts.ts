@@ -347,6 +347,8 @@ export function redisLogScript(unit?: string): string {
   if (unit !== undefined && !isSafeUnitName(unit)) throw new UnsafeValueError('not a unit name');
   return [
     `A='${LOG_AWK}'`,
+    // The host's clock in the log's own format (the server's local time, as the host's): how old a line is.
+    `echo "### now $(date '+%d %b %Y %H:%M:%S')"`,
     `t() { if [ -r "$1" ]; then tail -c ${LOG_TAIL_BYTES + 1} "$1"; else s tail -c ${LOG_TAIL_BYTES + 1} "$1"; fi; }`,
     "k=0; seen=' '",
     'for p in "$@"; do',

@@ -422,6 +422,8 @@ export interface ServerLog {
   /** Lines "Asynchronous AOF fsync is taking too long (disk is busy?)", and the time of the last. */
   slowFsyncs: number;
   lastSlowFsyncAt?: string;
+  /** The host's clock when it was read, in the same format: how old the lines are. */
+  hostNow?: string;
 }
 
 export interface LogClosure {

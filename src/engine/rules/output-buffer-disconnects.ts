@@ -29,8 +29,18 @@ import { defineRule } from './helpers/define.js';
 import { hostName } from './helpers/host.js';
 import { logSpan, logUnread, tiedServerLog } from './helpers/server-log.js';
 import type { LogClosure } from '../remote/types.js';
+import { secondsBetween } from '../remote/parsers/redis-log.js';
 
 export const NEAR_HARD = 0.5;
+/** Closures only in the log, the last one older than this (by the host's clock): a past episode, an info note. */
+export const OLD_LOG_S = 24 * 3600;
+
+function ago(sec: number): string {
+  if (sec < 120) return `${sec} s`;
+  if (sec < 7200) return `${Math.round(sec / 60)} min`;
+  if (sec < 172800) return `${Math.round(sec / 3600)} h`;
+  return `${Math.round(sec / 86400)} days`;
+}
 
 const KIND: Record<LogClosure['kind'], string> = { pubsub: 'pub/sub subscriber', replica: 'replica', master: 'primary link', normal: 'normal client' };
 
@@ -74,12 +84,15 @@ export const rule = defineRule({
       const up = infoNumber(obs, 'uptime_in_seconds');
       evidence.push(`INFO stats client_output_buffer_limit_disconnections:${closed} — clients closed for exceeding client-output-buffer-limit${up !== undefined ? ` in ${up} s since the server started` : ''}`);
     }
+    const lastLogged = logged?.closures.at(-1);
+    const age = logged ? secondsBetween(lastLogged?.at, logged.hostNow) : undefined;
+    const when = lastLogged?.at ? `${lastLogged.at}${age !== undefined && age >= 0 ? `, ${ago(age)} ago by the host's clock` : ''}` : undefined;
     if (logged) {
-      const last = logged.closures.at(-1);
+      const last = lastLogged;
       const byKind = (['pubsub', 'replica', 'master', 'normal'] as const).map((k) => [k, logged.closures.filter((c) => c.kind === k).length] as const).filter(([, n]) => n > 0);
       evidence.push(
         `server log ${tied!.name} on ${hostName(tied!.remote)} (${tied!.tie}): ${logged.bufferClosures} client${logged.bufferClosures === 1 ? '' : 's'} closed "for overcoming of output buffer limits" in ${logSpan(logged)}` +
-          (last ? `; the last at ${last.at ?? 'a time the log does not show in Redis\' format'}: ${closureText(last)}` : '') +
+          (last ? `; the last at ${when ?? 'a time the log does not show in Redis\' format'}: ${closureText(last)}` : '') +
           (byKind.length > 1 || logged.bufferClosures > logged.closures.length ? `; of the last ${logged.closures.length}: ${byKind.map(([k, n]) => `${n} ${k}`).join(', ')}` : ''),
       );
     }
@@ -102,13 +115,15 @@ export const rule = defineRule({
     if (kinds.has('pubsub') || kinds.size === 0) remediations.push(REMEDIATIONS['fix-slow-subscribers'](t, { clients: risky.filter((x) => x.c.kind === 'pubsub').map((x) => x.c.addr).slice(0, 3), ...(pubsubLimit ? { limit: `pubsub ${pubsubLimit.hardBytes} ${pubsubLimit.softBytes} ${pubsubLimit.softSeconds}` } : {}) }));
     if (kinds.has('replica') || (kinds.size === 0 && infoNumber(obs, 'connected_slaves'))) remediations.push(REMEDIATIONS['raise-replica-output-buffer'](t, replicaLimit ? { limit: `replica ${replicaLimit.hardBytes} ${replicaLimit.softBytes} ${replicaLimit.softSeconds}` } : {}));
     const who = kinds.has('replica') && !kinds.has('pubsub') ? 'replica' : 'pub/sub';
+    // Only the log says so, and the last closure is a day old or more: a past episode.
+    const past = (closed === undefined || closed <= 0) && risky.length === 0 && age !== undefined && age > OLD_LOG_S;
     return {
-      severity: 'warning',
+      severity: past ? 'info' : 'warning',
       confidence: (closed !== undefined && closed > 0) || logged ? 'confirmed' : 'likely',
       title: closed !== undefined && closed > 0
         ? `${targetLabel(obs)} closed ${closed} client${closed === 1 ? '' : 's'} for exceeding client-output-buffer-limit: they lost their messages and reconnected`
         : logged && risky.length === 0
-          ? `${targetLabel(obs)} closed ${logged.bufferClosures} ${classWord(logged.closures)}client${logged.bufferClosures === 1 ? '' : 's'} for exceeding client-output-buffer-limit (its log${logged.closures.at(-1)?.at ? `, the last at ${logged.closures.at(-1)!.at}` : ''}): they lost their messages and reconnected`
+          ? `${targetLabel(obs)} closed ${logged.bufferClosures} ${classWord(logged.closures)}client${logged.bufferClosures === 1 ? '' : 's'} for exceeding client-output-buffer-limit (its log${when ? `, the last at ${when}` : ''}): they lost their messages and reconnected`
           : `${targetLabel(obs)} is about to close ${risky.length === 1 ? `a ${who} client` : `${risky.length} ${who} clients`} that cannot keep up: ${risky[0]!.c.addr} has ${humanBytes(risky[0]!.c.omemBytes)} queued, over its client-output-buffer-limit`,
       evidence,
       remediations,

@@ -109,6 +109,17 @@ describe('output-buffer-disconnects', () => {
       expect(f!.remediations.map((r) => r.id)).toEqual(['fix-slow-subscribers']);
     });
 
+    it("how old the last closure is, by the host's clock; a day or more before it, only in the log: an info note", () => {
+      const fresh = rule.evaluate(onHost([log('/var/log/redis/redis.log', { hostNow: '07 Dec 2026 06:12:09' })]))!;
+      expect(fresh.severity).toBe('warning');
+      expect(fresh.title).toContain('(its log, the last at 07 Dec 2026 03:12:09.331, 3 h ago by the host\'s clock)');
+      const old = rule.evaluate(onHost([log('/var/log/redis/redis.log', { hostNow: '10 Dec 2026 03:12:09' })]))!;
+      expect(old).toMatchObject({ severity: 'info', confidence: 'confirmed' });
+      expect(old.evidence[0]).toContain('the last at 07 Dec 2026 03:12:09.331, 3 days ago by the host\'s clock: pub/sub subscriber');
+      // A clock behind the log (another time zone): no age claimed.
+      expect(rule.evaluate(onHost([log('/var/log/redis/redis.log', { hostNow: '06 Dec 2026 03:12:09' })]))!.title).toContain('the last at 07 Dec 2026 03:12:09.331)');
+    });
+
     it('replicas closed: the replica fix', () => {
       const f = rule.evaluate(onHost([log('/var/log/redis/redis.log', { bufferClosures: 1, closures: [{ at: '07 Dec 2026 03:11:00.000', kind: 'replica', flags: 'S', addr: '10.0.0.9:6380', cmd: 'psync' }] })]));
       expect(f!.title).toContain('closed 1 replica client for exceeding');

@@ -28,6 +28,20 @@ const TIME_RE = /^[0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\
 /** Words the journal or sudo print when the reader may not see the log. */
 const JOURNAL_DENIED_RE = /insufficient permissions|not seeing messages from other users/i;
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Seconds from `from` to `to`, both in the log's format and the same (local) time zone; undefined when either is unreadable. */
+export function secondsBetween(from: string | undefined, to: string | undefined): number | undefined {
+  const ms = (t: string | undefined) => {
+    const m = t === undefined ? null : /^([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2})/.exec(t);
+    const month = m ? MONTHS.indexOf(m[2]!) : -1;
+    return m && month >= 0 ? Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) : undefined;
+  };
+  const a = ms(from);
+  const b = ms(to);
+  return a === undefined || b === undefined ? undefined : Math.round((b - a) / 1000);
+}
+
 function time(text: string): string | undefined {
   const t = text.trim();
   return TIME_RE.test(t) ? t : undefined;
@@ -96,8 +110,13 @@ export function parseRedisLogs(output: string): ServerLog[] {
     cur = undefined;
     errors = [];
   };
+  let now: string | undefined;
   for (const raw of outputLines(output)) {
     const line = raw.slice(0, 1024);
+    if (line.startsWith('### now ')) {
+      now ??= time(line.slice(8));
+      continue;
+    }
     if (line.startsWith('### ')) {
       finish();
       const h = /^### log (file|journal) (\S{1,255})$/.exec(line);
@@ -139,6 +158,7 @@ export function parseRedisLogs(output: string): ServerLog[] {
   }
   finish();
   // What awk printed is the whole story: more closures listed than counted cannot be.
+  if (now) for (const l of out) l.hostNow = now;
   for (const l of out) if (l.closures.length > l.bufferClosures) l.closures = l.bufferClosures === 0 ? [] : l.closures.slice(-l.bufferClosures);
   return out;
 }
