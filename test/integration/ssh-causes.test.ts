@@ -96,7 +96,7 @@ describeLab('SSH checks decide the cause', REQUIREMENTS, () => {
       const d = await run();
       expectDiagnosis(d, { primaryCause: 'bind-loopback-only', verdict: 'unreachable' });
       expect(d.findings[0]?.evidence).toContain(`${server.included['net.conf']}:1: bind 127.0.0.1 -::1`);
-      expect(check(d, 'ssh-redis-conf')?.detail).toContain(`${server.confPath} (6 directives, 1 included file)`);
+      expect(check(d, 'ssh-redis-conf')?.detail).toContain(`${server.confPath} (7 directives, 1 included file)`);
       expect(JSON.stringify(d)).not.toContain(secret);
     } finally {
       await server.stop();

@@ -152,22 +152,25 @@ describe('the combined scripts, run here through /bin/sh -s', () => {
     ]);
   });
 
-  it('the follow-up: df measures the dir lines redis-conf printed, as data; a value with shell text is neither run nor measured', async () => {
+  it('the follow-up: df measures the dir lines redis-conf printed, redis-log reads its logfile lines, as data; a value with shell text is neither run nor measured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rd-batch-'));
     const pwned = join(dir, 'pwned');
     try {
       const conf = join(dir, 'redis.conf');
       const inc = join(dir, 'net.conf');
-      writeFileSync(inc, `dir "${dir}"\n`);
-      writeFileSync(conf, [`dir /nonexistent/$(touch ${pwned})`, `dir \`touch ${pwned}\``, 'dir ../relative', `include ${inc}`, ''].join('\n'));
+      const log = join(dir, 'redis.log');
+      writeFileSync(log, '7:M 07 Dec 2026 03:00:00.000 # Client id=3 addr=10.0.0.8:1 name= flags=P cmd=subscribe scheduled to be closed ASAP for overcoming of output buffer limits.\n');
+      writeFileSync(inc, `dir "${dir}"\nlogfile "${log}"\n`);
+      writeFileSync(conf, [`dir /nonexistent/$(touch ${pwned})`, `dir \`touch ${pwned}\``, 'dir ../relative', `logfile /nonexistent/$(touch ${pwned})`, 'logfile ""', `include ${inc}`, ''].join('\n'));
       const plan: Plan = { ...PLAN, conf: [{ path: conf, source: 'process' }] };
       const sections = batchSections(FOLLOW_UP, plan);
-      expect(sections.map((s) => s.id)).toEqual(['redis-conf', 'df']);
+      expect(sections.map((s) => s.id)).toEqual(['redis-conf', 'df', 'redis-log']);
       const marker = newMarker();
       const run = await runBatch(batchScript(marker, 2, false, sections), marker);
       expect(run.sections.map((s) => [s.id, s.rc])).toEqual([
         ['redis-conf', 0],
         ['df', 0],
+        ['redis-log', 0],
       ]);
       const obs = emptyObs();
       for (const s of run.sections) {
@@ -178,6 +181,9 @@ describe('the combined scripts, run here through /bin/sh -s', () => {
       // The measured directory is attributed to the file whose last dir (includes read in place) it is.
       expect(obs.disks).toEqual([expect.objectContaining({ origin: 'config-dir', configPath: conf, path: dir })]);
       expect(run.sections[1]!.stdout).not.toContain('nonexistent');
+      expect(obs.redisConf?.[0]?.logfile).toBe(log);
+      expect(obs.serverLogs).toEqual([expect.objectContaining({ source: 'file', path: log, status: 'read', bufferClosures: 1 })]);
+      expect(run.sections[2]!.stdout).not.toContain('nonexistent');
       expect(existsSync(pwned)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

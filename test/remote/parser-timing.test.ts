@@ -35,6 +35,7 @@ const PREFIXES = [
   'public (active)\n  rich rules:\n\trule ', 'public (active)\n  rich rules:\n\trule port port="6379" protocol="tcp" ', '### file /etc/redis/redis.conf process\n1: ',
   '### file /etc/redis/redis.conf process\n1: include ', '### pid 1\nMax open files ', '{"ID":"0123456789ab","Command":"', '{"ID":"0123456789ab","Ports":"',
   '{"items":[{"kind":"Service","metadata":{"name":"', 'redis-server --requirepass ', 'redis-server --user a on >', 'redis-cli -a ', '### ',
+  '### log file /var/log/redis.log\nc 1:M 07 Dec 2026 03:00:00.000 flags=P addr=', '### log file /var/log/redis.log\na 1 ', '### log journal redis.service\n',
 ];
 // Runs of what the patterns repeat or look for.
 const FILLERS = [' ', '\t', ' \t', '-', '--a', 'a', '0 ', ':', '"', '\\"', "'", '{', '(', ',', '=', '/', '>', '@', 'pass', '(v6)', '  ALLOW IN', 'redis://:', '%', '\r'];

@@ -64,7 +64,7 @@ const HARMLESS_REDIRECT = /\d?>\/dev\/null|\d?>&[123-]/g;
 // Commands or options that change something, as they would appear in a script.
 const WRITERS = /\b(?:rm|mv|cp|touch|mkdir|mktemp|tee|dd|truncate|chmod|chown|ln|install|kill|pkill|reboot|shutdown|sysctl -w|sed -i)\b|\bdmesg -[cCD]|\bsystemctl (?:start|stop|restart|reload|enable|disable|mask|kill|set-property|daemon-reload)|(?:\bip6?tables|\$t) -[AIDRFZNXP]\b|\bnft (?:add|insert|delete|flush|replace|create|-f)\b|\bufw (?:allow|deny|reject|enable|disable|delete|reset|reload)\b|--(?:add|remove|reload|set|new|delete|runtime-to-permanent)|\bdocker (?:run|rm|start|stop|restart|kill|exec|create|update|pull)\b|\bkubectl (?:apply|create|delete|edit|patch|exec|scale|label|annotate)\b/;
 // What `s` (sudo -n when configured) may run: tools that only read.
-const PRIVILEGED = new Set(['ss', 'netstat', 'dmesg', 'journalctl', '$t', 'nft', 'ufw', 'firewall-cmd', 'docker', 'cat', 'readlink', 'df']);
+const PRIVILEGED = new Set(['ss', 'netstat', 'dmesg', 'journalctl', '$t', 'nft', 'ufw', 'firewall-cmd', 'docker', 'cat', 'readlink', 'df', 'tail']);
 
 describe('every catalogue script only reads', () => {
   it.each(SCRIPTS)('%s: no redirection into a file, no here-document', (_id, script) => {

@@ -55,6 +55,8 @@ export interface BatchSection {
   collectsDirs?: boolean;
   /** df: gets the collected `dir` values as its arguments. */
   takesDirs?: boolean;
+  /** redis-log: gets the collected `logfile` values as its arguments. */
+  takesLogs?: boolean;
 }
 
 /** timeout(1) exits 124 when it stopped the command, 137 when `-k` had to kill it. */
@@ -118,7 +120,7 @@ export function batchScript(marker: string, hostTimeoutSec: number, sudo: boolea
     '}',
     // A section that did not need to run: the status its script would have exited with.
     `n() { printf '\\n### %s begin %s\\n\\n### %s end %s %s\\n' "$M" "$1" "$M" "$1" "$2"; }`,
-    "q=''",
+    "q=''; g=''",
   ];
   const emit = (section: BatchSection): string[] => {
     if (!/^[a-z0-9-]+$/.test(section.id)) throw new UnsafeValueError('not a section id');
@@ -133,10 +135,13 @@ export function batchScript(marker: string, hostTimeoutSec: number, sudo: boolea
         header('end', section.id, '"$r" "$a" "$z"'),
         // `<n>: dir <value>` lines; quotes dropped as redis.conf drops them (\047 is '). The df section checks each value.
         `case "$o" in *[Dd][Ii][Rr]*) q="$q $(printf '%s\\n' "$o" | awk '$1 ~ /^[0-9]+:$/ && tolower($2) == "dir" { v = $3; gsub(/["\\047]/, "", v); print v }')";; esac`,
+        // The same for `logfile` (the log section reads them; an empty value is stdout, nothing to read here).
+        `case "$o" in *[Ll][Oo][Gg][Ff][Ii][Ll][Ee]*) g="$g $(printf '%s\\n' "$o" | awk '$1 ~ /^[0-9]+:$/ && tolower($2) == "logfile" { v = $3; gsub(/["\\047]/, "", v); print v }')";; esac`,
       ];
     }
     // Unquoted on purpose: one argument per value, with globbing off.
     if (section.takesDirs) return ['set -f', `x ${section.id} ${word(section)} sh $q`, 'set +f'];
+    if (section.takesLogs) return ['set -f', `x ${section.id} ${word(section)} sh $g`, 'set +f'];
     const run = `x ${section.id} ${word(section)}`;
     return [section.guard ? guarded(section.id, section.guard, run) : run];
   };

@@ -79,7 +79,7 @@ export function batchSections(entries: readonly CatalogueEntry[], plan: Plan, on
       continue;
     }
     if (script === null) onLocal(entry, 'unavailable', 'nothing to inspect');
-    else out.push({ id: entry.id, script, ...(entry.guard ? { guard: entry.guard } : {}), ...(entry.collectsDirs ? { collectsDirs: true } : {}), ...(entry.takesDirs ? { takesDirs: true } : {}) });
+    else out.push({ id: entry.id, script, ...(entry.guard ? { guard: entry.guard } : {}), ...(entry.collectsDirs ? { collectsDirs: true } : {}), ...(entry.takesDirs ? { takesDirs: true } : {}), ...(entry.takesLogs ? { takesLogs: true } : {}) });
   }
   return out;
 }

@@ -20,11 +20,13 @@ import { parseKubectl } from './parsers/kubectl.js';
 import { parsePs } from './parsers/ps.js';
 import { parseProcCgroups, parseProcLimits } from './parsers/proc-limits.js';
 import { parsePidFiles, parseRedisConfOutput, unreadableConfs } from './parsers/redis-conf.js';
+import { parseRedisLogs } from './parsers/redis-log.js';
 import { looksDenied, splitSections } from './parsers/sections.js';
 import { parseListeners } from './parsers/ss.js';
 import { parseSystemdShow } from './parsers/systemd.js';
 import * as S from './scripts.js';
 import { isSafeAbsolutePath } from './shell.js';
+import { isSafeUnitName } from '../shared/shell-words.js';
 import type { DiskUsage, RedisConfFile, RemoteCommandId, RemoteCommandStatus, RemoteObservation } from './types.js';
 
 export interface CommandOutput {
@@ -49,6 +51,8 @@ export interface Plan {
   containerLogIds?: string[];
   /** Default pid file locations of the target port (redis-conf reads them with those its files name). */
   pidFiles?: string[];
+  /** The systemd unit whose MainPID listens on the target port: its journal is the log of a server with `logfile ""`. */
+  servingUnit?: string;
   timeoutSec: number;
 }
 
@@ -67,6 +71,8 @@ export interface CatalogueEntry {
   collectsDirs?: boolean;
   /** … and df gets them as arguments (batch.ts). */
   takesDirs?: boolean;
+  /** redis-log gets the `logfile` values redis-conf printed, likewise. */
+  takesLogs?: boolean;
   parse(out: CommandOutput, obs: RemoteObservation): ParseResult;
 }
 
@@ -290,6 +296,23 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     },
   },
   {
+    id: 'redis-log',
+    // After redis-conf: the `logfile` of a config file (shell data, batch.ts), and the unit serving the port.
+    needs: [...PROCESS_FACTS, 'redis-conf'],
+    takesLogs: true,
+    script: (plan) => S.redisLogScript(plan.servingUnit),
+    parse(out, obs) {
+      obs.serverLogs = parseRedisLogs(out.stdout);
+      const logs = obs.serverLogs.map((l) => {
+        const name = l.source === 'journal' ? `journal of ${l.path}` : l.path;
+        if (l.status !== 'read') return `${name}: ${l.status === 'not-a-file' ? 'not a regular file' : l.status === 'denied' ? 'cannot read' : 'no such file'}`;
+        return `${name}: ${plural(l.bufferClosures, 'output-buffer closure')}${l.slowFsyncs ? `, ${plural(l.slowFsyncs, 'slow AOF fsync')}` : ''} in the last ${Math.round(l.bytesRead / 1024)} kB${l.firstAt ? ` (since ${l.firstAt})` : ''}`;
+      });
+      const denied = obs.serverLogs.length > 0 && obs.serverLogs.every((l) => l.status === 'denied');
+      return { status: denied ? 'denied' : 'ok', detail: logs.join('; ') || 'no log file named by a config file read' };
+    },
+  },
+  {
     id: 'docker-inspect',
     needs: ['docker-ps'],
     script: (plan) => (plan.containerIds.length ? S.dockerInspectScript(plan.containerIds, plan.containerLogIds) : null),
@@ -312,7 +335,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
  */
 export const RUN_ORDER: readonly RemoteCommandId[] = [
   'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'host-tuning', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
-  'redis-conf', 'df', 'proc-limits', 'docker-inspect',
+  'redis-conf', 'df', 'proc-limits', 'redis-log', 'docker-inspect',
 ];
 
 /**
@@ -367,5 +390,7 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
     .sort((a, b) => a.w - b.w || a.i - b.i)
     .slice(0, MAX_LOGS)
     .map(({ c }) => c.id);
-  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, containerLogIds, pidFiles: [S.defaultPidFile(targetPort)], timeoutSec };
+  const onPort = new Set((obs.listeners ?? []).filter((l) => l.port === targetPort && l.process === 'redis-server' && l.pid).map((l) => l.pid!));
+  const unit = (obs.systemd?.units ?? []).find((u) => u.mainPid !== undefined && onPort.has(u.mainPid) && isSafeUnitName(u.id));
+  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, containerLogIds, pidFiles: [S.defaultPidFile(targetPort)], ...(unit ? { servingUnit: unit.id } : {}), timeoutSec };
 }

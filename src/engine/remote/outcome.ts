@@ -27,6 +27,7 @@ const TOOL: Record<RemoteCommandId, string> = {
   df: 'df',
   'docker-inspect': 'docker',
   'host-tuning': 'head',
+  'redis-log': 'tail',
 };
 
 const UNAVAILABLE: Partial<Record<RemoteCommandId, string>> = {

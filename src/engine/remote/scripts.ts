@@ -14,7 +14,8 @@
  * Exit status 127 means "tool not installed" and 125 "tool there, its service
  * is not" (no systemd, no Docker socket, no kubeconfig): both are skipped.
  */
-import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
+import { isSafeUnitName } from '../shared/shell-words.js';
+import { safeContainerId, safeInt, safePath, sudoPrefix, UnsafeValueError } from './shell.js';
 
 /** The exported part of the preamble: set once per script, inherited by every section. */
 export const ENVIRONMENT = [
@@ -85,6 +86,8 @@ export const HOST_TUNING_SCRIPT = [
   'command -v head >/dev/null 2>&1 || exit 127',
   'echo "### thp"; head -c 200 /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; echo',
   'echo "### port-range"; head -c 100 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null; echo',
+  // Pressure stall information (Linux ≥ 4.20): the share of time tasks waited for I/O.
+  'echo "### io-pressure"; head -c 300 /proc/pressure/io 2>/dev/null; echo',
   'echo "### time-wait"',
   'if command -v ss >/dev/null 2>&1; then',
   "  ss -Htan state time-wait 2>/dev/null | awk '{n=split($3,a,\":\"); c[a[n]]++; m=split($4,b,\":\"); if (b[m] != a[n]) c[b[m]]++; t++} END {print \"t\", t+0; for (p in c) print \"c\", c[p], p}' | sort -k2,2nr | head -n 17",
@@ -152,7 +155,7 @@ export function kubectlScript(timeoutSec: number): string {
 const CONF_AWK =
   '{ k = tolower($1) } ' +
   'k ~ /^(requirepass|masterauth|masteruser-password|tls-key-file-pass|tls-client-key-file-pass)$/ { print NR ": " $1 " <redacted>"; next } ' +
-  'k ~ /^(bind|protected-mode|port|tls-port|maxclients|dir|include|pidfile)$/ { print NR ": " $0 }';
+  'k ~ /^(bind|protected-mode|port|tls-port|maxclients|dir|include|pidfile|logfile|appenddirname)$/ { print NR ": " $0 }';
 
 export interface ConfCandidate {
   path: string;
@@ -289,6 +292,79 @@ export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
     '  k=$((k + 1)); d config-dir - "$x" "$x"; n=1',
     'done',
     `if [ $n = 0 ]; then for x in ${DEFAULT_DATA_DIRS.map((d) => safePath(d)).join(' ')}; do [ -d "$x" ] && d default-dir - "$x" "$x"; done; fi`,
+    'exit 0',
+  ].join('\n');
+}
+
+/** How much of a log's end is read: 256 kB, a few thousand lines of a busy server. */
+export const LOG_TAIL_BYTES = 262144;
+/** Log files read (the `logfile` values the config files printed, in order). */
+const MAX_LOG_FILES = 4;
+/** Lines of a unit's journal read before the byte bound. */
+const JOURNAL_LINES = 5000;
+
+/**
+ * One awk pass over a log's tail (at most LOG_TAIL_BYTES + 1 bytes: one more tells a longer file),
+ * linear and bounded, printing only:
+ *   b <bytes read>  p <1: there was more before them>  f <time of the first whole line>  l <time of the last>
+ *   n <lines "… for overcoming of output buffer limits">  c <pid:role> <time> flags= addr= name= cmd=  (the last 8)
+ *   a <lines "Asynchronous AOF fsync is taking too long"> <time of the last>
+ * A line's time is Redis' prefix `pid:role dd Mon yyyy hh:mm:ss.mmm` (server.c serverLogRaw), fields
+ * cut to 32 bytes, values to 65 (one more tells a cut value). When there was more before, the first line is cut: it is left out.
+ * No `>` anywhere: the read-only check allows no redirection-looking text in a script.
+ */
+const LOG_AWK = [
+  'function h(s, w, i, k, q, v, fl, ad, nm, cm) {',
+  '  split(s, w, " "); T = substr(w[2], 1, 32) " " substr(w[3], 1, 32) " " substr(w[4], 1, 32) " " substr(w[5], 1, 32); C = ""; F = 0',
+  '  if (index(s, "for overcoming of output buffer limits")) {',
+  '    fl = ad = nm = cm = "-"',
+  '    for (i = 6; i in w; i++) { q = index(w[i], "="); if (!q) continue; k = substr(w[i], 1, q - 1); v = substr(w[i], q + 1, 65); if (v == "") v = "-"',
+  '      if (k == "flags" && fl == "-") fl = v; else if (k == "addr" && ad == "-") ad = v; else if (k == "name" && nm == "-") nm = v; else if (k == "cmd" && cm == "-") cm = v }',
+  '    C = "c " substr(w[1], 1, 32) " " T " flags=" fl " addr=" ad " name=" nm " cmd=" cm',
+  '  }',
+  '  if (index(s, "AOF fsync is taking too long")) F = 1',
+  '}',
+  `BEGIN { L = ${LOG_TAIL_BYTES} }`,
+  'NR == 1 { z = $0; b = length($0) + 1; next }',
+  '{ b += length($0) + 1; h($0); if (f == "") f = T; l = T; if (C != "") { m++; r[m % 8] = C } if (F) { a++; at = T } }',
+  'END {',
+  '  p = (L < b); n = m',
+  '  if (NR && !p) { h(z); f = T; if (NR == 1) l = T; if (C != "") { n++; if (m < 8) print C } if (F) { a++; if (at == "") at = T } }',
+  '  for (j = m - 7; j <= m; j++) if (0 < j) print r[j % 8]',
+  '  print "b " (p ? L : b); print "p " p; print "f " f; print "l " l; print "n " n + 0; print "a " a + 0 " " at',
+  '}',
+].join('\n');
+
+/**
+ * `### log file <path>` or `### log journal <unit>`, then the LOG_AWK lines of its tail, or
+ * `missing` / `not-a-file`, or the tool's own error line (permission denied, sudo refused). The
+ * paths are the script's arguments: the `logfile` values the redis-conf section printed (batch.ts
+ * hands them over as shell data), checked here as dfScript checks its own. The unit is the one
+ * whose MainPID serves the target port (planned from systemctl and ss): its journal holds the log
+ * of a server with `logfile ""`. Only `tail` runs privileged (awk never does).
+ */
+export function redisLogScript(unit?: string): string {
+  if (unit !== undefined && !isSafeUnitName(unit)) throw new UnsafeValueError('not a unit name');
+  return [
+    `A='${LOG_AWK}'`,
+    // The host's clock in the log's own format (the server's local time, as the host's): how old a line is.
+    `echo "### now $(date '+%d %b %Y %H:%M:%S')"`,
+    `t() { if [ -r "$1" ]; then tail -c ${LOG_TAIL_BYTES + 1} "$1"; else s tail -c ${LOG_TAIL_BYTES + 1} "$1"; fi; }`,
+    "k=0; seen=' '",
+    'for p in "$@"; do',
+    `  [ $k -lt ${MAX_LOG_FILES} ] || break`,
+    '  case "$p" in /*) ;; *) continue;; esac',
+    '  case "$p" in *[!A-Za-z0-9._+@%=,/-]*|*/../*|*/..|*//*) continue;; esac',
+    '  [ ${#p} -le 255 ] || continue',
+    '  case "$seen" in *" $p "*) continue;; esac',
+    '  seen="$seen$p "; k=$((k + 1)); echo "### log file $p"',
+    // A FIFO or a device named as the log would block or never end: only regular files are read.
+    '  if [ -f "$p" ] || { [ ! -e "$p" ] && [ ! -x "${p%/*}/" ]; }; then { t "$p" 2>&3 | awk "$A"; } 3>&1',
+    '  elif [ -e "$p" ]; then echo not-a-file; else echo missing; fi',
+    'done',
+    ...(unit
+      ? [`if command -v journalctl >/dev/null 2>&1; then echo "### log journal ${unit}"; { s journalctl -u '${unit}' -n ${JOURNAL_LINES} --no-pager -o cat 2>&3 | tail -c ${LOG_TAIL_BYTES + 1} | awk "$A"; } 3>&1; fi`]
+      : []),
     'exit 0',
   ].join('\n');
 }

@@ -60,7 +60,8 @@ export type RemoteCommandId =
   | 'proc-limits'
   | 'df'
   | 'docker-inspect'
-  | 'host-tuning';
+  | 'host-tuning'
+  | 'redis-log';
 
 /**
  * ok: ran and parsed · missing: tool not installed (skipped) · unavailable: tool there but its
@@ -163,6 +164,10 @@ export interface RedisConfFile {
   /** `pidfile`: where the server writes its pid (left behind when it is killed). */
   pidfile?: string;
   dir?: string;
+  /** `logfile`: where the server logs; `""` (the default) is stdout, the journal under systemd. */
+  logfile?: string;
+  /** `appenddirname` (Redis ≥ 7): the AOF directory inside `dir`. */
+  appendDirName?: string;
   /** `include` arguments, as written (this file's and those of the files it includes). */
   includes: string[];
   /** Included files read and applied where their include line stands (Redis reads them in place). */
@@ -389,6 +394,49 @@ export interface RemoteObservation {
   processStatus?: ProcessStatus[];
   /** Host-wide settings the slow-path causes read (issue #18): THP, the ephemeral port range, TIME_WAIT per local port. */
   hostTuning?: HostTuning;
+  /** The tails of the server logs the config files name (and the journal of the unit serving the port), reduced to what the slow-path causes count. */
+  serverLogs?: ServerLog[];
+}
+
+/**
+ * One Redis log as the `redis-log` section read it: at most its last LOG_TAIL_BYTES, reduced on
+ * the host to counts and a few fields of the lines that matter (never the raw log).
+ */
+export interface ServerLog {
+  /** A file a config file's `logfile` names, or the journal of a systemd unit (`logfile ""`: stdout). */
+  source: 'file' | 'journal';
+  /** The file's path, or the unit's name. */
+  path: string;
+  /** missing: no such file (rotated away, never written); denied: not readable (sudo refused); not-a-file: a directory, FIFO or device. */
+  status: 'read' | 'missing' | 'denied' | 'not-a-file';
+  /** Bytes read from its end, and whether there was more before them (only the tail was read). */
+  bytesRead: number;
+  partial: boolean;
+  /** The time of the first and of the last whole line read, as the log prints it (the host's local time). */
+  firstAt?: string;
+  lastAt?: string;
+  /** Lines "Client … closed for overcoming of output buffer limits" (Redis: `scheduled to be closed ASAP for …`, `closed for …`). */
+  bufferClosures: number;
+  /** The last few of them (at most 8), oldest first: fields only, capped, invisible characters shown. */
+  closures: LogClosure[];
+  /** Lines "Asynchronous AOF fsync is taking too long (disk is busy?)", and the time of the last. */
+  slowFsyncs: number;
+  lastSlowFsyncAt?: string;
+  /** The host's clock when it was read, in the same format: how old the lines are. */
+  hostNow?: string;
+}
+
+export interface LogClosure {
+  /** The log line's time (host local time), when it has Redis' own `pid:role dd Mon yyyy hh:mm:ss.mmm` prefix. */
+  at?: string;
+  /** The pid of the server that wrote the line. */
+  pid?: number;
+  /** From `flags=`: P pub/sub, S replica, M the primary's link (on a replica), else a normal client. */
+  kind: 'pubsub' | 'replica' | 'master' | 'normal';
+  flags: string;
+  addr?: string;
+  name?: string;
+  cmd?: string;
 }
 
 export interface ProcessStatus {
@@ -407,4 +455,6 @@ export interface HostTuning {
   timeWait?: { port: number; count: number }[];
   /** TIME_WAIT sockets in all (every port). */
   timeWaitTotal?: number;
+  /** /proc/pressure/io (Linux ≥ 4.20): % of time some / all tasks waited for I/O, over 10 s and 60 s. Host-wide. */
+  ioPressure?: { some10: number; some60: number; full10: number; full60: number };
 }

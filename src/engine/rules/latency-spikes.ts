@@ -15,7 +15,10 @@
  *  - INFO: latest_fork_usec of FORK_STALL_MS or more, aof_delayed_fsync > 0;
  *  - over SSH, tied to the pid serving the port: that process's VmSwap
  *    (SWAP_KB or more), and transparent huge pages `always` on the host
- *    the server listens on.
+ *    the server listens on; with AOF stalls, the disk under the AOF (df of
+ *    the data directory, /proc/pressure/io, the log's "AOF fsync is taking
+ *    too long" lines: `likely` only when the pressure or the log points at
+ *    the disk).
  * A warning needs a stall seen: a recent event, a slow fork, delayed fsyncs,
  * a swapping server. THP `always` alone, or
  * events older than RECENT_S, are an info note. A `command` event is a slow
@@ -23,11 +26,14 @@
  * is the latency monitor's record of the stall, with the same fix offered.
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
-import type { LatencyEvent, Remediation } from '../model/types.js';
+import type { LatencyEvent, Observations, Remediation } from '../model/types.js';
 import { config, infoNumber, targetLabel } from './helpers/observed.js';
 import { defineRule } from './helpers/define.js';
-import { hostName } from './helpers/host.js';
+import { confsForPort, hostName } from './helpers/host.js';
 import { servesHere, servingPids } from './helpers/serving.js';
+import { logSpan, tiedServerLog } from './helpers/server-log.js';
+import { dataDisks } from './disk-full.js';
+import type { RemoteObservation } from '../remote/types.js';
 
 export const RECENT_S = 3600;
 export const STALL_MS = 100;
@@ -35,6 +41,40 @@ export const LIKELY_MS = 1000;
 export const FORK_STALL_MS = 100;
 /** VmSwap from which a server is said to swap (kB). */
 export const SWAP_KB = 1024;
+/** Host I/O pressure (% of the time every task waited for I/O, /proc/pressure/io `full`) that points at the disk. */
+export const IO_FULL_PERCENT = 10;
+
+/**
+ * The disk under the AOF (issue #18): the filesystem of the data directory of the server on the
+ * port (df of its cwd, or of its config's `dir`: disk-full's tie), the AOF directory in it
+ * (`appenddirname`, Redis ≥ 7), the host's I/O pressure, and the server log's own "Asynchronous
+ * AOF fsync is taking too long (disk is busy?)" lines. `busy` when the pressure or the log points
+ * at the disk; the filesystem alone says where, not that it is slow.
+ */
+function aofDisk(obs: Observations, host: RemoteObservation): { evidence: string[]; busy: boolean } {
+  const evidence: string[] = [];
+  let busy = false;
+  const disk = dataDisks(obs, host)[0];
+  if (disk) {
+    const pid = servingPids(obs)[0];
+    const conf = confsForPort(host, obs.target.port, pid).find((c) => c.appendDirName !== undefined);
+    const major = Number(/^(\d+)\./.exec(obs.info?.sections.server?.redis_version ?? '')?.[1] ?? Number.NaN);
+    const aofDir = major >= 7 || conf ? `${disk.path}/${conf?.appendDirName ?? 'appendonlydir'}` : disk.path;
+    evidence.push(`df -P -k on ${hostName(host)}: ${disk.line} — the AOF (${aofDir}, in the data directory of the server on :${obs.target.port}) is on ${disk.filesystem}, mounted on ${disk.mountedOn}, ${disk.usePercent}% used: every fsync waits for this device`);
+  }
+  const psi = host.hostTuning?.ioPressure;
+  if (psi) {
+    busy = psi.full10 >= IO_FULL_PERCENT || psi.full60 >= IO_FULL_PERCENT;
+    evidence.push(`/proc/pressure/io on ${hostName(host)}: some avg10=${psi.some10} avg60=${psi.some60}, full avg10=${psi.full10} avg60=${psi.full60} — ${busy ? 'all tasks stalled on I/O for that share of the time: the host\'s disks are busy' : 'little I/O stall on the host now (host-wide, every disk)'}`);
+  }
+  const tied = tiedServerLog(obs);
+  const log = tied?.log?.status === 'read' ? tied.log : undefined;
+  if (log && log.slowFsyncs > 0) {
+    busy = true;
+    evidence.push(`server log ${tied!.name} (${tied!.tie}): ${log.slowFsyncs} × "Asynchronous AOF fsync is taking too long (disk is busy?)" in ${logSpan(log)}${log.lastSlowFsyncAt ? `, the last at ${log.lastSlowFsyncAt}` : ''}`);
+  }
+  return { evidence, busy };
+}
 
 const WHAT: Record<string, string> = {
   fork: 'fork for BGSAVE/BGREWRITEAOF',
@@ -102,6 +142,12 @@ export const rule = defineRule({
     if ((fork || fsync) && bgsave !== undefined && bgsave > 0) evidence.push(`INFO rdb_last_bgsave_time_sec:${bgsave}`);
 
     const host = servesHere(obs);
+    let diskBusy = false;
+    if (host && fsync && obs.info?.sections.persistence?.aof_enabled !== '0') {
+      const disk = aofDisk(obs, host);
+      evidence.push(...disk.evidence);
+      diskBusy = disk.busy;
+    }
     if (host) {
       const pids = servingPids(obs);
       const status = (host.processStatus ?? []).find((s) => pids.includes(s.pid) && s.vmSwapKb !== undefined);
@@ -131,13 +177,14 @@ export const rule = defineRule({
     return {
       // A stall seen (recorded, a slow fork, delayed fsyncs, a swapping server) is a warning; THP alone, or old events, a note.
       severity: stalls.length > 0 ? 'warning' : 'info',
-      confidence: maxMs >= LIKELY_MS || swapKb !== undefined ? 'likely' : 'possible',
+      // The disk under the AOF counts only when its pressure or the server's own log points at it.
+      confidence: maxMs >= LIKELY_MS || swapKb !== undefined || (fsync && diskBusy) ? 'likely' : 'possible',
       title: stalls.length
         ? `${targetLabel(obs)} stalls every client now and then: ${names.join(', ')}${maxMs ? ` (up to ${Math.round(maxMs)} ms)` : ''}`
         : thp ? `${targetLabel(obs)} runs on a host with transparent huge pages always: forks will stall it` : `${targetLabel(obs)} had latency spikes more than an hour ago`,
       evidence,
       remediations,
-      details: { events: names.join(',') || 'none', maxMs: Math.round(maxMs), ...(swapKb !== undefined ? { swapKb } : {}), thp },
+      details: { events: names.join(',') || 'none', maxMs: Math.round(maxMs), ...(swapKb !== undefined ? { swapKb } : {}), thp, ...(fsync && host ? { diskBusy } : {}) },
     };
   },
 });

@@ -40,6 +40,46 @@ describe('latency-spikes', () => {
     expect(f?.remediations[0]?.title).toContain('appendfsync everysec');
   });
 
+  describe('the disk under the AOF (issue #18)', () => {
+    const disk = { origin: 'process-cwd' as const, pid: 812, path: '/var/lib/redis', filesystem: '/dev/sdb1', sizeBytes: 100 << 30, usedBytes: 40 << 30, availableBytes: 60 << 30, usePercent: 40, mountedOn: '/var/lib/redis', line: '/dev/sdb1 104857600 41943040 62914560 40% /var/lib/redis' };
+    function delayed(extra: Parameters<typeof remote>[0] = {}): Observations {
+      const obs = withEvents([]);
+      withInfo(obs, { persistence: { aof_enabled: '1', aof_delayed_fsync: '37' }, server: { redis_version: '7.2.4' } });
+      obs.remote = remote({ listeners: [listener('0.0.0.0', 6379, 'redis-server', 812), listener('0.0.0.0', 6380, 'redis-server', 913)], disks: [{ ...disk, pid: 913, path: '/srv/other', filesystem: '/dev/sdc1' }, disk], ...extra });
+      return obs;
+    }
+
+    it('aof_delayed_fsync with the filesystem of the data directory of the pid on the port: named, but possible without pressure', () => {
+      const f = rule.evaluate(delayed({ hostTuning: { ioPressure: { some10: 0.5, some60: 0.4, full10: 0.1, full60: 0.2 } } }))!;
+      expect(f).toMatchObject({ severity: 'warning', confidence: 'possible', details: { diskBusy: false } });
+      const text = f.evidence.join('\n');
+      expect(text).toContain('df -P -k on cache-1: /dev/sdb1 104857600 41943040 62914560 40% /var/lib/redis — the AOF (/var/lib/redis/appendonlydir, in the data directory of the server on :6379) is on /dev/sdb1, mounted on /var/lib/redis, 40% used: every fsync waits for this device');
+      expect(text).toContain('/proc/pressure/io on cache-1: some avg10=0.5 avg60=0.4, full avg10=0.1 avg60=0.2 — little I/O stall on the host now');
+      expect(text).not.toContain('/srv/other');
+      expect(f.remediations[0]!.steps.join('\n')).toContain('faster disk');
+    });
+
+    it('I/O pressure, or the log of this server saying fsync is too slow: likely', () => {
+      expect(rule.evaluate(delayed({ hostTuning: { ioPressure: { some10: 60, some60: 55, full10: 35.5, full60: 30 } } }))).toMatchObject({ confidence: 'likely', details: { diskBusy: true } });
+      const obs = delayed({
+        processes: [{ pid: 812, user: 'redis', args: 'redis-server /etc/redis/redis.conf', configPath: '/etc/redis/redis.conf', defunct: false }],
+        redisConf: [{ path: '/etc/redis/redis.conf', source: 'process', lines: [], requirepassSet: false, includes: [], logfile: '/var/log/redis/redis.log', appendDirName: 'aof' }],
+        serverLogs: [{ source: 'file', path: '/var/log/redis/redis.log', status: 'read', bytesRead: 9000, partial: false, bufferClosures: 0, closures: [], slowFsyncs: 4, lastSlowFsyncAt: '07 Dec 2026 03:13:00.000' }],
+      });
+      const f = rule.evaluate(obs)!;
+      expect(f.confidence).toBe('likely');
+      const text = f.evidence.join('\n');
+      expect(text).toContain('the AOF (/var/lib/redis/aof, in the data directory');
+      expect(text).toContain('server log /var/log/redis/redis.log (the logfile of /etc/redis/redis.conf, the config of redis-server pid 812 listening on :6379): 4 × "Asynchronous AOF fsync is taking too long (disk is busy?)" in all 9 kB, the last at 07 Dec 2026 03:13:00.000');
+    });
+
+    it('AOF off, or no AOF stall: no disk evidence', () => {
+      const off = delayed({ hostTuning: { ioPressure: { some10: 60, some60: 55, full10: 35.5, full60: 30 } } });
+      off.info!.sections.persistence = { aof_enabled: '0', aof_delayed_fsync: '0' };
+      expect(rule.evaluate(off)).toBeUndefined();
+    });
+  });
+
   it('the Redis process serving the port swaps (tied by pid) and THP always: likely, both fixes', () => {
     const obs = withEvents([]);
     obs.remote = remote({ listeners: [listener('0.0.0.0', 6379, 'redis-server', 812)], processStatus: [{ pid: 812, vmSwapKb: 204800, vmRssKb: 1000 }, { pid: 999, vmSwapKb: 9_000_000 }], hostTuning: { thp: 'always' } });

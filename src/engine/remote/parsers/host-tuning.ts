@@ -24,6 +24,14 @@ export function parseHostTuning(output: string): HostTuning {
     } else if (section === 'port-range' && out.portRange === undefined) {
       const m = /^([0-9]{1,5})\s+([0-9]{1,5})$/.exec(line);
       if (m && Number(m[1]) <= Number(m[2]) && Number(m[2]) < 65536) out.portRange = [Number(m[1]), Number(m[2])];
+    } else if (section === 'io-pressure') {
+      // `some avg10=1.35 avg60=1.29 avg300=0.97 total=7227169`, then the `full` line.
+      const m = /^(some|full) avg10=([0-9]{1,3}\.[0-9]{1,2}) avg60=([0-9]{1,3}\.[0-9]{1,2}) /.exec(line);
+      if (m) {
+        const p = (out.ioPressure ??= { some10: 0, some60: 0, full10: 0, full60: 0 });
+        if (m[1] === 'some') [p.some10, p.some60] = [Number(m[2]), Number(m[3])];
+        else [p.full10, p.full60] = [Number(m[2]), Number(m[3])];
+      }
     } else if (section === 'time-wait') {
       const t = /^t ([0-9]{1,9})$/.exec(line);
       if (t) out.timeWaitTotal = Number(t[1]);

@@ -66,6 +66,13 @@ function applyDirective(file: RedisConfFile, l: RedisConfLine): string | undefin
     case 'dir':
       file.dir = args[1];
       break;
+    case 'logfile':
+      // `logfile ""` (the default): stdout, the journal under systemd.
+      file.logfile = args[1] ?? '';
+      break;
+    case 'appenddirname':
+      file.appendDirName = args[1];
+      break;
     case 'include':
       if (args[1]) file.includes.push(args[1]);
       break;
