@@ -189,6 +189,7 @@ export async function startDockerd(): Promise<DockerLab> {
   let daemon: ChildProcess | undefined;
   let stopped = false;
   let log = '';
+  let base: Promise<string> | undefined;
 
   const dockerRun = (argv: readonly string[], options?: RunOptions) => run(client, ['-H', host, ...argv], { timeoutMs: 60_000, ...options });
   const docker = async (argv: readonly string[], options?: RunOptions) => {
@@ -206,11 +207,18 @@ export async function startDockerd(): Promise<DockerLab> {
     name: (suffix) => `${id}-${suffix}`,
     docker,
     dockerRun,
-    async baseImage() {
-      if ((await dockerRun(['image', 'inspect', BASE_IMAGE])).code === 0) return BASE_IMAGE;
-      await ensureBaseTar();
-      await docker(['import', BASE_TAR, BASE_IMAGE], { timeoutMs: 300_000 });
-      return BASE_IMAGE;
+    baseImage() {
+      // Once per engine: the Redis image and the node stand-in both start from it, often at once.
+      base ??= (async () => {
+        if ((await dockerRun(['image', 'inspect', BASE_IMAGE])).code === 0) return BASE_IMAGE;
+        await ensureBaseTar();
+        await docker(['import', BASE_TAR, BASE_IMAGE], { timeoutMs: 300_000 });
+        return BASE_IMAGE;
+      })().catch((err: unknown) => {
+        base = undefined;
+        throw err;
+      });
+      return base;
     },
     async nodeImage() {
       if ((await dockerRun(['image', 'inspect', NODE_IMAGE])).code === 0) return NODE_IMAGE;
@@ -234,9 +242,11 @@ export async function startDockerd(): Promise<DockerLab> {
       const have = await dockerRun(['image', 'inspect', REDIS_IMAGE]);
       if (have.code === 0) return REDIS_IMAGE;
       if (!existsSync(REDIS_TAR)) {
+        // The base before the lock, not inside it: ensureBaseTar takes the same lock, which is not
+        // re-entrant (on a fresh machine this build then waited for itself for the whole 20 min).
+        await lab.baseImage();
         await withCacheLock(async () => {
           if (existsSync(REDIS_TAR)) return;
-          await lab.baseImage();
           await docker(['build', '--network', 'host', '-t', REDIS_IMAGE, '-'], { input: REDIS_DOCKERFILE, timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
           await docker(['save', '-o', `${REDIS_TAR}.part`, REDIS_IMAGE], { timeoutMs: 300_000 });
           await runOk('mv', [`${REDIS_TAR}.part`, REDIS_TAR]);
