@@ -242,11 +242,9 @@ export async function startDockerd(): Promise<DockerLab> {
       const have = await dockerRun(['image', 'inspect', REDIS_IMAGE]);
       if (have.code === 0) return REDIS_IMAGE;
       if (!existsSync(REDIS_TAR)) {
-        // The base before the lock, not inside it: ensureBaseTar takes the same lock, which is not
-        // re-entrant (on a fresh machine this build then waited for itself for the whole 20 min).
-        await lab.baseImage();
         await withCacheLock(async () => {
           if (existsSync(REDIS_TAR)) return;
+          await lab.baseImage();
           await docker(['build', '--network', 'host', '-t', REDIS_IMAGE, '-'], { input: REDIS_DOCKERFILE, timeoutMs: 900_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
           await docker(['save', '-o', `${REDIS_TAR}.part`, REDIS_IMAGE], { timeoutMs: 300_000 });
           await runOk('mv', [`${REDIS_TAR}.part`, REDIS_TAR]);
