@@ -189,7 +189,6 @@ export async function startDockerd(): Promise<DockerLab> {
   let daemon: ChildProcess | undefined;
   let stopped = false;
   let log = '';
-  let base: Promise<string> | undefined;
 
   const dockerRun = (argv: readonly string[], options?: RunOptions) => run(client, ['-H', host, ...argv], { timeoutMs: 60_000, ...options });
   const docker = async (argv: readonly string[], options?: RunOptions) => {
@@ -207,18 +206,11 @@ export async function startDockerd(): Promise<DockerLab> {
     name: (suffix) => `${id}-${suffix}`,
     docker,
     dockerRun,
-    baseImage() {
-      // Once per engine: the Redis image and the node stand-in both start from it, often at once.
-      base ??= (async () => {
-        if ((await dockerRun(['image', 'inspect', BASE_IMAGE])).code === 0) return BASE_IMAGE;
-        await ensureBaseTar();
-        await docker(['import', BASE_TAR, BASE_IMAGE], { timeoutMs: 300_000 });
-        return BASE_IMAGE;
-      })().catch((err: unknown) => {
-        base = undefined;
-        throw err;
-      });
-      return base;
+    async baseImage() {
+      if ((await dockerRun(['image', 'inspect', BASE_IMAGE])).code === 0) return BASE_IMAGE;
+      await ensureBaseTar();
+      await docker(['import', BASE_TAR, BASE_IMAGE], { timeoutMs: 300_000 });
+      return BASE_IMAGE;
     },
     async nodeImage() {
       if ((await dockerRun(['image', 'inspect', NODE_IMAGE])).code === 0) return NODE_IMAGE;
