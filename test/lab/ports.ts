@@ -3,6 +3,7 @@
  * process-wide set makes sure this process never hands the same port out
  * twice, even after the server that used it has stopped.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const handedOut = new Set<number>();
@@ -44,4 +45,33 @@ export async function freePortWithFreeNeighbours(host = '127.0.0.1'): Promise<nu
     if (below !== undefined && above !== undefined) return port;
   }
   throw new Error(`no free port with free neighbours on ${host} after 50 attempts`);
+}
+
+/** The lowest port the kernel hands out by itself (listen on 0, a client's local port): ip_local_port_range. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A free port below the kernel's ephemeral range, for a server that is stopped and started
+ * again on its port (test/monitor/helpers.ts Switchable): while it is down, no freePort() of
+ * another test process and no outgoing connection's local port can take it (both come from
+ * the ephemeral range), as one did under load. Random in 10000..low-1, checked free.
+ */
+export async function freeStablePort(host = '127.0.0.1'): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (handedOut.has(port)) continue;
+    if ((await bindOnce(host, port)) === port) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port below ${low} on ${host} after 200 attempts`);
 }

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { TargetState } from '../../src/monitor/state-machine.js';
 import { pollUntil } from '../lab/poll.js';
+import { freeStablePort } from '../lab/ports.js';
 import { startRedis, type RedisOptions, type RedisServer } from '../lab/redis.js';
 import { clickPayload, payloadBody, type Harness } from '../slack/helpers/harness.js';
 import type { Call, SlackDouble } from '../slack/helpers/slack-double.js';
@@ -17,9 +18,22 @@ import { blockIds } from '../slack/helpers/slack-double.js';
 export class Switchable {
   private constructor(public server: RedisServer | undefined, readonly port: number, private readonly options: RedisOptions) {}
 
+  /** On a port below the ephemeral range (lab/ports.ts freeStablePort): nobody else takes it while it is down. */
   static async start(options: RedisOptions = {}): Promise<Switchable> {
-    const server = await startRedis(options);
-    return new Switchable(server, server.port, options);
+    if (options.netns) {
+      const server = await startRedis(options);
+      return new Switchable(server, server.port, options);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await freeStablePort());
+      try {
+        const server = await startRedis({ ...options, port });
+        return new Switchable(server, server.port, { ...options, port });
+      } catch (err) {
+        // Taken between the check and redis-server's bind: another port, three times at most.
+        if (options.port !== undefined || attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+      }
+    }
   }
 
   get up(): boolean {
