@@ -315,6 +315,14 @@ export interface DockerContainer {
   /** State.Health.Status (healthy, unhealthy, starting) and the last check's output, capped. */
   health?: string;
   healthOutput?: string;
+  /** State.Health.FailingStreak: consecutive failed checks (issue #19, container-unhealthy). */
+  healthFailingStreak?: number;
+  /** The last entries of State.Health.Log (at most 3, oldest first): exit code, output (redacted, capped), end time. */
+  healthLog?: { exitCode?: number; output: string; at?: string }[];
+  /** Config.Healthcheck: the test command (redacted: it often holds `redis-cli -a <password>`), interval and retries. */
+  healthTest?: string;
+  healthIntervalSec?: number;
+  healthRetries?: number;
   /** HostConfig.PortBindings: what it publishes when it runs, also while it is stopped. */
   bindings?: DockerPort[];
   /** Config.ExposedPorts (`6379/tcp`). */

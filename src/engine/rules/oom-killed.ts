@@ -15,6 +15,7 @@ import { hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
 import { linkOomKills } from './helpers/oom-link.js';
 import { redisAnswered, targetContainer } from './helpers/containers.js';
 import { defineRule } from './helpers/define.js';
+import { containerEvents } from './helpers/container-events.js';
 
 export const rule = defineRule({
   cause: 'oom-killed',
@@ -35,7 +36,8 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     // The container's own OOMKilled: the fix is its memory limit (--memory / mem_limit) and starting it.
     const tc = targetContainer(obs);
-    const container = tc && tc.container.oomKilled && tc.how !== 'redis' ? tc.container : undefined;
+    const oomEvents = tc ? (containerEvents(obs, tc.container)?.ooms.length ?? 0) : 0;
+    const container = tc && (tc.container.oomKilled || oomEvents > 0) && tc.how !== 'redis' ? tc.container : undefined;
     if (container) {
       const limit = container.memoryBytes ? `memory limit ${mib(container.memoryBytes)}` : 'no memory limit of its own';
       evidence.push(`container ${container.name}: ${limit}, state ${container.state ?? (container.running ? 'running' : 'not running')}${container.exitCode !== undefined ? `, ExitCode ${container.exitCode}` : ''}`);

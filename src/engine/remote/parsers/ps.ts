@@ -25,7 +25,7 @@ const SECRET_FLAG_RE = new RegExp(`((?<![\\w-])${SECRET_FLAG}=|(?:^|\\s)${SECRET
 const SECRET_FLAG_WORD = new RegExp(`^${SECRET_FLAG}$`, 'i');
 const SECRET_FLAG_EQ = new RegExp(`^(${SECRET_FLAG}|--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass))=`, 'i');
 // `REDIS_PASSWORD=… redis-server …` in a `sh -c` command.
-const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
+const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN|AUTH)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
 
 // ACL rule syntax (Redis 7 acl.c ACLSetUser): keywords, and rules that start with a marker character.
 const ACL_KEYWORD = /^(?:on|off|nopass|resetpass|reset|allkeys|allchannels|allcommands|nocommands|resetkeys|resetchannels|sanitize-payload|skip-sanitize-payload)$/i;
