@@ -112,7 +112,7 @@ describe('the container rules with events', () => {
     expect(loop.title).toContain('restarted 2 times since the last good probe at 03:10:00Z (Docker events of container cache: die, then start)');
   });
 
-  it('oom-killed from an oom event of a container that runs again (State.OOMKilled reset by the restart)', () => {
+  it('oom-killed from an oom event of a container that runs again, without State.OOMKilled', () => {
     const obs = withEngine(healthy(), [engineContainer({ oomKilled: false, ports: [bind], memoryBytes: 16 << 20 })]);
     obs.docker!.events = read([event('oom', T0 + 30_000), event('die', T0 + 30_200, { exitCode: '137' }), event('start', T0 + 31_000)]);
     const f = evaluate(obs).findings.find((x) => x.cause === 'oom-killed')!;

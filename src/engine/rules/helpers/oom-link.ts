@@ -119,8 +119,8 @@ export function linkOomKills(obs: Observations): OomLinks {
 
 /**
  * Docker's own oom events of the container (by its id) since the last good probe: the kernel
- * killed a process in its memory cgroup. State.OOMKilled is reset when the container starts
- * again; the event stays (as long as the engine keeps it).
+ * killed a process in its memory cgroup. State.OOMKilled says it happened some time in the
+ * container's life; the event says when — between the last good probe and now.
  */
 function oomEventLinks(obs: Observations, c: DockerContainer, port: number): string[] {
   const ce = containerEvents(obs, c);
