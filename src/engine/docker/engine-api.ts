@@ -21,7 +21,7 @@ import { capLine } from '../shared/lines.js';
 import { redactCommandLine } from '../remote/parsers/ps.js';
 import { looksLikeRedis } from '../remote/parsers/docker.js';
 import { inspectFacts, portMap, str } from './inspect.js';
-import { demuxLogTail } from './log-tail.js';
+import { demuxLogTail, redactLogLine } from './log-tail.js';
 import { EVENT_ACTIONS, MAX_EVENT_BYTES, MAX_EVENT_CONTAINERS, MAX_EVENTS, parseEventLines, type DockerEvents, type EventsWindow } from './events.js';
 
 /** A container list of 200 containers with long labels stays well under this. */
@@ -213,7 +213,7 @@ export async function readEvents(client: EngineClient, ids: string[], w: EventsW
   try {
     const r = await client.get('/events', { since: Math.floor(w.sinceMs / 1000), until: Math.floor(w.untilMs / 1000), filters }, MAX_EVENT_BYTES, { partial: true, timeoutMs: w.timeoutMs });
     if (r.status !== 200) {
-      const text = capLine(r.body.toString('utf8', 0, 2048).replace(/\s+/g, ' ')).slice(0, 200);
+      const text = redactLogLine(capLine(r.body.toString('utf8', 0, 2048).replace(/\s+/g, ' ')).slice(0, 200));
       return { ...base, ok: false, error: `GET /events: HTTP ${r.status}${text ? ` ${JSON.stringify(text)}` : ''}`, events: [], count: 0 };
     }
     const { events, count } = parseEventLines(r.body.toString('utf8'), ids, w, r.cut === undefined);

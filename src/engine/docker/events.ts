@@ -17,6 +17,8 @@
  * an empty answer says "no events kept", never "nothing happened" unless the read succeeded.
  */
 
+import { redactLogLine } from './log-tail.js';
+
 /** What is asked for: ends of a life (die, oom, kill, stop), starts again (start, restart), health. */
 export const EVENT_ACTIONS = ['die', 'oom', 'kill', 'stop', 'start', 'restart', 'health_status'] as const;
 export type DockerEventAction = (typeof EVENT_ACTIONS)[number];
@@ -243,4 +245,34 @@ export function eventsEvidence(ev: DockerEvents | undefined, id: string, nowMs: 
   const ooms = mine.filter((e) => e.action === 'oom').length;
   if (ooms > 0 && !died.some((d) => d.oom)) parts.push(`${ooms} oom event${ooms === 1 ? '' : 's'}`);
   return `Docker events ${where}: ${parts.length ? `${parts.join(', ')}${cut}; ` : ''}timeline: ${timelineText(mine, nowMs)}`;
+}
+
+/**
+ * `docker events` over SSH (remote/scripts.ts dockerEventsScript): `### window <since> <until>
+ * <probe|default>` (the host's clock), the events, `### rc <docker's exit status>`. No rc line:
+ * the answer was cut at the byte cap on the host. A non-zero rc: not read (stderr's first line).
+ */
+export function parseEventsOutput(stdout: string, stderr: string, ids: string[]): DockerEvents {
+  const head = /^### window (\d{1,12}) (\d{1,12}) (probe|default)\n/.exec(stdout.slice(0, 80));
+  const sinceMs = head ? Number(head[1]) * 1000 : NaN;
+  const untilMs = head ? Number(head[2]) * 1000 : NaN;
+  const base = {
+    since: Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString() : new Date(0).toISOString(),
+    until: Number.isFinite(untilMs) ? new Date(untilMs).toISOString() : new Date(0).toISOString(),
+    sinceFrom: head?.[3] === 'probe' ? ('last-good-probe' as const) : ('default-window' as const),
+    ids,
+  };
+  if (!head) return { ...base, ok: false, error: 'no answer from the events script', events: [], count: 0 };
+  const body = stdout.slice(head[0].length, head[0].length + MAX_EVENT_BYTES);
+  const at = body.lastIndexOf('\n### rc ');
+  const rcText = at >= 0 ? body.slice(at + 8, at + 12) : body.startsWith('### rc ') ? body.slice(7, 11) : undefined;
+  const rc = rcText !== undefined ? Number.parseInt(rcText, 10) : undefined;
+  if (rc !== undefined && rc !== 0) {
+    const line = stderr.slice(0, 2000).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit status ${rc}`;
+    return { ...base, ok: false, error: `docker events: ${redactLogLine(line.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200))}`, events: [], count: 0 };
+  }
+  const text = at >= 0 ? body.slice(0, at) : rc !== undefined ? '' : body;
+  const { events, count } = parseEventLines(text, ids, { sinceMs, untilMs }, rc !== undefined);
+  const truncated = rc === undefined ? 'bytes' : count > MAX_EVENTS ? 'events' : undefined;
+  return { ...base, ok: true, events, count, ...(truncated ? { truncated } : {}) };
 }

@@ -58,6 +58,7 @@ export function finishDockerPhase(result: DockerPhaseResult | undefined, obs: Ob
       ok: ps.status === 'ok',
       ...(ps.status !== 'ok' ? { error: `docker ps on the SSH host: ${ps.status}` } : {}),
       containers: remote.docker?.containers ?? [],
+      ...(remote.docker?.events ? { events: remote.docker.events } : {}),
       ...(options.docker?.container ? { container: options.docker.container } : {}),
       durationMs: 0,
     };

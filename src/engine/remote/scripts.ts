@@ -15,6 +15,7 @@
  * is not" (no systemd, no Docker socket, no kubeconfig): both are skipped.
  */
 import { safeContainerId, safeInt, safePath, sudoPrefix } from './shell.js';
+import { DEFAULT_EVENTS_WINDOW_MS, EVENT_ACTIONS, MAX_EVENT_BYTES } from '../docker/events.js';
 
 /** The exported part of the preamble: set once per script, inherited by every section. */
 export const ENVIRONMENT = [
@@ -295,4 +296,23 @@ export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
 
 export function dockerInspectScript(ids: string[]): string {
   return `s docker inspect ${ids.map(safeContainerId).join(' ')}`;
+}
+
+/**
+ * Docker events of these containers (issue #19) from `sinceSec` (the last good probe; without
+ * one the host's now minus 15 min) until the host's now, so `docker events` replays what the
+ * engine kept and returns instead of streaming. Read-only; ids are hex (validated), the window
+ * integers, the filters constants. The first line says the window (the host's clock); the
+ * docker exit status follows the events; the answer is cut at MAX_EVENT_BYTES on the host.
+ */
+export function dockerEventsScript(ids: string[], sinceSec?: number): string {
+  // Filter values quoted: they are data (an action named kill is no kill command).
+  const filters = ["--filter 'type=container'", ...ids.map((id) => `--filter 'container=${safeContainerId(id)}'`), ...EVENT_ACTIONS.map((a) => `--filter 'event=${a}'`)];
+  return [
+    'de_u=$(date +%s)',
+    sinceSec !== undefined ? `de_s=${safeInt(sinceSec, 99_999_999_999)}; de_f=probe` : `de_s=$((de_u - ${DEFAULT_EVENTS_WINDOW_MS / 1000})); de_f=default`,
+    'echo "### window $de_s $de_u $de_f"',
+    `{ s docker events --since "$de_s" --until "$de_u" ${filters.join(' ')} --format '{{json .}}'; echo "### rc $?"; } | head -c ${MAX_EVENT_BYTES}`,
+    'exit 0',
+  ].join('\n');
 }

@@ -4,6 +4,7 @@
  * there, or it could not be read. Secrets are redacted by the parsers before
  * anything lands here; raw command output is never stored.
  */
+import type { DockerEvents } from '../docker/events.js';
 
 /** Why the SSH session could not run commands. Public: `details.reason` of `remote-check-failed`. */
 export type RemoteFailureReason =
@@ -60,6 +61,7 @@ export type RemoteCommandId =
   | 'proc-limits'
   | 'df'
   | 'docker-inspect'
+  | 'docker-events'
   | 'host-tuning';
 
 /**
@@ -391,7 +393,7 @@ export interface RemoteObservation {
   cgroups?: ProcessCgroup[];
   pidFiles?: PidFile[];
   firewall?: FirewallTable[];
-  docker?: { containers: DockerContainer[] };
+  docker?: { containers: DockerContainer[]; events?: DockerEvents };
   kubernetes?: { services: K8sService[]; endpoints: K8sEndpoints[] };
   /** /proc/<pid>/status of the redis-servers whose limits were read (the ones serving ports here): swap and resident memory. */
   processStatus?: ProcessStatus[];

@@ -167,7 +167,7 @@ function serveEvents(mode: Mode, res: ServerResponse, nowMs: number): void {
   }
   if (mode === 'http500') {
     res.statusCode = 500;
-    return void res.end(`{"message":"boom ${'x'.repeat(5000)}"}`);
+    return void res.end(`{"message":"boom password=${SECRET} ${'x'.repeat(5000)}"}`);
   }
   res.writeHead(200, { 'content-type': 'application/json' });
   let sent = 0;
@@ -288,5 +288,35 @@ describe('a hostile /events', () => {
     expect(o.events!.ok).toBe(false);
     expect(o.events!.error!.length).toBeLessThan(260);
     expect(o.events!.error).toMatch(/^GET \/events: HTTP 500/);
+    assertNoPlantedSecret('the events error', o.events!.error!);
+  });
+});
+
+describe('docker events over SSH (the script and its output)', () => {
+  it('the script: validated ids, integer window, quoted filters, cut on the host', async () => {
+    const { dockerEventsScript } = await import('../../../src/engine/remote/scripts.js');
+    const script = dockerEventsScript([ID], 1765077000);
+    expect(script).toContain(`--filter 'container=${ID}'`);
+    expect(script).toContain('de_s=1765077000; de_f=probe');
+    expect(script).toContain('| head -c 1048576');
+    expect(dockerEventsScript([ID])).toContain('de_s=$((de_u - 900)); de_f=default');
+    expect(() => dockerEventsScript(['$(id)'])).toThrow();
+    expect(() => dockerEventsScript([ID], 1.5)).toThrow();
+  });
+
+  it('its output: the window from the host clock, the events, docker\'s exit status; cut or failed said so', async () => {
+    const { parseEventsOutput } = await import('../../../src/engine/docker/events.js');
+    const since = Math.floor(T0 / 1000);
+    const head = `### window ${since} ${since + 300} probe\n`;
+    const full = parseEventsOutput(`${head}${event('die', T0 + 5000, { exitCode: '137' })}\n### rc 0\n`, '', [ID]);
+    expect(full).toMatchObject({ ok: true, sinceFrom: 'last-good-probe', since: '2026-12-07T03:10:00.000Z', count: 1 });
+    expect(full.truncated).toBeUndefined();
+    const cut = parseEventsOutput(`${head}${event('die', T0 + 5000)}\n${event('start', T0 + 6000).slice(0, 30)}`, '', [ID]);
+    expect(cut).toMatchObject({ ok: true, count: 1, truncated: 'bytes' });
+    const failed = parseEventsOutput(`${head}### rc 1\n`, `permission denied while trying to connect to the Docker daemon socket password=${SECRET}\n`, [ID]);
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatch(/^docker events: permission denied/);
+    assertNoPlantedSecret('the events error', failed.error!);
+    expect(parseEventsOutput('garbage', '', [ID])).toMatchObject({ ok: false, error: 'no answer from the events script' });
   });
 });

@@ -5,6 +5,7 @@
  * about): nothing is inferred, the evidence line says so or is absent.
  */
 import type { Observations } from '../../model/types.js';
+import { remoteOf } from './host.js';
 import type { DockerContainer } from '../../remote/types.js';
 import { clock, deaths, eventsEvidence, eventsOf, restartsIn, windowText, type DockerEvent, type DockerEvents } from '../../docker/events.js';
 
@@ -20,7 +21,8 @@ export interface ContainerEvents {
 
 /** The events read for container `c`, or undefined when none were asked for it. */
 export function containerEvents(obs: Observations, c: Pick<DockerContainer, 'id'>): ContainerEvents | undefined {
-  const read = obs.docker?.events;
+  // The Engine API read here, or docker events over the SSH session (remote/catalogue.ts docker-events).
+  const read = obs.docker?.events ?? remoteOf(obs)?.docker?.events;
   if (!read || !read.ids.includes(c.id)) return undefined;
   const events = eventsOf(read, c.id);
   const until = Date.parse(read.until);
