@@ -98,7 +98,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       expect(f.evidence.join('\n')).toMatch(/health check at \S+: exit 1, output "Could not connect to Redis at 127\.0\.0\.1:1: Connection refused"/);
       expect(f.evidence.join('\n')).toContain('the test asks port 1, Redis listens on 6379 inside the container');
       expect(f.remediations[0]!.steps.join('\n')).toContain(`docker inspect --format '{{json .State.Health}}' ${d.name('hcbad')}`);
-    });
+    }, 180_000);
 
     it('a HEALTHCHECK with -a <password> and REDISCLI_AUTH=<password>: redacted everywhere, the REDISCLI_AUTH fix offered', async () => {
       const diagnosis = await diagnoseAt(port.hcsecret!);
@@ -108,13 +108,14 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       expect(f.remediations[0]!.steps.join('\n')).toContain('REDISCLI_AUTH');
       // Docker itself shows the password to anyone who can inspect: the raw inspect has it, the diagnosis never.
       expect(await d.docker(['inspect', d.name('hcsecret')])).toContain(SECRET);
-    });
+    }, 180_000);
 
     it('a healthy HEALTHCHECK: no finding', async () => {
-      const diagnosis = await diagnoseAt(port.hcgood!, started);
+      // Answered a moment ago (after the container started: an earlier answer would be a restart since).
+      const diagnosis = await diagnoseAt(port.hcgood!, new Date(Date.now() - 1000).toISOString());
       expect(diagnosis.findings.map((x) => x.cause)).toEqual([]);
       expect(dockerCheck(diagnosis)).toContain(`container ${d.name('hcgood')}: Docker events since the last good probe`);
-    });
+    }, 180_000);
 
     it('Redis stopped inside its running container: the check times out, the probe gets no reply — container-unhealthy, critical', async () => {
       const diagnosis = await diagnoseAt(port.stalled!);
@@ -123,7 +124,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       expect(f).toMatchObject({ severity: 'critical', confidence: 'likely' });
       expect(diagnosis.primaryCause).toBe('container-unhealthy');
       expect(f.evidence.join('\n')).toContain('Redis does not answer this diagnosis either');
-    });
+    }, 180_000);
   });
 
   describe('events since the last good probe', () => {
@@ -144,7 +145,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       expect(f).toMatchObject({ severity: 'warning', confidence: 'confirmed' });
       expect(f.evidence.join('\n')).toMatch(new RegExp(`an oom event of container ${d.name('oom')}, which publishes :${port.oom}`));
       expect(f.remediations[0]!.id).toBe('raise-container-memory');
-    });
+    }, 180_000);
 
     it('killed after its last good probe: the timeline shows kill and die (exit 137) since that probe', async () => {
       await pollUntil(async () => ((await d.dockerRun(['logs', d.name('killed')])).stdout.includes('Ready to accept') ? true : undefined), { timeoutMs: 30_000, intervalMs: 500, what: 'the container to serve' });
@@ -159,7 +160,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       const line = f.evidence.find((l) => l.startsWith('Docker events since the last good probe at'))!;
       expect(line).toMatch(/died at \d\d:\d\d:\d\dZ \(exit 137, killed with signal (9|SIGKILL)\); timeline: .*kill \(signal (9|SIGKILL)\), .*die \(exit 137\)/);
       expect(dockerCheck(diagnosis)).toContain('die (exit 137)');
-    });
+    }, 180_000);
 
     it('a container that crashes every few seconds under --restart always: its restarts between probes, from the events', async () => {
       const lastGood = new Date().toISOString();
@@ -170,7 +171,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       expect(loop.confidence).toBe('confirmed');
       expect(Number(loop.details!.eventRestarts)).toBeGreaterThanOrEqual(2);
       expect(loop.evidence.join('\n')).toMatch(/Docker events since the last good probe at .*restarted \d+ times; timeline: .*die \(exit 137\), .*start/);
-    });
+    }, 180_000);
 
 
     it('over SSH: the docker-events script (docker events --since/--until, the same parser) reads the same timeline from this engine', async () => {
@@ -187,6 +188,6 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
       const failed = parseEventsOutput(down.stdout, down.stderr, [id]);
       expect(failed).toMatchObject({ ok: false, sinceFrom: 'default-window' });
       expect(failed.error).toMatch(/^docker events: .*(Cannot connect|nonexistent)/);
-    });
+    }, 180_000);
   });
 });

@@ -2,7 +2,8 @@
  * The kernel OOM killer ended this port's redis-server: its log (dmesg, or
  * journalctl -k) has "Out of memory: Killed process <pid> (redis-server)" or the
  * "oom-kill:…,task_memcg=…,task=redis-server,pid=<pid>" summary (mm/oom_kill.c),
- * or `docker inspect` says State.OOMKilled for the container publishing the port.
+ * or `docker inspect` says State.OOMKilled for the container publishing the port, or
+ * Docker's events since the last good probe have an `oom` of that container.
  * The kernel log is host-wide: a kill counts only when it is linked to this
  * server (its pid, its unit's or container's cgroup, the monitor's outage
  * window: helpers/oom-link.ts); an unlinked kill is a note on the ssh-kernel-oom

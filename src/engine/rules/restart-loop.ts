@@ -11,6 +11,8 @@
  *  - systemd's NRestarts of the unit whose MainPID serves the port (over SSH,
  *    tied by pid), with Result and ExecMainStatus of the last exit;
  *  - a container's RestartCount (the container that publishes the port);
+ *  - Docker's events of that container since the last good probe: each die followed by a
+ *    start is a restart seen (docker/events.ts), as the monitor's run_id changes are;
  *  - INFO server uptime_in_seconds below RECENT_S: it (re)started a moment ago.
  *
  * Honesty: a restart is not a loop. A loop takes LOOP restarts seen by the
