@@ -216,8 +216,8 @@ export async function readEvents(client: EngineClient, ids: string[], w: EventsW
       const text = redactLogLine(capLine(r.body.toString('utf8', 0, 2048).replace(/\s+/g, ' ')).slice(0, 200));
       return { ...base, ok: false, error: `GET /events: HTTP ${r.status}${text ? ` ${JSON.stringify(text)}` : ''}`, events: [], count: 0 };
     }
-    const { events, count } = parseEventLines(r.body.toString('utf8'), ids, w, r.cut === undefined);
-    const truncated = r.cut ?? (count > MAX_EVENTS ? 'events' : undefined);
+    const { events, count, cut } = parseEventLines(r.body.toString('utf8'), ids, w, r.cut === undefined);
+    const truncated = r.cut ?? (cut || count > MAX_EVENTS ? 'events' : undefined);
     return { ...base, ok: true, events, count, ...(truncated ? { truncated } : {}) };
   } catch (err) {
     return { ...base, ok: false, error: err instanceof DockerApiError ? err.message : 'GET /events failed', events: [], count: 0 };

@@ -29,6 +29,10 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
 export const MAX_EVENTS = 200;
 /** An event line longer than this is not one (a container's labels come to a few KiB). */
 export const MAX_EVENT_LINE = 64 * 1024;
+/** Shorter lines are no event (its Actor.ID alone is 64 characters). */
+const MIN_EVENT_LINE = 100;
+/** Lines parsed at most: 1 MiB of real events is about 2,000. */
+export const MAX_EVENT_LINES = 10_000;
 /** Window when no last good probe is known (a CLI or Slack diagnosis without history). */
 export const DEFAULT_EVENTS_WINDOW_MS = 15 * 60_000;
 /** The oldest `since` asked for: the engine keeps only recent events anyway. */
@@ -134,14 +138,21 @@ export function eventOf(value: unknown, ids?: ReadonlySet<string>): DockerEvent 
  * MAX_EVENTS events of the given containers inside the window (a minute of clock slack), oldest
  * first, and how many were read.
  */
-export function parseEventLines(text: string, ids: readonly string[], window: { sinceMs: number; untilMs: number }, complete = true): { events: DockerEvent[]; count: number } {
+export function parseEventLines(text: string, ids: readonly string[], window: { sinceMs: number; untilMs: number }, complete = true): { events: DockerEvent[]; count: number; cut?: boolean } {
   const wanted = new Set(ids);
   const lines = text.split('\n');
   if (!complete) lines.pop();
   const kept: DockerEvent[] = [];
   let count = 0;
+  let parsed = 0;
+  let cut = false;
   for (const line of lines) {
-    if (line.length === 0 || line.length > MAX_EVENT_LINE) continue;
+    // An event names a 64-hex id: a shorter line is none; a longer one than MAX_EVENT_LINE neither.
+    if (line.length < MIN_EVENT_LINE || line.length > MAX_EVENT_LINE) continue;
+    if (++parsed > MAX_EVENT_LINES) {
+      cut = true;
+      break;
+    }
     const start = line.trimStart();
     if (!start.startsWith('{')) continue;
     let value: unknown;
@@ -157,7 +168,7 @@ export function parseEventLines(text: string, ids: readonly string[], window: { 
     if (kept.length > 2 * MAX_EVENTS) kept.splice(0, kept.length - MAX_EVENTS);
   }
   kept.sort((a, b) => a.at - b.at);
-  return { events: kept.slice(-MAX_EVENTS), count };
+  return { events: kept.slice(-MAX_EVENTS), count, ...(cut ? { cut } : {}) };
 }
 
 /** `03:12:04Z` (with the date when not today's, by UTC). */
@@ -272,7 +283,7 @@ export function parseEventsOutput(stdout: string, stderr: string, ids: string[])
     return { ...base, ok: false, error: `docker events: ${redactLogLine(line.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200))}`, events: [], count: 0 };
   }
   const text = at >= 0 ? body.slice(0, at) : rc !== undefined ? '' : body;
-  const { events, count } = parseEventLines(text, ids, { sinceMs, untilMs }, rc !== undefined);
-  const truncated = rc === undefined ? 'bytes' : count > MAX_EVENTS ? 'events' : undefined;
+  const { events, count, cut } = parseEventLines(text, ids, { sinceMs, untilMs }, rc !== undefined);
+  const truncated = rc === undefined ? 'bytes' : cut || count > MAX_EVENTS ? 'events' : undefined;
   return { ...base, ok: true, events, count, ...(truncated ? { truncated } : {}) };
 }

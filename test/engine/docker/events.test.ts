@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerBoundMs, runDockerPhase } from '../../../src/engine/docker/index.js';
-import { deaths, eventsEvidence, eventsWindow, MAX_EVENTS, parseEventLines, restartsIn, type DockerEvents } from '../../../src/engine/docker/events.js';
+import { deaths, eventsEvidence, eventsWindow, MAX_EVENT_LINES, MAX_EVENTS, parseEventLines, restartsIn, type DockerEvents } from '../../../src/engine/docker/events.js';
 import { evaluate } from '../../../src/engine/pipeline/evaluate.js';
 import { finishDockerPhase } from '../../../src/engine/pipeline/docker-phase.js';
 import { healthy, refused } from '../fixtures.js';
@@ -74,6 +74,10 @@ describe('the events parser', () => {
     expect(events[events.length - 1]!.at).toBe(T0 + 1000 + 999 * 100);
     const cut = parseEventLines(`${lines[0]}\n${lines[1]!.slice(0, 40)}`, [ID], window, false);
     expect(cut.count).toBe(1);
+    // Lines too short to be an event are not parsed; at most MAX_EVENT_LINES are.
+    expect(parseEventLines('{}\n'.repeat(300_000), [ID], window)).toEqual({ events: [], count: 0 });
+    const many = parseEventLines(Array.from({ length: MAX_EVENT_LINES + 5 }, () => lines[0]).join('\n'), [ID], window);
+    expect(many).toMatchObject({ count: MAX_EVENT_LINES, cut: true });
   });
 
   it('the window: since the last good probe (a day back at most), else the last 15 minutes', () => {
