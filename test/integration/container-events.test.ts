@@ -49,7 +49,7 @@ describeLab('containers (issue #19): Docker events since the last good probe, un
   }
 
   async function diagnoseAt(p: number, lastAnsweredAt?: string): Promise<Diagnosis> {
-    const diagnosis = await diagnoseInNetns(ns, { input: `${ns.hostAddress}:${p}`, host: ns.hostAddress, port: p, tls: false }, { timeoutMs: 1500, scanNeighbours: false, docker: { host: d.host, hostFrom: '--docker-host' }, ...(lastAnsweredAt ? { history: { lastAnsweredAt } } : {}) }, 60_000);
+    const diagnosis = await diagnoseInNetns(ns, { input: `${ns.hostAddress}:${p}`, host: ns.hostAddress, port: p, tls: false }, { timeoutMs: 3000, scanNeighbours: false, docker: { host: d.host, hostFrom: '--docker-host' }, ...(lastAnsweredAt ? { history: { lastAnsweredAt } } : {}) }, 60_000);
     for (const [where, text] of [['json', renderJson(diagnosis)], ['text', renderText(diagnosis, makeStyle(false))], ['slack', JSON.stringify(renderResult(diagnosis))]] as const) assertNoPlantedSecret(`the ${where} output of port ${p}`, text);
     return diagnosis;
   }

@@ -22,6 +22,7 @@ import { redactCommandLine } from '../remote/parsers/ps.js';
 import { looksLikeRedis } from '../remote/parsers/docker.js';
 import { inspectFacts, portMap, str } from './inspect.js';
 import { demuxLogTail, redactLogLine } from './log-tail.js';
+import { now } from '../shared/clock.js';
 import { EVENT_ACTIONS, MAX_EVENT_BYTES, MAX_EVENT_CONTAINERS, MAX_EVENTS, parseEventLines, type DockerEvents, type EventsWindow } from './events.js';
 
 /** A container list of 200 containers with long labels stays well under this. */
@@ -198,8 +199,22 @@ export interface EngineReadOptions {
   port: number;
   /** The target's docker.container: inspected first. */
   container?: string;
-  /** Read the target's container events in this window (GET /events), within `timeoutMs`. */
-  events?: EventsWindow & { timeoutMs: number };
+  /**
+   * Read the target's container events in this window (GET /events), within `timeoutMs` and
+   * ending EVENTS_MARGIN_MS before `deadline` (now() of the phase's end): the events never cost
+   * the list and inspects already read.
+   */
+  events?: EventsWindow & { timeoutMs: number; deadline: number };
+}
+
+const EVENTS_MARGIN_MS = 250;
+
+function readEventsInTime(client: EngineClient, ids: string[], w: EventsWindow & { timeoutMs: number; deadline: number }): Promise<DockerEvents> {
+  const left = w.deadline - now() - EVENTS_MARGIN_MS;
+  if (left < 100) {
+    return Promise.resolve({ since: new Date(w.sinceMs).toISOString(), until: new Date(w.untilMs).toISOString(), sinceFrom: w.sinceFrom, ids, ok: false, error: 'not read: the Docker phase had no time left for them', events: [], count: 0 });
+  }
+  return readEvents(client, ids, { ...w, timeoutMs: Math.min(w.timeoutMs, left) });
 }
 
 /**
@@ -272,7 +287,7 @@ export async function readEngine(client: EngineClient, o: EngineReadOptions): Pr
         c.logTail = demuxLogTail(r.body, LOG_TAIL_LINES);
       }),
     ),
-    o.events && eventIds.length ? readEvents(client, eventIds, o.events).finally(() => calls++) : Promise.resolve(undefined),
+    o.events && eventIds.length ? readEventsInTime(client, eventIds, o.events).finally(() => calls++) : Promise.resolve(undefined),
   ]);
   const v = (version ?? {}) as Record<string, unknown>;
   const ver = str(v.Version);

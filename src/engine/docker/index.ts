@@ -77,7 +77,7 @@ export async function runDockerPhase(input: DockerPhaseInput): Promise<DockerPha
   const timer = setTimeout(() => controller.abort(new Error('deadline')), remaining);
   try {
     const client = engineClient(endpoint.socket, controller.signal, remaining);
-    const events = { ...eventsWindow(input.lastAnsweredAt, Date.now()), timeoutMs: Math.min(3000, Math.max(500, bound / 3)) };
+    const events = { ...eventsWindow(input.lastAnsweredAt, Date.now()), timeoutMs: Math.min(3000, Math.max(500, bound / 3)), deadline: start + bound };
     const read = await readEngine(client, { port: input.target.port, ...(d.container ? { container: d.container } : {}), events });
     return { endpoint, observation: { ...base, ok: true, containers: read.containers, ...(read.version ? { version: read.version } : {}), ...(read.events ? { events: read.events } : {}), durationMs: since(start) } };
   } catch (err) {
