@@ -31,7 +31,7 @@ import { PauseNotices } from './components/pause-notices.js';
 import { QueueConnection } from './components/queue-connection.js';
 import { WorkerComponent } from './components/worker.js';
 import { watchRedis } from './components/watch-redis.js';
-import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetInfo } from './engine/index.js';
+import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetHistory, type TargetInfo } from './engine/index.js';
 import { LocationClient } from './jobs/location-client.js';
 import { probeLocations } from './jobs/locations.js';
 import { combinedProbe, LocationProbeListener, LocationProbeStore } from './monitor/location-probes.js';
@@ -48,7 +48,10 @@ import { createRemediateWorker } from './jobs/remediate-worker.js';
 import { RemediateQueue } from './jobs/remediate-queue.js';
 import { planFor } from './jobs/remediation-action.js';
 import { silentRemediationReporter } from './jobs/remediation-report.js';
-import { RemediationRunner } from './jobs/run-remediation.js';
+import { RemediationRunner, REMEDIATION_COMMAND_MS } from './jobs/run-remediation.js';
+import { LocationFixes } from './jobs/location-remediate.js';
+import type { LocationAnswer } from './jobs/location-jobs.js';
+import { diagnoseWhereDown } from './monitor/incident-location.js';
 import { DiagnosisRunner, type DiagnoseFn } from './jobs/run-diagnosis.js';
 import type { StallOptions } from './jobs/worker.js';
 import { Logger } from './log.js';
@@ -130,8 +133,13 @@ export interface Bot {
 
 const SHUTDOWN_MS = 10_000;
 const READY_PING_MS = 500;
-/** Bound for the reply to a remediation's command (CONFIG SET, SCRIPT KILL and BGSAVE answer at once). */
-const REMEDIATION_COMMAND_MS = 5000;
+/** How long the front end waits for a location's document (the diagnosis there is bounded by REDIS_DOCTOR_TIMEOUT_MS per step). */
+function locationResultMs(settings: Settings): number {
+  return Math.max(60_000, 6 * settings.timeoutMs + 20_000);
+}
+
+/** How long an approved fix waits in a location's queue for its worker before it is given up, not sent. */
+const LOCATION_FIX_SEND_MS = 30_000;
 /** Fixes one worker runs at once: they are rare, and each is bounded by its timeouts. */
 const REMEDIATION_CONCURRENCY = 2;
 
@@ -167,10 +175,19 @@ interface Parts {
   locations?: LocationClient;
 }
 
-/** The diagnosis of an incident, stored under its own id: a retry finds it instead of probing again. */
-function incidentDiagnose(p: Parts, channel: string): IncidentDiagnose {
+/**
+ * The diagnosis of an incident, stored under its own id: a retry finds it instead of probing again.
+ * A target probed from other locations is diagnosed where it is down (monitor/incident-location.ts).
+ */
+function incidentDiagnose(p: Parts, channel: string, outcomes?: LocationProbeStore): IncidentDiagnose {
+  const run = (name: string, id: string, history: TargetHistory) => (at: string) =>
+    p.runner.run(id, { input: name, origin: { kind: 'monitor', channel }, requestedAt: Date.now(), history, ...(at !== LOCAL_LOCATION ? { at } : {}) }, async () => undefined);
+  const client = p.locations;
   return async (name, id, history) => (await p.store.get(id).catch(() => undefined))
-    ?? p.runner.run(id, { input: name, origin: { kind: 'monitor', channel }, requestedAt: Date.now(), history }, async () => undefined);
+    ?? (client ? diagnoseWhereDown({
+      config: p.config, liveWorkers: (l) => client.liveWorkers(l), noWorker: (l) => client.noWorker(l),
+      outcomes: (t) => outcomes?.latest(t) ?? Promise.resolve([]), intervalMs: () => (p.config.alerts?.intervalSeconds ?? 30) * 1000,
+    }, name, run(name, id, history)) : run(name, id, history)(LOCAL_LOCATION));
 }
 
 /** POST /alertmanager, when ALERTMANAGER_WEBHOOK_TOKEN is set and a channel is configured (src/alertmanager/). */
@@ -206,6 +223,11 @@ function workerComponents(p: Parts): Component[] {
     reporters: { slack: remediationThreads({ reporter: p.reporter, log, fixedParent: new FixedParent({ reporter: p.reporter, approvals: p.approvals, diagnoses: store, log }) }), monitor: silentRemediationReporter, cli: silentRemediationReporter },
     connectTimeoutMs: settings.timeoutMs,
     commandTimeoutMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS),
+    // A fix whose finding was made at another probe location runs on that location's worker (jobs/location-remediate.ts).
+    ...(p.locations ? { remote: new LocationFixes({
+      client: p.locations, config: p.config, diagnoses: store, sendWithinMs: LOCATION_FIX_SEND_MS,
+      replyWithinMs: 2 * settings.timeoutMs + 2 * Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS) + 15_000,
+    }) } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   // Targets probed from other locations too: one state machine here, fed by every location's outcomes (monitor/location-probes.ts).
@@ -216,7 +238,7 @@ function workerComponents(p: Parts): Component[] {
     settings: alerts, store: p.monitorStore, sink: p.sink, probe, metrics, log,
     resolve: p.resolveNamed,
     route: targetRoutes(p.config), silences: p.silences,
-    diagnose: incidentDiagnose(p, alerts.channel),
+    diagnose: incidentDiagnose(p, alerts.channel, locationProbes),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
@@ -245,7 +267,7 @@ function registerSlackHandlers(p: Parts, slack: SlackApp): void {
   const monitorStatus = alerts ? { targets: new Set(monitored), states: () => monitorStatuses(monitorStore, monitored) } : undefined;
   const locations = p.locations && {
     config, locations: p.locations, store, reporter, metrics, log,
-    resultTimeoutMs: Math.max(60_000, 6 * p.settings.timeoutMs + 20_000),
+    resultTimeoutMs: locationResultMs(p.settings),
     runs: (target: TargetInfo, r: Remediation) => planFor(target, r, config).plan === 'run',
   };
   const incidentSettings = alerts ?? (p.env.ALERTMANAGER_WEBHOOK_TOKEN ? receiverSettings(config) : undefined);
@@ -285,6 +307,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const auditLog = new AuditLog(redis, settings.queuePrefix, (record, id) => log.log('info', 'audit', { audit: record, auditId: id }));
   const approvals = new ApprovalStore(redis, settings.queuePrefix, auditLog);
   const remediations = new RemediateQueue(redis, settings.queuePrefix);
+  // Workers need it too when there are locations: fixes and incident diagnoses run where the target is seen.
+  const locationClient = opts.role === 'web' || config.locations.length > 0 ? new LocationClient({ redis, prefix: settings.queuePrefix, local: queue, store, log }) : undefined;
   let frontEnd: FrontEnd | undefined;
   const queueReady = () => withTimeout(redis.ping(), READY_PING_MS, 'ping').then((r) => r === 'PONG', () => false);
   const routes = healthRoutes({
@@ -325,6 +349,14 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const resolveNamed = (input: string) => resolveJobTarget(input, config, env, settings.configPath);
   const idleWatch = runsWorker && config.alerts?.idleWatch ? new IdleWatch({ hold: holdIdle, timeoutMs: settings.timeoutMs }) : undefined;
   const runner = new DiagnosisRunner({
+    // A job `at` another location (a fix's verification, an incident's diagnosis) runs there, bounded.
+    ...(locationClient ? { remote: async (location: string, input: string): Promise<LocationAnswer> => {
+      try {
+        return await locationClient.result(location, await locationClient.submit(location, input), locationResultMs(settings));
+      } catch (err) {
+        return { ok: false, location, reason: `could not queue it at ${location}: ${(err as Error).message.slice(0, 200)}` };
+      }
+    } } : {}),
     // What the idle watch saw reap a held connection is evidence for any diagnosis of that target.
     ...(idleWatch ? { historyFor: (input: string) => {
       const idleClosed = idleWatch.evidence(input);
@@ -390,7 +422,6 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
 
   // Components, in start order; stopped in reverse.
   // The remediate queue closes first, then the diagnose queue, then their connection.
-  const locationClient = opts.role === 'web' ? new LocationClient({ redis, prefix: settings.queuePrefix, local: queue, store, log }) : undefined;
   if (locationClient) parts.locations = locationClient;
   const components: Component[] = [new QueueConnection(redis, [remediations, ...(locationClient ? [locationClient] : []), queue], log, viaSentinel(settings.queueRedis))];
   if (runsWorker) components.push(...workerComponents(parts));

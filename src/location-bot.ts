@@ -1,7 +1,7 @@
 /**
  * A worker at a probe location other than `local` (`npm run worker` with
- * REDIS_DOCTOR_LOCATION=<name>, issue #20): the location's diagnose and
- * monitor queues, nothing else. It needs the queue Redis (outbound) and its
+ * REDIS_DOCTOR_LOCATION=<name>, issue #20): the location's diagnose,
+ * remediate and monitor queues, nothing else. It needs the queue Redis (outbound) and its
  * targets: no Slack token, and no inbound port unless PORT is set (then
  * /healthz, /readyz and /metrics listen there). A location the config does
  * not list refuses to start: a worker nobody sends jobs to would look
@@ -19,6 +19,8 @@ import type { Settings } from './config/settings.js';
 import { diagnose as engineDiagnose, probeUp } from './engine/index.js';
 import { healthRoutes } from './http/health.js';
 import { createFrontEndRedis } from './jobs/connections.js';
+import { createLocationRemediateWorker } from './jobs/location-remediate.js';
+import { REMEDIATION_COMMAND_MS } from './jobs/run-remediation.js';
 import { createLocationDiagnoseWorker, type LocationRunnerDeps } from './jobs/location-worker.js';
 import { knownLocations, locationQueue, targetsAt } from './jobs/locations.js';
 import type { Logger } from './log.js';
@@ -51,6 +53,7 @@ export async function startLocationWorker(opts: BotOptions, env: NodeJS.ProcessE
   };
   const stalls = opts.stalls ? { stalls: opts.stalls } : {};
   const diagnoseQ = locationQueue(settings.queuePrefix, location, 'diagnose');
+  const remediateQ = locationQueue(settings.queuePrefix, location, 'remediate');
   const monitorQ = locationQueue(settings.queuePrefix, location, 'monitor');
   const here = new Set(targetsAt(config, location).map((t) => t.name));
   const monitored = config.alerts ? monitoredTargets(config).filter((t) => here.has(t)) : [];
@@ -59,6 +62,10 @@ export async function startLocationWorker(opts: BotOptions, env: NodeJS.ProcessE
     new WorkerComponent('location diagnose worker', settings.queueRedis, (connection) => createLocationDiagnoseWorker({
       connection, prefix: diagnoseQ.prefix, queue: diagnoseQ.name, concurrency: settings.concurrency, log, name, ...stalls,
     }, deps), log),
+    // Approved fixes of its targets, judged again with this location's config (jobs/location-remediate.ts).
+    new WorkerComponent('location remediate worker', settings.queueRedis, (connection) => createLocationRemediateWorker({
+      connection, prefix: remediateQ.prefix, queue: remediateQ.name, concurrency: 1, log, name, ...stalls,
+    }, { ...deps, connectMs: settings.timeoutMs, commandMs: Math.max(settings.timeoutMs, REMEDIATION_COMMAND_MS) }), log),
     new LocationMonitorComponent({
       redisUrl: settings.queueRedis, deps, targets: monitored, intervalSeconds: config.alerts?.intervalSeconds ?? 30,
       worker: { prefix: monitorQ.prefix, queue: monitorQ.name, concurrency: settings.monitorConcurrency, log, name, ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}) },

@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import type { DiagnosisStore } from '../stores/diagnosis-store.js';
 import { withTimeout } from '../util/timeout.js';
 import { isReady } from './connections.js';
-import { LOCAL_LOCATION, locationQueue } from './locations.js';
+import { LOCAL_LOCATION, locationQueue, type QueueKind } from './locations.js';
 import type { LocationAnswer, LocationDiagnoseJob } from './location-jobs.js';
 import type { DiagnoseQueue } from './queue.js';
 
@@ -28,6 +28,14 @@ const POLL_MS = 300;
 /** How often a waiting job's location is checked for a live worker. */
 const LIVENESS_EVERY_MS = 2000;
 const KEEP_S = 3600;
+
+/** How waiting for a location's job ended. */
+export type JobWait =
+  | { kind: 'done'; value: unknown; failedReason?: string }
+  /** No worker serves the queue: the job was removed before any worker took it. */
+  | { kind: 'gone'; reason: string }
+  /** The deadline passed; `removed`: the job was taken out before it ran, `missing`: it never was in the queue, `active`: it may still run. */
+  | { kind: 'timeout'; state: string };
 
 export interface LocationStatus {
   location: string;
@@ -62,13 +70,19 @@ export class LocationClient {
 
   /** The diagnose queue of `location` (made once; `local` is the bot's own). */
   queue(location: string): Queue {
-    if (location === LOCAL_LOCATION) return this.deps.local.queue;
-    let q = this.queues.get(location);
+    return this.queueOf(location, 'diagnose');
+  }
+
+  /** A queue of `location` (made once); `local`'s diagnose queue is the bot's own. */
+  queueOf(location: string, kind: Exclude<QueueKind, 'monitor'>): Queue {
+    if (location === LOCAL_LOCATION && kind === 'diagnose') return this.deps.local.queue;
+    const key = `${kind}\u0000${location}`;
+    let q = this.queues.get(key);
     if (!q) {
-      const { prefix, name } = locationQueue(this.deps.prefix, location, 'diagnose');
+      const { prefix, name } = locationQueue(this.deps.prefix, location, kind);
       q = new Queue(name, { connection: this.deps.redis, prefix });
       q.on('error', () => { /* reported by the connection's watcher */ });
-      this.queues.set(location, q);
+      this.queues.set(key, q);
     }
     return q;
   }
@@ -89,11 +103,11 @@ export class LocationClient {
     return { location, ...(workers !== undefined ? { workers } : {}), ...(lastSeen !== undefined ? { lastSeen } : {}), ...(depth !== undefined ? { depth } : {}) };
   }
 
-  /** Workers connected to the location's diagnose queue now (undefined: could not tell); a live one is remembered as last seen. */
-  async liveWorkers(location: string): Promise<number | undefined> {
+  /** Workers connected to the location's diagnose (or remediate) queue now (undefined: could not tell); a live one is remembered as last seen. */
+  async liveWorkers(location: string, kind: Exclude<QueueKind, 'monitor'> = 'diagnose'): Promise<number | undefined> {
     if (!isReady(this.deps.redis)) return undefined;
     try {
-      const n = (await withTimeout(this.queue(location).getWorkers(), LOOKUP_MS, 'listing workers')).length;
+      const n = (await withTimeout(this.queueOf(location, kind).getWorkers(), LOOKUP_MS, 'listing workers')).length;
       if (n > 0) await withTimeout(this.deps.redis.hset(this.seenKey, location, String(this.now())), LOOKUP_MS, 'last seen').catch(() => undefined);
       return n;
     } catch {
@@ -124,27 +138,43 @@ export class LocationClient {
    * or why there is none (the location's worker refused it, went away, or took too long).
    */
   async result(location: string, jobId: string, deadlineMs: number): Promise<LocationAnswer> {
-    const q = this.queue(location);
+    const w = await this.waitFor(location, 'diagnose', jobId, deadlineMs);
+    const fail = (reason: string): LocationAnswer => ({ ok: false, location, reason });
+    if (w.kind === 'gone') return fail(w.reason);
+    if (w.kind === 'timeout') return fail(`no answer from ${location} within ${Math.round(deadlineMs / 1000)} s`);
+    if (w.failedReason !== undefined) return fail(`the worker at ${location} failed: ${w.failedReason.slice(0, 300)}`);
+    return this.answerOf(location, jobId, w.value);
+  }
+
+  /**
+   * Waits for a job of `location`'s `kind` queue to finish, within `deadlineMs`
+   * (bounded polls). A job still waiting while no worker serves the queue is
+   * removed and answered `gone` at once: removing a waiting job means no
+   * worker ever took it. `timeout`: its state then (`active`: it may still run).
+   */
+  async waitFor(location: string, kind: Exclude<QueueKind, 'monitor'>, jobId: string, deadlineMs: number): Promise<JobWait> {
+    const q = this.queueOf(location, kind);
     const end = this.now() + deadlineMs;
     let nextLiveness = this.now() + LIVENESS_EVERY_MS;
-    const fail = (reason: string): LocationAnswer => ({ ok: false, location, reason });
-    while (this.now() < end) {
+    for (let i = 0; i < 100_000 && this.now() < end; i++) {
       const job = await withTimeout(Job.fromId(q, jobId), LOOKUP_MS, 'reading the job').catch(() => undefined);
-      if (job?.finishedOn) {
-        if (job.failedReason) return fail(`the worker at ${location} failed: ${String(job.failedReason).slice(0, 300)}`);
-        return this.answerOf(location, jobId, job.returnvalue as unknown);
-      }
+      if (job?.finishedOn) return { kind: 'done', value: job.returnvalue as unknown, ...(job.failedReason ? { failedReason: String(job.failedReason) } : {}) };
       if (this.now() >= nextLiveness) {
         nextLiveness = this.now() + LIVENESS_EVERY_MS;
         const state = job ? await withTimeout(job.getState(), LOOKUP_MS, 'job state').catch(() => 'unknown') : 'unknown';
-        if (state !== 'active' && (await this.liveWorkers(location)) === 0) {
-          await job?.remove().catch(() => undefined);
-          return fail(await this.noWorker(location));
+        if (state !== 'active' && (await this.liveWorkers(location, kind)) === 0) {
+          const removed = job ? await job.remove().then(() => true, () => false) : true;
+          if (removed) return { kind: 'gone', reason: await this.noWorker(location) };
         }
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    return fail(`no answer from ${location} within ${Math.round(deadlineMs / 1000)} s`);
+    const job = await withTimeout(Job.fromId(q, jobId), LOOKUP_MS, 'reading the job').catch(() => undefined);
+    if (job?.finishedOn) return { kind: 'done', value: job.returnvalue as unknown, ...(job.failedReason ? { failedReason: String(job.failedReason) } : {}) };
+    const state = job ? await withTimeout(job.getState(), LOOKUP_MS, 'job state').catch(() => 'unknown') : 'missing';
+    // Not taken by the deadline: removed, so it cannot run later (a job being run cannot be removed).
+    if (job && state !== 'active' && (await job.remove().then(() => true, () => false))) return { kind: 'timeout', state: 'removed' };
+    return { kind: 'timeout', state };
   }
 
   private async answerOf(location: string, jobId: string, value: unknown): Promise<LocationAnswer> {

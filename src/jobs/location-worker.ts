@@ -31,7 +31,7 @@ export interface LocationRunnerDeps {
 const MAX_REASON = 300;
 
 /** The resolved target, or why this location cannot probe it. */
-function resolveHere(deps: LocationRunnerDeps, input: string): { ok: true; resolved: ResolvedTarget } | { ok: false; reason: string } {
+export function resolveHere(deps: LocationRunnerDeps, input: string): { ok: true; resolved: ResolvedTarget } | { ok: false; reason: string } {
   const target = deps.config.targets.find((t) => t.name === input);
   if (!target) return { ok: false, reason: `the config of location ${deps.location} has no target "${input.slice(0, 63)}"` };
   if (!probeLocations(target).includes(deps.location)) return { ok: false, reason: `${input} is not probed from ${deps.location} in that location's config (probeFrom: ${probeLocations(target).join(', ')})` };

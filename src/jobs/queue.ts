@@ -48,6 +48,8 @@ export interface DiagnoseJobData {
   state?: ReportState;
   /** What the monitor knows of the target's past (the last good probe), for the engine's confidence. */
   history?: TargetHistory;
+  /** Run at this probe location (a config target's, issue #20) instead of here: the verifying diagnosis of a fix that ran there, an incident's. */
+  at?: string;
 }
 
 /** Both queues' (`diagnose`, `remediate`). */

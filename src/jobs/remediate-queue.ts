@@ -10,7 +10,8 @@
  * BullMQ retries a failed attempt with backoff; the processor only throws
  * when nothing was sent (run-remediation.ts), so a retry never sends twice.
  */
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
+import { withTimeout } from '../util/timeout.js';
 import type { Redis } from 'ioredis';
 import type { Origin } from './origin.js';
 import { boundedAdd, JOB_OPTIONS, type ReportState } from './queue.js';
@@ -41,9 +42,16 @@ export class RemediateQueue {
     this.queue.on('error', () => { /* reported by the connection's watcher (watchRedis) */ });
   }
 
-  /** Throws QueueDownError when the queue Redis cannot take it now. */
+  /**
+   * Throws QueueDownError when the queue Redis cannot take it now. A finished
+   * job of the same request that left it `approved` (no worker served its
+   * location: nothing claimed, nothing sent) is removed first, so an
+   * approver's click queues it again; any other job of it stands (one job).
+   */
   async enqueue(data: RemediateJobData): Promise<string> {
     const jobId = remediateJobId(data.requestId);
+    const old = await withTimeout(Job.fromId(this.queue, jobId), 1000, 'reading the earlier job').catch(() => undefined);
+    if (old?.finishedOn && (old.returnvalue as { state?: unknown } | null)?.state === 'approved') await old.remove().catch(() => undefined);
     const job = await boundedAdd(this.redis, () => this.queue.add('remediate', data, { jobId }), 'adding the remediation job');
     return job.id ?? jobId;
   }

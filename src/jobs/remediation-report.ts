@@ -21,6 +21,8 @@ export interface RemediationRun {
 export interface RemediationReporter {
   /** Tells what the ledger says happened (applied, failed, unknown, refused). */
   outcome(ledger: Ledger, run: RemediationRun): Promise<void>;
+  /** Nothing ran and the approval stands (no worker serves the fix's location): says so, and how to retry. */
+  notRun?(ledger: Ledger, reason: string, run: RemediationRun): Promise<void>;
 }
 
 export type RemediationReporters = { [K in OriginKind]: RemediationReporter };

@@ -5,7 +5,10 @@
  * (diagnosis-report.ts). The stored diagnosis is its own checkpoint: a retry
  * that finds it does not probe again.
  */
-import { Redactor, type DiagnoseOptions, type DiagnoseTarget, type Diagnosis } from '../engine/index.js';
+import { Redactor, type DiagnoseOptions, type DiagnoseTarget, type Diagnosis, type TargetInfo } from '../engine/index.js';
+import { CodedError } from '../util/errors.js';
+import type { LocationAnswer } from './location-jobs.js';
+import { LOCAL_LOCATION } from './locations.js';
 import type { ResolvedTarget } from '../config/resolve-target.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -29,6 +32,16 @@ export interface RunnerDeps {
   timeoutMs: number;
   /** Evidence this process keeps about a target between diagnoses (the monitor's idle watch, by config target name). */
   historyFor?: (input: string) => DiagnoseOptions['history'];
+  /** A diagnosis at another probe location (LocationClient submit + result, bounded): for jobs with `at`. */
+  remote?: (location: string, input: string) => Promise<LocationAnswer>;
+}
+
+/** A job meant for another location that location did not answer (no worker, refused, too slow): why. */
+export class LocationUnavailableError extends CodedError {
+  override name = 'LocationUnavailableError';
+  constructor(readonly location: string, message: string) {
+    super('location', message);
+  }
 }
 
 export class DiagnosisRunner {
@@ -40,20 +53,44 @@ export class DiagnosisRunner {
 
   async run(id: string, data: DiagnoseJobData, checkpoint: Checkpoint, note?: string): Promise<Diagnosis> {
     const { store, log } = this.deps;
-    const resolved = this.deps.resolve(data.input);
+    const at = data.at && data.at !== LOCAL_LOCATION ? data.at : undefined;
+    // At another location, that location resolves the target (this process may lack its password).
+    const resolved = at ? undefined : this.deps.resolve(data.input);
+    const target = resolved?.target ?? this.describe(data.input, at!);
     const report = this.reporterFor(data).open({ id, data, checkpoint, ...(note !== undefined ? { note } : {}) });
-    await report.begin(resolved.target);
+    await report.begin(target);
 
     let diagnosis = report.resumed ? await store.get(id).catch(() => undefined) : undefined;
     if (!diagnosis) {
       const kept = this.deps.historyFor?.(data.input);
-      diagnosis = await this.probe(resolved, report, kept ? { ...kept, ...data.history } : data.history);
+      diagnosis = resolved ? await this.probe(resolved, report, kept ? { ...kept, ...data.history } : data.history) : await this.probeAt(at!, data.input, report);
       this.record(diagnosis);
       await store.save(id, diagnosis, originChannel(data.origin));
     }
     await report.finish(diagnosis);
-    log.log('info', 'diagnosis posted', { jobId: id, target: resolved.target.input, verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, durationMs: diagnosis.durationMs });
+    log.log('info', 'diagnosis posted', { jobId: id, target: target.input, verdict: diagnosis.verdict, primaryCause: diagnosis.primaryCause, durationMs: diagnosis.durationMs, ...(at ? { location: at } : {}) });
     return diagnosis;
+  }
+
+  /** The target as this process knows it, for the messages only (no credentials needed). */
+  private describe(input: string, at: string): TargetInfo {
+    try {
+      return this.deps.resolve(input).target;
+    } catch {
+      return { input, name: input, host: `(resolved at ${at})`, port: 0, tls: false };
+    }
+  }
+
+  /** The diagnosis at another location, through its queue (bounded); throws when that location gives none. */
+  private async probeAt(location: string, input: string, report: ReportRun): Promise<Diagnosis> {
+    try {
+      if (!this.deps.remote) throw new LocationUnavailableError(location, `this process cannot reach location ${location}'s queue`);
+      const a = await this.deps.remote(location, input);
+      if (!a.ok) throw new LocationUnavailableError(location, a.reason);
+      return { ...a.diagnosis, location };
+    } finally {
+      await report.stopProgress?.();
+    }
   }
 
   /** The engine run itself, with progress reported until it ends. */

@@ -27,6 +27,8 @@ import type { Metrics } from '../metrics.js';
 import type { ApprovalStore, Ledger } from '../stores/approval-store.js';
 import type { RequestState } from '../stores/remediation-states.js';
 import { CodedError } from '../util/errors.js';
+import type { RemoteFixes } from './location-remediate.js';
+import { LOCAL_LOCATION } from './locations.js';
 import type { Checkpoint } from './diagnosis-report.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Origin } from './origin.js';
@@ -57,17 +59,21 @@ export interface RemediationRunnerDeps {
   /** Bound for connecting and AUTH, and for the command's reply. */
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** Fixes of targets whose finding was made at another probe location run there (location-remediate.ts). */
+  remote?: RemoteFixes;
   /** How long to follow a BGSAVE until it ends (default 10 s). */
   settleMs?: number;
   now?: () => number;
 }
 
 const MAX_REPLY = 500;
+/** The least time a fix's command gets for its reply (the target's timeout when longer). */
+export const REMEDIATION_COMMAND_MS = 5000;
 
 /** The audit's `by` for what a worker does. */
 export const WORKER_ID = `worker:${hostname()}:${process.pid}`;
 
-type SettledOutcome = 'applied' | 'failed' | 'unknown';
+export type SettledOutcome = 'applied' | 'failed' | 'unknown';
 /** The states a job tells as they are: the command's outcome is settled, or policy refused it. */
 const TOLD_STATES: readonly RequestState[] = ['applied', 'failed', 'unknown', 'refused'];
 
@@ -90,7 +96,14 @@ export class RemediationRunner {
     if (ledger.state === 'running') {
       ledger = await this.markUnknown(ledger, `an earlier attempt (${ledger.runner ?? 'unknown runner'}) claimed it and stopped before recording the reply: it may have run, and is not sent again`);
     } else if (ledger.state === 'approved' && ledger.plan === 'run') {
-      ledger = await this.execute(ledger, `${WORKER_ID}:${jobId}:${attempt}`);
+      const done = await this.execute(ledger, `${WORKER_ID}:${jobId}:${attempt}`);
+      if ('notRun' in done) {
+        // Nothing sent and nothing claimed: the approval stands, and an approver's click queues it again.
+        log.log('warn', 'remediation not run: no worker at its location', { jobId, requestId: data.requestId, reason: done.notRun });
+        await this.reporterFor(data.origin).notRun?.(done.ledger, done.notRun, { state: { ...data.state }, checkpoint, verifying: false });
+        return done.ledger;
+      }
+      ledger = done;
     } else if (!TOLD_STATES.includes(ledger.state)) {
       throw new RemediationJobError(`approval request ${data.requestId} is ${ledger.state}${ledger.plan === 'steps' ? ' (guided)' : ''}: nothing to run`);
     }
@@ -114,12 +127,14 @@ export class RemediationRunner {
     return t.ledger ?? ledger;
   }
 
-  private async execute(ledger: Ledger, runner: string): Promise<Ledger> {
+  private async execute(ledger: Ledger, runner: string): Promise<Ledger | { ledger: Ledger; notRun: string }> {
     const { approvals, config, metrics } = this.deps;
     const req = ledger.request;
     // Policy again, with this process's config: the click was judged with the web's.
     const plan = planFor(req.target, req.remediation, config);
     if (plan.plan !== 'run') return this.endUnsent(ledger, 'refused', `not run: ${plan.why}`);
+    const where = this.deps.remote ? await this.deps.remote.where(req) : LOCAL_LOCATION;
+    if (where !== LOCAL_LOCATION) return this.executeAt(where, ledger, plan.argv, `at:${where}:${runner}`);
     let resolved;
     try {
       resolved = this.deps.resolve(req.target.name!);
@@ -147,7 +162,7 @@ export class RemediationRunner {
       });
       if (!claim.ok) return claim.ledger ?? (await approvals.get(req.id)) ?? ledger;
       const result = await session.send(plan.argv);
-      const { outcome, text } = await this.settle(session, plan.argv, result);
+      const { outcome, text } = await settleSend(session, plan.argv, result, this.deps.settleMs ?? 10_000);
       const fin = await approvals.transition(req.id, {
         to: outcome, now: this.now(), event: outcome, by: WORKER_ID, guard: { field: 'runner', value: runner },
         set: {
@@ -164,25 +179,39 @@ export class RemediationRunner {
   }
 
   /**
-   * The outcome of the reply. BGSAVE answers "Background saving started"
-   * before the save is done: follow it (INFO persistence, read-only, bounded)
-   * so the outcome and the verifying diagnosis see the save's result.
+   * The fix at another location: the claim here, the command there
+   * (location-remediate.ts). A location nobody serves is answered at once and
+   * the request is left approved (nothing claimed, nothing sent).
    */
-  private async settle(session: TargetSession, argv: readonly string[], result: SendResult): Promise<{ outcome: SettledOutcome; text?: string }> {
-    if (result.kind === 'lost') return { outcome: 'unknown' };
-    if (!result.ok) return { outcome: 'failed', text: `-${result.text}` };
-    if (argv[0] !== 'BGSAVE') return { outcome: 'applied', text: result.text };
-    const deadline = Date.now() + (this.deps.settleMs ?? 10_000);
-    for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-      const info = await session.read(['INFO', 'persistence']);
-      if (info === undefined) break;
-      if (/rdb_bgsave_in_progress:0/.test(info)) {
-        const status = /rdb_last_bgsave_status:(\w+)/.exec(info)?.[1] ?? 'unknown';
-        return { outcome: status === 'ok' ? 'applied' : 'failed', text: `${result.text}; rdb_last_bgsave_status:${status}` };
-      }
-      await sleep(100);
-    }
-    return { outcome: 'applied', text: `${result.text}; still saving when the bot stopped following it` };
+  private async executeAt(where: string, ledger: Ledger, argv: string[], runner: string): Promise<Ledger | { ledger: Ledger; notRun: string }> {
+    const { approvals, metrics } = this.deps;
+    const remote = this.deps.remote!;
+    const req = ledger.request;
+    const live = await remote.live(where);
+    if (live === undefined) throw new CodedError('location', `could not tell whether a worker serves ${where} (the queue Redis did not answer in time): nothing was sent`, true);
+    if (live === 0) return { ledger, notRun: await remote.noWorker(where) };
+    const claim = await approvals.transition(req.id, {
+      to: 'running', now: this.now(), event: 'started', by: WORKER_ID,
+      guard: { field: 'actionHash', value: ledger.actionHash! }, set: { runner, startedAt: new Date(this.now()).toISOString() },
+    });
+    if (!claim.ok) return claim.ledger ?? (await approvals.get(req.id)) ?? ledger;
+    const answer = await remote.send({
+      requestId: req.id, target: req.target.name!, remediation: req.remediation.id, argv, actionHash: ledger.actionHash!,
+      approvedBy: ledger.decidedBy ?? '', location: where,
+    });
+    const to = answer.outcome === 'not-sent' ? 'failed' : answer.outcome;
+    const reason = answer.reason && (answer.sent ? answer.reason : `${answer.outcome === 'refused' ? 'not run at' : 'not sent at'} ${where}: ${answer.reason}`);
+    const fin = await approvals.transition(req.id, {
+      to, now: this.now(), event: to, by: `${WORKER_ID}:at:${where}`, guard: { field: 'runner', value: runner },
+      set: {
+        sent: answer.sent ? '1' : '0', finishedAt: new Date(this.now()).toISOString(),
+        ...(answer.reply !== undefined ? { reply: cut(answer.reply) } : {}),
+        ...(reason ? { reason: cut(reason) } : {}),
+      },
+    });
+    if (fin.ok) metrics.remediations.inc({ outcome: to });
+    this.deps.log.log('info', 'remediation at a location', { requestId: req.id, location: where, outcome: answer.outcome, sent: answer.sent });
+    return fin.ledger ?? (await approvals.get(req.id)) ?? ledger;
   }
 
   /** Tells the outcome, then queues the verifying re-diagnosis once (both checkpointed). */
@@ -203,8 +232,11 @@ export class RemediationRunner {
 
   private async verify(ledger: Ledger, origin: Origin): Promise<void> {
     const req = ledger.request;
-    const heading = `Verifying after "${req.remediation.title}" ran (${ledger.state})`;
+    // Where the fix ran (the runner records `at:<location>:…`): the verifying diagnosis runs there too.
+    const at = /^at:([a-z0-9][a-z0-9-]*):/.exec(ledger.runner ?? '')?.[1];
+    const heading = `Verifying after "${req.remediation.title}" ran (${ledger.state}${at ? ` at ${at}` : ''})`;
     const submitted = await this.deps.dispatcher.submit({
+      ...(at ? { at } : {}),
       input: req.target.name ?? req.target.input,
       origin: origin.kind === 'slack' ? { ...origin, heading, verifies: req.id } : origin,
       ...(ledger.decidedBy ? { requestedBy: ledger.decidedBy } : {}),
@@ -228,6 +260,29 @@ export class RemediationRunner {
   }
 }
 
-function cut(text: string): string {
+/**
+ * The outcome of the reply. BGSAVE answers "Background saving started"
+ * before the save is done: follow it (INFO persistence, read-only, bounded)
+ * so the outcome and the verifying diagnosis see the save's result. Shared
+ * with the remediations a location's worker runs (location-remediate.ts).
+ */
+export async function settleSend(session: TargetSession, argv: readonly string[], result: SendResult, settleMs: number): Promise<{ outcome: SettledOutcome; text?: string }> {
+  if (result.kind === 'lost') return { outcome: 'unknown' };
+  if (!result.ok) return { outcome: 'failed', text: `-${result.text}` };
+  if (argv[0] !== 'BGSAVE') return { outcome: 'applied', text: result.text };
+  const deadline = Date.now() + settleMs;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    const info = await session.read(['INFO', 'persistence']);
+    if (info === undefined) break;
+    if (/rdb_bgsave_in_progress:0/.test(info)) {
+      const status = /rdb_last_bgsave_status:(\w+)/.exec(info)?.[1] ?? 'unknown';
+      return { outcome: status === 'ok' ? 'applied' : 'failed', text: `${result.text}; rdb_last_bgsave_status:${status}` };
+    }
+    await sleep(100);
+  }
+  return { outcome: 'applied', text: `${result.text}; still saving when the bot stopped following it` };
+}
+
+export function cut(text: string): string {
   return text.length > MAX_REPLY ? `${text.slice(0, MAX_REPLY - 1)}…` : text;
 }

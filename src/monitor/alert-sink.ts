@@ -18,6 +18,8 @@ export interface IncidentView {
   source?: 'alertmanager';
   cause?: string;
   title?: string;
+  /** From where the cause was diagnosed (a target probed from other locations), with why when not where it is down. */
+  diagnosedFrom?: string;
   /** First failed probe, its code and error; the last good probe before it. */
   firstFailureAt: number;
   firstCode: string;

@@ -40,6 +40,7 @@ export function incidentView(rec: IncidentRecord, s: Pick<AlertSettings, 'failur
     ...(rec.targetInfo ? { targetInfo: rec.targetInfo } : {}),
     ...(rec.cause ? { cause: rec.cause } : {}),
     ...(rec.title ? { title: rec.title } : {}),
+    ...(rec.diagnosedFrom ? { diagnosedFrom: rec.diagnosedFrom } : {}),
     ...(rec.firstError ? { firstError: rec.firstError } : {}),
     ...(rec.lastOkAt !== undefined ? { lastOkAt: rec.lastOkAt } : {}),
     ...(rec.ackedBy ? { ackedBy: rec.ackedBy } : {}),

@@ -21,9 +21,13 @@ import { isSlowCode } from './latency.js';
 import type { RouteOf } from './routing.js';
 import { AlertGrouper } from './grouping.js';
 import { silenceFor, type SilenceRecord } from './silences.js';
+import type { LocatedDiagnosis } from './incident-location.js';
 
-/** A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there). */
-export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<Diagnosis>;
+/**
+ * A full diagnosis of a config target, stored under `diagnosisId` (the remediation buttons find it there);
+ * for a target probed from other locations, run where it is down and saying from where (incident-location.ts).
+ */
+export type IncidentDiagnose = (target: string, diagnosisId: string, history: TargetHistory) => Promise<LocatedDiagnosis>;
 
 export interface KeeperDeps {
   settings: AlertSettings;
@@ -198,7 +202,7 @@ export class IncidentKeeper {
     return { lastAnsweredAt: new Date(rec.lastOkAt).toISOString(), ...first, ...idleClosed };
   }
 
-  private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord, state?: TargetState): Promise<Diagnosis | Error> {
+  private async runDiagnosis(name: string, diagnosisId: string, rec: IncidentRecord, state?: TargetState): Promise<LocatedDiagnosis | Error> {
     try {
       return await this.deps.diagnose(name, diagnosisId, this.history(rec, state));
     } catch (err) {
@@ -222,7 +226,7 @@ export class IncidentKeeper {
     // Slow with no cause named: the alert says what was measured (latency.ts), not "nothing wrong".
     const slowOnly = !d.primaryCause && isSlowCode(rec.firstCode) && rec.firstError !== undefined;
     await store.updateIncident(id, {
-      diagnoses: 1, diagCode: code, diagnosisId, ...(slowOnly ? {} : { cause: d.primaryCause ?? 'none' }),
+      diagnoses: 1, diagCode: code, diagnosisId, ...(slowOnly ? {} : { cause: d.primaryCause ?? 'none' }), ...(d.diagnosedFrom ? { diagnosedFrom: d.diagnosedFrom } : {}),
       title: slowOnly ? rec.firstError! : d.findings[0]?.title ?? 'the diagnosis found nothing wrong', findingsTotal: d.findings.length,
     });
   }
@@ -313,10 +317,10 @@ export class IncidentKeeper {
       await store.updateIncident(id, { diagnoses: n, diagCode: code });
       return;
     }
-    const next: IncidentRecord = { ...rec, cause, title: d.findings[0]?.title ?? rec.title ?? '', diagnosisId };
+    const next: IncidentRecord = { ...rec, cause, title: d.findings[0]?.title ?? rec.title ?? '', diagnosisId, ...(d.diagnosedFrom ? { diagnosedFrom: d.diagnosedFrom } : {}) };
     // Posted before it is recorded: a failure here is retried by a later tick (at-least-once), never lost.
     await sink.note(rec.channel, rec.ts, { kind: 'cause-changed', ...(rec.cause ? { from: rec.cause } : {}), to: cause, probeCode: code, ...(d.findings[0] ? { finding: d.findings[0] } : {}), diagnosisId }, this.viewOf(next));
-    await store.updateIncident(id, { diagnoses: n, diagCode: code, cause, title: next.title, diagnosisId, notes: rec.notes + 1 });
+    await store.updateIncident(id, { diagnoses: n, diagCode: code, cause, title: next.title, diagnosisId, notes: rec.notes + 1, ...(d.diagnosedFrom ? { diagnosedFrom: d.diagnosedFrom } : {}) });
     await this.updateParent(next).catch((err: Error) => this.deps.log.log('warn', 'could not update the alert with the new cause', { incident: id, error: err.message }));
   }
 

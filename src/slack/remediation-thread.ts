@@ -11,7 +11,7 @@ import type { RemediationReporter } from '../jobs/remediation-report.js';
 import type { Logger } from '../log.js';
 import type { Reporter } from './reporter.js';
 import { SlackPostError } from './reporter.js';
-import { renderOutcome, renderRequestStatus } from './views/approval.js';
+import { renderNotRun, renderOutcome, renderRequestStatus } from './views/approval.js';
 import type { FixedParent } from './fixed-parent.js';
 
 export function remediationThreads(deps: { reporter: Reporter; log: Logger; fixedParent?: FixedParent }): RemediationReporter {
@@ -36,6 +36,10 @@ export function remediationThreads(deps: { reporter: Reporter; log: Logger; fixe
       }
       // Nothing will verify a fix that failed or was refused: the diagnosis's parent says so now.
       if (!run.verifying && (ledger.state === 'failed' || ledger.state === 'refused')) await deps.fixedParent?.failed(ledger);
+    },
+    async notRun(ledger, reason) {
+      const req = ledger.request;
+      await reporter.post(req.channel, renderNotRun(ledger, reason), req.threadTs).then(() => undefined, tolerate('post that the fix did not run', req.id));
     },
   };
 }

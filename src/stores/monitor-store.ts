@@ -43,6 +43,8 @@ export interface IncidentRecord {
   diagnosisId?: string;
   cause?: string;
   title?: string;
+  /** From where the cause was diagnosed, for a target probed from other locations (monitor/incident-location.ts). */
+  diagnosedFrom?: string;
   /** The probe failure code the last diagnosis was run for; a new code runs another. */
   diagCode?: string;
   diagnoses: number;

@@ -22,7 +22,8 @@ export type RequestState = (typeof REQUEST_STATES)[number];
 export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   pending: ['approved', 'denied', 'expired', 'withdrawn'],
   approved: ['running', 'failed', 'refused'],
-  running: ['applied', 'failed', 'unknown'],
+  // refused from running: a location's worker judged the claimed fix with its own config and sent nothing (jobs/location-remediate.ts).
+  running: ['applied', 'failed', 'unknown', 'refused'],
   unknown: ['applied', 'failed'],
   denied: [],
   expired: [],

@@ -22,7 +22,9 @@ export type ErrorCode =
   /** A remediation's target could not be reached or refused our credentials before anything was sent. */
   | 'target-connect'
   /** A remediation job that must not (or need not) run: not approved, already run, refused by policy. */
-  | 'remediation';
+  | 'remediation'
+  /** A probe location could not take or answer a job (no worker serves it, it refused the target). */
+  | 'location';
 
 export class CodedError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly retryable = false) {

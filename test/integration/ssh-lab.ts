@@ -18,7 +18,16 @@
  * (pyenv init …), which says nothing about the checks. sshd needs its
  * privilege-separation directory /run/sshd, created as the openssh-server
  * package would.
+ *
+ * `startSshHost(ns, extra, { dockerSocket })` makes the sshd a Docker host's instead: it
+ * runs on this machine's network (where the lab's dockerd publishes its ports), listening on
+ * the namespace's peer address `ns.hostAddress`, in a private mount namespace whose /run is a
+ * fresh tmpfs holding /run/sshd and /run/docker.sock, a bind mount of the lab engine's socket
+ * (lab/docker.ts). Every login sees that engine at /var/run/docker.sock, owned root:docker
+ * 0660 as dockerd makes it, as on any Docker host; nothing changes outside that namespace.
+ * `{ onHost: true }`: the same host without Docker (no socket in its /run).
  */
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -28,7 +37,7 @@ import { run, runOk } from '../lab/exec.js';
 import type { Netns } from '../lab/netns.js';
 import { pollUntil } from '../lab/poll.js';
 import { connectRawUnix } from '../lab/raw-client.js';
-import { hasExited, stopProcess } from '../lab/procs.js';
+import { hasExited, pdeathsigArgv, spawnTracked, stopProcess } from '../lab/procs.js';
 import { makeTempDir } from '../lab/tmp.js';
 import { plantSecret } from '../lab/secrets.js';
 
@@ -75,8 +84,36 @@ function banner(address: string, port: number): Promise<true | undefined> {
   });
 }
 
+export interface SshHostOptions {
+  /** The lab engine's socket (under /run): sshd runs as the Docker host's, seeing it at /var/run/docker.sock. */
+  dockerSocket?: string;
+  /** The same host without Docker (a fresh /run, no socket): what the Docker host costs is measured against it (bench/docker.mjs). */
+  onHost?: boolean;
+}
+
+/**
+ * Runs argv (sshd) in a private mount namespace whose /run is a fresh tmpfs with /run/sshd and,
+ * when `socket` ($2) is not empty, /run/docker.sock bound to it. The old /run stays reachable through `hold` (a temp dir)
+ * just long enough to bind the socket, then is let go. Arguments stay shell data ($1 …).
+ */
+const DOCKER_HOST_MOUNTS = [
+  'set -e',
+  'mount --bind /run "$1"',
+  'mount -t tmpfs -o mode=0755,size=16m rdlab-dockerhost-run /run',
+  'mkdir -m 0755 /run/sshd',
+  'if [ -n "$2" ]; then : > /run/docker.sock; mount --bind "$1${2#/run}" /run/docker.sock; fi',
+  'umount -l "$1"',
+  'shift 2',
+  'exec "$@"',
+].join('\n');
+
 /** sshd_config lines added to the lab's own (MaxSessions …). */
-export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promise<SshHost> {
+export async function startSshHost(ns: Netns, extraConfig: string[] = [], options: SshHostOptions = {}): Promise<SshHost> {
+  const dockerSocket = options.dockerSocket;
+  if (dockerSocket !== undefined && !/^\/run\/[A-Za-z0-9._/-]+\.sock$/.test(dockerSocket)) throw new Error(`startSshHost: a socket under /run please, not ${dockerSocket}`);
+  // A Docker host's sshd listens on this machine's side of the veth; the namespace is then the client's.
+  const onHost = dockerSocket !== undefined || options.onHost === true;
+  const address = onHost ? ns.hostAddress : ns.nsAddress;
   const tmp = makeTempDir('sshd');
   const dir = tmp.path;
   chmodSync(dir, 0o711);
@@ -94,7 +131,7 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
     config,
     [
       'Port 22',
-      `ListenAddress ${ns.nsAddress}`,
+      `ListenAddress ${address}`,
       `HostKey ${hostKey}`,
       'UsePAM no',
       'PasswordAuthentication no',
@@ -115,12 +152,20 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
     ].join('\n'),
   );
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const knownHosts = `${ns.nsAddress} ${pub(hostKey)}\n`;
-  const wrongKnownHosts = `${ns.nsAddress} ${pub(otherHostKey)}\n`;
+  const knownHosts = `${address} ${pub(hostKey)}\n`;
+  const wrongKnownHosts = `${address} ${pub(otherHostKey)}\n`;
   const knownHostsPath = join(dir, 'known_hosts');
   writeFileSync(knownHostsPath, knownHosts);
 
-  const child = ns.spawn(['/usr/sbin/sshd', '-D', '-f', config, '-E', logfile]);
+  const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', logfile];
+  let child: ChildProcess;
+  if (onHost) {
+    const hold = join(dir, 'old-run');
+    mkdirSync(hold);
+    child = spawnTracked(pdeathsigArgv(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', DOCKER_HOST_MOUNTS, 'sh', hold, dockerSocket ?? '', ...sshd]));
+  } else {
+    child = ns.spawn(sshd);
+  }
   const stop = async () => {
     await stopProcess(child, 500);
     await tmp.remove();
@@ -128,10 +173,10 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
   try {
     await pollUntil(
       async () => {
-        if (hasExited(child)) throw new Error(`sshd exited: ${readFileSync(logfile, 'utf8').slice(-500)}`);
-        return banner(ns.nsAddress, 22);
+        if (hasExited(child)) throw new Error(`sshd exited: ${existsSync(logfile) ? readFileSync(logfile, 'utf8').slice(-500) : 'no log'}`);
+        return banner(address, 22);
       },
-      { what: `sshd on ${ns.nsAddress}:22`, timeoutMs: 10_000 },
+      { what: `sshd on ${address}:22`, timeoutMs: 10_000 },
     );
   } catch (error) {
     await stop();
@@ -139,7 +184,7 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
   }
   const privateKey = readFileSync(clientKey, 'utf8');
   return {
-    address: ns.nsAddress,
+    address,
     port: 22,
     dir,
     keyPath: clientKey,
@@ -147,12 +192,12 @@ export async function startSshHost(ns: Netns, extraConfig: string[] = []): Promi
     knownHosts,
     wrongKnownHosts,
     strangerKey: readFileSync(strangerKey, 'utf8'),
-    ssh: (overrides = {}) => ({ host: ns.nsAddress, port: 22, user: 'root', privateKey, knownHosts, useAgent: false, ...overrides }),
+    ssh: (overrides = {}) => ({ host: address, port: 22, user: 'root', privateKey, knownHosts, useAgent: false, ...overrides }),
     configTarget: (name, opts = {}) => [
       `  - name: ${name}`,
-      `    url: redis://${ns.nsAddress}:${opts.redisPort ?? 6379}`,
+      `    url: redis://${address}:${opts.redisPort ?? 6379}`,
       '    ssh:',
-      `      host: ${ns.nsAddress}`,
+      `      host: ${address}`,
       '      port: 22',
       `      user: ${opts.user ?? 'root'}`,
       `      privateKeyPath: ${clientKey}`,

@@ -2,13 +2,21 @@
  * A lock between test processes on one machine (building a cached image once):
  * `mkdir` is atomic, the directory holds the holder's pid, and a lock whose
  * holder died, or that is held past the wait, is taken over. Bounded: at most
- * `waitMs` of waiting, one look per second.
+ * `waitMs` of waiting, one look per second. Re-entrant within a process: a holder that asks for
+ * its own lock again (lab/docker.ts builds the Redis image under it and the base image inside
+ * that) runs at once instead of waiting `waitMs` for itself; another caller in the same process still waits.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './procs.js';
 
+/** The locks the current async call chain holds (not merely this process: two parallel callers still take turns). */
+const held = new AsyncLocalStorage<ReadonlySet<string>>();
+
 export async function withDirLock<T>(lockDir: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+  const mine = held.getStore() ?? new Set<string>();
+  if (mine.has(lockDir)) return fn();
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -28,7 +36,7 @@ export async function withDirLock<T>(lockDir: string, waitMs: number, fn: () => 
     }
   }
   try {
-    return await fn();
+    return await held.run(new Set([...mine, lockDir]), fn);
   } finally {
     rmSync(lockDir, { recursive: true, force: true });
   }

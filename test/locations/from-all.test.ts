@@ -15,9 +15,9 @@ import { startRedis, type RedisServer } from '../lab/redis.js';
 import { makeTempDir } from '../lab/tmp.js';
 import { pollUntil } from '../lab/poll.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
-import { textOf, type Call } from '../slack/helpers/slack-double.js';
+import { textOf } from '../slack/helpers/slack-double.js';
 import { locationQueue } from '../../src/jobs/locations.js';
-import { startLocationWorker, writeConfig, type LocationWorker } from './location-lab.js';
+import { locationRun, startLocationWorker, writeConfig, type LocationWorker } from './location-lab.js';
 
 const TARGET_PW_ENV = 'SECRET_DB_PASSWORD';
 
@@ -80,19 +80,7 @@ describeLab('probe locations: from all across two namespaces', [need.root(), nee
     await tmp.remove();
   }, 60_000);
 
-  /** The parent of the latest location diagnosis of `target` once every location answered, and its thread. */
-  async function finished(since: number): Promise<{ parent: Call; thread: Call[] }> {
-    let parentTs = '';
-    await h.double.waitFor('the location parent to be updated with the verdicts', (calls) => {
-      const u = calls.find((c) => c.at >= since && c.method === 'chat.update' && (c.body.blocks ?? []).some((b) => b.block_id === 'locations-heading'));
-      parentTs = u?.body.ts ?? '';
-      return u !== undefined;
-    }, 60_000);
-    // The thread is posted after the update: wait until its headers are all there.
-    await new Promise((r) => setTimeout(r, 1500));
-    const parent = [...h.double.calls].reverse().find((c) => c.method === 'chat.update' && c.body.ts === parentTs)!;
-    return { parent, thread: h.double.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === parentTs) };
-  }
+  const finished = (since: number) => locationRun(h.double, since);
 
   async function jobsAt(location: string): Promise<number> {
     const { prefix, name } = locationQueue(h.prefix, location, 'diagnose');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pollUntil } from '../lab/poll.js';
 import { captureOutput, hasExited, spawnTracked } from '../lab/procs.js';
 import type { Netns } from '../lab/netns.js';
+import type { Call, SlackDouble } from '../slack/helpers/slack-double.js';
 
 const CHILD = join(import.meta.dirname, '..', 'slack', 'helpers', 'worker-child.mjs');
 
@@ -46,4 +47,18 @@ export function writeConfig(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/** The parent of the latest location diagnosis (posted after `since`) once every location answered, and its thread. */
+export async function locationRun(double: SlackDouble, since: number): Promise<{ parent: Call; thread: Call[] }> {
+  let parentTs = '';
+  await double.waitFor('the location parent to be updated with the verdicts', (calls) => {
+    const u = calls.find((c) => c.at >= since && c.method === 'chat.update' && (c.body.blocks ?? []).some((b) => b.block_id === 'locations-heading'));
+    parentTs = u?.body.ts ?? '';
+    return u !== undefined;
+  }, 60_000);
+  // The thread is posted after the update: wait until its headers are all there.
+  await new Promise((r) => setTimeout(r, 1500));
+  const parent = [...double.calls].reverse().find((c) => c.method === 'chat.update' && c.body.ts === parentTs)!;
+  return { parent, thread: double.calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === parentTs) };
 }

@@ -3,8 +3,9 @@
  * location workers (network namespaces, `ip netns exec`) probe the target on
  * their own schedulers and return the outcome through the queue; the front
  * end's monitor keeps one state machine per target. One location cut off by
- * iptables: one alert, saying from where it is down; recovery once every
- * location sees it up again.
+ * iptables: one alert, saying from where it is down, whose diagnosis ran at
+ * the location that sees it down (its cause, not "healthy" from local);
+ * recovery once every location sees it up again.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -14,8 +15,8 @@ import { startRedis, type RedisServer } from '../lab/redis.js';
 import { makeTempDir } from '../lab/tmp.js';
 import { pollUntil } from '../lab/poll.js';
 import { startHarness, type Harness } from '../slack/helpers/harness.js';
-import { textOf } from '../slack/helpers/slack-double.js';
-import { alertsOf, replyWithBlock } from '../monitor/helpers.js';
+import { blockIds, textOf } from '../slack/helpers/slack-double.js';
+import { alertsOf, repliesTo, replyWithBlock } from '../monitor/helpers.js';
 import { startLocationWorker, writeConfig, type LocationWorker } from './location-lab.js';
 
 const CHANNEL = 'C0ALERTS';
@@ -93,6 +94,13 @@ describeLab('probe locations: the monitor across two namespaces', [need.root(), 
       const text = textOf(parent);
       expect(text).toMatch(/down from dc-west \(ECONNREFUSED/);
       expect(text).toMatch(/up from local, eu-vpc/);
+      // The incident's diagnosis ran where it is down (dc-west's worker, through its queue), not at local where it answers.
+      expect(text).toMatch(/diagnosed from dc-west/);
+      expect(text).toMatch(/is \*down\*.*(connection-refused|firewall-blocked)/s);
+      expect(text).not.toMatch(/found nothing wrong|cause unknown/);
+      expect(workers[1]!.lines().some((l) => l.includes('"msg":"location diagnosis done"') && l.includes('"target":"cache-prod"'))).toBe(true);
+      // Its findings, from dc-west's document, in the alert's thread.
+      await h.double.waitFor('the findings in the alert\'s thread', () => repliesTo(h.double, parent.ts).some((c) => blockIds(c).some((id) => /^finding:(connection-refused|firewall-blocked)$/.test(id))), 30_000);
       // Still down two intervals later: still one alert, not one per location or per tick.
       await new Promise((r) => setTimeout(r, 11_000));
       expect(alertsOf(h.double, 'cache-prod')).toHaveLength(1);

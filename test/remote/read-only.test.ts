@@ -26,6 +26,7 @@ const PLAN: Plan = {
   ],
   confDirs: [{ conf: '/etc/redis/redis.conf', dir: '/var/lib/redis' }],
   containerIds: ['0123456789ab'],
+  containerLogIds: ['0123456789ab'],
   timeoutSec: 2,
 };
 

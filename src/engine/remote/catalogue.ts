@@ -8,7 +8,7 @@
  * never kept.
  */
 import { parseDfOutput } from './parsers/df.js';
-import { applyDockerInspect, parseDockerPs } from './parsers/docker.js';
+import { applyDockerInspect, applyDockerLogs, parseDockerPs, splitDockerInspectOutput } from './parsers/docker.js';
 import { MAX_EVENT_CONTAINERS, parseEventsOutput } from '../docker/events.js';
 import { parseFirewalldListAll } from './parsers/firewall/firewalld.js';
 import { parseIptablesSave } from './parsers/firewall/iptables.js';
@@ -46,6 +46,8 @@ export interface Plan {
   /** `dir` of the config files read (absolute, validated): the data directories they name. */
   confDirs: S.ConfDataDir[];
   containerIds: string[];
+  /** Redis containers not running well (docker ps State, Status), whose log tail docker-inspect reads: the target port's first. */
+  containerLogIds?: string[];
   /** Default pid file locations of the target port (redis-conf reads them with those its files name). */
   pidFiles?: string[];
   timeoutSec: number;
@@ -293,11 +295,14 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: 'docker-inspect',
     needs: ['docker-ps'],
-    script: (plan) => (plan.containerIds.length ? S.dockerInspectScript(plan.containerIds) : null),
+    script: (plan) => (plan.containerIds.length ? S.dockerInspectScript(plan.containerIds, plan.containerLogIds) : null),
     parse(out, obs) {
       if (!obs.docker) return ok('nothing to inspect');
-      obs.docker.containers = applyDockerInspect(obs.docker.containers, out.stdout);
-      return ok(`inspected ${plural(obs.docker.containers.filter((c) => c.networkMode).length, 'container')}`);
+      const { inspect, logs } = splitDockerInspectOutput(out.stdout);
+      obs.docker.containers = applyDockerLogs(applyDockerInspect(obs.docker.containers, inspect), logs);
+      const read = obs.docker.containers.filter((c) => c.logTail);
+      const unread = logs.filter((l) => l.unread !== undefined).map((l) => `log of ${l.id.slice(0, 12)} not read: ${l.unread}`);
+      return ok([`inspected ${plural(obs.docker.containers.filter((c) => c.networkMode).length, 'container')}${read.length ? `; log tail of ${read.map((c) => c.name).join(', ')}` : ''}`, ...unread].join('; '));
     },
   },
   {
@@ -347,6 +352,8 @@ export function attributeConfigDirs(disks: DiskUsage[], confs: RedisConfFile[]):
 }
 
 const MAX_PIDS = 8;
+/** Container logs read at most (the Engine API's MAX_LOGS). */
+const MAX_LOGS = 3;
 /** Config files named by processes and units come first, then the default locations. */
 const MAX_CONF_CANDIDATES = 12;
 
@@ -374,6 +381,15 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
   const ports = [targetPort, ...live.map((p) => p.titlePort ?? p.argPort ?? 0)];
   for (const path of defaultConfPaths([...new Set(ports)])) add(path, 'default');
   const confDirs = (obs.redisConf ?? []).filter((f) => f.dir !== undefined && isSafeAbsolutePath(f.dir)).map((f) => ({ conf: f.path, dir: f.dir! }));
-  const containerIds = (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10);
-  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, pidFiles: [S.defaultPidFile(targetPort)], timeoutSec, ...(eventsSinceSec !== undefined ? { eventsSinceSec } : {}) };
+  const redis = (obs.docker?.containers ?? []).filter((c) => c.redis);
+  const containerIds = redis.map((c) => c.id).slice(0, 10);
+  // As the Engine API read does (docker/engine-api.ts): the log tail of the Redis containers not
+  // running well, at most 3, those whose ports name the target's first (a stopped one shows none).
+  const containerLogIds = redis
+    .filter((c) => !c.running || c.state === 'restarting' || /\(unhealthy\)/.test(c.status))
+    .map((c, i) => ({ c, i, w: c.ports.some((p) => p.hostPort === targetPort) ? 0 : 1 }))
+    .sort((a, b) => a.w - b.w || a.i - b.i)
+    .slice(0, MAX_LOGS)
+    .map(({ c }) => c.id);
+  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, containerLogIds, pidFiles: [S.defaultPidFile(targetPort)], timeoutSec, ...(eventsSinceSec !== undefined ? { eventsSinceSec } : {}) };
 }

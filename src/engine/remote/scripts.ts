@@ -294,8 +294,25 @@ export function dfScript(pids: number[], confDirs: ConfDataDir[]): string {
   ].join('\n');
 }
 
-export function dockerInspectScript(ids: string[]): string {
-  return `s docker inspect ${ids.map(safeContainerId).join(' ')}`;
+/** Log lines and bytes read per container by the docker-inspect section (the Engine API reads the same: docker/engine-api.ts). */
+export const DOCKER_LOG_LINES = 30;
+export const DOCKER_LOG_BYTES = 64 * 1024;
+
+/**
+ * `docker inspect` of the Redis containers (`### inspect`, the JSON, `### rc`), then the last
+ * lines of the logs of those not running well (`### logs <id>`): Redis prints a FATAL CONFIG FILE
+ * ERROR on stderr, so both streams, at most DOCKER_LOG_BYTES. The log is the container's text:
+ * every line of it is printed behind `| `, so no line it holds can read as one of our headers.
+ * The section's exit status is inspect's.
+ */
+export function dockerInspectScript(ids: string[], logIds: string[] = []): string {
+  return [
+    "echo '### inspect'",
+    `s docker inspect ${ids.map(safeContainerId).join(' ')}; r=$?`,
+    'echo; echo "### rc $r"',
+    ...logIds.map((id) => `echo '### logs ${safeContainerId(id)}'; s docker logs --tail ${DOCKER_LOG_LINES} ${safeContainerId(id)} 2>&1 | head -c ${DOCKER_LOG_BYTES} | sed 's/^/| /'; echo`),
+    'exit $r',
+  ].join('\n');
 }
 
 /**

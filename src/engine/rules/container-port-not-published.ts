@@ -98,18 +98,18 @@ function unbound(obs: Observations, tc: TargetContainer): FindingDraft | undefin
   const running = candidates.filter((c) => c.running && c.networkMode !== 'host' && c.state !== 'restarting');
   if (running.length === 0) return undefined;
   const confidence: Confidence = tc.how === 'named' ? 'confirmed' : running.length === 1 ? 'likely' : 'possible';
-  const others = running.slice(1, 3).map((o) => describe(o, tc.view.where));
+  const others = (c: DockerContainer) => running.filter((o) => o !== c).slice(0, 2).map((o) => describe(o, tc.view.where));
   const nobody = remote ? [`nothing listens on port ${obs.target.port} in ${hostName(remote)}'s own network namespace (ss -ltnp)`] : [`no container's binding names host port ${obs.target.port}`];
   const hidden = running.filter((c) => !bindingsOf(c).some((b) => b.protocol === 'tcp'));
   if (hidden.length > 0) {
     const c = hidden[0]!;
-    return finding(obs, tc, c, 'not-published', confidence, { innerPort: innerRedisPort(c), evidence: [...others, ...nobody] });
+    return finding(obs, tc, c, 'not-published', confidence, { innerPort: innerRedisPort(c), evidence: [...others(c), ...nobody] });
   }
   const c = running[0]!;
   const inner = innerRedisPort(c);
   const elsewhere = bindingsOf(c).find((b) => b.protocol === 'tcp' && b.containerPort === inner) ?? bindingsOf(c).find((b) => b.protocol === 'tcp');
   if (!elsewhere) return undefined;
-  return finding(obs, tc, c, 'other-host-port', confidence, { innerPort: elsewhere.containerPort, hostPort: elsewhere.hostPort!, evidence: [...others, ...nobody] });
+  return finding(obs, tc, c, 'other-host-port', confidence, { innerPort: elsewhere.containerPort, hostPort: elsewhere.hostPort!, evidence: [...others(c), ...nobody] });
 }
 
 export const rule = defineRule({

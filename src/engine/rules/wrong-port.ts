@@ -19,7 +19,12 @@
  *  - the host shows Redis only on other ports, but its config files could not
  *    be read: `likely`;
  *  - the host shows Redis only on other ports and nothing configured for the
- *    typed one: `confirmed`.
+ *    typed one: `confirmed`;
+ *  - but on a Docker host that runs Redis containers, or whose Docker the
+ *    login could not read, `ss` does not show "Redis only on other ports":
+ *    a container's Redis listens in the container's network namespace, and
+ *    the one the client meant may be one that publishes no port: `possible`
+ *    (container-port-not-published says which container).
  *
  * When the monitor's history argues against it (this target answered at this
  * very address until `lastAnsweredAt`), the finding carries
@@ -29,6 +34,8 @@
  */
 import { fixTarget, REMEDIATIONS } from '../remediations/index.js';
 import type { Confidence, NeighbourScan, Observations, Remediation } from '../model/types.js';
+import type { RemoteObservation } from '../remote/types.js';
+import { dockerOf } from './helpers/containers.js';
 import { commandOk, confsForPort, remoteOf } from './helpers/host.js';
 import { hostWrongPort, wrongPortFromHost } from './helpers/host-evidence.js';
 import { clip, hostPort, targetLabel } from './helpers/observed.js';
@@ -59,6 +66,13 @@ export function rankNeighbours(found: readonly Found[], port: number, tls: boole
     });
 }
 
+/** The SSH host runs Redis containers, or has a Docker whose state the login could not read. */
+function dockerHidesRedis(obs: Observations, remote: RemoteObservation): boolean {
+  if (dockerOf(obs)?.containers.some((c) => c.redis)) return true;
+  const ps = remote.commands.find((c) => c.id === 'docker-ps');
+  return ps !== undefined && (ps.status === 'denied' || ps.status === 'failed' || ps.status === 'timeout');
+}
+
 /** Confidence under the policy above. */
 export function wrongPortConfidence(obs: Observations, hostSaw: boolean): Confidence {
   if (obs.history?.lastAnsweredAt) return 'possible';
@@ -66,6 +80,7 @@ export function wrongPortConfidence(obs: Observations, hostSaw: boolean): Confid
   const remote = remoteOf(obs);
   if (!remote) return 'possible';
   if (confsForPort(remote, obs.target.port).length > 0) return 'possible';
+  if (dockerHidesRedis(obs, remote)) return 'possible';
   return commandOk(remote, 'redis-conf') ? 'confirmed' : 'likely';
 }
 
@@ -73,6 +88,8 @@ function caveats(obs: Observations, confidence: Confidence, hostSaw: boolean): s
   if (confidence !== 'possible') return [];
   if (obs.history?.lastAnsweredAt) return [`this target answered at ${hostPort(obs.target.host, obs.target.port)} until ${obs.history.lastAnsweredAt}: its clients' port was right then — the instance there is more likely down than the port wrong`];
   if (!hostSaw) return ['nothing shows which instance the client meant: if this host runs several Redis instances, the one on this port may be down; do not point clients at another instance\'s data on this evidence'];
+  const remote = remoteOf(obs);
+  if (remote && dockerHidesRedis(obs, remote)) return ['this host runs Docker: a container\'s Redis listens inside the container, where ss does not look — the one the client meant may be a container that does not publish this port (see container-port-not-published)'];
   return ['an instance is configured for this port on the host but is not running: see server-not-running'];
 }
 

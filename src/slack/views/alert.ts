@@ -64,6 +64,7 @@ function facts(v: IncidentView): string[] {
     `${v.resolvedAt === undefined ? `${word(v) === 'slow' ? 'Slow' : 'Down'} since` : `Was ${word(v)} from`} ${slackDateOfMs(v.firstFailureAt)}${v.resolvedAt !== undefined ? ` to ${slackDateOfMs(v.resolvedAt)}` : ''}`,
     `first failed probe: ${failureText(v)}`,
     v.lastOkAt !== undefined ? `last good probe ${slackDateOfMs(v.lastOkAt)}` : 'no good probe seen since monitoring began',
+    ...(v.diagnosedFrom ? [`diagnosed from ${escapeMrkdwn(truncate(v.diagnosedFrom, 300))}`] : []),
     v.reason === 'flapping'
       ? `alerted because it is flapping: it keeps failing and answering again (probe every ${v.intervalSeconds} s)`
       : `alerted after ${v.failuresBeforeAlert} ${word(v) === 'slow' ? 'slow' : 'failed'} probe${v.failuresBeforeAlert === 1 ? '' : 's'} in a row, every ${v.intervalSeconds} s`,

@@ -144,6 +144,24 @@ const OUTCOME_LINE: Partial<Record<RequestState, string>> = {
   refused: ':no_entry: Not run',
 };
 
+/**
+ * An approved fix that did not run because no worker serves its probe
+ * location (jobs/location-remediate.ts): nothing was sent and the approval
+ * stands; the button (an `approve:` click, approvers only) queues it again.
+ */
+export function renderNotRun(l: Ledger, reason: string): Rendered {
+  const req = l.request;
+  const command = commandText(req.remediation.redisCommand) ?? '';
+  const t = `:hourglass: Not run yet: ${code(command)} on ${targetLabel(req.target)} — ${escapeMrkdwn(truncate(reason, 300))}. Nothing was sent; the approval stands. An approver can run it once a worker serves that location:`;
+  return {
+    text: fallbackMrkdwn(`${subject(req)}: not run yet (${escapeMrkdwn(truncate(reason, 120))})`),
+    blocks: [
+      section(t, `not-run:${req.id}`),
+      { type: 'actions', block_id: `retry:${req.id}`, elements: [{ type: 'button', action_id: truncate(`${ACTION.approve}${req.id}`, LIMITS.actionId, ''), text: { type: 'plain_text', text: 'Run it now' }, value: req.id }] },
+    ],
+  };
+}
+
 /** The thread reply after the worker is done with an automatic fix. */
 export function renderOutcome(l: Ledger, verifying: boolean): Rendered {
   const req = l.request;

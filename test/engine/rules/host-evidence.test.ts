@@ -90,6 +90,24 @@ describe('wrong-port on a host that may run several instances (the confidence po
     expect(evaluate(obs).findings.map((f) => [f.cause, f.confidence])).toEqual([['wrong-port', 'likely']]);
   });
 
+  it('on a Docker host with Redis containers, or a Docker the login cannot read, Redis on other ports of the host is not "only on other ports": possible', () => {
+    const redisContainer = { id: 'b'.repeat(64), name: 'cache', image: 'redis:7', command: 'redis-server', status: 'Up 2 hours', running: true, redis: true, ports: [{ containerPort: 6379, protocol: 'tcp' }], portsText: '6379/tcp' };
+    const obs = refusedWith(remote({ listeners: [listener('127.0.0.1', 6380, 'redis-server', 812)], processes: [running6380], redisConf: [conf(['port 6380'], { path: '/etc/redis/redis-6380.conf', port: 6380 })], docker: { containers: [redisContainer] } }));
+    obs.neighbours = neighbour;
+    obs.remote!.commands.push({ id: 'docker-ps', status: 'ok', durationMs: 40, detail: '' });
+    // (evaluate() would also drop it: container-port-not-published, likely, supersedes it.)
+    const f = wrongPort.evaluate(obs)!;
+    expect(f.confidence).toBe('possible');
+    expect(f.evidence.at(-1)).toMatch(/^this host runs Docker: a container's Redis listens inside the container/);
+    // Docker there but unreadable (permission denied on the socket): the same.
+    obs.remote!.docker = undefined;
+    obs.remote!.commands = obs.remote!.commands.map((c) => (c.id === 'docker-ps' ? { ...c, status: 'denied' as const } : c));
+    expect(wrongPort.evaluate(obs)?.confidence).toBe('possible');
+    // No Docker on the host (the tool or its socket missing): the policy above.
+    obs.remote!.commands = obs.remote!.commands.map((c) => (c.id === 'docker-ps' ? { ...c, status: 'unavailable' as const } : c));
+    expect(wrongPort.evaluate(obs)?.confidence).toBe('confirmed');
+  });
+
   it('an instance configured for the typed port that does not run: server-not-running (confirmed) first, wrong-port only possible', () => {
     const obs = refusedWith(remote({
       listeners: [listener('0.0.0.0', 6380, 'redis-server', 812)],

@@ -10,7 +10,7 @@ import type { IncidentView } from '../../../src/monitor/alert-sink.js';
 import type { ApprovalRequest, Ledger } from '../../../src/stores/approval-store.js';
 import type { AuditEntry } from '../../../src/stores/audit-log.js';
 import { renderIncident, renderNote } from '../../../src/slack/views/alert.js';
-import { renderApprovalRequest, renderOutcome, renderRequestStatus } from '../../../src/slack/views/approval.js';
+import { renderApprovalRequest, renderNotRun, renderOutcome, renderRequestStatus } from '../../../src/slack/views/approval.js';
 import { renderAudit } from '../../../src/slack/views/audit.js';
 import { renderHelp, renderStatus } from '../../../src/slack/views/commands.js';
 import { renderFinding, renderProgress, renderResult } from '../../../src/slack/views/diagnosis.js';
@@ -120,6 +120,7 @@ export function kinds(): Kind[] {
     { name: 'approval-denied', what: 'The request denied.', rendered: renderRequestStatus({ request, state: 'denied', plan: 'run', decidedBy: 'U0BOSS', decidedAt: iso(14) }) },
     { name: 'approval-expired', what: 'The request expired without a decision.', rendered: renderRequestStatus({ request, state: 'expired', plan: 'run', reason: 'no decision before the request expired' }) },
     { name: 'remediation-outcome', what: 'The outcome reply in the thread, before the verifying re-diagnosis.', rendered: renderOutcome(decided, true) },
+    { name: 'remediation-not-run', what: 'An approved fix of a target probed from another location whose worker is dead: nothing sent, the approval stands, a button runs it again.', rendered: renderNotRun({ request, state: 'approved', plan: 'run', decidedBy: 'U0BOSS', decidedAt: iso(14) }, 'no worker is serving eu-vpc (last seen 12 min ago)') },
     { name: 'steps', what: 'A guided fix\'s steps, posted at once as code; nothing run.', rendered: renderSteps({ target, cause: 'memory-limit-reached', remediation: findKeys, by: 'U0CAROL', recheck: 'd.d-42', blockId: `steps:${findKeys.id}` }) },
     { name: 'alert', what: 'An alert: the target down, the cause, since when, what changed.', rendered: renderIncident(incident) },
     { name: 'alert-acked', what: 'The alert acknowledged: who, in the headline.', rendered: renderIncident({ ...incident, ackedBy: 'U0BOB' }) },
@@ -149,6 +150,7 @@ export function kinds(): Kind[] {
     },
     { name: 'location-header', what: 'The thread reply that opens one location\'s findings.', rendered: renderLocationHeader({ ok: true, diagnosis: { ...diagnosis([refused], 'unreachable'), location: 'eu-vpc' } }) },
     { name: 'location-no-worker', what: 'A location with no live worker: answered at once, nothing queued.', rendered: renderNoWorker('no worker is serving eu-vpc (last seen 12 min ago)') },
+    { name: 'alert-diagnosed-at-location', what: 'An alert for a target down from one location only: its diagnosis ran there, and the alert says from where.', rendered: renderIncident({ ...incident, firstError: 'down from dc-west (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:6379); up from local, eu-vpc', diagnosedFrom: 'dc-west' }) },
     { name: 'alert-resolved', what: 'The alert parent once resolved.', rendered: renderIncident({ ...incident, ackedBy: 'U0BOB', resolvedAt: T(1), downtimeMs: 11 * 60_000 }) },
     {
       name: 'app-home', what: 'The App Home tab (views.publish).',
@@ -197,6 +199,8 @@ export function hostileKinds(): Rendered[] {
     renderApprovalRequest(req, { approvers: ['U0BOSS'], selfApproval: false, plan: run }),
     renderRequestStatus({ ...decided, request: req, reply: HOSTILE, reason: HOSTILE }),
     renderSteps({ target, cause: 'memory-limit-reached', remediation: { ...findKeys, title: HOSTILE, steps: [HOSTILE] }, by: 'U0CAROL', recheck: 'd.d-42', blockId: 'steps:x' }),
+    renderIncident({ ...inc, diagnosedFrom: HOSTILE }),
+    renderNotRun({ request: req, state: 'approved', plan: 'run', decidedBy: 'U0BOSS' }, HOSTILE),
   ];
 }
 

@@ -11,6 +11,8 @@ import type { DockerContainer, DockerPort } from '../types.js';
 import { redactCommandLine } from './ps.js';
 import { capLine, MAX_LINES } from '../../shared/lines.js';
 import { inspectFacts } from '../../docker/inspect.js';
+import { cleanLogLine } from '../../docker/log-tail.js';
+import { looksDenied, splitSections } from './sections.js';
 
 const MAX_CONTAINERS = 200;
 
@@ -62,6 +64,7 @@ export function parseDockerPs(output: string): DockerContainer[] {
     const state = str(o.State);
     const status = capLine(str(o.Status));
     out.push({
+      ...(/^[a-z]{1,16}$/.test(state) ? { state } : {}),
       id,
       name: capLine(str(o.Names)),
       image,
@@ -93,5 +96,49 @@ export function applyDockerInspect(containers: DockerContainer[], output: string
     // docker ps said who it is; inspect adds what it is doing (its id and name stay as ps printed them).
     const { id: _id, name: _name, image: _image, command: _command, ...rest } = f;
     return { ...c, ...rest };
+  });
+}
+
+export interface DockerLogRead {
+  id: string;
+  lines: string[];
+  /** Why no log came: the docker CLI's or sudo's own words (the section printed those instead). */
+  unread?: string;
+}
+
+/** An answer that is the CLI (or sudo) refusing, not a log: short, and said by them. */
+function refusal(lines: readonly string[]): string | undefined {
+  if (lines.length === 0 || lines.length > 2) return undefined;
+  const first = lines[0]!;
+  return /^(?:Error response from daemon|Error: No such container|sudo: |Got permission denied|permission denied)/i.test(first) || looksDenied(first) ? first.slice(0, 160) : undefined;
+}
+
+/**
+ * The docker-inspect section (scripts.ts dockerInspectScript): `### inspect`, the JSON, `### rc`, then
+ * `### logs <id>` and that log's lines behind `| `. Output without headers is inspect's JSON alone.
+ * Only the last DOCKER_LOG_LINES of each log are kept, each capped, stripped of control characters
+ * and redacted (docker/log-tail.ts cleanLogLine) before anything reads it.
+ */
+export function splitDockerInspectOutput(output: string, maxLines = 30): { inspect: string; logs: DockerLogRead[] } {
+  if (!output.startsWith('### inspect')) return { inspect: output, logs: [] };
+  const logs: DockerLogRead[] = [];
+  let inspect = '';
+  for (const section of splitSections(output)) {
+    if (section.name === 'inspect' && !inspect) inspect = section.body.join('\n');
+    const id = section.args[0] ?? '';
+    if (section.name !== 'logs' || !/^[0-9a-f]{12,64}$/.test(id) || logs.some((l) => l.id === id)) continue;
+    // Our `| ` prefix on every line the log printed; the trailing empty line is our own echo.
+    const lines = section.body.filter((l) => l.startsWith('| ')).map((l) => l.slice(2));
+    const why = refusal(lines);
+    logs.push(why !== undefined ? { id, lines: [], unread: why } : { id, lines: lines.slice(-maxLines).map(cleanLogLine) });
+  }
+  return { inspect, logs };
+}
+
+/** Each log tail read goes to its container (matched by full id, or a docker ps id it starts with). */
+export function applyDockerLogs(containers: DockerContainer[], logs: readonly DockerLogRead[]): DockerContainer[] {
+  return containers.map((c) => {
+    const log = logs.find((l) => l.unread === undefined && (l.id === c.id || l.id.startsWith(c.id) || c.id.startsWith(l.id)));
+    return log ? { ...c, logTail: log.lines } : c;
   });
 }
