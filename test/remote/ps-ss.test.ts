@@ -43,6 +43,8 @@ describe('ps parser', () => {
       ["mysqld --password='hunter 22' --port 3306", 'mysqld --password=<redacted> --port 3306'],
       ['app --api-token hunter22 --client-secret=hunter22', 'app --api-token <redacted> --client-secret=<redacted>'],
       ['sh -c "REDIS_PASSWORD=hunter22 redis-server --port 6379"', 'sh -c "REDIS_PASSWORD=<redacted> redis-server --port 6379"'],
+      ['REDISCLI_AUTH=hunter22 redis-cli -p 6379 ping', 'REDISCLI_AUTH=<redacted> redis-cli -p 6379 ping'],
+      ['FOO2=plain X_TOKEN_1="a b" redis-server', 'FOO2=plain X_TOKEN_1=<redacted> redis-server'],
       ['redis-cli -h cache -a hunter22 monitor', 'redis-cli -h cache -a <redacted> monitor'],
     ];
     for (const [input, want] of cases) expect(redactCommandLine(input)).toBe(want);

@@ -21,7 +21,9 @@ import { capLine } from '../shared/lines.js';
 import { redactCommandLine } from '../remote/parsers/ps.js';
 import { looksLikeRedis } from '../remote/parsers/docker.js';
 import { inspectFacts, portMap, str } from './inspect.js';
-import { demuxLogTail } from './log-tail.js';
+import { demuxLogTail, redactLogLine } from './log-tail.js';
+import { now } from '../shared/clock.js';
+import { EVENT_ACTIONS, MAX_EVENT_BYTES, MAX_EVENT_CONTAINERS, MAX_EVENTS, parseEventLines, type DockerEvents, type EventsWindow } from './events.js';
 
 /** A container list of 200 containers with long labels stays well under this. */
 export const MAX_LIST_BYTES = 4 * 1024 * 1024;
@@ -45,8 +47,22 @@ export class DockerApiError extends Error {
   }
 }
 
+export interface GetOptions {
+  /** Keep what came when the byte cap (or `timeoutMs`) is reached, instead of failing: a log tail, the events. */
+  partial?: boolean;
+  /** A bound of this call's own (partial answers resolve with what came; others fail), inside the phase's. */
+  timeoutMs?: number;
+}
+
+export interface EngineAnswer {
+  status: number;
+  body: Buffer;
+  /** Cut: at the byte cap, or at the call's own time bound (only with `partial`). */
+  cut?: 'bytes' | 'time';
+}
+
 export interface EngineClient {
-  get(path: string, query: Record<string, string | number | boolean>, maxBytes: number): Promise<{ status: number; body: Buffer }>;
+  get(path: string, query: Record<string, string | number | boolean>, maxBytes: number, options?: GetOptions): Promise<EngineAnswer>;
 }
 
 /** A client on the unix socket at `socketPath`, every request bounded by `signal` and the socket timeout. */
@@ -56,12 +72,24 @@ export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs:
   const everyStatus: Record<number, boolean> = {};
   for (let s = 100; s < 600; s++) everyStatus[s] = true;
   return {
-    get(path, query, maxBytes) {
-      return new Promise((resolve, reject) => {
+    get(path, query, maxBytes, options = {}) {
+      // A log tail keeps what it has; any other answer this large is not one an engine gives.
+      const partial = options.partial ?? path.endsWith('/logs');
+      const own = new AbortController();
+      const onPhaseAbort = () => own.abort();
+      signal.addEventListener('abort', onPhaseAbort, { once: true });
+      let timedOut = false;
+      const timer = options.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), own.abort()), Math.max(1, options.timeoutMs)) : undefined;
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onPhaseAbort);
+      };
+      return new Promise<EngineAnswer>((resolve, reject) => {
         if (signal.aborted) return reject(new DockerApiError('the Docker phase ran out of time', 'timeout'));
-        modem.dial({ path: `${path}?`, method: 'GET', options: { _query: query }, isStream: true, statusCodes: everyStatus, abortSignal: signal }, (err, res) => {
+        modem.dial({ path: `${path}?`, method: 'GET', options: { _query: query }, isStream: true, statusCodes: everyStatus, abortSignal: own.signal }, (err, res) => {
           if (err || !res) {
             const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
+            if (timedOut && !signal.aborted) return reject(new DockerApiError(`no answer to ${path} within ${options.timeoutMs} ms`, 'timeout'));
             const aborted = signal.aborted || err?.name === 'AbortError';
             return reject(new DockerApiError(aborted ? 'the Docker phase ran out of time' : `cannot reach the Docker Engine socket ${socketPath}${code ? ` (${code})` : ''}`, aborted ? 'timeout' : 'unreachable'));
           }
@@ -69,39 +97,39 @@ export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs:
           const chunks: Buffer[] = [];
           let size = 0;
           let done = false;
-          const finish = (e?: DockerApiError) => {
+          const finish = (e?: DockerApiError, cut?: EngineAnswer['cut']) => {
             if (done) return;
             done = true;
-            signal.removeEventListener('abort', onAbort);
-            if (e) {
-              stream.destroy();
-              reject(e);
-            } else resolve({ status: stream.statusCode ?? 0, body: Buffer.concat(chunks) });
+            own.signal.removeEventListener('abort', onAbort);
+            cleanup();
+            if (e || cut) stream.destroy();
+            if (e) reject(e);
+            else resolve({ status: stream.statusCode ?? 0, body: Buffer.concat(chunks), ...(cut ? { cut } : {}) });
           };
-          const onAbort = () => finish(new DockerApiError('the Docker phase ran out of time', 'timeout'));
-          signal.addEventListener('abort', onAbort, { once: true });
+          const onAbort = () => {
+            // The call's own bound on a partial read: what came is the answer. The phase's bound fails it.
+            if (timedOut && partial && !signal.aborted) return finish(undefined, 'time');
+            finish(new DockerApiError(timedOut && !signal.aborted ? `no complete answer to ${path} within ${options.timeoutMs} ms` : 'the Docker phase ran out of time', 'timeout'));
+          };
+          own.signal.addEventListener('abort', onAbort, { once: true });
+          if (own.signal.aborted) onAbort();
           stream.on('data', (c: Buffer) => {
             if (done) return;
             size += c.length;
             if (size > maxBytes) {
-              // A log tail keeps what it has; any other answer this large is not one an engine gives.
-              if (path.endsWith('/logs')) {
+              if (partial) {
                 chunks.push(c.subarray(0, Math.max(0, c.length - (size - maxBytes))));
-                done = true;
-                signal.removeEventListener('abort', onAbort);
-                stream.destroy();
-                resolve({ status: stream.statusCode ?? 0, body: Buffer.concat(chunks) });
-                return;
+                return finish(undefined, 'bytes');
               }
               return finish(new DockerApiError(`the Docker Engine sent more than ${maxBytes} bytes for ${path}`, 'too-large'));
             }
             chunks.push(c);
           });
           stream.on('end', () => finish());
-          stream.on('error', () => finish(new DockerApiError(signal.aborted ? 'the Docker phase ran out of time' : `the Docker Engine closed the answer to ${path}`, signal.aborted ? 'timeout' : 'unreachable')));
+          stream.on('error', () => (timedOut && partial && !signal.aborted ? finish(undefined, 'time') : finish(new DockerApiError(signal.aborted ? 'the Docker phase ran out of time' : `the Docker Engine closed the answer to ${path}`, signal.aborted ? 'timeout' : 'unreachable'))));
           stream.on('close', () => finish());
         });
-      });
+      }).finally(cleanup);
     },
   };
 }
@@ -158,6 +186,8 @@ export function listEntry(entry: unknown): DockerContainer | undefined {
 
 export interface EngineRead {
   containers: DockerContainer[];
+  /** The target's container events (when a window was asked for and a container found). */
+  events?: DockerEvents;
   /** Engine version, for the evidence line. */
   version?: string;
   /** Calls made, for the check detail. */
@@ -169,6 +199,44 @@ export interface EngineReadOptions {
   port: number;
   /** The target's docker.container: inspected first. */
   container?: string;
+  /**
+   * Read the target's container events in this window (GET /events), within `timeoutMs` and
+   * ending EVENTS_MARGIN_MS before `deadline` (now() of the phase's end): the events never cost
+   * the list and inspects already read.
+   */
+  events?: EventsWindow & { timeoutMs: number; deadline: number };
+}
+
+const EVENTS_MARGIN_MS = 250;
+
+function readEventsInTime(client: EngineClient, ids: string[], w: EventsWindow & { timeoutMs: number; deadline: number }): Promise<DockerEvents> {
+  const left = w.deadline - now() - EVENTS_MARGIN_MS;
+  if (left < 100) {
+    return Promise.resolve({ since: new Date(w.sinceMs).toISOString(), until: new Date(w.untilMs).toISOString(), sinceFrom: w.sinceFrom, ids, ok: false, error: 'not read: the Docker phase had no time left for them', events: [], count: 0 });
+  }
+  return readEvents(client, ids, { ...w, timeoutMs: Math.min(w.timeoutMs, left) });
+}
+
+/**
+ * GET /events with since/until (the engine replays what it kept and returns), filtered to the
+ * containers and the actions of docker/events.ts; streamed with a byte cap and a time bound of
+ * its own. A failed read is said (ok false), never thrown: the rest of the Docker read stands.
+ */
+export async function readEvents(client: EngineClient, ids: string[], w: EventsWindow & { timeoutMs: number }): Promise<DockerEvents> {
+  const base = { since: new Date(w.sinceMs).toISOString(), until: new Date(w.untilMs).toISOString(), sinceFrom: w.sinceFrom, ids };
+  const filters = JSON.stringify({ type: ['container'], container: ids, event: [...EVENT_ACTIONS] });
+  try {
+    const r = await client.get('/events', { since: Math.floor(w.sinceMs / 1000), until: Math.floor(w.untilMs / 1000), filters }, MAX_EVENT_BYTES, { partial: true, timeoutMs: w.timeoutMs });
+    if (r.status !== 200) {
+      const text = redactLogLine(capLine(r.body.toString('utf8', 0, 2048).replace(/\s+/g, ' ')).slice(0, 200));
+      return { ...base, ok: false, error: `GET /events: HTTP ${r.status}${text ? ` ${JSON.stringify(text)}` : ''}`, events: [], count: 0 };
+    }
+    const { events, count, cut } = parseEventLines(r.body.toString('utf8'), ids, w, r.cut === undefined);
+    const truncated = r.cut ?? (cut || count > MAX_EVENTS ? 'events' : undefined);
+    return { ...base, ok: true, events, count, ...(truncated ? { truncated } : {}) };
+  } catch (err) {
+    return { ...base, ok: false, error: err instanceof DockerApiError ? err.message : 'GET /events failed', events: [], count: 0 };
+  }
 }
 
 function wanted(c: DockerContainer, o: EngineReadOptions): number {
@@ -207,17 +275,23 @@ export async function readEngine(client: EngineClient, o: EngineReadOptions): Pr
     .filter((c) => (c.redis || wanted(c, o) < 2) && (!c.running || c.state === 'restarting' || c.health === 'unhealthy' || c.oomKilled))
     .sort((a, b) => rank(a) - rank(b))
     .slice(0, MAX_LOGS);
-  await Promise.all(
-    troubled.map(async (c) => {
-      const r = await client.get(`/containers/${c.id}/logs`, { stdout: 1, stderr: 1, tail: LOG_TAIL_LINES, timestamps: 0 }, MAX_LOG_BYTES);
-      calls++;
-      if (r.status !== 200) return;
-      c.logTail = demuxLogTail(r.body, LOG_TAIL_LINES);
-    }),
-  );
+  // Events of the target's container(s): the named one and those whose binding names the port, else the Redis ones.
+  const bound = containers.filter((c) => rank(c) < 2);
+  const eventIds = (bound.length ? bound : containers.filter((c) => c.redis)).map((c) => c.id).filter((id) => id.length === 64).slice(0, MAX_EVENT_CONTAINERS);
+  const [, events] = await Promise.all([
+    Promise.all(
+      troubled.map(async (c) => {
+        const r = await client.get(`/containers/${c.id}/logs`, { stdout: 1, stderr: 1, tail: LOG_TAIL_LINES, timestamps: 0 }, MAX_LOG_BYTES);
+        calls++;
+        if (r.status !== 200) return;
+        c.logTail = demuxLogTail(r.body, LOG_TAIL_LINES);
+      }),
+    ),
+    o.events && eventIds.length ? readEventsInTime(client, eventIds, o.events).finally(() => calls++) : Promise.resolve(undefined),
+  ]);
   const v = (version ?? {}) as Record<string, unknown>;
   const ver = str(v.Version);
-  return { containers, ...(/^[\w.+~-]{1,40}$/.test(ver) ? { version: ver } : {}), calls };
+  return { containers, ...(/^[\w.+~-]{1,40}$/.test(ver) ? { version: ver } : {}), ...(events ? { events } : {}), calls };
 }
 
 export { portMap };

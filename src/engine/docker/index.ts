@@ -14,6 +14,7 @@ import type { SshTargetOptions } from '../model/options.js';
 import { now, since } from '../shared/clock.js';
 import { DEFAULT_SOCKET, resolveDockerEndpoint, type DockerEndpoint } from './endpoint.js';
 import type { DockerObservation, DockerTargetOptions } from './types.js';
+import { eventsWindow } from './events.js';
 
 export type { DockerObservation, DockerTargetOptions } from './types.js';
 export { resolveDockerEndpoint, type DockerEndpoint } from './endpoint.js';
@@ -47,6 +48,8 @@ export interface DockerPhaseInput {
   ssh?: SshTargetOptions;
   timeoutMs: number;
   signal: AbortSignal;
+  /** The monitor's last good probe (history.lastAnsweredAt): the events are read since then (else the last 15 min). */
+  lastAnsweredAt?: string;
 }
 
 export interface DockerPhaseResult {
@@ -74,8 +77,9 @@ export async function runDockerPhase(input: DockerPhaseInput): Promise<DockerPha
   const timer = setTimeout(() => controller.abort(new Error('deadline')), remaining);
   try {
     const client = engineClient(endpoint.socket, controller.signal, remaining);
-    const read = await readEngine(client, { port: input.target.port, ...(d.container ? { container: d.container } : {}) });
-    return { endpoint, observation: { ...base, ok: true, containers: read.containers, ...(read.version ? { version: read.version } : {}), durationMs: since(start) } };
+    const events = { ...eventsWindow(input.lastAnsweredAt, Date.now()), timeoutMs: Math.min(3000, Math.max(500, bound / 3)), deadline: start + bound };
+    const read = await readEngine(client, { port: input.target.port, ...(d.container ? { container: d.container } : {}), events });
+    return { endpoint, observation: { ...base, ok: true, containers: read.containers, ...(read.version ? { version: read.version } : {}), ...(read.events ? { events: read.events } : {}), durationMs: since(start) } };
   } catch (err) {
     const message = err instanceof DockerApiError ? err.message : controller.signal.aborted ? 'the Docker phase ran out of time' : `reading the Docker Engine failed (${err instanceof Error ? err.name : 'error'})`;
     const timedOut = controller.signal.aborted && !(err instanceof DockerApiError && err.kind !== 'timeout');

@@ -7,10 +7,13 @@
 import type { DockerContainer, DockerPort } from '../remote/types.js';
 import { capLine } from '../shared/lines.js';
 import { redactCommandLine } from '../remote/parsers/ps.js';
+import { redactLogLine } from './log-tail.js';
 
 const MAX_PORT_KEYS = 64;
 const MAX_BINDINGS = 16;
 const MAX_OUTPUT_CHARS = 400;
+/** Health log entries kept (Docker keeps the last 5). */
+const MAX_HEALTH_LOG = 3;
 
 export function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -48,6 +51,16 @@ export function portMap(v: unknown): DockerPort[] | undefined {
   return out;
 }
 
+/**
+ * A healthcheck's command or output: one line, capped, redacted as a command line (`redis-cli -a
+ * <password>`, `--pass`, `-u redis://:pw@`, `REDISCLI_AUTH=…`) and as a log line (`password=…`).
+ */
+export function healthText(text: string): string {
+  const flat = text.slice(0, MAX_OUTPUT_CHARS).replace(/[\u0000-\u001f\u007f\u0080-\u009f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  // `redis-cli AUTH <password>` (or `AUTH <user> <password>`) as the command's own arguments.
+  return redactLogLine(flat).replace(/\bAUTH( [^ ;|&]+)( [^ ;|&<]+)?/gi, 'AUTH <redacted>');
+}
+
 /** The inspect facts, to merge over what `docker ps` / the container list said. */
 export function inspectFacts(entry: unknown): Partial<DockerContainer> & { id?: string; name?: string } {
   const e = obj(entry);
@@ -75,7 +88,18 @@ export function inspectFacts(entry: unknown): Partial<DockerContainer> & { id?: 
     const log = Array.isArray(health?.Log) ? health.Log : [];
     const last = obj(log[log.length - 1]);
     const output = str(last?.Output).trim();
-    if (output) out.healthOutput = redactCommandLine(output.slice(0, MAX_OUTPUT_CHARS).replace(/\s+/g, ' '));
+    if (output) out.healthOutput = healthText(output);
+    const streak = int(health?.FailingStreak);
+    if (streak !== undefined && streak >= 0) out.healthFailingStreak = streak;
+    const entries = log.slice(-MAX_HEALTH_LOG).map(obj).filter((x): x is Record<string, unknown> => x !== undefined);
+    if (entries.length) {
+      out.healthLog = entries.map((x) => {
+        const code = int(x.ExitCode);
+        const end = str(x.End);
+        const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.exec(end.slice(0, 40));
+        return { ...(code !== undefined ? { exitCode: code } : {}), output: healthText(str(x.Output).trim()), ...(m ? { at: `${m[1]}${m[2]}` } : {}) };
+      });
+    }
     const err = str(state.Error);
     if (err) out.error = redactCommandLine(err.slice(0, MAX_OUTPUT_CHARS));
     const finished = str(state.FinishedAt);
@@ -95,6 +119,14 @@ export function inspectFacts(entry: unknown): Partial<DockerContainer> & { id?: 
   if (exposed) out.exposed = exposed;
   const live = portMap(obj(e.NetworkSettings)?.Ports);
   if (live) out.ports = live;
+  const hc = obj(config?.Healthcheck);
+  const test = Array.isArray(hc?.Test) ? (hc.Test as unknown[]).slice(0, 64).map(str) : [];
+  // ["NONE"] disables the image's check; ["CMD", argv…] or ["CMD-SHELL", "a shell line"].
+  if (test.length > 1 && (test[0] === 'CMD' || test[0] === 'CMD-SHELL')) out.healthTest = healthText(test.slice(1).join(' '));
+  const interval = int(hc?.Interval);
+  if (interval !== undefined && interval > 0) out.healthIntervalSec = Math.round(interval / 1e9);
+  const retries = int(hc?.Retries);
+  if (retries !== undefined && retries > 0) out.healthRetries = retries;
   const image = str(config?.Image);
   if (image) out.image = capLine(image).slice(0, 256);
   const cmd = Array.isArray(config?.Cmd) ? (config.Cmd as unknown[]).slice(0, 64).map(str).join(' ') : '';

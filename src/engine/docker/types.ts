@@ -1,5 +1,6 @@
 /** Docker's state as evidence (issue #19): what one Docker Engine said, and where it came from. */
 import type { DockerContainer } from '../remote/types.js';
+import type { DockerEvents } from './events.js';
 
 export interface DockerObservation {
   /** engine-api: read from the Engine API socket here; ssh: from `docker ps` / `docker inspect` over the target's SSH session. */
@@ -13,6 +14,8 @@ export interface DockerObservation {
   error?: string;
   version?: string;
   containers: DockerContainer[];
+  /** The target's container events since the last good probe (GET /events, or docker events over SSH: docker/events.ts). */
+  events?: DockerEvents;
   /** The target's docker.container: the container that should serve it. */
   container?: string;
   durationMs: number;

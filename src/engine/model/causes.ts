@@ -58,6 +58,7 @@ export const CAUSE_IDS = [
   'restart-loop',
   // Containers for real (issue #19):
   'container-not-running',
+  'container-unhealthy',
 ] as const;
 
 /**

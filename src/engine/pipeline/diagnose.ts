@@ -98,7 +98,7 @@ export async function diagnose(target: DiagnoseTarget, options: DiagnoseOptions 
   try {
     // Aborted by the caller only: the probes' deadline (hardStop) is shorter than the SSH phase bound.
     const remote: Promise<RemoteOutcome> | undefined = options.ssh
-      ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal, (t) => redactor.redact(t))
+      ? runRemote(options.ssh, info, timeoutMs, options.signal ?? new AbortController().signal, (t) => redactor.redact(t), options.history?.lastAnsweredAt)
       : undefined;
     // Docker's state (issue #19): bounded by its own phase bound, aborted with the caller.
     const docker = startDockerPhase(obs, options, timeoutMs, options.signal ?? new AbortController().signal);

@@ -31,7 +31,7 @@ function failed(ssh: SshTargetOptions, reason: RemoteFailureReason, message: str
 /** How long past the phase bound the remote module may take to close its channels and report. */
 const SAFETY_MARGIN_MS = 1500;
 
-export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, signal: AbortSignal, redact?: (text: string) => string): Promise<RemoteOutcome> {
+export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeoutMs: number, signal: AbortSignal, redact?: (text: string) => string, lastAnsweredAt?: string): Promise<RemoteOutcome> {
   const start = now();
   const deadlineMs = sshPhaseBoundMs(ssh, timeoutMs) + SAFETY_MARGIN_MS;
   const controller = new AbortController();
@@ -47,7 +47,7 @@ export async function runRemote(ssh: SshTargetOptions, target: TargetInfo, timeo
   const work = (async (): Promise<RemoteOutcome> => {
     try {
       const remote = await import('../remote/index.js');
-      return await remote.runRemoteChecks(ssh, { target, timeoutMs, signal: controller.signal, ...(redact ? { redact } : {}) });
+      return await remote.runRemoteChecks(ssh, { target, timeoutMs, signal: controller.signal, ...(redact ? { redact } : {}), ...(lastAnsweredAt ? { lastAnsweredAt } : {}) });
     } catch (err) {
       if (controller.signal.aborted) return failed(ssh, 'aborted', 'the diagnosis was aborted', since(start));
       // A bug in the remote module, not a fact about the host. Only the error's class

@@ -72,6 +72,40 @@ export const containerFixes = {
       verify: rerun(t, `docker inspect shows OOMKilled false after a day of load, and ${cli(t)} INFO memory shows used_memory below maxmemory.`),
     };
   },
+
+  'fix-container-healthcheck': (
+    t: FixTarget,
+    p: { container?: string; redisAnswers?: boolean; innerPort?: number; testPort?: number; passwordOnCommandLine?: boolean; noauth?: boolean; intervalSec?: number; retries?: number } = {},
+  ): Remediation => {
+    const c = name(p.container);
+    const inner = validPort(p.innerPort, 6379);
+    const steps = [
+      `See what the check reports: docker inspect --format '{{json .State.Health}}' ${c} (Status, FailingStreak, the last Log entries' ExitCode and Output), and docker logs --tail 50 ${c}.`,
+    ];
+    if (p.redisAnswers) {
+      steps.push(`Redis answers the diagnosis, so the check itself is the likely fault: run its test by hand in the container (docker exec ${c} redis-cli -p ${inner} ping) and compare with the healthcheck's test: (docker inspect --format '{{json .Config.Healthcheck}}' ${c}).`);
+    } else {
+      steps.push(`Redis does not answer the diagnosis either: the check fails because Redis in the container does (docker logs shows why: a config error, LOADING, MISCONF, a full disk); fix that first, the check follows.`);
+    }
+    if (p.testPort !== undefined && p.testPort !== inner) {
+      steps.push(`Its test asks port ${validPort(p.testPort, inner)}, Redis listens on ${inner} inside the container: fix the port in the test (Compose: healthcheck: test: ["CMD", "redis-cli", "-p", "${inner}", "ping"]).`);
+    }
+    if (p.passwordOnCommandLine || p.noauth) {
+      steps.push(`${p.noauth ? 'The check gets NOAUTH/WRONGPASS: it sends no password or the wrong one. ' : ''}Give redis-cli the password through the environment instead of -a (which docker inspect and ps show to everyone): REDISCLI_AUTH (Compose: environment: REDISCLI_AUTH: \${REDIS_PASSWORD}, and test: ["CMD-SHELL", "redis-cli -p ${inner} ping | grep -q PONG"]). redis-cli exits 0 on an error reply in some versions: grep for PONG.`);
+    }
+    steps.push(
+      `Give the check room: interval: 10s, timeout: 3s, retries: 3, start_period: 30s (Compose healthcheck:, docker run --health-interval/--health-timeout/--health-retries/--health-start-period)${p.intervalSec !== undefined || p.retries !== undefined ? `; now: ${p.intervalSec !== undefined ? `interval ${p.intervalSec}s` : ''}${p.intervalSec !== undefined && p.retries !== undefined ? ', ' : ''}${p.retries !== undefined ? `retries ${p.retries}` : ''}` : ''} — a large dataset loads longer than the defaults allow.`,
+      `A changed healthcheck needs a new container: docker compose up -d --force-recreate <service> (or docker run again); until then Compose's depends_on: condition: service_healthy and Swarm keep treating it as down.`,
+    );
+    return {
+      id: 'fix-container-healthcheck',
+      title: p.redisAnswers ? `Fix the HEALTHCHECK of container ${c}: Redis answers, the check fails` : `Find why Redis in container ${c} fails its HEALTHCHECK`,
+      risk: 'low',
+      mode: 'guided',
+      steps,
+      verify: rerun(t, `docker inspect --format '{{.State.Health.Status}}' ${c} says healthy and ${cli(t)} PING answers.`),
+    };
+  },
 } as const;
 
 /** `docker run -p` and Compose `ports:` for a container port published on the target's host port. */

@@ -37,6 +37,8 @@ export interface CatalogueRunOptions {
   signal?: AbortSignal;
   /** Replaces the run's secrets in what the host printed, before any parser reads it (shared/redact.ts). */
   redact?: (text: string) => string;
+  /** docker-events: since when (epoch seconds; the last good probe); absent: the host's last 15 min. */
+  eventsSinceSec?: number;
 }
 
 type Outcomes = Map<RemoteCommandId, RemoteCommandOutcome>;
@@ -133,7 +135,7 @@ export async function runCatalogue(session: SshSession, obs: RemoteObservation, 
   };
   const local = (entry: CatalogueEntry, status: RemoteCommandOutcome['status'], detail: string) => outcomes.set(entry.id, { id: entry.id, status, durationMs: 0, detail });
 
-  const sections = (entries: readonly CatalogueEntry[]) => batchSections(entries, planPhase2(obs, o.targetPort, sec), local);
+  const sections = (entries: readonly CatalogueEntry[]) => batchSections(entries, planPhase2(obs, o.targetPort, sec, o.eventsSinceSec), local);
   const open = (): ScriptRun => {
     const run = new ScriptRun(session, marker, record, sec);
     void run.channel.opened.then((ok) => {

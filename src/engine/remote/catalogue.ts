@@ -9,6 +9,7 @@
  */
 import { parseDfOutput } from './parsers/df.js';
 import { applyDockerInspect, applyDockerLogs, parseDockerPs, splitDockerInspectOutput } from './parsers/docker.js';
+import { MAX_EVENT_CONTAINERS, parseEventsOutput } from '../docker/events.js';
 import { parseFirewalldListAll } from './parsers/firewall/firewalld.js';
 import { parseIptablesSave } from './parsers/firewall/iptables.js';
 import { parseNftRuleset } from './parsers/firewall/nft.js';
@@ -54,6 +55,8 @@ export interface Plan {
   /** The systemd unit whose MainPID listens on the target port: its journal is the log of a server with `logfile ""`. */
   servingUnit?: string;
   timeoutSec: number;
+  /** docker-events: since when (the last good probe, epoch seconds); absent: the host's last 15 min. */
+  eventsSinceSec?: number;
 }
 
 export interface CatalogueEntry {
@@ -325,7 +328,28 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
       return ok([`inspected ${plural(obs.docker.containers.filter((c) => c.networkMode).length, 'container')}${read.length ? `; log tail of ${read.map((c) => c.name).join(', ')}` : ''}`, ...unread].join('; '));
     },
   },
+  {
+    id: 'docker-events',
+    needs: ['docker-ps'],
+    script: (plan) => (plan.containerIds.length ? S.dockerEventsScript(plan.containerIds.slice(0, MAX_EVENT_CONTAINERS), plan.eventsSinceSec) : null),
+    parse(out, obs) {
+      if (!obs.docker) return ok('nothing to read');
+      const ids = eventContainerIds(obs);
+      const ev = parseEventsOutput(out.stdout, out.stderr, ids);
+      obs.docker.events = ev;
+      if (!ev.ok) return { status: looksDenied(out.stderr) ? 'denied' : 'failed', detail: ev.error ?? 'docker events failed' };
+      const by = new Map<string, number>();
+      for (const e of ev.events) by.set(e.action, (by.get(e.action) ?? 0) + 1);
+      const window = ev.sinceFrom === 'last-good-probe' ? `since the last good probe (${ev.since})` : 'in the last 15 min';
+      return ok(`${plural(ev.count, 'event')} of ${plural(ids.length, 'Redis container')} ${window}${by.size ? `: ${[...by].map(([a, n]) => `${a} ×${n}`).join(', ')}` : ''}${ev.truncated ? ` (cut at the ${ev.truncated === 'bytes' ? 'byte cap' : 'event cap'})` : ''}`);
+    },
+  },
 ];
+
+/** The containers whose events are read: the Redis ones docker ps listed (the plan's), at most MAX_EVENT_CONTAINERS. */
+function eventContainerIds(obs: RemoteObservation): string[] {
+  return (obs.docker?.containers ?? []).filter((c) => c.redis).map((c) => c.id).slice(0, 10).slice(0, MAX_EVENT_CONTAINERS);
+}
 
 /**
  * The order the sections run in. First what the follow-up script is planned from (so it can
@@ -335,7 +359,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
  */
 export const RUN_ORDER: readonly RemoteCommandId[] = [
   'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'host-tuning', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
-  'redis-conf', 'df', 'proc-limits', 'redis-log', 'docker-inspect',
+  'redis-conf', 'df', 'proc-limits', 'redis-log', 'docker-inspect', 'docker-events',
 ];
 
 /**
@@ -364,7 +388,7 @@ export function defaultConfPaths(ports: number[]): string[] {
 }
 
 /** Inputs of the scripts with `needs`, from the observation so far; every value is re-validated by the script builders. */
-export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSec: number): Plan {
+export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSec: number, eventsSinceSec?: number): Plan {
   const live = (obs.processes ?? []).filter((p) => !p.defunct);
   const listenerPids = (obs.listeners ?? []).filter((l) => l.process === 'redis-server' && l.pid).map((l) => l.pid!);
   // When ss names processes, the redis-servers that listen in this host's network namespace are the
@@ -392,5 +416,5 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
     .map(({ c }) => c.id);
   const onPort = new Set((obs.listeners ?? []).filter((l) => l.port === targetPort && l.process === 'redis-server' && l.pid).map((l) => l.pid!));
   const unit = (obs.systemd?.units ?? []).find((u) => u.mainPid !== undefined && onPort.has(u.mainPid) && isSafeUnitName(u.id));
-  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, containerLogIds, pidFiles: [S.defaultPidFile(targetPort)], ...(unit ? { servingUnit: unit.id } : {}), timeoutSec };
+  return { pids, conf: conf.slice(0, MAX_CONF_CANDIDATES), confDirs, containerIds, containerLogIds, pidFiles: [S.defaultPidFile(targetPort)], ...(unit ? { servingUnit: unit.id } : {}), timeoutSec, ...(eventsSinceSec !== undefined ? { eventsSinceSec } : {}) };
 }

@@ -11,6 +11,7 @@ import type { SshTargetOptions } from '../model/options.js';
 import type { Check, CheckStatus, TargetInfo } from '../model/types.js';
 import { sshPhaseBoundMs } from './bound.js';
 import { CATALOGUE } from './catalogue.js';
+import { eventsWindow } from '../docker/events.js';
 import { runCatalogue } from './catalogue-run.js';
 import { SshSession } from './session.js';
 import type { RemoteCommandId, RemoteCommandOutcome, RemoteCommandStatus, RemoteObservation } from './types.js';
@@ -24,6 +25,8 @@ export interface RemoteContext {
   signal?: AbortSignal;
   /** Replaces the run's secrets in the host's output as it arrives. */
   redact?: (text: string) => string;
+  /** The monitor's last good probe (ISO): Docker events are read since then (docker-events). */
+  lastAnsweredAt?: string;
 }
 
 const FIREWALL_ORDER = ['ufw', 'firewalld', 'iptables', 'ip6tables', 'nft'];
@@ -45,6 +48,12 @@ async function readIfNeeded(content: string | undefined, path: string | undefine
 
 function toCheck(o: RemoteCommandOutcome): Check {
   return { id: `ssh-${o.id}`, status: CHECK_STATUS[o.status], durationMs: o.durationMs, detail: o.detail };
+}
+
+/** The last good probe as epoch seconds (a second early, a day back at most: docker/events.ts eventsWindow). */
+function eventsSince(lastAnsweredAt: string | undefined): { eventsSinceSec?: number } {
+  const w = eventsWindow(lastAnsweredAt, Date.now());
+  return w.sinceFrom === 'last-good-probe' ? { eventsSinceSec: Math.max(1, Math.floor(w.sinceMs / 1000)) } : {};
 }
 
 export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext): Promise<{ observation: RemoteObservation; checks: Check[] }> {
@@ -88,6 +97,7 @@ export async function runRemoteChecks(ssh: SshTargetOptions, ctx: RemoteContext)
       sudo: opts.sudo === true,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.redact ? { redact: ctx.redact } : {}),
+      ...eventsSince(ctx.lastAnsweredAt),
     });
   } finally {
     session.close();

@@ -26,6 +26,7 @@ const TOOL: Record<RemoteCommandId, string> = {
   'proc-limits': 'cat',
   df: 'df',
   'docker-inspect': 'docker',
+  'docker-events': 'docker',
   'host-tuning': 'head',
   'redis-log': 'tail',
 };

@@ -16,6 +16,7 @@
  */
 import { isSafeUnitName } from '../shared/shell-words.js';
 import { safeContainerId, safeInt, safePath, sudoPrefix, UnsafeValueError } from './shell.js';
+import { DEFAULT_EVENTS_WINDOW_MS, EVENT_ACTIONS, MAX_EVENT_BYTES } from '../docker/events.js';
 
 /** The exported part of the preamble: set once per script, inherited by every section. */
 export const ENVIRONMENT = [
@@ -387,5 +388,24 @@ export function dockerInspectScript(ids: string[], logIds: string[] = []): strin
     'echo; echo "### rc $r"',
     ...logIds.map((id) => `echo '### logs ${safeContainerId(id)}'; s docker logs --tail ${DOCKER_LOG_LINES} ${safeContainerId(id)} 2>&1 | head -c ${DOCKER_LOG_BYTES} | sed 's/^/| /'; echo`),
     'exit $r',
+  ].join('\n');
+}
+
+/**
+ * Docker events of these containers (issue #19) from `sinceSec` (the last good probe; without
+ * one the host's now minus 15 min) until the host's now, so `docker events` replays what the
+ * engine kept and returns instead of streaming. Read-only; ids are hex (validated), the window
+ * integers, the filters constants. The first line says the window (the host's clock); the
+ * docker exit status follows the events; the answer is cut at MAX_EVENT_BYTES on the host.
+ */
+export function dockerEventsScript(ids: string[], sinceSec?: number): string {
+  // Filter values quoted: they are data (an action named kill is no kill command).
+  const filters = ["--filter 'type=container'", ...ids.map((id) => `--filter 'container=${safeContainerId(id)}'`), ...EVENT_ACTIONS.map((a) => `--filter 'event=${a}'`)];
+  return [
+    'de_u=$(date +%s)',
+    sinceSec !== undefined ? `de_s=${safeInt(sinceSec, 99_999_999_999)}; de_f=probe` : `de_s=$((de_u - ${DEFAULT_EVENTS_WINDOW_MS / 1000})); de_f=default`,
+    'echo "### window $de_s $de_u $de_f"',
+    `{ s docker events --since "$de_s" --until "$de_u" ${filters.join(' ')} --format '{{json .}}'; echo "### rc $?"; } | head -c ${MAX_EVENT_BYTES}`,
+    'exit 0',
   ].join('\n');
 }

@@ -4,6 +4,7 @@
  * there, or it could not be read. Secrets are redacted by the parsers before
  * anything lands here; raw command output is never stored.
  */
+import type { DockerEvents } from '../docker/events.js';
 
 /** Why the SSH session could not run commands. Public: `details.reason` of `remote-check-failed`. */
 export type RemoteFailureReason =
@@ -60,6 +61,7 @@ export type RemoteCommandId =
   | 'proc-limits'
   | 'df'
   | 'docker-inspect'
+  | 'docker-events'
   | 'host-tuning'
   | 'redis-log';
 
@@ -320,6 +322,14 @@ export interface DockerContainer {
   /** State.Health.Status (healthy, unhealthy, starting) and the last check's output, capped. */
   health?: string;
   healthOutput?: string;
+  /** State.Health.FailingStreak: consecutive failed checks (issue #19, container-unhealthy). */
+  healthFailingStreak?: number;
+  /** The last entries of State.Health.Log (at most 3, oldest first): exit code, output (redacted, capped), end time. */
+  healthLog?: { exitCode?: number; output: string; at?: string }[];
+  /** Config.Healthcheck: the test command (redacted: it often holds `redis-cli -a <password>`), interval and retries. */
+  healthTest?: string;
+  healthIntervalSec?: number;
+  healthRetries?: number;
   /** HostConfig.PortBindings: what it publishes when it runs, also while it is stopped. */
   bindings?: DockerPort[];
   /** Config.ExposedPorts (`6379/tcp`). */
@@ -388,7 +398,7 @@ export interface RemoteObservation {
   cgroups?: ProcessCgroup[];
   pidFiles?: PidFile[];
   firewall?: FirewallTable[];
-  docker?: { containers: DockerContainer[] };
+  docker?: { containers: DockerContainer[]; events?: DockerEvents };
   kubernetes?: { services: K8sService[]; endpoints: K8sEndpoints[] };
   /** /proc/<pid>/status of the redis-servers whose limits were read (the ones serving ports here): swap and resident memory. */
   processStatus?: ProcessStatus[];

@@ -15,6 +15,7 @@ import type { Remediation } from '../model/types.js';
 import type { DockerContainer } from '../remote/types.js';
 import { bindingsOf, bindingText, redisAnswered, targetContainer } from './helpers/containers.js';
 import { defineRule } from './helpers/define.js';
+import { containerEvents, containerEventsLine, eventsWindowText } from './helpers/container-events.js';
 import { isSafeContainerName } from '../shared/shell-words.js';
 
 /** Restarts seen on a running container before it counts as a loop caught between two starts. */
@@ -33,11 +34,14 @@ export function configError(log: readonly string[] | undefined): string | undefi
     .slice(0, 300) || 'FATAL CONFIG FILE ERROR';
 }
 
-function stateOf(c: DockerContainer): string | undefined {
+/** Restarts seen in Docker events since the last good probe that make a loop of a running container. */
+export const LOOP_EVENT_RESTARTS = 2;
+
+function stateOf(c: DockerContainer, eventRestarts: number): string | undefined {
   if (c.state === 'restarting') return 'restarting';
   if (!c.running) return c.state ?? 'exited';
   if (c.state === 'paused') return 'paused';
-  if ((c.restartCount ?? 0) >= LOOP_RESTARTS) return 'restarting';
+  if ((c.restartCount ?? 0) >= LOOP_RESTARTS || eventRestarts >= LOOP_EVENT_RESTARTS) return 'restarting';
   return undefined;
 }
 
@@ -50,7 +54,8 @@ export const rule = defineRule({
     const tc = targetContainer(obs);
     if (!tc) return undefined;
     const c = tc.container;
-    const state = stateOf(c);
+    const ce = containerEvents(obs, c);
+    const state = stateOf(c, ce?.restarts ?? 0);
     if (!state) return undefined;
     // An unnamed, unbound Redis container that stopped says little when others run: only when it is the one.
     if (tc.how === 'redis' && tc.view.containers.some((o) => o !== c && o.redis && o.running)) return undefined;
@@ -69,6 +74,8 @@ export const rule = defineRule({
       ].filter(Boolean).join(', ') || 'not inspected'}`,
     ];
     if (error) evidence.push(`its log: FATAL CONFIG FILE ERROR — ${error}`);
+    const eventsLine = containerEventsLine(obs, c);
+    if (eventsLine) evidence.push(eventsLine);
     if (c.logTail?.length) evidence.push(`last log lines (docker logs --tail ${c.logTail.length}, redacted): ${c.logTail.slice(-6).join(' ⏎ ')}`);
     const t = fixTarget(obs);
     const remediations: Remediation[] = [
@@ -89,7 +96,7 @@ export const rule = defineRule({
       severity: 'critical',
       confidence: named ? tc.confidence : 'possible',
       title: state === 'restarting'
-        ? `Container ${c.name} keeps restarting${c.restartCount !== undefined ? ` (RestartCount ${c.restartCount})` : ''}${error ? ': Redis rejects its configuration' : ''}; nothing serves port ${obs.target.port}`
+        ? `Container ${c.name} keeps restarting${c.restartCount !== undefined ? ` (RestartCount ${c.restartCount}${ce && ce.restarts > 0 ? `, ${ce.restarts} ${eventsWindowText(ce)}` : ''})` : ''}${error ? ': Redis rejects its configuration' : ''}; nothing serves port ${obs.target.port}`
         : `Container ${c.name}${tc.bindings.length ? `, which publishes port ${obs.target.port},` : ''} is ${state}${c.exitCode !== undefined && state === 'exited' ? ` (exit code ${c.exitCode})` : ''}`,
       evidence,
       remediations,
@@ -101,6 +108,7 @@ export const rule = defineRule({
         ...(c.oomKilled !== undefined ? { oomKilled: c.oomKilled } : {}),
         ...(c.logTail?.length ? { logTail: c.logTail.slice(-10).join('\n') } : {}),
         ...(error ? { configError: error } : {}),
+        ...(ce?.read.ok ? { eventsSince: ce.read.since, restartsSince: ce.restarts, ...(ce.deaths.length ? { lastDiedAt: new Date(ce.deaths[ce.deaths.length - 1]!.at).toISOString(), ...(ce.deaths[ce.deaths.length - 1]!.exitCode !== undefined ? { lastDieExitCode: ce.deaths[ce.deaths.length - 1]!.exitCode! } : {}), ...(ce.deaths[ce.deaths.length - 1]!.oom ? { lastDieOom: true } : {}) } : {}) } : {}),
       },
     };
   },

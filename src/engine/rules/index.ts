@@ -22,6 +22,7 @@ import { rule as connectionRefused } from './connection-refused.js';
 import { rule as connectionTimeout } from './connection-timeout.js';
 import { rule as containerNotRunning } from './container-not-running.js';
 import { rule as containerPortNotPublished } from './container-port-not-published.js';
+import { rule as containerUnhealthy } from './container-unhealthy.js';
 import { rule as dbIndexOutOfRange } from './db-index-out-of-range.js';
 import { rule as diskFull } from './disk-full.js';
 import { rule as dnsResolutionFailed } from './dns-resolution-failed.js';
@@ -91,6 +92,9 @@ export const RULES: readonly Rule[] = [
   authRequired,
   aclDenied,
   dbIndexOutOfRange,
+  // The container runs and its own HEALTHCHECK fails too: below every cause that says more precisely
+  // why nothing answers (the container, the network, the server's replies), above the bare symptoms.
+  containerUnhealthy,
   // No answer, or an answer that says the server is busy.
   connectionTimeout,
   maxClientsReached,

@@ -2,7 +2,8 @@
  * The kernel OOM killer ended this port's redis-server: its log (dmesg, or
  * journalctl -k) has "Out of memory: Killed process <pid> (redis-server)" or the
  * "oom-kill:…,task_memcg=…,task=redis-server,pid=<pid>" summary (mm/oom_kill.c),
- * or `docker inspect` says State.OOMKilled for the container publishing the port.
+ * or `docker inspect` says State.OOMKilled for the container publishing the port, or
+ * Docker's events since the last good probe have an `oom` of that container.
  * The kernel log is host-wide: a kill counts only when it is linked to this
  * server (its pid, its unit's or container's cgroup, the monitor's outage
  * window: helpers/oom-link.ts); an unlinked kill is a note on the ssh-kernel-oom
@@ -15,6 +16,7 @@ import { hostName, listenersOnPort, mib, remoteOf } from './helpers/host.js';
 import { linkOomKills } from './helpers/oom-link.js';
 import { redisAnswered, targetContainer } from './helpers/containers.js';
 import { defineRule } from './helpers/define.js';
+import { containerEvents } from './helpers/container-events.js';
 
 export const rule = defineRule({
   cause: 'oom-killed',
@@ -35,7 +37,8 @@ export const rule = defineRule({
     const t = fixTarget(obs);
     // The container's own OOMKilled: the fix is its memory limit (--memory / mem_limit) and starting it.
     const tc = targetContainer(obs);
-    const container = tc && tc.container.oomKilled && tc.how !== 'redis' ? tc.container : undefined;
+    const oomEvents = tc ? (containerEvents(obs, tc.container)?.ooms.length ?? 0) : 0;
+    const container = tc && (tc.container.oomKilled || oomEvents > 0) && tc.how !== 'redis' ? tc.container : undefined;
     if (container) {
       const limit = container.memoryBytes ? `memory limit ${mib(container.memoryBytes)}` : 'no memory limit of its own';
       evidence.push(`container ${container.name}: ${limit}, state ${container.state ?? (container.running ? 'running' : 'not running')}${container.exitCode !== undefined ? `, ExitCode ${container.exitCode}` : ''}`);

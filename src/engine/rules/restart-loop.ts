@@ -11,6 +11,8 @@
  *  - systemd's NRestarts of the unit whose MainPID serves the port (over SSH,
  *    tied by pid), with Result and ExecMainStatus of the last exit;
  *  - a container's RestartCount (the container that publishes the port);
+ *  - Docker's events of that container since the last good probe: each die followed by a
+ *    start is a restart seen (docker/events.ts), as the monitor's run_id changes are;
  *  - INFO server uptime_in_seconds below RECENT_S: it (re)started a moment ago.
  *
  * Honesty: a restart is not a loop. A loop takes LOOP restarts seen by the
@@ -33,6 +35,7 @@ import { defineRule } from './helpers/define.js';
 import { hostName, remoteOf } from './helpers/host.js';
 import { servingUnit } from './helpers/serving.js';
 import { targetContainer } from './helpers/containers.js';
+import { containerEvents, containerEventsLine, eventsWindowText } from './helpers/container-events.js';
 
 export const RECENT_S = 600;
 /** Restarts that make a loop. */
@@ -76,13 +79,16 @@ export const rule = defineRule({
     const bound = targetContainer(obs);
     const container = bound && bound.how === 'binding' && bound.container.restartCount !== undefined ? bound.container : undefined;
     const supervisor = Math.max(unit?.nRestarts ?? 0, container?.restartCount ?? 0);
+    // Docker's own events of that container since the last good probe: each die then start is a restart seen, not inferred.
+    const ce = bound && bound.how !== 'redis' ? containerEvents(obs, bound.container) : undefined;
+    const eventRestarts = ce?.restarts ?? 0;
 
-    const loop = seenRestarts >= LOOP || (small && supervisor >= LOOP);
+    const loop = seenRestarts >= LOOP || eventRestarts >= LOOP || (small && supervisor >= LOOP);
     // The caller saw it answer before this process started (the monitor's last good probe): it restarted since.
     const nowSec = obs.latencyEvents?.nowSec ?? obs.slowlog?.nowSec;
     const lastAnswered = Date.parse(obs.history?.lastAnsweredAt ?? '');
     const since = small && nowSec !== undefined && Number.isFinite(lastAnswered) && lastAnswered / 1000 < nowSec - uptime! - SLACK_S;
-    const note = small && (supervisor >= 1 || seenRestarts >= 1 || since);
+    const note = (small && (supervisor >= 1 || seenRestarts >= 1 || since)) || eventRestarts === 1;
     const past = !small && supervisor >= LOOP;
     if (!loop && !note && !past) return undefined;
 
@@ -95,6 +101,7 @@ export const rule = defineRule({
     if (!unseen && uptime !== undefined) evidence.push(`INFO server uptime_in_seconds:${uptime}${runId ? ` run_id:${runId.slice(0, 12)}…` : ''}${small ? ' — this process started a moment ago' : ''}`);
     if (unit && remote) evidence.push(`systemctl show ${unit.id} on ${hostName(remote)}: NRestarts=${unit.nRestarts ?? '?'}${unit.result ? ` Result=${unit.result}` : ''}${unit.execMainStatus !== undefined ? ` ExecMainStatus=${unit.execMainStatus}` : ''} (MainPID ${unit.mainPid} listens on port ${port})`);
     if (container) evidence.push(`docker inspect ${container.name}: RestartCount ${container.restartCount} (publishes port ${port}; ${container.status})`);
+    if (ce && eventRestarts > 0) evidence.push(containerEventsLine(obs, bound!.container)!);
     if (since) evidence.push(`the monitor's last answer from this target was at ${obs.history!.lastAnsweredAt!.slice(0, 40)}, before this process started`);
     if (loop) {
       evidence.push(answering ? 'it answers PING now: between two restarts' : 'it does not answer now: a restart in progress, or down for good');
@@ -105,17 +112,19 @@ export const rule = defineRule({
 
     const counted = seenRestarts >= LOOP
       ? `restarted ${seenRestarts} times${changes.length ? ` within ${minutes(Math.max(0, changes[changes.length - 1]!.at - (obs.history?.runIdsSince ?? changes[0]!.at)))}` : ''} of monitoring (its run_id changed between probes)`
-      : `keeps restarting (${supervisor} restarts counted by ${unit ? `systemd unit ${unit.id}` : `container ${container?.name ?? '?'}`})`;
+      : ce && eventRestarts >= LOOP
+        ? `restarted ${eventRestarts} times ${eventsWindowText(ce)} (Docker events of container ${bound!.container.name}: die, then start)`
+        : `keeps restarting (${supervisor} restarts counted by ${unit ? `systemd unit ${unit.id}` : `container ${container?.name ?? '?'}`})`;
     const t = fixTarget(obs);
     return {
       severity: loop ? (answering ? 'warning' : 'critical') : 'info',
       confidence: loop ? 'confirmed' : 'possible',
       title: loop
         ? `${targetLabel(obs)} ${counted}: a restart loop, every restart drops all clients`
-        : small ? `${targetLabel(obs)} restarted ${uptime} s ago: clients were disconnected then` : `${targetLabel(obs)} was restarted ${supervisor} times by its supervisor`,
+        : small ? `${targetLabel(obs)} restarted ${uptime} s ago: clients were disconnected then` : eventRestarts === 1 && supervisor < LOOP ? `Container ${bound!.container.name} of ${targetLabel(obs)} restarted once ${eventsWindowText(ce!)}: clients were disconnected then` : `${targetLabel(obs)} was restarted ${supervisor} times by its supervisor`,
       evidence,
-      remediations: [REMEDIATIONS['find-restart-cause'](t, { ...(unit && SAFE_NAME.test(unit.id) ? { unit: unit.id } : {}), ...(container && SAFE_NAME.test(container.name) ? { container: container.name } : {}) })],
-      details: { uptime: uptime ?? -1, restarts: Math.max(seenRestarts, supervisor), runIds: seenRestarts, loop },
+      remediations: [REMEDIATIONS['find-restart-cause'](t, { ...(unit && SAFE_NAME.test(unit.id) ? { unit: unit.id } : {}), ...(container && SAFE_NAME.test(container.name) ? { container: container.name } : ce && SAFE_NAME.test(bound!.container.name) ? { container: bound!.container.name } : {}) })],
+      details: { uptime: uptime ?? -1, restarts: Math.max(seenRestarts, supervisor, eventRestarts), runIds: seenRestarts, loop, ...(ce?.read.ok ? { eventRestarts } : {}) },
     };
   },
 });

@@ -25,7 +25,13 @@ const SECRET_FLAG_RE = new RegExp(`((?<![\\w-])${SECRET_FLAG}=|(?:^|\\s)${SECRET
 const SECRET_FLAG_WORD = new RegExp(`^${SECRET_FLAG}$`, 'i');
 const SECRET_FLAG_EQ = new RegExp(`^(${SECRET_FLAG}|--(?:requirepass|masteruser-password|tls-key-file-pass|tls-client-key-file-pass))=`, 'i');
 // `REDIS_PASSWORD=… redis-server …` in a `sh -c` command.
-const SECRET_ENV_RE = /(^|[\s"';])([A-Za-z_]*(?:PASS|SECRET|TOKEN)[A-Za-z_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/gi;
+// Any assignment is matched (one scan of the name), and redacted when its name says secret: a pattern with the
+// words inside the name (`[A-Za-z_]*(?:PASS|…)[A-Za-z_]*=`) backtracks over a long name at every word it holds.
+const ENV_ASSIGN_RE = /(^|[\s"';])([A-Za-z_][A-Za-z0-9_]*=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"';]+)/g;
+const SECRET_ENV_NAME = /PASS|SECRET|TOKEN|AUTH/i;
+function redactSecretEnv(text: string): string {
+  return text.replace(ENV_ASSIGN_RE, (m: string, pre: string, name: string) => (SECRET_ENV_NAME.test(name) ? `${pre}${name}${REDACTED}` : m));
+}
 
 // ACL rule syntax (Redis 7 acl.c ACLSetUser): keywords, and rules that start with a marker character.
 const ACL_KEYWORD = /^(?:on|off|nopass|resetpass|reset|allkeys|allchannels|allcommands|nocommands|resetkeys|resetchannels|sanitize-payload|skip-sanitize-payload)$/i;
@@ -71,9 +77,8 @@ function redactUnquotedSecrets(args: string): string {
 export function redactCommandLine(args: string): string {
   // Capped here too (callers cap their lines already): the patterns below are linear per start, not over 130,000 characters.
   return redactUnquotedSecrets(
-    redactRedisConfigText(capLine(args))
+    redactSecretEnv(redactRedisConfigText(capLine(args)))
       .replace(SECRET_FLAG_RE, `$1${REDACTED}`)
-      .replace(SECRET_ENV_RE, `$1$2${REDACTED}`)
       .replace(/(\bredis-cli\b.*?\s-a\s+)\S+/g, `$1${REDACTED}`),
   );
 }

@@ -21,6 +21,7 @@ import type { DockerContainer, OomKill, RemoteObservation, SystemdUnit } from '.
 import type { Observations } from '../../model/types.js';
 import { confsForPort, listenersOnPort, remoteOf } from './host.js';
 import { bindingsForPort, dockerOf, targetContainer } from './containers.js';
+import { clock, containerEvents, eventsWindowText } from './container-events.js';
 
 export interface OomLink {
   /** The kernel's kill; absent when only the container's State.OOMKilled says so. */
@@ -91,8 +92,11 @@ export function linkOomKills(obs: Observations): OomLinks {
   const out: OomLinks = { linked: [], unlinked: [] };
   const port = obs.target.port;
   if (!remote) {
-    // The Engine API alone: the container's own State.OOMKilled is the link.
-    for (const c of containersOfPort(obs, port)) if (c.oomKilled) out.linked.push({ links: [`${dockerOf(obs)!.where}: container ${c.name}, which publishes :${port}, has State.OOMKilled true`], timeOnly: false });
+    // The Engine API alone: the container's own State.OOMKilled, or an oom event of it since the last good probe, is the link.
+    for (const c of containersOfPort(obs, port)) {
+      const links = [...(c.oomKilled ? [`${dockerOf(obs)!.where}: container ${c.name}, which publishes :${port}, has State.OOMKilled true`] : []), ...oomEventLinks(obs, c, port)];
+      if (links.length) out.linked.push({ links, timeOnly: false });
+    }
     return out;
   }
   const pids = new Set(listenersOnPort(remote, port).map((l) => l.pid).filter((p) => p !== undefined));
@@ -106,9 +110,25 @@ export function linkOomKills(obs: Observations): OomLinks {
   }
   const seenBy = (c: DockerContainer) => out.linked.some((l) => l.kill?.memcg?.includes(c.id));
   for (const c of containersOfPort(obs, port)) {
-    if (c.oomKilled && !seenBy(c)) out.linked.push({ links: [`docker inspect: container ${c.name}, which publishes :${port}, has State.OOMKilled true`], timeOnly: false });
+    if (seenBy(c)) continue;
+    const links = [...(c.oomKilled ? [`docker inspect: container ${c.name}, which publishes :${port}, has State.OOMKilled true`] : []), ...oomEventLinks(obs, c, port)];
+    if (links.length) out.linked.push({ links, timeOnly: false });
   }
   return out;
+}
+
+/**
+ * Docker's own oom events of the container (by its id) since the last good probe: the kernel
+ * killed a process in its memory cgroup. State.OOMKilled says it happened some time in the
+ * container's life; the event says when — between the last good probe and now.
+ */
+function oomEventLinks(obs: Observations, c: DockerContainer, port: number): string[] {
+  const ce = containerEvents(obs, c);
+  if (!ce || ce.ooms.length === 0) return [];
+  const last = ce.ooms[ce.ooms.length - 1]!;
+  const died = ce.deaths.filter((d) => d.oom);
+  const d = died[died.length - 1];
+  return [`Docker events ${eventsWindowText(ce)}: ${ce.ooms.length === 1 ? 'an oom event' : `${ce.ooms.length} oom events`} of container ${c.name}, which publishes :${port}, last at ${clock(last.at, ce.nowMs)}${d ? `; it died at ${clock(d.at, ce.nowMs)}${d.exitCode !== undefined ? ` (exit ${d.exitCode})` : ''}` : ''}${ce.restarts ? `, restarted ${ce.restarts} time${ce.restarts === 1 ? '' : 's'}` : ''}`];
 }
 
 /** The unlinked kills as a note: pid, cgroup, time — what an operator needs to look for them elsewhere. */
