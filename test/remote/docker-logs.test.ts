@@ -29,6 +29,17 @@ describe('docker logs over SSH', () => {
     expect(planPhase2(obs, 6379, 3).containerIds).toEqual([id('a'), id('b'), id('c'), id('d'), id('e')]);
   });
 
+  it('a container in a restart loop caught "Up" between two crashes still gets its log read; one up for minutes does not', () => {
+    const containers = parseDockerPs([
+      psLine({ ID: id('a'), Names: 'up', State: 'running', Status: 'Up 2 hours', Ports: '0.0.0.0:6379->6379/tcp' }),
+      psLine({ ID: id('b'), Names: 'loop', State: 'running', Status: 'Up Less than a second', Ports: '0.0.0.0:7001->6379/tcp' }),
+      psLine({ ID: id('c'), Names: 'loop2', State: 'running', Status: 'Up 4 seconds' }),
+      psLine({ ID: id('d'), Names: 'settled', State: 'running', Status: 'Up About a minute' }),
+    ].join('\n'));
+    const obs = { docker: { containers } } as unknown as RemoteObservation;
+    expect(planPhase2(obs, 7001, 3).containerLogIds).toEqual([id('b'), id('c')]);
+  });
+
   it('the script: inspect first with its own exit status, every log line behind "| ", ids validated', () => {
     const script = dockerInspectScript([id('a')], [id('b')]);
     expect(script).toContain(`s docker logs --tail 30 ${id('b')} 2>&1 | head -c 65536 | sed 's/^/| /'`);

@@ -357,6 +357,9 @@ function eventContainerIds(obs: RemoteObservation): string[] {
  * (ufw and firewall-cmd are Python, kubectl talks to a cluster) last. The report keeps
  * catalogue order.
  */
+/** `docker ps` Status of a container up for less than a minute (Docker's own wording). */
+const JUST_STARTED = /^Up (?:Less than a second|\d{1,2} seconds)\b/;
+
 export const RUN_ORDER: readonly RemoteCommandId[] = [
   'ps', 'ss', 'systemd', 'docker-ps', 'iptables', 'nft', 'free', 'host-tuning', 'kernel-oom', 'ufw', 'firewalld', 'kubectl',
   'redis-conf', 'df', 'proc-limits', 'redis-log', 'docker-inspect', 'docker-events',
@@ -408,8 +411,10 @@ export function planPhase2(obs: RemoteObservation, targetPort: number, timeoutSe
   const containerIds = redis.map((c) => c.id).slice(0, 10);
   // As the Engine API read does (docker/engine-api.ts): the log tail of the Redis containers not
   // running well, at most 3, those whose ports name the target's first (a stopped one shows none).
+  // "Up 3 seconds" counts: a container in a restart loop is caught between two crashes as often
+  // as not, and `docker ps` cannot tell it from a healthy one that just started (its log tells).
   const containerLogIds = redis
-    .filter((c) => !c.running || c.state === 'restarting' || /\(unhealthy\)/.test(c.status))
+    .filter((c) => !c.running || c.state === 'restarting' || /\(unhealthy\)/.test(c.status) || JUST_STARTED.test(c.status))
     .map((c, i) => ({ c, i, w: c.ports.some((p) => p.hostPort === targetPort) ? 0 : 1 }))
     .sort((a, b) => a.w - b.w || a.i - b.i)
     .slice(0, MAX_LOGS)
