@@ -2,8 +2,8 @@
  * Which Docker Engine holds the target's container (INTERFACES.md `--docker-host`):
  *  1. the given host (`--docker-host`, the target's docker.host): unix:// is read through the
  *     Engine API here; ssh:// through the target's own SSH session (its known_hosts verified)
- *     when it names the SSH host — docker-modem's SSH transport verifies no host key, so it is
- *     never used;
+ *     when it names the SSH host (never a Docker client's own SSH transport: docker-modem's
+ *     verifies no host key);
  *  2. with --ssh and no host: the SSH host's own Docker (the catalogue's docker ps/inspect);
  *  3. else DOCKER_HOST (unix:// only), or /var/run/docker.sock, only when the target is an
  *     address of this machine: a Docker here says nothing about a container elsewhere.

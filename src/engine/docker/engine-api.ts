@@ -3,19 +3,18 @@
  * stopped ones too: they keep their HostConfig.PortBindings), inspect, and the tail of a log.
  * Read-only GETs only: nothing here starts, stops, execs or pulls.
  *
- * Transport: docker-modem, the Engine API layer dockerode itself is built on (socket paths,
- * query strings, API errors), without dockerode's BuildKit/gRPC dependencies (@grpc/grpc-js
- * and protobufjs, 8.5 MB, never used for four GETs). Every call asks docker-modem for the
- * response stream (`isStream`, every status accepted) and reads it here with a byte cap, an
- * abort signal and the bound of the whole phase: docker-modem's buffered calls read a body
- * of any size, and its error path does too. An engine that hangs, sends garbage or a
- * gigabyte costs at most the bound and MAX_*_BYTES.
+ * Transport: node:http on the unix socket, one GET per call. docker-modem (what dockerode is
+ * built on) was the first choice, but it requires ssh2 synchronously when it loads, for a
+ * transport we never use (it verifies no host key): 185–310 ms of blocked loop measured in
+ * `bench/docker.mjs` (the CLI with `--docker-host` 0.4–0.6 s slower than without), for five
+ * GETs whose bodies we stream and cap ourselves anyway. Every call reads the response stream
+ * with a byte cap, an abort signal and the bound of the whole phase: an engine that hangs,
+ * sends garbage or a gigabyte costs at most the bound and MAX_*_BYTES.
  *
  * The engine's answers are outside text like a host's: parsed by docker/inspect.ts (JSON.parse
  * is linear; each text capped), log lines redacted before they are kept.
  */
-import type { IncomingMessage } from 'node:http';
-import DockerModem from 'docker-modem';
+import { request, type IncomingMessage } from 'node:http';
 import type { DockerContainer } from '../remote/types.js';
 import { capLine } from '../shared/lines.js';
 import { redactCommandLine } from '../remote/parsers/ps.js';
@@ -67,10 +66,6 @@ export interface EngineClient {
 
 /** A client on the unix socket at `socketPath`, every request bounded by `signal` and the socket timeout. */
 export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs: number): EngineClient {
-  // host/protocol given explicitly: docker-modem otherwise takes them from DOCKER_HOST over our socket path.
-  const modem = new DockerModem({ socketPath, host: undefined, protocol: 'http', timeout: Math.max(1, Math.round(timeoutMs)), connectionTimeout: Math.max(1, Math.round(timeoutMs)) });
-  const everyStatus: Record<number, boolean> = {};
-  for (let s = 100; s < 600; s++) everyStatus[s] = true;
   return {
     get(path, query, maxBytes, options = {}) {
       // A log tail keeps what it has; any other answer this large is not one an engine gives.
@@ -86,7 +81,7 @@ export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs:
       };
       return new Promise<EngineAnswer>((resolve, reject) => {
         if (signal.aborted) return reject(new DockerApiError('the Docker phase ran out of time', 'timeout'));
-        modem.dial({ path: `${path}?`, method: 'GET', options: { _query: query }, isStream: true, statusCodes: everyStatus, abortSignal: own.signal }, (err, res) => {
+        dial(socketPath, path, query, timeoutMs, own.signal, (err, res) => {
           if (err || !res) {
             const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
             if (timedOut && !signal.aborted) return reject(new DockerApiError(`no answer to ${path} within ${options.timeoutMs} ms`, 'timeout'));
@@ -132,6 +127,21 @@ export function engineClient(socketPath: string, signal: AbortSignal, timeoutMs:
       }).finally(cleanup);
     },
   };
+}
+
+/** `GET path?query` on the socket: the response (any status) or the error; the socket's idle bound is `timeoutMs`. */
+function dial(socketPath: string, path: string, query: Record<string, string | number | boolean>, timeoutMs: number, signal: AbortSignal, done: (err: Error | null, res?: IncomingMessage) => void): void {
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  let settled = false;
+  const once = (err: Error | null, res?: IncomingMessage) => {
+    if (settled) return;
+    settled = true;
+    done(err, res);
+  };
+  const req = request({ socketPath, path: qs ? `${path}?${qs}` : path, method: 'GET', headers: { host: 'docker' }, signal, timeout: Math.max(1, Math.round(timeoutMs)) }, (res) => once(null, res));
+  req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+  req.on('error', (e) => once(e));
+  req.end();
 }
 
 function json(r: { status: number; body: Buffer }, what: string): unknown {

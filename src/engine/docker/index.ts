@@ -67,7 +67,7 @@ export async function runDockerPhase(input: DockerPhaseInput): Promise<DockerPha
   if (endpoint.kind !== 'unix') return { endpoint };
   // The default socket that is not there: no Docker on this machine, nothing to say.
   if (endpoint.socket === DEFAULT_SOCKET && !d.host && !d.envDockerHost && !existsSync(DEFAULT_SOCKET)) return { endpoint: { kind: 'none', why: `no Docker socket at ${DEFAULT_SOCKET}` } };
-  // Loaded only now: docker-modem (and the ssh2 it requires) stays out of runs that read no socket.
+  // Loaded only now: the Engine API client stays out of runs that read no socket.
   const { DockerApiError, engineClient, readEngine } = await import('./engine-api.js');
   const base = { source: 'engine-api' as const, endpoint: endpoint.uri, why: endpoint.why, ...(d.container ? { container: d.container } : {}) };
   const controller = new AbortController();

@@ -1,7 +1,7 @@
 /**
  * The Docker phase in a diagnosis (issue #19): started next to the network probes, its
  * result merged after them. The Engine API read lives in docker/ (loaded on demand, so a
- * run that never reads Docker never loads docker-modem); Docker over SSH comes from the SSH
+ * run that never reads Docker never loads it); Docker over SSH comes from the SSH
  * checks' docker ps / docker inspect and is turned into the same DockerObservation here.
  */
 import type { Check, Observations } from '../model/types.js';
