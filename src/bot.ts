@@ -134,6 +134,8 @@ const READY_PING_MS = 500;
 const REMEDIATION_COMMAND_MS = 5000;
 /** Fixes one worker runs at once: they are rare, and each is bounded by its timeouts. */
 const REMEDIATION_CONCURRENCY = 2;
+/** The monitor's state writes of ticks ending this close together go as one Lua call (monitor/state-writer.ts). */
+const STATE_WRITE_WINDOW_MS = 100;
 
 /** What every component of a process shares, built once by startBot. */
 interface Parts {
@@ -219,6 +221,8 @@ function workerComponents(p: Parts): Component[] {
     diagnose: incidentDiagnose(p, alerts.channel),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
+    // The batch monitor's state writes: gathered over 100 ms into one Lua call (monitor/state-writer.ts).
+    writeWindowMs: STATE_WRITE_WINDOW_MS,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
     ...(p.idleWatch ? { idleWatch: p.idleWatch } : {}),
   });
@@ -232,7 +236,7 @@ function workerComponents(p: Parts): Component[] {
     ...(locationProbes ? [new LocationProbeListener(settings.queueRedis, settings.queuePrefix, remote, locationProbes, log)] : []),
     new MonitorComponent({
       redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
-      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
+      concurrency: settings.monitorConcurrency, timeoutMs: settings.timeoutMs, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
       ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
     }),
   ];
