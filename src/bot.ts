@@ -117,7 +117,7 @@ export interface BotOptions {
   /** App Home republish debounce after a state change (default 2 s); tests shorten it. */
   homeDebounceMs?: number;
   /** Monitor timings (claim lease, paused/resumed debounce, its own stall options); tests shorten them. */
-  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions };
+  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions; /** Targets per shard (tests: several shards with few targets). */ shardSize?: number };
 }
 
 export interface Bot {
@@ -238,6 +238,7 @@ function workerComponents(p: Parts): Component[] {
       redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
       concurrency: settings.monitorConcurrency, timeoutMs: settings.timeoutMs, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
       ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
+      ...(opts.monitor?.shardSize ? { shardSize: opts.monitor.shardSize } : {}),
     }),
   ];
 }

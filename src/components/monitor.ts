@@ -46,6 +46,8 @@ export interface MonitorComponentOptions {
   metrics: Metrics;
   log: Logger;
   stalls?: StallOptions;
+  /** Targets per shard (default SHARD_SIZE); every worker must be given the same. */
+  shardSize?: number;
 }
 
 /** A WorkerComponent (connection, worker made once ready, stop order) with the schedulers and gauges as its hooks. */
@@ -74,7 +76,7 @@ export class MonitorComponent extends WorkerComponent {
 
   private async sync(): Promise<void> {
     const { o } = this;
-    const r = await this.queue!.sync(o.monitor ? o.targets : [], o.intervalSeconds * 1000);
+    const r = await this.queue!.sync(o.monitor ? o.targets : [], o.intervalSeconds * 1000, o.shardSize);
     if (r.removedTargets.length > 0) await o.store.removeStates(r.removedTargets).catch(() => undefined);
     if (r.upserted.length > 0 || r.removed.length > 0) {
       o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, shards: r.shards, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed.length });

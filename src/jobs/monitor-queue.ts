@@ -48,8 +48,8 @@ export interface BatchJobData {
 /** A tick is never retried: the next tick is the retry. Nothing of it is kept once it ran. */
 export const BATCH_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: true };
 
-export function shardCount(targets: number): number {
-  return Math.min(MAX_SHARDS, Math.max(1, Math.ceil(targets / SHARD_SIZE)));
+export function shardCount(targets: number, shardSize = SHARD_SIZE): number {
+  return Math.min(MAX_SHARDS, Math.max(1, Math.ceil(targets / Math.max(1, shardSize))));
 }
 
 export function shardOf(target: string, shards: number): number {
@@ -95,8 +95,8 @@ export class MonitorQueue {
   }
 
   /** No targets: no schedulers at all. */
-  async sync(targets: readonly string[], everyMs: number): Promise<SyncResult> {
-    const shards = shardCount(targets.length);
+  async sync(targets: readonly string[], everyMs: number, shardSize = SHARD_SIZE): Promise<SyncResult> {
+    const shards = shardCount(targets.length, shardSize);
     const existing = new Map<string, { every?: number; offset?: number }>();
     for (const s of await this.queue.getJobSchedulers(0, -1)) existing.set(s.key, { ...(s.every !== undefined ? { every: s.every } : {}), ...(s.offset !== undefined ? { offset: s.offset } : {}) });
     const wanted = targets.length === 0 ? [] : Array.from({ length: shards }, (_, i) => i);
