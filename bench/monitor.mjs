@@ -1,9 +1,10 @@
 // Monitor benchmark (`npm run bench:monitor` builds first). See bench/README.md "Monitor".
 //
 // Monitored targets — healthy redis-servers, refused ports, and ports dropped
-// by an iptables DROP rule, a third each (many target names may share a
-// host:port: at most ~334 healthy host:ports, 333 refused addresses, 333
-// dropped ports) — probed every --interval s by the built bot and, in the same
+// by an iptables DROP rule: a third each at 1,000 targets, and --down (666)
+// refused and dropped ones past that, the rest healthy (many target names
+// share a host:port: at most ~334 healthy host:ports, 333 refused addresses,
+// 333 dropped ports) — probed every --interval s by the built bot and, in the same
 // run, at the same rate, by Prometheus blackbox_exporter (a `tcp` module
 // sending PING and expecting +PONG), driven by a bounded loop of /probe
 // requests as Prometheus would scrape it. The 2-core machine cannot run both
@@ -36,7 +37,7 @@
 // (no service is started: the binary is run here with its own config file).
 //
 //   node bench/monitor.mjs [--targets 10000] [--interval 10] [--timeout 2000] [--rounds 3]
-//       [--round-seconds 50] [--modes workers,locations] [--cut-hosts 2] [--dist dist] [--json out.json]
+//       [--round-seconds 50] [--modes workers,locations] [--cut-hosts 2] [--down 666] [--dist dist] [--json out.json]
 //
 // --dist: another build's dist/ (e.g. the per-probe-job design of an older
 // commit, for a before figure).
@@ -66,6 +67,7 @@ const TIMEOUT_MS = numberOpt('--timeout', 2000, 200, 10_000);
 const ROUNDS = numberOpt('--rounds', 3, 1, 20);
 const ROUND_S = numberOpt('--round-seconds', 50, 20, 600);
 const CUT_HOSTS = numberOpt('--cut-hosts', 2, 0, 20);
+const DOWN = numberOpt('--down', 666, 0, 20_000);
 const stringOpt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const DIST = resolvePath(stringOpt('--dist', DEFAULT_DIST));
 const MODES = stringOpt('--modes', 'workers,locations').split(',').filter((m) => m === 'workers' || m === 'locations');
@@ -210,12 +212,15 @@ async function inside() {
 
   const redisServer = (args, what) => started(spawn('/usr/bin/redis-server', ['--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args], { stdio: 'ignore' }), what);
 
-  // The targets: a third healthy, a third refused, a third dropped. Many target names share a host:port
-  // (at 10,000 targets about 10 names per host:port): ~334 healthy host:ports (redis-servers with 16 listen
-  // addresses each: Redis binds at most 16), 333 refused loopback addresses, 333 ports of the DROP address.
-  const healthyN = Math.ceil(TARGETS / 3);
-  const refusedN = Math.floor((TARGETS - healthyN) / 2);
-  const droppedN = TARGETS - healthyN - refusedN;
+  // The targets: healthy, refused and dropped — a third each at 1,000; past that --down (666) refused and dropped
+  // names and the rest healthy: 6,666 incidents opening at once would keep the bot diagnosing and alerting (Slack
+  // takes about a message a second per channel) for the whole run. Many healthy names share a host:port (at
+  // 10,000 targets about 28 per host:port): ~334 healthy host:ports (redis-servers with 16 listen addresses
+  // each: Redis binds at most 16), 333 refused loopback addresses, 333 ports of the DROP address.
+  const downN0 = Math.min(DOWN, TARGETS - Math.ceil(TARGETS / 3));
+  const refusedN = Math.floor(downN0 / 2);
+  const droppedN = downN0 - refusedN;
+  const healthyN = TARGETS - refusedN - droppedN;
   const healthyHosts = Math.min(healthyN, 334);
   const refusedHosts = Math.min(refusedN, 333);
   const droppedPorts = Math.min(droppedN, 333);
@@ -249,7 +254,7 @@ async function inside() {
       else if ((body.blocks ?? '').includes('"alert:')) {
         seen.parents += 1;
         const cause = /is down: ([a-z-]+)/.exec(body.text ?? '')?.[1] ?? 'none';
-        const m = /"alert:(([a-z]+)-\d+)-[a-z0-9]+"/.exec(body.blocks);
+        const m = /"alert:(([a-z]+)-\d+)"/.exec(body.blocks);
         const key = `${m?.[2] ?? '?'} → ${cause}`;
         alerts.set(key, (alerts.get(key) ?? 0) + 1);
         if (m && !alertAt.has(m[1])) alertAt.set(m[1], Date.now());
@@ -354,7 +359,16 @@ async function inside() {
     procs.push({ what: 'front end + monitor (node dist/main.js)', child: started(await startNode('main.js', env), `${mode}: main.js`) });
     if (locations.length === 0) procs.push({ what: 'worker (node dist/worker.js)', child: started(await startNode('worker.js', env), `${mode}: worker.js`) });
     const pids = procs.map((p) => p.child.pid);
-    const signal = (sig) => { for (const p of procs) { try { p.child.kill(sig); } catch { /* gone */ } } };
+    const signal = (sig, which = procs) => { for (const p of which) { try { p.child.kill(sig); } catch { /* gone */ } } };
+    // Locations: resumed an interval before the front end (and stopped after it), so the front end does not
+    // count their stopped time as LOCATION-SILENT — an artifact of the rounds, not of the monitor.
+    const probers = procs.filter((p) => p.what.startsWith('location'));
+    const front = procs.filter((p) => !p.what.startsWith('location'));
+    const resume = async () => {
+      if (probers.length > 0) { signal('SIGCONT', probers); await sleep(INTERVAL_S * 1000 + 2000); }
+      signal('SIGCONT', front);
+    };
+    const pause = () => { signal('SIGSTOP', front); signal('SIGSTOP', probers); };
     const botCpu = () => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
 
     // Warm-up: the first ticks open an incident per down target (a full diagnosis and an alert each) — or, in a
@@ -375,7 +389,7 @@ async function inside() {
     let alertLatency;
     for (let r = 0; r < ROUNDS; r++) {
       // The bot's round: its processes run; measured after they have settled (ticks missed while stopped run at once).
-      if (r > 0) signal('SIGCONT');
+      if (r > 0) await resume();
       await sleep(settleBot);
       const a = { at: Date.now(), bot: botCpu(), queue: cpuSeconds(queue.pid), ticks: await botTicks() };
       const cutting = r === Math.min(1, ROUNDS - 1) && CUT_HOSTS > 0;
@@ -383,7 +397,7 @@ async function inside() {
       await sleep(ROUND_S * 1000 - settleBot);
       const b = { at: Date.now(), bot: botCpu(), queue: cpuSeconds(queue.pid), ticks: await botTicks() };
       if (cutDone) alertLatency = await cutDone;
-      signal('SIGSTOP');
+      pause();
       // blackbox_exporter's round, the same length, while the bot's processes are stopped.
       await sleep(1000);
       const c = { at: Date.now(), bb: cpuSeconds(blackbox.pid), done: bb.done };
@@ -397,7 +411,7 @@ async function inside() {
       const x = rounds.at(-1);
       log(`${mode} round ${r + 1}: bot ${x.botProbes} probes ${f(perProbe(x.bot, x.botProbes))} µs + queue ${f(perProbe(x.queue, x.botProbes))} µs; blackbox ${x.bbProbes} probes ${f(perProbe(x.bb, x.bbProbes))} µs; load ${f(x.load, 2)}`);
     }
-    signal('SIGCONT');
+    await resume();
     const mem = await queueMemory();
     const rss = pids.map((pid) => rssMiB(pid));
     for (const p of procs) p.child.kill('SIGTERM');
