@@ -152,17 +152,19 @@ export function combine(where: readonly string[], local: UpResult | undefined, r
 /** The monitor's probe: plain for a target probed from `local` only, combined for one probed from other locations too. */
 export function combinedProbe(deps: { config: Config; store: LocationProbeStore; probe: ProbeFn; intervalMs: () => number; now?: () => number }): ProbeFn {
   const now = deps.now ?? Date.now;
+  // Looked up by name once, not searched on every tick (10,000 targets: 1,000 ticks a second).
+  const where = new Map(deps.config.targets.map((t) => [t.name, probeLocations(t)]));
+  const localOnly = [LOCAL_LOCATION];
   return async (target, options) => {
-    const t = deps.config.targets.find((x) => x.name === target.name);
-    const where = probeLocations(t);
-    if (where.length === 1 && where[0] === LOCAL_LOCATION) return deps.probe(target, options);
+    const from = (target.name !== undefined ? where.get(target.name) : undefined) ?? localOnly;
+    if (from.length === 1 && from[0] === LOCAL_LOCATION) return deps.probe(target, options);
     const started = now();
     const [local, remote] = await Promise.all([
-      where.includes(LOCAL_LOCATION) ? deps.probe(target, options) : Promise.resolve(undefined),
+      from.includes(LOCAL_LOCATION) ? deps.probe(target, options) : Promise.resolve(undefined),
       deps.store.latest(target.name ?? target.input).catch(() => []),
     ]);
     // Fresh: from this interval or the one before (a location's tick lands anywhere in the interval).
-    return combine(where, local, remote, now(), 2.5 * deps.intervalMs(), now() - started);
+    return combine(from, local, remote, now(), 2.5 * deps.intervalMs(), now() - started);
   };
 }
 

@@ -160,7 +160,6 @@ export class Monitor {
       this.unresolvable.add(name);
       throw err;
     }
-    const redactor = new Redactor().add(resolved.options.credentials?.password);
     const at = this.now();
     const probe = await this.deps.probe(resolved.target, {
       timeoutMs: this.deps.timeoutMs,
@@ -175,7 +174,8 @@ export class Monitor {
         ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
       });
     }
-    const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => redactor.redact(text));
+    // The redactor only for a failure's text: a healthy tick makes none.
+    const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => new Redactor().add(resolved.options.credentials?.password).redact(text));
 
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const moved = transition(state, outcome, this.settings, name, tickAt);
