@@ -1,6 +1,7 @@
 /**
  * One tick of one shard (jobs/monitor-queue.ts): its targets probed one after
- * another, spread evenly over `spanMs` from the tick's time, at most `limit`
+ * another, spread evenly over `spanMs` from the tick's time (from when the
+ * batch starts, if later; catching up at twice the pace at most), at most `limit`
  * probes in flight in the process (shared by every batch it runs). Target i
  * of n gets the tick time `tickAt + floor(i * spanMs / n)`: its own, so a tick
  * counted once stays counted once (Monitor.tick), and the next interval's is
@@ -65,10 +66,17 @@ export async function runBatch(b: BatchRun): Promise<{ started: number; failed: 
     inFlight -= 1;
     if (inFlight === 0) allDone?.();
   };
+  // A batch that starts late (its worker was busy, stopped, or took a dead worker's shard over) spreads its
+  // probes from when it starts, and a batch that falls behind catches up at twice its pace at most: never all
+  // of its overdue probes at once (a burst whose replies would wait behind each other past the probe's bound).
+  const start = Math.max(b.tickAt, now());
+  const minGap = b.spanMs / Math.max(1, n) / 2;
+  let slot = -Infinity;
   for (let i = 0; i < n; i++) {
     if (b.stopped?.()) break;
     const due = dueAt(b.tickAt, b.spanMs, i, n);
-    const wait = due - now();
+    slot = Math.max(due - b.tickAt + start, slot + minGap);
+    const wait = slot - now();
     if (wait > 0) await sleep(Math.max(wait, QUANTUM_MS));
     const acquiring = b.limit.acquire();
     if (acquiring) await acquiring;
