@@ -355,7 +355,9 @@ async function inside() {
     const procs = [];
     // The location workers first: a front end without them would count their targets LOCATION-SILENT meanwhile.
     for (const l of locations) procs.push({ what: `location ${l} worker (node dist/worker.js)`, child: started(await startNode('worker.js', { ...env, REDIS_DOCTOR_LOCATION: l }, { readyPath: '/healthz' }), `${mode}: worker.js at ${l}`) });
-    if (locations.length > 0) await sleep(INTERVAL_S * 1000);
+    // A location's first batches start at their shards' offsets and spread over the interval: its first outcome
+    // of some targets comes almost two intervals after it started.
+    if (locations.length > 0) await sleep(2 * INTERVAL_S * 1000 + 2000);
     procs.push({ what: 'front end + monitor (node dist/main.js)', child: started(await startNode('main.js', env), `${mode}: main.js`) });
     if (locations.length === 0) procs.push({ what: 'worker (node dist/worker.js)', child: started(await startNode('worker.js', env), `${mode}: worker.js`) });
     const pids = procs.map((p) => p.child.pid);

@@ -98,7 +98,9 @@ function locationBatchWorker(o: LocationMonitorOptions, connection: Redis): Work
       try {
         await runBatch({
           names, tickAt, spanMs, limit, stopped,
-          run: async (name, at) => { pending.push(await probeHere(deps, name, at)); },
+          // The outcome's time is when the probe ran (the front end keeps only fresh ones), not the tick it belongs to:
+          // a batch that ran late (its worker was stopped or busy) must not look older, or newer, than it is.
+          run: async (name) => { pending.push(await probeHere(deps, name, Date.now())); },
           onError: (name, err) => deps.log.log('warn', 'location probe failed', { location: deps.location, target: name, error: err.message }),
         });
       } finally {
