@@ -120,7 +120,7 @@ export interface BotOptions {
   /** App Home republish debounce after a state change (default 2 s); tests shorten it. */
   homeDebounceMs?: number;
   /** Monitor timings (claim lease, paused/resumed debounce, its own stall options); tests shorten them. */
-  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions };
+  monitor?: PauseWatchOptions & { leaseMs?: number; pollMs?: number; stalls?: StallOptions; /** Targets per shard (tests: several shards with few targets). */ shardSize?: number };
 }
 
 export interface Bot {
@@ -142,6 +142,8 @@ function locationResultMs(settings: Settings): number {
 const LOCATION_FIX_SEND_MS = 30_000;
 /** Fixes one worker runs at once: they are rare, and each is bounded by its timeouts. */
 const REMEDIATION_CONCURRENCY = 2;
+/** The monitor's state writes of ticks ending this close together go as one Lua call (monitor/state-writer.ts). */
+const STATE_WRITE_WINDOW_MS = 100;
 
 /** What every component of a process shares, built once by startBot. */
 interface Parts {
@@ -241,6 +243,8 @@ function workerComponents(p: Parts): Component[] {
     diagnose: incidentDiagnose(p, alerts.channel, locationProbes),
     findDiagnosis: (id) => store.get(id).catch(() => undefined),
     timeoutMs: settings.timeoutMs,
+    // The batch monitor's state writes: gathered over 100 ms into one Lua call (monitor/state-writer.ts).
+    writeWindowMs: STATE_WRITE_WINDOW_MS,
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
     ...(p.idleWatch ? { idleWatch: p.idleWatch } : {}),
   });
@@ -254,8 +258,9 @@ function workerComponents(p: Parts): Component[] {
     ...(locationProbes ? [new LocationProbeListener(settings.queueRedis, settings.queuePrefix, remote, locationProbes, log)] : []),
     new MonitorComponent({
       redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
-      concurrency: settings.monitorConcurrency, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
+      concurrency: settings.monitorConcurrency, timeoutMs: settings.timeoutMs, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
       ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
+      ...(opts.monitor?.shardSize ? { shardSize: opts.monitor.shardSize } : {}),
     }),
   ];
 }

@@ -1,16 +1,19 @@
 /**
  * The monitor as a component, started after the diagnose worker wherever
  * workers run: its own connection to the queue Redis for BullMQ (the worker's
- * blocking connection is duplicated from it), the job schedulers made to match
- * the config whenever that Redis is (again) reachable, and a BullMQ Worker on
- * the `monitor` queue running Monitor.tick. Without an `alerts:` section it
+ * blocking connection is duplicated from it), the shard schedulers made to
+ * match the config whenever that Redis is (again) reachable, and a BullMQ
+ * Worker on the `monitor` queue running each shard's tick: Monitor.tick for
+ * each of its targets, spread over the interval (monitor/batch.ts), at most
+ * `concurrency` probes in flight in the process. Without an `alerts:` section it
  * only removes the schedulers a previous config left.
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueRedis } from '../jobs/connections.js';
-import { MonitorQueue } from '../jobs/monitor-queue.js';
+import { MonitorQueue, splitShards } from '../jobs/monitor-queue.js';
 import { createMonitorWorker } from '../jobs/monitor-worker.js';
+import { batchSpanMs, Limit, runBatch } from '../monitor/batch.js';
 import type { StallOptions } from '../jobs/worker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -33,13 +36,18 @@ export interface MonitorComponentOptions {
   /** The monitored config target names ([] without `alerts:`). */
   targets: string[];
   intervalSeconds: number;
+  /** Probes in flight in this process at most. */
   concurrency: number;
+  /** The bound of one probe (the batch's probes end this long before the next tick, at most). Default 2000. */
+  timeoutMs?: number;
   /** Undefined without `alerts:`: nothing is probed. */
   monitor: Monitor | undefined;
   store: MonitorStore;
   metrics: Metrics;
   log: Logger;
   stalls?: StallOptions;
+  /** Targets per shard (default SHARD_SIZE); every worker must be given the same. */
+  shardSize?: number;
 }
 
 /** A WorkerComponent (connection, worker made once ready, stop order) with the schedulers and gauges as its hooks. */
@@ -68,16 +76,20 @@ export class MonitorComponent extends WorkerComponent {
 
   private async sync(): Promise<void> {
     const { o } = this;
-    const r = await this.queue!.sync(o.targets, o.intervalSeconds * 1000);
-    if (r.removed.length > 0) await o.store.removeStates(r.removed).catch(() => undefined);
+    const r = await this.queue!.sync(o.monitor ? o.targets : [], o.intervalSeconds * 1000, o.shardSize);
+    if (r.removedTargets.length > 0) await o.store.removeStates(r.removedTargets).catch(() => undefined);
     if (r.upserted.length > 0 || r.removed.length > 0) {
-      o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed });
+      o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, shards: r.shards, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed.length });
     }
   }
 
   private async refreshGauges(): Promise<void> {
+    // The targets this process ticked within the period have their gauge already: only the others are read.
+    const since = Date.now() - Math.max(GAUGE_REFRESH_MS, this.o.intervalSeconds * 1000) - this.o.intervalSeconds * 1000;
+    const others = this.o.targets.filter((t) => (this.o.monitor?.lastTickSeen(t) ?? 0) < since);
+    if (others.length === 0) return;
     try {
-      const states = await this.o.store.states(this.o.targets);
+      const states = await this.o.store.states(others);
       for (const [target, s] of states) this.o.metrics.targetUp.set({ target }, reportsUp(s) ? 1 : 0);
     } catch {
       // The queue Redis is down: the gauges keep their last values (the web process says monitoring paused).
@@ -100,11 +112,31 @@ export class MonitorComponent extends WorkerComponent {
 function monitorWorker(o: MonitorComponentOptions, connection: Redis): Worker | undefined {
   const monitor = o.monitor;
   if (!monitor) return undefined;
-  const monitored = new Set(o.targets);
+  const limit = new Limit(o.concurrency);
+  const spanMs = batchSpanMs(o.intervalSeconds * 1000, o.timeoutMs ?? 2000);
+  const split = new Map<number, string[][]>();
+  // Logged once per target until it ticks fine again: a target failing every tick would otherwise log every interval.
+  const failing = new Set<string>();
   return createMonitorWorker({
-    connection, prefix: o.prefix, concurrency: o.concurrency, log: o.log,
+    connection, prefix: o.prefix, log: o.log,
     ...(o.stalls ? { stalls: o.stalls } : {}),
-    // A job of a scheduler this config no longer has (before sync removed it) probes nothing.
-    tick: async (target, tickAt) => (monitored.has(target) ? monitor.tick(target, tickAt) : undefined),
+    batch: async ({ shard, shards }, tickAt, stopped) => {
+      let shardsOf = split.get(shards);
+      if (!shardsOf) split.set(shards, shardsOf = splitShards(o.targets, shards));
+      // A shard count this config does not make (before sync replaced the schedulers) still covers its targets.
+      const names = shardsOf[shard] ?? [];
+      await monitor.prime(names).catch(() => undefined);
+      return runBatch({
+        names, tickAt, spanMs, limit, stopped,
+        run: async (name, at) => {
+          await monitor.tick(name, at);
+          if (failing.delete(name)) o.log.log('info', 'monitor tick succeeds again', { target: name });
+        },
+        onError: (name, err) => {
+          if (!failing.has(name)) o.log.log('warn', 'monitor tick failed', { target: name, error: err.message });
+          failing.add(name);
+        },
+      });
+    },
   });
 }

@@ -31,8 +31,13 @@ export interface LocationRunnerDeps {
 const MAX_REASON = 300;
 
 /** The resolved target, or why this location cannot probe it. */
+/** Config targets by name, per config (a location's batch probes thousands a second: no search each time). */
+const byName = new WeakMap<Config, Map<string, Config['targets'][number]>>();
+
 export function resolveHere(deps: LocationRunnerDeps, input: string): { ok: true; resolved: ResolvedTarget } | { ok: false; reason: string } {
-  const target = deps.config.targets.find((t) => t.name === input);
+  let names = byName.get(deps.config);
+  if (!names) byName.set(deps.config, names = new Map(deps.config.targets.map((t) => [t.name, t])));
+  const target = names.get(input);
   if (!target) return { ok: false, reason: `the config of location ${deps.location} has no target "${input.slice(0, 63)}"` };
   if (!probeLocations(target).includes(deps.location)) return { ok: false, reason: `${input} is not probed from ${deps.location} in that location's config (probeFrom: ${probeLocations(target).join(', ')})` };
   try {

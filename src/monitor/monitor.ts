@@ -33,6 +33,7 @@ import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose, type KeeperDeps } from './incidents.js';
 import { LATENCY_PINGS, outcomeOf, reportsUp, withLatency } from './latency.js';
 import { withRun } from './restarts.js';
+import { StateWriter } from './state-writer.js';
 import { transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
 
 export type { AlertSettings } from './incident.js';
@@ -63,6 +64,11 @@ export interface MonitorDeps {
   /** Where each target's alerts go (routing.ts) and the maintenance windows (silences.ts): see KeeperDeps. */
   route?: KeeperDeps['route'];
   silences?: KeeperDeps['silences'];
+  /**
+   * Gather the ticks' state writes over this many ms into one Lua call
+   * (state-writer.ts; the batch monitor sets it). Unset: each tick writes on its own.
+   */
+  writeWindowMs?: number;
 }
 
 export type TickOutcome =
@@ -93,8 +99,11 @@ export class Monitor {
   private readonly reconciling = new Set<string>();
   private readonly backoff = new BoundedMap<{ failures: number; until: number }>(MAX_CACHED);
 
+  private readonly writer: StateWriter | undefined;
+
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
+    this.writer = deps.writeWindowMs !== undefined ? new StateWriter(deps.store, deps.writeWindowMs) : undefined;
     this.incidents = new IncidentKeeper(deps, this.owner, deps.leaseMs ?? DEFAULT_LEASE_MS, this.now);
   }
 
@@ -111,6 +120,22 @@ export class Monitor {
     this.resolved.set(name, { at: now, value });
     this.unresolvable.delete(name);
     return value;
+  }
+
+  /** The tick time of the last state of `name` this process wrote or read (undefined: none). */
+  lastTickSeen(name: string): number | undefined {
+    return this.states.get(name)?.state?.lastTick;
+  }
+
+  /**
+   * Reads, in one pipeline, the states this process has not seen yet (a
+   * batch's first tick in this process: a new or restarted worker, a shard
+   * that moved here), so the ticks that follow cost no read each.
+   */
+  async prime(names: readonly string[]): Promise<void> {
+    const missing = names.filter((n) => !this.states.has(n));
+    if (missing.length === 0) return;
+    for (const [name, known] of await this.deps.store.readStates(missing)) this.states.set(name, known);
   }
 
   /**
@@ -135,7 +160,6 @@ export class Monitor {
       this.unresolvable.add(name);
       throw err;
     }
-    const redactor = new Redactor().add(resolved.options.credentials?.password);
     const at = this.now();
     const probe = await this.deps.probe(resolved.target, {
       timeoutMs: this.deps.timeoutMs,
@@ -150,7 +174,8 @@ export class Monitor {
         ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
       });
     }
-    const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => redactor.redact(text));
+    // The redactor only for a failure's text: a healthy tick makes none.
+    const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => new Redactor().add(resolved.options.credentials?.password).redact(text));
 
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const moved = transition(state, outcome, this.settings, name, tickAt);
@@ -158,7 +183,7 @@ export class Monitor {
       const next = withLatency(moved.next, probe, at);
       const runs = withRun(next.runs, probe.server, at);
       if (runs) next.runs = runs;
-      const cas = await store.casState(name, version, next, tickAt);
+      const cas = this.writer ? await this.writer.cas(name, version, next, tickAt) : await store.casState(name, version, next, tickAt);
       if (cas.kind !== 'written') {
         this.states.set(name, { version: cas.version, ...(cas.state ? { state: cas.state } : {}) });
         if (cas.kind === 'duplicate') return { kind: 'duplicate' };

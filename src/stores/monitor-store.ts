@@ -109,6 +109,30 @@ end
 return {1, v + 1}
 `;
 
+/**
+ * The same compare-and-set for many targets in one call (the monitor's batch
+ * writes, monitor/state-writer.ts). KEYS: state hashes. ARGV: per key, three
+ * values: expected version, new state JSON, tick. Returns one {code, version,
+ * state|false} per key, as CAS_SCRIPT would.
+ */
+const CAS_MANY_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local b = (i - 1) * 3
+  local cur = redis.call('HMGET', key, 'v', 't', 's')
+  local v = tonumber(cur[1] or '0')
+  if cur[2] and tonumber(cur[2]) >= tonumber(ARGV[b + 3]) then
+    out[i] = {-1, v, cur[3]}
+  elseif v ~= tonumber(ARGV[b + 1]) then
+    out[i] = {0, v, cur[3]}
+  else
+    redis.call('HSET', key, 'v', v + 1, 's', ARGV[b + 2], 't', ARGV[b + 3])
+    out[i] = {1, v + 1}
+  end
+end
+return out
+`;
+
 /** KEYS: incident hash. ARGV: ttl ms, field, value, field, value … Creates it only when absent. */
 const CREATE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -168,6 +192,7 @@ export type CasResult =
 
 type WithScripts = Redis & {
   rdMonitorCas(key: string, version: number, state: string, tick: string): Promise<[number, number, string | null]>;
+  rdMonitorCasMany(n: number, ...keysAndArgs: (string | number)[]): Promise<[number, number, string | null][]>;
   rdMonitorCreate(key: string, ttl: number, ...fields: string[]): Promise<number>;
   rdMonitorRelease(key: string, owner: string): Promise<number>;
   rdMonitorSnoozeOpen(state: string, snooze: string, id: string, rec: string, ms: number): Promise<number>;
@@ -184,6 +209,7 @@ export class MonitorStore {
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not cached (a restarted Redis).
     if (!('rdMonitorCas' in redis)) {
       redis.defineCommand('rdMonitorCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+      redis.defineCommand('rdMonitorCasMany', { lua: CAS_MANY_SCRIPT });
       redis.defineCommand('rdMonitorCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
       redis.defineCommand('rdMonitorRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
       redis.defineCommand('rdMonitorSnoozeOpen', { numberOfKeys: 2, lua: SNOOZE_OPEN_SCRIPT });
@@ -215,6 +241,36 @@ export class MonitorStore {
     const [code, v, s] = await this.run(this.redis.rdMonitorCas(this.key('state', target), version, JSON.stringify(state), tick === undefined ? '' : String(tick)), 'writing the target state');
     if (Number(code) === 1) return { kind: 'written', version: Number(v) };
     return { kind: Number(code) === -1 ? 'duplicate' : 'conflict', version: Number(v), ...(s ? { state: JSON.parse(s) as TargetState } : {}) };
+  }
+
+  /**
+   * casState for many targets in one Lua call (one round trip, one script run
+   * in Redis): each entry is compared and set on its own, as casState would.
+   */
+  async casStates(entries: readonly { target: string; version: number; state: TargetState; tick: number }[]): Promise<CasResult[]> {
+    if (entries.length === 0) return [];
+    const keys = entries.map((e) => this.key('state', e.target));
+    const args: (string | number)[] = [];
+    for (const e of entries) args.push(e.version, JSON.stringify(e.state), String(e.tick));
+    const replies = await this.run(this.redis.rdMonitorCasMany(keys.length, ...keys, ...args), 'writing the target states');
+    return replies.map(([code, v, s]) => (Number(code) === 1
+      ? { kind: 'written' as const, version: Number(v) }
+      : { kind: Number(code) === -1 ? 'duplicate' as const : 'conflict' as const, version: Number(v), ...(s ? { state: JSON.parse(s) as TargetState } : {}) }));
+  }
+
+  /** The states and versions of these targets in one pipeline (absent: version 0, never probed). */
+  async readStates(targets: readonly string[]): Promise<Map<string, { state?: TargetState; version: number }>> {
+    const out = new Map<string, { state?: TargetState; version: number }>();
+    if (targets.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const t of targets) pipe.hmget(this.key('state', t), 'v', 's');
+    const results = (await this.run(pipe.exec(), 'reading target states')) ?? [];
+    results.forEach(([err, reply], i) => {
+      if (err) return;
+      const [v, s] = reply as [string | null, string | null];
+      out.set(targets[i]!, { version: Number(v ?? 0), ...(s ? { state: JSON.parse(s) as TargetState } : {}) });
+    });
+    return out;
   }
 
   /** Compare-and-set without a tick: true when written. */

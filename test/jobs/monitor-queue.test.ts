@@ -1,11 +1,12 @@
 /**
- * The monitor's job schedulers on the real queue Redis: one per target, made
- * to match the config at start (added, interval changed, removed), with a
- * fixed per-target offset so every worker computes the same schedule.
+ * The monitor's job schedulers on the real queue Redis: one per shard of the
+ * targets, made to match the config at start (added, interval or shard count
+ * changed, removed; per-target schedulers of the former design removed), with
+ * fixed offsets so every worker computes the same schedule.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWorkerRedis } from '../../src/jobs/connections.js';
-import { MonitorQueue, schedulerId, schedulerOffset } from '../../src/jobs/monitor-queue.js';
+import { MonitorQueue, schedulerId, shardCount, shardOffset, splitShards, SHARD_SIZE } from '../../src/jobs/monitor-queue.js';
 import { tickTime } from '../../src/jobs/monitor-worker.js';
 import { QUEUE_REDIS, uniquePrefix } from '../slack/helpers/harness.js';
 import { deleteKeysUnder } from '../slack/helpers/redis-keys.js';
@@ -23,32 +24,46 @@ describe('monitor job schedulers', () => {
     }
   });
 
-  const schedulers = async () => (await queue.queue.getJobSchedulers(0, -1)).map((s) => ({ id: s.key, every: s.every, offset: s.offset, target: s.template?.data?.target })).sort((a, b) => a.id.localeCompare(b.id));
+  const schedulers = async () => (await queue.queue.getJobSchedulers(0, -1)).map((s) => ({ id: s.key, every: s.every, offset: s.offset })).sort((a, b) => a.id.localeCompare(b.id));
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
 
-  it('adds one scheduler per target, leaves them alone when nothing changed, and removes what the config no longer has', async () => {
-    expect(await queue.sync(['a', 'b', 'c'], 10_000)).toEqual({ upserted: ['a', 'b', 'c'], removed: [], kept: 0 });
-    expect(await schedulers()).toEqual(['a', 'b', 'c'].map((t) => ({ id: schedulerId(t), every: 10_000, offset: schedulerOffset(t, 10_000), target: t })));
+  it('adds one scheduler per shard, leaves them alone when nothing changed, and replaces them when the shard count or interval changes', async () => {
+    // A per-target scheduler left by the former design: removed, its target named.
+    await queue.queue.upsertJobScheduler('probe-old', { every: 10_000, offset: 5 }, { name: 'probe', data: { target: 'old' } as never });
+    const first = await queue.sync(['a', 'b', 'c'], 10_000);
+    expect(first).toEqual({ upserted: [schedulerId(0, 1)], removed: ['probe-old'], removedTargets: ['old'], shards: 1 });
+    expect(await schedulers()).toEqual([{ id: 'shard-0-of-1', every: 10_000, offset: 1 }]);
     // A second worker starting with the same config changes nothing.
-    expect(await queue.sync(['a', 'b', 'c'], 10_000)).toEqual({ upserted: [], removed: [], kept: 3 });
-    // b removed, d added, interval changed: no leftovers.
-    expect(await queue.sync(['a', 'c', 'd'], 5_000)).toEqual({ upserted: ['a', 'c', 'd'], removed: ['b'], kept: 0 });
-    expect((await schedulers()).map((s) => [s.id, s.every])).toEqual([['probe-a', 5000], ['probe-c', 5000], ['probe-d', 5000]]);
-    // Each scheduler has exactly one next job waiting (delayed), none for b.
+    expect(await queue.sync(['a', 'c', 'b'], 10_000)).toEqual({ upserted: [], removed: [], removedTargets: [], shards: 1 });
+    // More targets: more shards, the old one gone; a new interval.
+    const many = names(SHARD_SIZE * 2 + 1);
+    const r = await queue.sync(many, 5_000);
+    expect(r.shards).toBe(3);
+    expect(r.removed).toEqual(['shard-0-of-1']);
+    expect((await schedulers()).map((s) => [s.id, s.every, s.offset])).toEqual([0, 1, 2].map((i) => [schedulerId(i, 3), 5000, shardOffset(i, 3, 5000)]));
+    // Each scheduler has exactly one next job waiting (delayed), at its offset.
     const delayed = await queue.queue.getDelayed();
-    expect(delayed.map((j) => j.data.target).sort()).toEqual(['a', 'c', 'd']);
-    for (const j of delayed) expect(tickTime(j) % 5000).toBe(schedulerOffset(j.data.target, 5000));
+    expect(delayed.map((j) => j.data.shard).sort()).toEqual([0, 1, 2]);
+    for (const j of delayed) expect(tickTime(j) % 5000).toBe(shardOffset(j.data.shard, 3, 5000));
     // No alerts section: no schedulers at all.
-    expect((await queue.sync([], 5_000)).removed.sort()).toEqual(['a', 'c', 'd']);
+    expect((await queue.sync([], 5_000)).removed.sort()).toEqual([0, 1, 2].map((i) => schedulerId(i, 3)));
     expect(await schedulers()).toEqual([]);
     expect(await queue.queue.getDelayed()).toEqual([]);
   });
 
-  it('spreads targets over the interval', () => {
-    const offsets = Array.from({ length: 1000 }, (_, i) => schedulerOffset(`t${i}`, 10_000));
-    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(1);
+  it('puts every target in exactly one shard, the same in every process, shards of about SHARD_SIZE', () => {
+    const all = names(10_000);
+    const n = shardCount(all.length);
+    expect(n).toBe(40);
+    const split = splitShards(all, n);
+    expect(split.flat().sort()).toEqual([...all].sort());
+    expect(splitShards([...all].reverse(), n)).toEqual(split);
+    for (const s of split) {
+      expect(s.length).toBeGreaterThan(SHARD_SIZE * 0.8);
+      expect(s.length).toBeLessThan(SHARD_SIZE * 1.2);
+    }
+    const offsets = Array.from({ length: n }, (_, i) => shardOffset(i, n, 10_000));
+    expect(offsets[0]).toBe(1);
     expect(Math.max(...offsets)).toBeLessThan(10_000);
-    const perSecond = new Array(10).fill(0) as number[];
-    for (const o of offsets) perSecond[Math.floor(o / 1000)]! += 1;
-    for (const n of perSecond) expect(n).toBeGreaterThan(60);
   });
 });

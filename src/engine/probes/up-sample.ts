@@ -3,8 +3,9 @@
  * connection after its PING answered (up.ts `sample`): a few PINGs timed one
  * at a time (as probes/slow-sample.ts does for a diagnosis: each round trip is
  * what a client's request meets, queueing behind a slow command included),
- * then, when asked, `INFO server` for `run_id` and `uptime_in_seconds` — one
- * more round trip, about 1 KB, parsed within a cap.
+ * then, when asked, `INFO server` for `run_id` and `uptime_in_seconds` — sent
+ * in the same write as the last PING (no round trip of its own: the PING's
+ * reply comes first and is timed alone), about 1 KB, parsed within a cap.
  *
  * A PING that does not come back within what is left of the probe's bound
  * ends the sample and counts with the time it waited (a lower bound: the
@@ -13,6 +14,7 @@
  */
 import type { LatencySample } from '../model/types.js';
 import type { RespConnection } from './resp-connection.js';
+import type { RespNode } from './resp-parser.js';
 import { now, since } from '../shared/clock.js';
 import { summarize } from './slow-sample.js';
 
@@ -31,6 +33,10 @@ export interface ServerIdentity {
   runId?: string;
   uptimeSeconds?: number;
 }
+
+type RespReply = RespNode;
+const PING = { label: 'PING', args: ['PING'] };
+const INFO_SERVER = { label: 'INFO server', args: ['INFO', 'server'] };
 
 export interface UpSample {
   latency?: LatencySample;
@@ -77,28 +83,36 @@ export async function sampleUp(conn: RespConnection, o: UpSampleOptions): Promis
   const left = () => o.timeoutMs - since(started);
   const samples: number[] = [];
   let stopped: LatencySample['stopped'];
+  let infoReply: RespReply | undefined;
+  let infoAsked = false;
   while (!stopped && samples.length < o.pings && left() >= 1) {
     const sentAt = now();
-    const ping = await conn.exchange([{ label: 'PING', args: ['PING'] }], left(), o.signal);
+    // The last PING carries INFO server along (bench/README.md "Monitor": one round trip less per tick).
+    const withInfo = o.serverInfo === true && samples.length === o.pings - 1;
+    const ping = await conn.exchange(withInfo ? [PING, INFO_SERVER] : [PING], left(), o.signal);
+    if (withInfo) {
+      infoAsked = true;
+      infoReply = ping.replies[1]?.reply;
+    }
     const reply = ping.replies[0]?.reply;
-    if (ping.timedOut) {
+    if (ping.timedOut && !reply) {
       stopped = 'timeout';
       samples.push(round(since(sentAt)));
-    } else if (ping.closed || ping.nonResp || !reply) stopped = 'closed';
+    } else if (!reply || ping.nonResp) stopped = 'closed';
     else if (reply.kind !== 'status') stopped = 'error';
     else samples.push(round(ping.replies[0]!.durationMs));
   }
   const out: UpSample = {};
   const latency = summarize(samples, stopped);
   if (latency) out.latency = latency;
-  if (o.serverInfo && !stopped && conn.open && left() >= 1) {
-    const info = await conn.exchange([{ label: 'INFO server', args: ['INFO', 'server'] }], left(), o.signal);
-    const reply = info.replies[0]?.reply;
-    // An ACL that denies INFO (-NOPERM), a managed service that renamed it: no identity, nothing else changes.
-    if (reply && reply.kind !== 'error') {
-      const id = parseServerIdentity(reply.text);
-      if (id.runId !== undefined || id.uptimeSeconds !== undefined) out.server = id;
-    }
+  if (o.serverInfo && !infoAsked && !stopped && conn.open && left() >= 1) {
+    const info = await conn.exchange([INFO_SERVER], left(), o.signal);
+    infoReply = info.replies[0]?.reply;
+  }
+  // An ACL that denies INFO (-NOPERM), a managed service that renamed it: no identity, nothing else changes.
+  if (infoReply && !stopped && infoReply.kind !== 'error') {
+    const id = parseServerIdentity(infoReply.text);
+    if (id.runId !== undefined || id.uptimeSeconds !== undefined) out.server = id;
   }
   return out;
 }
