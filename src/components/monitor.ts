@@ -81,6 +81,12 @@ export class MonitorComponent extends WorkerComponent {
     const { o } = this;
     const r = await this.queue!.sync(o.monitor ? o.targets : [], o.intervalSeconds * 1000, o.shardSize);
     if (r.removedTargets.length > 0) await o.store.removeStates(r.removedTargets).catch(() => undefined);
+    // Targets removed from the config (the shard count may be the same): their states go too (bounded, batched).
+    // Only with `alerts:`: a worker without it has no list of what to keep.
+    if (o.monitor) {
+      const removed = await o.store.removeStatesExcept(new Set(o.targets)).catch(() => []);
+      if (removed.length > 0) o.log.log('info', 'monitor states of targets no longer configured removed', { count: removed.length, targets: removed.slice(0, 10) });
+    }
     if (r.upserted.length > 0 || r.removed.length > 0) {
       o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, shards: r.shards, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed.length });
     }
