@@ -34,7 +34,7 @@ import { watchRedis } from './components/watch-redis.js';
 import { diagnose as engineDiagnose, holdIdle, probeUp, type Remediation, type TargetHistory, type TargetInfo } from './engine/index.js';
 import { LocationClient } from './jobs/location-client.js';
 import { probeLocations } from './jobs/locations.js';
-import { combinedProbe, LocationProbeListener, LocationProbeStore } from './monitor/location-probes.js';
+import { combinedProbe, evaluateArrivals, LocationProbeListener, LocationProbeStore, locationOnlyTargets } from './monitor/location-probes.js';
 import { healthRoutes, type Route } from './http/health.js';
 import { createFrontEndRedis, viaSentinel } from './jobs/connections.js';
 import { silentReporter } from './jobs/diagnosis-report.js';
@@ -248,6 +248,9 @@ function workerComponents(p: Parts): Component[] {
     ...(opts.monitor?.leaseMs !== undefined ? { leaseMs: opts.monitor.leaseMs } : {}),
     ...(p.idleWatch ? { idleWatch: p.idleWatch } : {}),
   });
+  // Location-only targets: counted as their locations' outcomes arrive; their scheduled tick only notices silence.
+  const locationOnly = monitor && locationProbes ? locationOnlyTargets(p.config, p.monitored) : new Set<string>();
+  const arrivals = monitor && locationOnly.size > 0 ? evaluateArrivals(locationOnly, (name, tickAt, o) => monitor.tick(name, tickAt, o), log) : undefined;
   return [
     new WorkerComponent('diagnose worker', settings.queueRedis, (connection) => createDiagnoseWorker({
       connection, prefix: settings.queuePrefix, concurrency: settings.concurrency, runner, notices, claims, metrics, log, ...stalls,
@@ -255,12 +258,13 @@ function workerComponents(p: Parts): Component[] {
     new WorkerComponent('remediate worker', settings.queueRedis, (connection) => createRemediateWorker({
       connection, prefix: settings.queuePrefix, concurrency: REMEDIATION_CONCURRENCY, runner: fixer, notices, log, ...stalls,
     }), log),
-    ...(locationProbes ? [new LocationProbeListener(settings.queueRedis, settings.queuePrefix, remote, locationProbes, log)] : []),
+    ...(locationProbes ? [new LocationProbeListener(settings.queueRedis, settings.queuePrefix, remote, locationProbes, log, arrivals)] : []),
     new MonitorComponent({
       redisUrl: settings.queueRedis, prefix: settings.queuePrefix, targets: p.monitored, intervalSeconds: alerts?.intervalSeconds ?? 30,
       concurrency: settings.monitorConcurrency, timeoutMs: settings.timeoutMs, monitor: monitor || undefined, store: p.monitorStore, metrics, log,
       ...(opts.monitor?.stalls ? { stalls: opts.monitor.stalls } : {}),
       ...(opts.monitor?.shardSize ? { shardSize: opts.monitor.shardSize } : {}),
+      ...(locationOnly.size > 0 ? { onlySilent: locationOnly } : {}),
     }),
   ];
 }

@@ -21,6 +21,10 @@ export class Metrics {
   readonly latencyP99: Gauge<'target'>;
   /** INTERFACES.md section 5: kind alert | recovery | reminder. */
   readonly alerts: Counter<'kind'>;
+  /** Monitor probes that timed out while the process's event loop was blocked: neither failures nor successes. */
+  readonly probesInconclusive: Counter;
+  /** 1 while the last batch of this process had at least 10 % inconclusive probes (monitor/loop-lag.ts). */
+  readonly monitorOverloaded: Gauge;
   /** INTERFACES.md section 5: outcome applied | failed | denied | expired | refused; additions: unknown (sent, no reply), guided (approved, steps posted). */
   readonly remediations: Counter<'outcome'>;
   /** POST /alertmanager: each alert of a payload, by what became of it (src/alertmanager/intake.ts). */
@@ -43,6 +47,8 @@ export class Metrics {
     this.slackFailures = new Counter({ name: 'redis_doctor_slack_api_failures_total', help: 'Slack Web API calls that failed after their retries, by method and error', labelNames: ['method', 'error'], registers });
     this.targetUp = new Gauge({ name: 'redis_doctor_target_up', help: 'Monitored targets: 1 up, 0 down', labelNames: ['target'], registers });
     this.latencyP99 = new Gauge({ name: 'redis_doctor_target_latency_p99_ms', help: 'Monitored targets: p99 of the last probe\'s PINGs, one at a time on its connection (ms)', labelNames: ['target'], registers });
+    this.probesInconclusive = new Counter({ name: 'redis_doctor_monitor_probes_inconclusive_total', help: 'Monitor probes that timed out while this process\'s event loop was blocked: not counted as failures', registers });
+    this.monitorOverloaded = new Gauge({ name: 'redis_doctor_monitor_overloaded', help: 'Monitor: 1 while the latest batch of this process had at least 10 % inconclusive probes (its event loop blocked)', registers });
     this.alerts = new Counter({ name: 'redis_doctor_alerts_total', help: 'Alert messages posted, by kind (alert, recovery, reminder)', labelNames: ['kind'], registers });
     this.remediations = new Counter({ name: 'redis_doctor_remediations_total', help: 'Remediation requests ended, by outcome (applied, failed, denied, expired, refused)', labelNames: ['outcome'], registers });
     this.alertmanagerAlerts = new Counter({ name: 'redis_doctor_alertmanager_alerts_total', help: 'Alerts received on POST /alertmanager, by outcome (opened, joined, duplicate, resolved, unknown-target, dropped, …)', labelNames: ['outcome'], registers });

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { reportsUp } from '../monitor/latency.js';
+import { OVERLOADED_SHARE } from '../monitor/loop-lag.js';
 import type { MonitorStore } from '../stores/monitor-store.js';
 import { ScheduleSync } from './schedule-sync.js';
 import { WorkerComponent } from './worker.js';
@@ -48,6 +49,8 @@ export interface MonitorComponentOptions {
   stalls?: StallOptions;
   /** Targets per shard (default SHARD_SIZE); every worker must be given the same. */
   shardSize?: number;
+  /** Location-only targets: counted as their outcomes arrive (location-probes.ts); the scheduled tick only notices their silence. */
+  onlySilent?: ReadonlySet<string>;
 }
 
 /** A WorkerComponent (connection, worker made once ready, stop order) with the schedulers and gauges as its hooks. */
@@ -78,6 +81,12 @@ export class MonitorComponent extends WorkerComponent {
     const { o } = this;
     const r = await this.queue!.sync(o.monitor ? o.targets : [], o.intervalSeconds * 1000, o.shardSize);
     if (r.removedTargets.length > 0) await o.store.removeStates(r.removedTargets).catch(() => undefined);
+    // Targets removed from the config (the shard count may be the same): their states go too (bounded, batched).
+    // Only with `alerts:`: a worker without it has no list of what to keep.
+    if (o.monitor) {
+      const removed = await o.store.removeStatesExcept(new Set(o.targets)).catch(() => []);
+      if (removed.length > 0) o.log.log('info', 'monitor states of targets no longer configured removed', { count: removed.length, targets: removed.slice(0, 10) });
+    }
     if (r.upserted.length > 0 || r.removed.length > 0) {
       o.log.log('info', 'monitor schedule updated', { targets: o.targets.length, shards: r.shards, intervalSeconds: o.intervalSeconds, upserted: r.upserted.length, removed: r.removed.length });
     }
@@ -117,6 +126,7 @@ function monitorWorker(o: MonitorComponentOptions, connection: Redis): Worker | 
   const split = new Map<number, string[][]>();
   // Logged once per target until it ticks fine again: a target failing every tick would otherwise log every interval.
   const failing = new Set<string>();
+  let overloadLoggedAt = 0;
   return createMonitorWorker({
     connection, prefix: o.prefix, log: o.log,
     ...(o.stalls ? { stalls: o.stalls } : {}),
@@ -126,10 +136,11 @@ function monitorWorker(o: MonitorComponentOptions, connection: Redis): Worker | 
       // A shard count this config does not make (before sync replaced the schedulers) still covers its targets.
       const names = shardsOf[shard] ?? [];
       await monitor.prime(names).catch(() => undefined);
-      return runBatch({
+      let inconclusive = 0;
+      const ran = await runBatch({
         names, tickAt, spanMs, limit, stopped,
         run: async (name, at) => {
-          await monitor.tick(name, at);
+          if ((await monitor.tick(name, at, o.onlySilent?.has(name) ? { onlySilent: true } : {})).kind === 'inconclusive') inconclusive += 1;
           if (failing.delete(name)) o.log.log('info', 'monitor tick succeeds again', { target: name });
         },
         onError: (name, err) => {
@@ -137,6 +148,14 @@ function monitorWorker(o: MonitorComponentOptions, connection: Redis): Worker | 
           failing.add(name);
         },
       });
+      // Never silently: a batch many of whose probes were starved says the monitor is overloaded (at most once a minute).
+      const overloaded = ran.started > 0 && inconclusive / ran.started >= OVERLOADED_SHARE;
+      o.metrics.monitorOverloaded.set(overloaded ? 1 : 0);
+      if (overloaded && Date.now() - overloadLoggedAt >= 60_000) {
+        overloadLoggedAt = Date.now();
+        o.log.log('warn', 'monitor overloaded: this process\'s event loop is blocked, its timed-out probes are inconclusive and cannot alert', { shard, shards, probes: ran.started, inconclusive });
+      }
+      return ran;
     },
   });
 }

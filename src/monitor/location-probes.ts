@@ -122,6 +122,38 @@ export class LocationProbeStore {
   }
 }
 
+/** The code of a target none of whose locations answered lately. */
+export const LOCATION_SILENT = 'LOCATION-SILENT';
+
+/** Monitored targets probed from other locations only (no `local` in probeFrom): counted as their answers arrive. */
+export function locationOnlyTargets(config: Config, monitored: readonly string[]): Set<string> {
+  const targets = new Map(config.targets.map((t) => [t.name, t]));
+  return new Set(monitored.filter((n) => {
+    const t = targets.get(n);
+    return t !== undefined && !probeLocations(t).includes(LOCAL_LOCATION);
+  }));
+}
+
+/** Arrivals evaluated at once, at most (a batch answer holds up to a shard's outcomes). */
+const EVALUATE_AT_ONCE = 50;
+
+/**
+ * The front end's evaluation of the location-only targets whose outcomes just
+ * arrived: each one ticked with its probe time (the location's), in chunks of
+ * EVALUATE_AT_ONCE. Every `local` worker reads the same events; the tick's
+ * compare-and-set counts an outcome once however many do.
+ */
+export function evaluateArrivals(locationOnly: ReadonlySet<string>, tick: (name: string, tickAt: number, opts: { probedAt: number }) => Promise<unknown>, log: Logger): (answers: LocationProbeAnswer[]) => Promise<void> {
+  return async (answers) => {
+    const due = answers.filter((a) => locationOnly.has(a.target));
+    for (let i = 0; i < due.length; i += EVALUATE_AT_ONCE) {
+      await Promise.all(due.slice(i, i + EVALUATE_AT_ONCE).map((a) => tick(a.target, a.at, { probedAt: a.at }).catch((err: Error) => {
+        log.log('warn', 'location probe outcome not evaluated', { target: a.target, location: a.location, error: err.message });
+      })));
+    }
+  };
+}
+
 /** Pure: one outcome from each location's (local: this process's probe; others: the fresh ones). */
 export function combine(where: readonly string[], local: UpResult | undefined, remote: readonly LocationProbeAnswer[], now: number, maxAgeMs: number, durationMs: number): UpResult {
   const seen: { location: string; up: boolean; code?: string; detail?: string }[] = [];
@@ -135,7 +167,7 @@ export function combine(where: readonly string[], local: UpResult | undefined, r
   }
   const stale = where.filter((l) => !seen.some((s) => s.location === l));
   const staleNote = stale.length > 0 ? `; no recent probe from ${stale.join(', ')}` : '';
-  if (seen.length === 0) return { up: false, step: 'tcp', code: 'LOCATION-SILENT', detail: `no location has probed it recently (${where.join(', ')})`, durationMs };
+  if (seen.length === 0) return { up: false, step: 'tcp', code: LOCATION_SILENT, detail: `no location has probed it recently (${where.join(', ')})`, durationMs };
   const down = seen.filter((s) => !s.up);
   const up = seen.filter((s) => s.up);
   if (down.length === 0) return { up: true, step: 'redis', ...(local?.address ? { address: local.address } : {}), durationMs };
@@ -174,7 +206,13 @@ export class LocationProbeListener implements Component {
   private readonly events: QueueEvents[] = [];
   private readonly connections: Redis[] = [];
 
-  constructor(private readonly redisUrl: QueueRedis, private readonly prefix: string, private readonly locations: readonly string[], private readonly store: LocationProbeStore, private readonly log: Logger) {}
+  /**
+   * `recorded`: called with each batch answer's outcomes once they are in the
+   * store — the front end evaluates a location-only target as its answers
+   * arrive, not at its own tick (an alert within one interval of the
+   * failuresBeforeAlert-th failed probe, issue #20).
+   */
+  constructor(private readonly redisUrl: QueueRedis, private readonly prefix: string, private readonly locations: readonly string[], private readonly store: LocationProbeStore, private readonly log: Logger, private readonly recorded?: (answers: LocationProbeAnswer[]) => Promise<void>) {}
 
   async start(): Promise<void> {
     for (const location of this.locations) {
@@ -189,7 +227,10 @@ export class LocationProbeListener implements Component {
       const record = (value: unknown) => {
         const answers = parseBatchAnswer(value, location);
         if (answers.length === 0) return;
-        this.store.recordAll(answers).catch((err: Error) => this.log.log('warn', 'location probes not recorded', { location, count: answers.length, error: err.message }));
+        this.store.recordAll(answers).then(
+          () => this.recorded?.(answers).catch((err: Error) => this.log.log('warn', 'location probes not evaluated', { location, count: answers.length, error: err.message })),
+          (err: Error) => this.log.log('warn', 'location probes not recorded', { location, count: answers.length, error: err.message }),
+        );
       };
       ev.on('progress', ({ data }) => record(data));
       ev.on('completed', ({ returnvalue }) => record(returnvalue));

@@ -32,6 +32,8 @@ import type { IdleWatch } from './idle-watch.js';
 import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose, type KeeperDeps } from './incidents.js';
 import { LATENCY_PINGS, outcomeOf, reportsUp, withLatency } from './latency.js';
+import { LOCATION_SILENT } from './location-probes.js';
+import { DEFAULT_LAG_FRACTION, processLoopLag, starved, timeoutClass, type LoopLag } from './loop-lag.js';
 import { withRun } from './restarts.js';
 import { StateWriter } from './state-writer.js';
 import { transition, type MonitorEvent, type ProbeOutcome, type TargetState } from './state-machine.js';
@@ -69,10 +71,30 @@ export interface MonitorDeps {
    * (state-writer.ts; the batch monitor sets it). Unset: each tick writes on its own.
    */
   writeWindowMs?: number;
+  /**
+   * The starved-loop guard (loop-lag.ts): a timeout-class failure whose window
+   * was blocked beyond `lagFraction` (default 0.25) of `timeoutMs` is
+   * inconclusive. Default: this process's LoopLag; `false` turns the guard off.
+   */
+  loopLag?: LoopLag | false;
+  lagFraction?: number;
+}
+
+export interface TickOptions {
+  /**
+   * The outcome is a location's answer that just arrived, probed at this time
+   * there (location-probes.ts): counted with that time, and not this
+   * process's probe, so this process's loop lag does not make it inconclusive.
+   */
+  probedAt?: number;
+  /** Count the tick only when no location answered lately (LOCATION-SILENT): a location-only target's scheduled tick. */
+  onlySilent?: boolean;
 }
 
 export type TickOutcome =
   | { kind: 'duplicate' }
+  /** A timeout while this process's event loop was blocked: not counted, the state is left as it was. */
+  | { kind: 'inconclusive'; blockedMs: number; probe: UpResult }
   | { kind: 'counted'; state: TargetState; events: MonitorEvent[]; probe: UpResult };
 
 /**
@@ -84,6 +106,8 @@ const DEFAULT_LEASE_MS = 120_000;
 const RESOLVE_CACHE_MS = 60_000;
 const MAX_CACHED = 20_000;
 const MAX_RECONCILING = 16;
+/** Inconclusive probes are logged once a minute at most, with their count. */
+const INCONCLUSIVE_LOG_MS = 60_000;
 /** After a failed reconcile (Slack refusing, a channel the app is not in): wait this long at most before the next try. */
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -100,9 +124,13 @@ export class Monitor {
   private readonly backoff = new BoundedMap<{ failures: number; until: number }>(MAX_CACHED);
 
   private readonly writer: StateWriter | undefined;
+  private readonly loopLag: LoopLag | undefined;
+  /** Inconclusive probes not yet logged (one log line a minute at most). */
+  private unlogged = { count: 0, loggedAt: 0 };
 
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
+    this.loopLag = deps.loopLag === false ? undefined : deps.loopLag ?? processLoopLag();
     this.writer = deps.writeWindowMs !== undefined ? new StateWriter(deps.store, deps.writeWindowMs) : undefined;
     this.incidents = new IncidentKeeper(deps, this.owner, deps.leaseMs ?? DEFAULT_LEASE_MS, this.now);
   }
@@ -145,7 +173,7 @@ export class Monitor {
    * another worker wrote since, the failed compare-and-set returns the
    * current state and the transition is recomputed on it.
    */
-  async tick(name: string, tickAt: number): Promise<TickOutcome> {
+  async tick(name: string, tickAt: number, opts: TickOptions = {}): Promise<TickOutcome> {
     const { store, log } = this.deps;
     const known = this.states.get(name) ?? await store.readState(name);
     let { state, version } = known;
@@ -160,7 +188,7 @@ export class Monitor {
       this.unresolvable.add(name);
       throw err;
     }
-    const at = this.now();
+    const at = opts.probedAt ?? this.now();
     const probe = await this.deps.probe(resolved.target, {
       timeoutMs: this.deps.timeoutMs,
       ...(resolved.options.credentials ? { credentials: resolved.options.credentials } : {}),
@@ -174,8 +202,19 @@ export class Monitor {
         ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
       });
     }
+    // A location-only target's scheduled tick counts only the silence of its locations: their answers are counted as they arrive.
+    if (opts.onlySilent && probe.code !== LOCATION_SILENT) return { kind: 'duplicate' };
     // The redactor only for a failure's text: a healthy tick makes none.
     const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => new Redactor().add(resolved.options.credentials?.password).redact(text));
+    // A monitor must not page because its own host is busy: a timeout while this process's loop was blocked
+    // says nothing of the target. Neither a failure nor a success; a refusal is real whatever the load.
+    if (!outcome.ok && this.loopLag && opts.probedAt === undefined && timeoutClass(outcome.code)) {
+      const blocked = starved(this.loopLag, at, this.now(), this.deps.timeoutMs, this.deps.lagFraction ?? DEFAULT_LAG_FRACTION);
+      if (blocked) {
+        this.inconclusive(name, outcome.code!, blocked.blockedMs);
+        return { kind: 'inconclusive', blockedMs: blocked.blockedMs, probe };
+      }
+    }
 
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const moved = transition(state, outcome, this.settings, name, tickAt);
@@ -201,6 +240,17 @@ export class Monitor {
       }
     }
     throw new Error(`the state of ${name} kept changing under this worker (${CAS_ATTEMPTS} attempts)`);
+  }
+
+  private inconclusive(name: string, code: string, blockedMs: number): void {
+    this.deps.metrics.probesInconclusive.inc();
+    this.unlogged.count += 1;
+    const now = this.now();
+    if (now - this.unlogged.loggedAt < INCONCLUSIVE_LOG_MS) return;
+    this.deps.log.log('warn', 'monitor probes inconclusive: this process\'s event loop was blocked during them (not counted as failures)', {
+      count: this.unlogged.count, target: name, code, blockedMs, timeoutMs: this.deps.timeoutMs,
+    });
+    this.unlogged = { count: 0, loggedAt: now };
   }
 
   private logEvent(name: string, e: MonitorEvent): void {

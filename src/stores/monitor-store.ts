@@ -198,6 +198,11 @@ type WithScripts = Redis & {
   rdMonitorSnoozeOpen(state: string, snooze: string, id: string, rec: string, ms: number): Promise<number>;
 };
 
+/** removeStatesExcept's bounds. */
+const STALE_SCANS = 200;
+const STALE_MAX = 20_000;
+const STALE_BATCH = 500;
+
 export class MonitorStore {
   private readonly redis: WithScripts;
   /** The alerts waiting for Slack (alert-backlog.ts). */
@@ -294,6 +299,31 @@ export class MonitorStore {
   async removeStates(targets: readonly string[]): Promise<void> {
     if (targets.length === 0) return;
     await this.run(this.redis.del(...targets.map((t) => this.key('state', t))), 'removing target states');
+  }
+
+  /**
+   * Deletes the stored states of targets not in `keep` (removed from the
+   * config): SCAN over the state keys, bounded (at most STALE_SCANS calls of
+   * COUNT 1000, and STALE_MAX states per call of this), deleted in batches of
+   * STALE_BATCH. Returns the targets whose states were deleted.
+   */
+  async removeStatesExcept(keep: ReadonlySet<string>): Promise<string[]> {
+    const head = this.key('state', '');
+    const match = `${head.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const stale: string[] = [];
+    let cursor = '0';
+    for (let i = 0; i < STALE_SCANS && stale.length < STALE_MAX; i++) {
+      const [next, keys] = await this.run(this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000), 'listing target states');
+      for (const k of keys) {
+        const target = k.slice(head.length);
+        if (k.startsWith(head) && !keep.has(target) && stale.length < STALE_MAX) stale.push(target);
+      }
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    const unique = [...new Set(stale)];
+    for (let i = 0; i < unique.length; i += STALE_BATCH) await this.removeStates(unique.slice(i, i + STALE_BATCH));
+    return unique;
   }
 
   async incident(id: string): Promise<IncidentRecord | undefined> {
