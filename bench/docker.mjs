@@ -100,6 +100,13 @@ async function main() {
   onExitSync(() => rmSync(SUDOERS, { force: true }));
   onExitSync(() => {
     try {
+      // A session interrupted mid-run (SIGINT) leaves its per-connection sshd behind: userdel --force
+      // removes the account but not its processes (one was found 1 h 45 min later).
+      execFileSync('pkill', ['-KILL', '-u', USER], { stdio: 'ignore', timeout: 5000 });
+    } catch {
+      // none left, or no such user
+    }
+    try {
       execFileSync('userdel', ['--force', USER], { stdio: 'ignore', timeout: 5000 });
     } catch {
       // not created, or gone
