@@ -18,6 +18,7 @@ import { createMonitorWorker } from '../jobs/monitor-worker.js';
 import { probeHere, type LocationRunnerDeps, type LocationWorkerOptions } from '../jobs/location-worker.js';
 import type { LocationProbeAnswer } from '../jobs/location-jobs.js';
 import { batchSpanMs, Limit, runBatch } from '../monitor/batch.js';
+import { DEFAULT_LAG_FRACTION, OVERLOADED_SHARE, processLoopLag, starved, timeoutClass } from '../monitor/loop-lag.js';
 import { ScheduleSync } from './schedule-sync.js';
 import { WorkerComponent } from './worker.js';
 
@@ -77,6 +78,7 @@ function locationBatchWorker(o: LocationMonitorOptions, connection: Redis): Work
   const limit = new Limit(o.worker.concurrency);
   const spanMs = batchSpanMs(o.intervalSeconds * 1000, deps.timeoutMs);
   const split = new Map<number, string[][]>();
+  const lag = processLoopLag();
   return createMonitorWorker({
     connection, prefix: o.worker.prefix, queue: o.worker.queue, name: o.worker.name, log: deps.log,
     ...(o.worker.stalls ? { stalls: o.worker.stalls } : {}),
@@ -86,6 +88,8 @@ function locationBatchWorker(o: LocationMonitorOptions, connection: Redis): Work
       const names = shardsOf[shard] ?? [];
       let pending: LocationProbeAnswer[] = [];
       let sending: Promise<unknown> = Promise.resolve();
+      let inconclusive = 0;
+      let counted = 0;
       const send = () => {
         if (pending.length === 0) return;
         const answers = pending;
@@ -100,11 +104,28 @@ function locationBatchWorker(o: LocationMonitorOptions, connection: Redis): Work
           names, tickAt, spanMs, limit, stopped,
           // The outcome's time is when the probe ran (the front end keeps only fresh ones), not the tick it belongs to:
           // a batch that ran late (its worker was stopped or busy) must not look older, or newer, than it is.
-          run: async (name) => { pending.push(await probeHere(deps, name, Date.now())); },
+          // A timeout while this process's own loop was blocked (a starved location host) says nothing of the
+          // target: sent as inconclusive, so the front end neither counts it nor takes this location for silent.
+          run: async (name) => {
+            const started = Date.now();
+            const answer = await probeHere(deps, name, started);
+            if (!answer.up && timeoutClass(answer.code) && starved(lag, started, Date.now(), deps.timeoutMs, DEFAULT_LAG_FRACTION)) {
+              inconclusive += 1;
+              pending.push({ ...answer, inconclusive: true });
+              return;
+            }
+            counted += 1;
+            pending.push(answer);
+          },
           onError: (name, err) => deps.log.log('warn', 'location probe failed', { location: deps.location, target: name, error: err.message }),
         });
       } finally {
         clearInterval(timer);
+      }
+      if (inconclusive > 0) {
+        deps.log.log('warn', inconclusive / (inconclusive + counted) >= OVERLOADED_SHARE
+          ? 'location monitor overloaded: this process\'s event loop is blocked, its timed-out probes are sent as inconclusive'
+          : 'location probes inconclusive: this process\'s event loop was blocked during them (sent as inconclusive, not failures)', { location: deps.location, shard, shards, inconclusive, counted });
       }
       await sending;
       return { location: deps.location, answers: pending };

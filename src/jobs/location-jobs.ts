@@ -34,6 +34,8 @@ export interface LocationProbeAnswer {
   up: boolean;
   code?: string;
   detail?: string;
+  /** A timeout while the location's own event loop was blocked: the location is alive, its probe says nothing of the target. */
+  inconclusive?: true;
 }
 
 export function probeAnswer(location: string, target: string, at: number, r: UpResult | { up: false; code: string; detail: string }): LocationProbeAnswer {

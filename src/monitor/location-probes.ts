@@ -90,6 +90,7 @@ function checkAnswer(v: unknown): LocationProbeAnswer | undefined {
     location: a.location.slice(0, 63), target: a.target.slice(0, 63), at: a.at, up: a.up,
     ...(typeof a.code === 'string' ? { code: a.code.slice(0, 40) } : {}),
     ...(typeof a.detail === 'string' ? { detail: a.detail.slice(0, MAX_DETAIL) } : {}),
+    ...(a.inconclusive === true ? { inconclusive: true as const } : {}),
   };
 }
 
@@ -124,6 +125,8 @@ export class LocationProbeStore {
 
 /** The code of a target none of whose locations answered lately. */
 export const LOCATION_SILENT = 'LOCATION-SILENT';
+/** The code of a target whose locations answered lately, but only with probes starved by their own host (inconclusive). */
+export const LOCATION_INCONCLUSIVE = 'LOCATION-INCONCLUSIVE';
 
 /** Monitored targets probed from other locations only (no `local` in probeFrom): counted as their answers arrive. */
 export function locationOnlyTargets(config: Config, monitored: readonly string[]): Set<string> {
@@ -145,7 +148,8 @@ const EVALUATE_AT_ONCE = 50;
  */
 export function evaluateArrivals(locationOnly: ReadonlySet<string>, tick: (name: string, tickAt: number, opts: { probedAt: number }) => Promise<unknown>, log: Logger): (answers: LocationProbeAnswer[]) => Promise<void> {
   return async (answers) => {
-    const due = answers.filter((a) => locationOnly.has(a.target));
+    // An inconclusive outcome (a starved location) is kept as the location's latest — it is alive — but not counted.
+    const due = answers.filter((a) => locationOnly.has(a.target) && !a.inconclusive);
     for (let i = 0; i < due.length; i += EVALUATE_AT_ONCE) {
       await Promise.all(due.slice(i, i + EVALUATE_AT_ONCE).map((a) => tick(a.target, a.at, { probedAt: a.at }).catch((err: Error) => {
         log.log('warn', 'location probe outcome not evaluated', { target: a.target, location: a.location, error: err.message });
@@ -157,16 +161,23 @@ export function evaluateArrivals(locationOnly: ReadonlySet<string>, tick: (name:
 /** Pure: one outcome from each location's (local: this process's probe; others: the fresh ones). */
 export function combine(where: readonly string[], local: UpResult | undefined, remote: readonly LocationProbeAnswer[], now: number, maxAgeMs: number, durationMs: number): UpResult {
   const seen: { location: string; up: boolean; code?: string; detail?: string }[] = [];
+  const starvedAt: string[] = [];
   for (const l of where) {
     if (l === LOCAL_LOCATION) {
       if (local) seen.push({ location: l, up: local.up, ...(local.code ? { code: local.code } : {}), ...(local.detail ? { detail: local.detail } : {}) });
       continue;
     }
     const a = remote.find((r) => r.location === l);
-    if (a && now - a.at <= maxAgeMs) seen.push(a);
+    if (a && now - a.at <= maxAgeMs) {
+      if (a.inconclusive) starvedAt.push(l);
+      else seen.push(a);
+    }
   }
-  const stale = where.filter((l) => !seen.some((s) => s.location === l));
+  const stale = where.filter((l) => !seen.some((s) => s.location === l) && !starvedAt.includes(l));
   const staleNote = stale.length > 0 ? `; no recent probe from ${stale.join(', ')}` : '';
+  if (seen.length === 0 && starvedAt.length > 0) {
+    return { up: false, step: 'tcp', code: LOCATION_INCONCLUSIVE, detail: `only inconclusive probes lately: the host of ${starvedAt.join(', ')} is starved`, durationMs };
+  }
   if (seen.length === 0) return { up: false, step: 'tcp', code: LOCATION_SILENT, detail: `no location has probed it recently (${where.join(', ')})`, durationMs };
   const down = seen.filter((s) => !s.up);
   const up = seen.filter((s) => s.up);
