@@ -12,71 +12,26 @@
  * counted the outcome it received, not a probe time of its own.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { describeLab, need } from '../lab/guard.js';
-import { createNetns, type Netns } from '../lab/netns.js';
-import { startRedis, type RedisServer } from '../lab/redis.js';
-import { makeTempDir } from '../lab/tmp.js';
 import { pollUntil } from '../lab/poll.js';
-import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { textOf } from '../slack/helpers/slack-double.js';
 import { alertsOf, readState } from '../monitor/helpers.js';
-import { startLocationWorker, writeConfig, type LocationWorker } from './location-lab.js';
+import { startOneLocation, type OneLocation } from './location-lab.js';
 
 const CHANNEL = 'C0ALERTS';
 const INTERVAL_S = 5;
 
-function config(targetHost: string, port: number): string {
-  return `locations:
-  - name: eu-vpc
-targets:
-  - name: far-only
-    url: redis://${targetHost}:${port}
-    probeFrom: [eu-vpc]
-alerts:
-  channel: ${CHANNEL}
-  intervalSeconds: ${INTERVAL_S}
-  failuresBeforeAlert: 2
-`;
-}
-
 describeLab('a location-only target is evaluated as its outcomes arrive', [need.root(), need.netns(), need.binary('redis-server'), need.binary('iptables')], () => {
-  let eu: Netns;
-  let queue: RedisServer;
-  let target: RedisServer;
-  let h: Harness;
-  let q: Redis;
-  let worker: LocationWorker | undefined;
-  const tmp = makeTempDir('locarr');
-
+  let lab: OneLocation;
   beforeAll(async () => {
-    eu = await createNetns();
-    const bind = ['--bind', eu.hostAddress, '127.0.0.1', '--protected-mode', 'no'];
-    queue = await startRedis({ args: bind });
-    target = await startRedis({ args: bind });
-    q = new Redis(`redis://127.0.0.1:${queue.port}`, { maxRetriesPerRequest: 1 });
-    h = await startHarness({ config: config(eu.hostAddress, target.port), redisUrl: `redis://${eu.hostAddress}:${queue.port}` });
-    worker = await startLocationWorker(eu, {
-      REDIS_URL: `redis://${eu.hostAddress}:${queue.port}`,
-      REDIS_DOCTOR_CONFIG: writeConfig(tmp.path, 'eu-vpc.yaml', config(eu.hostAddress, target.port)),
-      REDIS_DOCTOR_QUEUE_PREFIX: h.prefix,
-      REDIS_DOCTOR_LOCATION: 'eu-vpc',
-      REDIS_DOCTOR_TIMEOUT_MS: '1000',
-      LOG_LEVEL: 'info',
-    });
+    lab = await startOneLocation({ targetName: 'far-only', channel: CHANNEL, intervalS: INTERVAL_S, tmpPrefix: 'locarr' });
   }, 240_000);
-
   afterAll(async () => {
-    await worker?.kill();
-    await h?.stop().catch(() => undefined);
-    q?.disconnect();
-    await target?.stop();
-    await queue?.stop();
-    await eu?.destroy();
-    await tmp.remove();
+    await lab?.stop();
   }, 60_000);
 
   it('alerts within one interval of the location\'s 2nd failed outcome, with the location\'s probe times', async () => {
+    const { h, q, eu, target } = lab;
     const key = `${h.prefix}:monitor:at:far-only`;
     const outcome = async () => {
       const text = (await q.hgetall(key))['eu-vpc'];

@@ -13,74 +13,26 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { describeLab, need } from '../lab/guard.js';
-import { createNetns, type Netns } from '../lab/netns.js';
-import { startRedis, type RedisServer } from '../lab/redis.js';
-import { makeTempDir } from '../lab/tmp.js';
 import { pollUntil } from '../lab/poll.js';
-import { startHarness, type Harness } from '../slack/helpers/harness.js';
 import { alertsOf, readState } from '../monitor/helpers.js';
-import { startLocationWorker, writeConfig, type LocationWorker } from './location-lab.js';
+import { startOneLocation, type OneLocation } from './location-lab.js';
 
 const CHANNEL = 'C0ALERTS';
 const INTERVAL_S = 5;
 const STARVE = pathToFileURL(join(import.meta.dirname, '..', 'lab', 'starve-loop.mjs')).href;
 
-function config(targetHost: string, port: number): string {
-  return `locations:
-  - name: eu-vpc
-targets:
-  - name: far-healthy
-    url: redis://${targetHost}:${port}
-    probeFrom: [eu-vpc]
-alerts:
-  channel: ${CHANNEL}
-  intervalSeconds: ${INTERVAL_S}
-  failuresBeforeAlert: 2
-`;
-}
-
 describeLab('a starved location does not page', [need.root(), need.netns(), need.binary('redis-server')], () => {
-  let eu: Netns;
-  let queue: RedisServer;
-  let target: RedisServer;
-  let h: Harness;
-  let q: Redis;
-  let worker: LocationWorker | undefined;
-  const tmp = makeTempDir('locstarve');
-
+  let lab: OneLocation;
   beforeAll(async () => {
-    eu = await createNetns();
-    const bind = ['--bind', eu.hostAddress, '127.0.0.1', '--protected-mode', 'no'];
-    queue = await startRedis({ args: bind });
-    target = await startRedis({ args: bind });
-    q = new Redis(`redis://127.0.0.1:${queue.port}`, { maxRetriesPerRequest: 1 });
-    h = await startHarness({ config: config(eu.hostAddress, target.port), redisUrl: `redis://${eu.hostAddress}:${queue.port}` });
-    worker = await startLocationWorker(eu, {
-      REDIS_URL: `redis://${eu.hostAddress}:${queue.port}`,
-      REDIS_DOCTOR_CONFIG: writeConfig(tmp.path, 'eu-vpc.yaml', config(eu.hostAddress, target.port)),
-      REDIS_DOCTOR_QUEUE_PREFIX: h.prefix,
-      REDIS_DOCTOR_LOCATION: 'eu-vpc',
-      REDIS_DOCTOR_TIMEOUT_MS: '1000',
-      LOG_LEVEL: 'info',
-      STARVE_PORT: String(target.port),
-      STARVE_MS: '1500',
-      NODE_OPTIONS: `--import=${STARVE}`,
-    });
+    lab = await startOneLocation({ targetName: 'far-healthy', channel: CHANNEL, intervalS: INTERVAL_S, tmpPrefix: 'locstarve', workerEnv: (target) => ({ STARVE_PORT: String(target.port), STARVE_MS: '1500', NODE_OPTIONS: `--import=${STARVE}` }) });
   }, 240_000);
-
   afterAll(async () => {
-    await worker?.kill();
-    await h?.stop().catch(() => undefined);
-    q?.disconnect();
-    await target?.stop();
-    await queue?.stop();
-    await eu?.destroy();
-    await tmp.remove();
+    await lab?.stop();
   }, 60_000);
 
   it('its timed-out probes arrive as inconclusive: no DOWN, no LOCATION-SILENT, the starvation logged', async () => {
+    const { h, q, worker } = lab;
     const key = `${h.prefix}:monitor:at:far-healthy`;
     const seen: { at: number; up: boolean; code?: string; inconclusive?: boolean }[] = [];
     // Five intervals of the location's outcomes: enough for two failed probes (an alert before the change)
@@ -105,6 +57,6 @@ describeLab('a starved location does not page', [need.root(), need.netns(), need
     expect(seen.length).toBeGreaterThanOrEqual(3);
     // The location was starved on every probe of the target (the preload's doing) and said so.
     expect(seen.every((o) => !o.up && (o.code === 'ETIMEDOUT' || o.code === 'TIMEOUT') && o.inconclusive === true)).toBe(true);
-    expect(worker!.lines().some((l) => l.includes('location monitor overloaded') || l.includes('location probes inconclusive'))).toBe(true);
+    expect(worker.lines().some((l) => l.includes('location monitor overloaded') || l.includes('location probes inconclusive'))).toBe(true);
   }, 120_000);
 });
