@@ -32,7 +32,7 @@ import type { IdleWatch } from './idle-watch.js';
 import type { AlertSettings } from './incident.js';
 import { CAS_ATTEMPTS, IncidentKeeper, type IncidentDiagnose, type KeeperDeps } from './incidents.js';
 import { LATENCY_PINGS, outcomeOf, reportsUp, withLatency } from './latency.js';
-import { LOCATION_INCONCLUSIVE, LOCATION_SILENT } from './location-probes.js';
+import { LOCATION_SILENT } from './location-probes.js';
 import { DEFAULT_LAG_FRACTION, processLoopLag, starved, timeoutClass, type LoopLag } from './loop-lag.js';
 import { withRun } from './restarts.js';
 import { StateWriter } from './state-writer.js';
@@ -202,13 +202,9 @@ export class Monitor {
         ...(resolved.options.tls ? { tls: resolved.options.tls } : {}),
       });
     }
-    // A location-only target's scheduled tick counts only the silence of its locations: their answers are counted as they arrive.
+    // A location-only target's scheduled tick counts only the silence of its locations: their answers are counted as they arrive
+    // (a LOCATION-INCONCLUSIVE tick, every location starved, is thus never counted: only such targets can have one).
     if (opts.onlySilent && probe.code !== LOCATION_SILENT) return { kind: 'duplicate' };
-    // Every location that answered was starved by its own host: neither a failure nor a success.
-    if (probe.code === LOCATION_INCONCLUSIVE) {
-      this.inconclusive(name, probe.code, 0);
-      return { kind: 'inconclusive', blockedMs: 0, probe };
-    }
     // The redactor only for a failure's text: a healthy tick makes none.
     const outcome: ProbeOutcome = outcomeOf(probe, at, this.settings.latencyMs, (text) => new Redactor().add(resolved.options.credentials?.password).redact(text));
     // A monitor must not page because its own host is busy: a timeout while this process's loop was blocked
